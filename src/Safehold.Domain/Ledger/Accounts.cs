@@ -1,0 +1,59 @@
+namespace Safehold.Domain.Ledger;
+
+/// <summary>The kinds of account in the ledger. Signs: an account that holds or has received money is positive.</summary>
+public enum AccountType
+{
+    /// <summary>Money in from the payment provider; negative by what has been captured.</summary>
+    PaymentClearing,
+
+    /// <summary>One order's money held for the buyer until the order completes or is refunded.</summary>
+    Escrow,
+
+    /// <summary>What a seller is owed but cannot yet be paid (the post-completion dispute window is open).</summary>
+    SellerPending,
+
+    /// <summary>What a seller is owed and may be paid out.</summary>
+    SellerAvailable,
+
+    /// <summary>The platform's commission.</summary>
+    PlatformCommission,
+
+    /// <summary>Money returned to buyers.</summary>
+    RefundsOut,
+
+    /// <summary>Money paid out to sellers.</summary>
+    PayoutsOut,
+}
+
+/// <summary>An account: its type and, for per-order and per-seller accounts, whose it is.</summary>
+public readonly record struct Account(AccountType Type, Guid? Owner = null)
+{
+    public static Account PaymentClearing => new(AccountType.PaymentClearing);
+    public static Account PlatformCommission => new(AccountType.PlatformCommission);
+    public static Account RefundsOut => new(AccountType.RefundsOut);
+
+    public static Account Escrow(Guid orderId) => new(AccountType.Escrow, orderId);
+    public static Account SellerPending(Guid sellerId) => new(AccountType.SellerPending, sellerId);
+    public static Account SellerAvailable(Guid sellerId) => new(AccountType.SellerAvailable, sellerId);
+    public static Account PayoutsOut(Guid sellerId) => new(AccountType.PayoutsOut, sellerId);
+
+    /// <summary>The seller this account belongs to, for seller accounts.</summary>
+    public Guid? SellerId => Type is AccountType.SellerPending or AccountType.SellerAvailable or AccountType.PayoutsOut ? Owner : null;
+
+    /// <summary>A stable readable name, e.g. <c>escrow:0190...</c> or <c>platform_commission</c>.</summary>
+    public string Code => Owner is { } owner ? $"{Name(Type)}:{owner}" : Name(Type);
+
+    public override string ToString() => Code;
+
+    private static string Name(AccountType type) => type switch
+    {
+        AccountType.PaymentClearing => "payment_clearing",
+        AccountType.Escrow => "escrow",
+        AccountType.SellerPending => "seller_pending",
+        AccountType.SellerAvailable => "seller_available",
+        AccountType.PlatformCommission => "platform_commission",
+        AccountType.RefundsOut => "refunds_out",
+        AccountType.PayoutsOut => "payouts_out",
+        _ => throw new ArgumentOutOfRangeException(nameof(type)),
+    };
+}

@@ -1,0 +1,58 @@
+
+namespace Safehold.Domain.Orders;
+
+/// <summary>
+/// A product exactly as it was listed when the order was placed: the baseline of any
+/// "not as described" claim. It is copied onto the order and never changes afterwards.
+/// </summary>
+public sealed record ListingSnapshot(
+    Guid ProductId,
+    Guid SellerId,
+    string Title,
+    string Description,
+    Money Price,
+    string? Category,
+    IReadOnlyList<string> Images,
+    int? HandlingDays,
+    int? ProtectionDays)
+{
+    internal bool BuyerCannotBuy(Guid buyerId) => buyerId == SellerId;
+}
+
+/// <summary>One line of an order: a quantity of a product, with the listing as it was.</summary>
+public sealed class OrderLine
+{
+    private OrderLine()
+    {
+        Title = Description = Currency = "";
+        Images = [];
+    }
+
+    internal OrderLine(Guid orderId, int lineNumber, ListingSnapshot listing, int quantity)
+    {
+        OrderId = orderId;
+        LineNumber = lineNumber;
+        ProductId = listing.ProductId;
+        Title = listing.Title;
+        Description = listing.Description;
+        Category = listing.Category;
+        Images = [.. listing.Images];
+        Currency = listing.Price.Currency.Code;
+        UnitPriceAmount = listing.Price.Amount;
+        Quantity = quantity;
+    }
+
+    public Guid OrderId { get; private set; }
+    public int LineNumber { get; private set; }
+    public Guid ProductId { get; private set; }
+    public string Title { get; private set; }
+    public string Description { get; private set; }
+    public string? Category { get; private set; }
+    public List<string> Images { get; private set; }
+    public string Currency { get; private set; }
+    public long UnitPriceAmount { get; private set; }
+    public int Quantity { get; private set; }
+
+    public Money UnitPrice => new(UnitPriceAmount, Safehold.Domain.Currency.Of(Currency));
+    public Money LineTotal => UnitPrice * Quantity;
+}

@@ -1,0 +1,35 @@
+namespace Safehold.Domain.Policy;
+
+/// <summary>
+/// The numbers of buyer protection in force: how long each party has and what the platform keeps.
+/// An order copies what it needs from the policy when it is placed, so a later change of policy
+/// never rewrites the terms of an order already placed.
+/// </summary>
+public sealed record ProtectionPolicy
+{
+    /// <summary>An unpaid order expires this long after it is placed.</summary>
+    public TimeSpan PayWithin { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>Days the seller has to ship after payment, when the product does not say.</summary>
+    public int DefaultHandlingDays { get; init; } = 7;
+
+    /// <summary>Days of protection from shipment, when the product does not say.</summary>
+    public int DefaultProtectionDays { get; init; } = 40;
+
+    /// <summary>Days after a reported delivery at which the order completes on its own.</summary>
+    public int AutoCompleteDaysAfterDelivery { get; init; } = 15;
+
+    /// <summary>Days after completion during which the buyer may still open a dispute.</summary>
+    public int PostCompletionDisputeDays { get; init; } = 15;
+
+    /// <summary>The platform's commission on what is released to a seller, in basis points (500 = 5%).</summary>
+    public int CommissionBasisPoints { get; init; } = 500;
+
+    /// <summary>Commission overrides per product category (category names compared case-insensitively).</summary>
+    public IReadOnlyDictionary<string, int> CategoryCommissionBasisPoints { get; init; } =
+        new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The commission for a product of this category.</summary>
+    public int CommissionFor(string? category) =>
+        category is not null && CategoryCommissionBasisPoints.TryGetValue(category, out var bps) ? bps : CommissionBasisPoints;
+}

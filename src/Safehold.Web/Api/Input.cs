@@ -1,0 +1,111 @@
+using System.Text;
+using Safehold.Domain;
+
+namespace Safehold.Web.Api;
+
+/// <summary>Money as JSON: <c>{"amount": 12999, "currency": "USD"}</c>, the amount in minor units.</summary>
+public sealed record MoneyDto(long Amount, string Currency)
+{
+    public static MoneyDto From(Money m) => new(m.Amount, m.Currency.Code);
+}
+
+/// <summary>Collects every problem with a request's fields, then refuses it once with all of them.</summary>
+public sealed class InputErrors
+{
+    private readonly Dictionary<string, List<string>> _errors = [];
+
+    public void Add(string field, string message)
+    {
+        if (!_errors.TryGetValue(field, out var list)) _errors[field] = list = [];
+        list.Add(message);
+    }
+
+    /// <summary>Checks a text field: present when required, trimmed, within <paramref name="max"/> characters, no control characters.</summary>
+    public string? Text(string field, string? value, int max, bool required = true)
+    {
+        var v = value?.Trim();
+        if (string.IsNullOrEmpty(v))
+        {
+            if (required) Add(field, "Required.");
+            return null;
+        }
+        if (v.Length > max) Add(field, $"At most {max} characters.");
+        else if (v.Any(c => char.IsControl(c) && c is not '\n' and not '\r' and not '\t')) Add(field, "Contains control characters.");
+        return v;
+    }
+
+    public int? Range(string field, int? value, int min, int max, bool required)
+    {
+        if (value is null)
+        {
+            if (required) Add(field, "Required.");
+            return null;
+        }
+        if (value < min || value > max) Add(field, $"Must be from {min} to {max}.");
+        return value;
+    }
+
+    /// <summary>Checks money: a known ISO 4217 currency and an amount of at least <paramref name="min"/> minor units.</summary>
+    public Money? Money(string field, MoneyDto? value, long min = 1)
+    {
+        if (value is null)
+        {
+            Add(field, "Required.");
+            return null;
+        }
+        if (!Currency.TryParse(value.Currency, out var currency))
+        {
+            Add($"{field}.currency", "Not an ISO 4217 currency code.");
+            return null;
+        }
+        if (value.Amount < min)
+        {
+            Add($"{field}.amount", $"Must be at least {min} (minor units of {currency.Code}).");
+            return null;
+        }
+        if (value.Amount > 1_000_000_000_000L)
+        {
+            Add($"{field}.amount", "Too large.");
+            return null;
+        }
+        return new Money(value.Amount, currency);
+    }
+
+    public void ThrowIfAny()
+    {
+        if (_errors.Count > 0) throw new InvalidInputException(_errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
+    }
+}
+
+/// <summary>Opaque keyset cursors for lists: the position after the last item returned.</summary>
+public static class Cursor
+{
+    public static string Encode(DateTimeOffset at, Guid id) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes($"{at.UtcTicks}:{id:N}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    public static (DateTimeOffset At, Guid Id)? Decode(string? cursor)
+    {
+        if (string.IsNullOrEmpty(cursor)) return null;
+        try
+        {
+            var b64 = cursor.Replace('-', '+').Replace('_', '/');
+            b64 = b64.PadRight(b64.Length + (4 - b64.Length % 4) % 4, '=');
+            var parts = Encoding.UTF8.GetString(Convert.FromBase64String(b64)).Split(':');
+            if (parts.Length == 2 && long.TryParse(parts[0], out var ticks) && Guid.TryParseExact(parts[1], "N", out var id)
+                && ticks >= DateTimeOffset.MinValue.UtcTicks && ticks <= DateTimeOffset.MaxValue.UtcTicks)
+                return (new DateTimeOffset(ticks, TimeSpan.Zero), id);
+        }
+        catch (FormatException)
+        {
+        }
+        throw new InvalidInputException(new Dictionary<string, string[]> { ["cursor"] = ["Not a cursor this API gave out."] });
+    }
+
+    public static int Limit(int? limit)
+    {
+        if (limit is null) return 20;
+        if (limit is < 1 or > 100)
+            throw new InvalidInputException(new Dictionary<string, string[]> { ["limit"] = ["Must be from 1 to 100."] });
+        return limit.Value;
+    }
+}

@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Safehold.Domain;
+
+namespace Safehold.Web.Api;
+
+/// <summary>Input that fails validation: every field's problems at once, answered 400 <c>validation_failed</c>.</summary>
+public sealed class InvalidInputException(IDictionary<string, string[]> errors)
+    : Exception("The request has invalid fields.")
+{
+    public IDictionary<string, string[]> Errors { get; } = errors;
+}
+
+/// <summary>
+/// The one place where failures become RFC 9457 problem+json with a stable <c>code</c>.
+/// Nothing about the server's internals (stack traces, SQL, exception types) ever reaches a client.
+/// </summary>
+public static class Problems
+{
+    public static int StatusOf(RefusalKind kind) => kind switch
+    {
+        RefusalKind.Invalid => StatusCodes.Status400BadRequest,
+        RefusalKind.NotAllowed => StatusCodes.Status403Forbidden,
+        RefusalKind.NotFound => StatusCodes.Status404NotFound,
+        RefusalKind.WrongState => StatusCodes.Status409Conflict,
+        RefusalKind.RuleRefused => StatusCodes.Status422UnprocessableEntity,
+        RefusalKind.PaymentRefused => StatusCodes.Status402PaymentRequired,
+        _ => StatusCodes.Status400BadRequest,
+    };
+
+    /// <summary>The default code for a status, used when nothing more specific was said.</summary>
+    public static string CodeOf(int status) => status switch
+    {
+        400 => "bad_request",
+        401 => "unauthorized",
+        402 => "payment_refused",
+        403 => "forbidden",
+        404 => "not_found",
+        405 => "method_not_allowed",
+        409 => "conflict",
+        413 => "payload_too_large",
+        415 => "unsupported_media_type",
+        422 => "rule_refused",
+        429 => "rate_limited",
+        503 => "service_unavailable",
+        _ when status >= 500 => "internal_error",
+        _ => "error",
+    };
+
+    public static DomainException NotFound(string what) => new(RefusalKind.NotFound, "not_found", $"{what} was not found.");
+
+    public static void AddSafeholdProblems(this IServiceCollection services)
+    {
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
+        {
+            var problem = ctx.ProblemDetails;
+            var status = problem.Status ?? ctx.HttpContext.Response.StatusCode;
+            problem.Extensions.TryAdd("code", CodeOf(status));
+            problem.Extensions.Remove("exception");
+            problem.Extensions["traceId"] = Activity.Current?.Id ?? ctx.HttpContext.TraceIdentifier;
+        });
+        services.AddExceptionHandler<ExceptionToProblem>();
+    }
+
+    private sealed class ExceptionToProblem(IProblemDetailsService problems, ILogger<ExceptionToProblem> log) : IExceptionHandler
+    {
+        public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
+        {
+            var (status, code, detail, errors) = exception switch
+            {
+                DomainException d => (StatusOf(d.Kind), d.Code, d.Message, null),
+                InvalidInputException v => (400, "validation_failed", v.Message, v.Errors),
+                BadHttpRequestException b when b.StatusCode == 413 => (413, "payload_too_large", "The request body is too large.", null),
+                BadHttpRequestException b => (b.StatusCode, "malformed_request", "The request could not be read: check that the body is valid JSON of the expected shape.", null),
+                DbUpdateConcurrencyException => (409, "concurrent_change", "Someone else changed this at the same moment; read it again and retry.", null),
+                DbUpdateException => (409, "concurrent_change", "A conflicting change was made at the same moment; read it again and retry.", null),
+                _ => (500, "internal_error", "Something went wrong on our side; nothing was changed.", (IDictionary<string, string[]>?)null),
+            };
+            if (status >= 500) log.LogError(exception, "Unhandled failure answering {Method} {Path}", http.Request.Method, http.Request.Path);
+            else log.LogDebug("Refused {Method} {Path}: {Code}", http.Request.Method, http.Request.Path, code);
+
+            var problem = errors is null
+                ? new ProblemDetails()
+                : new HttpValidationProblemDetails(errors);
+            problem.Status = status;
+            problem.Title = TitleOf(status);
+            problem.Detail = detail;
+            problem.Extensions["code"] = code;
+            http.Response.StatusCode = status;
+            return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem, Exception = null });
+        }
+    }
+
+    private static string TitleOf(int status) => status switch
+    {
+        400 => "The request is invalid.",
+        402 => "The payment was refused.",
+        403 => "You may not do this.",
+        404 => "Not found.",
+        409 => "The request conflicts with the current state.",
+        413 => "The request is too large.",
+        422 => "A rule of buyer protection refused the request.",
+        _ => "The request failed.",
+    };
+}

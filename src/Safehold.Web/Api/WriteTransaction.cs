@@ -1,0 +1,93 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Safehold.Web.Data;
+
+namespace Safehold.Web.Api;
+
+/// <summary>
+/// Every POST runs in one database transaction: the state change, its journal entry and the
+/// idempotency record commit together or not at all. A refused or failed request rolls back,
+/// so bad input never leaves a partial write.
+/// </summary>
+/// <remarks>
+/// With an <c>Idempotency-Key</c>, the first successful response is stored under (caller, key) with a hash
+/// of the request. A retry with the same request replays it (even after a restart); the same key with
+/// another request is refused with 409 <c>idempotency_key_reused</c>. On SQLite the transaction begins
+/// IMMEDIATE, so a concurrent retry waits and then sees the stored response.
+/// </remarks>
+public sealed class WriteTransaction(SafeholdDb db, TimeProvider clock, IOptions<JsonOptions> json) : IEndpointFilter
+{
+    public const string Header = "Idempotency-Key";
+
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        if (!HttpMethods.IsPost(http.Request.Method)) return await next(context);
+        var ct = http.RequestAborted;
+
+        string? key = http.Request.Headers[Header];
+        if (key is not null && (key.Length is 0 or > 255))
+            throw new InvalidInputException(new Dictionary<string, string[]> { [Header] = ["Must be 1 to 255 characters."] });
+
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        string? requestHash = null;
+        Guid userId = default;
+        if (key is not null && http.User.Identity?.IsAuthenticated == true)
+        {
+            userId = Caller.From(http.User).Id;
+            requestHash = await HashRequest(http.Request, ct);
+            var previous = await db.IdempotencyRecords.AsNoTracking().FirstOrDefaultAsync(r => r.UserId == userId && r.Key == key, ct);
+            if (previous is not null)
+            {
+                if (previous.RequestHash != requestHash)
+                    throw new Domain.DomainException(Domain.RefusalKind.WrongState, "idempotency_key_reused",
+                        "This Idempotency-Key was used with a different request.");
+                http.Response.Headers["Idempotent-Replayed"] = "true";
+                if (previous.Location is not null) http.Response.Headers.Location = previous.Location;
+                return Results.Text(previous.Body, "application/json", Encoding.UTF8, previous.StatusCode);
+            }
+        }
+
+        var result = await next(context);
+        var status = (result as IStatusCodeHttpResult)?.StatusCode ?? StatusCodes.Status200OK;
+        if (status is < 200 or >= 300) return result; // rolled back by disposal
+
+        if (requestHash is not null)
+        {
+            var body = result is IValueHttpResult { Value: { } value }
+                ? JsonSerializer.Serialize(value, value.GetType(), json.Value.SerializerOptions)
+                : "";
+            var location = result?.GetType().GetProperty("Location")?.GetValue(result) as string;
+            db.IdempotencyRecords.Add(new IdempotencyRecord(userId, key!, requestHash, status, body, location, clock.GetUtcNow()));
+            await db.SaveChangesAsync(ct);
+        }
+        await tx.CommitAsync(ct);
+        return result;
+    }
+
+    private static async Task<string> HashRequest(HttpRequest request, CancellationToken ct)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(Encoding.UTF8.GetBytes($"{request.Method} {request.Path}\n"));
+        if (request.Body.CanSeek)
+        {
+            request.Body.Position = 0;
+            var buffer = new byte[16 * 1024];
+            int read;
+            while ((read = await request.Body.ReadAsync(buffer, ct)) > 0) sha.AppendData(buffer, 0, read);
+        }
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    /// <summary>Keeps the body of an idempotent POST readable after model binding, so it can be hashed.</summary>
+    public static Task UseIdempotencyBuffering(HttpContext http, RequestDelegate next)
+    {
+        if (HttpMethods.IsPost(http.Request.Method) && http.Request.Headers.ContainsKey(Header))
+            http.Request.EnableBuffering();
+        return next(http);
+    }
+}

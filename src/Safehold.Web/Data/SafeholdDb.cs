@@ -1,0 +1,177 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using Safehold.Domain.Ledger;
+using Safehold.Domain.Orders;
+using Safehold.Web.Api;
+using Safehold.Web.Features.Ledger;
+using Safehold.Web.Features.Products;
+using Safehold.Web.Features.Users;
+
+namespace Safehold.Web.Data;
+
+/// <summary>
+/// The one database of Safehold. Each provider has a subclass only so that it can carry its own
+/// migrations (<see cref="SqliteSafeholdDb"/>, <see cref="PostgresSafeholdDb"/>); the model is this one.
+/// </summary>
+public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
+{
+    public DbSet<User> Users => Set<User>();
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<Product> Products => Set<Product>();
+    public DbSet<Order> Orders => Set<Order>();
+    public DbSet<JournalEntry> JournalEntries => Set<JournalEntry>();
+    public DbSet<JournalLine> JournalLines => Set<JournalLine>();
+    public DbSet<SellerBalance> SellerBalances => Set<SellerBalance>();
+    public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder builder)
+    {
+        // Enums are stored by name so the tables read like the API.
+        builder.Properties<OrderStatus>().HaveConversion<string>().HaveMaxLength(32);
+        builder.Properties<Party>().HaveConversion<string>().HaveMaxLength(32);
+        builder.Properties<AccountType>().HaveConversion<string>().HaveMaxLength(32);
+        builder.Properties<UserRole>().HaveConversion<string>().HaveMaxLength(16);
+    }
+
+    protected override void OnModelCreating(ModelBuilder b)
+    {
+        b.Entity<User>(e =>
+        {
+            e.HasKey(u => u.Id);
+            e.Property(u => u.Email).HasMaxLength(254);
+            e.HasIndex(u => u.Email).IsUnique();
+            e.Property(u => u.DisplayName).HasMaxLength(100);
+            e.Property(u => u.PasswordHash).HasMaxLength(200);
+        });
+        b.Entity<ApiKey>(e =>
+        {
+            e.HasKey(k => k.Id);
+            e.Property(k => k.Hash).HasMaxLength(64);
+            e.HasIndex(k => k.Hash).IsUnique();
+            e.Property(k => k.Prefix).HasMaxLength(16);
+            e.HasOne<User>().WithMany().HasForeignKey(k => k.UserId);
+        });
+        b.Entity<Product>(e =>
+        {
+            e.HasKey(p => p.Id);
+            e.Property(p => p.Title).HasMaxLength(200);
+            e.Property(p => p.Description).HasMaxLength(5000);
+            e.Property(p => p.Currency).HasMaxLength(3);
+            e.Property(p => p.Category).HasMaxLength(64);
+            e.Ignore(p => p.Price);
+            e.HasOne<User>().WithMany().HasForeignKey(p => p.SellerId);
+            e.HasIndex(p => new { p.SellerId, p.CreatedAt });
+        });
+        b.Entity<Order>(e =>
+        {
+            e.HasKey(o => o.Id);
+            e.Property(o => o.Version).IsConcurrencyToken();
+            e.Property(o => o.Currency).HasMaxLength(3);
+            e.Property(o => o.ShippingAddress).HasMaxLength(2000);
+            e.Property(o => o.PaymentReference).HasMaxLength(100);
+            e.Property(o => o.Carrier).HasMaxLength(100);
+            e.Property(o => o.TrackingNumber).HasMaxLength(100);
+            e.Ignore(o => o.Total);
+            e.HasOne<User>().WithMany().HasForeignKey(o => o.BuyerId).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne<User>().WithMany().HasForeignKey(o => o.SellerId).OnDelete(DeleteBehavior.Restrict);
+            // "My orders", newest first, for either side, optionally by status.
+            e.HasIndex(o => new { o.BuyerId, o.CreatedAt, o.Id });
+            e.HasIndex(o => new { o.SellerId, o.CreatedAt, o.Id });
+            e.HasIndex(o => new { o.Status, o.CreatedAt });
+            e.OwnsMany(o => o.Lines, l =>
+            {
+                l.ToTable("OrderLines");
+                l.WithOwner().HasForeignKey(x => x.OrderId);
+                l.HasKey(x => new { x.OrderId, x.LineNumber });
+                l.Property(x => x.LineNumber).ValueGeneratedNever();
+                l.Property(x => x.Title).HasMaxLength(200);
+                l.Property(x => x.Description).HasMaxLength(5000);
+                l.Property(x => x.Category).HasMaxLength(64);
+                l.Property(x => x.Currency).HasMaxLength(3);
+                l.Ignore(x => x.UnitPrice);
+                l.Ignore(x => x.LineTotal);
+            });
+            e.Navigation(o => o.Lines).AutoInclude();
+            e.OwnsMany(o => o.Timeline, t =>
+            {
+                t.ToTable("OrderEvents");
+                t.WithOwner().HasForeignKey(x => x.OrderId);
+                t.HasKey(x => new { x.OrderId, x.Sequence });
+                t.Property(x => x.Sequence).ValueGeneratedNever();
+                t.Property(x => x.Kind).HasMaxLength(64);
+                t.Property(x => x.Detail).HasMaxLength(1000);
+            });
+            e.Navigation(o => o.Timeline).AutoInclude();
+        });
+        b.Entity<JournalEntry>(e =>
+        {
+            e.HasKey(j => j.Id);
+            e.Property(j => j.DedupeKey).HasMaxLength(200);
+            e.HasIndex(j => j.DedupeKey).IsUnique();
+            e.Property(j => j.Kind).HasMaxLength(32);
+            e.HasIndex(j => j.OrderId);
+            e.HasMany(j => j.Lines).WithOne().HasForeignKey(l => l.EntryId);
+            e.Navigation(j => j.Lines).AutoInclude();
+        });
+        b.Entity<JournalLine>(e =>
+        {
+            e.HasKey(l => l.Id);
+            e.Property(l => l.Account).HasMaxLength(100);
+            e.Property(l => l.Currency).HasMaxLength(3);
+            e.HasIndex(l => l.OrderId);
+            e.HasIndex(l => new { l.SellerId, l.Currency });
+            e.HasIndex(l => new { l.AccountType, l.Currency });
+        });
+        b.Entity<SellerBalance>(e =>
+        {
+            e.HasKey(s => new { s.SellerId, s.Currency });
+            e.Property(s => s.Currency).HasMaxLength(3);
+        });
+        b.Entity<IdempotencyRecord>(e =>
+        {
+            e.HasKey(r => new { r.UserId, r.Key });
+            e.Property(r => r.Key).HasMaxLength(255);
+            e.Property(r => r.RequestHash).HasMaxLength(64);
+            e.Property(r => r.Location).HasMaxLength(500);
+        });
+    }
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        RefuseJournalEdits();
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
+
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        RefuseJournalEdits();
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    // The journal is append-only; the database triggers say the same for anything that bypasses EF.
+    private void RefuseJournalEdits()
+    {
+        foreach (var entry in ChangeTracker.Entries())
+        {
+            if (entry.Entity is JournalEntry or JournalLine && entry.State is EntityState.Modified or EntityState.Deleted)
+                throw new InvalidOperationException("Journal entries are never edited or deleted; post a reversing entry instead.");
+        }
+    }
+}
+
+/// <summary>The embedded default: a SQLite file.</summary>
+public sealed class SqliteSafeholdDb(DbContextOptions<SqliteSafeholdDb> options) : SafeholdDb(options)
+{
+    protected override void ConfigureConventions(ModelConfigurationBuilder builder)
+    {
+        base.ConfigureConventions(builder);
+        // SQLite cannot compare or order DateTimeOffset; stored as UTC ticks it can, exactly.
+        builder.Properties<DateTimeOffset>().HaveConversion<UtcTicksConverter>();
+    }
+
+    private sealed class UtcTicksConverter() : ValueConverter<DateTimeOffset, long>(
+        v => v.UtcTicks, v => new DateTimeOffset(v, TimeSpan.Zero));
+}
+
+/// <summary>The production database: PostgreSQL through Npgsql.</summary>
+public sealed class PostgresSafeholdDb(DbContextOptions<PostgresSafeholdDb> options) : SafeholdDb(options);

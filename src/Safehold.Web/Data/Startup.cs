@@ -1,0 +1,49 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Safehold.Web.Api;
+using Safehold.Web.Demo;
+using Safehold.Web.Features.Users;
+
+namespace Safehold.Web.Data;
+
+/// <summary>What happens before the host serves: migrations, the configured admin key, demo data.</summary>
+public static class Startup
+{
+    public static async Task PrepareDatabaseAsync(IServiceProvider services, SafeholdOptions options, ILogger log)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SafeholdDb>();
+        var clock = scope.ServiceProvider.GetRequiredService<TimeProvider>();
+        var hasher = scope.ServiceProvider.GetRequiredService<IPasswordHasher<User>>();
+
+        if (db.Database.IsSqlite())
+        {
+            // WAL lets readers run beside the one writer; it is a property of the file and persists.
+            await db.Database.OpenConnectionAsync();
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
+            await db.Database.CloseConnectionAsync();
+        }
+        await db.Database.MigrateAsync();
+
+        // Demo data goes only into an empty database, so it comes before the configured admin.
+        if (options.SeedDemo)
+            await DemoSeeder.SeedIfEmptyAsync(scope.ServiceProvider, log);
+
+        if (!string.IsNullOrWhiteSpace(options.AdminApiKey))
+        {
+            var hash = ApiKeyAuthentication.HashOf(options.AdminApiKey);
+            var existing = await db.ApiKeys.Where(k => k.Hash == hash).Join(db.Users, k => k.UserId, u => u.Id, (k, u) => u).FirstOrDefaultAsync();
+            if (existing is null)
+            {
+                await UserEndpoints.CreateUserAsync(db, clock.GetUtcNow(), $"admin-{hash[..8]}@safehold.local", "Administrator",
+                    UserRole.Admin, password: null, hasher, options.AdminApiKey, CancellationToken.None);
+                log.LogInformation("Created the admin for the configured Safehold:AdminApiKey");
+            }
+            else if (existing.Role != UserRole.Admin)
+            {
+                throw new InvalidOperationException("Safehold:AdminApiKey belongs to a user who is not an admin.");
+            }
+        }
+
+    }
+}

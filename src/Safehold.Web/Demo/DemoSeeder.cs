@@ -1,0 +1,133 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Safehold.Domain;
+using Safehold.Domain.Orders;
+using Safehold.Domain.Policy;
+using Safehold.Web.Data;
+using Safehold.Web.Features.Ledger;
+using Safehold.Web.Features.Orders;
+using Safehold.Web.Features.Products;
+using Safehold.Web.Features.Users;
+using Safehold.Web.Payments;
+
+namespace Safehold.Web.Demo;
+
+/// <summary>
+/// Demo users of every role, two sellers' products and a buyer's orders in several states, written
+/// through the same domain operations and ledger postings as real traffic, so the ledger check is ok.
+/// </summary>
+public static class DemoSeeder
+{
+    public sealed record DemoLogin(string Email, string Password, string ApiKey, string DisplayName, UserRole Role);
+
+    public static readonly IReadOnlyList<DemoLogin> Logins =
+    [
+        new("buyer@demo.test", "demo-buyer", "sh_demo_buyer", "Nino Beridze", UserRole.Buyer),
+        new("seller@demo.test", "demo-seller", "sh_demo_seller", "Gadget Bazaar", UserRole.Seller),
+        new("arbiter@demo.test", "demo-arbiter", "sh_demo_arbiter", "Ana Arbiter", UserRole.Arbiter),
+        new("admin@demo.test", "demo-admin", "sh_demo_admin", "Platform Admin", UserRole.Admin),
+        new("buyer2@demo.test", "demo-buyer2", "sh_demo_buyer2", "Sam Carter", UserRole.Buyer),
+        new("seller2@demo.test", "demo-seller2", "sh_demo_seller2", "Tbilisi Crafts", UserRole.Seller),
+        new("arbiter2@demo.test", "demo-arbiter2", "sh_demo_arbiter2", "Levan Arbiter", UserRole.Arbiter),
+    ];
+
+    public static async Task SeedIfEmptyAsync(IServiceProvider services, ILogger log)
+    {
+        var db = services.GetRequiredService<SafeholdDb>();
+        if (await db.Users.AnyAsync()) return;
+
+        var clock = services.GetRequiredService<TimeProvider>();
+        var hasher = services.GetRequiredService<IPasswordHasher<User>>();
+        var payments = services.GetRequiredService<IPaymentProvider>();
+        var policy = services.GetRequiredService<IOptions<ProtectionPolicy>>().Value;
+        var now = clock.GetUtcNow();
+        var ct = CancellationToken.None;
+
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var users = new Dictionary<string, User>();
+        foreach (var login in Logins)
+            users[login.Email] = (await UserEndpoints.CreateUserAsync(db, now, login.Email, login.DisplayName, login.Role, login.Password, hasher, login.ApiKey, ct)).User;
+        var buyer = users["buyer@demo.test"];
+        var buyer2 = users["buyer2@demo.test"];
+        var seller = users["seller@demo.test"];
+        var seller2 = users["seller2@demo.test"];
+
+        Product P(User s, string title, string description, long amount, string currency, string category, int handling, int? protection = null) =>
+            new(Guid.CreateVersion7(now), s.Id, title, description, new Money(amount, Currency.Of(currency)), handling, protection, category, [], now);
+
+        var ticwatch = P(seller, "Mobvoi Ticwatch 2 smartwatch",
+            "Round 1.4\" AMOLED smartwatch with heart-rate sensor, GPS-free fitness tracking and two-day battery. Charcoal, 44 mm, with a silicone strap.",
+            12999, "USD", "electronics", 5);
+        var headphones = P(seller, "Wireless noise-cancelling headphones",
+            "Over-ear Bluetooth 5.3 headphones with active noise cancelling, 30-hour battery and a hard travel case. Black.",
+            7999, "USD", "electronics", 3);
+        var charger = P(seller, "65 W USB-C charger", "Two USB-C ports and one USB-A port, GaN, folding plug (EU).", 2499, "USD", "electronics", 2);
+        var carpet = P(seller2, "Handwoven wool carpet, 120 × 180 cm",
+            "Hand-knotted in Kakheti from undyed sheep's wool; traditional red and indigo pattern.", 45000, "GEL", "home", 10, 60);
+        var pendant = P(seller2, "Minankari enamel pendant", "Georgian cloisonné enamel on silver, 25 mm, with a 45 cm chain.", 12000, "GEL", "jewelry", 4);
+        db.Products.AddRange(ticwatch, headphones, charger, carpet, pendant);
+        await db.SaveChangesAsync(ct);
+
+        const string address = """{"fullName":"Nino Beridze","line1":"12 Rustaveli Avenue","city":"Tbilisi","postalCode":"0108","country":"GE"}""";
+        async Task<Order> OrderOf(User b, Product p, int quantity = 1)
+        {
+            var o = Order.Place(Guid.CreateVersion7(clock.GetUtcNow()), b.Id, [(p.Snapshot(), quantity)], address, policy, clock.GetUtcNow());
+            db.Orders.Add(o);
+            await db.SaveChangesAsync(ct);
+            return o;
+        }
+        async Task Pay(Order o, User b) =>
+            await OrderActions.PayAsync(db, payments, o, new Actor(Party.Buyer, b.Id), SandboxPaymentProvider.SuccessCard, clock.GetUtcNow(), ct);
+
+        // To pay.
+        await OrderOf(buyer, headphones);
+
+        // To ship.
+        var toShip = await OrderOf(buyer, charger, 2);
+        await Pay(toShip, buyer);
+
+        // Shipped, on its way.
+        var shipped = await OrderOf(buyer, ticwatch);
+        await Pay(shipped, buyer);
+        shipped.Ship(new Actor(Party.Seller, seller.Id), clock.GetUtcNow(), "DHL", "JD014600003812345678");
+
+        // Delivered, waiting for the buyer's confirmation.
+        var delivered = await OrderOf(buyer, pendant);
+        await Pay(delivered, buyer);
+        delivered.Ship(new Actor(Party.Seller, seller2.Id), clock.GetUtcNow(), "Georgian Post", "RR123456785GE");
+        delivered.MarkDelivered(new Actor(Party.Seller, seller2.Id), clock.GetUtcNow());
+
+        // Completed: the seller has the total less commission pending.
+        var completed = await OrderOf(buyer, headphones);
+        await Pay(completed, buyer);
+        completed.Ship(new Actor(Party.Seller, seller.Id), clock.GetUtcNow(), "UPS", "1Z999AA10123456784");
+        await db.PostAsync(completed.ConfirmReceipt(new Actor(Party.Buyer, buyer.Id), clock.GetUtcNow()), ct);
+
+        // Cancelled after payment: refunded in full.
+        var cancelled = await OrderOf(buyer, ticwatch);
+        await Pay(cancelled, buyer);
+        var refund = cancelled.Cancel(new Actor(Party.Buyer, buyer.Id), clock.GetUtcNow(), "Ordered by mistake")!;
+        await OrderActions.RefundAsync(db, payments, cancelled, refund, ct);
+
+        // Another buyer's completed order with the second seller.
+        var carpetOrder = await OrderOf(buyer2, carpet);
+        await Pay(carpetOrder, buyer2);
+        carpetOrder.Ship(new Actor(Party.Seller, seller2.Id), clock.GetUtcNow(), "Georgian Post", "RR987654321GE");
+        await db.PostAsync(carpetOrder.ConfirmReceipt(new Actor(Party.Buyer, buyer2.Id), clock.GetUtcNow()), ct);
+
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        log.LogInformation("Seeded demo data: {Users} users, 5 products, 7 orders", Logins.Count);
+    }
+
+    public static void PrintLogins(string addresses)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"  Safehold sandbox is running at {addresses}");
+        Console.WriteLine("  Demo logins (portal password / API key):");
+        foreach (var l in Logins)
+            Console.WriteLine($"    {l.Role,-8} {l.Email,-20} {l.Password,-14} {l.ApiKey}");
+        Console.WriteLine();
+    }
+}

@@ -1,0 +1,35 @@
+using Microsoft.EntityFrameworkCore;
+using Safehold.Domain.Orders;
+using Safehold.Web.Api;
+using Safehold.Web.Data;
+using Safehold.Web.Features.Users;
+
+namespace Safehold.Web.Features.Orders;
+
+/// <summary>Who may see an order: its buyer, its seller and admins. Anyone else is told it does not exist.</summary>
+public static class OrderAccess
+{
+    public static IQueryable<Order> VisibleTo(this IQueryable<Order> orders, Caller caller) => caller.Role switch
+    {
+        UserRole.Buyer => orders.Where(o => o.BuyerId == caller.Id),
+        UserRole.Seller => orders.Where(o => o.SellerId == caller.Id),
+        UserRole.Admin => orders,
+        _ => orders.Where(o => false), // arbiters see orders through the disputes they handle
+    };
+
+    public static async Task<Order> LoadVisibleAsync(SafeholdDb db, Guid id, Caller caller, bool tracked, CancellationToken ct)
+    {
+        var query = tracked ? db.Orders : db.Orders.AsNoTracking();
+        return await query.VisibleTo(caller).AsSplitQuery().FirstOrDefaultAsync(o => o.Id == id, ct)
+            ?? throw Problems.NotFound("Order");
+    }
+
+    /// <summary>The caller's relation to an order they can see.</summary>
+    public static Party PartyOf(Order order, Caller caller) =>
+        order.BuyerId == caller.Id ? Party.Buyer
+        : order.SellerId == caller.Id ? Party.Seller
+        : caller.Role == UserRole.Admin ? Party.Admin
+        : Party.None;
+
+    public static Actor ActorOf(Order order, Caller caller) => new(PartyOf(order, caller), caller.Id);
+}

@@ -1,0 +1,55 @@
+using System.Text.Json;
+using Safehold.Domain.Orders;
+using Safehold.Web.Api;
+
+namespace Safehold.Web.Features.Orders;
+
+public sealed record ListingResponse(string Title, string Description, MoneyDto Price, string? Category, IReadOnlyList<string> Images);
+public sealed record OrderItemResponse(Guid ProductId, int Quantity, MoneyDto UnitPrice, MoneyDto LineTotal, ListingResponse Listing);
+public sealed record ShipmentResponse(string Carrier, string TrackingNumber, DateTimeOffset ShippedAt);
+public sealed record TimelineEntry(DateTimeOffset At, string Actor, Guid? ActorUserId, string Event, string? Detail);
+
+/// <summary>"More details" of an order: everything a party needs, and what they may do now.</summary>
+public sealed record OrderResponse(
+    Guid Id,
+    string Status,
+    Guid BuyerId,
+    Guid SellerId,
+    MoneyDto Total,
+    int CommissionBasisPoints,
+    IReadOnlyList<OrderItemResponse> Items,
+    JsonElement ShippingAddress,
+    ShipmentResponse? Shipment,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? PaidAt,
+    DateTimeOffset? DeliveredAt,
+    DateTimeOffset? CompletedAt,
+    DateTimeOffset? ClosedAt,
+    IReadOnlyList<TimelineEntry> Timeline,
+    IReadOnlyDictionary<string, DateTimeOffset> Deadlines,
+    IReadOnlyList<string> Actions,
+    object? Dispute)
+{
+    public static OrderResponse From(Order o, Caller caller) => new(
+        o.Id,
+        OrderProcess.StatusName(o.Status),
+        o.BuyerId,
+        o.SellerId,
+        MoneyDto.From(o.Total),
+        o.CommissionBasisPoints,
+        o.Lines.OrderBy(l => l.LineNumber).Select(l => new OrderItemResponse(l.ProductId, l.Quantity, MoneyDto.From(l.UnitPrice), MoneyDto.From(l.LineTotal),
+            new ListingResponse(l.Title, l.Description, MoneyDto.From(l.UnitPrice), l.Category, l.Images))).ToList(),
+        JsonDocument.Parse(o.ShippingAddress).RootElement.Clone(),
+        o.Carrier is not null && o.TrackingNumber is not null && o.ShippedAt is { } shipped ? new ShipmentResponse(o.Carrier, o.TrackingNumber, shipped) : null,
+        o.CreatedAt,
+        o.PaidAt,
+        o.DeliveredAt,
+        o.CompletedAt,
+        o.ClosedAt,
+        o.Timeline.OrderBy(e => e.Sequence).Select(e => new TimelineEntry(e.At, SnakeCase.Of(e.Actor.ToString()), e.ActorUserId, e.Kind, e.Detail)).ToList(),
+        o.PendingDeadlines(),
+        OrderProcess.ActionsFor(o, OrderAccess.PartyOf(o, caller)),
+        null);
+}
+
+public sealed record OrderListResponse(IReadOnlyList<OrderResponse> Items, string? NextCursor);

@@ -1,0 +1,92 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Safehold.Domain.Orders;
+using Safehold.Domain.Policy;
+using Safehold.Web.Api;
+using Safehold.Web.Data;
+using Safehold.Web.Features.Users;
+
+namespace Safehold.Web.Features.Orders;
+
+/// <summary>A buyer places an order for products of one seller; the listing of each is copied onto the order.</summary>
+public static class PlaceOrder
+{
+    public sealed record Item(Guid? ProductId, int? Quantity);
+
+    /// <summary><c>shippingAddress</c> is either one line of text or an object of address fields.</summary>
+    public sealed record Request(IReadOnlyList<Item>? Items, JsonElement? ShippingAddress);
+
+    public const int MaxItems = 50;
+    public const int MaxQuantity = 1000;
+
+    public static async Task<Created<OrderResponse>> Handle(Request request, HttpContext http, SafeholdDb db, TimeProvider clock,
+        IOptions<ProtectionPolicy> policy, CancellationToken ct)
+    {
+        var caller = Caller.From(http.User);
+        caller.Require(UserRole.Buyer, "place an order");
+
+        var errors = new InputErrors();
+        if (request.Items is null || request.Items.Count == 0) errors.Add("items", "At least one item is required.");
+        else if (request.Items.Count > MaxItems) errors.Add("items", $"At most {MaxItems} items.");
+        else
+        {
+            for (var i = 0; i < request.Items.Count; i++)
+            {
+                var item = request.Items[i];
+                if (item is null) { errors.Add($"items[{i}]", "Required."); continue; }
+                if (item.ProductId is null || item.ProductId == Guid.Empty) errors.Add($"items[{i}].productId", "Required.");
+                errors.Range($"items[{i}].quantity", item.Quantity, 1, MaxQuantity, required: true);
+            }
+            if (request.Items.Where(i => i?.ProductId is not null).GroupBy(i => i.ProductId).Any(g => g.Count() > 1))
+                errors.Add("items", "List each product once, with its quantity.");
+        }
+        var address = ValidateAddress(request.ShippingAddress, errors);
+        errors.ThrowIfAny();
+
+        var ids = request.Items!.Select(i => i.ProductId!.Value).ToList();
+        var products = await db.Products.AsNoTracking().Where(p => ids.Contains(p.Id)).ToDictionaryAsync(p => p.Id, ct);
+        foreach (var (id, i) in ids.Select((id, i) => (id, i)))
+            if (!products.ContainsKey(id)) errors.Add($"items[{i}].productId", "No such product.");
+        errors.ThrowIfAny();
+
+        var now = clock.GetUtcNow();
+        var order = Order.Place(Guid.CreateVersion7(now), caller.Id,
+            request.Items!.Select(i => (products[i.ProductId!.Value].Snapshot(), i.Quantity!.Value)).ToList(),
+            address!, policy.Value, now);
+        db.Orders.Add(order);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Created($"/api/v1/orders/{order.Id}", OrderResponse.From(order, caller));
+    }
+
+    private static readonly string[] AddressFields = ["fullName", "line1", "line2", "city", "region", "postalCode", "country", "phone"];
+
+    /// <summary>Returns the address as compact JSON (a string or an object of known text fields), or records why not.</summary>
+    private static string? ValidateAddress(JsonElement? value, InputErrors errors)
+    {
+        switch (value?.ValueKind)
+        {
+            case JsonValueKind.String:
+                var text = errors.Text("shippingAddress", value.Value.GetString(), 500);
+                return text is null ? null : JsonSerializer.Serialize(text);
+            case JsonValueKind.Object:
+                var fields = new Dictionary<string, string>();
+                foreach (var p in value.Value.EnumerateObject())
+                {
+                    if (!AddressFields.Contains(p.Name)) { errors.Add($"shippingAddress.{p.Name}", "Unknown address field."); continue; }
+                    if (p.Value.ValueKind is JsonValueKind.Null) continue;
+                    if (p.Value.ValueKind is not JsonValueKind.String) { errors.Add($"shippingAddress.{p.Name}", "Must be text."); continue; }
+                    var v = errors.Text($"shippingAddress.{p.Name}", p.Value.GetString(), p.Name == "country" ? 56 : 200, required: false);
+                    if (v is not null) fields[p.Name] = v;
+                }
+                if (!fields.ContainsKey("line1")) errors.Add("shippingAddress.line1", "Required.");
+                if (!fields.ContainsKey("city")) errors.Add("shippingAddress.city", "Required.");
+                if (!fields.ContainsKey("country")) errors.Add("shippingAddress.country", "Required.");
+                return JsonSerializer.Serialize(fields);
+            default:
+                errors.Add("shippingAddress", "Required: one line of text, or an object with line1, city and country.");
+                return null;
+        }
+    }
+}

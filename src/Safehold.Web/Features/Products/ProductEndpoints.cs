@@ -1,0 +1,77 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Safehold.Web.Api;
+using Safehold.Web.Data;
+using Safehold.Web.Features.Users;
+
+namespace Safehold.Web.Features.Products;
+
+public sealed record ProductResponse(Guid Id, Guid SellerId, string Title, string Description, MoneyDto Price, int HandlingDays,
+    int? ProtectionDays, string? Category, IReadOnlyList<string> Images, DateTimeOffset CreatedAt)
+{
+    public static ProductResponse From(Product p) =>
+        new(p.Id, p.SellerId, p.Title, p.Description, MoneyDto.From(p.Price), p.HandlingDays, p.ProtectionDays, p.Category, p.Images, p.CreatedAt);
+}
+
+public sealed record ProductListResponse(IReadOnlyList<ProductResponse> Items, string? NextCursor);
+
+/// <summary>Sellers list products; everyone signed in can browse them.</summary>
+public static class ProductEndpoints
+{
+    public sealed record CreateRequest(string? Title, string? Description, MoneyDto? Price, int? HandlingDays, int? ProtectionDays,
+        string? Category, IReadOnlyList<string>? Images);
+
+    public static void MapProducts(this RouteGroupBuilder api)
+    {
+        var products = api.MapGroup("/products").WithTags("Products");
+        products.MapPost("/", Create);
+        products.MapGet("/", List);
+        products.MapGet("/{id:guid}", Get);
+    }
+
+    public static async Task<Created<ProductResponse>> Create(CreateRequest request, HttpContext http, SafeholdDb db, TimeProvider clock,
+        Microsoft.Extensions.Options.IOptions<Domain.Policy.ProtectionPolicy> policy, CancellationToken ct)
+    {
+        var caller = Caller.From(http.User);
+        caller.Require(UserRole.Seller, "list a product");
+        var errors = new InputErrors();
+        var title = errors.Text("title", request.Title, 200);
+        var description = errors.Text("description", request.Description, 5000);
+        var price = errors.Money("price", request.Price);
+        var handling = errors.Range("handlingDays", request.HandlingDays, 1, 60, required: false) ?? policy.Value.DefaultHandlingDays;
+        var protection = errors.Range("protectionDays", request.ProtectionDays, 1, 365, required: false);
+        var category = errors.Text("category", request.Category, 64, required: false)?.ToLowerInvariant();
+        var images = request.Images ?? [];
+        if (images.Count > 10) errors.Add("images", "At most 10 images.");
+        for (var i = 0; i < images.Count; i++)
+        {
+            if (!Uri.TryCreate(images[i], UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http") || images[i].Length > 500)
+                errors.Add($"images[{i}]", "Must be an http(s) address of at most 500 characters.");
+        }
+        errors.ThrowIfAny();
+
+        var now = clock.GetUtcNow();
+        var product = new Product(Guid.CreateVersion7(now), caller.Id, title!, description!, price!.Value, handling, protection, category, images, now);
+        db.Products.Add(product);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Created($"/api/v1/products/{product.Id}", ProductResponse.From(product));
+    }
+
+    public static async Task<Ok<ProductListResponse>> List(Guid? sellerId, string? cursor, int? limit, SafeholdDb db, CancellationToken ct)
+    {
+        var take = Cursor.Limit(limit);
+        var after = Cursor.Decode(cursor);
+        var query = db.Products.AsNoTracking();
+        if (sellerId is { } s) query = query.Where(p => p.SellerId == s);
+        if (after is { } a) query = query.Where(p => p.CreatedAt < a.At || (p.CreatedAt == a.At && p.Id.CompareTo(a.Id) < 0));
+        var page = await query.OrderByDescending(p => p.CreatedAt).ThenByDescending(p => p.Id).Take(take + 1).ToListAsync(ct);
+        var next = page.Count > take ? Cursor.Encode(page[take - 1].CreatedAt, page[take - 1].Id) : null;
+        return TypedResults.Ok(new ProductListResponse(page.Take(take).Select(ProductResponse.From).ToList(), next));
+    }
+
+    public static async Task<Ok<ProductResponse>> Get(Guid id, SafeholdDb db, CancellationToken ct)
+    {
+        var product = await db.Products.AsNoTracking().FirstOrDefaultAsync(p => p.Id == id, ct) ?? throw Problems.NotFound("Product");
+        return TypedResults.Ok(ProductResponse.From(product));
+    }
+}

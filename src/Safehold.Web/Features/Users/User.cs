@@ -1,0 +1,73 @@
+namespace Safehold.Web.Features.Users;
+
+/// <summary>What a user is on the platform; fixed when the user is created.</summary>
+public enum UserRole
+{
+    Buyer,
+    Seller,
+    Arbiter,
+    Admin,
+}
+
+/// <summary>A person who signs in to the portal or calls the API with one of their keys.</summary>
+public sealed class User
+{
+    private User()
+    {
+        Email = DisplayName = "";
+    }
+
+    public User(Guid id, string email, string displayName, UserRole role, DateTimeOffset createdAt)
+    {
+        Id = id;
+        Email = email;
+        DisplayName = displayName;
+        Role = role;
+        CreatedAt = createdAt;
+    }
+
+    public Guid Id { get; private set; }
+
+    /// <summary>Lower-cased; unique.</summary>
+    public string Email { get; private set; }
+    public string DisplayName { get; private set; }
+    public UserRole Role { get; private set; }
+
+    /// <summary>ASP.NET Core Identity's password hash, when the user may sign in to the portal.</summary>
+    public string? PasswordHash { get; private set; }
+    public DateTimeOffset CreatedAt { get; private set; }
+
+    public void SetPasswordHash(string hash) => PasswordHash = hash;
+}
+
+/// <summary>
+/// An API key. Only a SHA-256 hash of the key is stored: keys are long random strings, so a fast
+/// hash is enough and lets every request find its key with one indexed look-up.
+/// </summary>
+public sealed class ApiKey
+{
+    private ApiKey()
+    {
+        Hash = Prefix = "";
+    }
+
+    public ApiKey(Guid id, Guid userId, string hash, string prefix, DateTimeOffset createdAt)
+    {
+        Id = id;
+        UserId = userId;
+        Hash = hash;
+        Prefix = prefix;
+        CreatedAt = createdAt;
+    }
+
+    public Guid Id { get; private set; }
+    public Guid UserId { get; private set; }
+    public string Hash { get; private set; }
+
+    /// <summary>The first characters of the key, to tell keys apart without revealing them.</summary>
+    public string Prefix { get; private set; }
+    public DateTimeOffset CreatedAt { get; private set; }
+    public DateTimeOffset? RevokedAt { get; private set; }
+
+    public void Revoke(DateTimeOffset now) => RevokedAt ??= now;
+}

@@ -1,0 +1,107 @@
+using System.Net.Mail;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Safehold.Domain;
+using Safehold.Web.Api;
+using Safehold.Web.Data;
+
+namespace Safehold.Web.Features.Users;
+
+public sealed record UserResponse(Guid Id, string Email, string DisplayName, string Role, DateTimeOffset CreatedAt)
+{
+    public static UserResponse From(User u) => new(u.Id, u.Email, u.DisplayName, u.Role.ToString().ToLowerInvariant(), u.CreatedAt);
+}
+
+/// <summary>The response that carries a new API key: shown this once, stored only as a hash.</summary>
+public sealed record CreatedUserResponse(Guid Id, string Email, string DisplayName, string Role, string ApiKey);
+public sealed record ApiKeyResponse(Guid Id, Guid UserId, string ApiKey, string Prefix, DateTimeOffset CreatedAt);
+public sealed record UserListResponse(IReadOnlyList<UserResponse> Items, string? NextCursor);
+
+/// <summary>Admins create users and issue API keys; anyone can read who they are.</summary>
+public static class UserEndpoints
+{
+    public sealed record CreateRequest(string? Email, string? DisplayName, string? Role, string? Password);
+
+    public static void MapUsers(this RouteGroupBuilder api)
+    {
+        var users = api.MapGroup("/users").WithTags("Users");
+        users.MapPost("/", Create);
+        users.MapGet("/", List);
+        users.MapGet("/me", Me);
+        users.MapPost("/{id:guid}/api-keys", IssueKey);
+    }
+
+    public static async Task<Created<CreatedUserResponse>> Create(CreateRequest request, HttpContext http, SafeholdDb db, TimeProvider clock,
+        IPasswordHasher<User> hasher, CancellationToken ct)
+    {
+        Caller.From(http.User).Require(UserRole.Admin, "create users");
+        var errors = new InputErrors();
+        var email = errors.Text("email", request.Email, 254)?.ToLowerInvariant();
+        if (email is not null && !IsEmail(email)) errors.Add("email", "Not an email address.");
+        var name = errors.Text("displayName", request.DisplayName, 100);
+        UserRole role = default;
+        if (string.IsNullOrWhiteSpace(request.Role)) errors.Add("role", "Required.");
+        else if (!Enum.TryParse(request.Role, ignoreCase: true, out role) || !Enum.IsDefined(role) || request.Role.Any(char.IsDigit))
+            errors.Add("role", "One of: buyer, seller, arbiter, admin.");
+        if (request.Password is { } pw && (pw.Length < 8 || pw.Length > 128)) errors.Add("password", "From 8 to 128 characters.");
+        errors.ThrowIfAny();
+
+        if (await db.Users.AnyAsync(u => u.Email == email, ct))
+            throw new DomainException(RefusalKind.WrongState, "email_taken", "A user with this email already exists.");
+        var (user, key) = await CreateUserAsync(db, clock.GetUtcNow(), email!, name!, role, request.Password, hasher, apiKey: null, ct);
+        return TypedResults.Created($"/api/v1/users/{user.Id}",
+            new CreatedUserResponse(user.Id, user.Email, user.DisplayName, user.Role.ToString().ToLowerInvariant(), key));
+    }
+
+    public static async Task<Ok<UserListResponse>> List(string? cursor, int? limit, HttpContext http, SafeholdDb db, CancellationToken ct)
+    {
+        Caller.From(http.User).Require(UserRole.Admin, "list users");
+        var take = Cursor.Limit(limit);
+        var after = Cursor.Decode(cursor);
+        var query = db.Users.AsNoTracking();
+        if (after is { } a) query = query.Where(u => u.CreatedAt < a.At || (u.CreatedAt == a.At && u.Id.CompareTo(a.Id) < 0));
+        var page = await query.OrderByDescending(u => u.CreatedAt).ThenByDescending(u => u.Id).Take(take + 1).ToListAsync(ct);
+        var next = page.Count > take ? Cursor.Encode(page[take - 1].CreatedAt, page[take - 1].Id) : null;
+        return TypedResults.Ok(new UserListResponse(page.Take(take).Select(UserResponse.From).ToList(), next));
+    }
+
+    public static async Task<Ok<UserResponse>> Me(HttpContext http, SafeholdDb db, CancellationToken ct)
+    {
+        var id = Caller.From(http.User).Id;
+        return TypedResults.Ok(UserResponse.From(await db.Users.AsNoTracking().FirstAsync(u => u.Id == id, ct)));
+    }
+
+    public static async Task<Created<ApiKeyResponse>> IssueKey(Guid id, HttpContext http, SafeholdDb db, TimeProvider clock, CancellationToken ct)
+    {
+        Caller.From(http.User).Require(UserRole.Admin, "issue API keys");
+        if (!await db.Users.AnyAsync(u => u.Id == id, ct)) throw Problems.NotFound("User");
+        var key = ApiKeyAuthentication.NewKey();
+        var stored = AddKey(db, id, key, clock.GetUtcNow());
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Created($"/api/v1/users/{id}", new ApiKeyResponse(stored.Id, id, key, stored.Prefix, stored.CreatedAt));
+    }
+
+    /// <summary>Creates a user with one API key (a new random one unless given) and, optionally, a portal password.</summary>
+    public static async Task<(User User, string ApiKey)> CreateUserAsync(SafeholdDb db, DateTimeOffset now, string email, string displayName,
+        UserRole role, string? password, IPasswordHasher<User> hasher, string? apiKey, CancellationToken ct)
+    {
+        var user = new User(Guid.CreateVersion7(now), email, displayName, role, now);
+        if (password is not null) user.SetPasswordHash(hasher.HashPassword(user, password));
+        db.Users.Add(user);
+        var key = apiKey ?? ApiKeyAuthentication.NewKey();
+        AddKey(db, user.Id, key, now);
+        await db.SaveChangesAsync(ct);
+        return (user, key);
+    }
+
+    internal static ApiKey AddKey(SafeholdDb db, Guid userId, string key, DateTimeOffset now)
+    {
+        var stored = new ApiKey(Guid.CreateVersion7(now), userId, ApiKeyAuthentication.HashOf(key), key[..Math.Min(8, key.Length)], now);
+        db.ApiKeys.Add(stored);
+        return stored;
+    }
+
+    private static bool IsEmail(string value) =>
+        MailAddress.TryCreate(value, out var address) && address.Address == value && value.Contains('.', StringComparison.Ordinal);
+}

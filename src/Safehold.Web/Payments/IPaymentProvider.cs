@@ -1,0 +1,37 @@
+using Safehold.Domain;
+
+namespace Safehold.Web.Payments;
+
+/// <summary>The outcome of a call to the payment provider.</summary>
+public sealed record PaymentResult(bool Succeeded, string? Reference, string? DeclineCode, string? DeclineMessage)
+{
+    public static PaymentResult Success(string reference) => new(true, reference, null, null);
+    public static PaymentResult Declined(string code, string message) => new(false, null, code, message);
+}
+
+/// <summary>
+/// Where money really enters and leaves: card captures and refunds. Every call carries an idempotency
+/// key derived from what it is for (<c>order:{id}:capture</c>), so calling again after a crash
+/// between the call and the database commit returns the first result instead of moving money twice.
+/// </summary>
+public interface IPaymentProvider
+{
+    /// <summary>Charges the card. A key that already succeeded returns that success, whatever card is sent.</summary>
+    Task<PaymentResult> CaptureAsync(string idempotencyKey, Money amount, string cardNumber, CancellationToken ct);
+
+    /// <summary>Returns money of an earlier capture to the card it came from.</summary>
+    Task<PaymentResult> RefundAsync(string idempotencyKey, string captureReference, Money amount, CancellationToken ct);
+}
+
+/// <summary>Outside sandbox mode and with no provider integration configured, payments are refused honestly.</summary>
+public sealed class NoPaymentProvider : IPaymentProvider
+{
+    public Task<PaymentResult> CaptureAsync(string idempotencyKey, Money amount, string cardNumber, CancellationToken ct) =>
+        throw Unavailable();
+
+    public Task<PaymentResult> RefundAsync(string idempotencyKey, string captureReference, Money amount, CancellationToken ct) =>
+        throw Unavailable();
+
+    private static DomainException Unavailable() => new(RefusalKind.RuleRefused, "payment_provider_unavailable",
+        "No payment provider is configured. Run with Safehold:Sandbox=true to use the sandbox provider.");
+}

@@ -1,0 +1,145 @@
+using System.Security.Cryptography;
+using Microsoft.Data.Sqlite;
+using Safehold.Domain;
+
+namespace Safehold.Web.Payments;
+
+/// <summary>
+/// The built-in sandbox provider: it accepts the test cards and keeps its own durable record of every
+/// capture and refund, in a SQLite file of its own, apart from Safehold's database (as a real provider
+/// would be), so that a crash between a provider call and Safehold's commit can be replayed safely.
+/// </summary>
+/// <remarks>
+/// Test cards: <c>4242424242424242</c> succeeds, <c>4000000000000002</c> is declined,
+/// <c>4000000000009995</c> fails for insufficient funds. Any other number is declined.
+/// </remarks>
+public sealed class SandboxPaymentProvider : IPaymentProvider
+{
+    public const string SuccessCard = "4242424242424242";
+    public const string DeclinedCard = "4000000000000002";
+    public const string InsufficientFundsCard = "4000000000009995";
+
+    private readonly string _connectionString;
+    private readonly TimeProvider _clock;
+
+    public SandboxPaymentProvider(string path, TimeProvider clock)
+    {
+        _clock = clock;
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (dir is not null) Directory.CreateDirectory(dir);
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, DefaultTimeout = 30, Pooling = true }.ToString();
+        using var c = Open();
+        Execute(c, null, """
+            PRAGMA journal_mode=WAL;
+            CREATE TABLE IF NOT EXISTS operations (
+                idempotency_key TEXT PRIMARY KEY,
+                kind TEXT NOT NULL,
+                amount INTEGER NOT NULL,
+                currency TEXT NOT NULL,
+                card_last4 TEXT,
+                capture_reference TEXT,
+                succeeded INTEGER NOT NULL,
+                reference TEXT,
+                decline_code TEXT,
+                attempts INTEGER NOT NULL,
+                at TEXT NOT NULL);
+            """);
+    }
+
+    public Task<PaymentResult> CaptureAsync(string idempotencyKey, Money amount, string cardNumber, CancellationToken ct)
+    {
+        using var c = Open();
+        using var tx = c.BeginTransaction(deferred: false);
+        var existing = Find(c, tx, idempotencyKey);
+        if (existing is { Succeeded: true }) return Task.FromResult(existing);
+
+        var result = cardNumber switch
+        {
+            SuccessCard => PaymentResult.Success("ch_sandbox_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12))),
+            DeclinedCard => PaymentResult.Declined("card_declined", "The card was declined."),
+            InsufficientFundsCard => PaymentResult.Declined("insufficient_funds", "The card has insufficient funds."),
+            _ => PaymentResult.Declined("card_declined", "The sandbox accepts only its test cards, e.g. 4242424242424242."),
+        };
+        // A declined attempt is recorded but not final: the buyer may try again with another card under the same key.
+        Execute(c, tx, """
+            INSERT INTO operations (idempotency_key, kind, amount, currency, card_last4, capture_reference, succeeded, reference, decline_code, attempts, at)
+            VALUES ($key, 'capture', $amount, $currency, $last4, NULL, $ok, $ref, $decline, 1, $at)
+            ON CONFLICT (idempotency_key) DO UPDATE SET card_last4 = excluded.card_last4, succeeded = excluded.succeeded,
+                reference = excluded.reference, decline_code = excluded.decline_code, attempts = operations.attempts + 1, at = excluded.at
+            """,
+            ("$key", idempotencyKey), ("$amount", amount.Amount), ("$currency", amount.Currency.Code),
+            ("$last4", cardNumber.Length >= 4 ? cardNumber[^4..] : cardNumber), ("$ok", result.Succeeded ? 1 : 0),
+            ("$ref", result.Reference), ("$decline", result.DeclineCode), ("$at", _clock.GetUtcNow().ToString("O")));
+        tx.Commit();
+        return Task.FromResult(result);
+    }
+
+    public Task<PaymentResult> RefundAsync(string idempotencyKey, string captureReference, Money amount, CancellationToken ct)
+    {
+        using var c = Open();
+        using var tx = c.BeginTransaction(deferred: false);
+        var existing = Find(c, tx, idempotencyKey);
+        if (existing is not null) return Task.FromResult(existing);
+
+        var captured = Scalar(c, tx, "SELECT amount FROM operations WHERE reference = $ref AND kind = 'capture' AND succeeded = 1", ("$ref", captureReference));
+        var refunded = Scalar(c, tx, "SELECT COALESCE(SUM(amount), 0) FROM operations WHERE capture_reference = $ref AND kind = 'refund' AND succeeded = 1", ("$ref", captureReference)) ?? 0;
+        var result = captured is null
+            ? PaymentResult.Declined("unknown_capture", "The sandbox has no such capture.")
+            : refunded + amount.Amount > captured
+                ? PaymentResult.Declined("refund_exceeds_capture", "A refund cannot exceed what was captured.")
+                : PaymentResult.Success("re_sandbox_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)));
+        Execute(c, tx, """
+            INSERT INTO operations (idempotency_key, kind, amount, currency, card_last4, capture_reference, succeeded, reference, decline_code, attempts, at)
+            VALUES ($key, 'refund', $amount, $currency, NULL, $capture, $ok, $ref, $decline, 1, $at)
+            """,
+            ("$key", idempotencyKey), ("$amount", amount.Amount), ("$currency", amount.Currency.Code), ("$capture", captureReference),
+            ("$ok", result.Succeeded ? 1 : 0), ("$ref", result.Reference), ("$decline", result.DeclineCode), ("$at", _clock.GetUtcNow().ToString("O")));
+        tx.Commit();
+        return Task.FromResult(result);
+    }
+
+    /// <summary>How many operations of a kind the sandbox recorded as successful: what tests use to prove nothing was charged twice.</summary>
+    public long CountSucceeded(string kind)
+    {
+        using var c = Open();
+        return Scalar(c, null, "SELECT COUNT(*) FROM operations WHERE kind = $kind AND succeeded = 1", ("$kind", kind)) ?? 0;
+    }
+
+    private SqliteConnection Open()
+    {
+        var c = new SqliteConnection(_connectionString);
+        c.Open();
+        return c;
+    }
+
+    private static PaymentResult? Find(SqliteConnection c, SqliteTransaction tx, string key)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "SELECT succeeded, reference, decline_code FROM operations WHERE idempotency_key = $key";
+        cmd.Parameters.AddWithValue("$key", key);
+        using var r = cmd.ExecuteReader();
+        if (!r.Read()) return null;
+        return r.GetInt64(0) == 1
+            ? PaymentResult.Success(r.GetString(1))
+            : PaymentResult.Declined(r.IsDBNull(2) ? "card_declined" : r.GetString(2), "The card was declined.");
+    }
+
+    private static long? Scalar(SqliteConnection c, SqliteTransaction? tx, string sql, params (string, object?)[] args)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        foreach (var (n, v) in args) cmd.Parameters.AddWithValue(n, v ?? DBNull.Value);
+        return cmd.ExecuteScalar() is long l ? l : null;
+    }
+
+    private static void Execute(SqliteConnection c, SqliteTransaction? tx, string sql, params (string, object?)[] args)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        foreach (var (n, v) in args) cmd.Parameters.AddWithValue(n, v ?? DBNull.Value);
+        cmd.ExecuteNonQuery();
+    }
+}

@@ -1,0 +1,104 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Safehold.Domain.Policy;
+using Safehold.Web;
+using Safehold.Web.Api;
+using Safehold.Web.Data;
+using Safehold.Web.Demo;
+using Safehold.Web.Features.Ledger;
+using Safehold.Web.Features.Orders;
+using Safehold.Web.Features.Products;
+using Safehold.Web.Features.Users;
+using Safehold.Web.Payments;
+
+var builder = WebApplication.CreateBuilder(args);
+var options = builder.Configuration.GetSection(SafeholdOptions.Section).Get<SafeholdOptions>() ?? new SafeholdOptions();
+builder.Services.Configure<SafeholdOptions>(builder.Configuration.GetSection(SafeholdOptions.Section));
+builder.Services.AddSingleton<IOptions<ProtectionPolicy>>(Options.Create(options.Policy.ToPolicy()));
+builder.Services.AddSingleton(TimeProvider.System);
+
+var connectionString = builder.Configuration.GetConnectionString("Safehold");
+switch (options.Database.Provider.ToLowerInvariant())
+{
+    case "sqlite":
+        connectionString ??= "Data Source=data/safehold.db";
+        var sqlite = new SqliteConnectionStringBuilder(connectionString);
+        if (Path.GetDirectoryName(Path.GetFullPath(sqlite.DataSource)) is { } dir) Directory.CreateDirectory(dir);
+        if (sqlite.DefaultTimeout < 30) sqlite.DefaultTimeout = 30; // writers queue behind SQLite's one write lock
+        builder.Services.AddDbContextPool<SqliteSafeholdDb>(o => o.UseSqlite(sqlite.ToString()));
+        builder.Services.AddScoped<SafeholdDb>(sp => sp.GetRequiredService<SqliteSafeholdDb>());
+        options.SandboxProviderStore ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(sqlite.DataSource))!, "sandbox-provider.db");
+        break;
+    case "postgres" or "postgresql":
+        if (string.IsNullOrWhiteSpace(connectionString))
+            throw new InvalidOperationException("Safehold:Database:Provider is postgres: set ConnectionStrings:Safehold.");
+        builder.Services.AddDbContextPool<PostgresSafeholdDb>(o => o.UseNpgsql(connectionString));
+        builder.Services.AddScoped<SafeholdDb>(sp => sp.GetRequiredService<PostgresSafeholdDb>());
+        break;
+    default:
+        throw new InvalidOperationException($"Unknown Safehold:Database:Provider '{options.Database.Provider}': use sqlite or postgres.");
+}
+
+if (options.Sandbox)
+{
+    var store = options.SandboxProviderStore ?? Path.Combine("data", "sandbox-provider.db");
+    builder.Services.AddSingleton(sp => new SandboxPaymentProvider(store, sp.GetRequiredService<TimeProvider>()));
+    builder.Services.AddSingleton<IPaymentProvider>(sp => sp.GetRequiredService<SandboxPaymentProvider>());
+}
+else
+{
+    builder.Services.AddSingleton<IPaymentProvider, NoPaymentProvider>();
+}
+
+builder.Services.AddSingleton<IPasswordHasher<User>, PasswordHasher<User>>();
+builder.Services.AddAuthentication(ApiKeyAuthentication.SchemeName)
+    .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
+builder.Services.AddAuthorization();
+builder.Services.AddSafeholdProblems();
+builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true); // binding failures become problem+json
+builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
+{
+    doc.Info.Title = "Safehold API";
+    doc.Info.Description = "Buyer protection: escrow, protection periods, disputes. Authenticate with 'Authorization: Bearer <api key>'.";
+    return Task.CompletedTask;
+}));
+builder.Services.AddRazorPages();
+builder.Services.AddScoped<WriteTransaction>();
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.Use((http, next) => WriteTransaction.UseIdempotencyBuffering(http, next));
+app.UseAuthentication();
+app.UseAuthorization();
+
+var api = app.MapGroup("/api/v1")
+    .RequireAuthorization()
+    .AddEndpointFilter<WriteTransaction>()
+    .WithMetadata(new RequestSizeLimitAttribute(1_000_000));
+api.MapUsers();
+api.MapProducts();
+api.MapOrders();
+api.MapLedger();
+app.MapOpenApi();
+app.MapRazorPages();
+
+await Startup.PrepareDatabaseAsync(app.Services, options, app.Logger);
+
+app.Lifetime.ApplicationStarted.Register(() =>
+{
+    var addresses = string.Join(", ", app.Urls);
+    app.Logger.LogInformation("Safehold is listening on {Addresses} ({Mode} mode, {Provider})",
+        addresses, options.Sandbox ? "sandbox" : "production", options.Database.Provider);
+    if (options.SeedDemo) DemoSeeder.PrintLogins(addresses);
+});
+
+await app.RunAsync();
+
+/// <summary>The host's entry point, public so tests can start it in-process.</summary>
+public partial class Program;

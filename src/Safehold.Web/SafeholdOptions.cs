@@ -1,0 +1,56 @@
+using Safehold.Domain.Policy;
+
+namespace Safehold.Web;
+
+/// <summary>The <c>Safehold</c> configuration section (appsettings, <c>Safehold__...</c> variables, command line).</summary>
+public sealed class SafeholdOptions
+{
+    public const string Section = "Safehold";
+
+    /// <summary>Sandbox mode: the sandbox payment provider, the sandbox banner and clock.</summary>
+    public bool Sandbox { get; set; }
+
+    /// <summary>Seed demo data into an empty database. Defaults to on in sandbox mode.</summary>
+    public bool? Demo { get; set; }
+
+    /// <summary>When set, an admin with exactly this API key exists (created at start if missing).</summary>
+    public string? AdminApiKey { get; set; }
+
+    public DatabaseOptions Database { get; set; } = new();
+
+    /// <summary>Where the sandbox payment provider keeps its records (a SQLite file of its own).</summary>
+    public string? SandboxProviderStore { get; set; }
+
+    public PolicyOptions Policy { get; set; } = new();
+
+    public bool SeedDemo => Demo ?? Sandbox;
+}
+
+public sealed class DatabaseOptions
+{
+    /// <summary><c>sqlite</c> (default) or <c>postgres</c>.</summary>
+    public string Provider { get; set; } = "sqlite";
+}
+
+/// <summary>The protection policy as configured; defaults are the SPEC's.</summary>
+public sealed class PolicyOptions
+{
+    public double PayWithinHours { get; set; } = 24;
+    public int DefaultHandlingDays { get; set; } = 7;
+    public int DefaultProtectionDays { get; set; } = 40;
+    public int AutoCompleteDaysAfterDelivery { get; set; } = 15;
+    public int PostCompletionDisputeDays { get; set; } = 15;
+    public int CommissionBasisPoints { get; set; } = 500;
+    public Dictionary<string, int> CategoryCommissionBasisPoints { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public ProtectionPolicy ToPolicy() => new()
+    {
+        PayWithin = TimeSpan.FromHours(PayWithinHours),
+        DefaultHandlingDays = DefaultHandlingDays,
+        DefaultProtectionDays = DefaultProtectionDays,
+        AutoCompleteDaysAfterDelivery = AutoCompleteDaysAfterDelivery,
+        PostCompletionDisputeDays = PostCompletionDisputeDays,
+        CommissionBasisPoints = CommissionBasisPoints,
+        CategoryCommissionBasisPoints = new Dictionary<string, int>(CategoryCommissionBasisPoints, StringComparer.OrdinalIgnoreCase),
+    };
+}
