@@ -39,8 +39,9 @@ public static class LedgerEndpoints
     public static async Task<Ok<OrderLedgerResponse>> GetOrderLedger(Guid id, HttpContext http, SafeholdDb db, CancellationToken ct)
     {
         var order = await OrderAccess.LoadVisibleAsync(db, id, Caller.From(http.User), tracked: false, ct);
-        var entries = await db.JournalEntries.AsNoTracking().Where(e => e.OrderId == order.Id).OrderBy(e => e.At).ThenBy(e => e.Id).ToListAsync(ct);
-        return TypedResults.Ok(new OrderLedgerResponse(order.Id, entries.Select(e => new LedgerEntryResponse(e.Id, e.Kind, e.At,
+        var entries = await db.JournalEntries.AsNoTracking().Where(e => e.OrderId == order.Id).ToListAsync(ct);
+        // Posting order: by time, then by the lines' insertion sequence (several entries can share an instant).
+        return TypedResults.Ok(new OrderLedgerResponse(order.Id, entries.OrderBy(e => e.At).ThenBy(e => e.Lines.Min(l => l.Id)).Select(e => new LedgerEntryResponse(e.Id, e.Kind, e.At,
             e.Lines.Select(l => new LedgerLineResponse(l.Account, new MoneyDto(l.Amount, l.Currency))).ToList())).ToList()));
     }
 
