@@ -28,7 +28,10 @@ public sealed class SafeholdApp : WebApplicationFactory<Program>
     }
 
     /// <summary>An app over an existing directory (to restart on the same database), optionally seeding demo data.</summary>
-    public static SafeholdApp Over(string directory, bool demo = false) => new() { Directory = directory, Demo = demo };
+    public static SafeholdApp Over(string directory, bool demo = false) => new() { Directory = directory, Demo = demo, OwnsDirectory = false };
+
+    /// <summary>Whether disposing deletes the directory (not when another app will reopen it).</summary>
+    public bool OwnsDirectory { get; private init; } = true;
 
     public string Directory { get; private init; }
     public bool Demo { get; private init; }
@@ -127,6 +130,11 @@ public sealed class SafeholdApp : WebApplicationFactory<Program>
         if (status == "awaiting_payment") return (buyer, seller, orderId);
         await Api.ExpectStatus(await Pay(buyer, orderId), HttpStatusCode.OK);
         if (status == "awaiting_shipment") return (buyer, seller, orderId);
+        if (status == "closed")
+        {
+            await Api.ExpectStatus(await buyer.Http.PostAsync($"/api/v1/orders/{orderId}/cancel", null), HttpStatusCode.OK);
+            return (buyer, seller, orderId);
+        }
         await Api.ExpectStatus(await Ship(seller, orderId), HttpStatusCode.OK);
         if (status == "awaiting_delivery") return (buyer, seller, orderId);
         if (status == "delivered")
@@ -137,11 +145,6 @@ public sealed class SafeholdApp : WebApplicationFactory<Program>
         if (status == "completed")
         {
             await Api.ExpectStatus(await buyer.Http.PostAsync($"/api/v1/orders/{orderId}/confirm-receipt", null), HttpStatusCode.OK);
-            return (buyer, seller, orderId);
-        }
-        if (status == "closed")
-        {
-            await Api.ExpectStatus(await buyer.Http.PostAsync($"/api/v1/orders/{orderId}/cancel", null), HttpStatusCode.OK);
             return (buyer, seller, orderId);
         }
         throw new ArgumentException($"Unknown status {status}", nameof(status));
@@ -160,7 +163,7 @@ public sealed class SafeholdApp : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (disposing)
+        if (disposing && OwnsDirectory)
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             try

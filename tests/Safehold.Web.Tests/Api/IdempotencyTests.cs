@@ -1,0 +1,159 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.EntityFrameworkCore;
+
+namespace Safehold.Web.Tests.Http;
+
+public sealed class IdempotencyTests(SafeholdApp app) : IClassFixture<SafeholdApp>
+{
+    private static HttpRequestMessage Post(string path, object body, string key) => new(HttpMethod.Post, path)
+    {
+        Content = JsonContent.Create(body),
+        Headers = { { "Idempotency-Key", key } },
+    };
+
+    private static object OrderBody(Guid productId) => new
+    {
+        items = new[] { new { productId, quantity = 1 } },
+        shippingAddress = "1 Test Street, Tbilisi, GE",
+    };
+
+    private async Task<int> OrderCount(Guid buyerId)
+    {
+        var (scope, db) = app.OpenDb();
+        using (scope) return await db.Orders.CountAsync(o => o.BuyerId == buyerId);
+    }
+
+    [Fact]
+    public async Task The_same_key_with_the_same_body_replays_the_first_response_and_creates_one_order()
+    {
+        var seller = await app.NewUser("seller");
+        var buyer = await app.NewUser("buyer");
+        var product = await app.NewProduct(seller);
+
+        var first = await buyer.Http.SendAsync(Post("/api/v1/orders", OrderBody(product), "order-1"));
+        var second = await buyer.Http.SendAsync(Post("/api/v1/orders", OrderBody(product), "order-1"));
+
+        await Api.ExpectStatus(first, HttpStatusCode.Created);
+        await Api.ExpectStatus(second, HttpStatusCode.Created);
+        Assert.Equal(await first.Content.ReadAsStringAsync(), await second.Content.ReadAsStringAsync());
+        Assert.Equal(first.Headers.Location, second.Headers.Location);
+        Assert.True(second.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal(1, await OrderCount(buyer.Id));
+    }
+
+    [Fact]
+    public async Task The_same_key_with_another_body_is_refused_and_changes_nothing()
+    {
+        var seller = await app.NewUser("seller");
+        var buyer = await app.NewUser("buyer");
+        var product = await app.NewProduct(seller);
+        var other = await app.NewProduct(seller, amount: 555);
+
+        await Api.ExpectStatus(await buyer.Http.SendAsync(Post("/api/v1/orders", OrderBody(product), "k")), HttpStatusCode.Created);
+        var reused = await buyer.Http.SendAsync(Post("/api/v1/orders", OrderBody(other), "k"));
+
+        await Api.ExpectProblem(reused, HttpStatusCode.Conflict, "idempotency_key_reused");
+        Assert.Equal(1, await OrderCount(buyer.Id));
+    }
+
+    [Fact]
+    public async Task Keys_belong_to_their_caller_so_two_buyers_may_use_the_same_key()
+    {
+        var seller = await app.NewUser("seller");
+        var product = await app.NewProduct(seller);
+        var a = await app.NewUser("buyer");
+        var b = await app.NewUser("buyer");
+
+        var fromA = await Api.Json(await a.Http.SendAsync(Post("/api/v1/orders", OrderBody(product), "shared")));
+        var fromB = await Api.Json(await b.Http.SendAsync(Post("/api/v1/orders", OrderBody(product), "shared")));
+
+        Assert.NotEqual(fromA.Id(), fromB.Id());
+    }
+
+    [Fact]
+    public async Task A_retried_payment_replays_its_success_and_charges_the_card_once()
+    {
+        var (buyer, _, id) = await app.OrderIn("awaiting_payment");
+        var captures = app.Payments.CountSucceeded("capture");
+        var body = new { card = new { number = "4242424242424242" } };
+
+        var first = await buyer.Http.SendAsync(Post($"/api/v1/orders/{id}/pay", body, "pay-once"));
+        var retry = await buyer.Http.SendAsync(Post($"/api/v1/orders/{id}/pay", body, "pay-once"));
+
+        await Api.ExpectStatus(first, HttpStatusCode.OK);
+        await Api.ExpectStatus(retry, HttpStatusCode.OK);
+        Assert.Equal(await first.Content.ReadAsStringAsync(), await retry.Content.ReadAsStringAsync());
+        Assert.Equal(captures + 1, app.Payments.CountSucceeded("capture"));
+        var ledger = await Api.Json(await buyer.Http.GetAsync($"/api/v1/orders/{id}/ledger"));
+        Assert.Single(ledger["entries"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task Two_concurrent_requests_with_one_key_create_one_order_and_answer_alike()
+    {
+        var seller = await app.NewUser("seller");
+        var buyer = await app.NewUser("buyer");
+        var product = await app.NewProduct(seller);
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 4)
+            .Select(_ => buyer.Http.SendAsync(Post("/api/v1/orders", OrderBody(product), "racing-key"))));
+
+        var bodies = new List<string>();
+        foreach (var r in responses)
+        {
+            await Api.ExpectStatus(r, HttpStatusCode.Created);
+            bodies.Add(await r.Content.ReadAsStringAsync());
+        }
+        Assert.Single(bodies.Distinct());
+        Assert.Equal(1, await OrderCount(buyer.Id));
+    }
+
+    [Fact]
+    public async Task A_refused_request_is_not_stored_so_the_key_can_be_used_once_the_request_is_fixed()
+    {
+        var (buyer, _, id) = await app.OrderIn("awaiting_payment");
+        var declined = await buyer.Http.SendAsync(Post($"/api/v1/orders/{id}/pay", new { card = new { number = "4000000000000002" } }, "attempt"));
+        await Api.ExpectProblem(declined, HttpStatusCode.PaymentRequired, "card_declined");
+
+        // The same key and body is tried again (not replayed as a stored answer), and is refused again.
+        var again = await buyer.Http.SendAsync(Post($"/api/v1/orders/{id}/pay", new { card = new { number = "4000000000000002" } }, "attempt"));
+        await Api.ExpectProblem(again, HttpStatusCode.PaymentRequired, "card_declined");
+        Assert.Equal("awaiting_payment", (await Api.GetOrder(buyer, id)).Status());
+    }
+}
+
+/// <summary>Replays are kept in the database, so they outlive the process that answered first.</summary>
+public sealed class IdempotencyAcrossRestartTests
+{
+    [Fact]
+    public async Task A_replay_survives_a_restart_of_the_host()
+    {
+        var directory = SafeholdApp.NewDirectory();
+        string firstBody;
+        TestUser buyer;
+        Guid product;
+        using (var before = SafeholdApp.Over(directory))
+        {
+            var seller = await before.NewUser("seller");
+            buyer = await before.NewUser("buyer");
+            product = await before.NewProduct(seller);
+            var first = await buyer.Http.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/api/v1/orders")
+            {
+                Content = JsonContent.Create(new { items = new[] { new { productId = product, quantity = 2 } }, shippingAddress = "Somewhere 1, Tbilisi" }),
+                Headers = { { "Idempotency-Key", "survives" } },
+            });
+            await Api.ExpectStatus(first, HttpStatusCode.Created);
+            firstBody = await first.Content.ReadAsStringAsync();
+        }
+
+        using var after = SafeholdApp.Over(directory);
+        var replay = await after.As(buyer.ApiKey).SendAsync(new HttpRequestMessage(HttpMethod.Post, "/api/v1/orders")
+        {
+            Content = JsonContent.Create(new { items = new[] { new { productId = product, quantity = 2 } }, shippingAddress = "Somewhere 1, Tbilisi" }),
+            Headers = { { "Idempotency-Key", "survives" } },
+        });
+        await Api.ExpectStatus(replay, HttpStatusCode.Created);
+        Assert.Equal(firstBody, await replay.Content.ReadAsStringAsync());
+    }
+}

@@ -1,0 +1,75 @@
+using System.Net;
+using System.Net.Http.Headers;
+
+namespace Safehold.Web.Tests.Demo;
+
+public sealed class DemoSeederTests
+{
+    [Fact]
+    public async Task A_sandbox_with_demo_data_has_every_role_the_promised_products_and_orders_in_several_states()
+    {
+        using var app = SafeholdApp.Over(SafeholdApp.NewDirectory(), demo: true);
+        var buyer = app.As("sh_demo_buyer");
+
+        var products = await Api.Json(await buyer.GetAsync("/api/v1/products?limit=100"));
+        var titles = products["items"]!.AsArray().Select(p => p!["title"]!.GetValue<string>()).ToList();
+        Assert.Contains(titles, t => t.Contains("Mobvoi Ticwatch 2", StringComparison.Ordinal));
+        Assert.Contains(titles, t => t.Contains("headphones", StringComparison.OrdinalIgnoreCase));
+
+        var orders = await Api.Json(await buyer.GetAsync("/api/v1/orders?limit=100"));
+        var statuses = orders["items"]!.AsArray().Select(o => o!.Status()).ToHashSet();
+        Assert.Superset(new HashSet<string> { "awaiting_payment", "awaiting_shipment", "awaiting_delivery", "completed", "closed" }, statuses);
+
+        foreach (var (key, role) in new[] { ("sh_demo_seller", "seller"), ("sh_demo_arbiter", "arbiter"), ("sh_demo_admin", "admin") })
+        {
+            var me = await Api.Json(await app.As(key).GetAsync("/api/v1/users/me"));
+            Assert.Equal(role, me["role"]!.GetValue<string>());
+        }
+
+        var check = await Api.Json(await app.As("sh_demo_admin").GetAsync("/api/v1/ledger/check"));
+        Assert.True(check["ok"]!.GetValue<bool>(), check.ToJsonString());
+    }
+
+    [Fact]
+    public async Task Demo_data_is_seeded_once_and_only_into_an_empty_database()
+    {
+        var directory = SafeholdApp.NewDirectory();
+        using (var first = SafeholdApp.Over(directory, demo: true))
+        {
+            await Api.ExpectStatus(await first.As("sh_demo_buyer").GetAsync("/api/v1/orders"), HttpStatusCode.OK);
+        }
+        using var second = SafeholdApp.Over(directory, demo: true);
+        var products = await Api.Json(await second.As("sh_demo_buyer").GetAsync("/api/v1/products?limit=100"));
+        Assert.Equal(5, products["items"]!.AsArray().Count);
+
+        using var notEmpty = new SafeholdApp();
+        await notEmpty.NewUser("buyer");
+        using var seededLater = SafeholdApp.Over(notEmpty.Directory, demo: true);
+        await Api.ExpectProblem(await seededLater.As("sh_demo_buyer").GetAsync("/api/v1/orders"), HttpStatusCode.Unauthorized, "unauthorized");
+    }
+
+    [Fact]
+    public async Task The_home_page_lists_the_demo_catalog_with_the_buyer_protection_explanation_and_the_sandbox_banner()
+    {
+        using var app = SafeholdApp.Over(SafeholdApp.NewDirectory(), demo: true);
+        var client = app.CreateClient();
+        client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("text/html"));
+        var html = await client.GetStringAsync("/");
+        Assert.Contains("Mobvoi Ticwatch 2 smartwatch", html);
+        Assert.Contains("129.99 USD", html);
+        Assert.Contains("Every order is protected", html);
+        Assert.Contains("Sandbox mode", html);
+    }
+
+    [Fact]
+    public async Task The_openapi_document_describes_the_contract_paths()
+    {
+        using var app = new SafeholdApp();
+        var doc = await Api.Json(await app.CreateClient().GetAsync("/openapi/v1.json"));
+        var paths = doc["paths"]!.AsObject().Select(p => p.Key).ToList();
+        Assert.Contains("/api/v1/orders/{id}/confirm-receipt", paths);
+        Assert.Contains("/api/v1/ledger/check", paths);
+        Assert.Contains("/api/v1/balance", paths);
+        Assert.Contains("/api/v1/users", paths);
+    }
+}
