@@ -15,8 +15,10 @@ using Safehold.Web.Payments;
 namespace Safehold.Web.Tests;
 
 /// <summary>
-/// Safehold in-process over a real SQLite file of its own, with a fake clock and the sandbox provider.
-/// Each test class gets its own app (and so its own database); tests inside a class make their own users.
+/// Safehold in-process over a real database of its own, with a fake clock and the sandbox provider.
+/// The database is a SQLite file, or with <c>SAFEHOLD_TEST_DATABASE=postgres</c> a fresh PostgreSQL
+/// database (see <see cref="TestDatabase"/>). Each test class gets its own app (and so its own database);
+/// tests inside a class make their own users.
 /// </summary>
 public sealed class SafeholdApp : WebApplicationFactory<Program>
 {
@@ -36,6 +38,11 @@ public sealed class SafeholdApp : WebApplicationFactory<Program>
     public string Directory { get; private init; }
     public bool Demo { get; private init; }
     public string DatabasePath => Path.Combine(Directory, "safehold.db");
+
+    /// <summary>The connection string the host runs on: the SQLite file, or this app's own PostgreSQL database.</summary>
+    public string ConnectionString => TestDatabase.IsPostgres
+        ? TestDatabase.PostgresDatabase(TestDatabase.DatabaseNameFor(Directory))
+        : $"Data Source={DatabasePath}";
     public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 24, 9, 0, 0, TimeSpan.Zero));
 
     public static string NewDirectory()
@@ -51,8 +58,9 @@ public sealed class SafeholdApp : WebApplicationFactory<Program>
         builder.UseSetting("Safehold:Sandbox", "true");
         builder.UseSetting("Safehold:Demo", Demo ? "true" : "false");
         builder.UseSetting("Safehold:AdminApiKey", AdminKey);
-        builder.UseSetting("Safehold:Database:Provider", "sqlite");
-        builder.UseSetting("ConnectionStrings:Safehold", $"Data Source={DatabasePath}");
+        builder.UseSetting("Safehold:Database:Provider", TestDatabase.Provider);
+        if (TestDatabase.IsPostgres) TestDatabase.Created(TestDatabase.DatabaseNameFor(Directory)); // migrations create it at start
+        builder.UseSetting("ConnectionStrings:Safehold", ConnectionString);
         builder.UseSetting("Safehold:SandboxProviderStore", Path.Combine(Directory, "sandbox-provider.db"));
         builder.ConfigureTestServices(services =>
         {
@@ -160,9 +168,18 @@ public sealed class SafeholdApp : WebApplicationFactory<Program>
         Assert.Equal(5, json["checks"]!.AsArray().Count);
     }
 
+    /// <summary>A value for a Guid column in raw SQL: SQLite's EF provider stores Guids as upper-case text, PostgreSQL as <c>uuid</c>.</summary>
+    public static object SqlGuid(Guid id) => TestDatabase.IsPostgres ? id : id.ToString().ToUpperInvariant();
+
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
+        if (disposing && TestDatabase.IsPostgres)
+        {
+            // Another app may reopen a directory it does not own; its database goes when the test process ends.
+            if (OwnsDirectory) TestDatabase.Drop(TestDatabase.DatabaseNameFor(Directory));
+            else Npgsql.NpgsqlConnection.ClearPool(new Npgsql.NpgsqlConnection(ConnectionString));
+        }
         if (disposing && OwnsDirectory)
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 using Safehold.Domain;
 
 namespace Safehold.Web.Api;
@@ -70,6 +72,9 @@ public static class Problems
         {
             var (status, code, detail, errors) = exception switch
             {
+                _ when IsDatabaseUnavailable(exception) => (503, "database_unavailable",
+                    "The database cannot be reached right now; nothing was changed. Try again shortly (with the same Idempotency-Key).", null),
+                _ when IsConcurrencyFailure(exception) => (409, "concurrent_change", "Someone else changed this at the same moment; read it again and retry.", null),
                 DomainException d => (StatusOf(d.Kind), d.Code, d.Message, null),
                 InvalidInputException v => (400, "validation_failed", v.Message, v.Errors),
                 BadHttpRequestException b when b.StatusCode == 413 => (413, "payload_too_large", "The request body is too large.", null),
@@ -78,7 +83,15 @@ public static class Problems
                 DbUpdateException => (409, "concurrent_change", "A conflicting change was made at the same moment; read it again and retry.", null),
                 _ => (500, "internal_error", "Something went wrong on our side; nothing was changed.", (IDictionary<string, string[]>?)null),
             };
-            if (status >= 500) log.LogError(exception, "Unhandled failure answering {Method} {Path}", http.Request.Method, http.Request.Path);
+            if (status == 503)
+            {
+                log.LogWarning(exception, "The database was unavailable answering {Method} {Path}", http.Request.Method, http.Request.Path);
+                // Pooled connections to a database that went away are dead too: drop them, so the first
+                // requests after it comes back open fresh ones instead of failing on the stale ones.
+                NpgsqlConnection.ClearAllPools();
+                http.Response.Headers.RetryAfter = "1";
+            }
+            else if (status >= 500) log.LogError(exception, "Unhandled failure answering {Method} {Path}", http.Request.Method, http.Request.Path);
             else log.LogDebug("Refused {Method} {Path}: {Code}", http.Request.Method, http.Request.Path, code);
 
             var problem = errors is null
@@ -93,6 +106,38 @@ public static class Problems
         }
     }
 
+    /// <summary>
+    /// The database went away (connection refused, dropped, server shutting down, pool exhausted) rather than
+    /// refusing this request. The request's transaction never committed, so nothing changed.
+    /// </summary>
+    public static bool IsDatabaseUnavailable(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case PostgresException p:
+                    // 08: connection exception; 57P01-03: admin shutdown, crash shutdown, cannot connect now; 53300: too many connections.
+                    return p.SqlState.StartsWith("08", StringComparison.Ordinal) || p.SqlState is "57P01" or "57P02" or "57P03" or "53300";
+                case NpgsqlException:
+                    return true; // not a server's answer: the socket, a timeout, or the pool
+                case SqliteException s:
+                    return s.SqliteErrorCode is 5 or 6; // SQLITE_BUSY, SQLITE_LOCKED after the busy timeout
+            }
+        }
+        return false;
+    }
+
+    /// <summary>The database refused a write because another one got there first (unique key, serialization, deadlock).</summary>
+    public static bool IsConcurrencyFailure(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is PostgresException p) return p.SqlState is "23505" or "40001" or "40P01";
+        }
+        return false;
+    }
+
     private static string TitleOf(int status) => status switch
     {
         400 => "The request is invalid.",
@@ -102,6 +147,7 @@ public static class Problems
         409 => "The request conflicts with the current state.",
         413 => "The request is too large.",
         422 => "A rule of buyer protection refused the request.",
+        503 => "The service is unavailable for a moment.",
         _ => "The request failed.",
     };
 }

@@ -17,7 +17,8 @@ namespace Safehold.Web.Api;
 /// With an <c>Idempotency-Key</c>, the first successful response is stored under (caller, key) with a hash
 /// of the request. A retry with the same request replays it (even after a restart); the same key with
 /// another request is refused with 409 <c>idempotency_key_reused</c>. On SQLite the transaction begins
-/// IMMEDIATE, so a concurrent retry waits and then sees the stored response.
+/// IMMEDIATE, so a concurrent retry waits and then sees the stored response; on PostgreSQL a transaction-scoped
+/// advisory lock on (caller, key) does the same across hosts.
 /// </remarks>
 public sealed class WriteTransaction(SafeholdDb db, TimeProvider clock, IOptions<JsonOptions> json) : IEndpointFilter
 {
@@ -40,6 +41,12 @@ public sealed class WriteTransaction(SafeholdDb db, TimeProvider clock, IOptions
         {
             userId = Caller.From(http.User).Id;
             requestHash = await HashRequest(http.Request, ct);
+            if (db.Database.IsNpgsql())
+            {
+                // Retries with one key may reach several hosts at once: the first holds this lock until it commits,
+                // and the others then find its stored response instead of racing it.
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({userId + "/" + key}, 0))", ct);
+            }
             var previous = await db.IdempotencyRecords.AsNoTracking().FirstOrDefaultAsync(r => r.UserId == userId && r.Key == key, ct);
             if (previous is not null)
             {

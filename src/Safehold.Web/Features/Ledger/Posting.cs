@@ -9,6 +9,9 @@ public static class Posting
 {
     public static async Task PostAsync(this SafeholdDb db, JournalEntry entry, CancellationToken ct)
     {
+        // The balance moves at once and the entry on SaveChanges: only a transaction makes them one change.
+        if (db.Database.CurrentTransaction is null)
+            throw new InvalidOperationException($"Journal entry '{entry.DedupeKey}' must be posted inside a transaction.");
         db.JournalEntries.Add(entry);
         var deltas = entry.Lines
             .Where(l => l.SellerId is not null)
@@ -18,19 +21,17 @@ public static class Posting
             long pending = d.Where(l => l.AccountType == AccountType.SellerPending).Sum(l => l.Amount);
             long available = d.Where(l => l.AccountType == AccountType.SellerAvailable).Sum(l => l.Amount);
             long paidOut = d.Where(l => l.AccountType == AccountType.PayoutsOut).Sum(l => l.Amount);
-            // An atomic increment in the database, so two hosts crediting one seller never lose an update.
-            var updated = await db.SellerBalances
-                .Where(b => b.SellerId == d.Key.Seller && b.Currency == d.Key.Currency)
-                .ExecuteUpdateAsync(s => s
-                    .SetProperty(b => b.Pending, b => b.Pending + pending)
-                    .SetProperty(b => b.Available, b => b.Available + available)
-                    .SetProperty(b => b.PaidOut, b => b.PaidOut + paidOut), ct);
-            if (updated == 0)
-            {
-                var balance = new SellerBalance(d.Key.Seller, d.Key.Currency);
-                balance.Add(pending, available, paidOut);
-                db.SellerBalances.Add(balance);
-            }
+            // One atomic upsert in the database: two hosts crediting one seller never lose an update, and two
+            // first credits of a new seller never collide on inserting the row (both SQLite and PostgreSQL
+            // speak ON CONFLICT). The row stays locked until the request commits.
+            await db.Database.ExecuteSqlAsync($"""
+                INSERT INTO "SellerBalances" ("SellerId", "Currency", "Pending", "Available", "PaidOut")
+                VALUES ({d.Key.Seller}, {d.Key.Currency}, {pending}, {available}, {paidOut})
+                ON CONFLICT ("SellerId", "Currency") DO UPDATE SET
+                    "Pending" = "SellerBalances"."Pending" + excluded."Pending",
+                    "Available" = "SellerBalances"."Available" + excluded."Available",
+                    "PaidOut" = "SellerBalances"."PaidOut" + excluded."PaidOut"
+                """, ct);
         }
     }
 }

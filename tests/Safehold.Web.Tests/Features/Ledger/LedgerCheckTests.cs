@@ -1,5 +1,5 @@
 using System.Net;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 
 namespace Safehold.Web.Tests.Features.Ledger;
@@ -35,7 +35,7 @@ public sealed class LedgerCheckTests
         {
             var entry = await db.JournalEntries.FirstAsync(e => e.OrderId == orderId);
             await db.Database.ExecuteSqlInterpolatedAsync(
-                $"""INSERT INTO "JournalLines" ("EntryId", "Account", "AccountType", "OrderId", "SellerId", "Currency", "Amount") VALUES ({entry.Id.ToString().ToUpperInvariant()}, {"escrow:" + orderId}, 'Escrow', {orderId.ToString().ToUpperInvariant()}, NULL, 'USD', -20000)""");
+                $"""INSERT INTO "JournalLines" ("EntryId", "Account", "AccountType", "OrderId", "SellerId", "Currency", "Amount") VALUES ({SafeholdApp.SqlGuid(entry.Id)}, {"escrow:" + orderId}, 'Escrow', {SafeholdApp.SqlGuid(orderId)}, NULL, 'USD', -20000)""");
         }
 
         var json = await Api.Json(await app.Admin.GetAsync("/api/v1/ledger/check"));
@@ -56,7 +56,7 @@ public sealed class LedgerCheckTests
         using (scope)
         {
             await db.Database.ExecuteSqlInterpolatedAsync(
-                $"""UPDATE "SellerBalances" SET "Pending" = "Pending" + 1 WHERE "SellerId" = {seller.Id.ToString().ToUpperInvariant()}""");
+                $"""UPDATE "SellerBalances" SET "Pending" = "Pending" + 1 WHERE "SellerId" = {SafeholdApp.SqlGuid(seller.Id)}""");
         }
         var checks = await Checks(app);
         Assert.False(checks["seller_balances_match_entries"]);
@@ -71,9 +71,9 @@ public sealed class LedgerCheckTests
         var (scope, db) = app.OpenDb();
         using (scope)
         {
-            var update = await Assert.ThrowsAsync<SqliteException>(() => db.Database.ExecuteSqlRawAsync("""UPDATE "JournalLines" SET "Amount" = 0"""));
+            var update = await Assert.ThrowsAnyAsync<DbException>(() => db.Database.ExecuteSqlRawAsync("""UPDATE "JournalLines" SET "Amount" = 0"""));
             Assert.Contains("append-only", update.Message);
-            var delete = await Assert.ThrowsAsync<SqliteException>(() => db.Database.ExecuteSqlRawAsync("""DELETE FROM "JournalEntries" """));
+            var delete = await Assert.ThrowsAnyAsync<DbException>(() => db.Database.ExecuteSqlRawAsync("""DELETE FROM "JournalEntries" """));
             Assert.Contains("append-only", delete.Message);
         }
         await app.AssertLedgerOk();
