@@ -10,6 +10,9 @@ using Safehold.Web.Api;
 using Safehold.Web.Data;
 using Safehold.Web.Demo;
 using Safehold.Web.Features.Ledger;
+using Safehold.Web.Features.Notifications;
+using Safehold.Web.Features.Sandbox;
+using Safehold.Web.Jobs;
 using Safehold.Web.Features.Orders;
 using Safehold.Web.Features.Products;
 using Safehold.Web.Features.Users;
@@ -19,7 +22,17 @@ var builder = WebApplication.CreateBuilder(args);
 var options = builder.Configuration.GetSection(SafeholdOptions.Section).Get<SafeholdOptions>() ?? new SafeholdOptions();
 builder.Services.Configure<SafeholdOptions>(builder.Configuration.GetSection(SafeholdOptions.Section));
 builder.Services.AddSingleton<IOptions<ProtectionPolicy>>(Options.Create(options.Policy.ToPolicy()));
-builder.Services.AddSingleton(TimeProvider.System);
+// One clock for everything. In sandbox mode it is the real clock plus an offset the sandbox API moves forward.
+builder.Services.AddKeyedSingleton(SandboxClock.RealClockKey, TimeProvider.System);
+if (options.Sandbox)
+{
+    builder.Services.AddSingleton(sp => new SandboxClock(sp.GetRequiredKeyedService<TimeProvider>(SandboxClock.RealClockKey)));
+    builder.Services.AddSingleton<TimeProvider>(sp => sp.GetRequiredService<SandboxClock>());
+}
+else
+{
+    builder.Services.AddSingleton(sp => sp.GetRequiredKeyedService<TimeProvider>(SandboxClock.RealClockKey));
+}
 
 var connectionString = builder.Configuration.GetConnectionString("Safehold");
 switch (options.Database.Provider.ToLowerInvariant())
@@ -60,6 +73,8 @@ builder.Services.AddAuthentication(ApiKeyAuthentication.SchemeName)
 builder.Services.AddAuthorization();
 builder.Services.AddSafeholdProblems();
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true); // binding failures become problem+json
+// Numbers are numbers: "12999" in quotes is refused rather than read as 12999.
+builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict);
 builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
 {
     doc.Info.Title = "Safehold API";
@@ -68,6 +83,16 @@ builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
 }));
 builder.Services.AddRazorPages();
 builder.Services.AddScoped<WriteTransaction>();
+
+// Timed work: the deadline sweeper and the email outbox.
+builder.Services.Configure<SweeperOptions>(builder.Configuration.GetSection("Safehold:Sweeper"));
+builder.Services.Configure<SmtpOptions>(builder.Configuration.GetSection("Safehold:Smtp"));
+builder.Services.AddScoped<Notifier>();
+builder.Services.AddScoped<DueTimers>();
+builder.Services.AddSingleton<DeadlineSweeper>();
+builder.Services.AddHostedService<DeadlineSweeperService>();
+builder.Services.AddSingleton<EmailDispatcher>();
+builder.Services.AddHostedService<EmailDispatcherService>();
 
 var app = builder.Build();
 
@@ -85,6 +110,8 @@ api.MapUsers();
 api.MapProducts();
 api.MapOrders();
 api.MapLedger();
+api.MapNotifications();
+if (options.Sandbox) app.MapSandboxClock();
 app.MapOpenApi();
 app.MapRazorPages();
 

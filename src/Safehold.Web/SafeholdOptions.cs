@@ -41,6 +41,11 @@ public sealed class PolicyOptions
     public int AutoCompleteDaysAfterDelivery { get; set; } = 15;
     public int PostCompletionDisputeDays { get; set; } = 15;
     public int CommissionBasisPoints { get; set; } = 500;
+    public int MaxExtensionDays { get; set; } = 30;
+    public int MaxExtensions { get; set; } = 2;
+    public int ExtensionResponseDays { get; set; } = 3;
+    public int BuyerReminderDaysBeforeProtectionEnds { get; set; } = 3;
+    public int SellerReminderDaysBeforeShipBy { get; set; } = 1;
     public Dictionary<string, int> CategoryCommissionBasisPoints { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     public ProtectionPolicy ToPolicy() => new()
@@ -51,6 +56,11 @@ public sealed class PolicyOptions
         AutoCompleteDaysAfterDelivery = AutoCompleteDaysAfterDelivery,
         PostCompletionDisputeDays = PostCompletionDisputeDays,
         CommissionBasisPoints = CommissionBasisPoints,
+        MaxExtensionDays = MaxExtensionDays,
+        MaxExtensions = MaxExtensions,
+        ExtensionResponseDays = ExtensionResponseDays,
+        BuyerReminderDaysBeforeProtectionEnds = BuyerReminderDaysBeforeProtectionEnds,
+        SellerReminderDaysBeforeShipBy = SellerReminderDaysBeforeShipBy,
         CategoryCommissionBasisPoints = new Dictionary<string, int>(CategoryCommissionBasisPoints, StringComparer.OrdinalIgnoreCase),
     };
 }

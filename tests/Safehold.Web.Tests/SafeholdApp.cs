@@ -43,7 +43,9 @@ public sealed class SafeholdApp : WebApplicationFactory<Program>
     public string ConnectionString => TestDatabase.IsPostgres
         ? TestDatabase.PostgresDatabase(TestDatabase.DatabaseNameFor(Directory))
         : $"Data Source={DatabasePath}";
-    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 24, 9, 0, 0, TimeSpan.Zero));
+    public FakeTimeProvider Clock { get; init; } = new(Start);
+
+    public static readonly DateTimeOffset Start = new(2026, 11, 24, 9, 0, 0, TimeSpan.Zero);
 
     public static string NewDirectory()
     {
@@ -62,12 +64,32 @@ public sealed class SafeholdApp : WebApplicationFactory<Program>
         if (TestDatabase.IsPostgres) TestDatabase.Created(TestDatabase.DatabaseNameFor(Directory)); // migrations create it at start
         builder.UseSetting("ConnectionStrings:Safehold", ConnectionString);
         builder.UseSetting("Safehold:SandboxProviderStore", Path.Combine(Directory, "sandbox-provider.db"));
+        // The sweeper runs when a test asks (Sweep, or the sandbox clock API), so tests see no background work.
+        builder.UseSetting("Safehold:Sweeper:Enabled", SweeperEnabled ? "true" : "false");
+        foreach (var (key, value) in Settings) builder.UseSetting(key, value);
         builder.ConfigureTestServices(services =>
         {
-            services.RemoveAll<TimeProvider>();
-            services.AddSingleton<TimeProvider>(Clock);
+            // The fake clock is the "real" clock under the sandbox clock, so both FakeTimeProvider.Advance and the sandbox API move time.
+            services.RemoveAllKeyed<TimeProvider>(Safehold.Web.Features.Sandbox.SandboxClock.RealClockKey);
+            services.AddKeyedSingleton<TimeProvider>(Safehold.Web.Features.Sandbox.SandboxClock.RealClockKey, Clock);
         });
     }
+
+    /// <summary>Extra configuration, set before the host starts.</summary>
+    public Dictionary<string, string> Settings { get; init; } = [];
+
+    /// <summary>Whether the background sweeper runs (off unless a test turns it on).</summary>
+    public bool SweeperEnabled { get; init; }
+
+    /// <summary>Moves the clock forward by <paramref name="by"/> and fires everything that fell due, as the host's sweeper would.</summary>
+    public async Task<int> AdvanceAndSweep(TimeSpan by)
+    {
+        Clock.Advance(by);
+        return await Services.GetRequiredService<Safehold.Web.Jobs.DeadlineSweeper>().RunDueAsync(CancellationToken.None);
+    }
+
+    /// <summary>The app's own clock (the sandbox clock over the fake one).</summary>
+    public DateTimeOffset Now => Services.GetRequiredService<TimeProvider>().GetUtcNow();
 
     public SandboxPaymentProvider Payments => Services.GetRequiredService<SandboxPaymentProvider>();
 

@@ -9,15 +9,21 @@ public readonly record struct Actor(Party Party, Guid? UserId)
     public static Actor System => new(Party.System, null);
 }
 
+/// <summary>What firing a timer did: the journal entry to post and whom to remind, either possibly none.</summary>
+public sealed record TimerOutcome(JournalEntry? Entry, Party Reminded);
+
 /// <summary>
 /// A buyer's order from one seller, in one currency, and the protection around it. Every change goes
 /// through <see cref="OrderProcess"/>: a change the table does not allow is refused with a named error,
-/// and a change that moves money returns the one balanced journal entry to write with it.
+/// and a change that moves money returns the one balanced journal entry to write with it. The order's
+/// timers are rows beside it, started and cancelled by the same transitions.
 /// </summary>
 public sealed class Order
 {
     private readonly List<OrderLine> _lines = [];
     private readonly List<OrderEvent> _timeline = [];
+    private readonly List<OrderTimer> _timers = [];
+    private readonly List<ProtectionExtension> _extensions = [];
 
     private Order()
     {
@@ -36,12 +42,18 @@ public sealed class Order
     public long TotalAmount { get; private set; }
     public Money Total => new(TotalAmount, Safehold.Domain.Currency.Of(Currency));
 
+    // The terms of protection, copied from the policy when the order was placed.
     /// <summary>The commission, in basis points, agreed when the order was placed.</summary>
     public int CommissionBasisPoints { get; private set; }
     public int HandlingDays { get; private set; }
     public int ProtectionDays { get; private set; }
     public int AutoCompleteDaysAfterDelivery { get; private set; }
     public int PostCompletionDisputeDays { get; private set; }
+    public int MaxExtensions { get; private set; }
+    public int MaxExtensionDays { get; private set; }
+    public int ExtensionResponseDays { get; private set; }
+    public int BuyerReminderDays { get; private set; }
+    public int SellerReminderDays { get; private set; }
 
     public string ShippingAddress { get; private set; }
     public string? PaymentReference { get; private set; }
@@ -60,10 +72,16 @@ public sealed class Order
 
     /// <summary>When the post-completion dispute window closes and the seller's credit becomes available.</summary>
     public DateTimeOffset? DisputeWindowEndsAt { get; private set; }
+    public DateTimeOffset? CreditAvailableAt { get; private set; }
     public DateTimeOffset? ClosedAt { get; private set; }
 
     public IReadOnlyList<OrderLine> Lines => _lines;
     public IReadOnlyList<OrderEvent> Timeline => _timeline;
+
+    /// <summary>The timers still pending; each fires once and is then gone.</summary>
+    public IReadOnlyList<OrderTimer> Timers => _timers;
+    public IReadOnlyList<ProtectionExtension> Extensions => _extensions;
+    public ProtectionExtension? PendingExtension => _extensions.FirstOrDefault(e => e.Status == ExtensionStatus.Pending);
 
     /// <summary>
     /// Places an order for <paramref name="lines"/>, all from one seller and in one currency, with the
@@ -118,6 +136,11 @@ public sealed class Order
             ProtectionDays = lines.Max(l => l.Listing.ProtectionDays ?? policy.DefaultProtectionDays),
             AutoCompleteDaysAfterDelivery = policy.AutoCompleteDaysAfterDelivery,
             PostCompletionDisputeDays = policy.PostCompletionDisputeDays,
+            MaxExtensions = policy.MaxExtensions,
+            MaxExtensionDays = policy.MaxExtensionDays,
+            ExtensionResponseDays = policy.ExtensionResponseDays,
+            BuyerReminderDays = policy.BuyerReminderDaysBeforeProtectionEnds,
+            SellerReminderDays = policy.SellerReminderDaysBeforeShipBy,
             ShippingAddress = shippingAddress,
             CreatedAt = now,
             PayBy = now + policy.PayWithin,
@@ -126,6 +149,7 @@ public sealed class Order
         foreach (var (listing, quantity) in lines)
             order._lines.Add(new OrderLine(id, ++lineNo, listing, quantity));
         order.Record(now, new Actor(Party.Buyer, buyerId), "placed", null);
+        order.Reschedule(OrderTimerKind.PayBy, now);
         return order;
     }
 
@@ -135,6 +159,7 @@ public sealed class Order
         var t = OrderProcess.Authorize(this, OrderTrigger.Pay, actor.Party);
         PaidAt = now;
         PaymentReference = paymentReference;
+        ShipBy = now.AddDays(HandlingDays);
         return Apply(t, actor, now, "paid", null)!;
     }
 
@@ -149,6 +174,7 @@ public sealed class Order
         Carrier = carrier;
         TrackingNumber = trackingNumber;
         ShippedAt = now;
+        ProtectionEndsAt = now.AddDays(ProtectionDays);
         Apply(t, actor, now, "shipped", $"{carrier} {trackingNumber}");
     }
 
@@ -157,6 +183,7 @@ public sealed class Order
     {
         var t = OrderProcess.Authorize(this, OrderTrigger.MarkDelivered, actor.Party);
         DeliveredAt = now;
+        AutoCompleteAt = now.AddDays(AutoCompleteDaysAfterDelivery);
         Apply(t, actor, now, "delivered", null);
     }
 
@@ -164,52 +191,122 @@ public sealed class Order
     public JournalEntry ConfirmReceipt(Actor actor, DateTimeOffset now) =>
         Apply(OrderProcess.Authorize(this, OrderTrigger.ConfirmReceipt, actor.Party), actor, now, "receipt_confirmed", null)!;
 
-    /// <summary>A system transition fired by a deadline (unpaid expiry, missed ship-by, protection end, auto-complete).</summary>
+    /// <summary>The buyer asks for <paramref name="days"/> more days of protection; the seller has some days to answer.</summary>
+    public ProtectionExtension RequestExtension(Actor actor, DateTimeOffset now, Guid extensionId, int days, string reason)
+    {
+        var t = OrderProcess.Authorize(this, OrderTrigger.ExtendProtection, actor.Party);
+        if (days < 1)
+            throw new DomainException(RefusalKind.Invalid, "validation_failed", "An extension adds at least one day.");
+        if (days > MaxExtensionDays)
+            throw new DomainException(RefusalKind.RuleRefused, "extension_too_long", $"One extension adds at most {MaxExtensionDays} days.");
+        var extension = new ProtectionExtension(extensionId, Id, days, reason, now, now.AddDays(ExtensionResponseDays));
+        _extensions.Add(extension);
+        Apply(t, actor, now, "extension_requested", $"{days} days: {reason}");
+        return extension;
+    }
+
+    /// <summary>The seller approves the waiting extension: protection ends later by its days.</summary>
+    public void ApproveExtension(Actor actor, DateTimeOffset now, Guid extensionId) =>
+        DecideExtension(OrderTrigger.ApproveExtension, actor, now, extensionId);
+
+    /// <summary>The seller declines the waiting extension: protection ends when it would have.</summary>
+    public void DeclineExtension(Actor actor, DateTimeOffset now, Guid extensionId) =>
+        DecideExtension(OrderTrigger.DeclineExtension, actor, now, extensionId);
+
+    /// <summary>A system transition (unpaid expiry, missed ship-by, protection end, auto-complete, ...) at <paramref name="now"/>.</summary>
     public JournalEntry? Fire(OrderTrigger trigger, DateTimeOffset now)
     {
         var t = OrderProcess.Authorize(this, trigger, Party.System);
+        if (trigger == OrderTrigger.ExtensionAutoApproved)
+        {
+            var pending = PendingExtension!;
+            Extend(pending, now, ExtensionStatus.AutoApproved);
+            return Apply(t, Actor.System, now, "extension_auto_approved", $"{pending.Days} days");
+        }
         return Apply(t, Actor.System, now, SnakeCase.Of(trigger.ToString()), null);
     }
 
-    /// <summary>The deadlines still ahead of the order in its current state, by API name.</summary>
-    public IReadOnlyDictionary<string, DateTimeOffset> PendingDeadlines()
+    /// <summary>
+    /// Fires the pending timer of this kind: its system transition, or its reminder. The timer is removed
+    /// whatever it does, so it can never fire twice.
+    /// </summary>
+    public TimerOutcome FireTimer(OrderTimerKind kind, DateTimeOffset now)
     {
-        var d = new Dictionary<string, DateTimeOffset>();
-        switch (Status)
+        var timer = _timers.FirstOrDefault(t => t.Kind == kind)
+            ?? throw DomainException.InvalidState($"The order has no pending {kind} timer.");
+        var rule = OrderProcess.RuleOf(kind);
+        if (rule.Fires is { } trigger)
+            return new TimerOutcome(Fire(trigger, now), Party.None); // the transition removes the timer
+        _timers.Remove(timer);
+        Version++;
+        Record(now, Actor.System, rule.Remind == Party.Buyer ? "buyer_reminded" : "seller_reminded", null);
+        return new TimerOutcome(null, rule.Remind);
+    }
+
+    /// <summary>
+    /// Drops a pending timer whose transition the process refuses (it should have been cancelled with its state);
+    /// recorded in the timeline so the discrepancy is visible rather than retried for ever.
+    /// </summary>
+    public void DiscardTimer(OrderTimerKind kind, DateTimeOffset now, string why)
+    {
+        if (_timers.RemoveAll(t => t.Kind == kind) == 0) return;
+        Version++;
+        Record(now, Actor.System, "timer_discarded", $"{SnakeCase.Of(kind.ToString())}: {why}");
+    }
+
+    /// <summary>The deadlines still ahead of the order: one per pending timer that is a deadline, by API name.</summary>
+    public IReadOnlyDictionary<string, DateTimeOffset> PendingDeadlines() =>
+        _timers.Select(t => (Rule: OrderProcess.RuleOf(t.Kind), t.DueAt))
+            .Where(t => t.Rule.Deadline is not null)
+            .OrderBy(t => t.DueAt)
+            .ToDictionary(t => t.Rule.Deadline!, t => t.DueAt);
+
+    private void DecideExtension(OrderTrigger trigger, Actor actor, DateTimeOffset now, Guid extensionId)
+    {
+        var t = OrderProcess.Authorize(this, trigger, actor.Party);
+        var pending = PendingExtension!;
+        if (pending.Id != extensionId)
+            throw new DomainException(RefusalKind.NotFound, "not_found", "Extension request was not found.");
+        if (trigger == OrderTrigger.ApproveExtension)
         {
-            case OrderStatus.AwaitingPayment:
-                d["payBy"] = PayBy;
-                break;
-            case OrderStatus.AwaitingShipment when ShipBy is { } shipBy:
-                d["shipBy"] = shipBy;
-                break;
-            case OrderStatus.AwaitingDelivery:
-                if (ProtectionEndsAt is { } ends) d["protectionEndsAt"] = ends;
-                if (AutoCompleteAt is { } auto) d["autoCompleteAt"] = auto;
-                break;
-            case OrderStatus.Completed when DisputeWindowEndsAt is { } available:
-                d["availableAt"] = available;
-                break;
+            Extend(pending, now, ExtensionStatus.Approved);
+            Apply(t, actor, now, "extension_approved", $"{pending.Days} days");
         }
-        return d;
+        else
+        {
+            pending.Decide(ExtensionStatus.Declined, now);
+            Apply(t, actor, now, "extension_declined", null);
+        }
+    }
+
+    private void Extend(ProtectionExtension extension, DateTimeOffset now, ExtensionStatus status)
+    {
+        extension.Decide(status, now);
+        ProtectionEndsAt = ProtectionEndsAt!.Value.AddDays(extension.Days);
+        if (AutoCompleteAt is { } auto) AutoCompleteAt = auto.AddDays(extension.Days);
+        Reschedule(OrderTimerKind.ProtectionEnds, now);
+        Reschedule(OrderTimerKind.ProtectionEndingReminder, now);
+        Reschedule(OrderTimerKind.AutoComplete, now);
     }
 
     private JournalEntry? Apply(OrderTransition t, Actor actor, DateTimeOffset now, string eventKind, string? detail)
     {
+        var left = Status;
         Status = t.To;
         Version++;
-        switch (t.Starts)
-        {
-            case OrderDeadline.ShipBy: ShipBy = now.AddDays(HandlingDays); break;
-            case OrderDeadline.ProtectionEndsAt: ProtectionEndsAt = now.AddDays(ProtectionDays); break;
-            case OrderDeadline.AutoCompleteAt: AutoCompleteAt = now.AddDays(AutoCompleteDaysAfterDelivery); break;
-        }
-        if (t.To == OrderStatus.Completed)
+        if (t.To == OrderStatus.Completed && left != OrderStatus.Completed)
         {
             CompletedAt = now;
             DisputeWindowEndsAt = now.AddDays(PostCompletionDisputeDays);
         }
         if (t.To == OrderStatus.Closed) ClosedAt = now;
+
+        // Timers of the state left behind are cancelled, the one fired or answered is gone, and the new ones start.
+        _timers.RemoveAll(timer => OrderProcess.RuleOf(timer.Kind).LivesIn != t.To
+            || OrderProcess.RuleOf(timer.Kind).Fires == t.Trigger
+            || (timer.Kind == OrderTimerKind.ExtensionDecision && t.Trigger is OrderTrigger.ApproveExtension or OrderTrigger.DeclineExtension));
+        foreach (var kind in t.Starts)
+            Reschedule(kind, now);
         Record(now, actor, eventKind, detail);
         return t.Money switch
         {
@@ -218,20 +315,115 @@ public sealed class Order
                 [(Account.PaymentClearing, -Total), (Account.Escrow(Id), Total)]),
             MoneyMovement.RefundInFull => new JournalEntry(Guid.CreateVersion7(now), $"order:{Id}:refund", "refund", Id, now,
                 [(Account.Escrow(Id), -Total), (Account.RefundsOut, Total)]),
-            MoneyMovement.ReleaseToSeller => Release(now),
+            MoneyMovement.ReleaseToSeller => new JournalEntry(Guid.CreateVersion7(now), $"order:{Id}:release", "release", Id, now,
+                [(Account.Escrow(Id), -Total), (Account.SellerPending(SellerId), SellerShare), (Account.PlatformCommission, Total - SellerShare)]),
+            MoneyMovement.PendingToAvailable => MakeAvailable(now),
             _ => throw new InvalidOperationException($"Unknown money movement {t.Money}."),
         };
     }
 
-    private JournalEntry Release(DateTimeOffset now)
+    /// <summary>What the seller is credited when the whole total is released: the total less commission.</summary>
+    public Money SellerShare => Total.SplitCommission(CommissionBasisPoints).SellerShare;
+
+    private JournalEntry MakeAvailable(DateTimeOffset now)
     {
-        var (sellerShare, commission) = Total.SplitCommission(CommissionBasisPoints);
-        return new JournalEntry(Guid.CreateVersion7(now), $"order:{Id}:release", "release", Id, now,
-            [(Account.Escrow(Id), -Total), (Account.SellerPending(SellerId), sellerShare), (Account.PlatformCommission, commission)]);
+        CreditAvailableAt = now;
+        return new JournalEntry(Guid.CreateVersion7(now), $"order:{Id}:available", "credit_available", Id, now,
+            [(Account.SellerPending(SellerId), -SellerShare), (Account.SellerAvailable(SellerId), SellerShare)]);
+    }
+
+    /// <summary>(Re)computes a timer's due instant from the order's dates and writes it; a reminder already past is not scheduled.</summary>
+    private void Reschedule(OrderTimerKind kind, DateTimeOffset now)
+    {
+        DateTimeOffset? due = kind switch
+        {
+            OrderTimerKind.PayBy => PayBy,
+            OrderTimerKind.ShipBy => ShipBy,
+            OrderTimerKind.ShipByReminder => ShipBy?.AddDays(-SellerReminderDays),
+            OrderTimerKind.ProtectionEnds => ProtectionEndsAt,
+            OrderTimerKind.ProtectionEndingReminder => ProtectionEndsAt?.AddDays(-BuyerReminderDays),
+            OrderTimerKind.AutoComplete => AutoCompleteAt,
+            OrderTimerKind.ExtensionDecision => PendingExtension?.AnswerBy,
+            OrderTimerKind.DisputeWindowEnds => DisputeWindowEndsAt,
+            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+        };
+        var existing = _timers.FirstOrDefault(t => t.Kind == kind);
+        var isReminder = OrderProcess.RuleOf(kind).Fires is null;
+        if (due is null || (isReminder && due <= now))
+        {
+            if (existing is not null) _timers.Remove(existing);
+            return;
+        }
+        if (existing is null) _timers.Add(new OrderTimer(Id, kind, due.Value));
+        else existing.MoveTo(due.Value);
     }
 
     private void Record(DateTimeOffset at, Actor actor, string kind, string? detail) =>
         _timeline.Add(new OrderEvent(Id, _timeline.Count + 1, at, actor, kind, detail));
+}
+
+/// <summary>A pending timer of an order: what it is and when it is due. It is deleted when it fires.</summary>
+public sealed class OrderTimer
+{
+    private OrderTimer()
+    {
+    }
+
+    internal OrderTimer(Guid orderId, OrderTimerKind kind, DateTimeOffset dueAt)
+    {
+        OrderId = orderId;
+        Kind = kind;
+        DueAt = dueAt;
+    }
+
+    public Guid OrderId { get; private set; }
+    public OrderTimerKind Kind { get; private set; }
+    public DateTimeOffset DueAt { get; private set; }
+
+    internal void MoveTo(DateTimeOffset dueAt) => DueAt = dueAt;
+}
+
+public enum ExtensionStatus
+{
+    Pending,
+    Approved,
+    Declined,
+    AutoApproved,
+}
+
+/// <summary>A buyer's request for more protection time, and the seller's answer (or the silence that approved it).</summary>
+public sealed class ProtectionExtension
+{
+    private ProtectionExtension()
+    {
+        Reason = "";
+    }
+
+    internal ProtectionExtension(Guid id, Guid orderId, int days, string reason, DateTimeOffset requestedAt, DateTimeOffset answerBy)
+    {
+        Id = id;
+        OrderId = orderId;
+        Days = days;
+        Reason = reason;
+        RequestedAt = requestedAt;
+        AnswerBy = answerBy;
+        Status = ExtensionStatus.Pending;
+    }
+
+    public Guid Id { get; private set; }
+    public Guid OrderId { get; private set; }
+    public int Days { get; private set; }
+    public string Reason { get; private set; }
+    public ExtensionStatus Status { get; private set; }
+    public DateTimeOffset RequestedAt { get; private set; }
+    public DateTimeOffset AnswerBy { get; private set; }
+    public DateTimeOffset? DecidedAt { get; private set; }
+
+    internal void Decide(ExtensionStatus status, DateTimeOffset at)
+    {
+        Status = status;
+        DecidedAt = at;
+    }
 }
 
 /// <summary>One thing that happened to an order: what, when, and who did it.</summary>

@@ -21,6 +21,11 @@ public enum OrderTrigger
     MarkDelivered,
     ConfirmReceipt,
 
+    /// <summary>The buyer asks for more protection time.</summary>
+    ExtendProtection,
+    ApproveExtension,
+    DeclineExtension,
+
     /// <summary>System: the order was not paid in time.</summary>
     ExpireUnpaid,
 
@@ -32,6 +37,12 @@ public enum OrderTrigger
 
     /// <summary>System: the days after a reported delivery ran out.</summary>
     DeliveryAutoComplete,
+
+    /// <summary>System: the seller did not answer an extension request in time, which approves it.</summary>
+    ExtensionAutoApproved,
+
+    /// <summary>System: the post-completion dispute window closed; the seller's credit becomes available.</summary>
+    DisputeWindowClosed,
 }
 
 /// <summary>Who acts on an order, relative to it.</summary>
@@ -58,25 +69,34 @@ public enum MoneyMovement
 
     /// <summary>Escrow → the seller's pending balance, less commission to the platform.</summary>
     ReleaseToSeller,
+
+    /// <summary>The seller's pending credit for the order → their available balance.</summary>
+    PendingToAvailable,
 }
 
-/// <summary>A deadline a transition starts. Each later becomes a timer that fires the system transition named beside it.</summary>
-public enum OrderDeadline
+/// <summary>
+/// A timer of an order: a row with its due instant, written with the transition that starts it and
+/// removed when it fires or when the order leaves the state it belongs to.
+/// </summary>
+public enum OrderTimerKind
 {
-    None,
-
-    /// <summary>Pay by: placed + the policy's pay window; fires <see cref="OrderTrigger.ExpireUnpaid"/>.</summary>
     PayBy,
-
-    /// <summary>Ship by: paid + the product's handling days; fires <see cref="OrderTrigger.ShipByMissed"/>.</summary>
     ShipBy,
-
-    /// <summary>Protection ends: shipped + protection days; fires <see cref="OrderTrigger.ProtectionEnded"/>.</summary>
-    ProtectionEndsAt,
-
-    /// <summary>Auto-complete: delivered + the policy's days; fires <see cref="OrderTrigger.DeliveryAutoComplete"/>.</summary>
-    AutoCompleteAt,
+    ShipByReminder,
+    ProtectionEnds,
+    ProtectionEndingReminder,
+    AutoComplete,
+    ExtensionDecision,
+    DisputeWindowEnds,
 }
+
+/// <summary>What a timer belongs to and what happens when it fires.</summary>
+/// <param name="Kind">The timer.</param>
+/// <param name="LivesIn">The state it belongs to: leaving that state cancels it.</param>
+/// <param name="Fires">The system transition it fires, or null for a reminder.</param>
+/// <param name="Deadline">Its name among the order's <c>deadlines</c>, or null for a reminder (not a deadline).</param>
+/// <param name="Remind">For a reminder: who is reminded.</param>
+public sealed record TimerRule(OrderTimerKind Kind, OrderStatus LivesIn, OrderTrigger? Fires, string? Deadline, Party Remind = Party.None);
 
 /// <summary>One row of the order's process: in state <see cref="From"/>, <see cref="Who"/> may <see cref="Trigger"/>, and then...</summary>
 public sealed record OrderTransition(
@@ -85,33 +105,58 @@ public sealed record OrderTransition(
     Party Who,
     OrderStatus To,
     MoneyMovement Money,
-    OrderDeadline Starts = OrderDeadline.None,
-    Func<Order, bool>? Guard = null,
-    string? GuardRule = null);
+    OrderTimerKind[] Starts,
+    Func<Order, DomainException?>? Guard = null);
 
 /// <summary>
 /// The order's whole process, read top to bottom: every state, who may do what in it, the state it leads to,
-/// the money it moves and the deadline it starts. Enforcement (<see cref="Order"/>) and the
-/// <c>actions</c> offered to a caller both come from this one table.
+/// the money it moves and the timers it starts. Enforcement (<see cref="Order"/>) and the
+/// <c>actions</c> offered to a caller both come from this one table; the timers' own table follows it.
 /// </summary>
 public static class OrderProcess
 {
+    private static readonly OrderTimerKind[] Nothing = [];
+    private const OrderStatus AwaitingPayment = OrderStatus.AwaitingPayment;
+    private const OrderStatus AwaitingShipment = OrderStatus.AwaitingShipment;
+    private const OrderStatus AwaitingDelivery = OrderStatus.AwaitingDelivery;
+    private const OrderStatus Completed = OrderStatus.Completed;
+    private const OrderStatus Closed = OrderStatus.Closed;
+    private const Party Buyer = Party.Buyer, Seller = Party.Seller, Admin = Party.Admin, System = Party.System;
+
     public static readonly IReadOnlyList<OrderTransition> Table =
     [
-        //  trigger                          from                          who                           to                            money                             starts
-        new(OrderTrigger.Pay,                OrderStatus.AwaitingPayment,  Party.Buyer,                  OrderStatus.AwaitingShipment, MoneyMovement.CaptureIntoEscrow,  OrderDeadline.ShipBy),
-        new(OrderTrigger.Cancel,             OrderStatus.AwaitingPayment,  Party.Buyer | Party.Seller,   OrderStatus.Closed,           MoneyMovement.None),
-        new(OrderTrigger.ExpireUnpaid,       OrderStatus.AwaitingPayment,  Party.System,                 OrderStatus.Closed,           MoneyMovement.None),
-        new(OrderTrigger.Ship,               OrderStatus.AwaitingShipment, Party.Seller,                 OrderStatus.AwaitingDelivery, MoneyMovement.None,               OrderDeadline.ProtectionEndsAt),
-        new(OrderTrigger.Cancel,             OrderStatus.AwaitingShipment, Party.Buyer | Party.Seller,   OrderStatus.Closed,           MoneyMovement.RefundInFull),
-        new(OrderTrigger.ShipByMissed,       OrderStatus.AwaitingShipment, Party.System,                 OrderStatus.Closed,           MoneyMovement.RefundInFull),
-        new(OrderTrigger.MarkDelivered,      OrderStatus.AwaitingDelivery, Party.Seller | Party.Admin,   OrderStatus.AwaitingDelivery, MoneyMovement.None,               OrderDeadline.AutoCompleteAt,
-            Guard: o => o.DeliveredAt is null, GuardRule: "delivery is reported once"),
-        new(OrderTrigger.ConfirmReceipt,     OrderStatus.AwaitingDelivery, Party.Buyer,                  OrderStatus.Completed,        MoneyMovement.ReleaseToSeller),
-        new(OrderTrigger.ProtectionEnded,    OrderStatus.AwaitingDelivery, Party.System,                 OrderStatus.Completed,        MoneyMovement.ReleaseToSeller),
-        new(OrderTrigger.DeliveryAutoComplete, OrderStatus.AwaitingDelivery, Party.System,               OrderStatus.Completed,        MoneyMovement.ReleaseToSeller,
-            Guard: o => o.DeliveredAt is not null, GuardRule: "only a delivered order auto-completes after delivery"),
+        //  trigger                           from              who              to                money                               starts
+        new(OrderTrigger.Pay,                 AwaitingPayment,  Buyer,           AwaitingShipment, MoneyMovement.CaptureIntoEscrow,    [OrderTimerKind.ShipBy, OrderTimerKind.ShipByReminder]),
+        new(OrderTrigger.Cancel,              AwaitingPayment,  Buyer | Seller,  Closed,           MoneyMovement.None,                 Nothing),
+        new(OrderTrigger.ExpireUnpaid,        AwaitingPayment,  System,          Closed,           MoneyMovement.None,                 Nothing),
+        new(OrderTrigger.Ship,                AwaitingShipment, Seller,          AwaitingDelivery, MoneyMovement.None,                 [OrderTimerKind.ProtectionEnds, OrderTimerKind.ProtectionEndingReminder]),
+        new(OrderTrigger.Cancel,              AwaitingShipment, Buyer | Seller,  Closed,           MoneyMovement.RefundInFull,         Nothing),
+        new(OrderTrigger.ShipByMissed,        AwaitingShipment, System,          Closed,           MoneyMovement.RefundInFull,         Nothing),
+        new(OrderTrigger.MarkDelivered,       AwaitingDelivery, Seller | Admin,  AwaitingDelivery, MoneyMovement.None,                 [OrderTimerKind.AutoComplete],      Rules.NotYetDelivered),
+        new(OrderTrigger.ConfirmReceipt,      AwaitingDelivery, Buyer,           Completed,        MoneyMovement.ReleaseToSeller,      [OrderTimerKind.DisputeWindowEnds]),
+        new(OrderTrigger.ExtendProtection,    AwaitingDelivery, Buyer,           AwaitingDelivery, MoneyMovement.None,                 [OrderTimerKind.ExtensionDecision], Rules.MayRequestExtension),
+        new(OrderTrigger.ApproveExtension,    AwaitingDelivery, Seller,          AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Rules.ExtensionPending),
+        new(OrderTrigger.DeclineExtension,    AwaitingDelivery, Seller,          AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Rules.ExtensionPending),
+        new(OrderTrigger.ExtensionAutoApproved, AwaitingDelivery, System,        AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Rules.ExtensionPending),
+        new(OrderTrigger.ProtectionEnded,     AwaitingDelivery, System,          Completed,        MoneyMovement.ReleaseToSeller,      [OrderTimerKind.DisputeWindowEnds]),
+        new(OrderTrigger.DeliveryAutoComplete, AwaitingDelivery, System,         Completed,        MoneyMovement.ReleaseToSeller,      [OrderTimerKind.DisputeWindowEnds], Rules.Delivered),
+        new(OrderTrigger.DisputeWindowClosed, Completed,        System,          Completed,        MoneyMovement.PendingToAvailable,   Nothing),
     ];
+
+    /// <summary>Every timer: the state it lives in, and what it fires. Reminders fire nothing but a notification.</summary>
+    public static readonly IReadOnlyList<TimerRule> Timers =
+    [
+        new(OrderTimerKind.PayBy,                    AwaitingPayment,  OrderTrigger.ExpireUnpaid,          "payBy"),
+        new(OrderTimerKind.ShipBy,                   AwaitingShipment, OrderTrigger.ShipByMissed,          "shipBy"),
+        new(OrderTimerKind.ShipByReminder,           AwaitingShipment, null,                               null, Remind: Seller),
+        new(OrderTimerKind.ProtectionEnds,           AwaitingDelivery, OrderTrigger.ProtectionEnded,       "protectionEndsAt"),
+        new(OrderTimerKind.ProtectionEndingReminder, AwaitingDelivery, null,                               null, Remind: Buyer),
+        new(OrderTimerKind.AutoComplete,             AwaitingDelivery, OrderTrigger.DeliveryAutoComplete,  "autoCompleteAt"),
+        new(OrderTimerKind.ExtensionDecision,        AwaitingDelivery, OrderTrigger.ExtensionAutoApproved, "extensionDecisionBy"),
+        new(OrderTimerKind.DisputeWindowEnds,        Completed,        OrderTrigger.DisputeWindowClosed,   "availableAt"),
+    ];
+
+    public static TimerRule RuleOf(OrderTimerKind kind) => Timers.First(t => t.Kind == kind);
 
     /// <summary>The transition <paramref name="who"/> would take by <paramref name="trigger"/> now, or the reason why not.</summary>
     public static OrderTransition Authorize(Order order, OrderTrigger trigger, Party who)
@@ -124,14 +169,18 @@ public static class OrderProcess
         if (here.Count == 0)
             throw DomainException.InvalidState(
                 $"Cannot {ActionName(trigger).Replace('_', ' ')} an order that is {StatusName(order.Status)}.");
-        var allowed = here.FirstOrDefault(t => t.Guard is null || t.Guard(order));
-        return allowed ?? throw DomainException.InvalidState(
-            $"Cannot {ActionName(trigger).Replace('_', ' ')} now: {here[0].GuardRule}.");
+        DomainException? refusal = null;
+        foreach (var t in here)
+        {
+            refusal = t.Guard?.Invoke(order);
+            if (refusal is null) return t;
+        }
+        throw refusal!;
     }
 
     /// <summary>What <paramref name="who"/> may do to the order now, as API action names.</summary>
     public static IReadOnlyList<string> ActionsFor(Order order, Party who) =>
-        Table.Where(t => t.From == order.Status && (t.Who & who) != 0 && (t.Who & Party.System) == 0 && (t.Guard is null || t.Guard(order)))
+        Table.Where(t => t.From == order.Status && (t.Who & who) != 0 && (t.Who & Party.System) == 0 && t.Guard?.Invoke(order) is null)
             .Select(t => ActionName(t.Trigger))
             .Distinct()
             .ToList();
@@ -164,6 +213,27 @@ public static class OrderProcess
         Party.System => "system",
         _ => "caller",
     };
+
+    /// <summary>The guards of the table: each answers null when the transition may go ahead, or the refusal.</summary>
+    private static class Rules
+    {
+        public static DomainException? NotYetDelivered(Order o) =>
+            o.DeliveredAt is null ? null : DomainException.InvalidState("Delivery has already been reported.");
+
+        public static DomainException? Delivered(Order o) =>
+            o.DeliveredAt is not null ? null : DomainException.InvalidState("Only a delivered order completes after delivery.");
+
+        public static DomainException? ExtensionPending(Order o) =>
+            o.PendingExtension is not null ? null : DomainException.InvalidState("There is no extension request waiting for an answer.");
+
+        public static DomainException? MayRequestExtension(Order o) =>
+            o.PendingExtension is not null
+                ? DomainException.InvalidState("An extension request is already waiting for the seller's answer.")
+                : o.Extensions.Count >= o.MaxExtensions
+                    ? new DomainException(RefusalKind.RuleRefused, "extension_limit_reached",
+                        $"An order's protection can be extended at most {o.MaxExtensions} times.")
+                    : null;
+    }
 }
 
 /// <summary>PascalCase → snake_case, for the API's names of states and actions.</summary>

@@ -22,6 +22,21 @@ public sealed record ProtectionPolicy
     /// <summary>Days after completion during which the buyer may still open a dispute.</summary>
     public int PostCompletionDisputeDays { get; init; } = 15;
 
+    /// <summary>The most days one extension request may add to protection.</summary>
+    public int MaxExtensionDays { get; init; } = 30;
+
+    /// <summary>How many extension requests an order may have.</summary>
+    public int MaxExtensions { get; init; } = 2;
+
+    /// <summary>Days the seller has to answer an extension request; silence approves it.</summary>
+    public int ExtensionResponseDays { get; init; } = 3;
+
+    /// <summary>The buyer is reminded this many days before protection ends.</summary>
+    public int BuyerReminderDaysBeforeProtectionEnds { get; init; } = 3;
+
+    /// <summary>The seller is reminded this many days before the ship-by date.</summary>
+    public int SellerReminderDaysBeforeShipBy { get; init; } = 1;
+
     /// <summary>The platform's commission on what is released to a seller, in basis points (500 = 5%).</summary>
     public int CommissionBasisPoints { get; init; } = 500;
 

@@ -68,6 +68,8 @@ public sealed class WriteTransaction(SafeholdDb db, TimeProvider clock, IOptions
             var body = result is IValueHttpResult { Value: { } value }
                 ? JsonSerializer.Serialize(value, value.GetType(), json.Value.SerializerOptions)
                 : "";
+            if (http.GetEndpoint()?.Metadata.GetMetadata<SecretInResponse>() is { } secret)
+                body = secret.Redact(body);
             var location = result?.GetType().GetProperty("Location")?.GetValue(result) as string;
             db.IdempotencyRecords.Add(new IdempotencyRecord(userId, key!, requestHash, status, body, location, clock.GetUtcNow()));
             await db.SaveChangesAsync(ct);
@@ -96,5 +98,21 @@ public sealed class WriteTransaction(SafeholdDb db, TimeProvider clock, IOptions
         if (HttpMethods.IsPost(http.Request.Method) && http.Request.Headers.ContainsKey(Header))
             http.Request.EnableBuffering();
         return next(http);
+    }
+}
+
+/// <summary>
+/// Marks an endpoint whose response carries a secret shown once (an API key): the stored copy for
+/// idempotent replays has it blanked, so the secret never rests in the database in the clear.
+/// </summary>
+public sealed class SecretInResponse(params string[] properties)
+{
+    public string Redact(string json)
+    {
+        if (System.Text.Json.Nodes.JsonNode.Parse(json) is not System.Text.Json.Nodes.JsonObject node) return json;
+        foreach (var p in properties)
+            if (node.ContainsKey(p)) node[p] = null;
+        node["secretsRedacted"] = true;
+        return node.ToJsonString();
     }
 }

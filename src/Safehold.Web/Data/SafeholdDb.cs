@@ -4,6 +4,8 @@ using Safehold.Domain.Ledger;
 using Safehold.Domain.Orders;
 using Safehold.Web.Api;
 using Safehold.Web.Features.Ledger;
+using Safehold.Web.Features.Notifications;
+using Safehold.Web.Features.Sandbox;
 using Safehold.Web.Features.Products;
 using Safehold.Web.Features.Users;
 
@@ -23,6 +25,9 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
     public DbSet<JournalLine> JournalLines => Set<JournalLine>();
     public DbSet<SellerBalance> SellerBalances => Set<SellerBalance>();
     public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
+    public DbSet<OrderTimer> Timers => Set<OrderTimer>();
+    public DbSet<Notification> Notifications => Set<Notification>();
+    public DbSet<SandboxClockState> SandboxClock => Set<SandboxClockState>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder builder)
     {
@@ -31,6 +36,8 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
         builder.Properties<Party>().HaveConversion<string>().HaveMaxLength(32);
         builder.Properties<AccountType>().HaveConversion<string>().HaveMaxLength(32);
         builder.Properties<UserRole>().HaveConversion<string>().HaveMaxLength(16);
+        builder.Properties<OrderTimerKind>().HaveConversion<string>().HaveMaxLength(32);
+        builder.Properties<ExtensionStatus>().HaveConversion<string>().HaveMaxLength(16);
     }
 
     protected override void OnModelCreating(ModelBuilder b)
@@ -102,6 +109,39 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
                 t.Property(x => x.Detail).HasMaxLength(1000);
             });
             e.Navigation(o => o.Timeline).AutoInclude();
+            e.HasMany(o => o.Timers).WithOne().HasForeignKey(t => t.OrderId);
+            e.Navigation(o => o.Timers).AutoInclude();
+            e.OwnsMany(o => o.Extensions, x =>
+            {
+                x.ToTable("ProtectionExtensions");
+                x.WithOwner().HasForeignKey(y => y.OrderId);
+                x.HasKey(y => y.Id);
+                x.Property(y => y.Id).ValueGeneratedNever();
+                x.Property(y => y.Reason).HasMaxLength(500);
+            });
+            e.Navigation(o => o.Extensions).AutoInclude();
+        });
+        b.Entity<OrderTimer>(e =>
+        {
+            // One pending timer of a kind per order; the sweeper reads them by due instant.
+            e.HasKey(t => new { t.OrderId, t.Kind });
+            e.HasIndex(t => t.DueAt);
+        });
+        b.Entity<Notification>(e =>
+        {
+            e.HasKey(n => n.Id);
+            e.Property(n => n.Kind).HasMaxLength(64);
+            e.Property(n => n.Subject).HasMaxLength(200);
+            e.Property(n => n.Body).HasMaxLength(2000);
+            e.Property(n => n.EmailTo).HasMaxLength(254);
+            e.Property(n => n.EmailError).HasMaxLength(500);
+            e.HasIndex(n => new { n.UserId, n.CreatedAt, n.Id });
+            e.HasIndex(n => new { n.EmailStatus, n.CreatedAt });
+        });
+        b.Entity<SandboxClockState>(e =>
+        {
+            e.HasKey(c => c.Id);
+            e.Property(c => c.Id).ValueGeneratedNever();
         });
         b.Entity<JournalEntry>(e =>
         {

@@ -25,6 +25,12 @@ public static class Startup
         }
         await db.Database.MigrateAsync();
 
+        // A restarted sandbox keeps the time it had been moved to.
+        if (scope.ServiceProvider.GetService<Features.Sandbox.SandboxClock>() is { } sandboxClock
+            && await db.SandboxClock.AsNoTracking().FirstOrDefaultAsync() is { } stored
+            && stored.OffsetTicks > sandboxClock.Offset.Ticks)
+            sandboxClock.SetOffset(TimeSpan.FromTicks(stored.OffsetTicks));
+
         // Demo data goes only into an empty database, so it comes before the configured admin.
         if (options.SeedDemo)
             await DemoSeeder.SeedIfEmptyAsync(scope.ServiceProvider, log);

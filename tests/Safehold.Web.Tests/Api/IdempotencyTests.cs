@@ -110,6 +110,21 @@ public sealed class IdempotencyTests(SafeholdApp app) : IClassFixture<SafeholdAp
     }
 
     [Fact]
+    public async Task A_replayed_user_creation_does_not_show_the_api_key_a_second_time()
+    {
+        var body = new { email = $"once-{Guid.NewGuid():N}@test.example", displayName = "Once", role = "buyer" };
+        var first = await Api.Json(await app.Admin.SendAsync(Post("/api/v1/users", body, "create-once")));
+        var replay = await Api.Json(await app.Admin.SendAsync(Post("/api/v1/users", body, "create-once")));
+
+        Assert.StartsWith("sh_", first["apiKey"]!.GetValue<string>());
+        Assert.Equal(first.Id(), replay.Id());
+        Assert.Null(replay["apiKey"]);
+        Assert.True(replay["secretsRedacted"]!.GetValue<bool>());
+        // The key shown once still works.
+        await Api.ExpectStatus(await app.As(first["apiKey"]!.GetValue<string>()).GetAsync("/api/v1/users/me"), HttpStatusCode.OK);
+    }
+
+    [Fact]
     public async Task A_refused_request_is_not_stored_so_the_key_can_be_used_once_the_request_is_fixed()
     {
         var (buyer, _, id) = await app.OrderIn("awaiting_payment");

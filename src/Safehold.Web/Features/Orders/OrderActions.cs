@@ -4,6 +4,7 @@ using Safehold.Domain.Orders;
 using Safehold.Web.Api;
 using Safehold.Web.Data;
 using Safehold.Web.Features.Ledger;
+using Safehold.Web.Jobs;
 using Safehold.Web.Payments;
 
 namespace Safehold.Web.Features.Orders;
@@ -21,10 +22,10 @@ public static class OrderActions
     public sealed record ShipRequest(string? Carrier, string? TrackingNumber);
 
     public static async Task<Ok<OrderResponse>> Pay(Guid id, PayRequest request, HttpContext http, SafeholdDb db, TimeProvider clock,
-        IPaymentProvider payments, CancellationToken ct)
+        IPaymentProvider payments, DueTimers timers, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
-        var order = await OrderAccess.LoadVisibleAsync(db, id, caller, tracked: true, ct);
+        var order = await timers.LoadForChangeAsync(id, caller, clock.GetUtcNow(), ct);
         var actor = OrderAccess.ActorOf(order, caller);
         OrderProcess.Authorize(order, OrderTrigger.Pay, actor.Party); // refuse before any money moves
 
@@ -51,21 +52,21 @@ public static class OrderActions
     }
 
     public static async Task<Ok<OrderResponse>> Cancel(Guid id, CancelRequest? request, HttpContext http, SafeholdDb db, TimeProvider clock,
-        IPaymentProvider payments, CancellationToken ct)
+        IPaymentProvider payments, DueTimers timers, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
         var errors = new InputErrors();
         var reason = errors.Text("reason", request?.Reason, 500, required: false);
         errors.ThrowIfAny();
 
-        var order = await OrderAccess.LoadVisibleAsync(db, id, caller, tracked: true, ct);
+        var order = await timers.LoadForChangeAsync(id, caller, clock.GetUtcNow(), ct);
         var entry = order.Cancel(OrderAccess.ActorOf(order, caller), clock.GetUtcNow(), reason);
         if (entry is not null) await RefundAsync(db, payments, order, entry, ct);
         await db.SaveChangesAsync(ct);
         return TypedResults.Ok(OrderResponse.From(order, caller));
     }
 
-    public static async Task<Ok<OrderResponse>> Ship(Guid id, ShipRequest request, HttpContext http, SafeholdDb db, TimeProvider clock, CancellationToken ct)
+    public static async Task<Ok<OrderResponse>> Ship(Guid id, ShipRequest request, HttpContext http, SafeholdDb db, TimeProvider clock, DueTimers timers, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
         var errors = new InputErrors();
@@ -73,25 +74,25 @@ public static class OrderActions
         var tracking = errors.Text("trackingNumber", request.TrackingNumber, 100);
         errors.ThrowIfAny();
 
-        var order = await OrderAccess.LoadVisibleAsync(db, id, caller, tracked: true, ct);
+        var order = await timers.LoadForChangeAsync(id, caller, clock.GetUtcNow(), ct);
         order.Ship(OrderAccess.ActorOf(order, caller), clock.GetUtcNow(), carrier!, tracking!);
         await db.SaveChangesAsync(ct);
         return TypedResults.Ok(OrderResponse.From(order, caller));
     }
 
-    public static async Task<Ok<OrderResponse>> MarkDelivered(Guid id, HttpContext http, SafeholdDb db, TimeProvider clock, CancellationToken ct)
+    public static async Task<Ok<OrderResponse>> MarkDelivered(Guid id, HttpContext http, SafeholdDb db, TimeProvider clock, DueTimers timers, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
-        var order = await OrderAccess.LoadVisibleAsync(db, id, caller, tracked: true, ct);
+        var order = await timers.LoadForChangeAsync(id, caller, clock.GetUtcNow(), ct);
         order.MarkDelivered(OrderAccess.ActorOf(order, caller), clock.GetUtcNow());
         await db.SaveChangesAsync(ct);
         return TypedResults.Ok(OrderResponse.From(order, caller));
     }
 
-    public static async Task<Ok<OrderResponse>> ConfirmReceipt(Guid id, HttpContext http, SafeholdDb db, TimeProvider clock, CancellationToken ct)
+    public static async Task<Ok<OrderResponse>> ConfirmReceipt(Guid id, HttpContext http, SafeholdDb db, TimeProvider clock, DueTimers timers, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
-        var order = await OrderAccess.LoadVisibleAsync(db, id, caller, tracked: true, ct);
+        var order = await timers.LoadForChangeAsync(id, caller, clock.GetUtcNow(), ct);
         var entry = order.ConfirmReceipt(OrderAccess.ActorOf(order, caller), clock.GetUtcNow());
         await db.PostAsync(entry, ct);
         await db.SaveChangesAsync(ct);
@@ -134,5 +135,8 @@ public static class OrderEndpoints
         orders.MapPost("/{id:guid}/ship", OrderActions.Ship);
         orders.MapPost("/{id:guid}/mark-delivered", OrderActions.MarkDelivered);
         orders.MapPost("/{id:guid}/confirm-receipt", OrderActions.ConfirmReceipt);
+        orders.MapPost("/{id:guid}/protection-extensions", ProtectionExtensions.Request);
+        orders.MapPost("/{id:guid}/protection-extensions/{extensionId:guid}/approve", ProtectionExtensions.Approve);
+        orders.MapPost("/{id:guid}/protection-extensions/{extensionId:guid}/decline", ProtectionExtensions.Decline);
     }
 }

@@ -28,6 +28,7 @@ public sealed record OrderResponse(
     IReadOnlyList<TimelineEntry> Timeline,
     IReadOnlyDictionary<string, DateTimeOffset> Deadlines,
     IReadOnlyList<string> Actions,
+    IReadOnlyList<ExtensionResponse> Extensions,
     object? Dispute)
 {
     public static OrderResponse From(Order o, Caller caller) => new(
@@ -49,6 +50,7 @@ public sealed record OrderResponse(
         o.Timeline.OrderBy(e => e.Sequence).Select(e => new TimelineEntry(e.At, SnakeCase.Of(e.Actor.ToString()), e.ActorUserId, e.Kind, e.Detail)).ToList(),
         o.PendingDeadlines(),
         OrderProcess.ActionsFor(o, OrderAccess.PartyOf(o, caller)),
+        o.Extensions.OrderBy(e => e.RequestedAt).Select(ExtensionResponse.From).ToList(),
         null);
 }
 

@@ -26,10 +26,10 @@ public static class UserEndpoints
     public static void MapUsers(this RouteGroupBuilder api)
     {
         var users = api.MapGroup("/users").WithTags("Users");
-        users.MapPost("/", Create);
+        users.MapPost("/", Create).WithMetadata(new SecretInResponse("apiKey"));
         users.MapGet("/", List);
         users.MapGet("/me", Me);
-        users.MapPost("/{id:guid}/api-keys", IssueKey);
+        users.MapPost("/{id:guid}/api-keys", IssueKey).WithMetadata(new SecretInResponse("apiKey"));
     }
 
     public static async Task<Created<CreatedUserResponse>> Create(CreateRequest request, HttpContext http, SafeholdDb db, TimeProvider clock,
@@ -41,8 +41,10 @@ public static class UserEndpoints
         if (email is not null && !IsEmail(email)) errors.Add("email", "Not an email address.");
         var name = errors.Text("displayName", request.DisplayName, 100);
         UserRole role = default;
+        // Exactly one role by its name: no numbers, no "buyer,seller" flag combinations.
+        var roles = Enum.GetValues<UserRole>().ToDictionary(r => r.ToString().ToLowerInvariant());
         if (string.IsNullOrWhiteSpace(request.Role)) errors.Add("role", "Required.");
-        else if (!Enum.TryParse(request.Role, ignoreCase: true, out role) || !Enum.IsDefined(role) || request.Role.Any(char.IsDigit))
+        else if (!roles.TryGetValue(request.Role.Trim().ToLowerInvariant(), out role))
             errors.Add("role", "One of: buyer, seller, arbiter, admin.");
         if (request.Password is { } pw && (pw.Length < 8 || pw.Length > 128)) errors.Add("password", "From 8 to 128 characters.");
         errors.ThrowIfAny();

@@ -118,6 +118,9 @@ namespace Safehold.Web.Data.Migrations.Postgres
                     b.Property<Guid>("BuyerId")
                         .HasColumnType("uuid");
 
+                    b.Property<int>("BuyerReminderDays")
+                        .HasColumnType("integer");
+
                     b.Property<string>("Carrier")
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
@@ -134,6 +137,9 @@ namespace Safehold.Web.Data.Migrations.Postgres
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<DateTimeOffset?>("CreditAvailableAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("Currency")
                         .IsRequired()
                         .HasMaxLength(3)
@@ -145,7 +151,16 @@ namespace Safehold.Web.Data.Migrations.Postgres
                     b.Property<DateTimeOffset?>("DisputeWindowEndsAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<int>("ExtensionResponseDays")
+                        .HasColumnType("integer");
+
                     b.Property<int>("HandlingDays")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("MaxExtensionDays")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("MaxExtensions")
                         .HasColumnType("integer");
 
                     b.Property<DateTimeOffset?>("PaidAt")
@@ -169,6 +184,9 @@ namespace Safehold.Web.Data.Migrations.Postgres
 
                     b.Property<Guid>("SellerId")
                         .HasColumnType("uuid");
+
+                    b.Property<int>("SellerReminderDays")
+                        .HasColumnType("integer");
 
                     b.Property<DateTimeOffset?>("ShipBy")
                         .HasColumnType("timestamp with time zone");
@@ -206,6 +224,25 @@ namespace Safehold.Web.Data.Migrations.Postgres
                     b.HasIndex("SellerId", "CreatedAt", "Id");
 
                     b.ToTable("Orders");
+                });
+
+            modelBuilder.Entity("Safehold.Domain.Orders.OrderTimer", b =>
+                {
+                    b.Property<Guid>("OrderId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Kind")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateTimeOffset>("DueAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("OrderId", "Kind");
+
+                    b.HasIndex("DueAt");
+
+                    b.ToTable("Timers");
                 });
 
             modelBuilder.Entity("Safehold.Web.Api.IdempotencyRecord", b =>
@@ -264,6 +301,65 @@ namespace Safehold.Web.Data.Migrations.Postgres
                     b.ToTable("SellerBalances");
                 });
 
+            modelBuilder.Entity("Safehold.Web.Features.Notifications.Notification", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Body")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("EmailAttempts")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("EmailError")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<DateTimeOffset?>("EmailNextAttemptAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("EmailStatus")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("EmailTo")
+                        .HasMaxLength(254)
+                        .HasColumnType("character varying(254)");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<Guid?>("OrderId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset?>("ReadAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("EmailStatus", "CreatedAt");
+
+                    b.HasIndex("UserId", "CreatedAt", "Id");
+
+                    b.ToTable("Notifications");
+                });
+
             modelBuilder.Entity("Safehold.Web.Features.Products.Product", b =>
                 {
                     b.Property<Guid>("Id")
@@ -313,6 +409,19 @@ namespace Safehold.Web.Data.Migrations.Postgres
                     b.HasIndex("SellerId", "CreatedAt");
 
                     b.ToTable("Products");
+                });
+
+            modelBuilder.Entity("Safehold.Web.Features.Sandbox.SandboxClockState", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("OffsetTicks")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("SandboxClock");
                 });
 
             modelBuilder.Entity("Safehold.Web.Features.Users.ApiKey", b =>
@@ -493,9 +602,60 @@ namespace Safehold.Web.Data.Migrations.Postgres
                                 .HasForeignKey("OrderId");
                         });
 
+                    b.OwnsMany("Safehold.Domain.Orders.ProtectionExtension", "Extensions", b1 =>
+                        {
+                            b1.Property<Guid>("Id")
+                                .HasColumnType("uuid");
+
+                            b1.Property<DateTimeOffset>("AnswerBy")
+                                .HasColumnType("timestamp with time zone");
+
+                            b1.Property<int>("Days")
+                                .HasColumnType("integer");
+
+                            b1.Property<DateTimeOffset?>("DecidedAt")
+                                .HasColumnType("timestamp with time zone");
+
+                            b1.Property<Guid>("OrderId")
+                                .HasColumnType("uuid");
+
+                            b1.Property<string>("Reason")
+                                .IsRequired()
+                                .HasMaxLength(500)
+                                .HasColumnType("character varying(500)");
+
+                            b1.Property<DateTimeOffset>("RequestedAt")
+                                .HasColumnType("timestamp with time zone");
+
+                            b1.Property<string>("Status")
+                                .IsRequired()
+                                .HasMaxLength(16)
+                                .HasColumnType("character varying(16)");
+
+                            b1.HasKey("Id");
+
+                            b1.HasIndex("OrderId");
+
+                            b1.ToTable("ProtectionExtensions", (string)null);
+
+                            b1.WithOwner()
+                                .HasForeignKey("OrderId");
+                        });
+
+                    b.Navigation("Extensions");
+
                     b.Navigation("Lines");
 
                     b.Navigation("Timeline");
+                });
+
+            modelBuilder.Entity("Safehold.Domain.Orders.OrderTimer", b =>
+                {
+                    b.HasOne("Safehold.Domain.Orders.Order", null)
+                        .WithMany("Timers")
+                        .HasForeignKey("OrderId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Safehold.Web.Features.Products.Product", b =>
@@ -519,6 +679,11 @@ namespace Safehold.Web.Data.Migrations.Postgres
             modelBuilder.Entity("Safehold.Domain.Ledger.JournalEntry", b =>
                 {
                     b.Navigation("Lines");
+                });
+
+            modelBuilder.Entity("Safehold.Domain.Orders.Order", b =>
+                {
+                    b.Navigation("Timers");
                 });
 #pragma warning restore 612, 618
         }

@@ -110,6 +110,9 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                     b.Property<Guid>("BuyerId")
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("BuyerReminderDays")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Carrier")
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
@@ -126,6 +129,9 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("CreditAvailableAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Currency")
                         .IsRequired()
                         .HasMaxLength(3)
@@ -137,7 +143,16 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                     b.Property<long?>("DisputeWindowEndsAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("ExtensionResponseDays")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("HandlingDays")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("MaxExtensionDays")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("MaxExtensions")
                         .HasColumnType("INTEGER");
 
                     b.Property<long?>("PaidAt")
@@ -161,6 +176,9 @@ namespace Safehold.Web.Data.Migrations.Sqlite
 
                     b.Property<Guid>("SellerId")
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("SellerReminderDays")
+                        .HasColumnType("INTEGER");
 
                     b.Property<long?>("ShipBy")
                         .HasColumnType("INTEGER");
@@ -198,6 +216,25 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                     b.HasIndex("SellerId", "CreatedAt", "Id");
 
                     b.ToTable("Orders");
+                });
+
+            modelBuilder.Entity("Safehold.Domain.Orders.OrderTimer", b =>
+                {
+                    b.Property<Guid>("OrderId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("DueAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("OrderId", "Kind");
+
+                    b.HasIndex("DueAt");
+
+                    b.ToTable("Timers");
                 });
 
             modelBuilder.Entity("Safehold.Web.Api.IdempotencyRecord", b =>
@@ -256,6 +293,65 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                     b.ToTable("SellerBalances");
                 });
 
+            modelBuilder.Entity("Safehold.Web.Features.Notifications.Notification", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Body")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("EmailAttempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("EmailError")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("EmailNextAttemptAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("EmailStatus")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("EmailTo")
+                        .HasMaxLength(254)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("OrderId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ReadAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("EmailStatus", "CreatedAt");
+
+                    b.HasIndex("UserId", "CreatedAt", "Id");
+
+                    b.ToTable("Notifications");
+                });
+
             modelBuilder.Entity("Safehold.Web.Features.Products.Product", b =>
                 {
                     b.Property<Guid>("Id")
@@ -305,6 +401,19 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                     b.HasIndex("SellerId", "CreatedAt");
 
                     b.ToTable("Products");
+                });
+
+            modelBuilder.Entity("Safehold.Web.Features.Sandbox.SandboxClockState", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("OffsetTicks")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("SandboxClock");
                 });
 
             modelBuilder.Entity("Safehold.Web.Features.Users.ApiKey", b =>
@@ -485,9 +594,60 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                                 .HasForeignKey("OrderId");
                         });
 
+                    b.OwnsMany("Safehold.Domain.Orders.ProtectionExtension", "Extensions", b1 =>
+                        {
+                            b1.Property<Guid>("Id")
+                                .HasColumnType("TEXT");
+
+                            b1.Property<long>("AnswerBy")
+                                .HasColumnType("INTEGER");
+
+                            b1.Property<int>("Days")
+                                .HasColumnType("INTEGER");
+
+                            b1.Property<long?>("DecidedAt")
+                                .HasColumnType("INTEGER");
+
+                            b1.Property<Guid>("OrderId")
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("Reason")
+                                .IsRequired()
+                                .HasMaxLength(500)
+                                .HasColumnType("TEXT");
+
+                            b1.Property<long>("RequestedAt")
+                                .HasColumnType("INTEGER");
+
+                            b1.Property<string>("Status")
+                                .IsRequired()
+                                .HasMaxLength(16)
+                                .HasColumnType("TEXT");
+
+                            b1.HasKey("Id");
+
+                            b1.HasIndex("OrderId");
+
+                            b1.ToTable("ProtectionExtensions", (string)null);
+
+                            b1.WithOwner()
+                                .HasForeignKey("OrderId");
+                        });
+
+                    b.Navigation("Extensions");
+
                     b.Navigation("Lines");
 
                     b.Navigation("Timeline");
+                });
+
+            modelBuilder.Entity("Safehold.Domain.Orders.OrderTimer", b =>
+                {
+                    b.HasOne("Safehold.Domain.Orders.Order", null)
+                        .WithMany("Timers")
+                        .HasForeignKey("OrderId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Safehold.Web.Features.Products.Product", b =>
@@ -511,6 +671,11 @@ namespace Safehold.Web.Data.Migrations.Sqlite
             modelBuilder.Entity("Safehold.Domain.Ledger.JournalEntry", b =>
                 {
                     b.Navigation("Lines");
+                });
+
+            modelBuilder.Entity("Safehold.Domain.Orders.Order", b =>
+                {
+                    b.Navigation("Timers");
                 });
 #pragma warning restore 612, 618
         }

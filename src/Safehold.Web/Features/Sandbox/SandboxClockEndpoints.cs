@@ -1,0 +1,65 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Safehold.Web.Api;
+using Safehold.Web.Data;
+using Safehold.Web.Features.Users;
+using Safehold.Web.Jobs;
+
+namespace Safehold.Web.Features.Sandbox;
+
+public sealed record ClockResponse(DateTimeOffset Now, double OffsetHours, int? TimersFired = null);
+
+/// <summary>
+/// The sandbox clock (admin, sandbox only): read it, or move it forward and run everything that fell
+/// due, in due order, before answering. Outside sandbox mode these paths do not exist (404).
+/// </summary>
+public static class SandboxClockEndpoints
+{
+    public sealed record AdvanceRequest(double? Days, double? Hours);
+
+    /// <summary>The largest single step: ten years.</summary>
+    public const double MaxDays = 3650;
+
+    /// <summary>Mapped outside the write-transaction filter: advancing commits the offset, then sweeps in transactions of its own.</summary>
+    public static void MapSandboxClock(this IEndpointRouteBuilder app)
+    {
+        var sandbox = app.MapGroup("/api/v1/sandbox/clock").RequireAuthorization().WithTags("Sandbox")
+            .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(10_000));
+        sandbox.MapGet("/", Get);
+        sandbox.MapPost("/advance", Advance);
+    }
+
+    public static Ok<ClockResponse> Get(HttpContext http, SandboxClock clock)
+    {
+        Caller.From(http.User).Require(UserRole.Admin, "read the sandbox clock");
+        return TypedResults.Ok(new ClockResponse(clock.GetUtcNow(), clock.Offset.TotalHours));
+    }
+
+    public static async Task<Ok<ClockResponse>> Advance(AdvanceRequest request, HttpContext http, SafeholdDb db, SandboxClock clock,
+        DeadlineSweeper sweeper, CancellationToken ct)
+    {
+        Caller.From(http.User).Require(UserRole.Admin, "advance the sandbox clock");
+        var errors = new InputErrors();
+        var days = request.Days ?? 0;
+        var hours = request.Hours ?? 0;
+        if (request.Days is null && request.Hours is null) errors.Add("days", "Give days, hours or both.");
+        if (days < 0 || double.IsNaN(days) || days > MaxDays) errors.Add("days", $"From 0 to {MaxDays}; the clock never moves backwards.");
+        if (hours < 0 || double.IsNaN(hours) || hours > MaxDays * 24) errors.Add("hours", $"From 0 to {MaxDays * 24}; the clock never moves backwards.");
+        var step = TimeSpan.FromDays(Math.Min(days, MaxDays)) + TimeSpan.FromHours(Math.Min(hours, MaxDays * 24));
+        if (step > TimeSpan.FromDays(MaxDays)) errors.Add("days", $"At most {MaxDays} days in one step.");
+        errors.ThrowIfAny();
+
+        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        {
+            var state = await db.SandboxClock.FirstOrDefaultAsync(ct);
+            if (state is null) db.SandboxClock.Add(state = new SandboxClockState(clock.Offset.Ticks));
+            var offset = TimeSpan.FromTicks(Math.Max(state.OffsetTicks, clock.Offset.Ticks)) + step;
+            state.MoveTo(offset.Ticks);
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+            clock.SetOffset(offset);
+        }
+        var fired = await sweeper.RunDueAsync(ct);
+        return TypedResults.Ok(new ClockResponse(clock.GetUtcNow(), clock.Offset.TotalHours, fired));
+    }
+}

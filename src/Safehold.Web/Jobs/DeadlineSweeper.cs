@@ -1,0 +1,128 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Safehold.Domain.Orders;
+using Safehold.Web.Data;
+
+namespace Safehold.Web.Jobs;
+
+/// <summary><c>Safehold:Sweeper</c>: how the timed work runs.</summary>
+public sealed class SweeperOptions
+{
+    public bool Enabled { get; set; } = true;
+    public double IntervalSeconds { get; set; } = 1;
+    public int BatchSize { get; set; } = 500;
+}
+
+/// <summary>
+/// Processes due timers, oldest first, in batches: each batch is one transaction holding the orders' state
+/// changes, their journal entries and the deletion of the fired timers, so a timer fires at most once and a
+/// crash mid-batch leaves it due for the next run. Several hosts can sweep one database: on PostgreSQL each
+/// claims its batch with <c>FOR UPDATE SKIP LOCKED</c>; on SQLite write transactions are serialized, and any
+/// host that loses a race on an order rolls its batch back and tries again.
+/// </summary>
+public sealed class DeadlineSweeper(IServiceScopeFactory scopes, TimeProvider clock, IOptions<SweeperOptions> options, ILogger<DeadlineSweeper> log)
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    /// <summary>Fires everything due now, including what becomes due by firing; returns how many timers fired.</summary>
+    public async Task<int> RunDueAsync(CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            var total = 0;
+            var conflicts = 0;
+            while (!ct.IsCancellationRequested)
+            {
+                var now = clock.GetUtcNow();
+                int? fired;
+                try
+                {
+                    fired = await RunBatchAsync(now, ct);
+                }
+                catch (DbUpdateException e) when (++conflicts <= 20)
+                {
+                    // Another host or a user changed one of the batch's orders first: the whole batch rolled back.
+                    log.LogInformation("Sweep batch lost a race ({Message}); retrying", e.InnerException?.Message ?? e.Message);
+                    await Task.Delay(TimeSpan.FromMilliseconds(20 * conflicts), ct);
+                    continue;
+                }
+                if (fired is null) break;
+                total += fired.Value;
+            }
+            return total;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>One batch; null when nothing was due.</summary>
+    private async Task<int?> RunBatchAsync(DateTimeOffset now, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SafeholdDb>();
+        var timers = scope.ServiceProvider.GetRequiredService<DueTimers>();
+        var batch = options.Value.BatchSize;
+
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        List<Guid> orderIds;
+        if (db.Database.IsNpgsql())
+        {
+            var claimed = await db.Timers
+                .FromSqlInterpolated($"""SELECT * FROM "Timers" WHERE "DueAt" <= {now} ORDER BY "DueAt" LIMIT {batch} FOR UPDATE SKIP LOCKED""")
+                .ToListAsync(ct);
+            orderIds = claimed.Select(t => t.OrderId).ToList();
+        }
+        else
+        {
+            orderIds = await db.Timers.Where(t => t.DueAt <= now).OrderBy(t => t.DueAt).Take(batch).Select(t => t.OrderId).ToListAsync(ct);
+        }
+        if (orderIds.Count == 0) return null;
+
+        orderIds = orderIds.Distinct().ToList();
+        var orders = await db.Orders.Where(o => orderIds.Contains(o.Id)).AsSplitQuery().ToListAsync(ct);
+        var fired = 0;
+        foreach (var order in orders.OrderBy(o => o.Timers.Where(t => t.DueAt <= now).Select(t => t.DueAt).DefaultIfEmpty(now).Min()))
+            fired += await timers.FireAsync(order, now, ct);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        if (fired > 0) log.LogDebug("Fired {Count} timers of {Orders} orders", fired, orders.Count);
+        return fired;
+    }
+}
+
+/// <summary>Runs the sweeper in the host: at start (what fell due while it was down), then every interval.</summary>
+public sealed class DeadlineSweeperService(DeadlineSweeper sweeper, TimeProvider clock, IOptions<SweeperOptions> options, ILogger<DeadlineSweeperService> log)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Value.Enabled) return;
+        var interval = TimeSpan.FromSeconds(Math.Max(0.05, options.Value.IntervalSeconds));
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await sweeper.RunDueAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                log.LogError(e, "The deadline sweeper failed; it will try again");
+            }
+            try
+            {
+                await Task.Delay(interval, clock, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+}

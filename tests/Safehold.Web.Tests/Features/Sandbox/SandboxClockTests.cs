@@ -1,0 +1,80 @@
+using System.Net;
+using System.Net.Http.Json;
+
+namespace Safehold.Web.Tests.Features.Sandbox;
+
+public sealed class SandboxClockTests(SafeholdApp app) : IClassFixture<SafeholdApp>
+{
+    [Fact]
+    public async Task Advancing_40_days_through_the_api_completes_a_shipped_order_before_the_call_answers()
+    {
+        var (buyer, seller, id) = await app.OrderIn("awaiting_delivery", amount: 5_000);
+        var before = await Api.Json(await app.Admin.GetAsync("/api/v1/sandbox/clock"));
+
+        var advanced = await app.Admin.PostAsJsonAsync("/api/v1/sandbox/clock/advance", new { days = 40 });
+
+        await Api.ExpectStatus(advanced, HttpStatusCode.OK);
+        var clock = await Api.Json(advanced);
+        Assert.Equal(before["now"]!.GetValue<DateTimeOffset>().AddDays(40), clock["now"]!.GetValue<DateTimeOffset>());
+        Assert.True(clock["timersFired"]!.GetValue<int>() >= 2); // the buyer's reminder, then protection's end
+        Assert.Equal("completed", (await Api.GetOrder(buyer, id)).Status());
+        var balance = (await Api.Json(await seller.Http.GetAsync("/api/v1/balance")))["balances"]![0]!;
+        Assert.Equal(4_750, balance["pending"]!.GetValue<long>());
+        await app.AssertLedgerOk();
+    }
+
+    [Fact]
+    public async Task Hours_move_the_clock_too()
+    {
+        var before = (await Api.Json(await app.Admin.GetAsync("/api/v1/sandbox/clock")))["now"]!.GetValue<DateTimeOffset>();
+        var after = await Api.Json(await app.Admin.PostAsJsonAsync("/api/v1/sandbox/clock/advance", new { hours = 5 }));
+        Assert.Equal(before.AddHours(5), after["now"]!.GetValue<DateTimeOffset>());
+    }
+
+    [Theory]
+    [InlineData("""{"days": -1}""")]
+    [InlineData("""{"hours": -3}""")]
+    [InlineData("""{"days": 100000}""")]
+    [InlineData("""{}""")]
+    public async Task Moving_backwards_or_by_an_absurd_amount_is_refused(string body)
+    {
+        var before = (await Api.Json(await app.Admin.GetAsync("/api/v1/sandbox/clock")))["now"]!.GetValue<DateTimeOffset>();
+        var response = await app.Admin.PostAsync("/api/v1/sandbox/clock/advance", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        await Api.ExpectProblem(response, HttpStatusCode.BadRequest, "validation_failed");
+        var after = (await Api.Json(await app.Admin.GetAsync("/api/v1/sandbox/clock")))["now"]!.GetValue<DateTimeOffset>();
+        Assert.Equal(before, after);
+    }
+
+    [Fact]
+    public async Task Only_an_admin_may_read_or_move_the_clock()
+    {
+        var seller = await app.NewUser("seller");
+        await Api.ExpectProblem(await seller.Http.GetAsync("/api/v1/sandbox/clock"), HttpStatusCode.Forbidden, "action_not_allowed");
+        await Api.ExpectProblem(await seller.Http.PostAsJsonAsync("/api/v1/sandbox/clock/advance", new { days = 1 }), HttpStatusCode.Forbidden, "action_not_allowed");
+    }
+}
+
+public sealed class SandboxClockPersistenceTests
+{
+    [Fact]
+    public async Task A_restarted_sandbox_keeps_its_time()
+    {
+        var directory = SafeholdApp.NewDirectory();
+        DateTimeOffset moved;
+        using (var first = SafeholdApp.Over(directory))
+        {
+            moved = (await Api.Json(await first.Admin.PostAsJsonAsync("/api/v1/sandbox/clock/advance", new { days = 12 })))["now"]!.GetValue<DateTimeOffset>();
+        }
+        using var second = SafeholdApp.Over(directory);
+        var now = (await Api.Json(await second.Admin.GetAsync("/api/v1/sandbox/clock")))["now"]!.GetValue<DateTimeOffset>();
+        Assert.Equal(moved, now);
+    }
+
+    [Fact]
+    public async Task Outside_sandbox_mode_the_clock_does_not_exist()
+    {
+        using var app = new SafeholdApp { Settings = { ["Safehold:Sandbox"] = "false" } };
+        await Api.ExpectProblem(await app.Admin.GetAsync("/api/v1/sandbox/clock"), HttpStatusCode.NotFound, "not_found");
+        await Api.ExpectProblem(await app.Admin.PostAsJsonAsync("/api/v1/sandbox/clock/advance", new { days = 1 }), HttpStatusCode.NotFound, "not_found");
+    }
+}
