@@ -1,0 +1,61 @@
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+
+namespace Safehold.Web.Tests.Features.Orders;
+
+/// <summary>
+/// Requests that call the payment provider race requests that change the order. Whoever loses, the money at
+/// the provider and the money in the ledger agree: no capture for an order that closed unpaid, no refund
+/// for an order that shipped. (On PostgreSQL the order's row is locked before the provider is called.)
+/// </summary>
+public sealed class PaymentRaceTests(SafeholdApp app) : IClassFixture<SafeholdApp>
+{
+    private async Task<(int Captures, int Refunds)> EntriesOf(IReadOnlyCollection<Guid> orders)
+    {
+        var (scope, db) = app.OpenDb();
+        using (scope)
+        {
+            var kinds = await db.JournalEntries.Where(e => e.OrderId != null && orders.Contains(e.OrderId.Value)).Select(e => e.Kind).ToListAsync();
+            return (kinds.Count(k => k == "capture"), kinds.Count(k => k == "refund"));
+        }
+    }
+
+    [Fact]
+    public async Task A_cancel_racing_a_payment_never_leaves_a_capture_outside_the_ledger()
+    {
+        var capturesBefore = app.Payments.CountSucceeded("capture");
+        var refundsBefore = app.Payments.CountSucceeded("refund");
+        var orders = new List<Guid>();
+        for (var i = 0; i < 15; i++)
+        {
+            var (buyer, _, id) = await app.OrderIn("awaiting_payment");
+            orders.Add(id);
+            var results = await Task.WhenAll(SafeholdApp.Pay(buyer, id), buyer.Http.PostAsync($"/api/v1/orders/{id}/cancel", null));
+            Assert.All(results, r => Assert.Contains(r.StatusCode, new[] { HttpStatusCode.OK, HttpStatusCode.Conflict }));
+        }
+
+        var (captures, refunds) = await EntriesOf(orders);
+        Assert.Equal(capturesBefore + captures, app.Payments.CountSucceeded("capture"));
+        Assert.Equal(refundsBefore + refunds, app.Payments.CountSucceeded("refund"));
+        await app.AssertLedgerOk();
+    }
+
+    [Fact]
+    public async Task A_cancel_racing_a_shipment_never_refunds_an_order_that_shipped()
+    {
+        var refundsBefore = app.Payments.CountSucceeded("refund");
+        var orders = new List<Guid>();
+        for (var i = 0; i < 15; i++)
+        {
+            var (buyer, seller, id) = await app.OrderIn("awaiting_shipment");
+            orders.Add(id);
+            var results = await Task.WhenAll(buyer.Http.PostAsync($"/api/v1/orders/{id}/cancel", null), SafeholdApp.Ship(seller, id));
+            Assert.Single(results, r => r.StatusCode == HttpStatusCode.OK);
+            Assert.Single(results, r => r.StatusCode == HttpStatusCode.Conflict);
+        }
+
+        var (_, refunds) = await EntriesOf(orders);
+        Assert.Equal(refundsBefore + refunds, app.Payments.CountSucceeded("refund"));
+        await app.AssertLedgerOk();
+    }
+}
