@@ -72,8 +72,12 @@ public sealed class SafeholdApp : WebApplicationFactory<Program>
             // The fake clock is the "real" clock under the sandbox clock, so both FakeTimeProvider.Advance and the sandbox API move time.
             services.RemoveAllKeyed<TimeProvider>(Safehold.Web.Features.Sandbox.SandboxClock.RealClockKey);
             services.AddKeyedSingleton<TimeProvider>(Safehold.Web.Features.Sandbox.SandboxClock.RealClockKey, Clock);
+            TestServices?.Invoke(services);
         });
     }
+
+    /// <summary>Replaces services before the host starts (a fault-injecting payment provider, say).</summary>
+    public Action<IServiceCollection>? TestServices { get; init; }
 
     /// <summary>Extra configuration, set before the host starts.</summary>
     public Dictionary<string, string> Settings { get; init; } = [];
