@@ -38,6 +38,9 @@ public sealed class Order
     /// <summary>Incremented by every change; the database refuses a write based on a stale copy.</summary>
     public int Version { get; private set; }
 
+    /// <summary>How many events the timeline has, so an event can be appended without loading the timeline.</summary>
+    public int EventCount { get; private set; }
+
     public string Currency { get; private set; }
     public long TotalAmount { get; private set; }
     public Money Total => new(TotalAmount, Safehold.Domain.Currency.Of(Currency));
@@ -359,7 +362,7 @@ public sealed class Order
     }
 
     private void Record(DateTimeOffset at, Actor actor, string kind, string? detail) =>
-        _timeline.Add(new OrderEvent(Id, _timeline.Count + 1, at, actor, kind, detail));
+        _timeline.Add(new OrderEvent(Id, ++EventCount, at, actor, kind, detail));
 }
 
 /// <summary>A pending timer of an order: what it is and when it is due. It is deleted when it fires.</summary>

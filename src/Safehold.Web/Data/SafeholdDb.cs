@@ -85,29 +85,9 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
             e.HasIndex(o => new { o.BuyerId, o.CreatedAt, o.Id });
             e.HasIndex(o => new { o.SellerId, o.CreatedAt, o.Id });
             e.HasIndex(o => new { o.Status, o.CreatedAt });
-            e.OwnsMany(o => o.Lines, l =>
-            {
-                l.ToTable("OrderLines");
-                l.WithOwner().HasForeignKey(x => x.OrderId);
-                l.HasKey(x => new { x.OrderId, x.LineNumber });
-                l.Property(x => x.LineNumber).ValueGeneratedNever();
-                l.Property(x => x.Title).HasMaxLength(200);
-                l.Property(x => x.Description).HasMaxLength(5000);
-                l.Property(x => x.Category).HasMaxLength(64);
-                l.Property(x => x.Currency).HasMaxLength(3);
-                l.Ignore(x => x.UnitPrice);
-                l.Ignore(x => x.LineTotal);
-            });
+            e.HasMany(o => o.Lines).WithOne().HasForeignKey(l => l.OrderId);
             e.Navigation(o => o.Lines).AutoInclude();
-            e.OwnsMany(o => o.Timeline, t =>
-            {
-                t.ToTable("OrderEvents");
-                t.WithOwner().HasForeignKey(x => x.OrderId);
-                t.HasKey(x => new { x.OrderId, x.Sequence });
-                t.Property(x => x.Sequence).ValueGeneratedNever();
-                t.Property(x => x.Kind).HasMaxLength(64);
-                t.Property(x => x.Detail).HasMaxLength(1000);
-            });
+            e.HasMany(o => o.Timeline).WithOne().HasForeignKey(t => t.OrderId);
             e.Navigation(o => o.Timeline).AutoInclude();
             e.HasMany(o => o.Timers).WithOne().HasForeignKey(t => t.OrderId);
             e.Navigation(o => o.Timers).AutoInclude();
@@ -120,6 +100,26 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
                 x.Property(y => y.Reason).HasMaxLength(500);
             });
             e.Navigation(o => o.Extensions).AutoInclude();
+        });
+        b.Entity<OrderLine>(l =>
+        {
+            l.ToTable("OrderLines");
+            l.HasKey(x => new { x.OrderId, x.LineNumber });
+            l.Property(x => x.LineNumber).ValueGeneratedNever();
+            l.Property(x => x.Title).HasMaxLength(200);
+            l.Property(x => x.Description).HasMaxLength(5000);
+            l.Property(x => x.Category).HasMaxLength(64);
+            l.Property(x => x.Currency).HasMaxLength(3);
+            l.Ignore(x => x.UnitPrice);
+            l.Ignore(x => x.LineTotal);
+        });
+        b.Entity<OrderEvent>(t =>
+        {
+            t.ToTable("OrderEvents");
+            t.HasKey(x => new { x.OrderId, x.Sequence });
+            t.Property(x => x.Sequence).ValueGeneratedNever();
+            t.Property(x => x.Kind).HasMaxLength(64);
+            t.Property(x => x.Detail).HasMaxLength(1000);
         });
         b.Entity<OrderTimer>(e =>
         {

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Safehold.Domain.Orders;
 using Safehold.Web.Data;
+using Safehold.Web.Features.Ledger;
 
 namespace Safehold.Web.Jobs;
 
@@ -82,10 +83,14 @@ public sealed class DeadlineSweeper(IServiceScopeFactory scopes, TimeProvider cl
         if (orderIds.Count == 0) return null;
 
         orderIds = orderIds.Distinct().ToList();
-        var orders = await db.Orders.Where(o => orderIds.Contains(o.Id)).AsSplitQuery().ToListAsync(ct);
+        // Firing needs the order, its timers and extensions; not its lines or its (append-only) timeline.
+        var orders = await db.Orders.IgnoreAutoIncludes().Include(o => o.Timers)
+            .Where(o => orderIds.Contains(o.Id)).AsSplitQuery().ToListAsync(ct);
         var fired = 0;
+        var entries = new List<Domain.Ledger.JournalEntry>();
         foreach (var order in orders.OrderBy(o => o.Timers.Where(t => t.DueAt <= now).Select(t => t.DueAt).DefaultIfEmpty(now).Min()))
-            fired += await timers.FireAsync(order, now, ct);
+            fired += await timers.FireAsync(order, now, entries, ct);
+        await db.PostAllAsync(entries, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         if (fired > 0) log.LogDebug("Fired {Count} timers of {Orders} orders", fired, orders.Count);

@@ -20,12 +20,17 @@ public sealed class DueTimers(SafeholdDb db, IPaymentProvider payments, Notifier
     public async Task<Order> LoadForChangeAsync(Guid id, Api.Caller caller, DateTimeOffset now, CancellationToken ct)
     {
         var order = await OrderAccess.LoadVisibleAsync(db, id, caller, tracked: true, ct);
-        await FireAsync(order, now, ct);
+        var entries = new List<JournalEntry>();
+        await FireAsync(order, now, entries, ct);
+        await db.PostAllAsync(entries, ct);
         return order;
     }
 
-    /// <summary>Fires what is due at <paramref name="now"/>; returns how many timers fired.</summary>
-    public async Task<int> FireAsync(Order order, DateTimeOffset now, CancellationToken ct)
+    /// <summary>
+    /// Fires what is due at <paramref name="now"/>; returns how many timers fired. Refunds go to the provider and are
+    /// posted at once; other journal entries are added to <paramref name="toPost"/> for the caller to post together.
+    /// </summary>
+    public async Task<int> FireAsync(Order order, DateTimeOffset now, ICollection<JournalEntry> toPost, CancellationToken ct)
     {
         var fired = 0;
         while (order.Timers.Where(t => t.DueAt <= now).OrderBy(t => t.DueAt).ThenBy(t => t.Kind).FirstOrDefault() is { } timer)
@@ -49,7 +54,7 @@ public sealed class DueTimers(SafeholdDb db, IPaymentProvider payments, Notifier
                 if (entry.Lines.Any(l => l.AccountType == AccountType.RefundsOut))
                     await OrderActions.RefundAsync(db, payments, order, entry, ct);
                 else
-                    await db.PostAsync(entry, ct);
+                    toPost.Add(entry);
             }
             if (outcome.Reminded != Party.None)
                 await notifier.RemindAsync(order, outcome.Reminded, timer.DueAt, ct);

@@ -7,13 +7,17 @@ namespace Safehold.Web.Features.Ledger;
 /// <summary>Writes a journal entry and moves the sellers' running balances with it, in the caller's transaction.</summary>
 public static class Posting
 {
-    public static async Task PostAsync(this SafeholdDb db, JournalEntry entry, CancellationToken ct)
+    public static Task PostAsync(this SafeholdDb db, JournalEntry entry, CancellationToken ct) => db.PostAllAsync([entry], ct);
+
+    /// <summary>Posts several entries with one balance update per seller and currency, however many entries touch it.</summary>
+    public static async Task PostAllAsync(this SafeholdDb db, IReadOnlyCollection<JournalEntry> entries, CancellationToken ct)
     {
-        // The balance moves at once and the entry on SaveChanges: only a transaction makes them one change.
+        if (entries.Count == 0) return;
+        // The balance moves at once and the entries on SaveChanges: only a transaction makes them one change.
         if (db.Database.CurrentTransaction is null)
-            throw new InvalidOperationException($"Journal entry '{entry.DedupeKey}' must be posted inside a transaction.");
-        db.JournalEntries.Add(entry);
-        var deltas = entry.Lines
+            throw new InvalidOperationException($"Journal entry '{entries.First().DedupeKey}' must be posted inside a transaction.");
+        db.JournalEntries.AddRange(entries);
+        var deltas = entries.SelectMany(e => e.Lines)
             .Where(l => l.SellerId is not null)
             .GroupBy(l => (Seller: l.SellerId!.Value, l.Currency));
         foreach (var d in deltas)

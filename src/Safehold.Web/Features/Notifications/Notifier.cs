@@ -12,7 +12,10 @@ public sealed class Notifier(SafeholdDb db, IOptions<SmtpOptions> smtp)
     public async Task RemindAsync(Order order, Party who, DateTimeOffset now, CancellationToken ct)
     {
         var userId = who == Party.Buyer ? order.BuyerId : order.SellerId;
-        var title = order.Lines.FirstOrDefault()?.Title ?? "your order";
+        // The sweeper loads orders without their lines; the title is then read on its own.
+        var title = order.Lines.FirstOrDefault()?.Title
+            ?? await db.Set<OrderLine>().Where(l => l.OrderId == order.Id).OrderBy(l => l.LineNumber).Select(l => l.Title).FirstOrDefaultAsync(ct)
+            ?? "your order";
         var (kind, subject, body) = who == Party.Buyer
             ? ("protection_ending",
                 $"Buyer protection for \"{title}\" ends in {order.BuyerReminderDays} days",

@@ -151,6 +151,9 @@ namespace Safehold.Web.Data.Migrations.Postgres
                     b.Property<DateTimeOffset?>("DisputeWindowEndsAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<int>("EventCount")
+                        .HasColumnType("integer");
+
                     b.Property<int>("ExtensionResponseDays")
                         .HasColumnType("integer");
 
@@ -224,6 +227,84 @@ namespace Safehold.Web.Data.Migrations.Postgres
                     b.HasIndex("SellerId", "CreatedAt", "Id");
 
                     b.ToTable("Orders");
+                });
+
+            modelBuilder.Entity("Safehold.Domain.Orders.OrderEvent", b =>
+                {
+                    b.Property<Guid>("OrderId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Sequence")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<Guid?>("ActorUserId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Detail")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("OrderId", "Sequence");
+
+                    b.ToTable("OrderEvents", (string)null);
+                });
+
+            modelBuilder.Entity("Safehold.Domain.Orders.OrderLine", b =>
+                {
+                    b.Property<Guid>("OrderId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("LineNumber")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Category")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasMaxLength(3)
+                        .HasColumnType("character varying(3)");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasMaxLength(5000)
+                        .HasColumnType("character varying(5000)");
+
+                    b.PrimitiveCollection<List<string>>("Images")
+                        .IsRequired()
+                        .HasColumnType("text[]");
+
+                    b.Property<Guid>("ProductId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Quantity")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<long>("UnitPriceAmount")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("OrderId", "LineNumber");
+
+                    b.ToTable("OrderLines", (string)null);
                 });
 
             modelBuilder.Entity("Safehold.Domain.Orders.OrderTimer", b =>
@@ -518,90 +599,6 @@ namespace Safehold.Web.Data.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
 
-                    b.OwnsMany("Safehold.Domain.Orders.OrderEvent", "Timeline", b1 =>
-                        {
-                            b1.Property<Guid>("OrderId")
-                                .HasColumnType("uuid");
-
-                            b1.Property<int>("Sequence")
-                                .HasColumnType("integer");
-
-                            b1.Property<string>("Actor")
-                                .IsRequired()
-                                .HasMaxLength(32)
-                                .HasColumnType("character varying(32)");
-
-                            b1.Property<Guid?>("ActorUserId")
-                                .HasColumnType("uuid");
-
-                            b1.Property<DateTimeOffset>("At")
-                                .HasColumnType("timestamp with time zone");
-
-                            b1.Property<string>("Detail")
-                                .HasMaxLength(1000)
-                                .HasColumnType("character varying(1000)");
-
-                            b1.Property<string>("Kind")
-                                .IsRequired()
-                                .HasMaxLength(64)
-                                .HasColumnType("character varying(64)");
-
-                            b1.HasKey("OrderId", "Sequence");
-
-                            b1.ToTable("OrderEvents", (string)null);
-
-                            b1.WithOwner()
-                                .HasForeignKey("OrderId");
-                        });
-
-                    b.OwnsMany("Safehold.Domain.Orders.OrderLine", "Lines", b1 =>
-                        {
-                            b1.Property<Guid>("OrderId")
-                                .HasColumnType("uuid");
-
-                            b1.Property<int>("LineNumber")
-                                .HasColumnType("integer");
-
-                            b1.Property<string>("Category")
-                                .HasMaxLength(64)
-                                .HasColumnType("character varying(64)");
-
-                            b1.Property<string>("Currency")
-                                .IsRequired()
-                                .HasMaxLength(3)
-                                .HasColumnType("character varying(3)");
-
-                            b1.Property<string>("Description")
-                                .IsRequired()
-                                .HasMaxLength(5000)
-                                .HasColumnType("character varying(5000)");
-
-                            b1.PrimitiveCollection<List<string>>("Images")
-                                .IsRequired()
-                                .HasColumnType("text[]");
-
-                            b1.Property<Guid>("ProductId")
-                                .HasColumnType("uuid");
-
-                            b1.Property<int>("Quantity")
-                                .HasColumnType("integer");
-
-                            b1.Property<string>("Title")
-                                .IsRequired()
-                                .HasMaxLength(200)
-                                .HasColumnType("character varying(200)");
-
-                            b1.Property<long>("UnitPriceAmount")
-                                .HasColumnType("bigint");
-
-                            b1.HasKey("OrderId", "LineNumber");
-
-                            b1.ToTable("OrderLines", (string)null);
-
-                            b1.WithOwner()
-                                .HasForeignKey("OrderId");
-                        });
-
                     b.OwnsMany("Safehold.Domain.Orders.ProtectionExtension", "Extensions", b1 =>
                         {
                             b1.Property<Guid>("Id")
@@ -643,10 +640,24 @@ namespace Safehold.Web.Data.Migrations.Postgres
                         });
 
                     b.Navigation("Extensions");
+                });
 
-                    b.Navigation("Lines");
+            modelBuilder.Entity("Safehold.Domain.Orders.OrderEvent", b =>
+                {
+                    b.HasOne("Safehold.Domain.Orders.Order", null)
+                        .WithMany("Timeline")
+                        .HasForeignKey("OrderId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
 
-                    b.Navigation("Timeline");
+            modelBuilder.Entity("Safehold.Domain.Orders.OrderLine", b =>
+                {
+                    b.HasOne("Safehold.Domain.Orders.Order", null)
+                        .WithMany("Lines")
+                        .HasForeignKey("OrderId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Safehold.Domain.Orders.OrderTimer", b =>
@@ -683,6 +694,10 @@ namespace Safehold.Web.Data.Migrations.Postgres
 
             modelBuilder.Entity("Safehold.Domain.Orders.Order", b =>
                 {
+                    b.Navigation("Lines");
+
+                    b.Navigation("Timeline");
+
                     b.Navigation("Timers");
                 });
 #pragma warning restore 612, 618

@@ -143,6 +143,9 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                     b.Property<long?>("DisputeWindowEndsAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("EventCount")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("ExtensionResponseDays")
                         .HasColumnType("INTEGER");
 
@@ -216,6 +219,84 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                     b.HasIndex("SellerId", "CreatedAt", "Id");
 
                     b.ToTable("Orders");
+                });
+
+            modelBuilder.Entity("Safehold.Domain.Orders.OrderEvent", b =>
+                {
+                    b.Property<Guid>("OrderId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Sequence")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ActorUserId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Detail")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("OrderId", "Sequence");
+
+                    b.ToTable("OrderEvents", (string)null);
+                });
+
+            modelBuilder.Entity("Safehold.Domain.Orders.OrderLine", b =>
+                {
+                    b.Property<Guid>("OrderId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("LineNumber")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Category")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasMaxLength(3)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasMaxLength(5000)
+                        .HasColumnType("TEXT");
+
+                    b.PrimitiveCollection<string>("Images")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ProductId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Quantity")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UnitPriceAmount")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("OrderId", "LineNumber");
+
+                    b.ToTable("OrderLines", (string)null);
                 });
 
             modelBuilder.Entity("Safehold.Domain.Orders.OrderTimer", b =>
@@ -510,90 +591,6 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
 
-                    b.OwnsMany("Safehold.Domain.Orders.OrderEvent", "Timeline", b1 =>
-                        {
-                            b1.Property<Guid>("OrderId")
-                                .HasColumnType("TEXT");
-
-                            b1.Property<int>("Sequence")
-                                .HasColumnType("INTEGER");
-
-                            b1.Property<string>("Actor")
-                                .IsRequired()
-                                .HasMaxLength(32)
-                                .HasColumnType("TEXT");
-
-                            b1.Property<Guid?>("ActorUserId")
-                                .HasColumnType("TEXT");
-
-                            b1.Property<long>("At")
-                                .HasColumnType("INTEGER");
-
-                            b1.Property<string>("Detail")
-                                .HasMaxLength(1000)
-                                .HasColumnType("TEXT");
-
-                            b1.Property<string>("Kind")
-                                .IsRequired()
-                                .HasMaxLength(64)
-                                .HasColumnType("TEXT");
-
-                            b1.HasKey("OrderId", "Sequence");
-
-                            b1.ToTable("OrderEvents", (string)null);
-
-                            b1.WithOwner()
-                                .HasForeignKey("OrderId");
-                        });
-
-                    b.OwnsMany("Safehold.Domain.Orders.OrderLine", "Lines", b1 =>
-                        {
-                            b1.Property<Guid>("OrderId")
-                                .HasColumnType("TEXT");
-
-                            b1.Property<int>("LineNumber")
-                                .HasColumnType("INTEGER");
-
-                            b1.Property<string>("Category")
-                                .HasMaxLength(64)
-                                .HasColumnType("TEXT");
-
-                            b1.Property<string>("Currency")
-                                .IsRequired()
-                                .HasMaxLength(3)
-                                .HasColumnType("TEXT");
-
-                            b1.Property<string>("Description")
-                                .IsRequired()
-                                .HasMaxLength(5000)
-                                .HasColumnType("TEXT");
-
-                            b1.PrimitiveCollection<string>("Images")
-                                .IsRequired()
-                                .HasColumnType("TEXT");
-
-                            b1.Property<Guid>("ProductId")
-                                .HasColumnType("TEXT");
-
-                            b1.Property<int>("Quantity")
-                                .HasColumnType("INTEGER");
-
-                            b1.Property<string>("Title")
-                                .IsRequired()
-                                .HasMaxLength(200)
-                                .HasColumnType("TEXT");
-
-                            b1.Property<long>("UnitPriceAmount")
-                                .HasColumnType("INTEGER");
-
-                            b1.HasKey("OrderId", "LineNumber");
-
-                            b1.ToTable("OrderLines", (string)null);
-
-                            b1.WithOwner()
-                                .HasForeignKey("OrderId");
-                        });
-
                     b.OwnsMany("Safehold.Domain.Orders.ProtectionExtension", "Extensions", b1 =>
                         {
                             b1.Property<Guid>("Id")
@@ -635,10 +632,24 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                         });
 
                     b.Navigation("Extensions");
+                });
 
-                    b.Navigation("Lines");
+            modelBuilder.Entity("Safehold.Domain.Orders.OrderEvent", b =>
+                {
+                    b.HasOne("Safehold.Domain.Orders.Order", null)
+                        .WithMany("Timeline")
+                        .HasForeignKey("OrderId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
 
-                    b.Navigation("Timeline");
+            modelBuilder.Entity("Safehold.Domain.Orders.OrderLine", b =>
+                {
+                    b.HasOne("Safehold.Domain.Orders.Order", null)
+                        .WithMany("Lines")
+                        .HasForeignKey("OrderId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Safehold.Domain.Orders.OrderTimer", b =>
@@ -675,6 +686,10 @@ namespace Safehold.Web.Data.Migrations.Sqlite
 
             modelBuilder.Entity("Safehold.Domain.Orders.Order", b =>
                 {
+                    b.Navigation("Lines");
+
+                    b.Navigation("Timeline");
+
                     b.Navigation("Timers");
                 });
 #pragma warning restore 612, 618

@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace Safehold.Web.Data.Migrations.Sqlite
+namespace Safehold.Web.Data.Migrations.Postgres
 {
     /// <inheritdoc />
     public partial class ProtectionClock : Migration
@@ -14,41 +14,48 @@ namespace Safehold.Web.Data.Migrations.Sqlite
             migrationBuilder.AddColumn<int>(
                 name: "BuyerReminderDays",
                 table: "Orders",
-                type: "INTEGER",
+                type: "integer",
                 nullable: false,
                 defaultValue: 0);
 
-            migrationBuilder.AddColumn<long>(
+            migrationBuilder.AddColumn<DateTimeOffset>(
                 name: "CreditAvailableAt",
                 table: "Orders",
-                type: "INTEGER",
+                type: "timestamp with time zone",
                 nullable: true);
+
+            migrationBuilder.AddColumn<int>(
+                name: "EventCount",
+                table: "Orders",
+                type: "integer",
+                nullable: false,
+                defaultValue: 0);
 
             migrationBuilder.AddColumn<int>(
                 name: "ExtensionResponseDays",
                 table: "Orders",
-                type: "INTEGER",
+                type: "integer",
                 nullable: false,
                 defaultValue: 0);
 
             migrationBuilder.AddColumn<int>(
                 name: "MaxExtensionDays",
                 table: "Orders",
-                type: "INTEGER",
+                type: "integer",
                 nullable: false,
                 defaultValue: 0);
 
             migrationBuilder.AddColumn<int>(
                 name: "MaxExtensions",
                 table: "Orders",
-                type: "INTEGER",
+                type: "integer",
                 nullable: false,
                 defaultValue: 0);
 
             migrationBuilder.AddColumn<int>(
                 name: "SellerReminderDays",
                 table: "Orders",
-                type: "INTEGER",
+                type: "integer",
                 nullable: false,
                 defaultValue: 0);
 
@@ -56,19 +63,19 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                 name: "Notifications",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    UserId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    OrderId = table.Column<Guid>(type: "TEXT", nullable: true),
-                    Kind = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    Subject = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    Body = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    ReadAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    EmailTo = table.Column<string>(type: "TEXT", maxLength: 254, nullable: true),
-                    EmailStatus = table.Column<int>(type: "INTEGER", nullable: false),
-                    EmailAttempts = table.Column<int>(type: "INTEGER", nullable: false),
-                    EmailNextAttemptAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    EmailError = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true)
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    UserId = table.Column<Guid>(type: "uuid", nullable: false),
+                    OrderId = table.Column<Guid>(type: "uuid", nullable: true),
+                    Kind = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Subject = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    Body = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    ReadAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    EmailTo = table.Column<string>(type: "character varying(254)", maxLength: 254, nullable: true),
+                    EmailStatus = table.Column<int>(type: "integer", nullable: false),
+                    EmailAttempts = table.Column<int>(type: "integer", nullable: false),
+                    EmailNextAttemptAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    EmailError = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true)
                 },
                 constraints: table =>
                 {
@@ -79,14 +86,14 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                 name: "ProtectionExtensions",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    OrderId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    Days = table.Column<int>(type: "INTEGER", nullable: false),
-                    Reason = table.Column<string>(type: "TEXT", maxLength: 500, nullable: false),
-                    Status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
-                    RequestedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    AnswerBy = table.Column<long>(type: "INTEGER", nullable: false),
-                    DecidedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    OrderId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Days = table.Column<int>(type: "integer", nullable: false),
+                    Reason = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: false),
+                    Status = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    RequestedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    AnswerBy = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    DecidedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -103,8 +110,8 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                 name: "SandboxClock",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "INTEGER", nullable: false),
-                    OffsetTicks = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<int>(type: "integer", nullable: false),
+                    OffsetTicks = table.Column<long>(type: "bigint", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -115,9 +122,9 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                 name: "Timers",
                 columns: table => new
                 {
-                    OrderId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    Kind = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
-                    DueAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    OrderId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Kind = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    DueAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -149,6 +156,14 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                 name: "IX_Timers_DueAt",
                 table: "Timers",
                 column: "DueAt");
+
+            // Orders placed before the protection clock: count their events and give them the policy's defaults.
+            migrationBuilder.Sql("""
+                UPDATE "Orders" SET
+                    "EventCount" = (SELECT COUNT(*) FROM "OrderEvents" e WHERE e."OrderId" = "Orders"."Id"),
+                    "MaxExtensions" = 2, "MaxExtensionDays" = 30, "ExtensionResponseDays" = 3,
+                    "BuyerReminderDays" = 3, "SellerReminderDays" = 1
+                """);
         }
 
         /// <inheritdoc />
@@ -172,6 +187,10 @@ namespace Safehold.Web.Data.Migrations.Sqlite
 
             migrationBuilder.DropColumn(
                 name: "CreditAvailableAt",
+                table: "Orders");
+
+            migrationBuilder.DropColumn(
+                name: "EventCount",
                 table: "Orders");
 
             migrationBuilder.DropColumn(

@@ -1,0 +1,52 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Safehold.Domain;
+using Safehold.Domain.Orders;
+using Safehold.Domain.Policy;
+using Safehold.Web.Data;
+using Safehold.Web.Features.Products;
+using Safehold.Web.Features.Users;
+
+namespace Safehold.Web.Demo;
+
+/// <summary>
+/// Writes many orders straight into a database, through the domain (so each carries its timers and journal
+/// entries exactly as real traffic would), for benchmarks and crash tests that need a large backlog quickly.
+/// </summary>
+public static class BulkOrders
+{
+    /// <summary>Creates a seller, a buyer and <paramref name="count"/> paid, shipped and delivered orders placed at <paramref name="at"/>.</summary>
+    public static async Task<IReadOnlyList<Guid>> SeedDeliveredAsync(SafeholdDb db, int count, DateTimeOffset at, CancellationToken ct = default)
+    {
+        var hasher = new PasswordHasher<User>();
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var (seller, _) = await UserEndpoints.CreateUserAsync(db, at, $"bulk-seller-{tag}@bench.test", "Bulk seller", UserRole.Seller, null, hasher, null, ct);
+        var (buyer, _) = await UserEndpoints.CreateUserAsync(db, at, $"bulk-buyer-{tag}@bench.test", "Bulk buyer", UserRole.Buyer, null, hasher, null, ct);
+        var product = new Product(Guid.CreateVersion7(at), seller.Id, "Bulk item", "For load.", new Money(1_999, Currency.Usd), 7, null, null, [], at);
+        db.Products.Add(product);
+        await db.SaveChangesAsync(ct);
+
+        var policy = new ProtectionPolicy();
+        var ids = new List<Guid>(count);
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
+        for (var done = 0; done < count;)
+        {
+            var size = Math.Min(2_000, count - done);
+            for (var i = 0; i < size; i++)
+            {
+                var order = Order.Place(Guid.CreateVersion7(at), buyer.Id, [(product.Snapshot(), 1)], "\"1 Bulk Street\"", policy, at);
+                db.JournalEntries.Add(order.Pay(new Actor(Party.Buyer, buyer.Id), at, $"ch_bulk_{order.Id:N}"));
+                order.Ship(new Actor(Party.Seller, seller.Id), at, "Bulk Post", "BULK" + i);
+                order.MarkDelivered(new Actor(Party.Seller, seller.Id), at);
+                db.Orders.Add(order);
+                ids.Add(order.Id);
+            }
+            db.ChangeTracker.DetectChanges();
+            await db.SaveChangesAsync(ct);
+            db.ChangeTracker.Clear();
+            done += size;
+        }
+        db.ChangeTracker.AutoDetectChangesEnabled = true;
+        return ids;
+    }
+}
