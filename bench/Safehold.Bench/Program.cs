@@ -1,21 +1,27 @@
-using Safehold.Bench;
+namespace Safehold.Bench;
 
-// Safehold's benchmarks. Results and the commands that produced them: bench/README.md.
-var command = args.FirstOrDefault() ?? "help";
-int Option(string name, int fallback)
+/// <summary>Safehold's benchmarks. Results and the commands that produced them: bench/README.md and docs/benchmarks.md.</summary>
+public static class BenchProgram
 {
-    var i = Array.IndexOf(args, "--" + name);
-    return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var v) ? v : fallback;
-}
+    public static async Task<int> Main(string[] args)
+    {
+        var command = args.FirstOrDefault() ?? "help";
+        int Option(string name, int fallback)
+        {
+            var i = Array.IndexOf(args, "--" + name);
+            return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var v) ? v : fallback;
+        }
 
-switch (command)
-{
-    case "sweep":
-        return await SweepBenchmark.RunAsync(Option("orders", 100_000), Option("batch", 500));
-    default:
-        Console.WriteLine("""
-            usage: dotnet run -c Release --project bench/Safehold.Bench -- <command> [options]
-              sweep [--orders 100000] [--batch 500]   due auto-completions processed per second (SQLite)
-            """);
-        return command == "help" ? 0 : 2;
+        switch (command)
+        {
+            case "sweep":
+                return await SweepBenchmark.RunAsync(Option("orders", 100_000), Option("batch", 500));
+            default:
+                Console.WriteLine("""
+                    usage: dotnet run -c Release --project bench/Safehold.Bench -- <command> [options]
+                      sweep [--orders 100000] [--batch 500]   due auto-completions processed per second (SQLite)
+                    """);
+                return command == "help" ? 0 : 2;
+        }
+    }
 }
