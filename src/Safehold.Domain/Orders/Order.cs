@@ -101,6 +101,8 @@ public sealed class Order
         var currencies = lines.Select(l => l.Listing.Price.Currency).Distinct().Count();
         if (currencies != 1)
             throw new DomainException(RefusalKind.RuleRefused, "mixed_currencies", "All items of an order must be priced in one currency.");
+        if (lines.Any(l => l.Listing.Price.Amount <= 0))
+            throw new DomainException(RefusalKind.Invalid, "validation_failed", "Every price must be at least one minor unit.");
         if (lines.Any(l => l.Quantity <= 0))
             throw new DomainException(RefusalKind.Invalid, "validation_failed", "Every quantity must be at least 1.");
         if (lines.Any(l => l.Listing.BuyerCannotBuy(buyerId)))
@@ -303,6 +305,8 @@ public sealed class Order
             DisputeWindowEndsAt = now.AddDays(PostCompletionDisputeDays);
         }
         if (t.To == OrderStatus.Closed) ClosedAt = now;
+        // An extension still waiting when protection is over has nothing left to extend.
+        if (t.To != OrderStatus.AwaitingDelivery) PendingExtension?.Decide(ExtensionStatus.Lapsed, now);
 
         // Timers of the state left behind are cancelled, the one fired or answered is gone, and the new ones start.
         _timers.RemoveAll(timer => OrderProcess.RuleOf(timer.Kind).LivesIn != t.To
@@ -392,6 +396,9 @@ public enum ExtensionStatus
     Approved,
     Declined,
     AutoApproved,
+
+    /// <summary>The order completed or closed before the seller answered.</summary>
+    Lapsed,
 }
 
 /// <summary>A buyer's request for more protection time, and the seller's answer (or the silence that approved it).</summary>

@@ -140,7 +140,7 @@ public static class OrderProcess
         new(OrderTrigger.ExtensionAutoApproved, AwaitingDelivery, System,        AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Rules.ExtensionPending),
         new(OrderTrigger.ProtectionEnded,     AwaitingDelivery, System,          Completed,        MoneyMovement.ReleaseToSeller,      [OrderTimerKind.DisputeWindowEnds]),
         new(OrderTrigger.DeliveryAutoComplete, AwaitingDelivery, System,         Completed,        MoneyMovement.ReleaseToSeller,      [OrderTimerKind.DisputeWindowEnds], Rules.Delivered),
-        new(OrderTrigger.DisputeWindowClosed, Completed,        System,          Completed,        MoneyMovement.PendingToAvailable,   Nothing),
+        new(OrderTrigger.DisputeWindowClosed, Completed,        System,          Completed,        MoneyMovement.PendingToAvailable,   Nothing,                            Rules.CreditStillPending),
     ];
 
     /// <summary>Every timer: the state it lives in, and what it fires. Reminders fire nothing but a notification.</summary>
@@ -222,6 +222,9 @@ public static class OrderProcess
 
         public static DomainException? Delivered(Order o) =>
             o.DeliveredAt is not null ? null : DomainException.InvalidState("Only a delivered order completes after delivery.");
+
+        public static DomainException? CreditStillPending(Order o) =>
+            o.CreditAvailableAt is null ? null : DomainException.InvalidState("The seller's credit for this order is already available.");
 
         public static DomainException? ExtensionPending(Order o) =>
             o.PendingExtension is not null ? null : DomainException.InvalidState("There is no extension request waiting for an answer.");
