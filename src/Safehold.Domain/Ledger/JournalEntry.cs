@@ -27,7 +27,7 @@ public sealed class JournalEntry
         foreach (var (account, amount) in lines)
         {
             if (amount.IsZero) continue; // a zero line moves nothing and only adds noise
-            _lines.Add(new JournalLine(id, account, orderId, amount));
+            _lines.Add(new JournalLine(id, _lines.Count + 1, account, orderId, amount));
         }
         if (_lines.Count < 2)
             throw new InvalidOperationException($"Journal entry '{dedupeKey}' must move money between at least two accounts.");
@@ -62,9 +62,10 @@ public sealed class JournalLine
         Account = Currency = "";
     }
 
-    internal JournalLine(Guid entryId, Account account, Guid? orderId, Money amount)
+    internal JournalLine(Guid entryId, int lineNumber, Account account, Guid? orderId, Money amount)
     {
         EntryId = entryId;
+        LineNumber = lineNumber;
         Account = account.Code;
         AccountType = account.Type;
         OrderId = orderId;
@@ -73,9 +74,10 @@ public sealed class JournalLine
         Amount = amount.Amount;
     }
 
-    public long Id { get; private set; }
-
+    /// <summary>The entry this line belongs to; with <see cref="LineNumber"/>, the line's identity (no global sequence to contend on).</summary>
     public Guid EntryId { get; private set; }
+
+    public int LineNumber { get; private set; }
 
     /// <summary>The account's code (see <see cref="Ledger.Account.Code"/>).</summary>
     public string Account { get; private set; }

@@ -155,7 +155,8 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
         });
         b.Entity<JournalLine>(e =>
         {
-            e.HasKey(l => l.Id);
+            e.HasKey(l => new { l.EntryId, l.LineNumber });
+            e.Property(l => l.LineNumber).ValueGeneratedNever();
             e.Property(l => l.Account).HasMaxLength(100);
             e.Property(l => l.Currency).HasMaxLength(3);
             e.HasIndex(l => l.OrderId);

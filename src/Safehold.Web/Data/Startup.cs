@@ -23,6 +23,7 @@ public static class Startup
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
             await db.Database.CloseConnectionAsync();
         }
+        await using var turn = await StartupLock.TakeAsync(db); // several hosts starting at once take turns
         await db.Database.MigrateAsync();
 
         // A restarted sandbox keeps the time it had been moved to.

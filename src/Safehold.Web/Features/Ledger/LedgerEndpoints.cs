@@ -40,10 +40,17 @@ public static class LedgerEndpoints
     {
         var order = await OrderAccess.LoadVisibleAsync(db, id, Caller.From(http.User), tracked: false, ct);
         var entries = await db.JournalEntries.AsNoTracking().Where(e => e.OrderId == order.Id).ToListAsync(ct);
-        // Posting order: by time, then by the lines' insertion sequence (several entries can share an instant).
-        return TypedResults.Ok(new OrderLedgerResponse(order.Id, entries.OrderBy(e => e.At).ThenBy(e => e.Lines.Min(l => l.Id)).Select(e => new LedgerEntryResponse(e.Id, e.Kind, e.At,
+        // Posting order: by time, then (for entries at one instant) by the order money moves in an order's life.
+        return TypedResults.Ok(new OrderLedgerResponse(order.Id, entries.OrderBy(e => e.At).ThenBy(e => KindOrder(e.Kind)).Select(e => new LedgerEntryResponse(e.Id, e.Kind, e.At,
             e.Lines.Select(l => new LedgerLineResponse(l.Account, new MoneyDto(l.Amount, l.Currency))).ToList())).ToList()));
     }
+
+    private static int KindOrder(string kind) => kind switch
+    {
+        "capture" => 0,
+        "refund" or "release" => 1,
+        _ => 2,
+    };
 
     public static async Task<Ok<LedgerCheckResponse>> Check(HttpContext http, SafeholdDb db, TimeProvider clock, CancellationToken ct)
     {

@@ -35,7 +35,7 @@ public sealed class LedgerCheckTests
         {
             var entry = await db.JournalEntries.FirstAsync(e => e.OrderId == orderId);
             await db.Database.ExecuteSqlInterpolatedAsync(
-                $"""INSERT INTO "JournalLines" ("EntryId", "Account", "AccountType", "OrderId", "SellerId", "Currency", "Amount") VALUES ({SafeholdApp.SqlGuid(entry.Id)}, {"escrow:" + orderId}, 'Escrow', {SafeholdApp.SqlGuid(orderId)}, NULL, 'USD', -20000)""");
+                $"""INSERT INTO "JournalLines" ("EntryId", "LineNumber", "Account", "AccountType", "OrderId", "SellerId", "Currency", "Amount") VALUES ({SafeholdApp.SqlGuid(entry.Id)}, 99, {"escrow:" + orderId}, 'Escrow', {SafeholdApp.SqlGuid(orderId)}, NULL, 'USD', -20000)""");
         }
 
         var json = await Api.Json(await app.Admin.GetAsync("/api/v1/ledger/check"));

@@ -57,11 +57,11 @@ namespace Safehold.Web.Data.Migrations.Postgres
 
             modelBuilder.Entity("Safehold.Domain.Ledger.JournalLine", b =>
                 {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint");
+                    b.Property<Guid>("EntryId")
+                        .HasColumnType("uuid");
 
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+                    b.Property<int>("LineNumber")
+                        .HasColumnType("integer");
 
                     b.Property<string>("Account")
                         .IsRequired()
@@ -81,18 +81,13 @@ namespace Safehold.Web.Data.Migrations.Postgres
                         .HasMaxLength(3)
                         .HasColumnType("character varying(3)");
 
-                    b.Property<Guid>("EntryId")
-                        .HasColumnType("uuid");
-
                     b.Property<Guid?>("OrderId")
                         .HasColumnType("uuid");
 
                     b.Property<Guid?>("SellerId")
                         .HasColumnType("uuid");
 
-                    b.HasKey("Id");
-
-                    b.HasIndex("EntryId");
+                    b.HasKey("EntryId", "LineNumber");
 
                     b.HasIndex("OrderId");
 

@@ -51,8 +51,10 @@ namespace Safehold.Web.Data.Migrations.Sqlite
 
             modelBuilder.Entity("Safehold.Domain.Ledger.JournalLine", b =>
                 {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
+                    b.Property<Guid>("EntryId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("LineNumber")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Account")
@@ -73,18 +75,13 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                         .HasMaxLength(3)
                         .HasColumnType("TEXT");
 
-                    b.Property<Guid>("EntryId")
-                        .HasColumnType("TEXT");
-
                     b.Property<Guid?>("OrderId")
                         .HasColumnType("TEXT");
 
                     b.Property<Guid?>("SellerId")
                         .HasColumnType("TEXT");
 
-                    b.HasKey("Id");
-
-                    b.HasIndex("EntryId");
+                    b.HasKey("EntryId", "LineNumber");
 
                     b.HasIndex("OrderId");
 

@@ -1,7 +1,6 @@
 ﻿using System;
 using System.Collections.Generic;
 using Microsoft.EntityFrameworkCore.Migrations;
-using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
@@ -46,6 +45,41 @@ namespace Safehold.Web.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "Notifications",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    UserId = table.Column<Guid>(type: "uuid", nullable: false),
+                    OrderId = table.Column<Guid>(type: "uuid", nullable: true),
+                    Kind = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Subject = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    Body = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    ReadAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    EmailTo = table.Column<string>(type: "character varying(254)", maxLength: 254, nullable: true),
+                    EmailStatus = table.Column<int>(type: "integer", nullable: false),
+                    EmailAttempts = table.Column<int>(type: "integer", nullable: false),
+                    EmailNextAttemptAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    EmailError = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Notifications", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "SandboxClock",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "integer", nullable: false),
+                    OffsetTicks = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_SandboxClock", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "SellerBalances",
                 columns: table => new
                 {
@@ -80,9 +114,8 @@ namespace Safehold.Web.Data.Migrations.Postgres
                 name: "JournalLines",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
                     EntryId = table.Column<Guid>(type: "uuid", nullable: false),
+                    LineNumber = table.Column<int>(type: "integer", nullable: false),
                     Account = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
                     AccountType = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
                     OrderId = table.Column<Guid>(type: "uuid", nullable: true),
@@ -92,7 +125,7 @@ namespace Safehold.Web.Data.Migrations.Postgres
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("PK_JournalLines", x => x.Id);
+                    table.PrimaryKey("PK_JournalLines", x => new { x.EntryId, x.LineNumber });
                     table.ForeignKey(
                         name: "FK_JournalLines_JournalEntries_EntryId",
                         column: x => x.EntryId,
@@ -132,6 +165,7 @@ namespace Safehold.Web.Data.Migrations.Postgres
                     SellerId = table.Column<Guid>(type: "uuid", nullable: false),
                     Status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
                     Version = table.Column<int>(type: "integer", nullable: false),
+                    EventCount = table.Column<int>(type: "integer", nullable: false),
                     Currency = table.Column<string>(type: "character varying(3)", maxLength: 3, nullable: false),
                     TotalAmount = table.Column<long>(type: "bigint", nullable: false),
                     CommissionBasisPoints = table.Column<int>(type: "integer", nullable: false),
@@ -139,6 +173,11 @@ namespace Safehold.Web.Data.Migrations.Postgres
                     ProtectionDays = table.Column<int>(type: "integer", nullable: false),
                     AutoCompleteDaysAfterDelivery = table.Column<int>(type: "integer", nullable: false),
                     PostCompletionDisputeDays = table.Column<int>(type: "integer", nullable: false),
+                    MaxExtensions = table.Column<int>(type: "integer", nullable: false),
+                    MaxExtensionDays = table.Column<int>(type: "integer", nullable: false),
+                    ExtensionResponseDays = table.Column<int>(type: "integer", nullable: false),
+                    BuyerReminderDays = table.Column<int>(type: "integer", nullable: false),
+                    SellerReminderDays = table.Column<int>(type: "integer", nullable: false),
                     ShippingAddress = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
                     PaymentReference = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
                     Carrier = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
@@ -153,6 +192,7 @@ namespace Safehold.Web.Data.Migrations.Postgres
                     AutoCompleteAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     CompletedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     DisputeWindowEndsAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    CreditAvailableAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     ClosedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
                 },
                 constraints: table =>
@@ -248,6 +288,49 @@ namespace Safehold.Web.Data.Migrations.Postgres
                         onDelete: ReferentialAction.Cascade);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "ProtectionExtensions",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    OrderId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Days = table.Column<int>(type: "integer", nullable: false),
+                    Reason = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: false),
+                    Status = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    RequestedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    AnswerBy = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    DecidedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ProtectionExtensions", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_ProtectionExtensions_Orders_OrderId",
+                        column: x => x.OrderId,
+                        principalTable: "Orders",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Timers",
+                columns: table => new
+                {
+                    OrderId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Kind = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    DueAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Timers", x => new { x.OrderId, x.Kind });
+                    table.ForeignKey(
+                        name: "FK_Timers_Orders_OrderId",
+                        column: x => x.OrderId,
+                        principalTable: "Orders",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
             migrationBuilder.CreateIndex(
                 name: "IX_ApiKeys_Hash",
                 table: "ApiKeys",
@@ -276,11 +359,6 @@ namespace Safehold.Web.Data.Migrations.Postgres
                 columns: new[] { "AccountType", "Currency" });
 
             migrationBuilder.CreateIndex(
-                name: "IX_JournalLines_EntryId",
-                table: "JournalLines",
-                column: "EntryId");
-
-            migrationBuilder.CreateIndex(
                 name: "IX_JournalLines_OrderId",
                 table: "JournalLines",
                 column: "OrderId");
@@ -289,6 +367,16 @@ namespace Safehold.Web.Data.Migrations.Postgres
                 name: "IX_JournalLines_SellerId_Currency",
                 table: "JournalLines",
                 columns: new[] { "SellerId", "Currency" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Notifications_EmailStatus_CreatedAt",
+                table: "Notifications",
+                columns: new[] { "EmailStatus", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Notifications_UserId_CreatedAt_Id",
+                table: "Notifications",
+                columns: new[] { "UserId", "CreatedAt", "Id" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Orders_BuyerId_CreatedAt_Id",
@@ -309,6 +397,16 @@ namespace Safehold.Web.Data.Migrations.Postgres
                 name: "IX_Products_SellerId_CreatedAt",
                 table: "Products",
                 columns: new[] { "SellerId", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ProtectionExtensions_OrderId",
+                table: "ProtectionExtensions",
+                column: "OrderId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Timers_DueAt",
+                table: "Timers",
+                column: "DueAt");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Users_Email",
@@ -339,6 +437,9 @@ namespace Safehold.Web.Data.Migrations.Postgres
                 name: "JournalLines");
 
             migrationBuilder.DropTable(
+                name: "Notifications");
+
+            migrationBuilder.DropTable(
                 name: "OrderEvents");
 
             migrationBuilder.DropTable(
@@ -348,7 +449,16 @@ namespace Safehold.Web.Data.Migrations.Postgres
                 name: "Products");
 
             migrationBuilder.DropTable(
+                name: "ProtectionExtensions");
+
+            migrationBuilder.DropTable(
+                name: "SandboxClock");
+
+            migrationBuilder.DropTable(
                 name: "SellerBalances");
+
+            migrationBuilder.DropTable(
+                name: "Timers");
 
             migrationBuilder.DropTable(
                 name: "JournalEntries");

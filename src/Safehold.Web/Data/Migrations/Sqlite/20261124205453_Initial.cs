@@ -44,6 +44,41 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "Notifications",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    UserId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    OrderId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    Kind = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Subject = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Body = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ReadAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    EmailTo = table.Column<string>(type: "TEXT", maxLength: 254, nullable: true),
+                    EmailStatus = table.Column<int>(type: "INTEGER", nullable: false),
+                    EmailAttempts = table.Column<int>(type: "INTEGER", nullable: false),
+                    EmailNextAttemptAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    EmailError = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Notifications", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "SandboxClock",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "INTEGER", nullable: false),
+                    OffsetTicks = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_SandboxClock", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "SellerBalances",
                 columns: table => new
                 {
@@ -78,9 +113,8 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                 name: "JournalLines",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
                     EntryId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    LineNumber = table.Column<int>(type: "INTEGER", nullable: false),
                     Account = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
                     AccountType = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
                     OrderId = table.Column<Guid>(type: "TEXT", nullable: true),
@@ -90,7 +124,7 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("PK_JournalLines", x => x.Id);
+                    table.PrimaryKey("PK_JournalLines", x => new { x.EntryId, x.LineNumber });
                     table.ForeignKey(
                         name: "FK_JournalLines_JournalEntries_EntryId",
                         column: x => x.EntryId,
@@ -130,6 +164,7 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                     SellerId = table.Column<Guid>(type: "TEXT", nullable: false),
                     Status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
                     Version = table.Column<int>(type: "INTEGER", nullable: false),
+                    EventCount = table.Column<int>(type: "INTEGER", nullable: false),
                     Currency = table.Column<string>(type: "TEXT", maxLength: 3, nullable: false),
                     TotalAmount = table.Column<long>(type: "INTEGER", nullable: false),
                     CommissionBasisPoints = table.Column<int>(type: "INTEGER", nullable: false),
@@ -137,6 +172,11 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                     ProtectionDays = table.Column<int>(type: "INTEGER", nullable: false),
                     AutoCompleteDaysAfterDelivery = table.Column<int>(type: "INTEGER", nullable: false),
                     PostCompletionDisputeDays = table.Column<int>(type: "INTEGER", nullable: false),
+                    MaxExtensions = table.Column<int>(type: "INTEGER", nullable: false),
+                    MaxExtensionDays = table.Column<int>(type: "INTEGER", nullable: false),
+                    ExtensionResponseDays = table.Column<int>(type: "INTEGER", nullable: false),
+                    BuyerReminderDays = table.Column<int>(type: "INTEGER", nullable: false),
+                    SellerReminderDays = table.Column<int>(type: "INTEGER", nullable: false),
                     ShippingAddress = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
                     PaymentReference = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
                     Carrier = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
@@ -151,6 +191,7 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                     AutoCompleteAt = table.Column<long>(type: "INTEGER", nullable: true),
                     CompletedAt = table.Column<long>(type: "INTEGER", nullable: true),
                     DisputeWindowEndsAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    CreditAvailableAt = table.Column<long>(type: "INTEGER", nullable: true),
                     ClosedAt = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
@@ -246,6 +287,49 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                         onDelete: ReferentialAction.Cascade);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "ProtectionExtensions",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    OrderId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Days = table.Column<int>(type: "INTEGER", nullable: false),
+                    Reason = table.Column<string>(type: "TEXT", maxLength: 500, nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    RequestedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    AnswerBy = table.Column<long>(type: "INTEGER", nullable: false),
+                    DecidedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ProtectionExtensions", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_ProtectionExtensions_Orders_OrderId",
+                        column: x => x.OrderId,
+                        principalTable: "Orders",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Timers",
+                columns: table => new
+                {
+                    OrderId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Kind = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    DueAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Timers", x => new { x.OrderId, x.Kind });
+                    table.ForeignKey(
+                        name: "FK_Timers_Orders_OrderId",
+                        column: x => x.OrderId,
+                        principalTable: "Orders",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
             migrationBuilder.CreateIndex(
                 name: "IX_ApiKeys_Hash",
                 table: "ApiKeys",
@@ -274,11 +358,6 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                 columns: new[] { "AccountType", "Currency" });
 
             migrationBuilder.CreateIndex(
-                name: "IX_JournalLines_EntryId",
-                table: "JournalLines",
-                column: "EntryId");
-
-            migrationBuilder.CreateIndex(
                 name: "IX_JournalLines_OrderId",
                 table: "JournalLines",
                 column: "OrderId");
@@ -287,6 +366,16 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                 name: "IX_JournalLines_SellerId_Currency",
                 table: "JournalLines",
                 columns: new[] { "SellerId", "Currency" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Notifications_EmailStatus_CreatedAt",
+                table: "Notifications",
+                columns: new[] { "EmailStatus", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Notifications_UserId_CreatedAt_Id",
+                table: "Notifications",
+                columns: new[] { "UserId", "CreatedAt", "Id" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Orders_BuyerId_CreatedAt_Id",
@@ -307,6 +396,16 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                 name: "IX_Products_SellerId_CreatedAt",
                 table: "Products",
                 columns: new[] { "SellerId", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ProtectionExtensions_OrderId",
+                table: "ProtectionExtensions",
+                column: "OrderId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Timers_DueAt",
+                table: "Timers",
+                column: "DueAt");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Users_Email",
@@ -335,6 +434,9 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                 name: "JournalLines");
 
             migrationBuilder.DropTable(
+                name: "Notifications");
+
+            migrationBuilder.DropTable(
                 name: "OrderEvents");
 
             migrationBuilder.DropTable(
@@ -344,7 +446,16 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                 name: "Products");
 
             migrationBuilder.DropTable(
+                name: "ProtectionExtensions");
+
+            migrationBuilder.DropTable(
+                name: "SandboxClock");
+
+            migrationBuilder.DropTable(
                 name: "SellerBalances");
+
+            migrationBuilder.DropTable(
+                name: "Timers");
 
             migrationBuilder.DropTable(
                 name: "JournalEntries");

@@ -13,7 +13,7 @@ using Safehold.Web.Data;
 namespace Safehold.Web.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresSafeholdDb))]
-    [Migration("20261124202446_Initial")]
+    [Migration("20261124205506_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -60,11 +60,11 @@ namespace Safehold.Web.Data.Migrations.Postgres
 
             modelBuilder.Entity("Safehold.Domain.Ledger.JournalLine", b =>
                 {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint");
+                    b.Property<Guid>("EntryId")
+                        .HasColumnType("uuid");
 
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+                    b.Property<int>("LineNumber")
+                        .HasColumnType("integer");
 
                     b.Property<string>("Account")
                         .IsRequired()
@@ -84,18 +84,13 @@ namespace Safehold.Web.Data.Migrations.Postgres
                         .HasMaxLength(3)
                         .HasColumnType("character varying(3)");
 
-                    b.Property<Guid>("EntryId")
-                        .HasColumnType("uuid");
-
                     b.Property<Guid?>("OrderId")
                         .HasColumnType("uuid");
 
                     b.Property<Guid?>("SellerId")
                         .HasColumnType("uuid");
 
-                    b.HasKey("Id");
-
-                    b.HasIndex("EntryId");
+                    b.HasKey("EntryId", "LineNumber");
 
                     b.HasIndex("OrderId");
 
@@ -121,6 +116,9 @@ namespace Safehold.Web.Data.Migrations.Postgres
                     b.Property<Guid>("BuyerId")
                         .HasColumnType("uuid");
 
+                    b.Property<int>("BuyerReminderDays")
+                        .HasColumnType("integer");
+
                     b.Property<string>("Carrier")
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
@@ -137,6 +135,9 @@ namespace Safehold.Web.Data.Migrations.Postgres
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<DateTimeOffset?>("CreditAvailableAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("Currency")
                         .IsRequired()
                         .HasMaxLength(3)
@@ -148,7 +149,19 @@ namespace Safehold.Web.Data.Migrations.Postgres
                     b.Property<DateTimeOffset?>("DisputeWindowEndsAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<int>("EventCount")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("ExtensionResponseDays")
+                        .HasColumnType("integer");
+
                     b.Property<int>("HandlingDays")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("MaxExtensionDays")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("MaxExtensions")
                         .HasColumnType("integer");
 
                     b.Property<DateTimeOffset?>("PaidAt")
@@ -172,6 +185,9 @@ namespace Safehold.Web.Data.Migrations.Postgres
 
                     b.Property<Guid>("SellerId")
                         .HasColumnType("uuid");
+
+                    b.Property<int>("SellerReminderDays")
+                        .HasColumnType("integer");
 
                     b.Property<DateTimeOffset?>("ShipBy")
                         .HasColumnType("timestamp with time zone");
@@ -209,6 +225,103 @@ namespace Safehold.Web.Data.Migrations.Postgres
                     b.HasIndex("SellerId", "CreatedAt", "Id");
 
                     b.ToTable("Orders");
+                });
+
+            modelBuilder.Entity("Safehold.Domain.Orders.OrderEvent", b =>
+                {
+                    b.Property<Guid>("OrderId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Sequence")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<Guid?>("ActorUserId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Detail")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("OrderId", "Sequence");
+
+                    b.ToTable("OrderEvents", (string)null);
+                });
+
+            modelBuilder.Entity("Safehold.Domain.Orders.OrderLine", b =>
+                {
+                    b.Property<Guid>("OrderId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("LineNumber")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Category")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasMaxLength(3)
+                        .HasColumnType("character varying(3)");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasMaxLength(5000)
+                        .HasColumnType("character varying(5000)");
+
+                    b.PrimitiveCollection<List<string>>("Images")
+                        .IsRequired()
+                        .HasColumnType("text[]");
+
+                    b.Property<Guid>("ProductId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Quantity")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<long>("UnitPriceAmount")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("OrderId", "LineNumber");
+
+                    b.ToTable("OrderLines", (string)null);
+                });
+
+            modelBuilder.Entity("Safehold.Domain.Orders.OrderTimer", b =>
+                {
+                    b.Property<Guid>("OrderId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Kind")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateTimeOffset>("DueAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("OrderId", "Kind");
+
+                    b.HasIndex("DueAt");
+
+                    b.ToTable("Timers");
                 });
 
             modelBuilder.Entity("Safehold.Web.Api.IdempotencyRecord", b =>
@@ -267,6 +380,65 @@ namespace Safehold.Web.Data.Migrations.Postgres
                     b.ToTable("SellerBalances");
                 });
 
+            modelBuilder.Entity("Safehold.Web.Features.Notifications.Notification", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Body")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("EmailAttempts")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("EmailError")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<DateTimeOffset?>("EmailNextAttemptAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("EmailStatus")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("EmailTo")
+                        .HasMaxLength(254)
+                        .HasColumnType("character varying(254)");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<Guid?>("OrderId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset?>("ReadAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("EmailStatus", "CreatedAt");
+
+                    b.HasIndex("UserId", "CreatedAt", "Id");
+
+                    b.ToTable("Notifications");
+                });
+
             modelBuilder.Entity("Safehold.Web.Features.Products.Product", b =>
                 {
                     b.Property<Guid>("Id")
@@ -316,6 +488,19 @@ namespace Safehold.Web.Data.Migrations.Postgres
                     b.HasIndex("SellerId", "CreatedAt");
 
                     b.ToTable("Products");
+                });
+
+            modelBuilder.Entity("Safehold.Web.Features.Sandbox.SandboxClockState", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("OffsetTicks")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("SandboxClock");
                 });
 
             modelBuilder.Entity("Safehold.Web.Features.Users.ApiKey", b =>
@@ -412,93 +597,74 @@ namespace Safehold.Web.Data.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
 
-                    b.OwnsMany("Safehold.Domain.Orders.OrderEvent", "Timeline", b1 =>
+                    b.OwnsMany("Safehold.Domain.Orders.ProtectionExtension", "Extensions", b1 =>
                         {
-                            b1.Property<Guid>("OrderId")
+                            b1.Property<Guid>("Id")
                                 .HasColumnType("uuid");
 
-                            b1.Property<int>("Sequence")
-                                .HasColumnType("integer");
-
-                            b1.Property<string>("Actor")
-                                .IsRequired()
-                                .HasMaxLength(32)
-                                .HasColumnType("character varying(32)");
-
-                            b1.Property<Guid?>("ActorUserId")
-                                .HasColumnType("uuid");
-
-                            b1.Property<DateTimeOffset>("At")
+                            b1.Property<DateTimeOffset>("AnswerBy")
                                 .HasColumnType("timestamp with time zone");
 
-                            b1.Property<string>("Detail")
-                                .HasMaxLength(1000)
-                                .HasColumnType("character varying(1000)");
+                            b1.Property<int>("Days")
+                                .HasColumnType("integer");
 
-                            b1.Property<string>("Kind")
-                                .IsRequired()
-                                .HasMaxLength(64)
-                                .HasColumnType("character varying(64)");
+                            b1.Property<DateTimeOffset?>("DecidedAt")
+                                .HasColumnType("timestamp with time zone");
 
-                            b1.HasKey("OrderId", "Sequence");
-
-                            b1.ToTable("OrderEvents", (string)null);
-
-                            b1.WithOwner()
-                                .HasForeignKey("OrderId");
-                        });
-
-                    b.OwnsMany("Safehold.Domain.Orders.OrderLine", "Lines", b1 =>
-                        {
                             b1.Property<Guid>("OrderId")
                                 .HasColumnType("uuid");
 
-                            b1.Property<int>("LineNumber")
-                                .HasColumnType("integer");
-
-                            b1.Property<string>("Category")
-                                .HasMaxLength(64)
-                                .HasColumnType("character varying(64)");
-
-                            b1.Property<string>("Currency")
+                            b1.Property<string>("Reason")
                                 .IsRequired()
-                                .HasMaxLength(3)
-                                .HasColumnType("character varying(3)");
+                                .HasMaxLength(500)
+                                .HasColumnType("character varying(500)");
 
-                            b1.Property<string>("Description")
+                            b1.Property<DateTimeOffset>("RequestedAt")
+                                .HasColumnType("timestamp with time zone");
+
+                            b1.Property<string>("Status")
                                 .IsRequired()
-                                .HasMaxLength(5000)
-                                .HasColumnType("character varying(5000)");
+                                .HasMaxLength(16)
+                                .HasColumnType("character varying(16)");
 
-                            b1.PrimitiveCollection<List<string>>("Images")
-                                .IsRequired()
-                                .HasColumnType("text[]");
+                            b1.HasKey("Id");
 
-                            b1.Property<Guid>("ProductId")
-                                .HasColumnType("uuid");
+                            b1.HasIndex("OrderId");
 
-                            b1.Property<int>("Quantity")
-                                .HasColumnType("integer");
-
-                            b1.Property<string>("Title")
-                                .IsRequired()
-                                .HasMaxLength(200)
-                                .HasColumnType("character varying(200)");
-
-                            b1.Property<long>("UnitPriceAmount")
-                                .HasColumnType("bigint");
-
-                            b1.HasKey("OrderId", "LineNumber");
-
-                            b1.ToTable("OrderLines", (string)null);
+                            b1.ToTable("ProtectionExtensions", (string)null);
 
                             b1.WithOwner()
                                 .HasForeignKey("OrderId");
                         });
 
-                    b.Navigation("Lines");
+                    b.Navigation("Extensions");
+                });
 
-                    b.Navigation("Timeline");
+            modelBuilder.Entity("Safehold.Domain.Orders.OrderEvent", b =>
+                {
+                    b.HasOne("Safehold.Domain.Orders.Order", null)
+                        .WithMany("Timeline")
+                        .HasForeignKey("OrderId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Safehold.Domain.Orders.OrderLine", b =>
+                {
+                    b.HasOne("Safehold.Domain.Orders.Order", null)
+                        .WithMany("Lines")
+                        .HasForeignKey("OrderId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Safehold.Domain.Orders.OrderTimer", b =>
+                {
+                    b.HasOne("Safehold.Domain.Orders.Order", null)
+                        .WithMany("Timers")
+                        .HasForeignKey("OrderId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Safehold.Web.Features.Products.Product", b =>
@@ -522,6 +688,15 @@ namespace Safehold.Web.Data.Migrations.Postgres
             modelBuilder.Entity("Safehold.Domain.Ledger.JournalEntry", b =>
                 {
                     b.Navigation("Lines");
+                });
+
+            modelBuilder.Entity("Safehold.Domain.Orders.Order", b =>
+                {
+                    b.Navigation("Lines");
+
+                    b.Navigation("Timeline");
+
+                    b.Navigation("Timers");
                 });
 #pragma warning restore 612, 618
         }

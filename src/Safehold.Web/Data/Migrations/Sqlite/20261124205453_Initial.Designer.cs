@@ -11,7 +11,7 @@ using Safehold.Web.Data;
 namespace Safehold.Web.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteSafeholdDb))]
-    [Migration("20261124202441_Initial")]
+    [Migration("20261124205453_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -54,8 +54,10 @@ namespace Safehold.Web.Data.Migrations.Sqlite
 
             modelBuilder.Entity("Safehold.Domain.Ledger.JournalLine", b =>
                 {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
+                    b.Property<Guid>("EntryId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("LineNumber")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Account")
@@ -76,18 +78,13 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                         .HasMaxLength(3)
                         .HasColumnType("TEXT");
 
-                    b.Property<Guid>("EntryId")
-                        .HasColumnType("TEXT");
-
                     b.Property<Guid?>("OrderId")
                         .HasColumnType("TEXT");
 
                     b.Property<Guid?>("SellerId")
                         .HasColumnType("TEXT");
 
-                    b.HasKey("Id");
-
-                    b.HasIndex("EntryId");
+                    b.HasKey("EntryId", "LineNumber");
 
                     b.HasIndex("OrderId");
 
@@ -113,6 +110,9 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                     b.Property<Guid>("BuyerId")
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("BuyerReminderDays")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Carrier")
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
@@ -129,6 +129,9 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("CreditAvailableAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Currency")
                         .IsRequired()
                         .HasMaxLength(3)
@@ -140,7 +143,19 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                     b.Property<long?>("DisputeWindowEndsAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("EventCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ExtensionResponseDays")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("HandlingDays")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("MaxExtensionDays")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("MaxExtensions")
                         .HasColumnType("INTEGER");
 
                     b.Property<long?>("PaidAt")
@@ -164,6 +179,9 @@ namespace Safehold.Web.Data.Migrations.Sqlite
 
                     b.Property<Guid>("SellerId")
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("SellerReminderDays")
+                        .HasColumnType("INTEGER");
 
                     b.Property<long?>("ShipBy")
                         .HasColumnType("INTEGER");
@@ -201,6 +219,103 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                     b.HasIndex("SellerId", "CreatedAt", "Id");
 
                     b.ToTable("Orders");
+                });
+
+            modelBuilder.Entity("Safehold.Domain.Orders.OrderEvent", b =>
+                {
+                    b.Property<Guid>("OrderId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Sequence")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ActorUserId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Detail")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("OrderId", "Sequence");
+
+                    b.ToTable("OrderEvents", (string)null);
+                });
+
+            modelBuilder.Entity("Safehold.Domain.Orders.OrderLine", b =>
+                {
+                    b.Property<Guid>("OrderId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("LineNumber")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Category")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasMaxLength(3)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasMaxLength(5000)
+                        .HasColumnType("TEXT");
+
+                    b.PrimitiveCollection<string>("Images")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ProductId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Quantity")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UnitPriceAmount")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("OrderId", "LineNumber");
+
+                    b.ToTable("OrderLines", (string)null);
+                });
+
+            modelBuilder.Entity("Safehold.Domain.Orders.OrderTimer", b =>
+                {
+                    b.Property<Guid>("OrderId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("DueAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("OrderId", "Kind");
+
+                    b.HasIndex("DueAt");
+
+                    b.ToTable("Timers");
                 });
 
             modelBuilder.Entity("Safehold.Web.Api.IdempotencyRecord", b =>
@@ -259,6 +374,65 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                     b.ToTable("SellerBalances");
                 });
 
+            modelBuilder.Entity("Safehold.Web.Features.Notifications.Notification", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Body")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("EmailAttempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("EmailError")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("EmailNextAttemptAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("EmailStatus")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("EmailTo")
+                        .HasMaxLength(254)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("OrderId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ReadAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("EmailStatus", "CreatedAt");
+
+                    b.HasIndex("UserId", "CreatedAt", "Id");
+
+                    b.ToTable("Notifications");
+                });
+
             modelBuilder.Entity("Safehold.Web.Features.Products.Product", b =>
                 {
                     b.Property<Guid>("Id")
@@ -308,6 +482,19 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                     b.HasIndex("SellerId", "CreatedAt");
 
                     b.ToTable("Products");
+                });
+
+            modelBuilder.Entity("Safehold.Web.Features.Sandbox.SandboxClockState", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("OffsetTicks")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("SandboxClock");
                 });
 
             modelBuilder.Entity("Safehold.Web.Features.Users.ApiKey", b =>
@@ -404,93 +591,74 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
 
-                    b.OwnsMany("Safehold.Domain.Orders.OrderEvent", "Timeline", b1 =>
+                    b.OwnsMany("Safehold.Domain.Orders.ProtectionExtension", "Extensions", b1 =>
                         {
+                            b1.Property<Guid>("Id")
+                                .HasColumnType("TEXT");
+
+                            b1.Property<long>("AnswerBy")
+                                .HasColumnType("INTEGER");
+
+                            b1.Property<int>("Days")
+                                .HasColumnType("INTEGER");
+
+                            b1.Property<long?>("DecidedAt")
+                                .HasColumnType("INTEGER");
+
                             b1.Property<Guid>("OrderId")
                                 .HasColumnType("TEXT");
 
-                            b1.Property<int>("Sequence")
+                            b1.Property<string>("Reason")
+                                .IsRequired()
+                                .HasMaxLength(500)
+                                .HasColumnType("TEXT");
+
+                            b1.Property<long>("RequestedAt")
                                 .HasColumnType("INTEGER");
 
-                            b1.Property<string>("Actor")
+                            b1.Property<string>("Status")
                                 .IsRequired()
-                                .HasMaxLength(32)
+                                .HasMaxLength(16)
                                 .HasColumnType("TEXT");
 
-                            b1.Property<Guid?>("ActorUserId")
-                                .HasColumnType("TEXT");
+                            b1.HasKey("Id");
 
-                            b1.Property<long>("At")
-                                .HasColumnType("INTEGER");
+                            b1.HasIndex("OrderId");
 
-                            b1.Property<string>("Detail")
-                                .HasMaxLength(1000)
-                                .HasColumnType("TEXT");
-
-                            b1.Property<string>("Kind")
-                                .IsRequired()
-                                .HasMaxLength(64)
-                                .HasColumnType("TEXT");
-
-                            b1.HasKey("OrderId", "Sequence");
-
-                            b1.ToTable("OrderEvents", (string)null);
+                            b1.ToTable("ProtectionExtensions", (string)null);
 
                             b1.WithOwner()
                                 .HasForeignKey("OrderId");
                         });
 
-                    b.OwnsMany("Safehold.Domain.Orders.OrderLine", "Lines", b1 =>
-                        {
-                            b1.Property<Guid>("OrderId")
-                                .HasColumnType("TEXT");
+                    b.Navigation("Extensions");
+                });
 
-                            b1.Property<int>("LineNumber")
-                                .HasColumnType("INTEGER");
+            modelBuilder.Entity("Safehold.Domain.Orders.OrderEvent", b =>
+                {
+                    b.HasOne("Safehold.Domain.Orders.Order", null)
+                        .WithMany("Timeline")
+                        .HasForeignKey("OrderId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
 
-                            b1.Property<string>("Category")
-                                .HasMaxLength(64)
-                                .HasColumnType("TEXT");
+            modelBuilder.Entity("Safehold.Domain.Orders.OrderLine", b =>
+                {
+                    b.HasOne("Safehold.Domain.Orders.Order", null)
+                        .WithMany("Lines")
+                        .HasForeignKey("OrderId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
 
-                            b1.Property<string>("Currency")
-                                .IsRequired()
-                                .HasMaxLength(3)
-                                .HasColumnType("TEXT");
-
-                            b1.Property<string>("Description")
-                                .IsRequired()
-                                .HasMaxLength(5000)
-                                .HasColumnType("TEXT");
-
-                            b1.PrimitiveCollection<string>("Images")
-                                .IsRequired()
-                                .HasColumnType("TEXT");
-
-                            b1.Property<Guid>("ProductId")
-                                .HasColumnType("TEXT");
-
-                            b1.Property<int>("Quantity")
-                                .HasColumnType("INTEGER");
-
-                            b1.Property<string>("Title")
-                                .IsRequired()
-                                .HasMaxLength(200)
-                                .HasColumnType("TEXT");
-
-                            b1.Property<long>("UnitPriceAmount")
-                                .HasColumnType("INTEGER");
-
-                            b1.HasKey("OrderId", "LineNumber");
-
-                            b1.ToTable("OrderLines", (string)null);
-
-                            b1.WithOwner()
-                                .HasForeignKey("OrderId");
-                        });
-
-                    b.Navigation("Lines");
-
-                    b.Navigation("Timeline");
+            modelBuilder.Entity("Safehold.Domain.Orders.OrderTimer", b =>
+                {
+                    b.HasOne("Safehold.Domain.Orders.Order", null)
+                        .WithMany("Timers")
+                        .HasForeignKey("OrderId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Safehold.Web.Features.Products.Product", b =>
@@ -514,6 +682,15 @@ namespace Safehold.Web.Data.Migrations.Sqlite
             modelBuilder.Entity("Safehold.Domain.Ledger.JournalEntry", b =>
                 {
                     b.Navigation("Lines");
+                });
+
+            modelBuilder.Entity("Safehold.Domain.Orders.Order", b =>
+                {
+                    b.Navigation("Lines");
+
+                    b.Navigation("Timeline");
+
+                    b.Navigation("Timers");
                 });
 #pragma warning restore 612, 618
         }
