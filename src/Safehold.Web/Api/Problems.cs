@@ -24,7 +24,7 @@ public static class Problems
     public static int StatusOf(RefusalKind kind) => kind switch
     {
         RefusalKind.Invalid => StatusCodes.Status400BadRequest,
-        RefusalKind.NotAllowed => StatusCodes.Status403Forbidden,
+        RefusalKind.NotAllowed => StatusCodes.Status422UnprocessableEntity, // SPEC 5: a business rule refused (this party never does this)
         RefusalKind.NotFound => StatusCodes.Status404NotFound,
         RefusalKind.WrongState => StatusCodes.Status409Conflict,
         RefusalKind.RuleRefused => StatusCodes.Status422UnprocessableEntity,

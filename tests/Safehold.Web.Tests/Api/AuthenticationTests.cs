@@ -132,7 +132,7 @@ public sealed class AuthenticationTests(SafeholdApp app) : IClassFixture<Safehol
         var buyer = await app.NewUser("buyer");
         var keys = await KeyCount();
 
-        await Api.ExpectProblem(await buyer.Http.PostAsync($"/api/v1/users/{buyer.Id}/api-keys", null), HttpStatusCode.Forbidden, "action_not_allowed");
+        await Api.ExpectProblem(await buyer.Http.PostAsync($"/api/v1/users/{buyer.Id}/api-keys", null), HttpStatusCode.UnprocessableEntity, "action_not_allowed");
         await Api.ExpectProblem(await app.Admin.PostAsync($"/api/v1/users/{Guid.NewGuid()}/api-keys", null), HttpStatusCode.NotFound, "not_found");
 
         Assert.Equal(keys, await KeyCount());
@@ -194,7 +194,7 @@ public sealed class AuthenticationTests(SafeholdApp app) : IClassFixture<Safehol
         var response = await caller.Http.PostAsJsonAsync("/api/v1/users",
             new { email = $"sneaky-{Guid.NewGuid():N}@test.example", displayName = "Sneaky", role = "admin" });
 
-        await Api.ExpectProblem(response, HttpStatusCode.Forbidden, "action_not_allowed");
+        await Api.ExpectProblem(response, HttpStatusCode.UnprocessableEntity, "action_not_allowed");
         Assert.Equal(users, await UserCount());
     }
 
