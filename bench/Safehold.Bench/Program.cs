@@ -16,11 +16,13 @@ public static class BenchProgram
         {
             case "sweep":
                 return await SweepBenchmark.RunAsync(Option("orders", 100_000), Option("batch", 500));
+            case "load":
+                return await LoadBenchmark.MainAsync(args);
             default:
                 Console.WriteLine("""
                     usage: dotnet run -c Release --project bench/Safehold.Bench -- <command> [options]
                       sweep [--orders 100000] [--batch 500]   due auto-completions processed per second (SQLite)
-                    """);
+                    """ + LoadOptions.Usage);
                 return command == "help" ? 0 : 2;
         }
     }

@@ -1,0 +1,450 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+using Safehold.Domain;
+using Safehold.Domain.Orders;
+
+namespace Safehold.Bench;
+
+/// <summary>What a load run measured.</summary>
+public sealed record LoadResult(
+    LoadOptions Options,
+    double Seconds,
+    long LifecyclesCompleted,
+    long LifecyclesCancelled,
+    long Requests,
+    long Writes,
+    IReadOnlyList<EndpointStats> Endpoints,
+    IReadOnlyDictionary<string, int> Errors,
+    IReadOnlyList<LimitResult> Limits,
+    long HostPeakMemoryBytes,
+    CpuShares Cpu,
+    string LoadAverageBefore,
+    string LoadAverageAfter,
+    bool LedgerOk,
+    string LedgerReport)
+{
+    public long Lifecycles => LifecyclesCompleted + LifecyclesCancelled;
+    public double LifecyclesPerSecond => Lifecycles / Seconds;
+    public double RequestsPerSecond => Requests / Seconds;
+    public double WritesPerSecond => Writes / Seconds;
+
+    /// <summary>The database's minimal-transaction rate: the best of the direct measurements (pgbench is shown beside it, not used).</summary>
+    public double LimitPerSecond => Limits.Where(l => !l.Name.StartsWith("pgbench", StringComparison.Ordinal) && !double.IsNaN(l.TransactionsPerSecond))
+        .Select(l => l.TransactionsPerSecond).DefaultIfEmpty(double.NaN).Max();
+
+    public double WriteFractionOfLimit => WritesPerSecond / LimitPerSecond;
+}
+
+/// <summary>CPU used during the measured window, in cores (1.0 = one core busy the whole time).</summary>
+public sealed record CpuShares(double Host, double Bench, double Postgres);
+
+/// <summary>
+/// The <c>load</c> command: N concurrent clients drive a real Safehold host over HTTP, the way a marketplace would,
+/// each running whole lifecycles (create, pay, ship, confirm receipt; some cancelled after paying) with reads in
+/// between ("My orders", "More details"); in the same run, on the same database and at the same concurrency, the
+/// database's own limit. The ledger check after the run must be ok, or the run fails.
+/// </summary>
+public static class LoadBenchmark
+{
+    private static readonly string[] Tabs = ["awaiting_payment", "awaiting_shipment", "awaiting_delivery", "completed", "closed"];
+
+    public static async Task<int> MainAsync(IReadOnlyList<string> args)
+    {
+        LoadOptions options;
+        try
+        {
+            options = LoadOptions.Parse(args);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException)
+        {
+            Console.Error.WriteLine(e.Message);
+            Console.Error.WriteLine(LoadOptions.Usage);
+            return 2;
+        }
+        var result = await RunAsync(options, Console.Out);
+        return result.LedgerOk ? 0 : 1;
+    }
+
+    public static async Task<LoadResult> RunAsync(LoadOptions options, TextWriter output)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "safehold-bench", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        var postgres = options.Database == "postgres";
+        var databaseName = $"safehold_bench_{Environment.ProcessId}_{Guid.NewGuid().ToString("N")[..8]}";
+        var connectionString = postgres
+            ? new NpgsqlConnectionStringBuilder(options.PostgresServer) { Database = databaseName }.ToString()
+            : $"Data Source={Path.Combine(dir, "safehold.db")}";
+        var adminKey = "sh_bench_admin_" + Guid.NewGuid().ToString("N");
+        output.WriteLine($"Safehold load benchmark: {options.Database}, {options.Clients} clients, {options.Duration.TotalSeconds:F0} s measured after a {options.Warmup.TotalSeconds:F0} s warm-up");
+        output.WriteLine($"  machine: {Environment.ProcessorCount} cores, load average {LoadAverage()}");
+        var loadBefore = LoadAverage();
+
+        HostProcess? host = null;
+        try
+        {
+            host = await HostProcess.StartAsync(new Dictionary<string, string>
+            {
+                ["Safehold:Sandbox"] = "true",
+                ["Safehold:Demo"] = "false",
+                ["Safehold:Database:Provider"] = options.Database,
+                ["ConnectionStrings:Safehold"] = connectionString,
+                ["Safehold:SandboxProviderStore"] = Path.Combine(dir, "sandbox-provider.db"),
+            }, adminKey, options.HostLog ? output : null);
+            output.WriteLine($"  host: pid {host.ProcessId} at {host.Address}");
+
+            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
+            {
+                BaseAddress = host.Address,
+                Timeout = TimeSpan.FromMinutes(2),
+            };
+            var parties = await CreatePartiesAsync(host.Http, http, options.Clients);
+            output.WriteLine($"  created {parties.Count} buyers and {parties.Count} sellers with a product each, over the API");
+
+            IReadOnlyDictionary<Guid, List<Guid>> seeded = new Dictionary<Guid, List<Guid>>();
+            if (options.SeedOrders > 0)
+            {
+                output.WriteLine($"  seeding {options.SeedOrders:N0} settled orders straight into the database ...");
+                seeded = await FastSeeder.SeedAsync(options.Database, connectionString,
+                    parties.Select(p => new SeedParty(p.BuyerId, p.SellerId, p.Listing)).ToList(), options.SeedOrders, DateTimeOffset.UtcNow, output);
+            }
+
+            output.WriteLine($"  the database's own limit ({options.Clients} concurrent writers, {options.LimitDuration.TotalSeconds:F0} s each) ...");
+            var limits = new List<LimitResult>();
+            if (postgres)
+            {
+                limits.Add(await DatabaseLimit.PostgresAsync(connectionString, options.Clients, options.LimitDuration));
+                if (options.Pgbench)
+                    limits.Add(await DatabaseLimit.PgbenchAsync(options.PostgresServer, options.Clients, options.PgbenchScale ?? options.Clients, options.LimitDuration, output));
+            }
+            else
+            {
+                limits.AddRange(await DatabaseLimit.SqliteAsync(Path.Combine(dir, "safehold.db"), options.Clients, options.LimitDuration));
+            }
+            foreach (var l in limits) output.WriteLine($"    {l.Name}: {l.TransactionsPerSecond:N0}/s ({l.Detail})");
+
+            output.WriteLine($"  load: warm-up {options.Warmup.TotalSeconds:F0} s, then {options.Duration.TotalSeconds:F0} s measured ...");
+            var clients = parties.Select((p, i) => new LoadClient(http, p, options, seeded.GetValueOrDefault(p.BuyerId) ?? [], i)).ToList();
+            using var stop = new CancellationTokenSource();
+            var running = clients.Select(c => Task.Run(() => c.RunAsync(stop.Token))).ToList();
+            await Task.Delay(options.Warmup);
+
+            var cpuBefore = CpuSample.Take(host.ProcessId);
+            clients.ForEach(c => c.Recorder.Recording = true);
+            var window = Stopwatch.StartNew();
+            await Task.Delay(options.Duration);
+            clients.ForEach(c => c.Recorder.Recording = false);
+            window.Stop();
+            var cpu = CpuSample.Take(host.ProcessId).Since(cpuBefore, window.Elapsed);
+            var loadAfter = LoadAverage();
+            await stop.CancelAsync();
+            await Task.WhenAll(running);
+            var peak = host.PeakMemoryBytes();
+
+            var all = LatencyRecorder.Merge(clients.Select(c => c.Recorder));
+            var stats = all.Stats().OrderBy(s => s.IsWrite ? 0 : 1).ThenBy(s => EndpointOrder(s.Endpoint)).ToList();
+
+            output.WriteLine("  ledger check ...");
+            var checkResponse = await host.Http.GetAsync("/api/v1/ledger/check");
+            var checkBody = await checkResponse.Content.ReadAsStringAsync();
+            var ledgerOk = checkResponse.IsSuccessStatusCode && JsonNode.Parse(checkBody)?["ok"]?.GetValue<bool>() == true;
+
+            var result = new LoadResult(options, window.Elapsed.TotalSeconds, clients.Sum(c => c.Completed), clients.Sum(c => c.Cancelled),
+                stats.Sum(s => (long)s.Count), stats.Where(s => s.IsWrite).Sum(s => (long)s.Count), stats, all.Errors, limits, peak, cpu,
+                loadBefore, loadAfter, ledgerOk, checkBody);
+            Report(result, output);
+            if (options.KeepDatabase) output.WriteLine($"  database kept: {connectionString}");
+            return result;
+        }
+        finally
+        {
+            host?.Dispose();
+            if (!options.KeepDatabase)
+            {
+                SqliteConnection.ClearAllPools();
+                NpgsqlConnection.ClearAllPools();
+                if (postgres) DropDatabase(options.PostgresServer, databaseName);
+                else
+                {
+                    try
+                    {
+                        Directory.Delete(dir, recursive: true);
+                    }
+                    catch (IOException)
+                    {
+                    }
+                }
+            }
+        }
+    }
+
+    private static int EndpointOrder(string endpoint) =>
+        Array.FindIndex(["POST /orders", "POST /orders/{id}/pay", "POST /orders/{id}/ship", "POST /orders/{id}/confirm-receipt", "POST /orders/{id}/cancel",
+            "GET /orders (My orders)", "GET /orders?status= (My orders, a tab)", "GET /orders/{id} (More details)"], e => e == endpoint) is var i and >= 0 ? i : 99;
+
+    public static void Report(LoadResult r, TextWriter o)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        o.WriteLine();
+        o.WriteLine($"== {r.Options.Database}, {r.Options.Clients} clients, {r.Seconds:F1} s measured{(r.Options.SeedOrders > 0 ? $", {r.Options.SeedOrders:N0} orders seeded" : "")} ==");
+        o.WriteLine($"load average: {r.LoadAverageBefore} before, {r.LoadAverageAfter} at the end of the window");
+        o.WriteLine($"lifecycles: {r.LifecyclesPerSecond:N1}/s ({r.LifecyclesCompleted:N0} completed, {r.LifecyclesCancelled:N0} cancelled after paying)");
+        o.WriteLine($"disputes: not in the mix yet; the dispute mix comes with the disputes API (issue: disputes)");
+        o.WriteLine($"requests: {r.RequestsPerSecond:N0}/s, of which writes {r.WritesPerSecond:N0}/s ({r.Requests:N0} requests, {r.Writes:N0} writes)");
+        o.WriteLine();
+        o.WriteLine($"{"endpoint",-40} {"count",8} {"per s",8} {"p50 ms",8} {"p95 ms",8} {"p99 ms",8} {"max ms",8}");
+        foreach (var s in r.Endpoints)
+            o.WriteLine(string.Format(inv, "{0,-40} {1,8} {2,8:F0} {3,8:F1} {4,8:F1} {5,8:F1} {6,8:F1}", s.Endpoint, s.Count, s.Count / r.Seconds, s.P50, s.P95, s.P99, s.Max));
+        o.WriteLine();
+        o.WriteLine(r.Errors.Count == 0 ? "errors: none" : "errors:");
+        foreach (var (key, n) in r.Errors.OrderByDescending(e => e.Value)) o.WriteLine($"  {n,8}  {key}");
+        o.WriteLine();
+        o.WriteLine("the database's own limit (minimal write transactions of the same durability, direct ADO.NET, same concurrency):");
+        foreach (var l in r.Limits) o.WriteLine($"  {l.Name}: {l.TransactionsPerSecond:N0}/s  ({l.Detail})");
+        o.WriteLine($"Safehold's write requests: {r.WritesPerSecond:N0}/s = {r.WriteFractionOfLimit:P0} of the database's minimal-transaction rate ({r.LimitPerSecond:N0}/s)");
+        if (r.Limits.FirstOrDefault(l => l.Name.StartsWith("pgbench", StringComparison.Ordinal)) is { TransactionsPerSecond: > 0 } pg)
+            o.WriteLine($"                           = {r.WritesPerSecond / pg.TransactionsPerSecond:P0} of pgbench's TPC-B-like rate ({pg.TransactionsPerSecond:N0}/s)");
+        o.WriteLine();
+        o.WriteLine($"CPU during the window, in cores of {Environment.ProcessorCount}: host {r.Cpu.Host:F2}, bench clients {r.Cpu.Bench:F2}, PostgreSQL {r.Cpu.Postgres:F2}");
+        o.WriteLine($"host peak memory (VmHWM): {r.HostPeakMemoryBytes / 1024.0 / 1024:F0} MB");
+        o.WriteLine($"ledger check: {(r.LedgerOk ? "ok" : "FAILED " + r.LedgerReport)}");
+    }
+
+    /// <summary>The 1, 5 and 15 minute load averages, as <c>uptime</c> prints them.</summary>
+    public static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(", ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+    }
+
+    private static void DropDatabase(string server, string name)
+    {
+        try
+        {
+            using var c = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(server) { Database = "postgres", Pooling = false }.ToString());
+            c.Open();
+            using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", c);
+            drop.ExecuteNonQuery();
+        }
+        catch (NpgsqlException)
+        {
+        }
+    }
+
+    /// <summary>One buyer and one seller (with one product) per client, made through the API by the admin.</summary>
+    private static async Task<List<Party>> CreatePartiesAsync(HttpClient admin, HttpClient http, int clients)
+    {
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        async Task<(Guid Id, string Key)> User(string role, int i)
+        {
+            var response = await admin.PostAsJsonAsync("/api/v1/users", new { email = $"{role}{i}-{tag}@bench.test", displayName = $"Bench {role} {i}", role });
+            response.EnsureSuccessStatusCode();
+            var user = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+            return (user["id"]!.GetValue<Guid>(), user["apiKey"]!.GetValue<string>());
+        }
+        var parties = new Party[clients];
+        await Parallel.ForEachAsync(Enumerable.Range(0, clients), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (i, _) =>
+        {
+            var buyer = await User("buyer", i);
+            var seller = await User("seller", i);
+            var price = new Money(1_000 + 37 * i, Currency.Usd);
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/products")
+            {
+                Content = JsonContent.Create(new { title = $"Bench item {i}", description = "A thing for the load benchmark.", price = new { amount = price.Amount, currency = "USD" }, handlingDays = 7 }),
+            };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", seller.Key);
+            var response = await http.SendAsync(request);
+            response.EnsureSuccessStatusCode();
+            var productId = (await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<Guid>();
+            parties[i] = new Party(buyer.Id, buyer.Key, seller.Id, seller.Key, productId,
+                new ListingSnapshot(productId, seller.Id, $"Bench item {i}", "A thing for the load benchmark.", price, null, [], 7, null));
+        });
+        return [.. parties];
+    }
+
+    public sealed record Party(Guid BuyerId, string BuyerKey, Guid SellerId, string SellerKey, Guid ProductId, ListingSnapshot Listing);
+
+    /// <summary>One marketplace client: runs lifecycles of its buyer's orders with its seller, one request at a time.</summary>
+    private sealed class LoadClient(HttpClient http, Party party, LoadOptions options, List<Guid> seeded, int seed)
+    {
+        private readonly Random _random = new(seed);
+        private readonly AuthenticationHeaderValue _buyer = new("Bearer", party.BuyerKey);
+        private readonly AuthenticationHeaderValue _seller = new("Bearer", party.SellerKey);
+        private readonly byte[] _createBody = JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            items = new[] { new { productId = party.ProductId, quantity = 1 } },
+            shippingAddress = new { fullName = "Nino Beridze", line1 = "12 Rustaveli Ave", city = "Tbilisi", country = "GE" },
+        });
+        private static readonly byte[] PayBody = Encoding.UTF8.GetBytes("""{"card":{"number":"4242424242424242"}}""");
+        private static readonly byte[] ShipBody = Encoding.UTF8.GetBytes("""{"carrier":"DHL","trackingNumber":"JD0146000038"}""");
+        private static readonly byte[] CancelBody = Encoding.UTF8.GetBytes("""{"reason":"Changed my mind."}""");
+        private static readonly byte[] EmptyBody = Encoding.UTF8.GetBytes("{}");
+
+        public LatencyRecorder Recorder { get; } = new();
+        public long Completed { get; private set; }
+        public long Cancelled { get; private set; }
+
+        public async Task RunAsync(CancellationToken stop)
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    await LifecycleAsync(stop);
+                }
+                catch (LifecycleAbandoned)
+                {
+                    // Recorded as an error; the next lifecycle starts afresh.
+                }
+            }
+        }
+
+        private async Task LifecycleAsync(CancellationToken stop)
+        {
+            var created = await SendAsync("POST /orders", HttpMethod.Post, "/api/v1/orders", _buyer, _createBody, wantBody: true);
+            var id = created!.RootElement.GetProperty("id").GetGuid();
+            created.Dispose();
+            var path = $"/api/v1/orders/{id}";
+            await ReadsAsync(id);
+            await SendAsync("POST /orders/{id}/pay", HttpMethod.Post, path + "/pay", _buyer, PayBody);
+            await ReadsAsync(id);
+            if (_random.NextDouble() < options.CancelShare)
+            {
+                await SendAsync("POST /orders/{id}/cancel", HttpMethod.Post, path + "/cancel", _buyer, CancelBody);
+                await ReadsAsync(id);
+                if (Recorder.Recording) Cancelled++;
+                return;
+            }
+            await SendAsync("POST /orders/{id}/ship", HttpMethod.Post, path + "/ship", _seller, ShipBody);
+            await ReadsAsync(id);
+            await SendAsync("POST /orders/{id}/confirm-receipt", HttpMethod.Post, path + "/confirm-receipt", _buyer, EmptyBody);
+            await ReadsAsync(id);
+            if (Recorder.Recording) Completed++;
+        }
+
+        /// <summary>About <see cref="LoadOptions.ReadsPerWrite"/> reads after each write: half "My orders", half "More details".</summary>
+        private async Task ReadsAsync(Guid current)
+        {
+            var n = (int)options.ReadsPerWrite + (_random.NextDouble() < options.ReadsPerWrite % 1 ? 1 : 0);
+            for (var i = 0; i < n; i++)
+            {
+                var asBuyer = _random.NextDouble() < 0.75;
+                var key = asBuyer ? _buyer : _seller;
+                if (_random.NextDouble() < 0.5)
+                {
+                    if (_random.NextDouble() < options.TabShare)
+                        await SendAsync("GET /orders?status= (My orders, a tab)", HttpMethod.Get, $"/api/v1/orders?limit=20&status={Tabs[_random.Next(Tabs.Length)]}", key, null);
+                    else
+                        await SendAsync("GET /orders (My orders)", HttpMethod.Get, "/api/v1/orders?limit=20", key, null);
+                }
+                else
+                {
+                    var id = seeded.Count > 0 && _random.NextDouble() < 0.5 ? seeded[_random.Next(seeded.Count)] : current;
+                    await SendAsync("GET /orders/{id} (More details)", HttpMethod.Get, $"/api/v1/orders/{id}", key, null);
+                }
+            }
+        }
+
+        private async Task<JsonDocument?> SendAsync(string endpoint, HttpMethod method, string path, AuthenticationHeaderValue key, byte[]? body, bool wantBody = false)
+        {
+            using var request = new HttpRequestMessage(method, path);
+            request.Headers.Authorization = key;
+            if (body is not null)
+            {
+                request.Content = new ByteArrayContent(body);
+                request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                if (options.IdempotencyKeys) request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString("N"));
+            }
+            var start = Stopwatch.GetTimestamp();
+            try
+            {
+                using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead);
+                var bytes = await response.Content.ReadAsByteArrayAsync();
+                Recorder.Record(endpoint, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                if (response.IsSuccessStatusCode) return wantBody ? JsonDocument.Parse(bytes) : null;
+                string code;
+                try
+                {
+                    using var problem = JsonDocument.Parse(bytes);
+                    code = problem.RootElement.TryGetProperty("code", out var c) ? c.GetString() ?? "" : "";
+                }
+                catch (JsonException)
+                {
+                    code = "(not problem+json)";
+                }
+                Recorder.Error(endpoint, $"{(int)response.StatusCode} {code}");
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
+            {
+                Recorder.Error(endpoint, e.GetType().Name);
+                await Task.Delay(100); // a host that is gone is not hammered
+            }
+            throw new LifecycleAbandoned();
+        }
+    }
+
+    private sealed class LifecycleAbandoned : Exception;
+
+    /// <summary>CPU time of the host, this process and the PostgreSQL server, read from /proc.</summary>
+    private sealed record CpuSample(long HostTicks, long BenchTicks, long PostgresTicks, long At)
+    {
+        private const double TicksPerSecond = 100; // USER_HZ on Linux
+
+        public static CpuSample Take(int hostPid) => new(Ticks(hostPid), Ticks(Environment.ProcessId), PostgresServerTicks(), Stopwatch.GetTimestamp());
+
+        public CpuShares Since(CpuSample before, TimeSpan window) => new(
+            (HostTicks - before.HostTicks) / TicksPerSecond / window.TotalSeconds,
+            (BenchTicks - before.BenchTicks) / TicksPerSecond / window.TotalSeconds,
+            (PostgresTicks - before.PostgresTicks) / TicksPerSecond / window.TotalSeconds);
+
+        private static long Ticks(int pid)
+        {
+            try
+            {
+                var stat = File.ReadAllText($"/proc/{pid}/stat");
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture); // utime + stime
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+            {
+                return 0;
+            }
+        }
+
+        /// <summary>All processes named postgres (the server and its backends); ended backends' time is lost, which only understates.</summary>
+        private static long PostgresServerTicks()
+        {
+            long sum = 0;
+            try
+            {
+                foreach (var dir in Directory.EnumerateDirectories("/proc"))
+                {
+                    if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+                    try
+                    {
+                        if (File.ReadAllText(Path.Combine(dir, "comm")).Trim() == "postgres") sum += Ticks(pid);
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                    }
+                }
+            }
+            catch (IOException)
+            {
+            }
+            return sum;
+        }
+    }
+}
