@@ -190,7 +190,7 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
     }
 
     // The journal is append-only; the database triggers say the same for anything that bypasses EF.
-    private void RefuseJournalEdits()
+    internal void RefuseJournalEdits()
     {
         foreach (var entry in ChangeTracker.Entries())
         {
