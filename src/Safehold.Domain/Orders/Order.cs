@@ -1,3 +1,4 @@
+using Safehold.Domain.Disputes;
 using Safehold.Domain.Ledger;
 using Safehold.Domain.Policy;
 
@@ -24,6 +25,13 @@ public sealed class Order
     private readonly List<OrderEvent> _timeline = [];
     private readonly List<OrderTimer> _timers = [];
     private readonly List<ProtectionExtension> _extensions = [];
+
+    // Dispute state. Read-only properties over fields, so that the web's EF model does not pick them up by
+    // convention before it maps them (with a migration) when disputes are wired in.
+    private Guid? _openDisputeId;
+    private DateTimeOffset? _disputeOpenedAt;
+    private DateTimeOffset? _disputeResolvedAt;
+    private long _refundedAmount;
 
     private Order()
     {
@@ -85,6 +93,18 @@ public sealed class Order
     public IReadOnlyList<OrderTimer> Timers => _timers;
     public IReadOnlyList<ProtectionExtension> Extensions => _extensions;
     public ProtectionExtension? PendingExtension => _extensions.FirstOrDefault(e => e.Status == ExtensionStatus.Pending);
+
+    /// <summary>The dispute open on this order, if any: while it is open the order is frozen and its timers paused.</summary>
+    public Guid? OpenDisputeId => _openDisputeId;
+
+    /// <summary>When the open dispute was opened: the order's timers have been paused since.</summary>
+    public DateTimeOffset? DisputeOpenedAt => _disputeOpenedAt;
+
+    /// <summary>When a dispute on this order was resolved; an order has at most one resolved dispute.</summary>
+    public DateTimeOffset? DisputeResolvedAt => _disputeResolvedAt;
+
+    /// <summary>What a dispute refunded to the buyer, in minor units; the seller is credited the rest less commission.</summary>
+    public long RefundedAmount => _refundedAmount;
 
     /// <summary>
     /// Places an order for <paramref name="lines"/>, all from one seller and in one currency, with the
@@ -204,7 +224,10 @@ public sealed class Order
             throw new DomainException(RefusalKind.Invalid, "validation_failed", "An extension adds at least one day.");
         if (days > MaxExtensionDays)
             throw new DomainException(RefusalKind.RuleRefused, "extension_too_long", $"One extension adds at most {MaxExtensionDays} days.");
-        var extension = new ProtectionExtension(extensionId, Id, days, reason, now, now.AddDays(ExtensionResponseDays));
+        // The seller's silence approves: it must fall due no later than the protection it would extend.
+        var answerBy = now.AddDays(ExtensionResponseDays);
+        if (ProtectionEndsAt is { } ends && ends < answerBy) answerBy = ends;
+        var extension = new ProtectionExtension(extensionId, Id, days, reason, now, answerBy);
         _extensions.Add(extension);
         Apply(t, actor, now, "extension_requested", $"{days} days: {reason}");
         return extension;
@@ -218,9 +241,66 @@ public sealed class Order
     public void DeclineExtension(Actor actor, DateTimeOffset now, Guid extensionId) =>
         DecideExtension(OrderTrigger.DeclineExtension, actor, now, extensionId);
 
+    /// <summary>
+    /// The buyer opens a dispute on this order: from shipment until protection ends, or (for every reason but
+    /// <c>not_received</c>) until the post-completion window closes. The order is frozen while the dispute is open:
+    /// it cannot complete or release, and its timers are paused with the time they have left.
+    /// </summary>
+    public Dispute OpenDispute(Actor actor, DateTimeOffset now, Guid disputeId, DisputeReason reason,
+        DisputeOutcome requestedOutcome, long? requestedAmount, string description)
+    {
+        var t = OrderProcess.Authorize(this, OrderTrigger.OpenDispute, actor.Party);
+        if (DisputeProcess.OpeningRefusal(this, reason, now) is { } refused) throw refused;
+        var dispute = Dispute.Open(disputeId, this, actor, now, reason, requestedOutcome, requestedAmount, description);
+        _openDisputeId = disputeId;
+        _disputeOpenedAt = now;
+        Apply(t, actor, now, "dispute_opened", DisputeProcess.Name(reason));
+        return dispute;
+    }
+
+    /// <summary>The open dispute was withdrawn: the order continues where it was, its timers running again with the time they had left.</summary>
+    public void WithdrawDispute(DateTimeOffset now)
+    {
+        var t = OrderProcess.Authorize(this, OrderTrigger.DisputeWithdrawn, Party.System);
+        Apply(t, Actor.System, now, "dispute_withdrawn", null);
+    }
+
+    /// <summary>
+    /// The open dispute ended with <paramref name="outcome"/> (<c>full_refund</c>, <c>partial_refund</c> of
+    /// <paramref name="refundAmount"/>, or <c>released_to_seller</c>); returns the one journal entry that settles it, or
+    /// null when no money moves. Before completion the money comes from escrow; after it, from the seller's pending
+    /// credit (frozen while the dispute was open) and the commission. In every case the refund, the seller's share and
+    /// the commission add up to the total, and commission is charged only on what stays released.
+    /// </summary>
+    public JournalEntry? ResolveDispute(DisputeOutcome outcome, long? refundAmount, DateTimeOffset now)
+    {
+        var trigger = outcome switch
+        {
+            DisputeOutcome.FullRefund => OrderTrigger.DisputeRefundedInFull,
+            DisputeOutcome.PartialRefund when refundAmount == TotalAmount => OrderTrigger.DisputeRefundedInFull, // the whole total is a full refund
+            DisputeOutcome.PartialRefund => OrderTrigger.DisputeRefundedInPart,
+            DisputeOutcome.ReleasedToSeller => OrderTrigger.DisputeReleasedToSeller,
+            _ => throw new DomainException(RefusalKind.Invalid, "validation_failed",
+                "A return and refund settles as a full refund once the item is back, or as released to the seller."),
+        };
+        DisputeProcess.CheckAmount(outcome, refundAmount, TotalAmount);
+        var t = OrderProcess.Authorize(this, trigger, Party.System);
+        _refundedAmount = trigger switch
+        {
+            OrderTrigger.DisputeRefundedInFull => TotalAmount,
+            OrderTrigger.DisputeRefundedInPart => refundAmount!.Value,
+            _ => 0,
+        };
+        _disputeResolvedAt = now;
+        return Apply(t, Actor.System, now, SnakeCase.Of(trigger.ToString()), refundAmount is { } r ? $"{r} {Currency}" : null);
+    }
+
     /// <summary>A system transition (unpaid expiry, missed ship-by, protection end, auto-complete, ...) at <paramref name="now"/>.</summary>
     public JournalEntry? Fire(OrderTrigger trigger, DateTimeOffset now)
     {
+        if (trigger is OrderTrigger.DisputeWithdrawn or OrderTrigger.DisputeRefundedInFull or OrderTrigger.DisputeRefundedInPart
+            or OrderTrigger.DisputeReleasedToSeller)
+            throw new InvalidOperationException($"{trigger} comes from a dispute: use {nameof(ResolveDispute)} or {nameof(WithdrawDispute)}.");
         var t = OrderProcess.Authorize(this, trigger, Party.System);
         if (trigger == OrderTrigger.ExtensionAutoApproved)
         {
@@ -239,6 +319,8 @@ public sealed class Order
     {
         var timer = _timers.FirstOrDefault(t => t.Kind == kind)
             ?? throw DomainException.InvalidState($"The order has no pending {kind} timer.");
+        if (timer.IsPaused)
+            throw DomainException.InvalidState($"The order's {kind} timer is paused while a dispute is open.");
         var rule = OrderProcess.RuleOf(kind);
         if (rule.Fires is { } trigger)
             return new TimerOutcome(Fire(trigger, now), Party.None); // the transition removes the timer
@@ -261,7 +343,7 @@ public sealed class Order
 
     /// <summary>The deadlines still ahead of the order: one per pending timer that is a deadline, by API name.</summary>
     public IReadOnlyDictionary<string, DateTimeOffset> PendingDeadlines() =>
-        _timers.Select(t => (Rule: OrderProcess.RuleOf(t.Kind), t.DueAt))
+        _timers.Where(t => !t.IsPaused).Select(t => (Rule: OrderProcess.RuleOf(t.Kind), t.DueAt))
             .Where(t => t.Rule.Deadline is not null)
             .OrderBy(t => t.DueAt)
             .ToDictionary(t => t.Rule.Deadline!, t => t.DueAt);
@@ -314,8 +396,11 @@ public sealed class Order
             || (timer.Kind == OrderTimerKind.ExtensionDecision && t.Trigger is OrderTrigger.ApproveExtension or OrderTrigger.DeclineExtension));
         foreach (var kind in t.Starts)
             Reschedule(kind, now);
+        if (t.Clock == OrderClock.Pauses)
+            foreach (var timer in _timers) timer.Pause(now);
+        if (t.Clock == OrderClock.Resumes) ResumeTimers(now);
         Record(now, actor, eventKind, detail);
-        return t.Money switch
+        var entry = t.Money switch
         {
             MoneyMovement.None => null,
             MoneyMovement.CaptureIntoEscrow => new JournalEntry(Guid.CreateVersion7(now), $"order:{Id}:capture", "capture", Id, now,
@@ -325,12 +410,54 @@ public sealed class Order
             MoneyMovement.ReleaseToSeller => new JournalEntry(Guid.CreateVersion7(now), $"order:{Id}:release", "release", Id, now,
                 [(Account.Escrow(Id), -Total), (Account.SellerPending(SellerId), SellerShare), (Account.PlatformCommission, Total - SellerShare)]),
             MoneyMovement.PendingToAvailable => MakeAvailable(now),
+            MoneyMovement.DisputeRefundFromEscrow => DisputeEntry(now, "dispute_refund",
+                [(Account.Escrow(Id), -Total), (Account.RefundsOut, Total)]),
+            MoneyMovement.DisputeSplitEscrow => DisputeEntry(now, "dispute_partial_refund",
+                [(Account.Escrow(Id), -Total), (Account.RefundsOut, Refunded), (Account.SellerPending(SellerId), SellerShare),
+                    (Account.PlatformCommission, Total - Refunded - SellerShare)]),
+            MoneyMovement.DisputeRefundFromPending => DisputeEntry(now, "dispute_refund",
+                [(Account.SellerPending(SellerId), -FullShare.SellerShare), (Account.PlatformCommission, -FullShare.Commission), (Account.RefundsOut, Total)]),
+            MoneyMovement.DisputePartRefundFromPending => DisputeEntry(now, "dispute_partial_refund",
+                [(Account.SellerPending(SellerId), SellerShare - FullShare.SellerShare),
+                    (Account.PlatformCommission, Total - Refunded - SellerShare - FullShare.Commission), (Account.RefundsOut, Refunded)]),
             _ => throw new InvalidOperationException($"Unknown money movement {t.Money}."),
         };
+        if (t.Trigger is OrderTrigger.DisputeWithdrawn or OrderTrigger.DisputeRefundedInFull or OrderTrigger.DisputeRefundedInPart
+            or OrderTrigger.DisputeReleasedToSeller)
+        {
+            _openDisputeId = null;
+            _disputeOpenedAt = null;
+        }
+        return entry;
     }
 
-    /// <summary>What the seller is credited when the whole total is released: the total less commission.</summary>
-    public Money SellerShare => Total.SplitCommission(CommissionBasisPoints).SellerShare;
+    /// <summary>
+    /// What the seller is credited for the order: what is released (the total, less what a dispute refunded) less
+    /// commission on it.
+    /// </summary>
+    public Money SellerShare => (Total - Refunded).SplitCommission(CommissionBasisPoints).SellerShare;
+
+    private Money Refunded => new(_refundedAmount, Total.Currency);
+
+    private (Money SellerShare, Money Commission) FullShare => Total.SplitCommission(CommissionBasisPoints);
+
+    // One settlement per dispute, keyed apart from the order's own capture, refund, release and available entries.
+    private JournalEntry DisputeEntry(DateTimeOffset now, string kind, IEnumerable<(Account, Money)> lines) =>
+        new(Guid.CreateVersion7(now), $"order:{Id}:dispute:{_openDisputeId}:settlement", kind, Id, now, lines);
+
+    /// <summary>
+    /// Runs the paused timers again with the time they had left, and moves the order's dates by the time the
+    /// dispute held them, so that the dates and the timers keep agreeing.
+    /// </summary>
+    private void ResumeTimers(DateTimeOffset now)
+    {
+        var pausedFor = now - _disputeOpenedAt!.Value;
+        if (ProtectionEndsAt is { } ends && Status == OrderStatus.AwaitingDelivery) ProtectionEndsAt = ends + pausedFor;
+        if (AutoCompleteAt is { } auto && Status == OrderStatus.AwaitingDelivery) AutoCompleteAt = auto + pausedFor;
+        if (DisputeWindowEndsAt is { } window && Status == OrderStatus.Completed) DisputeWindowEndsAt = window + pausedFor;
+        PendingExtension?.Postpone(pausedFor);
+        foreach (var timer in _timers.Where(t => t.IsPaused)) timer.Resume(now);
+    }
 
     private JournalEntry MakeAvailable(DateTimeOffset now)
     {
@@ -383,11 +510,37 @@ public sealed class OrderTimer
         DueAt = dueAt;
     }
 
+    // Not a settable property, so the web's EF model does not map it by convention before disputes are wired in.
+    private TimeSpan? _remaining;
+
+    /// <summary>The due instant of a paused timer: later than any <c>now</c>, so no <c>DueAt &lt;= now</c> query selects it.</summary>
+    public static readonly DateTimeOffset Never = DateTimeOffset.MaxValue;
+
     public Guid OrderId { get; private set; }
     public OrderTimerKind Kind { get; private set; }
+
+    /// <summary>When it fires; <see cref="Never"/> while it is paused.</summary>
     public DateTimeOffset DueAt { get; private set; }
 
+    /// <summary>For a paused timer, the time it had left when it was paused; null while it runs.</summary>
+    public TimeSpan? Remaining => _remaining;
+
+    public bool IsPaused => _remaining is not null;
+
     internal void MoveTo(DateTimeOffset dueAt) => DueAt = dueAt;
+
+    internal void Pause(DateTimeOffset now)
+    {
+        if (IsPaused) return;
+        _remaining = DueAt - now;
+        DueAt = Never;
+    }
+
+    internal void Resume(DateTimeOffset now)
+    {
+        DueAt = now + _remaining!.Value;
+        _remaining = null;
+    }
 }
 
 public enum ExtensionStatus
@@ -428,6 +581,8 @@ public sealed class ProtectionExtension
     public DateTimeOffset RequestedAt { get; private set; }
     public DateTimeOffset AnswerBy { get; private set; }
     public DateTimeOffset? DecidedAt { get; private set; }
+
+    internal void Postpone(TimeSpan by) => AnswerBy += by;
 
     internal void Decide(ExtensionStatus status, DateTimeOffset at)
     {

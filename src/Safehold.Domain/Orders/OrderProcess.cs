@@ -43,6 +43,21 @@ public enum OrderTrigger
 
     /// <summary>System: the post-completion dispute window closed; the seller's credit becomes available.</summary>
     DisputeWindowClosed,
+
+    /// <summary>The buyer opened a dispute (<see cref="Disputes.Dispute"/>): the order's clock stops until it ends.</summary>
+    OpenDispute,
+
+    /// <summary>System, for the dispute process: the buyer withdrew the dispute; the order continues where it was.</summary>
+    DisputeWithdrawn,
+
+    /// <summary>System, for the dispute process: the dispute ended in a full refund.</summary>
+    DisputeRefundedInFull,
+
+    /// <summary>System, for the dispute process: the dispute ended in a partial refund; the rest is the seller's.</summary>
+    DisputeRefundedInPart,
+
+    /// <summary>System, for the dispute process: the dispute ended with the money released to the seller.</summary>
+    DisputeReleasedToSeller,
 }
 
 /// <summary>Who acts on an order, relative to it.</summary>
@@ -72,21 +87,49 @@ public enum MoneyMovement
 
     /// <summary>The seller's pending credit for the order → their available balance.</summary>
     PendingToAvailable,
+
+    /// <summary>Before completion: escrow → refunds out, for the whole total.</summary>
+    DisputeRefundFromEscrow,
+
+    /// <summary>Before completion: escrow → refunds out for the refund, the rest to the seller's pending balance less commission on it.</summary>
+    DisputeSplitEscrow,
+
+    /// <summary>After completion: the seller's pending credit and the commission both give back → refunds out, for the whole total.</summary>
+    DisputeRefundFromPending,
+
+    /// <summary>After completion: refunds out the refund, taken from the seller's pending credit and the commission recomputed on what stays released.</summary>
+    DisputePartRefundFromPending,
+}
+
+/// <summary>What a transition does to the order's pending timers besides starting and cancelling them.</summary>
+public enum OrderClock
+{
+    Runs,
+
+    /// <summary>
+    /// Every pending timer stops with the time it had left (<see cref="OrderTimer.Remaining"/>) and its due instant
+    /// becomes <see cref="OrderTimer.Never"/>, so no <c>DueAt &lt;= now</c> query (the sweeper's) selects it.
+    /// </summary>
+    Pauses,
+
+    /// <summary>Paused timers run again with the time they had left; the order's dates move by the time it was paused.</summary>
+    Resumes,
 }
 
 /// <summary>
 /// A timer of an order: a row with its due instant, written with the transition that starts it and
 /// removed when it fires or when the order leaves the state it belongs to.
 /// </summary>
+/// <remarks>Timers due at the same instant fire in this order: reminders and the seller's extension answer before the deadlines they concern.</remarks>
 public enum OrderTimerKind
 {
     PayBy,
-    ShipBy,
     ShipByReminder,
-    ProtectionEnds,
-    ProtectionEndingReminder,
-    AutoComplete,
+    ShipBy,
     ExtensionDecision,
+    ProtectionEndingReminder,
+    ProtectionEnds,
+    AutoComplete,
     DisputeWindowEnds,
 }
 
@@ -106,11 +149,12 @@ public sealed record OrderTransition(
     OrderStatus To,
     MoneyMovement Money,
     OrderTimerKind[] Starts,
-    Func<Order, DomainException?>? Guard = null);
+    Func<Order, DomainException?>? Guard = null,
+    OrderClock Clock = OrderClock.Runs);
 
 /// <summary>
 /// The order's whole process, read top to bottom: every state, who may do what in it, the state it leads to,
-/// the money it moves and the timers it starts. Enforcement (<see cref="Order"/>) and the
+/// the money it moves and the timers it starts (or pauses, while a dispute is open). Enforcement (<see cref="Order"/>) and the
 /// <c>actions</c> offered to a caller both come from this one table; the timers' own table follows it.
 /// </summary>
 public static class OrderProcess
@@ -125,22 +169,35 @@ public static class OrderProcess
 
     public static readonly IReadOnlyList<OrderTransition> Table =
     [
-        //  trigger                           from              who              to                money                               starts
+        //  trigger                           from              who              to                money                               starts                              guard
         new(OrderTrigger.Pay,                 AwaitingPayment,  Buyer,           AwaitingShipment, MoneyMovement.CaptureIntoEscrow,    [OrderTimerKind.ShipBy, OrderTimerKind.ShipByReminder]),
         new(OrderTrigger.Cancel,              AwaitingPayment,  Buyer | Seller,  Closed,           MoneyMovement.None,                 Nothing),
         new(OrderTrigger.ExpireUnpaid,        AwaitingPayment,  System,          Closed,           MoneyMovement.None,                 Nothing),
         new(OrderTrigger.Ship,                AwaitingShipment, Seller,          AwaitingDelivery, MoneyMovement.None,                 [OrderTimerKind.ProtectionEnds, OrderTimerKind.ProtectionEndingReminder]),
         new(OrderTrigger.Cancel,              AwaitingShipment, Buyer | Seller,  Closed,           MoneyMovement.RefundInFull,         Nothing),
         new(OrderTrigger.ShipByMissed,        AwaitingShipment, System,          Closed,           MoneyMovement.RefundInFull,         Nothing),
-        new(OrderTrigger.MarkDelivered,       AwaitingDelivery, Seller | Admin,  AwaitingDelivery, MoneyMovement.None,                 [OrderTimerKind.AutoComplete],      Rules.NotYetDelivered),
-        new(OrderTrigger.ConfirmReceipt,      AwaitingDelivery, Buyer,           Completed,        MoneyMovement.ReleaseToSeller,      [OrderTimerKind.DisputeWindowEnds]),
-        new(OrderTrigger.ExtendProtection,    AwaitingDelivery, Buyer,           AwaitingDelivery, MoneyMovement.None,                 [OrderTimerKind.ExtensionDecision], Rules.MayRequestExtension),
-        new(OrderTrigger.ApproveExtension,    AwaitingDelivery, Seller,          AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Rules.ExtensionPending),
-        new(OrderTrigger.DeclineExtension,    AwaitingDelivery, Seller,          AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Rules.ExtensionPending),
-        new(OrderTrigger.ExtensionAutoApproved, AwaitingDelivery, System,        AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Rules.ExtensionPending),
-        new(OrderTrigger.ProtectionEnded,     AwaitingDelivery, System,          Completed,        MoneyMovement.ReleaseToSeller,      [OrderTimerKind.DisputeWindowEnds]),
-        new(OrderTrigger.DeliveryAutoComplete, AwaitingDelivery, System,         Completed,        MoneyMovement.ReleaseToSeller,      [OrderTimerKind.DisputeWindowEnds], Rules.Delivered),
-        new(OrderTrigger.DisputeWindowClosed, Completed,        System,          Completed,        MoneyMovement.PendingToAvailable,   Nothing,                            Rules.CreditStillPending),
+        new(OrderTrigger.MarkDelivered,       AwaitingDelivery, Seller | Admin,  AwaitingDelivery, MoneyMovement.None,                 [OrderTimerKind.AutoComplete],      Both(Rules.NoOpenDispute, Rules.NotYetDelivered)),
+        new(OrderTrigger.ConfirmReceipt,      AwaitingDelivery, Buyer,           Completed,        MoneyMovement.ReleaseToSeller,      [OrderTimerKind.DisputeWindowEnds], Rules.NoOpenDispute),
+        new(OrderTrigger.ExtendProtection,    AwaitingDelivery, Buyer,           AwaitingDelivery, MoneyMovement.None,                 [OrderTimerKind.ExtensionDecision], Both(Rules.NoOpenDispute, Rules.MayRequestExtension)),
+        new(OrderTrigger.ApproveExtension,    AwaitingDelivery, Seller,          AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Both(Rules.NoOpenDispute, Rules.ExtensionPending)),
+        new(OrderTrigger.DeclineExtension,    AwaitingDelivery, Seller,          AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Both(Rules.NoOpenDispute, Rules.ExtensionPending)),
+        new(OrderTrigger.ExtensionAutoApproved, AwaitingDelivery, System,        AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Both(Rules.NoOpenDispute, Rules.ExtensionPending)),
+        new(OrderTrigger.ProtectionEnded,     AwaitingDelivery, System,          Completed,        MoneyMovement.ReleaseToSeller,      [OrderTimerKind.DisputeWindowEnds], Rules.NoOpenDispute),
+        new(OrderTrigger.DeliveryAutoComplete, AwaitingDelivery, System,         Completed,        MoneyMovement.ReleaseToSeller,      [OrderTimerKind.DisputeWindowEnds], Both(Rules.NoOpenDispute, Rules.Delivered)),
+        new(OrderTrigger.DisputeWindowClosed, Completed,        System,          Completed,        MoneyMovement.PendingToAvailable,   Nothing,                            Both(Rules.NoOpenDispute, Rules.CreditStillPending)),
+
+        // Disputes (SPEC 3; the dispute's own process is Disputes.DisputeProcess). While one is open the order is frozen:
+        // every row above refuses, and its timers are paused. Opening is also bounded in time and by reason: DisputeProcess.OpeningRefusal.
+        new(OrderTrigger.OpenDispute,         AwaitingDelivery, Buyer,           AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Rules.MayOpenDispute,  OrderClock.Pauses),
+        new(OrderTrigger.OpenDispute,         Completed,        Buyer,           Completed,        MoneyMovement.None,                 Nothing,                            Both(Rules.PostCompletionWindowOpen, Rules.MayOpenDispute), OrderClock.Pauses),
+        new(OrderTrigger.DisputeWithdrawn,    AwaitingDelivery, System,          AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Rules.DisputeOpen,     OrderClock.Resumes),
+        new(OrderTrigger.DisputeWithdrawn,    Completed,        System,          Completed,        MoneyMovement.None,                 Nothing,                            Rules.DisputeOpen,     OrderClock.Resumes),
+        new(OrderTrigger.DisputeRefundedInFull, AwaitingDelivery, System,        Closed,           MoneyMovement.DisputeRefundFromEscrow, Nothing,                         Rules.DisputeOpen),
+        new(OrderTrigger.DisputeRefundedInPart, AwaitingDelivery, System,        Completed,        MoneyMovement.DisputeSplitEscrow,   [OrderTimerKind.DisputeWindowEnds], Rules.DisputeOpen),
+        new(OrderTrigger.DisputeReleasedToSeller, AwaitingDelivery, System,      Completed,        MoneyMovement.ReleaseToSeller,      [OrderTimerKind.DisputeWindowEnds], Rules.DisputeOpen),
+        new(OrderTrigger.DisputeRefundedInFull, Completed,      System,          Closed,           MoneyMovement.DisputeRefundFromPending, Nothing,                        Rules.DisputeOpen),
+        new(OrderTrigger.DisputeRefundedInPart, Completed,      System,          Completed,        MoneyMovement.DisputePartRefundFromPending, Nothing,                    Rules.DisputeOpen,     OrderClock.Resumes),
+        new(OrderTrigger.DisputeReleasedToSeller, Completed,    System,          Completed,        MoneyMovement.None,                 Nothing,                            Rules.DisputeOpen,     OrderClock.Resumes),
     ];
 
     /// <summary>Every timer: the state it lives in, and what it fires. Reminders fire nothing but a notification.</summary>
@@ -179,8 +236,13 @@ public static class OrderProcess
     }
 
     /// <summary>What <paramref name="who"/> may do to the order now, as API action names.</summary>
-    public static IReadOnlyList<string> ActionsFor(Order order, Party who) =>
+    /// <param name="includeDisputes">
+    /// Whether to offer <c>open_dispute</c>: only a caller that serves the dispute endpoints should. The API passes
+    /// nothing until disputes are wired into it; then this parameter should go.
+    /// </param>
+    public static IReadOnlyList<string> ActionsFor(Order order, Party who, bool includeDisputes = false) =>
         Table.Where(t => t.From == order.Status && (t.Who & who) != 0 && (t.Who & Party.System) == 0 && t.Guard?.Invoke(order) is null)
+            .Where(t => includeDisputes || t.Trigger != OrderTrigger.OpenDispute)
             .Select(t => ActionName(t.Trigger))
             .Distinct()
             .ToList();
@@ -214,9 +276,29 @@ public static class OrderProcess
         _ => "caller",
     };
 
+    private static Func<Order, DomainException?> Both(Func<Order, DomainException?> first, Func<Order, DomainException?> then) =>
+        o => first(o) ?? then(o);
+
     /// <summary>The guards of the table: each answers null when the transition may go ahead, or the refusal.</summary>
     private static class Rules
     {
+        public static DomainException? NoOpenDispute(Order o) =>
+            o.OpenDisputeId is null ? null : DomainException.InvalidState("A dispute is open on this order; it waits for the dispute to end.");
+
+        public static DomainException? DisputeOpen(Order o) =>
+            o.OpenDisputeId is not null ? null : DomainException.InvalidState("There is no open dispute on this order.");
+
+        public static DomainException? MayOpenDispute(Order o) =>
+            o.OpenDisputeId is not null
+                ? new DomainException(RefusalKind.RuleRefused, "dispute_already_open", "This order already has an open dispute.")
+                : o.DisputeResolvedAt is not null
+                    ? new DomainException(RefusalKind.RuleRefused, "dispute_already_resolved", "A dispute on this order has already been resolved.")
+                    : null;
+
+        public static DomainException? PostCompletionWindowOpen(Order o) =>
+            o.CreditAvailableAt is null ? null
+                : new DomainException(RefusalKind.RuleRefused, "dispute_window_closed", "The days to open a dispute after completion are over.");
+
         public static DomainException? NotYetDelivered(Order o) =>
             o.DeliveredAt is null ? null : DomainException.InvalidState("Delivery has already been reported.");
 

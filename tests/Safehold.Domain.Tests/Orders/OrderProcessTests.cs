@@ -1,3 +1,4 @@
+using Safehold.Domain.Disputes;
 using Safehold.Domain.Ledger;
 using Safehold.Domain.Orders;
 using static Safehold.Domain.Tests.Orders.TestOrders;
@@ -24,6 +25,19 @@ public sealed class OrderProcessTests
         Completed, // the post-completion dispute window is open; the seller's credit is pending
         CreditAvailable,
         Closed,
+
+        // A dispute is open: the order is frozen where it was.
+        InTransitDisputed,
+        InTransitAskingDisputed,
+        InTransitExtendedTwiceDisputed,
+        DeliveredDisputed,
+        DeliveredAskingDisputed,
+        DeliveredExtendedTwiceDisputed,
+        CompletedDisputed,
+
+        // Completed after a dispute was resolved; the seller's credit is pending.
+        SettledReleased, // released to the seller
+        SettledPartly, // refunded in part (by PartialRefund)
     }
 
     private sealed record Move(Stage From, OrderTrigger Trigger, Party Who, Stage To, string? Entry);
@@ -77,6 +91,44 @@ public sealed class OrderProcessTests
         new(Stage.DeliveredExtendedTwice, OrderTrigger.DeliveryAutoComplete, Party.System, Stage.Completed, "release"),
 
         new(Stage.Completed, OrderTrigger.DisputeWindowClosed, Party.System, Stage.CreditAvailable, "credit_available"),
+
+        // Disputes: opened by the buyer from shipment on, and after completion while the seller's credit is pending.
+        new(Stage.InTransit, OrderTrigger.OpenDispute, Party.Buyer, Stage.InTransitDisputed, null),
+        new(Stage.InTransitAsking, OrderTrigger.OpenDispute, Party.Buyer, Stage.InTransitAskingDisputed, null),
+        new(Stage.InTransitExtendedTwice, OrderTrigger.OpenDispute, Party.Buyer, Stage.InTransitExtendedTwiceDisputed, null),
+        new(Stage.Delivered, OrderTrigger.OpenDispute, Party.Buyer, Stage.DeliveredDisputed, null),
+        new(Stage.DeliveredAsking, OrderTrigger.OpenDispute, Party.Buyer, Stage.DeliveredAskingDisputed, null),
+        new(Stage.DeliveredExtendedTwice, OrderTrigger.OpenDispute, Party.Buyer, Stage.DeliveredExtendedTwiceDisputed, null),
+        new(Stage.Completed, OrderTrigger.OpenDispute, Party.Buyer, Stage.CompletedDisputed, null),
+
+        // While it is open only its end moves the order: withdrawn (back where it was) or settled.
+        .. EndsOfDispute(Stage.InTransitDisputed, Stage.InTransit),
+        .. EndsOfDispute(Stage.InTransitAskingDisputed, Stage.InTransitAsking),
+        .. EndsOfDispute(Stage.InTransitExtendedTwiceDisputed, Stage.InTransitExtendedTwice),
+        .. EndsOfDispute(Stage.DeliveredDisputed, Stage.Delivered),
+        .. EndsOfDispute(Stage.DeliveredAskingDisputed, Stage.DeliveredAsking),
+        .. EndsOfDispute(Stage.DeliveredExtendedTwiceDisputed, Stage.DeliveredExtendedTwice),
+        new(Stage.CompletedDisputed, OrderTrigger.DisputeWithdrawn, Party.System, Stage.Completed, null),
+        new(Stage.CompletedDisputed, OrderTrigger.DisputeRefundedInFull, Party.System, Stage.Closed, "dispute_refund"),
+        new(Stage.CompletedDisputed, OrderTrigger.DisputeRefundedInPart, Party.System, Stage.SettledPartly, "dispute_partial_refund"),
+        new(Stage.CompletedDisputed, OrderTrigger.DisputeReleasedToSeller, Party.System, Stage.SettledReleased, null),
+
+        new(Stage.SettledReleased, OrderTrigger.DisputeWindowClosed, Party.System, Stage.CreditAvailable, "credit_available"),
+        new(Stage.SettledPartly, OrderTrigger.DisputeWindowClosed, Party.System, Stage.CreditAvailable, "credit_available"),
+    ];
+
+    private static Move[] EndsOfDispute(Stage disputed, Stage before) =>
+    [
+        new(disputed, OrderTrigger.DisputeWithdrawn, Party.System, before, null),
+        new(disputed, OrderTrigger.DisputeRefundedInFull, Party.System, Stage.Closed, "dispute_refund"),
+        new(disputed, OrderTrigger.DisputeRefundedInPart, Party.System, Stage.SettledPartly, "dispute_partial_refund"),
+        new(disputed, OrderTrigger.DisputeReleasedToSeller, Party.System, Stage.SettledReleased, "release"),
+    ];
+
+    private static readonly Stage[] DisputedStages =
+    [
+        Stage.InTransitDisputed, Stage.InTransitAskingDisputed, Stage.InTransitExtendedTwiceDisputed, Stage.DeliveredDisputed,
+        Stage.DeliveredAskingDisputed, Stage.DeliveredExtendedTwiceDisputed, Stage.CompletedDisputed,
     ];
 
     /// <summary>Refusals by a business rule rather than by the state; every other refusal is invalid_state or action_not_allowed.</summary>
@@ -84,6 +136,16 @@ public sealed class OrderProcessTests
     {
         [(Stage.InTransitExtendedTwice, OrderTrigger.ExtendProtection, Party.Buyer)] = "extension_limit_reached",
         [(Stage.DeliveredExtendedTwice, OrderTrigger.ExtendProtection, Party.Buyer)] = "extension_limit_reached",
+        [(Stage.CreditAvailable, OrderTrigger.OpenDispute, Party.Buyer)] = "dispute_window_closed",
+        [(Stage.SettledReleased, OrderTrigger.OpenDispute, Party.Buyer)] = "dispute_already_resolved",
+        [(Stage.SettledPartly, OrderTrigger.OpenDispute, Party.Buyer)] = "dispute_already_resolved",
+        [(Stage.InTransitDisputed, OrderTrigger.OpenDispute, Party.Buyer)] = "dispute_already_open",
+        [(Stage.InTransitAskingDisputed, OrderTrigger.OpenDispute, Party.Buyer)] = "dispute_already_open",
+        [(Stage.InTransitExtendedTwiceDisputed, OrderTrigger.OpenDispute, Party.Buyer)] = "dispute_already_open",
+        [(Stage.DeliveredDisputed, OrderTrigger.OpenDispute, Party.Buyer)] = "dispute_already_open",
+        [(Stage.DeliveredAskingDisputed, OrderTrigger.OpenDispute, Party.Buyer)] = "dispute_already_open",
+        [(Stage.DeliveredExtendedTwiceDisputed, OrderTrigger.OpenDispute, Party.Buyer)] = "dispute_already_open",
+        [(Stage.CompletedDisputed, OrderTrigger.OpenDispute, Party.Buyer)] = "dispute_already_open",
     };
 
     /// <summary>The buttons each party sees, by stage.</summary>
@@ -93,20 +155,21 @@ public sealed class OrderProcessTests
         [(Stage.Unpaid, Party.Seller)] = ["cancel"],
         [(Stage.Paid, Party.Buyer)] = ["cancel"],
         [(Stage.Paid, Party.Seller)] = ["ship", "cancel"],
-        [(Stage.InTransit, Party.Buyer)] = ["confirm_receipt", "extend_protection"],
+        [(Stage.InTransit, Party.Buyer)] = ["confirm_receipt", "extend_protection", "open_dispute"],
         [(Stage.InTransit, Party.Seller)] = ["mark_delivered"],
         [(Stage.InTransit, Party.Admin)] = ["mark_delivered"],
-        [(Stage.InTransitAsking, Party.Buyer)] = ["confirm_receipt"],
+        [(Stage.InTransitAsking, Party.Buyer)] = ["confirm_receipt", "open_dispute"],
         [(Stage.InTransitAsking, Party.Seller)] = ["mark_delivered", "approve_extension", "decline_extension"],
         [(Stage.InTransitAsking, Party.Admin)] = ["mark_delivered"],
-        [(Stage.InTransitExtendedTwice, Party.Buyer)] = ["confirm_receipt"],
+        [(Stage.InTransitExtendedTwice, Party.Buyer)] = ["confirm_receipt", "open_dispute"],
         [(Stage.InTransitExtendedTwice, Party.Seller)] = ["mark_delivered"],
         [(Stage.InTransitExtendedTwice, Party.Admin)] = ["mark_delivered"],
-        [(Stage.Delivered, Party.Buyer)] = ["confirm_receipt", "extend_protection"],
-        [(Stage.DeliveredAsking, Party.Buyer)] = ["confirm_receipt"],
+        [(Stage.Delivered, Party.Buyer)] = ["confirm_receipt", "extend_protection", "open_dispute"],
+        [(Stage.DeliveredAsking, Party.Buyer)] = ["confirm_receipt", "open_dispute"],
         [(Stage.DeliveredAsking, Party.Seller)] = ["approve_extension", "decline_extension"],
-        [(Stage.DeliveredExtendedTwice, Party.Buyer)] = ["confirm_receipt"],
-        // Everything else, and everything for the system: nothing.
+        [(Stage.DeliveredExtendedTwice, Party.Buyer)] = ["confirm_receipt", "open_dispute"],
+        [(Stage.Completed, Party.Buyer)] = ["open_dispute"],
+        // Everything else, including every disputed stage (the dispute has its own actions), and everything for the system: nothing.
     };
 
     private static readonly DateTimeOffset PaidAt = T0.AddHours(1);
@@ -114,6 +177,8 @@ public sealed class OrderProcessTests
     private static readonly DateTimeOffset AskedAt = T0.AddDays(3);
     private static readonly DateTimeOffset DeliveredAt = T0.AddDays(5);
     private static readonly DateTimeOffset DoneAt = T0.AddDays(6);
+    private static readonly DateTimeOffset DisputedAt = T0.AddDays(7);
+    private static readonly DateTimeOffset SettledAt = T0.AddDays(7).AddHours(5);
     private static readonly DateTimeOffset Now = T0.AddDays(8);
 
     /// <summary>Ways to bring a real order into each stage, through the order's own methods.</summary>
@@ -144,7 +209,34 @@ public sealed class OrderProcessTests
         ["expired_unpaid"] = (Stage.Closed, () => Then(PlaceOne(), o => o.Fire(OrderTrigger.ExpireUnpaid, T0.AddHours(24)))),
         ["cancelled_paid"] = (Stage.Closed, () => Then(Paid(PlaceOne(), PaidAt), o => o.Cancel(Seller(o), ShippedAt, "out of stock"))),
         ["ship_by_missed"] = (Stage.Closed, () => Then(Paid(PlaceOne(), PaidAt), o => o.Fire(OrderTrigger.ShipByMissed, PaidAt.AddDays(7)))),
+
+        ["in_transit_disputed"] = (Stage.InTransitDisputed, () => Dispute(InTransit())),
+        ["in_transit_asking_disputed"] = (Stage.InTransitAskingDisputed, () => Dispute(Asking(InTransit(), AskedAt))),
+        ["in_transit_extended_twice_disputed"] = (Stage.InTransitExtendedTwiceDisputed, () => Dispute(ExtendedTwice())),
+        ["delivered_disputed"] = (Stage.DeliveredDisputed, () => Dispute(Delivered(InTransit(), DeliveredAt))),
+        ["delivered_asking_disputed"] = (Stage.DeliveredAskingDisputed, () => Dispute(Asking(Delivered(InTransit(), DeliveredAt), DeliveredAt.AddHours(1)))),
+        ["delivered_extended_twice_disputed"] = (Stage.DeliveredExtendedTwiceDisputed, () => Dispute(Delivered(ExtendedTwice(), DeliveredAt))),
+        ["completed_disputed"] = (Stage.CompletedDisputed, () => Dispute(CompletedByBuyer())),
+        ["in_transit_dispute_withdrawn"] = (Stage.InTransit, () => Then(Dispute(InTransit()), o => o.WithdrawDispute(SettledAt))),
+        ["delivered_asking_dispute_withdrawn"] = (Stage.DeliveredAsking,
+            () => Then(Dispute(Asking(Delivered(InTransit(), DeliveredAt), DeliveredAt.AddHours(1))), o => o.WithdrawDispute(SettledAt))),
+        ["completed_dispute_withdrawn"] = (Stage.Completed, () => Then(Dispute(CompletedByBuyer()), o => o.WithdrawDispute(SettledAt))),
+        ["released_by_dispute_before_completion"] = (Stage.SettledReleased,
+            () => Then(Dispute(InTransit()), o => o.ResolveDispute(DisputeOutcome.ReleasedToSeller, null, SettledAt))),
+        ["released_by_dispute_after_completion"] = (Stage.SettledReleased,
+            () => Then(Dispute(CompletedByBuyer()), o => o.ResolveDispute(DisputeOutcome.ReleasedToSeller, null, SettledAt))),
+        ["refunded_in_part_before_completion"] = (Stage.SettledPartly,
+            () => Then(Dispute(Delivered(InTransit(), DeliveredAt)), o => o.ResolveDispute(DisputeOutcome.PartialRefund, PartialRefund, SettledAt))),
+        ["refunded_in_part_after_completion"] = (Stage.SettledPartly,
+            () => Then(Dispute(CompletedByBuyer()), o => o.ResolveDispute(DisputeOutcome.PartialRefund, PartialRefund, SettledAt))),
+        ["refunded_in_full_by_dispute"] = (Stage.Closed, () => Then(Dispute(InTransit()), o => o.ResolveDispute(DisputeOutcome.FullRefund, null, SettledAt))),
+        ["refunded_in_full_by_dispute_after_completion"] = (Stage.Closed,
+            () => Then(Dispute(CompletedByBuyer()), o => o.ResolveDispute(DisputeOutcome.FullRefund, null, SettledAt))),
     };
+
+    private static Order Dispute(Order o) => Then(o, x => Disputed(x, DisputedAt));
+
+    private static Order CompletedByBuyer() => Then(InTransit(), o => o.ConfirmReceipt(Buyer(o), DoneAt));
 
     private static readonly Party[] Parties = [Party.Buyer, Party.Seller, Party.Admin, Party.System];
 
@@ -172,14 +264,22 @@ public sealed class OrderProcessTests
         Stage.Paid => OrderStatus.AwaitingShipment,
         Stage.InTransit or Stage.InTransitAsking or Stage.InTransitExtendedTwice
             or Stage.Delivered or Stage.DeliveredAsking or Stage.DeliveredExtendedTwice => OrderStatus.AwaitingDelivery,
-        Stage.Completed or Stage.CreditAvailable => OrderStatus.Completed,
+        Stage.InTransitDisputed or Stage.InTransitAskingDisputed or Stage.InTransitExtendedTwiceDisputed
+            or Stage.DeliveredDisputed or Stage.DeliveredAskingDisputed or Stage.DeliveredExtendedTwiceDisputed => OrderStatus.AwaitingDelivery,
+        Stage.Completed or Stage.CreditAvailable or Stage.CompletedDisputed or Stage.SettledReleased or Stage.SettledPartly => OrderStatus.Completed,
         Stage.Closed => OrderStatus.Closed,
         _ => throw new ArgumentOutOfRangeException(nameof(stage)),
     };
 
-    private static bool IsDelivered(Stage stage) => stage is Stage.Delivered or Stage.DeliveredAsking or Stage.DeliveredExtendedTwice;
+    private static bool IsDelivered(Stage stage) => stage is Stage.Delivered or Stage.DeliveredAsking or Stage.DeliveredExtendedTwice
+        or Stage.DeliveredDisputed or Stage.DeliveredAskingDisputed or Stage.DeliveredExtendedTwiceDisputed;
 
-    private static bool IsAsking(Stage stage) => stage is Stage.InTransitAsking or Stage.DeliveredAsking;
+    private static bool IsAsking(Stage stage) => stage is Stage.InTransitAsking or Stage.DeliveredAsking
+        or Stage.InTransitAskingDisputed or Stage.DeliveredAskingDisputed;
+
+    private static bool IsDisputed(Stage stage) => DisputedStages.Contains(stage);
+
+    private static bool IsBeforeCompletion(Stage stage) => StatusOf(stage) == OrderStatus.AwaitingDelivery;
 
     public static TheoryData<string, OrderTrigger, Party> Attempts()
     {
@@ -212,6 +312,9 @@ public sealed class OrderProcessTests
             Assert.Equal(IsDelivered(stage), order.DeliveredAt is not null);
             Assert.Equal(IsAsking(stage), order.PendingExtension is not null);
         }
+        Assert.Equal(IsDisputed(stage), order.OpenDisputeId is not null);
+        Assert.Equal(IsDisputed(stage), order.Timers.Count > 0 && order.Timers.All(t => t.IsPaused));
+        var disputeId = order.OpenDisputeId;
         var before = Snapshot(order);
         var version = order.Version;
         var events = order.Timeline.Count;
@@ -231,15 +334,21 @@ public sealed class OrderProcessTests
             if (IsAsking(move.To) && !IsAsking(stage)) Assert.Equal(Now, order.PendingExtension?.RequestedAt);
             if (IsAsking(stage) && !IsAsking(move.To))
                 Assert.Null(order.PendingExtension); // answered, or lapsed with protection
-            if (move.To == Stage.Completed) Assert.Equal(Now, order.CompletedAt);
+            if (StatusOf(move.To) == OrderStatus.Completed && StatusOf(stage) != OrderStatus.Completed) Assert.Equal(Now, order.CompletedAt);
             if (move.To == Stage.CreditAvailable)
             {
                 Assert.Equal(Now, order.CreditAvailableAt);
                 Assert.Equal(completedAt, order.CompletedAt); // completion happened once, earlier
-                Assert.Equal(completedAt?.AddDays(15), order.DisputeWindowEndsAt);
             }
+            // A dispute that was withdrawn held the window for as long as it was open: see the timer tests.
+            if (move.To == Stage.CreditAvailable && order.Timeline.All(e => e.Kind != "dispute_opened"))
+                Assert.Equal(completedAt?.AddDays(15), order.DisputeWindowEndsAt);
             if (move.To == Stage.Closed) Assert.Equal(Now, order.ClosedAt);
-            AssertEntry(order, move.Entry, entry);
+            Assert.Equal(IsDisputed(move.To), order.OpenDisputeId is not null);
+            if (IsDisputed(move.To)) Assert.Equal(Now, order.DisputeOpenedAt);
+            if (move.To is Stage.SettledPartly or Stage.SettledReleased || (IsDisputed(stage) && move.To == Stage.Closed))
+                Assert.Equal(Now, order.DisputeResolvedAt);
+            AssertEntry(order, stage, disputeId, move.Entry, entry);
         }
         else
         {
@@ -263,12 +372,24 @@ public sealed class OrderProcessTests
         var order = make();
         var expected = Actions.GetValueOrDefault((stage, party), []);
 
-        var actions = OrderProcess.ActionsFor(order, party);
+        var actions = OrderProcess.ActionsFor(order, party, includeDisputes: true);
 
         Assert.Equal(expected.Order(StringComparer.Ordinal), actions.Order(StringComparer.Ordinal));
     }
 
-    private static void AssertEntry(Order order, string? kind, JournalEntry? entry)
+    [Theory]
+    [MemberData(nameof(RoutesAndParties))]
+    public void Actions_leave_out_open_dispute_unless_the_caller_serves_disputes(string route, Party party)
+    {
+        var (stage, make) = Routes[route];
+        var expected = Actions.GetValueOrDefault((stage, party), []).Where(a => a != "open_dispute");
+
+        var actions = OrderProcess.ActionsFor(make(), party);
+
+        Assert.Equal(expected.Order(StringComparer.Ordinal), actions.Order(StringComparer.Ordinal));
+    }
+
+    private static void AssertEntry(Order order, Stage from, Guid? disputeId, string? kind, JournalEntry? entry)
     {
         if (kind is null)
         {
@@ -277,13 +398,24 @@ public sealed class OrderProcessTests
         }
         Assert.NotNull(entry);
         Assert.Equal(kind, entry.Kind);
-        Assert.Equal(kind switch { "credit_available" => $"order:{order.Id}:available", _ => $"order:{order.Id}:{kind}" }, entry.DedupeKey);
+        Assert.Equal(kind switch
+        {
+            "credit_available" => $"order:{order.Id}:available",
+            "dispute_refund" or "dispute_partial_refund" => $"order:{order.Id}:dispute:{disputeId}:settlement",
+            _ => $"order:{order.Id}:{kind}",
+        }, entry.DedupeKey);
         Assert.Equal(order.Id, entry.OrderId);
         Assert.Equal(Now, entry.At);
         Assert.All(entry.Lines, l => Assert.Equal("USD", l.Currency));
         Assert.All(entry.Lines, l => Assert.Equal(order.Id, l.OrderId));
         var total = order.TotalAmount;
-        var commission = ExpectedCommission(total, order.CommissionBasisPoints);
+        var bps = order.CommissionBasisPoints;
+        var commission = ExpectedCommission(total, bps);
+        // What stays released after a partial refund, and the commission on it only.
+        var kept = total - PartialRefund;
+        var keptCommission = ExpectedCommission(kept, bps);
+        var released = from == Stage.SettledPartly ? kept : total;
+        var releasedCommission = ExpectedCommission(released, bps);
         var expected = kind switch
         {
             "capture" => new Dictionary<string, long> { ["payment_clearing"] = -total, [$"escrow:{order.Id}"] = total },
@@ -296,8 +428,32 @@ public sealed class OrderProcessTests
             },
             "credit_available" => new Dictionary<string, long>
             {
+                [$"seller_pending:{order.SellerId}"] = -(released - releasedCommission),
+                [$"seller_available:{order.SellerId}"] = released - releasedCommission,
+            },
+            "dispute_refund" when IsBeforeCompletion(from) => new Dictionary<string, long>
+            {
+                [$"escrow:{order.Id}"] = -total,
+                ["refunds_out"] = total,
+            },
+            "dispute_refund" => new Dictionary<string, long>
+            {
                 [$"seller_pending:{order.SellerId}"] = -(total - commission),
-                [$"seller_available:{order.SellerId}"] = total - commission,
+                ["platform_commission"] = -commission,
+                ["refunds_out"] = total,
+            },
+            "dispute_partial_refund" when IsBeforeCompletion(from) => new Dictionary<string, long>
+            {
+                [$"escrow:{order.Id}"] = -total,
+                ["refunds_out"] = PartialRefund,
+                [$"seller_pending:{order.SellerId}"] = kept - keptCommission,
+                ["platform_commission"] = keptCommission,
+            },
+            "dispute_partial_refund" => new Dictionary<string, long>
+            {
+                [$"seller_pending:{order.SellerId}"] = (kept - keptCommission) - (total - commission),
+                ["platform_commission"] = keptCommission - commission,
+                ["refunds_out"] = PartialRefund,
             },
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };

@@ -1,3 +1,4 @@
+using Safehold.Domain.Disputes;
 using Safehold.Domain.Ledger;
 using Safehold.Domain.Orders;
 using Safehold.Domain.Policy;
@@ -70,6 +71,27 @@ public static class TestOrders
             case OrderTrigger.DeclineExtension:
                 o.DeclineExtension(actor, now, o.PendingExtension?.Id ?? Guid.NewGuid());
                 return null;
+            case OrderTrigger.OpenDispute:
+                o.OpenDispute(actor, now, Guid.NewGuid(), DisputeReason.NotAsDescribed, DisputeOutcome.FullRefund, null, "the strap is broken");
+                return null;
+            case OrderTrigger.DisputeWithdrawn or OrderTrigger.DisputeRefundedInFull or OrderTrigger.DisputeRefundedInPart
+                or OrderTrigger.DisputeReleasedToSeller when party == Party.System:
+                switch (trigger)
+                {
+                    case OrderTrigger.DisputeWithdrawn:
+                        o.WithdrawDispute(now);
+                        return null;
+                    case OrderTrigger.DisputeRefundedInFull:
+                        return o.ResolveDispute(DisputeOutcome.FullRefund, null, now);
+                    case OrderTrigger.DisputeRefundedInPart:
+                        return o.ResolveDispute(DisputeOutcome.PartialRefund, PartialRefund, now);
+                    default:
+                        return o.ResolveDispute(DisputeOutcome.ReleasedToSeller, null, now);
+                }
+            case OrderTrigger.DisputeWithdrawn or OrderTrigger.DisputeRefundedInFull or OrderTrigger.DisputeRefundedInPart
+                or OrderTrigger.DisputeReleasedToSeller:
+                var allowedToSettle = OrderProcess.Authorize(o, trigger, party);
+                throw new InvalidOperationException($"A {party} was allowed to {trigger}: {allowedToSettle}.");
             case OrderTrigger.ExpireUnpaid or OrderTrigger.ShipByMissed or OrderTrigger.ProtectionEnded or OrderTrigger.DeliveryAutoComplete
                 or OrderTrigger.ExtensionAutoApproved or OrderTrigger.DisputeWindowClosed:
                 if (party == Party.System) return o.Fire(trigger, now);
@@ -80,6 +102,14 @@ public static class TestOrders
                 throw new NotSupportedException($"No test drives {trigger} yet: write its expected moves first.");
         }
     }
+
+    /// <summary>The partial refund <see cref="Attempt"/> settles a dispute with.</summary>
+    public const long PartialRefund = 1_000;
+
+    /// <summary>Opens a dispute on the order as its buyer (not as described, asking for a full refund unless told).</summary>
+    public static Dispute Disputed(Order o, DateTimeOffset at, DisputeReason reason = DisputeReason.NotAsDescribed,
+        DisputeOutcome asks = DisputeOutcome.FullRefund, long? amount = null) =>
+        o.OpenDispute(Buyer(o), at, Guid.NewGuid(), reason, asks, amount, "The strap is broken and the box was open.");
 
     public static Order Paid(Order o, DateTimeOffset at)
     {
@@ -124,10 +154,15 @@ public static class TestOrders
         o.DisputeWindowEndsAt,
         o.ClosedAt,
         o.CreditAvailableAt,
-        Timers = string.Join(", ", o.Timers.Select(t => $"{t.Kind}@{t.DueAt:O}")),
+        Timers = string.Join(", ", o.Timers.Select(t => $"{t.Kind}@{t.DueAt:O}/{t.Remaining}")),
         Extensions = string.Join(", ", o.Extensions.Select(e => $"{e.Id}:{e.Status}:{e.DecidedAt:O}")),
         o.TotalAmount,
         o.CommissionBasisPoints,
+        o.OpenDisputeId,
+        o.DisputeOpenedAt,
+        o.DisputeResolvedAt,
+        o.RefundedAmount,
+        ExtensionAnswers = string.Join(", ", o.Extensions.Select(e => $"{e.AnswerBy:O}")),
     };
 
     /// <summary>Commission rounded half up, computed in decimal: an oracle independent of <see cref="Money.SplitCommission"/>.</summary>

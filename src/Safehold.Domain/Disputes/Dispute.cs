@@ -1,0 +1,466 @@
+using Safehold.Domain.Ledger;
+using Safehold.Domain.Orders;
+
+namespace Safehold.Domain.Disputes;
+
+/// <summary>The outcome the order settles: what the buyer gets back (the whole total, a part, or nothing).</summary>
+public sealed record Settlement(DisputeOutcome Outcome, long RefundAmount)
+{
+    /// <summary>The amount to pass to <see cref="Order.ResolveDispute"/>: only a partial refund carries one.</summary>
+    public long? PartialAmount => Outcome == DisputeOutcome.PartialRefund ? RefundAmount : null;
+}
+
+/// <summary>
+/// What one step of a dispute asks of its order, in the same transaction: settle an outcome, continue where it
+/// was, or nothing; and, for a reminder, whom to remind.
+/// </summary>
+public sealed record DisputeStep(Settlement? Settle, bool ResumesOrder, DisputeParty Reminded = DisputeParty.None)
+{
+    public static readonly DisputeStep None = new(null, false);
+
+    /// <summary>Carries the step out on the dispute's order; returns the journal entry to post with it, if any.</summary>
+    public JournalEntry? ApplyTo(Order order, DateTimeOffset now)
+    {
+        if (ResumesOrder)
+        {
+            order.WithdrawDispute(now);
+            return null;
+        }
+        return Settle is { } s ? order.ResolveDispute(s.Outcome, s.PartialAmount, now) : null;
+    }
+}
+
+/// <summary>
+/// A buyer's claim against one order (SPEC 3): why, what they ask for, the seller's answers, the arbiter's decision and
+/// an appeal. Every change goes through <see cref="DisputeProcess"/>: a change the table does not allow is refused with
+/// a named error, and each returns the <see cref="DisputeStep"/> its order must take with it. The dispute's timers are
+/// rows beside it, started and cancelled by the same transitions; every step is in its timeline with who did it and when.
+/// </summary>
+public sealed class Dispute
+{
+    private readonly List<DisputeOffer> _offers = [];
+    private readonly List<DisputeEvent> _timeline = [];
+    private readonly List<DisputeTimer> _timers = [];
+
+    private Dispute()
+    {
+        Currency = Description = "";
+    }
+
+    public Guid Id { get; private set; }
+    public Guid OrderId { get; private set; }
+    public Guid BuyerId { get; private set; }
+    public Guid SellerId { get; private set; }
+    public DisputeStatus Status { get; private set; }
+
+    /// <summary>Incremented by every change; the database refuses a write based on a stale copy.</summary>
+    public int Version { get; private set; }
+    public int EventCount { get; private set; }
+
+    public string Currency { get; private set; }
+
+    /// <summary>The order's total when the dispute was opened: the most any refund can be.</summary>
+    public long OrderTotalAmount { get; private set; }
+
+    public DisputeReason Reason { get; private set; }
+    public DisputeOutcome RequestedOutcome { get; private set; }
+    public long? RequestedAmount { get; private set; }
+    public string Description { get; private set; }
+    public DateTimeOffset OpenedAt { get; private set; }
+
+    /// <summary>When the seller first answered (accepted, offered or rejected); from then on either party may escalate.</summary>
+    public DateTimeOffset? SellerAnsweredAt { get; private set; }
+    public string? RejectionReason { get; private set; }
+
+    /// <summary>When the dispute went to the platform (last time, for an appeal).</summary>
+    public DateTimeOffset? EscalatedAt { get; private set; }
+
+    /// <summary>When an arbiter is expected to have decided: a target shown as overdue, never acted on by the system.</summary>
+    public DateTimeOffset? DecisionDueAt { get; private set; }
+
+    public DateTimeOffset? ReturnAgreedAt { get; private set; }
+    public string? ReturnCarrier { get; private set; }
+    public string? ReturnTrackingNumber { get; private set; }
+    public DateTimeOffset? ReturnShippedAt { get; private set; }
+    public DateTimeOffset? ReturnReceivedAt { get; private set; }
+
+    /// <summary>The arbiter who made the first decision.</summary>
+    public Guid? DecidedBy { get; private set; }
+    public DateTimeOffset? DecidedAt { get; private set; }
+    public DisputeOutcome? DecisionOutcome { get; private set; }
+    public long? DecisionAmount { get; private set; }
+    public string? DecisionRationale { get; private set; }
+
+    public DisputeParty? AppealedBy { get; private set; }
+    public DateTimeOffset? AppealedAt { get; private set; }
+    public string? AppealReason { get; private set; }
+
+    /// <summary>The arbiter who decided the appeal: never <see cref="DecidedBy"/>.</summary>
+    public Guid? AppealArbiterId { get; private set; }
+    public DateTimeOffset? AppealDecidedAt { get; private set; }
+    public DisputeOutcome? AppealOutcome { get; private set; }
+    public long? AppealAmount { get; private set; }
+    public string? AppealRationale { get; private set; }
+
+    /// <summary>How the dispute ended (or, during the appeal window, how it was decided): full, partial, or released to the seller.</summary>
+    public DisputeOutcome? Outcome { get; private set; }
+
+    /// <summary>What the buyer gets back: the total for a full refund, the amount of a partial one, 0 when released to the seller.</summary>
+    public long? RefundAmount { get; private set; }
+    public DateTimeOffset? ResolvedAt { get; private set; }
+
+    /// <summary>When the order settled the outcome (moved the money); a first decision settles once its appeal window closes.</summary>
+    public DateTimeOffset? SettledAt { get; private set; }
+    public DateTimeOffset? WithdrawnAt { get; private set; }
+
+    public IReadOnlyList<DisputeOffer> Offers => _offers;
+    public DisputeOffer? LatestOffer => _offers.Count == 0 ? null : _offers[^1];
+    public IReadOnlyList<DisputeEvent> Timeline => _timeline;
+
+    /// <summary>The timers still pending; each fires once and is then gone.</summary>
+    public IReadOnlyList<DisputeTimer> Timers => _timers;
+
+    /// <summary>True until the dispute is withdrawn or its outcome settled: its order stays frozen meanwhile.</summary>
+    public bool IsOpen => Status != DisputeStatus.Withdrawn && SettledAt is null;
+
+    public Money OrderTotal => new(OrderTotalAmount, Safehold.Domain.Currency.Of(Currency));
+
+    /// <summary>Opens a dispute on <paramref name="order"/>: called by <see cref="Order.OpenDispute"/>, which freezes the order with it.</summary>
+    internal static Dispute Open(Guid id, Order order, Actor actor, DateTimeOffset now, DisputeReason reason,
+        DisputeOutcome requestedOutcome, long? requestedAmount, string description)
+    {
+        var by = DisputeActor.Of(actor);
+        var t = DisputeProcess.Authorize(null, DisputeTrigger.Open, new DisputeAct(by, requestedOutcome));
+        if (!Enum.IsDefined(reason))
+            throw new DomainException(RefusalKind.Invalid, "validation_failed", "Unknown dispute reason.");
+        if (requestedOutcome is not (DisputeOutcome.FullRefund or DisputeOutcome.PartialRefund or DisputeOutcome.ReturnAndRefund))
+            throw new DomainException(RefusalKind.Invalid, "validation_failed", "A buyer asks for a full refund, a partial refund or a return and refund.");
+        DisputeProcess.CheckAmount(requestedOutcome, requestedAmount, order.TotalAmount);
+        Require(description, "A dispute needs a description.");
+        var dispute = new Dispute
+        {
+            Id = id,
+            OrderId = order.Id,
+            BuyerId = order.BuyerId,
+            SellerId = order.SellerId,
+            Currency = order.Currency,
+            OrderTotalAmount = order.TotalAmount,
+            Reason = reason,
+            RequestedOutcome = requestedOutcome,
+            RequestedAmount = requestedAmount,
+            Description = description,
+            OpenedAt = now,
+        };
+        dispute.Apply(t, by, now, "opened", DisputeProcess.Name(reason) + ": " + Describe(requestedOutcome, requestedAmount));
+        return dispute;
+    }
+
+    /// <summary>The seller accepts the buyer's request: a refund settles at once; a return starts with the buyer shipping the item back.</summary>
+    public DisputeStep Accept(DisputeActor actor, DateTimeOffset now)
+    {
+        var t = DisputeProcess.Authorize(this, DisputeTrigger.Accept, new DisputeAct(actor));
+        SellerAnsweredAt ??= now;
+        return Apply(t, actor, now, "request_accepted", null);
+    }
+
+    /// <summary>The seller offers a partial refund of <paramref name="amount"/>, or a return and refund, instead.</summary>
+    public DisputeStep CounterOffer(DisputeActor actor, DateTimeOffset now, DisputeOutcome outcome, long? amount, string message)
+    {
+        var t = DisputeProcess.Authorize(this, DisputeTrigger.CounterOffer, new DisputeAct(actor, outcome));
+        if (outcome is not (DisputeOutcome.PartialRefund or DisputeOutcome.ReturnAndRefund))
+            throw new DomainException(RefusalKind.Invalid, "validation_failed", "A seller offers a partial refund or a return and refund.");
+        DisputeProcess.CheckAmount(outcome, amount, OrderTotalAmount);
+        Require(message, "An offer needs a message.");
+        SellerAnsweredAt ??= now;
+        _offers.Add(new DisputeOffer(Id, _offers.Count + 1, actor, now, outcome, amount, message));
+        return Apply(t, actor, now, "offer_made", Describe(outcome, amount));
+    }
+
+    /// <summary>The seller rejects the buyer's request, saying why; the buyer may then escalate (or withdraw).</summary>
+    public DisputeStep Reject(DisputeActor actor, DateTimeOffset now, string reason)
+    {
+        var t = DisputeProcess.Authorize(this, DisputeTrigger.Reject, new DisputeAct(actor));
+        Require(reason, "A rejection needs a reason.");
+        SellerAnsweredAt ??= now;
+        RejectionReason = reason;
+        return Apply(t, actor, now, "request_rejected", reason);
+    }
+
+    /// <summary>The buyer accepts the seller's latest offer.</summary>
+    public DisputeStep AcceptOffer(DisputeActor actor, DateTimeOffset now)
+    {
+        var t = DisputeProcess.Authorize(this, DisputeTrigger.AcceptOffer, new DisputeAct(actor));
+        return Apply(t, actor, now, "offer_accepted", Describe(LatestOffer!.Outcome, LatestOffer.Amount));
+    }
+
+    /// <summary>The buyer or the seller takes the dispute to the platform, once the seller has answered.</summary>
+    public DisputeStep Escalate(DisputeActor actor, DateTimeOffset now) =>
+        Apply(DisputeProcess.Authorize(this, DisputeTrigger.Escalate, new DisputeAct(actor)), actor, now, "escalated", null);
+
+    /// <summary>The buyer withdraws the dispute; the order continues where it was.</summary>
+    public DisputeStep Withdraw(DisputeActor actor, DateTimeOffset now)
+    {
+        var t = DisputeProcess.Authorize(this, DisputeTrigger.Withdraw, new DisputeAct(actor));
+        WithdrawnAt = now;
+        return Apply(t, actor, now, "withdrawn", null);
+    }
+
+    /// <summary>The buyer shipped the item back with a carrier and tracking number; the seller has some days to confirm it arrived.</summary>
+    public DisputeStep ShipReturn(DisputeActor actor, DateTimeOffset now, string carrier, string trackingNumber)
+    {
+        var t = DisputeProcess.Authorize(this, DisputeTrigger.ReturnShipment, new DisputeAct(actor));
+        Require(carrier, "A return shipment needs a carrier.");
+        Require(trackingNumber, "A return shipment needs a tracking number.");
+        ReturnCarrier = carrier;
+        ReturnTrackingNumber = trackingNumber;
+        ReturnShippedAt = now;
+        return Apply(t, actor, now, "return_shipped", $"{carrier} {trackingNumber}");
+    }
+
+    /// <summary>The seller confirms the returned item arrived: the buyer is refunded in full.</summary>
+    public DisputeStep ConfirmReturn(DisputeActor actor, DateTimeOffset now)
+    {
+        var t = DisputeProcess.Authorize(this, DisputeTrigger.ConfirmReturn, new DisputeAct(actor));
+        ReturnReceivedAt = now;
+        return Apply(t, actor, now, "return_received", null);
+    }
+
+    /// <summary>
+    /// An arbiter decides, with a rationale. A first decision can be appealed for some days and settles when they are
+    /// over; a decision on appeal settles at once. A return and refund sends the item back first.
+    /// </summary>
+    public DisputeStep Decide(DisputeActor actor, DateTimeOffset now, DisputeOutcome outcome, long? refundAmount, string rationale)
+    {
+        var t = DisputeProcess.Authorize(this, DisputeTrigger.Decision, new DisputeAct(actor, outcome));
+        if (actor.UserId is null)
+            throw new DomainException(RefusalKind.Invalid, "validation_failed", "A decision needs the arbiter's identity.");
+        if (!Enum.IsDefined(outcome))
+            throw new DomainException(RefusalKind.Invalid, "validation_failed", "Unknown outcome.");
+        DisputeProcess.CheckAmount(outcome, refundAmount, OrderTotalAmount);
+        Require(rationale, "A decision needs a rationale.");
+        if (AppealedAt is null)
+        {
+            DecidedBy = actor.UserId;
+            DecidedAt = now;
+            DecisionOutcome = outcome;
+            DecisionAmount = refundAmount;
+            DecisionRationale = rationale;
+        }
+        else
+        {
+            AppealArbiterId = actor.UserId;
+            AppealDecidedAt = now;
+            AppealOutcome = outcome;
+            AppealAmount = refundAmount;
+            AppealRationale = rationale;
+        }
+        return Apply(t, actor, now, AppealedAt is null ? "decided" : "appeal_decided", $"{Describe(outcome, refundAmount)}: {rationale}");
+    }
+
+    /// <summary>The buyer or the seller appeals the arbiter's decision, once, within its appeal window; a different arbiter decides.</summary>
+    public DisputeStep Appeal(DisputeActor actor, DateTimeOffset now, string reason)
+    {
+        var t = DisputeProcess.Authorize(this, DisputeTrigger.Appeal, new DisputeAct(actor));
+        if (now >= DecidedAt!.Value + DisputeProcess.RuleOf(DisputeTimerKind.AppealWindow).After)
+            throw new DomainException(RefusalKind.RuleRefused, "appeal_window_closed", "The days to appeal this decision are over.");
+        Require(reason, "An appeal needs a reason.");
+        AppealedBy = actor.Party;
+        AppealedAt = now;
+        AppealReason = reason;
+        // Under review again: the first decision stays on record (DecisionOutcome), but is no longer the outcome.
+        Outcome = null;
+        RefundAmount = null;
+        ResolvedAt = null;
+        return Apply(t, actor, now, "appealed", reason);
+    }
+
+    /// <summary>A system transition (a deadline passed) at <paramref name="now"/>.</summary>
+    public DisputeStep Fire(DisputeTrigger trigger, DateTimeOffset now) =>
+        Apply(DisputeProcess.Authorize(this, trigger, new DisputeAct(DisputeActor.System)), DisputeActor.System, now, SnakeCase.Of(trigger.ToString()), null);
+
+    /// <summary>Fires the pending timer of this kind: its system transition, or its reminder. The timer is gone either way.</summary>
+    public DisputeStep FireTimer(DisputeTimerKind kind, DateTimeOffset now)
+    {
+        var timer = _timers.FirstOrDefault(t => t.Kind == kind)
+            ?? throw DomainException.InvalidState($"The dispute has no pending {kind} timer.");
+        var rule = DisputeProcess.RuleOf(kind);
+        if (rule.Fires is { } trigger)
+            return Fire(trigger, now); // the transition removes the timer
+        _timers.Remove(timer);
+        Version++;
+        Record(now, DisputeActor.System, rule.Remind == DisputeParty.Buyer ? "buyer_reminded" : "seller_reminded", null);
+        return new DisputeStep(null, false, rule.Remind);
+    }
+
+    /// <summary>Drops a pending timer whose transition the process refuses, recorded in the timeline so the discrepancy is visible.</summary>
+    public void DiscardTimer(DisputeTimerKind kind, DateTimeOffset now, string why)
+    {
+        if (_timers.RemoveAll(t => t.Kind == kind) == 0) return;
+        Version++;
+        Record(now, DisputeActor.System, "timer_discarded", $"{SnakeCase.Of(kind.ToString())}: {why}");
+    }
+
+    /// <summary>The deadlines ahead of the dispute, by API name: its pending timers that are deadlines, and the arbiter's target.</summary>
+    public IReadOnlyDictionary<string, DateTimeOffset> PendingDeadlines()
+    {
+        var deadlines = _timers.Select(t => (Rule: DisputeProcess.RuleOf(t.Kind), t.DueAt))
+            .Where(t => t.Rule.Deadline is not null)
+            .ToDictionary(t => t.Rule.Deadline!, t => t.DueAt);
+        if (Status == DisputeStatus.UnderReview && DecisionDueAt is { } due) deadlines["decisionDueAt"] = due;
+        return deadlines;
+    }
+
+    /// <summary>Whether the arbiter's 7-day target has passed with no decision.</summary>
+    public bool IsDecisionOverdue(DateTimeOffset now) => Status == DisputeStatus.UnderReview && now >= DecisionDueAt;
+
+    private DisputeStep Apply(DisputeTransition t, DisputeActor actor, DateTimeOffset now, string eventKind, string? detail)
+    {
+        var left = Status;
+        Status = t.To;
+        Version++;
+        if (t.To == DisputeStatus.UnderReview)
+        {
+            EscalatedAt = now;
+            DecisionDueAt = now + DisputeProcess.DecisionTarget;
+        }
+        if (t.To == DisputeStatus.AwaitingReturnShipment && left != DisputeStatus.AwaitingReturnShipment) ReturnAgreedAt = now;
+
+        var settlement = t.Settles switch
+        {
+            DisputeSettles.BuyersRequest => Settle(RequestedOutcome, RequestedAmount),
+            DisputeSettles.SellersOffer => Settle(LatestOffer!.Outcome, LatestOffer.Amount),
+            DisputeSettles.ArbitersDecision => AppealedAt is null ? Settle(DecisionOutcome!.Value, DecisionAmount) : Settle(AppealOutcome!.Value, AppealAmount),
+            DisputeSettles.FullRefund => Settle(DisputeOutcome.FullRefund, null),
+            DisputeSettles.ReleasedToSeller => Settle(DisputeOutcome.ReleasedToSeller, null),
+            _ => null,
+        };
+        if (t.To == DisputeStatus.Resolved && settlement is null)
+        {
+            // A first decision: resolved as decided now, settled when its appeal window closes.
+            Outcome = DecisionOutcome;
+            RefundAmount = AmountOf(DecisionOutcome!.Value, DecisionAmount);
+            ResolvedAt = now;
+        }
+        if (settlement is not null)
+        {
+            Outcome = settlement.Outcome;
+            RefundAmount = settlement.RefundAmount;
+            if (t.Trigger != DisputeTrigger.AppealWindowClosed) ResolvedAt = now;
+            SettledAt = now;
+        }
+
+        // Timers of the state left behind are cancelled, the one fired is gone, and the new ones start.
+        _timers.RemoveAll(timer => !DisputeProcess.RuleOf(timer.Kind).LivesIn.Contains(t.To) || DisputeProcess.RuleOf(timer.Kind).Fires == t.Trigger);
+        foreach (var kind in t.Starts)
+        {
+            var rule = DisputeProcess.RuleOf(kind);
+            var due = now + rule.After;
+            if (rule.Fires is null && due <= now) continue;
+            _timers.RemoveAll(x => x.Kind == kind);
+            _timers.Add(new DisputeTimer(Id, kind, due));
+        }
+        Record(now, actor, eventKind, detail);
+        return new DisputeStep(settlement, t.Settles == DisputeSettles.ResumeOrder);
+    }
+
+    private Settlement Settle(DisputeOutcome outcome, long? amount) => new(outcome, AmountOf(outcome, amount));
+
+    private long AmountOf(DisputeOutcome outcome, long? amount) => outcome switch
+    {
+        DisputeOutcome.FullRefund => OrderTotalAmount,
+        DisputeOutcome.PartialRefund => amount!.Value,
+        DisputeOutcome.ReleasedToSeller => 0,
+        _ => throw new InvalidOperationException($"{outcome} is not an outcome that settles."),
+    };
+
+    private static string Describe(DisputeOutcome outcome, long? amount) =>
+        amount is { } a ? $"{DisputeProcess.Name(outcome)} {a}" : DisputeProcess.Name(outcome);
+
+    private static void Require(string? text, string message)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+            throw new DomainException(RefusalKind.Invalid, "validation_failed", message);
+    }
+
+    private void Record(DateTimeOffset at, DisputeActor actor, string kind, string? detail) =>
+        _timeline.Add(new DisputeEvent(Id, ++EventCount, at, actor, kind, detail));
+}
+
+/// <summary>A seller's counter-offer: who made it and when, what it offers and the message with it.</summary>
+public sealed class DisputeOffer
+{
+    private DisputeOffer()
+    {
+        Message = "";
+    }
+
+    internal DisputeOffer(Guid disputeId, int sequence, DisputeActor by, DateTimeOffset at, DisputeOutcome outcome, long? amount, string message)
+    {
+        DisputeId = disputeId;
+        Sequence = sequence;
+        By = by.Party;
+        ByUserId = by.UserId;
+        At = at;
+        Outcome = outcome;
+        Amount = amount;
+        Message = message;
+    }
+
+    public Guid DisputeId { get; private set; }
+    public int Sequence { get; private set; }
+    public DisputeParty By { get; private set; }
+    public Guid? ByUserId { get; private set; }
+    public DateTimeOffset At { get; private set; }
+
+    /// <summary><c>partial_refund</c> (with <see cref="Amount"/>) or <c>return_and_refund</c>.</summary>
+    public DisputeOutcome Outcome { get; private set; }
+    public long? Amount { get; private set; }
+    public string Message { get; private set; }
+}
+
+/// <summary>One step of a dispute: what, when, and who did it (buyer, seller, arbiter or system).</summary>
+public sealed class DisputeEvent
+{
+    private DisputeEvent()
+    {
+        Kind = "";
+    }
+
+    internal DisputeEvent(Guid disputeId, int sequence, DateTimeOffset at, DisputeActor actor, string kind, string? detail)
+    {
+        DisputeId = disputeId;
+        Sequence = sequence;
+        At = at;
+        Actor = actor.Party;
+        ActorUserId = actor.UserId;
+        Kind = kind;
+        Detail = detail;
+    }
+
+    public Guid DisputeId { get; private set; }
+    public int Sequence { get; private set; }
+    public DateTimeOffset At { get; private set; }
+    public DisputeParty Actor { get; private set; }
+    public Guid? ActorUserId { get; private set; }
+    public string Kind { get; private set; }
+    public string? Detail { get; private set; }
+}
+
+/// <summary>A pending timer of a dispute: what it is and when it is due. It is deleted when it fires or its state is left.</summary>
+public sealed class DisputeTimer
+{
+    private DisputeTimer()
+    {
+    }
+
+    internal DisputeTimer(Guid disputeId, DisputeTimerKind kind, DateTimeOffset dueAt)
+    {
+        DisputeId = disputeId;
+        Kind = kind;
+        DueAt = dueAt;
+    }
+
+    public Guid DisputeId { get; private set; }
+    public DisputeTimerKind Kind { get; private set; }
+    public DateTimeOffset DueAt { get; private set; }
+}
