@@ -1,9 +1,9 @@
 using System.Net;
+using System.Reflection;
 using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
-using Safehold.Domain;
 using Safehold.Web.Payments;
 
 namespace Safehold.Web.Tests.Hosting;
@@ -95,27 +95,43 @@ public sealed class DatabaseOutageTests : IDisposable
     }
 
     /// <summary>The sandbox provider, except that it can cut the database's connections right after a capture succeeds.</summary>
-    private sealed class CutAfterCapture(TcpProxy proxy) : IPaymentProvider
+    private sealed class CutAfterCapture(TcpProxy proxy)
     {
-        private IPaymentProvider? _inner;
         private int _armed;
 
+        /// <summary>The payment provider the host gets: every call goes to <paramref name="inner"/>, whatever the interface grows to.</summary>
         public IPaymentProvider Over(IPaymentProvider inner)
         {
-            _inner = inner;
-            return this;
+            var provider = DispatchProxy.Create<IPaymentProvider, Interceptor>();
+            ((Interceptor)(object)provider).Init(inner, () =>
+            {
+                if (Interlocked.Exchange(ref _armed, 0) == 1) proxy.Cut();
+            });
+            return provider;
         }
 
         public void CutAfterNextCapture() => Interlocked.Exchange(ref _armed, 1);
+    }
 
-        public async Task<PaymentResult> CaptureAsync(string idempotencyKey, Money amount, string cardNumber, CancellationToken ct)
+    /// <summary>Forwards every call of the provider's interface and runs an action after each capture.</summary>
+    public class Interceptor : DispatchProxy
+    {
+        private IPaymentProvider? _inner;
+        private Action? _afterCapture;
+
+        internal void Init(IPaymentProvider inner, Action afterCapture) => (_inner, _afterCapture) = (inner, afterCapture);
+
+        protected override object? Invoke(MethodInfo? method, object?[]? args)
         {
-            var result = await _inner!.CaptureAsync(idempotencyKey, amount, cardNumber, ct);
-            if (Interlocked.Exchange(ref _armed, 0) == 1) proxy.Cut();
-            return result;
+            var result = method!.Invoke(_inner, args);
+            return method.Name == nameof(IPaymentProvider.CaptureAsync) ? AfterCapture((Task<PaymentResult>)result!) : result;
         }
 
-        public Task<PaymentResult> RefundAsync(string idempotencyKey, string captureReference, Money amount, CancellationToken ct) =>
-            _inner!.RefundAsync(idempotencyKey, captureReference, amount, ct);
+        private async Task<PaymentResult> AfterCapture(Task<PaymentResult> capture)
+        {
+            var result = await capture;
+            _afterCapture!();
+            return result;
+        }
     }
 }
