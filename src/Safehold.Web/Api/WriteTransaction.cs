@@ -72,9 +72,10 @@ public sealed class WriteTransaction(SafeholdDb db, TimeProvider clock, IOptions
                 body = secret.Redact(body);
             var location = result?.GetType().GetProperty("Location")?.GetValue(result) as string;
             db.IdempotencyRecords.Add(new IdempotencyRecord(userId, key!, requestHash, status, body, location, clock.GetUtcNow()));
-            await db.SaveChangesAsync(ct);
+            await db.SaveChangesAsync(CancellationToken.None);
         }
-        await tx.CommitAsync(ct);
+        // The work is done (and may include money moved at the provider): commit even if the client has gone.
+        await tx.CommitAsync(CancellationToken.None);
         return result;
     }
 

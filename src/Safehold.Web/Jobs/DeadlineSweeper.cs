@@ -41,6 +41,13 @@ public sealed class DeadlineSweeper(IServiceScopeFactory scopes, TimeProvider cl
                 {
                     fired = await RunBatchAsync(now, ct);
                 }
+                catch (TimerFailedException failed)
+                {
+                    // One order's refusal must not hold up every other deadline: it waits, the rest go on.
+                    log.LogError(failed, "Postponing the {Kind} timer of order {OrderId}", failed.Kind, failed.OrderId);
+                    await PostponeAsync(failed.OrderId, failed.Kind, now.Add(FailedTimerRetry), ct);
+                    continue;
+                }
                 catch (DbUpdateException e) when (++conflicts <= 20)
                 {
                     // Another host or a user changed one of the batch's orders first: the whole batch rolled back.
@@ -59,6 +66,16 @@ public sealed class DeadlineSweeper(IServiceScopeFactory scopes, TimeProvider cl
         }
     }
 
+    /// <summary>How long a timer whose effect was refused waits before it is tried again.</summary>
+    public static readonly TimeSpan FailedTimerRetry = TimeSpan.FromMinutes(10);
+
+    private async Task PostponeAsync(Guid orderId, OrderTimerKind kind, DateTimeOffset until, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SafeholdDb>();
+        await db.Timers.Where(t => t.OrderId == orderId && t.Kind == kind).ExecuteUpdateAsync(u => u.SetProperty(t => t.DueAt, until), ct);
+    }
+
     /// <summary>One batch; null when nothing was due.</summary>
     private async Task<int?> RunBatchAsync(DateTimeOffset now, CancellationToken ct)
     {
@@ -74,7 +91,12 @@ public sealed class DeadlineSweeper(IServiceScopeFactory scopes, TimeProvider cl
             var claimed = await db.Timers
                 .FromSqlInterpolated($"""SELECT * FROM "Timers" WHERE "DueAt" <= {now} ORDER BY "DueAt" LIMIT {batch} FOR UPDATE SKIP LOCKED""")
                 .ToListAsync(ct);
-            orderIds = claimed.Select(t => t.OrderId).ToList();
+            // The orders too, in a fixed order and skipping any a request holds, so a user's change and the sweep
+            // never wait on each other (the request path locks the order row first as well).
+            var candidates = claimed.Select(t => t.OrderId).Distinct().ToArray();
+            orderIds = await db.Database
+                .SqlQuery<Guid>($"""SELECT "Id" AS "Value" FROM "Orders" WHERE "Id" = ANY({candidates}) ORDER BY "Id" FOR UPDATE SKIP LOCKED""")
+                .ToListAsync(ct);
         }
         else
         {

@@ -49,16 +49,46 @@ public sealed class DueTimers(SafeholdDb db, IPaymentProvider payments, Notifier
                 continue;
             }
             fired++;
-            if (outcome.Entry is { } entry)
+            try
             {
-                if (entry.Lines.Any(l => l.AccountType == AccountType.RefundsOut))
-                    await OrderActions.RefundAsync(db, payments, order, entry, ct);
-                else
-                    toPost.Add(entry);
+                if (outcome.Entry is { } entry)
+                {
+                    if (entry.Lines.Any(l => l.AccountType == AccountType.RefundsOut))
+                        await OrderActions.RefundAsync(db, payments, order, entry, ct);
+                    else
+                        toPost.Add(entry);
+                }
+                if (timer.Kind == OrderTimerKind.PayBy)
+                    await VoidLostCaptureAsync(order, ct);
+            }
+            catch (DomainException refused)
+            {
+                throw new TimerFailedException(order.Id, timer.Kind, refused.Message, refused);
             }
             if (outcome.Reminded != Party.None)
                 await notifier.RemindAsync(order, outcome.Reminded, timer.DueAt, ct);
         }
         return fired;
     }
+
+    /// <summary>
+    /// A capture the provider made but whose commit was lost (the host died, the client hung up) leaves an unpaid
+    /// order with money taken: when that order expires, the capture is found by its key and returned.
+    /// </summary>
+    private async Task VoidLostCaptureAsync(Order order, CancellationToken ct)
+    {
+        if (await payments.FindCaptureAsync($"order:{order.Id}:capture", ct) is not { Reference: { } reference }) return;
+        var voided = await payments.RefundAsync($"order:{order.Id}:void", reference, order.Total, ct);
+        if (!voided.Succeeded)
+            throw new DomainException(RefusalKind.RuleRefused, "refund_failed", $"Could not return a lost capture: {voided.DeclineMessage}");
+        log.LogWarning("Order {OrderId} expired with a capture that was never recorded; it was returned to the card", order.Id);
+    }
+}
+
+/// <summary>A due timer whose effect outside the database (a refund) was refused; the sweeper postpones it and goes on.</summary>
+public sealed class TimerFailedException(Guid orderId, OrderTimerKind kind, string reason, Exception inner)
+    : Exception($"The {kind} timer of order {orderId} failed: {reason}", inner)
+{
+    public Guid OrderId { get; } = orderId;
+    public OrderTimerKind Kind { get; } = kind;
 }

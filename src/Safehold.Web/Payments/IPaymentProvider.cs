@@ -21,6 +21,9 @@ public interface IPaymentProvider
 
     /// <summary>Returns money of an earlier capture to the card it came from.</summary>
     Task<PaymentResult> RefundAsync(string idempotencyKey, string captureReference, Money amount, CancellationToken ct);
+
+    /// <summary>The successful capture made under this key, if any: how a capture whose commit was lost is found again.</summary>
+    Task<PaymentResult?> FindCaptureAsync(string idempotencyKey, CancellationToken ct);
 }
 
 /// <summary>Outside sandbox mode and with no provider integration configured, payments are refused honestly.</summary>
@@ -31,6 +34,8 @@ public sealed class NoPaymentProvider : IPaymentProvider
 
     public Task<PaymentResult> RefundAsync(string idempotencyKey, string captureReference, Money amount, CancellationToken ct) =>
         throw Unavailable();
+
+    public Task<PaymentResult?> FindCaptureAsync(string idempotencyKey, CancellationToken ct) => Task.FromResult<PaymentResult?>(null);
 
     private static DomainException Unavailable() => new(RefusalKind.RuleRefused, "payment_provider_unavailable",
         "No payment provider is configured. Run with Safehold:Sandbox=true to use the sandbox provider.");

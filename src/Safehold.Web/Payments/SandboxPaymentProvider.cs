@@ -79,7 +79,7 @@ public sealed class SandboxPaymentProvider : IPaymentProvider
         using var c = Open();
         using var tx = c.BeginTransaction(deferred: false);
         var existing = Find(c, tx, idempotencyKey);
-        if (existing is not null) return Task.FromResult(existing);
+        if (existing is { Succeeded: true }) return Task.FromResult(existing); // a refused refund may be tried again
 
         var captured = Scalar(c, tx, "SELECT amount FROM operations WHERE reference = $ref AND kind = 'capture' AND succeeded = 1", ("$ref", captureReference));
         var refunded = Scalar(c, tx, "SELECT COALESCE(SUM(amount), 0) FROM operations WHERE capture_reference = $ref AND kind = 'refund' AND succeeded = 1", ("$ref", captureReference)) ?? 0;
@@ -91,11 +91,21 @@ public sealed class SandboxPaymentProvider : IPaymentProvider
         Execute(c, tx, """
             INSERT INTO operations (idempotency_key, kind, amount, currency, card_last4, capture_reference, succeeded, reference, decline_code, attempts, at)
             VALUES ($key, 'refund', $amount, $currency, NULL, $capture, $ok, $ref, $decline, 1, $at)
+            ON CONFLICT (idempotency_key) DO UPDATE SET succeeded = excluded.succeeded, reference = excluded.reference,
+                decline_code = excluded.decline_code, attempts = operations.attempts + 1, at = excluded.at
             """,
             ("$key", idempotencyKey), ("$amount", amount.Amount), ("$currency", amount.Currency.Code), ("$capture", captureReference),
             ("$ok", result.Succeeded ? 1 : 0), ("$ref", result.Reference), ("$decline", result.DeclineCode), ("$at", _clock.GetUtcNow().ToString("O")));
         tx.Commit();
         return Task.FromResult(result);
+    }
+
+    public Task<PaymentResult?> FindCaptureAsync(string idempotencyKey, CancellationToken ct)
+    {
+        using var c = Open();
+        using var tx = c.BeginTransaction(deferred: true);
+        var found = Find(c, tx, idempotencyKey);
+        return Task.FromResult(found is { Succeeded: true } ? found : null);
     }
 
     /// <summary>How many operations of a kind the sandbox recorded as successful: what tests use to prove nothing was charged twice.</summary>

@@ -25,7 +25,8 @@ public static class OrderActions
         IPaymentProvider payments, DueTimers timers, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
-        var order = await timers.LoadForChangeAsync(id, caller, clock.GetUtcNow(), ct);
+        var now = clock.GetUtcNow();
+        var order = await timers.LoadForChangeAsync(id, caller, now, ct);
         var actor = OrderAccess.ActorOf(order, caller);
         OrderProcess.Authorize(order, OrderTrigger.Pay, actor.Party); // refuse before any money moves
 
@@ -36,8 +37,9 @@ public static class OrderActions
             errors.Add("card.number", "Not a valid card number.");
         errors.ThrowIfAny();
 
-        await PayAsync(db, payments, order, actor, number, clock.GetUtcNow(), ct);
-        await db.SaveChangesAsync(ct);
+        await PayAsync(db, payments, order, actor, number, now, ct);
+        // Money has moved at the provider: a client hanging up must not roll back its record.
+        await db.SaveChangesAsync(CancellationToken.None);
         return TypedResults.Ok(OrderResponse.From(order, caller));
     }
 
@@ -59,10 +61,12 @@ public static class OrderActions
         var reason = errors.Text("reason", request?.Reason, 500, required: false);
         errors.ThrowIfAny();
 
-        var order = await timers.LoadForChangeAsync(id, caller, clock.GetUtcNow(), ct);
-        var entry = order.Cancel(OrderAccess.ActorOf(order, caller), clock.GetUtcNow(), reason);
+        var now = clock.GetUtcNow();
+        var order = await timers.LoadForChangeAsync(id, caller, now, ct);
+        var entry = order.Cancel(OrderAccess.ActorOf(order, caller), now, reason);
         if (entry is not null) await RefundAsync(db, payments, order, entry, ct);
-        await db.SaveChangesAsync(ct);
+        // Money has moved at the provider: a client hanging up must not roll back its record.
+        await db.SaveChangesAsync(CancellationToken.None);
         return TypedResults.Ok(OrderResponse.From(order, caller));
     }
 
@@ -74,8 +78,9 @@ public static class OrderActions
         var tracking = errors.Text("trackingNumber", request.TrackingNumber, 100);
         errors.ThrowIfAny();
 
-        var order = await timers.LoadForChangeAsync(id, caller, clock.GetUtcNow(), ct);
-        order.Ship(OrderAccess.ActorOf(order, caller), clock.GetUtcNow(), carrier!, tracking!);
+        var now = clock.GetUtcNow();
+        var order = await timers.LoadForChangeAsync(id, caller, now, ct);
+        order.Ship(OrderAccess.ActorOf(order, caller), now, carrier!, tracking!);
         await db.SaveChangesAsync(ct);
         return TypedResults.Ok(OrderResponse.From(order, caller));
     }
@@ -83,8 +88,9 @@ public static class OrderActions
     public static async Task<Ok<OrderResponse>> MarkDelivered(Guid id, HttpContext http, SafeholdDb db, TimeProvider clock, DueTimers timers, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
-        var order = await timers.LoadForChangeAsync(id, caller, clock.GetUtcNow(), ct);
-        order.MarkDelivered(OrderAccess.ActorOf(order, caller), clock.GetUtcNow());
+        var now = clock.GetUtcNow();
+        var order = await timers.LoadForChangeAsync(id, caller, now, ct);
+        order.MarkDelivered(OrderAccess.ActorOf(order, caller), now);
         await db.SaveChangesAsync(ct);
         return TypedResults.Ok(OrderResponse.From(order, caller));
     }
@@ -92,8 +98,9 @@ public static class OrderActions
     public static async Task<Ok<OrderResponse>> ConfirmReceipt(Guid id, HttpContext http, SafeholdDb db, TimeProvider clock, DueTimers timers, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
-        var order = await timers.LoadForChangeAsync(id, caller, clock.GetUtcNow(), ct);
-        var entry = order.ConfirmReceipt(OrderAccess.ActorOf(order, caller), clock.GetUtcNow());
+        var now = clock.GetUtcNow();
+        var order = await timers.LoadForChangeAsync(id, caller, now, ct);
+        var entry = order.ConfirmReceipt(OrderAccess.ActorOf(order, caller), now);
         await db.PostAsync(entry, ct);
         await db.SaveChangesAsync(ct);
         return TypedResults.Ok(OrderResponse.From(order, caller));

@@ -60,6 +60,9 @@ public static class PlaceOrder
         return TypedResults.Created($"/api/v1/orders/{order.Id}", OrderResponse.From(order, caller));
     }
 
+    /// <summary>Stored as written: Georgian or any other script is kept as characters, not six-character escapes.</summary>
+    private static readonly JsonSerializerOptions StoredJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private static readonly string[] AddressFields = ["fullName", "line1", "line2", "city", "region", "postalCode", "country", "phone"];
 
     /// <summary>Returns the address as compact JSON (a string or an object of known text fields), or records why not.</summary>
@@ -69,7 +72,7 @@ public static class PlaceOrder
         {
             case JsonValueKind.String:
                 var text = errors.Text("shippingAddress", value.Value.GetString(), 500);
-                return text is null ? null : JsonSerializer.Serialize(text);
+                return text is null ? null : JsonSerializer.Serialize(text, StoredJson);
             case JsonValueKind.Object:
                 var fields = new Dictionary<string, string>();
                 foreach (var p in value.Value.EnumerateObject())
@@ -83,7 +86,7 @@ public static class PlaceOrder
                 if (!fields.ContainsKey("line1")) errors.Add("shippingAddress.line1", "Required.");
                 if (!fields.ContainsKey("city")) errors.Add("shippingAddress.city", "Required.");
                 if (!fields.ContainsKey("country")) errors.Add("shippingAddress.country", "Required.");
-                return JsonSerializer.Serialize(fields);
+                return JsonSerializer.Serialize(fields, StoredJson);
             default:
                 errors.Add("shippingAddress", "Required: one line of text, or an object with line1, city and country.");
                 return null;

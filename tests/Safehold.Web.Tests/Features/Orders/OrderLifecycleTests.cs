@@ -114,4 +114,18 @@ public sealed class OrderLifecycleTests(SafeholdApp app) : IClassFixture<Safehol
         Assert.NotNull(delivered["deliveredAt"]);
         Assert.Equal("admin", delivered["timeline"]!.AsArray().Last()!["actor"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task A_long_address_in_georgian_is_kept_as_written()
+    {
+        var seller = await app.NewUser("seller");
+        var buyer = await app.NewUser("buyer");
+        var product = await app.NewProduct(seller);
+        var address = string.Concat(Enumerable.Repeat("რუსთაველის გამზირი 12, თბილისი; ", 15))[..480];
+
+        var response = await buyer.Http.PostAsJsonAsync("/api/v1/orders", new { items = new[] { new { productId = product, quantity = 1 } }, shippingAddress = address });
+
+        await Api.ExpectStatus(response, HttpStatusCode.Created);
+        Assert.Equal(address.Trim(), (await Api.Json(response))["shippingAddress"]!.GetValue<string>());
+    }
 }

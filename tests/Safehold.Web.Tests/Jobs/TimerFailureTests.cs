@@ -1,0 +1,68 @@
+using System.Net;
+using Microsoft.Data.Sqlite;
+using Safehold.Domain;
+using Safehold.Web.Payments;
+
+namespace Safehold.Web.Tests.Jobs;
+
+/// <summary>Faults outside the database during a sweep: a refused refund, a capture whose commit was lost.</summary>
+public sealed class TimerFailureTests(SafeholdApp app) : IClassFixture<SafeholdApp>
+{
+    private void ForgetCaptureAtProvider(Guid orderId)
+    {
+        using var c = new SqliteConnection($"Data Source={Path.Combine(app.Directory, "sandbox-provider.db")}");
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "DELETE FROM operations WHERE idempotency_key = $key";
+        cmd.Parameters.AddWithValue("$key", $"order:{orderId}:capture");
+        Assert.Equal(1, cmd.ExecuteNonQuery());
+    }
+
+    [Fact]
+    public async Task A_refused_refund_postpones_that_one_timer_and_every_other_deadline_still_fires()
+    {
+        var (buyer, _, broken) = await app.OrderIn("awaiting_shipment");
+        var (otherBuyer, _, healthy) = await app.OrderIn("awaiting_shipment");
+        ForgetCaptureAtProvider(broken); // the provider will refuse to refund it
+
+        await app.AdvanceAndSweep(TimeSpan.FromDays(7));
+
+        Assert.Equal("closed", (await Api.GetOrder(otherBuyer, healthy)).Status());
+        var stuck = await Api.GetOrder(buyer, broken);
+        Assert.Equal("awaiting_shipment", stuck.Status());
+        Assert.Equal(app.Now.Add(Safehold.Web.Jobs.DeadlineSweeper.FailedTimerRetry), stuck["deadlines"]!["shipBy"]!.GetValue<DateTimeOffset>());
+        await app.AssertLedgerOk();
+    }
+
+    [Fact]
+    public async Task A_capture_whose_commit_was_lost_is_returned_to_the_card_when_the_order_expires()
+    {
+        var (buyer, _, id) = await app.OrderIn("awaiting_payment", amount: 3_000);
+        // The provider charged the card, then the request died before its commit.
+        Assert.True((await app.Payments.CaptureAsync($"order:{id}:capture", new Money(3_000, Currency.Usd), SandboxPaymentProvider.SuccessCard, default)).Succeeded);
+        var refunds = app.Payments.CountSucceeded("refund");
+
+        await app.AdvanceAndSweep(TimeSpan.FromHours(24));
+
+        Assert.Equal("closed", (await Api.GetOrder(buyer, id)).Status());
+        Assert.Equal(refunds + 1, app.Payments.CountSucceeded("refund"));
+        await app.AssertLedgerOk();
+    }
+
+    [Fact]
+    public async Task An_extension_asked_on_the_last_day_is_answered_by_silence_before_protection_ends()
+    {
+        var (buyer, _, id) = await app.OrderIn("awaiting_delivery");
+        await app.AdvanceAndSweep(TimeSpan.FromDays(39));
+        await Api.ExpectStatus(await buyer.Http.PostAsync($"/api/v1/orders/{id}/protection-extensions",
+            System.Net.Http.Json.JsonContent.Create(new { days = 10, reason = "Customs" })), HttpStatusCode.Created);
+
+        await app.AdvanceAndSweep(TimeSpan.FromDays(1));
+
+        var order = await Api.GetOrder(buyer, id);
+        Assert.Equal("awaiting_delivery", order.Status());
+        Assert.Equal("auto_approved", order["extensions"]![0]!["status"]!.GetValue<string>());
+        await app.AdvanceAndSweep(TimeSpan.FromDays(10));
+        Assert.Equal("completed", (await Api.GetOrder(buyer, id)).Status());
+    }
+}
