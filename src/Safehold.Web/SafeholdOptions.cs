@@ -48,7 +48,33 @@ public sealed class PolicyOptions
     public int SellerReminderDaysBeforeShipBy { get; set; } = 1;
     public Dictionary<string, int> CategoryCommissionBasisPoints { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
-    public ProtectionPolicy ToPolicy() => new()
+    /// <summary>The policy, refusing at start a configuration that would break a rule later (a negative period, commission over 100%).</summary>
+    public ProtectionPolicy ToPolicy()
+    {
+        var problems = new List<string>();
+        if (PayWithinHours <= 0) problems.Add("PayWithinHours must be positive");
+        foreach (var (name, days) in new[]
+        {
+            ("DefaultHandlingDays", DefaultHandlingDays), ("DefaultProtectionDays", DefaultProtectionDays),
+            ("AutoCompleteDaysAfterDelivery", AutoCompleteDaysAfterDelivery), ("PostCompletionDisputeDays", PostCompletionDisputeDays),
+            ("MaxExtensionDays", MaxExtensionDays), ("ExtensionResponseDays", ExtensionResponseDays),
+        })
+        {
+            if (days < 1 || days > 3650) problems.Add($"{name} must be from 1 to 3650 days");
+        }
+        if (MaxExtensions < 0) problems.Add("MaxExtensions cannot be negative");
+        if (BuyerReminderDaysBeforeProtectionEnds < 0 || SellerReminderDaysBeforeShipBy < 0) problems.Add("reminder days cannot be negative");
+        foreach (var (category, bps) in CategoryCommissionBasisPoints.Append(KeyValuePair.Create("(default)", CommissionBasisPoints)))
+        {
+            // Below 50% so that a one-unit sale still leaves the seller a unit.
+            if (bps < 0 || bps >= 5_000) problems.Add($"commission for {category} must be from 0 to 4999 basis points");
+        }
+        if (problems.Count > 0)
+            throw new InvalidOperationException("Safehold:Policy is invalid: " + string.Join("; ", problems) + ".");
+        return Build();
+    }
+
+    private ProtectionPolicy Build() => new()
     {
         PayWithin = TimeSpan.FromHours(PayWithinHours),
         DefaultHandlingDays = DefaultHandlingDays,
