@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
 using Npgsql;
@@ -281,7 +282,8 @@ public sealed class MultiHostTests : IDisposable
             catch (HttpRequestException e) when (attempt < 50)
             {
                 // Refused (the host is down) is harmless; anything else means the host died while it had the request.
-                var segments = e.HttpRequestError == HttpRequestError.ConnectionError ? [] : path.Split('/');
+                var refused = e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused };
+                var segments = refused ? [] : path.Split('/');
                 var order = Array.IndexOf(segments, "orders");
                 if (order >= 0 && order + 1 < segments.Length && Guid.TryParse(segments[order + 1], out var id)) _cutOff.TryAdd(id, 0);
                 if (attempt % 2 == 1) await Task.Delay(100); // both hosts refused: wait for one to come back
