@@ -50,7 +50,9 @@ public sealed class HostProcess : IDisposable
     }
 
     /// <summary>Starts the host with these settings (as <c>--Key=Value</c>) and waits until it answers.</summary>
-    public static async Task<HostProcess> StartAsync(IDictionary<string, string> settings, string adminKey, TextWriter? log = null)
+    /// <param name="environment">Extra environment variables of the host process (e.g. <c>DOTNET_gcServer=0</c> for an experiment).</param>
+    public static async Task<HostProcess> StartAsync(IDictionary<string, string> settings, string adminKey, TextWriter? log = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var port = FreePort();
         var address = new Uri($"http://127.0.0.1:{port}");
@@ -61,6 +63,7 @@ public sealed class HostProcess : IDisposable
         info.ArgumentList.Add($"--Safehold:AdminApiKey={adminKey}");
         foreach (var (k, v) in settings) info.ArgumentList.Add($"--{k}={v}");
         info.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) info.Environment[k] = v;
         var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the host.");
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) log?.WriteLine("[host] " + e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log?.WriteLine("[host] " + e.Data); };

@@ -96,7 +96,9 @@ public static class LoadBenchmark
                 ["Safehold:Database:Provider"] = options.Database,
                 ["ConnectionStrings:Safehold"] = connectionString,
                 ["Safehold:SandboxProviderStore"] = Path.Combine(dir, "sandbox-provider.db"),
-            }, adminKey, options.HostLog ? output : null);
+            }, adminKey, options.HostLog ? output : null, options.HostEnvironment);
+            if (options.HostEnvironment.Count > 0)
+                output.WriteLine($"  host environment: {string.Join(" ", options.HostEnvironment.Select(e => $"{e.Key}={e.Value}"))}");
             output.WriteLine($"  host: pid {host.ProcessId} at {host.Address}");
 
             using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
@@ -211,7 +213,8 @@ public static class LoadBenchmark
         if (r.Limits.FirstOrDefault(l => l.Name.StartsWith("pgbench", StringComparison.Ordinal)) is { TransactionsPerSecond: > 0 } pg)
             o.WriteLine($"                           = {r.WritesPerSecond / pg.TransactionsPerSecond:P0} of pgbench's TPC-B-like rate ({pg.TransactionsPerSecond:N0}/s)");
         o.WriteLine();
-        o.WriteLine($"CPU during the window, in cores of {Environment.ProcessorCount}: host {r.Cpu.Host:F2}, bench clients {r.Cpu.Bench:F2}, PostgreSQL {r.Cpu.Postgres:F2}");
+        o.WriteLine($"CPU during the window, in cores of {Environment.ProcessorCount}: host {r.Cpu.Host:F2} ({r.Cpu.Host * 1000 / r.RequestsPerSecond:F2} ms a request), "
+            + $"bench clients {r.Cpu.Bench:F2}" + (r.Options.Database == "postgres" ? $", PostgreSQL {r.Cpu.Postgres:F2} ({r.Cpu.Postgres * 1000 / r.RequestsPerSecond:F2} ms a request; all its processes, other users' too)" : ""));
         o.WriteLine($"host peak memory (VmHWM): {r.HostPeakMemoryBytes / 1024.0 / 1024:F0} MB");
         o.WriteLine($"ledger check: {(r.LedgerOk ? "ok" : "FAILED " + r.LedgerReport)}");
     }
@@ -404,10 +407,11 @@ public static class LoadBenchmark
 
         public static CpuSample Take(int hostPid) => new(Ticks(hostPid), Ticks(Environment.ProcessId), PostgresServerTicks(), Stopwatch.GetTimestamp());
 
+        // Backends that ended during the window take their time with them, so a sum can shrink: never below zero.
         public CpuShares Since(CpuSample before, TimeSpan window) => new(
-            (HostTicks - before.HostTicks) / TicksPerSecond / window.TotalSeconds,
-            (BenchTicks - before.BenchTicks) / TicksPerSecond / window.TotalSeconds,
-            (PostgresTicks - before.PostgresTicks) / TicksPerSecond / window.TotalSeconds);
+            Math.Max(0, HostTicks - before.HostTicks) / TicksPerSecond / window.TotalSeconds,
+            Math.Max(0, BenchTicks - before.BenchTicks) / TicksPerSecond / window.TotalSeconds,
+            Math.Max(0, PostgresTicks - before.PostgresTicks) / TicksPerSecond / window.TotalSeconds);
 
         private static long Ticks(int pid)
         {

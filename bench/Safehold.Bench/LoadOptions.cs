@@ -55,11 +55,14 @@ public sealed record LoadOptions
     /// <summary>Prints the host's own output (warnings and errors).</summary>
     public bool HostLog { get; init; }
 
+    /// <summary>Extra environment variables for the host process, for experiments (<c>--host-env DOTNET_gcServer=0</c>).</summary>
+    public IReadOnlyDictionary<string, string> HostEnvironment { get; init; } = new Dictionary<string, string>();
+
     public static string Usage => """
           load [--database sqlite|postgres] [--clients 32] [--duration 60] [--warmup 10] [--limit-duration 20]
                [--cancel-share 0.1] [--reads-per-write 2] [--tab-share 0.25] [--no-idempotency-keys]
                [--seed-orders 0] [--no-pgbench] [--pgbench-scale N] [--postgres "<npgsql connection string>"]
-               [--short] [--keep-database] [--host-log]
+               [--short] [--keep-database] [--host-log] [--host-env NAME=VALUE ...]
                                                   protected orders moved per second over HTTP by N clients,
                                                   against the database's own limit measured in the same run
                                                   (--short: about a minute in all; --dispute-share is added with disputes)
@@ -93,6 +96,9 @@ public sealed record LoadOptions
                 "--pgbench-scale" => o with { PgbenchScale = (int)Number() },
                 "--keep-database" => o with { KeepDatabase = true },
                 "--host-log" => o with { HostLog = true },
+                "--host-env" => Value().Split('=', 2) is [var name, var value]
+                    ? o with { HostEnvironment = new Dictionary<string, string>(o.HostEnvironment) { [name] = value } }
+                    : throw new ArgumentException("--host-env takes NAME=VALUE."),
                 var other => throw new ArgumentException($"Unknown option {other}."),
             };
         }
