@@ -153,6 +153,7 @@ public enum DisputeTimerKind
     NoAgreement,
     ReturnShipment,
     ReturnReceipt,
+    ReturnReceiptReminder,
     AppealWindow,
 }
 
@@ -197,7 +198,8 @@ public static class DisputeProcess
     private const DisputePath Any = DisputePath.Any, Money = DisputePath.Money, Return = DisputePath.Return;
     private const DisputeTimerKind SellerResponse = DisputeTimerKind.SellerResponse, SellerReminder = DisputeTimerKind.SellerResponseReminder,
         BuyerResponse = DisputeTimerKind.BuyerResponse, NoAgreement = DisputeTimerKind.NoAgreement,
-        ReturnShipBy = DisputeTimerKind.ReturnShipment, ReturnReceipt = DisputeTimerKind.ReturnReceipt, AppealWindow = DisputeTimerKind.AppealWindow;
+        ReturnShipBy = DisputeTimerKind.ReturnShipment, ReturnReceipt = DisputeTimerKind.ReturnReceipt,
+        ReturnReminder = DisputeTimerKind.ReturnReceiptReminder, AppealWindow = DisputeTimerKind.AppealWindow;
 
     /// <summary>An arbiter is expected to decide this long after escalation: a due date shown as overdue, never acted on.</summary>
     public static readonly TimeSpan DecisionTarget = TimeSpan.FromDays(7);
@@ -223,7 +225,7 @@ public static class DisputeProcess
         new(DisputeTrigger.NoAgreement,           AwaitingBuyer,  System,          Any,    UnderReview,     Nothing,                                      DisputeSettles.Nothing),
         new(DisputeTrigger.Withdraw,              AwaitingBuyer,  Buyer,           Any,    Withdrawn,       Nothing,                                      DisputeSettles.ResumeOrder),
 
-        new(DisputeTrigger.ReturnShipment,        AwaitingReturn, Buyer,           Any,    AwaitingReceipt, [ReturnReceipt],                              DisputeSettles.Nothing),
+        new(DisputeTrigger.ReturnShipment,        AwaitingReturn, Buyer,           Any,    AwaitingReceipt, [ReturnReceipt, ReturnReminder],              DisputeSettles.Nothing),
         new(DisputeTrigger.ReturnNotShipped,      AwaitingReturn, System,          Any,    Resolved,        Nothing,                                      DisputeSettles.ReleasedToSeller),
         new(DisputeTrigger.Withdraw,              AwaitingReturn, Buyer,           Any,    Withdrawn,       Nothing,                                      DisputeSettles.ResumeOrder),
 
@@ -250,6 +252,7 @@ public static class DisputeProcess
         new(NoAgreement,    [AwaitingSeller, AwaitingBuyer], Days(15), DisputeTrigger.NoAgreement,          "escalatesAt"),
         new(ReturnShipBy,   [AwaitingReturn],                Days(10), DisputeTrigger.ReturnNotShipped,     "returnShipBy"),
         new(ReturnReceipt,  [AwaitingReceipt],               Days(15), DisputeTrigger.ReturnReceiptMissed,  "returnReceiptBy"),
+        new(ReturnReminder, [AwaitingReceipt],               Days(14), null,                                null, Remind: Seller),
         new(AppealWindow,   [Resolved],                      Days(30), DisputeTrigger.AppealWindowClosed,   "appealBy"),
     ];
 
@@ -282,10 +285,13 @@ public static class DisputeProcess
     }
 
     /// <summary>What <paramref name="who"/> may do to the dispute now, as API action names.</summary>
-    public static IReadOnlyList<string> ActionsFor(Dispute dispute, DisputeParty who) =>
-        Table.Where(t => t.From == dispute.Status && (t.Who & who) != 0 && (t.Who & System) == 0)
+    public static IReadOnlyList<string> ActionsFor(Dispute dispute, DisputeParty who) => ActionsFor(dispute, new DisputeActor(who, null));
+
+    /// <summary>What <paramref name="actor"/> may do to the dispute now; knowing who they are, an arbiter who may not decide is not offered to.</summary>
+    public static IReadOnlyList<string> ActionsFor(Dispute dispute, DisputeActor actor) =>
+        Table.Where(t => t.From == dispute.Status && (t.Who & actor.Party) != 0 && (t.Who & System) == 0)
             .Where(t => t.When == Any || PathOf(dispute, t.Trigger, default) is var path && (path == Any || path == t.When))
-            .Where(t => t.Guard?.Invoke(dispute, new DisputeAct(new DisputeActor(who, null))) is null)
+            .Where(t => t.Guard?.Invoke(dispute, new DisputeAct(actor)) is null)
             .Select(t => ActionName(t.Trigger))
             .Distinct()
             .ToList();

@@ -195,6 +195,18 @@ public sealed class DisputeTests
     }
 
     [Fact]
+    public void The_decision_is_offered_only_to_an_arbiter_who_may_take_it()
+    {
+        var (_, dispute) = Decided(ArbiterA);
+        dispute.Appeal(BuyerOf(dispute), DecidedAt.AddDays(1), "Look again.");
+
+        Assert.Empty(DisputeProcess.ActionsFor(dispute, DisputeActor.Arbiter(ArbiterA)));
+        Assert.Empty(DisputeProcess.ActionsFor(dispute, DisputeActor.Arbiter(dispute.SellerId)));
+        Assert.Equal(["decision"], DisputeProcess.ActionsFor(dispute, DisputeActor.Arbiter(ArbiterB)));
+        Assert.Equal(["decision"], DisputeProcess.ActionsFor(dispute, DisputeParty.Arbiter)); // whoever they are
+    }
+
+    [Fact]
     public void A_decision_can_be_appealed_only_within_30_days_even_before_the_sweeper_runs()
     {
         var (_, dispute) = Decided(ArbiterA);

@@ -74,7 +74,11 @@ public sealed class DisputeTimerTests
 
         var shippedAt = AnsweredAt.AddDays(3);
         dispute.ShipReturn(BuyerOf(dispute), shippedAt, "USPS", "9400");
-        Assert.Equal(new Dictionary<DisputeTimerKind, DateTimeOffset> { [DisputeTimerKind.ReturnReceipt] = shippedAt.AddDays(15) }, TimersOf(dispute));
+        Assert.Equal(new Dictionary<DisputeTimerKind, DateTimeOffset>
+        {
+            [DisputeTimerKind.ReturnReceipt] = shippedAt.AddDays(15),
+            [DisputeTimerKind.ReturnReceiptReminder] = shippedAt.AddDays(14),
+        }, TimersOf(dispute));
         Assert.Equal(("USPS", "9400", (DateTimeOffset?)shippedAt), (dispute.ReturnCarrier, dispute.ReturnTrackingNumber, dispute.ReturnShippedAt));
     }
 
@@ -108,6 +112,20 @@ public sealed class DisputeTimerTests
         Assert.Equal(version + 1, dispute.Version);
         Assert.Equal(("seller_reminded", DisputeParty.System), (dispute.Timeline[^1].Kind, dispute.Timeline[^1].Actor));
         Assert.DoesNotContain(dispute.Timers, t => t.Kind == DisputeTimerKind.SellerResponseReminder);
+    }
+
+    [Fact]
+    public void The_seller_is_reminded_a_day_before_the_return_must_be_confirmed()
+    {
+        var (_, dispute) = Open(DisputeOutcome.ReturnAndRefund);
+        dispute.Accept(SellerOf(dispute), AnsweredAt);
+        dispute.ShipReturn(BuyerOf(dispute), AnsweredAt.AddDays(1), "USPS", "9400");
+
+        var step = dispute.FireTimer(DisputeTimerKind.ReturnReceiptReminder, AnsweredAt.AddDays(15));
+
+        Assert.Equal(DisputeParty.Seller, step.Reminded);
+        Assert.Equal(DisputeStatus.AwaitingReturnReceipt, dispute.Status);
+        Assert.Equal([DisputeTimerKind.ReturnReceipt], dispute.Timers.Select(t => t.Kind));
     }
 
     [Theory]
