@@ -73,9 +73,9 @@ public sealed class DueTimers(SafeholdDb db, IPaymentProvider payments, Notifier
 
     /// <summary>
     /// A capture the provider made but whose commit was lost (the host died, the client hung up) leaves an unpaid
-    /// order with money taken: when that order expires, the capture is found by its key and returned.
+    /// order with money taken: when that order expires or is cancelled, the capture is found by its key and returned.
     /// </summary>
-    private async Task VoidLostCaptureAsync(Order order, CancellationToken ct)
+    public async Task VoidLostCaptureAsync(Order order, CancellationToken ct)
     {
         if (await payments.FindCaptureAsync($"order:{order.Id}:capture", ct) is not { Reference: { } reference }) return;
         var voided = await payments.RefundAsync($"order:{order.Id}:void", reference, order.Total, ct);

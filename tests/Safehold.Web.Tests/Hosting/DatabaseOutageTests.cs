@@ -87,6 +87,24 @@ public sealed class DatabaseOutageTests : IDisposable
         await _app.AssertLedgerOk();
     }
 
+    [Fact]
+    public async Task A_capture_whose_commit_was_lost_goes_back_to_the_card_when_the_buyer_cancels_instead_of_retrying()
+    {
+        var (buyer, _, id) = await _app.OrderIn("awaiting_payment");
+        _payments.CutAfterNextCapture();
+        await Api.ExpectProblem(await SafeholdApp.Pay(buyer, id), HttpStatusCode.ServiceUnavailable, "database_unavailable");
+        _proxy.Restore();
+        Assert.Equal(1, _app.Payments.CountSucceeded("capture"));
+
+        await Api.ExpectStatus(await buyer.Http.PostAsync($"/api/v1/orders/{id}/cancel", null), HttpStatusCode.OK);
+
+        Assert.Equal("closed", (await Api.GetOrder(buyer, id)).Status());
+        Assert.Equal(1, _app.Payments.CountSucceeded("refund")); // the money taken is given back
+        var ledger = await Api.Json(await buyer.Http.GetAsync($"/api/v1/orders/{id}/ledger"));
+        Assert.Empty(ledger["entries"]!.AsArray()); // and the ledger never held it
+        await _app.AssertLedgerOk();
+    }
+
     public void Dispose()
     {
         _app.Dispose();

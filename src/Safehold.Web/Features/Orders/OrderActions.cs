@@ -65,6 +65,7 @@ public static class OrderActions
         var order = await timers.LoadForChangeAsync(id, caller, now, ct);
         var entry = order.Cancel(OrderAccess.ActorOf(order, caller), now, reason);
         if (entry is not null) await RefundAsync(db, payments, order, entry, ct);
+        else await timers.VoidLostCaptureAsync(order, ct); // unpaid, but a payment may have lost its commit (its host died)
         // Money has moved at the provider: a client hanging up must not roll back its record.
         await db.SaveChangesAsync(CancellationToken.None);
         return TypedResults.Ok(OrderResponse.From(order, caller));
