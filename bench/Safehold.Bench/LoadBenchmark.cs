@@ -82,7 +82,8 @@ public static class LoadBenchmark
             ? new NpgsqlConnectionStringBuilder(options.PostgresServer) { Database = databaseName }.ToString()
             : $"Data Source={Path.Combine(dir, "safehold.db")}";
         var adminKey = "sh_bench_admin_" + Guid.NewGuid().ToString("N");
-        output.WriteLine($"Safehold load benchmark: {options.Database}, {options.Clients} clients, {options.Duration.TotalSeconds:F0} s measured after a {options.Warmup.TotalSeconds:F0} s warm-up");
+        output.WriteLine($"Safehold load benchmark: {options.Database}, {options.Clients} clients, {options.Duration.TotalSeconds:F0} s measured after a {options.Warmup.TotalSeconds:F0} s warm-up"
+            + (options.Rate is { } rate ? $", paced at {rate:N0} requests/s in all" : ", each client sending as fast as it is answered"));
         output.WriteLine($"  machine: {Environment.ProcessorCount} cores, load average {LoadAverage()}");
         var loadBefore = LoadAverage();
 
@@ -194,7 +195,8 @@ public static class LoadBenchmark
     {
         var inv = CultureInfo.InvariantCulture;
         o.WriteLine();
-        o.WriteLine($"== {r.Options.Database}, {r.Options.Clients} clients, {r.Seconds:F1} s measured{(r.Options.SeedOrders > 0 ? $", {r.Options.SeedOrders:N0} orders seeded" : "")} ==");
+        o.WriteLine($"== {r.Options.Database}, {r.Options.Clients} clients, {r.Seconds:F1} s measured{(r.Options.SeedOrders > 0 ? $", {r.Options.SeedOrders:N0} orders seeded" : "")}"
+            + $"{(r.Options.Rate is { } rate ? $", paced at {rate:N0} requests/s" : "")} ==");
         o.WriteLine($"load average: {r.LoadAverageBefore} before, {r.LoadAverageAfter} at the end of the window");
         o.WriteLine($"lifecycles: {r.LifecyclesPerSecond:N1}/s ({r.LifecyclesCompleted:N0} completed, {r.LifecyclesCancelled:N0} cancelled after paying)");
         o.WriteLine($"disputes: not in the mix yet; the dispute mix comes with the disputes API (issue: disputes)");
@@ -295,7 +297,23 @@ public static class LoadBenchmark
         private static readonly byte[] CancelBody = Encoding.UTF8.GetBytes("""{"reason":"Changed my mind."}""");
         private static readonly byte[] EmptyBody = Encoding.UTF8.GetBytes("{}");
 
+        private long _nextSend;
+
         public LatencyRecorder Recorder { get; } = new();
+
+        /// <summary>With <see cref="LoadOptions.Rate"/>, waits for this client's next slot: clients × rate⁻¹ apart, starting at a random phase.</summary>
+        /// <remarks>Latency is timed from the actual send, so a host that falls behind the schedule is not charged for the backlog.</remarks>
+        private async Task PaceAsync()
+        {
+            if (options.Rate is not { } rate) return;
+            var interval = (long)(Stopwatch.Frequency * options.Clients / rate);
+            if (_nextSend == 0 || Stopwatch.GetElapsedTime(_nextSend) > TimeSpan.FromSeconds(1))
+                _nextSend = Stopwatch.GetTimestamp() + (long)(interval * _random.NextDouble()); // first call, or far behind: start afresh
+            else
+                _nextSend += interval;
+            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _nextSend);
+            if (wait > TimeSpan.Zero) await Task.Delay(wait);
+        }
         public long Completed { get; private set; }
         public long Cancelled { get; private set; }
 
@@ -370,6 +388,7 @@ public static class LoadBenchmark
                 request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
                 if (options.IdempotencyKeys) request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString("N"));
             }
+            await PaceAsync();
             var start = Stopwatch.GetTimestamp();
             try
             {

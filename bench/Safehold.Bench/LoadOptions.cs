@@ -38,6 +38,12 @@ public sealed record LoadOptions
     /// <summary>The share of "My orders" reads that open a status tab (to ship, shipped, completed, ...) rather than all orders.</summary>
     public double TabShare { get; init; } = 0.25;
 
+    /// <summary>
+    /// Requests per second offered by all clients together, paced (each client sends on a schedule); none: every client
+    /// sends its next request as soon as the last one answers, which saturates the host and measures its capacity.
+    /// </summary>
+    public double? Rate { get; init; }
+
     /// <summary>Whether every POST carries an <c>Idempotency-Key</c>, as a careful marketplace sends.</summary>
     public bool IdempotencyKeys { get; init; } = true;
 
@@ -60,12 +66,13 @@ public sealed record LoadOptions
 
     public static string Usage => """
           load [--database sqlite|postgres] [--clients 32] [--duration 60] [--warmup 10] [--limit-duration 20]
-               [--cancel-share 0.1] [--reads-per-write 2] [--tab-share 0.25] [--no-idempotency-keys]
+               [--cancel-share 0.1] [--reads-per-write 2] [--tab-share 0.25] [--no-idempotency-keys] [--rate R]
                [--seed-orders 0] [--no-pgbench] [--pgbench-scale N] [--postgres "<npgsql connection string>"]
                [--short] [--keep-database] [--host-log] [--host-env NAME=VALUE ...]
                                                   protected orders moved per second over HTTP by N clients,
                                                   against the database's own limit measured in the same run
-                                                  (--short: about a minute in all; --dispute-share is added with disputes)
+                                                  (--short: about a minute in all; --rate: paced at R requests/s
+                                                  for latency below saturation; --dispute-share is added with disputes)
         """;
 
     public static LoadOptions Parse(IReadOnlyList<string> args)
@@ -91,6 +98,7 @@ public sealed record LoadOptions
                 "--reads-per-write" => o with { ReadsPerWrite = Number() },
                 "--tab-share" => o with { TabShare = Number() },
                 "--no-idempotency-keys" => o with { IdempotencyKeys = false },
+                "--rate" => o with { Rate = Number() },
                 "--seed-orders" => o with { SeedOrders = (int)Number() },
                 "--no-pgbench" => o with { Pgbench = false },
                 "--pgbench-scale" => o with { PgbenchScale = (int)Number() },
@@ -114,6 +122,7 @@ public sealed record LoadOptions
         if (DisputeShare != 0)
             throw new ArgumentException("--dispute-share: the disputes API does not exist yet; the dispute mix is added with the disputes issue.");
         if (SeedOrders < 0) throw new ArgumentException("--seed-orders must be at least 0.");
+        if (Rate is <= 0) throw new ArgumentException("--rate must be above 0.");
         return this;
     }
 }
