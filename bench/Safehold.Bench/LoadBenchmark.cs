@@ -42,6 +42,15 @@ public sealed record LoadResult(
     public double WriteFractionOfLimit => WritesPerSecond / LimitPerSecond;
 }
 
+/// <summary>One measured window of load.</summary>
+internal sealed record Window(LoadOptions Options, double Seconds, long Completed, long Cancelled, IReadOnlyList<EndpointStats> Stats,
+    IReadOnlyDictionary<string, int> Errors, CpuShares Cpu, long PeakMemory, string LoadAtStart, string LoadAtEnd)
+{
+    public LoadResult Result(LoadOptions options, IReadOnlyList<LimitResult> limits, bool ledgerOk, string ledger) =>
+        new(options, Seconds, Completed, Cancelled, Stats.Sum(s => (long)s.Count), Stats.Where(s => s.IsWrite).Sum(s => (long)s.Count),
+            Stats, Errors, limits, PeakMemory, Cpu, LoadAtStart, LoadAtEnd, ledgerOk, ledger);
+}
+
 /// <summary>CPU used during the measured window, in cores (1.0 = one core busy the whole time).</summary>
 public sealed record CpuShares(double Host, double Bench, double Postgres);
 
@@ -85,7 +94,6 @@ public static class LoadBenchmark
         output.WriteLine($"Safehold load benchmark: {options.Database}, {options.Clients} clients, {options.Duration.TotalSeconds:F0} s measured after a {options.Warmup.TotalSeconds:F0} s warm-up"
             + (options.Rate is { } rate ? $", paced at {rate:N0} requests/s in all" : ", each client sending as fast as it is answered"));
         output.WriteLine($"  machine: {Environment.ProcessorCount} cores, load average {LoadAverage()}");
-        var loadBefore = LoadAverage();
 
         HostProcess? host = null;
         try
@@ -132,36 +140,49 @@ public static class LoadBenchmark
             }
             foreach (var l in limits) output.WriteLine($"    {l.Name}: {l.TransactionsPerSecond:N0}/s ({l.Detail})");
 
+            async Task<Window> WindowAsync(LoadOptions o, TimeSpan warmup, TimeSpan duration)
+            {
+                var clients = parties.Select((p, i) => new LoadClient(http, p, o, seeded.GetValueOrDefault(p.BuyerId) ?? [], i)).ToList();
+                using var stop = new CancellationTokenSource();
+                var running = clients.Select(c => Task.Run(() => c.RunAsync(stop.Token))).ToList();
+                await Task.Delay(warmup);
+
+                var loadAtStart = LoadAverage();
+                var cpuBefore = CpuSample.Take(host.ProcessId);
+                clients.ForEach(c => c.Recorder.Recording = true);
+                var window = Stopwatch.StartNew();
+                await Task.Delay(duration);
+                clients.ForEach(c => c.Recorder.Recording = false);
+                window.Stop();
+                var cpu = CpuSample.Take(host.ProcessId).Since(cpuBefore, window.Elapsed);
+                var loadAtEnd = LoadAverage();
+                await stop.CancelAsync();
+                await Task.WhenAll(running);
+
+                var all = LatencyRecorder.Merge(clients.Select(c => c.Recorder));
+                return new Window(o, window.Elapsed.TotalSeconds, clients.Sum(c => c.Completed), clients.Sum(c => c.Cancelled),
+                    all.Stats().OrderBy(s => s.IsWrite ? 0 : 1).ThenBy(s => EndpointOrder(s.Endpoint)).ToList(), all.Errors, cpu,
+                    host.PeakMemoryBytes(), loadAtStart, loadAtEnd);
+            }
+
             output.WriteLine($"  load: warm-up {options.Warmup.TotalSeconds:F0} s, then {options.Duration.TotalSeconds:F0} s measured ...");
-            var clients = parties.Select((p, i) => new LoadClient(http, p, options, seeded.GetValueOrDefault(p.BuyerId) ?? [], i)).ToList();
-            using var stop = new CancellationTokenSource();
-            var running = clients.Select(c => Task.Run(() => c.RunAsync(stop.Token))).ToList();
-            await Task.Delay(options.Warmup);
-
-            var cpuBefore = CpuSample.Take(host.ProcessId);
-            clients.ForEach(c => c.Recorder.Recording = true);
-            var window = Stopwatch.StartNew();
-            await Task.Delay(options.Duration);
-            clients.ForEach(c => c.Recorder.Recording = false);
-            window.Stop();
-            var cpu = CpuSample.Take(host.ProcessId).Since(cpuBefore, window.Elapsed);
-            var loadAfter = LoadAverage();
-            await stop.CancelAsync();
-            await Task.WhenAll(running);
-            var peak = host.PeakMemoryBytes();
-
-            var all = LatencyRecorder.Merge(clients.Select(c => c.Recorder));
-            var stats = all.Stats().OrderBy(s => s.IsWrite ? 0 : 1).ThenBy(s => EndpointOrder(s.Endpoint)).ToList();
+            var main = await WindowAsync(options, options.Warmup, options.Duration);
+            Window? paced = null;
+            if (options.ThenRate is { } thenRate)
+            {
+                var pacedRate = thenRate > 0 ? thenRate : Math.Max(1, Math.Round(main.Stats.Sum(s => s.Count) / main.Seconds / 2));
+                output.WriteLine($"  then paced at {pacedRate:N0} requests/s: warm-up {options.Warmup.TotalSeconds / 2:F0} s, then {options.Duration.TotalSeconds:F0} s measured ...");
+                paced = await WindowAsync(options with { Rate = pacedRate }, options.Warmup / 2, options.Duration);
+            }
 
             output.WriteLine("  ledger check ...");
             var checkResponse = await host.Http.GetAsync("/api/v1/ledger/check");
             var checkBody = await checkResponse.Content.ReadAsStringAsync();
             var ledgerOk = checkResponse.IsSuccessStatusCode && JsonNode.Parse(checkBody)?["ok"]?.GetValue<bool>() == true;
 
-            var result = new LoadResult(options, window.Elapsed.TotalSeconds, clients.Sum(c => c.Completed), clients.Sum(c => c.Cancelled),
-                stats.Sum(s => (long)s.Count), stats.Where(s => s.IsWrite).Sum(s => (long)s.Count), stats, all.Errors, limits, peak, cpu,
-                loadBefore, loadAfter, ledgerOk, checkBody);
+            var result = main.Result(options, limits, ledgerOk, checkBody);
             Report(result, output);
+            if (paced is not null) Report(paced.Result(paced.Options, limits, ledgerOk, checkBody), output);
             if (options.KeepDatabase) output.WriteLine($"  database kept: {connectionString}");
             return result;
         }
@@ -197,7 +218,7 @@ public static class LoadBenchmark
         o.WriteLine();
         o.WriteLine($"== {r.Options.Database}, {r.Options.Clients} clients, {r.Seconds:F1} s measured{(r.Options.SeedOrders > 0 ? $", {r.Options.SeedOrders:N0} orders seeded" : "")}"
             + $"{(r.Options.Rate is { } rate ? $", paced at {rate:N0} requests/s" : "")} ==");
-        o.WriteLine($"load average: {r.LoadAverageBefore} before, {r.LoadAverageAfter} at the end of the window");
+        o.WriteLine($"load average: {r.LoadAverageBefore} at the start of the window, {r.LoadAverageAfter} at its end");
         o.WriteLine($"lifecycles: {r.LifecyclesPerSecond:N1}/s ({r.LifecyclesCompleted:N0} completed, {r.LifecyclesCancelled:N0} cancelled after paying)");
         o.WriteLine($"disputes: not in the mix yet; the dispute mix comes with the disputes API (issue: disputes)");
         o.WriteLine($"requests: {r.RequestsPerSecond:N0}/s, of which writes {r.WritesPerSecond:N0}/s ({r.Requests:N0} requests, {r.Writes:N0} writes)");

@@ -44,6 +44,12 @@ public sealed record LoadOptions
     /// </summary>
     public double? Rate { get; init; }
 
+    /// <summary>
+    /// After the main window, a second one paced at this many requests/s (0: half the rate the main window reached),
+    /// for latency below saturation on the same database.
+    /// </summary>
+    public double? ThenRate { get; init; }
+
     /// <summary>Whether every POST carries an <c>Idempotency-Key</c>, as a careful marketplace sends.</summary>
     public bool IdempotencyKeys { get; init; } = true;
 
@@ -66,13 +72,15 @@ public sealed record LoadOptions
 
     public static string Usage => """
           load [--database sqlite|postgres] [--clients 32] [--duration 60] [--warmup 10] [--limit-duration 20]
-               [--cancel-share 0.1] [--reads-per-write 2] [--tab-share 0.25] [--no-idempotency-keys] [--rate R]
+               [--cancel-share 0.1] [--reads-per-write 2] [--tab-share 0.25] [--no-idempotency-keys] [--rate R] [--then-rate R|half]
                [--seed-orders 0] [--no-pgbench] [--pgbench-scale N] [--postgres "<npgsql connection string>"]
                [--short] [--keep-database] [--host-log] [--host-env NAME=VALUE ...]
                                                   protected orders moved per second over HTTP by N clients,
                                                   against the database's own limit measured in the same run
                                                   (--short: about a minute in all; --rate: paced at R requests/s
-                                                  for latency below saturation; --dispute-share is added with disputes)
+                                                  for latency below saturation; --then-rate: a second window paced
+                                                  after the first, half: at half its rate; --dispute-share comes
+                                                  with disputes)
         """;
 
     public static LoadOptions Parse(IReadOnlyList<string> args)
@@ -99,6 +107,7 @@ public sealed record LoadOptions
                 "--tab-share" => o with { TabShare = Number() },
                 "--no-idempotency-keys" => o with { IdempotencyKeys = false },
                 "--rate" => o with { Rate = Number() },
+                "--then-rate" => o with { ThenRate = Value() is "half" ? 0 : double.Parse(args[i], CultureInfo.InvariantCulture) },
                 "--seed-orders" => o with { SeedOrders = (int)Number() },
                 "--no-pgbench" => o with { Pgbench = false },
                 "--pgbench-scale" => o with { PgbenchScale = (int)Number() },
@@ -123,6 +132,7 @@ public sealed record LoadOptions
             throw new ArgumentException("--dispute-share: the disputes API does not exist yet; the dispute mix is added with the disputes issue.");
         if (SeedOrders < 0) throw new ArgumentException("--seed-orders must be at least 0.");
         if (Rate is <= 0) throw new ArgumentException("--rate must be above 0.");
+        if (ThenRate is < 0) throw new ArgumentException("--then-rate must be above 0, or half.");
         return this;
     }
 }
