@@ -100,14 +100,26 @@ public sealed class DeadlineSweeper(IServiceScopeFactory scopes, TimeProvider cl
         }
         else
         {
-            orderIds = await db.Timers.Where(t => t.DueAt <= now).OrderBy(t => t.DueAt).Take(batch).Select(t => t.OrderId).ToListAsync(ct);
+            // SQLite: the batch stays a subquery, so the orders are found by key rather than by scanning
+            // the table against a list of ids (which grows with the table and the batch).
+            var due = db.Timers.Where(t => t.DueAt <= now).OrderBy(t => t.DueAt).Take(batch).Select(t => t.OrderId);
+            var batchOrders = await LoadForFiringAsync(db.Orders.Where(o => due.Contains(o.Id)), ct);
+            return await FireAndSaveAsync(db, tx, timers, batchOrders, now, ct);
         }
         if (orderIds.Count == 0) return null;
-
         orderIds = orderIds.Distinct().ToList();
-        // Firing needs the order, its timers and extensions; not its lines or its (append-only) timeline.
-        var orders = await db.Orders.IgnoreAutoIncludes().Include(o => o.Timers)
-            .Where(o => orderIds.Contains(o.Id)).AsSplitQuery().ToListAsync(ct);
+        var orders = await LoadForFiringAsync(db.Orders.Where(o => orderIds.Contains(o.Id)), ct);
+        return await FireAndSaveAsync(db, tx, timers, orders, now, ct);
+    }
+
+    /// <summary>Firing needs the order, its timers and extensions; not its lines or its (append-only) timeline.</summary>
+    private static Task<List<Order>> LoadForFiringAsync(IQueryable<Order> orders, CancellationToken ct) =>
+        orders.IgnoreAutoIncludes().Include(o => o.Timers).AsSplitQuery().ToListAsync(ct);
+
+    private async Task<int?> FireAndSaveAsync(SafeholdDb db, Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction tx, DueTimers timers,
+        List<Order> orders, DateTimeOffset now, CancellationToken ct)
+    {
+        if (orders.Count == 0) return null;
         var fired = 0;
         var entries = new List<Domain.Ledger.JournalEntry>();
         foreach (var order in orders.OrderBy(o => o.Timers.Where(t => t.DueAt <= now).Select(t => t.DueAt).DefaultIfEmpty(now).Min()))
