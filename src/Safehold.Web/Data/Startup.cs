@@ -28,7 +28,7 @@ public static class Startup
 
         // A restarted sandbox keeps the time it had been moved to.
         if (scope.ServiceProvider.GetService<Features.Sandbox.SandboxClock>() is { } sandboxClock
-            && await db.SandboxClock.AsNoTracking().FirstOrDefaultAsync() is { } stored
+            && await db.SandboxClock.AsNoTracking().FirstOrDefaultAsync(c => c.Id == Features.Sandbox.SandboxClockState.SingletonId) is { } stored
             && stored.OffsetTicks > sandboxClock.Offset.Ticks)
             sandboxClock.SetOffset(TimeSpan.FromTicks(stored.OffsetTicks));
 

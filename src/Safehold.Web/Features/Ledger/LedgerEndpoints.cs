@@ -64,7 +64,7 @@ public static class LedgerEndpoints
         var checks = new List<LedgerCheckItem>();
 
         var unbalanced = await db.JournalLines.GroupBy(l => new { l.EntryId, l.Currency })
-            .Where(g => g.Sum(l => l.Amount) != 0).Select(g => g.Key.EntryId).Distinct().Take(5).ToListAsync(ct);
+            .Where(g => g.Sum(l => l.Amount) != 0).Select(g => g.Key.EntryId).Distinct().OrderBy(id => id).Take(5).ToListAsync(ct);
         var entryCount = await db.JournalEntries.CountAsync(ct);
         checks.Add(new("entries_balance", unbalanced.Count == 0, unbalanced.Count == 0
             ? $"All {entryCount} journal entries balance in every currency."
@@ -79,7 +79,7 @@ public static class LedgerEndpoints
 
         var negativeEscrow = await db.JournalLines.Where(l => l.AccountType == AccountType.Escrow)
             .GroupBy(l => new { l.Account, l.Currency }).Where(g => g.Sum(l => l.Amount) < 0)
-            .Select(g => g.Key.Account).Take(5).ToListAsync(ct);
+            .Select(g => g.Key.Account).OrderBy(a => a).Take(5).ToListAsync(ct);
         checks.Add(new("no_negative_escrow", negativeEscrow.Count == 0, negativeEscrow.Count == 0
             ? "No order's escrow is negative."
             : $"Negative escrow: {string.Join(", ", negativeEscrow)}."));
@@ -89,7 +89,7 @@ public static class LedgerEndpoints
             || (o.Status == OrderStatus.Completed && o.DisputeWindowEndsAt <= now)).Select(o => o.Id);
         var heldAfterSettling = await db.JournalLines
             .Where(l => l.AccountType == AccountType.Escrow && l.OrderId != null && settled.Contains(l.OrderId.Value))
-            .GroupBy(l => l.OrderId).Where(g => g.Sum(l => l.Amount) != 0).Select(g => g.Key).Take(5).ToListAsync(ct);
+            .GroupBy(l => l.OrderId).Where(g => g.Sum(l => l.Amount) != 0).Select(g => g.Key).OrderBy(id => id).Take(5).ToListAsync(ct);
         checks.Add(new("settled_orders_escrow_zero", heldAfterSettling.Count == 0, heldAfterSettling.Count == 0
             ? "Every closed order, and every completed order past its dispute window, holds nothing in escrow."
             : $"Orders still holding escrow: {string.Join(", ", heldAfterSettling)}."));

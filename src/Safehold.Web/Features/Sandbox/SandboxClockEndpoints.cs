@@ -51,7 +51,7 @@ public static class SandboxClockEndpoints
 
         await using (var tx = await db.Database.BeginTransactionAsync(ct))
         {
-            var state = await db.SandboxClock.FirstOrDefaultAsync(ct);
+            var state = await db.SandboxClock.FirstOrDefaultAsync(c => c.Id == SandboxClockState.SingletonId, ct);
             if (state is null) db.SandboxClock.Add(state = new SandboxClockState(clock.Offset.Ticks));
             var offset = TimeSpan.FromTicks(Math.Max(state.OffsetTicks, clock.Offset.Ticks)) + step;
             state.MoveTo(offset.Ticks);
