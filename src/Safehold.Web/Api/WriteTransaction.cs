@@ -48,15 +48,7 @@ public sealed class WriteTransaction(SafeholdDb db, TimeProvider clock, IOptions
                 await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({userId + "/" + key}, 0))", ct);
             }
             var previous = await db.IdempotencyRecords.AsNoTracking().FirstOrDefaultAsync(r => r.UserId == userId && r.Key == key, ct);
-            if (previous is not null)
-            {
-                if (previous.RequestHash != requestHash)
-                    throw new Domain.DomainException(Domain.RefusalKind.WrongState, "idempotency_key_reused",
-                        "This Idempotency-Key was used with a different request.");
-                http.Response.Headers["Idempotent-Replayed"] = "true";
-                if (previous.Location is not null) http.Response.Headers.Location = previous.Location;
-                return Results.Text(previous.Body, "application/json", Encoding.UTF8, previous.StatusCode);
-            }
+            if (previous is not null) return Replay(previous, requestHash, http);
         }
 
         var result = await next(context);
@@ -77,6 +69,41 @@ public sealed class WriteTransaction(SafeholdDb db, TimeProvider clock, IOptions
         // The work is done (and may include money moved at the provider): commit even if the client has gone.
         await tx.CommitAsync(CancellationToken.None);
         return result;
+    }
+
+    /// <summary>The stored first answer, or the refusal of a key reused with another request.</summary>
+    private static IResult Replay(IdempotencyRecord previous, string requestHash, HttpContext http)
+    {
+        if (previous.RequestHash != requestHash)
+            throw new Domain.DomainException(Domain.RefusalKind.WrongState, "idempotency_key_reused",
+                "This Idempotency-Key was used with a different request.");
+        http.Response.Headers["Idempotent-Replayed"] = "true";
+        if (previous.Location is not null) http.Response.Headers.Location = previous.Location;
+        return Results.Text(previous.Body, "application/json", Encoding.UTF8, previous.StatusCode);
+    }
+
+    /// <summary>
+    /// Idempotency for a POST that runs its own transactions (the sandbox clock, which must commit before it sweeps):
+    /// the replay of an earlier answer under the caller's key, or null with what <see cref="RememberAsync"/> needs.
+    /// </summary>
+    public static async Task<(IResult? Replay, Func<int, object, Task>? Remember)> OutsideTransactionAsync(
+        SafeholdDb db, HttpContext http, TimeProvider clock, JsonSerializerOptions json, CancellationToken ct)
+    {
+        string? key = http.Request.Headers[Header];
+        if (key is null || http.User.Identity?.IsAuthenticated != true) return (null, null);
+        if (key.Length is 0 or > 255)
+            throw new InvalidInputException(new Dictionary<string, string[]> { [Header] = ["Must be 1 to 255 characters."] });
+        var userId = Caller.From(http.User).Id;
+        var requestHash = await HashRequest(http.Request, ct);
+        var previous = await db.IdempotencyRecords.AsNoTracking().FirstOrDefaultAsync(r => r.UserId == userId && r.Key == key, ct);
+        if (previous is not null) return (Replay(previous, requestHash, http), null);
+        return (null, (status, value) => RememberAsync(db, userId, key, requestHash, status, JsonSerializer.Serialize(value, value.GetType(), json), clock));
+    }
+
+    private static async Task RememberAsync(SafeholdDb db, Guid userId, string key, string requestHash, int status, string body, TimeProvider clock)
+    {
+        db.IdempotencyRecords.Add(new IdempotencyRecord(userId, key, requestHash, status, body, null, clock.GetUtcNow()));
+        await db.SaveChangesAsync(CancellationToken.None);
     }
 
     private static async Task<string> HashRequest(HttpRequest request, CancellationToken ct)

@@ -26,7 +26,7 @@ public static class SandboxClockEndpoints
         var sandbox = app.MapGroup("/api/v1/sandbox/clock").RequireAuthorization().WithTags("Sandbox")
             .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(10_000));
         sandbox.MapGet("/", Get);
-        sandbox.MapPost("/advance", Advance);
+        sandbox.MapPost("/advance", Advance).Produces<ClockResponse>();
     }
 
     public static Ok<ClockResponse> Get(HttpContext http, SandboxClock clock)
@@ -35,10 +35,12 @@ public static class SandboxClockEndpoints
         return TypedResults.Ok(new ClockResponse(clock.GetUtcNow(), clock.Offset.TotalHours));
     }
 
-    public static async Task<Ok<ClockResponse>> Advance(AdvanceRequest request, HttpContext http, SafeholdDb db, SandboxClock clock,
-        DeadlineSweeper sweeper, CancellationToken ct)
+    public static async Task<IResult> Advance(AdvanceRequest request, HttpContext http, SafeholdDb db, SandboxClock clock,
+        DeadlineSweeper sweeper, Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken ct)
     {
         Caller.From(http.User).Require(UserRole.Admin, "advance the sandbox clock");
+        var (replay, remember) = await WriteTransaction.OutsideTransactionAsync(db, http, clock, json.Value.SerializerOptions, ct);
+        if (replay is not null) return replay;
         var errors = new InputErrors();
         var days = request.Days ?? 0;
         var hours = request.Hours ?? 0;
@@ -60,6 +62,8 @@ public static class SandboxClockEndpoints
             clock.SetOffset(offset);
         }
         var fired = await sweeper.RunDueAsync(ct);
-        return TypedResults.Ok(new ClockResponse(clock.GetUtcNow(), clock.Offset.TotalHours, fired));
+        var answer = new ClockResponse(clock.GetUtcNow(), clock.Offset.TotalHours, fired);
+        if (remember is not null) await remember(StatusCodes.Status200OK, answer);
+        return TypedResults.Ok(answer);
     }
 }

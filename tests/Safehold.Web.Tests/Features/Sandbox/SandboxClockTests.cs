@@ -46,6 +46,27 @@ public sealed class SandboxClockTests(SafeholdApp app) : IClassFixture<SafeholdA
     }
 
     [Fact]
+    public async Task A_retried_advance_with_the_same_key_moves_the_clock_once()
+    {
+        static HttpRequestMessage Advance(object body, string key) => new(HttpMethod.Post, "/api/v1/sandbox/clock/advance")
+        {
+            Content = JsonContent.Create(body),
+            Headers = { { "Idempotency-Key", key } },
+        };
+        var before = (await Api.Json(await app.Admin.GetAsync("/api/v1/sandbox/clock")))["now"]!.GetValue<DateTimeOffset>();
+
+        var first = await app.Admin.SendAsync(Advance(new { hours = 2 }, "advance-once"));
+        var retry = await app.Admin.SendAsync(Advance(new { hours = 2 }, "advance-once"));
+        var other = await app.Admin.SendAsync(Advance(new { hours = 3 }, "advance-once"));
+
+        Assert.Equal(await first.Content.ReadAsStringAsync(), await retry.Content.ReadAsStringAsync());
+        Assert.True(retry.Headers.Contains("Idempotent-Replayed"));
+        await Api.ExpectProblem(other, HttpStatusCode.Conflict, "idempotency_key_reused");
+        var after = (await Api.Json(await app.Admin.GetAsync("/api/v1/sandbox/clock")))["now"]!.GetValue<DateTimeOffset>();
+        Assert.Equal(before.AddHours(2), after);
+    }
+
+    [Fact]
     public async Task Only_an_admin_may_read_or_move_the_clock()
     {
         var seller = await app.NewUser("seller");
