@@ -269,4 +269,30 @@ public static class Api
     }
 
     public static JsonSerializerOptions Web { get; } = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Follows <c>nextCursor</c> of a list to the end, returning the ids of each page.</summary>
+    public static async Task<List<List<Guid>>> AllPages(TestUser user, string path)
+    {
+        var pages = new List<List<Guid>>();
+        string? cursor = null;
+        do
+        {
+            var response = await user.Http.GetAsync(cursor is null ? path : $"{path}&cursor={Uri.EscapeDataString(cursor)}");
+            await ExpectStatus(response, HttpStatusCode.OK);
+            var page = await Json(response);
+            pages.Add(page["items"]!.AsArray().Select(o => o!.Id()).ToList());
+            cursor = page["nextCursor"]?.GetValue<string>();
+            Assert.True(pages.Count <= 20, "The cursor does not advance.");
+        }
+        while (cursor is not null);
+        return pages;
+    }
+
+    /// <summary>The <c>items</c> of one page of a list.</summary>
+    public static async Task<JsonArray> ItemsOf(TestUser user, string path)
+    {
+        var response = await user.Http.GetAsync(path);
+        await ExpectStatus(response, HttpStatusCode.OK);
+        return (await Json(response))["items"]!.AsArray();
+    }
 }

@@ -11,22 +11,10 @@ public sealed class SellerBalance
         Currency = "";
     }
 
-    public SellerBalance(Guid sellerId, string currency)
-    {
-        SellerId = sellerId;
-        Currency = currency;
-    }
-
+    // Written only by the upsert in Posting, one atomic statement per seller and currency; read by "my balance".
     public Guid SellerId { get; private set; }
     public string Currency { get; private set; }
     public long Pending { get; private set; }
     public long Available { get; private set; }
     public long PaidOut { get; private set; }
-
-    internal void Add(long pending, long available, long paidOut)
-    {
-        Pending = checked(Pending + pending);
-        Available = checked(Available + available);
-        PaidOut = checked(PaidOut + paidOut);
-    }
 }

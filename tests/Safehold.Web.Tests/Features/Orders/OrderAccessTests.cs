@@ -43,8 +43,8 @@ public sealed class OrderAccessTests(SafeholdApp app) : IClassFixture<SafeholdAp
         // Someone else's order and an order that does not exist answer alike: nothing tells them apart.
         Assert.Equal(unknown["detail"]!.GetValue<string>(), read["detail"]!.GetValue<string>());
         Assert.Equal(unknown["title"]!.GetValue<string>(), ledger["title"]!.GetValue<string>());
-        Assert.Empty(await ItemsOf(stranger, "/api/v1/orders"));
-        Assert.Single(await ItemsOf(buyer, "/api/v1/orders"));
+        Assert.Empty(await Api.ItemsOf(stranger, "/api/v1/orders"));
+        Assert.Single(await Api.ItemsOf(buyer, "/api/v1/orders"));
     }
 
     [Theory]
@@ -63,7 +63,7 @@ public sealed class OrderAccessTests(SafeholdApp app) : IClassFixture<SafeholdAp
         await Api.ExpectProblem(await Act(stranger, id, action), HttpStatusCode.NotFound, "not_found");
 
         Assert.Equal(before.ToJsonString(), (await Api.GetOrder(buyer, id)).ToJsonString());
-        Assert.Empty(await ItemsOf(stranger, "/api/v1/orders"));
+        Assert.Empty(await Api.ItemsOf(stranger, "/api/v1/orders"));
     }
 
     [Theory]
@@ -115,7 +115,7 @@ public sealed class OrderAccessTests(SafeholdApp app) : IClassFixture<SafeholdAp
         });
 
         await Api.ExpectProblem(response, HttpStatusCode.UnprocessableEntity, "action_not_allowed");
-        Assert.Empty(await ItemsOf(seller, "/api/v1/orders"));
+        Assert.Empty(await Api.ItemsOf(seller, "/api/v1/orders"));
         Assert.Equal(0, await OrdersPlacedBy(caller));
     }
 
@@ -132,7 +132,7 @@ public sealed class OrderAccessTests(SafeholdApp app) : IClassFixture<SafeholdAp
         });
 
         await Api.ExpectProblem(response, HttpStatusCode.UnprocessableEntity, "action_not_allowed");
-        Assert.Empty(await ItemsOf(seller, "/api/v1/orders"));
+        Assert.Empty(await Api.ItemsOf(seller, "/api/v1/orders"));
     }
 
     [Theory]
@@ -151,7 +151,7 @@ public sealed class OrderAccessTests(SafeholdApp app) : IClassFixture<SafeholdAp
         });
 
         await Api.ExpectProblem(response, HttpStatusCode.UnprocessableEntity, "action_not_allowed");
-        Assert.Empty(await ItemsOf(caller, $"/api/v1/products?sellerId={caller.Id}"));
+        Assert.Empty(await Api.ItemsOf(caller, $"/api/v1/products?sellerId={caller.Id}"));
     }
 
     [Fact]
@@ -161,8 +161,8 @@ public sealed class OrderAccessTests(SafeholdApp app) : IClassFixture<SafeholdAp
         var arbiter = await app.NewUser("arbiter");
         var before = await Api.GetOrder(buyer, id);
 
-        Assert.Empty(await ItemsOf(arbiter, "/api/v1/orders"));
-        Assert.Empty(await ItemsOf(arbiter, "/api/v1/orders?status=awaiting_delivery"));
+        Assert.Empty(await Api.ItemsOf(arbiter, "/api/v1/orders"));
+        Assert.Empty(await Api.ItemsOf(arbiter, "/api/v1/orders?status=awaiting_delivery"));
         await Api.ExpectProblem(await arbiter.Http.GetAsync($"/api/v1/orders/{id}"), HttpStatusCode.NotFound, "not_found");
         await Api.ExpectProblem(await arbiter.Http.GetAsync($"/api/v1/orders/{id}/ledger"), HttpStatusCode.NotFound, "not_found");
         await Api.ExpectProblem(await Act(arbiter, id, "confirm-receipt"), HttpStatusCode.NotFound, "not_found");
@@ -253,19 +253,19 @@ public sealed class OrderAccessTests(SafeholdApp app) : IClassFixture<SafeholdAp
         app.Clock.Advance(TimeSpan.FromMinutes(1));
         mine.Add(fromOtherSeller);
 
-        var buyerOrders = await ItemsOf(buyer, "/api/v1/orders");
+        var buyerOrders = await Api.ItemsOf(buyer, "/api/v1/orders");
         Assert.Equal(Enumerable.Reverse(mine), buyerOrders.Select(o => o!.Id()));
         Assert.All(buyerOrders, o => Assert.Equal(buyer.Id, Guid.Parse(o!["buyerId"]!.GetValue<string>())));
         var created = buyerOrders.Select(o => o!["createdAt"]!.GetValue<DateTimeOffset>()).ToList();
         Assert.Equal(created.OrderDescending(), created);
 
-        var sellerOrders = await ItemsOf(seller, "/api/v1/orders");
+        var sellerOrders = await Api.ItemsOf(seller, "/api/v1/orders");
         Assert.Equal(6, sellerOrders.Count);
         Assert.All(sellerOrders, o => Assert.Equal(seller.Id, Guid.Parse(o!["sellerId"]!.GetValue<string>())));
         Assert.DoesNotContain(fromOtherSeller, sellerOrders.Select(o => o!.Id()));
 
-        Assert.Equal([fromOtherSeller], (await ItemsOf(otherSeller, "/api/v1/orders")).Select(o => o!.Id()));
-        Assert.Equal(3, (await ItemsOf(otherBuyer, "/api/v1/orders")).Count);
+        Assert.Equal([fromOtherSeller], (await Api.ItemsOf(otherSeller, "/api/v1/orders")).Select(o => o!.Id()));
+        Assert.Equal(3, (await Api.ItemsOf(otherBuyer, "/api/v1/orders")).Count);
     }
 
     [Fact]
@@ -287,7 +287,7 @@ public sealed class OrderAccessTests(SafeholdApp app) : IClassFixture<SafeholdAp
 
         async Task<List<Guid>> With(TestUser user, string status)
         {
-            var items = await ItemsOf(user, $"/api/v1/orders?status={status}");
+            var items = await Api.ItemsOf(user, $"/api/v1/orders?status={status}");
             Assert.All(items, o => Assert.Equal(status, o!.Status()));
             return items.Select(o => o!.Id()).ToList();
         }
@@ -314,13 +314,13 @@ public sealed class OrderAccessTests(SafeholdApp app) : IClassFixture<SafeholdAp
             app.Clock.Advance(TimeSpan.FromMinutes(1));
         }
 
-        var pages = await AllPages(buyer, "/api/v1/orders?limit=2");
+        var pages = await Api.AllPages(buyer, "/api/v1/orders?limit=2");
 
         Assert.Equal([2, 2, 1], pages.Select(p => p.Count));
         Assert.Equal(Enumerable.Reverse(ids), pages.SelectMany(p => p));
         Assert.Equal(Enumerable.Reverse(ids), pages.SelectMany(p => p).Distinct());
 
-        var exact = await AllPages(buyer, "/api/v1/orders?limit=5");
+        var exact = await Api.AllPages(buyer, "/api/v1/orders?limit=5");
         Assert.Equal([5], exact.Select(p => p.Count));
     }
 
@@ -333,8 +333,8 @@ public sealed class OrderAccessTests(SafeholdApp app) : IClassFixture<SafeholdAp
         var ids = new List<Guid>();
         for (var i = 0; i < 7; i++) ids.Add((await app.PlaceOrder(buyer, product)).Id());
 
-        var all = (await ItemsOf(buyer, "/api/v1/orders")).Select(o => o!.Id()).ToList();
-        var pages = await AllPages(buyer, "/api/v1/orders?limit=2");
+        var all = (await Api.ItemsOf(buyer, "/api/v1/orders")).Select(o => o!.Id()).ToList();
+        var pages = await Api.AllPages(buyer, "/api/v1/orders?limit=2");
 
         Assert.Equal([2, 2, 2, 1], pages.Select(p => p.Count));
         Assert.Equal(all, pages.SelectMany(p => p));
@@ -359,7 +359,7 @@ public sealed class OrderAccessTests(SafeholdApp app) : IClassFixture<SafeholdAp
             }
         }
 
-        var pages = await AllPages(buyer, "/api/v1/orders?status=awaiting_shipment&limit=2");
+        var pages = await Api.AllPages(buyer, "/api/v1/orders?status=awaiting_shipment&limit=2");
 
         Assert.Equal([2, 1], pages.Select(p => p.Count));
         Assert.Equal(Enumerable.Reverse(paid), pages.SelectMany(p => p));
@@ -378,31 +378,6 @@ public sealed class OrderAccessTests(SafeholdApp app) : IClassFixture<SafeholdAp
     {
         var (scope, db) = app.OpenDb();
         using (scope) return await db.Orders.CountAsync(o => o.BuyerId == user.Id);
-    }
-
-    /// <summary>Follows <c>nextCursor</c> to the end, returning the ids of each page.</summary>
-    private static async Task<List<List<Guid>>> AllPages(TestUser user, string path)
-    {
-        var pages = new List<List<Guid>>();
-        string? cursor = null;
-        do
-        {
-            var response = await user.Http.GetAsync(cursor is null ? path : $"{path}&cursor={Uri.EscapeDataString(cursor)}");
-            await Api.ExpectStatus(response, HttpStatusCode.OK);
-            var page = await Api.Json(response);
-            pages.Add(page["items"]!.AsArray().Select(o => o!.Id()).ToList());
-            cursor = page["nextCursor"]?.GetValue<string>();
-            Assert.True(pages.Count <= 20, "The cursor does not advance.");
-        }
-        while (cursor is not null);
-        return pages;
-    }
-
-    private static async Task<JsonArray> ItemsOf(TestUser user, string path)
-    {
-        var response = await user.Http.GetAsync(path);
-        await Api.ExpectStatus(response, HttpStatusCode.OK);
-        return (await Api.Json(response))["items"]!.AsArray();
     }
 
     private static Task<HttpResponseMessage> Act(TestUser user, Guid id, string action) => action switch

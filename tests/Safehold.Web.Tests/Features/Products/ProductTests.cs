@@ -84,16 +84,16 @@ public sealed class ProductTests(SafeholdApp app) : IClassFixture<SafeholdApp>
             app.Clock.Advance(TimeSpan.FromMinutes(1));
         }
 
-        var bySeller = await ItemsOf(buyer, $"/api/v1/products?sellerId={seller.Id}");
+        var bySeller = await Api.ItemsOf(buyer, $"/api/v1/products?sellerId={seller.Id}");
         Assert.Equal(Enumerable.Reverse(mine), bySeller.Select(p => p!.Id()));
         Assert.All(bySeller, p => Assert.Equal(seller.Id, Guid.Parse(p!["sellerId"]!.GetValue<string>())));
 
-        var everything = await ItemsOf(buyer, "/api/v1/products?limit=100");
+        var everything = await Api.ItemsOf(buyer, "/api/v1/products?limit=100");
         var created = everything.Select(p => p!["createdAt"]!.GetValue<DateTimeOffset>()).ToList();
         Assert.Equal(created.OrderDescending(), created);
         Assert.Subset(everything.Select(p => p!.Id()).ToHashSet(), mine.ToHashSet());
 
-        Assert.Empty(await ItemsOf(buyer, $"/api/v1/products?sellerId={Guid.NewGuid()}"));
+        Assert.Empty(await Api.ItemsOf(buyer, $"/api/v1/products?sellerId={Guid.NewGuid()}"));
     }
 
     [Fact]
@@ -107,7 +107,7 @@ public sealed class ProductTests(SafeholdApp app) : IClassFixture<SafeholdApp>
             app.Clock.Advance(TimeSpan.FromMinutes(1));
         }
 
-        var pages = await AllPages(seller, $"/api/v1/products?sellerId={seller.Id}&limit=2");
+        var pages = await Api.AllPages(seller, $"/api/v1/products?sellerId={seller.Id}&limit=2");
 
         Assert.Equal([2, 2, 1], pages.Select(p => p.Count));
         Assert.Equal(Enumerable.Reverse(ids), pages.SelectMany(p => p));
@@ -120,8 +120,8 @@ public sealed class ProductTests(SafeholdApp app) : IClassFixture<SafeholdApp>
         var ids = new List<Guid>();
         for (var i = 0; i < 5; i++) ids.Add(await app.NewProduct(seller));
 
-        var all = (await ItemsOf(seller, $"/api/v1/products?sellerId={seller.Id}")).Select(p => p!.Id()).ToList();
-        var pages = await AllPages(seller, $"/api/v1/products?sellerId={seller.Id}&limit=2");
+        var all = (await Api.ItemsOf(seller, $"/api/v1/products?sellerId={seller.Id}")).Select(p => p!.Id()).ToList();
+        var pages = await Api.AllPages(seller, $"/api/v1/products?sellerId={seller.Id}&limit=2");
 
         Assert.Equal([2, 2, 1], pages.Select(p => p.Count));
         Assert.Equal(all, pages.SelectMany(p => p));
@@ -193,29 +193,5 @@ public sealed class ProductTests(SafeholdApp app) : IClassFixture<SafeholdApp>
             new { title, description, price = new { amount, currency = "USD" }, category, images });
         await Api.ExpectStatus(response, HttpStatusCode.Created);
         return await Api.Json(response);
-    }
-
-    private static async Task<List<List<Guid>>> AllPages(TestUser user, string path)
-    {
-        var pages = new List<List<Guid>>();
-        string? cursor = null;
-        do
-        {
-            var response = await user.Http.GetAsync(cursor is null ? path : $"{path}&cursor={Uri.EscapeDataString(cursor)}");
-            await Api.ExpectStatus(response, HttpStatusCode.OK);
-            var page = await Api.Json(response);
-            pages.Add(page["items"]!.AsArray().Select(p => p!.Id()).ToList());
-            cursor = page["nextCursor"]?.GetValue<string>();
-            Assert.True(pages.Count <= 20, "The cursor does not advance.");
-        }
-        while (cursor is not null);
-        return pages;
-    }
-
-    private static async Task<JsonArray> ItemsOf(TestUser user, string path)
-    {
-        var response = await user.Http.GetAsync(path);
-        await Api.ExpectStatus(response, HttpStatusCode.OK);
-        return (await Api.Json(response))["items"]!.AsArray();
     }
 }
