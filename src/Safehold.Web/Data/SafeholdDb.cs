@@ -84,6 +84,10 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
             // "My orders", newest first, for either side, optionally by status.
             e.HasIndex(o => new { o.BuyerId, o.CreatedAt, o.Id });
             e.HasIndex(o => new { o.SellerId, o.CreatedAt, o.Id });
+            // A status tab of "My orders": a seek to the caller's orders in that status, newest first. Without these a
+            // sparse tab walked every one of the caller's orders (36 ms for a buyer with 31,267 orders, SQLite).
+            e.HasIndex(o => new { o.BuyerId, o.Status, o.CreatedAt, o.Id });
+            e.HasIndex(o => new { o.SellerId, o.Status, o.CreatedAt, o.Id });
             e.HasIndex(o => new { o.Status, o.CreatedAt });
             e.HasMany(o => o.Lines).WithOne().HasForeignKey(l => l.OrderId);
             e.Navigation(o => o.Lines).AutoInclude();

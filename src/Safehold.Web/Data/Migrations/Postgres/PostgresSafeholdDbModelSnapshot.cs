@@ -221,6 +221,10 @@ namespace Safehold.Web.Data.Migrations.Postgres
 
                     b.HasIndex("SellerId", "CreatedAt", "Id");
 
+                    b.HasIndex("BuyerId", "Status", "CreatedAt", "Id");
+
+                    b.HasIndex("SellerId", "Status", "CreatedAt", "Id");
+
                     b.ToTable("Orders");
                 });
 

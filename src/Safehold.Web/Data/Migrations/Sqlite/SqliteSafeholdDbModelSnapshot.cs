@@ -215,6 +215,10 @@ namespace Safehold.Web.Data.Migrations.Sqlite
 
                     b.HasIndex("SellerId", "CreatedAt", "Id");
 
+                    b.HasIndex("BuyerId", "Status", "CreatedAt", "Id");
+
+                    b.HasIndex("SellerId", "Status", "CreatedAt", "Id");
+
                     b.ToTable("Orders");
                 });
 
