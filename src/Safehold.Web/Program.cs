@@ -11,6 +11,7 @@ using Safehold.Web.Data;
 using Safehold.Web.Demo;
 using Safehold.Web.Features.Ledger;
 using Safehold.Web.Features.Notifications;
+using Safehold.Web.Features.Payouts;
 using Safehold.Web.Features.Sandbox;
 using Safehold.Web.Jobs;
 using Safehold.Web.Features.Orders;
@@ -22,6 +23,7 @@ var builder = WebApplication.CreateBuilder(args);
 var options = builder.Configuration.GetSection(SafeholdOptions.Section).Get<SafeholdOptions>() ?? new SafeholdOptions();
 builder.Services.Configure<SafeholdOptions>(builder.Configuration.GetSection(SafeholdOptions.Section));
 builder.Services.AddSingleton<IOptions<ProtectionPolicy>>(Options.Create(options.Policy.ToPolicy()));
+(builder.Configuration.GetSection("Safehold:Payouts").Get<PayoutOptions>() ?? new PayoutOptions()).Validate();
 // One clock for everything. In sandbox mode it is the real clock plus an offset the sandbox API moves forward.
 builder.Services.AddKeyedSingleton(SandboxClock.RealClockKey, TimeProvider.System);
 if (options.Sandbox)
@@ -91,6 +93,9 @@ builder.Services.AddScoped<Notifier>();
 builder.Services.AddScoped<DueTimers>();
 builder.Services.AddSingleton<DeadlineSweeper>();
 builder.Services.AddHostedService<DeadlineSweeperService>();
+builder.Services.Configure<PayoutOptions>(builder.Configuration.GetSection("Safehold:Payouts"));
+builder.Services.AddSingleton<PayoutRunner>();
+builder.Services.AddHostedService<PayoutSchedulerService>();
 builder.Services.AddSingleton<EmailDispatcher>();
 builder.Services.AddHostedService<EmailDispatcherService>();
 
@@ -111,6 +116,8 @@ api.MapProducts();
 api.MapOrders();
 api.MapLedger();
 api.MapNotifications();
+api.MapPayouts();
+app.MapPayoutRun();
 if (options.Sandbox) app.MapSandboxClock();
 app.MapOpenApi();
 app.MapRazorPages();

@@ -66,6 +66,8 @@ public sealed class SafeholdApp : WebApplicationFactory<Program>
         builder.UseSetting("Safehold:SandboxProviderStore", Path.Combine(Directory, "sandbox-provider.db"));
         // The sweeper runs when a test asks (Sweep, or the sandbox clock API), so tests see no background work.
         builder.UseSetting("Safehold:Sweeper:Enabled", SweeperEnabled ? "true" : "false");
+        // Payout runs only when a test asks: a scheduled run would otherwise pay out the balances tests look at.
+        builder.UseSetting("Safehold:Payouts:Scheduled", "false");
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
         builder.ConfigureTestServices(services =>
         {
@@ -182,6 +184,14 @@ public sealed class SafeholdApp : WebApplicationFactory<Program>
             return (buyer, seller, orderId);
         }
         throw new ArgumentException($"Unknown status {status}", nameof(status));
+    }
+
+    /// <summary>A completed order whose post-completion dispute window has passed: the seller's share is available.</summary>
+    public async Task<(TestUser Buyer, TestUser Seller, Guid OrderId)> OrderInCompletedPastWindow(long amount = 10_000)
+    {
+        var order = await OrderIn("completed", amount);
+        await AdvanceAndSweep(TimeSpan.FromDays(15) + TimeSpan.FromMinutes(1));
+        return order;
     }
 
     /// <summary>The admin's ledger check; fails the test with its details when any invariant is broken.</summary>

@@ -2,9 +2,11 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Safehold.Domain.Ledger;
 using Safehold.Domain.Orders;
+using Safehold.Domain.Payouts;
 using Safehold.Web.Api;
 using Safehold.Web.Features.Ledger;
 using Safehold.Web.Features.Notifications;
+using Safehold.Web.Features.Payouts;
 using Safehold.Web.Features.Sandbox;
 using Safehold.Web.Features.Products;
 using Safehold.Web.Features.Users;
@@ -28,6 +30,8 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
     public DbSet<OrderTimer> Timers => Set<OrderTimer>();
     public DbSet<Notification> Notifications => Set<Notification>();
     public DbSet<SandboxClockState> SandboxClock => Set<SandboxClockState>();
+    public DbSet<Payout> Payouts => Set<Payout>();
+    public DbSet<PayoutRun> PayoutRuns => Set<PayoutRun>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder builder)
     {
@@ -38,6 +42,7 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
         builder.Properties<UserRole>().HaveConversion<string>().HaveMaxLength(16);
         builder.Properties<OrderTimerKind>().HaveConversion<string>().HaveMaxLength(32);
         builder.Properties<ExtensionStatus>().HaveConversion<string>().HaveMaxLength(16);
+        builder.Properties<PayoutStatus>().HaveConversion<string>().HaveMaxLength(16);
     }
 
     protected override void OnModelCreating(ModelBuilder b)
@@ -171,6 +176,27 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
         {
             e.HasKey(s => new { s.SellerId, s.Currency });
             e.Property(s => s.Currency).HasMaxLength(3);
+        });
+        b.Entity<Payout>(e =>
+        {
+            e.HasKey(p => p.Id);
+            e.Property(p => p.Version).IsConcurrencyToken();
+            e.Property(p => p.Currency).HasMaxLength(3);
+            e.Property(p => p.RunKey).HasMaxLength(64);
+            e.Property(p => p.Reference).HasMaxLength(100);
+            e.Property(p => p.FailureCode).HasMaxLength(64);
+            e.Ignore(p => p.Money);
+            e.HasOne<User>().WithMany().HasForeignKey(p => p.SellerId).OnDelete(DeleteBehavior.Restrict);
+            // A seller is paid once per run and currency, whichever host gets there first.
+            e.HasIndex(p => new { p.RunKey, p.SellerId, p.Currency }).IsUnique();
+            e.HasIndex(p => new { p.SellerId, p.CreatedAt, p.Id });
+            e.HasIndex(p => new { p.Status, p.CreatedAt });
+        });
+        b.Entity<PayoutRun>(e =>
+        {
+            e.HasKey(r => r.Key);
+            e.Property(r => r.Key).HasMaxLength(64);
+            e.HasIndex(r => r.CompletedAt);
         });
         b.Entity<IdempotencyRecord>(e =>
         {

@@ -10,7 +10,7 @@ public sealed record PaymentResult(bool Succeeded, string? Reference, string? De
 }
 
 /// <summary>
-/// Where money really enters and leaves: card captures and refunds. Every call carries an idempotency
+/// Where money really enters and leaves: card captures, refunds and payouts to sellers. Every call carries an idempotency
 /// key derived from what it is for (<c>order:{id}:capture</c>), so calling again after a crash
 /// between the call and the database commit returns the first result instead of moving money twice.
 /// </summary>
@@ -24,6 +24,9 @@ public interface IPaymentProvider
 
     /// <summary>The successful capture made under this key, if any: how a capture whose commit was lost is found again.</summary>
     Task<PaymentResult?> FindCaptureAsync(string idempotencyKey, CancellationToken ct);
+
+    /// <summary>Pays a seller. A key already answered returns that answer and pays nothing more.</summary>
+    Task<PaymentResult> PayoutAsync(string idempotencyKey, Guid sellerId, Money amount, CancellationToken ct);
 }
 
 /// <summary>Outside sandbox mode and with no provider integration configured, payments are refused honestly.</summary>
@@ -36,6 +39,9 @@ public sealed class NoPaymentProvider : IPaymentProvider
         throw Unavailable();
 
     public Task<PaymentResult?> FindCaptureAsync(string idempotencyKey, CancellationToken ct) => Task.FromResult<PaymentResult?>(null);
+
+    public Task<PaymentResult> PayoutAsync(string idempotencyKey, Guid sellerId, Money amount, CancellationToken ct) =>
+        throw Unavailable();
 
     private static DomainException Unavailable() => new(RefusalKind.RuleRefused, "payment_provider_unavailable",
         "No payment provider is configured. Run with Safehold:Sandbox=true to use the sandbox provider.");

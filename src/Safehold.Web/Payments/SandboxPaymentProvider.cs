@@ -6,7 +6,7 @@ namespace Safehold.Web.Payments;
 
 /// <summary>
 /// The built-in sandbox provider: it accepts the test cards and keeps its own durable record of every
-/// capture and refund, in a SQLite file of its own, apart from Safehold's database (as a real provider
+/// capture, refund and payout, in a SQLite file of its own, apart from Safehold's database (as a real provider
 /// would be), so that a crash between a provider call and Safehold's commit can be replayed safely.
 /// </summary>
 /// <remarks>
@@ -95,6 +95,25 @@ public sealed class SandboxPaymentProvider : IPaymentProvider
                 decline_code = excluded.decline_code, attempts = operations.attempts + 1, at = excluded.at
             """,
             ("$key", idempotencyKey), ("$amount", amount.Amount), ("$currency", amount.Currency.Code), ("$capture", captureReference),
+            ("$ok", result.Succeeded ? 1 : 0), ("$ref", result.Reference), ("$decline", result.DeclineCode), ("$at", _clock.GetUtcNow().ToString("O")));
+        tx.Commit();
+        return Task.FromResult(result);
+    }
+
+    /// <summary>Pays a seller: the sandbox has no bank to refuse it, so it pays every positive amount, once per key.</summary>
+    public Task<PaymentResult> PayoutAsync(string idempotencyKey, Guid sellerId, Money amount, CancellationToken ct)
+    {
+        using var c = Open();
+        using var tx = c.BeginTransaction(deferred: false);
+        var existing = Find(c, tx, idempotencyKey);
+        if (existing is not null) return Task.FromResult(existing); // paid or refused: a payout's answer is final
+        var result = amount.Amount <= 0 ? PaymentResult.Declined("invalid_amount", "A payout must be positive.")
+            : PaymentResult.Success("po_sandbox_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)));
+        Execute(c, tx, """
+            INSERT INTO operations (idempotency_key, kind, amount, currency, card_last4, capture_reference, succeeded, reference, decline_code, attempts, at)
+            VALUES ($key, 'payout', $amount, $currency, NULL, $seller, $ok, $ref, $decline, 1, $at)
+            """,
+            ("$key", idempotencyKey), ("$amount", amount.Amount), ("$currency", amount.Currency.Code), ("$seller", sellerId.ToString()),
             ("$ok", result.Succeeded ? 1 : 0), ("$ref", result.Reference), ("$decline", result.DeclineCode), ("$at", _clock.GetUtcNow().ToString("O")));
         tx.Commit();
         return Task.FromResult(result);

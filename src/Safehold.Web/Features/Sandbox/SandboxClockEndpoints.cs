@@ -2,16 +2,17 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Safehold.Web.Api;
 using Safehold.Web.Data;
+using Safehold.Web.Features.Payouts;
 using Safehold.Web.Features.Users;
 using Safehold.Web.Jobs;
 
 namespace Safehold.Web.Features.Sandbox;
 
-public sealed record ClockResponse(DateTimeOffset Now, double OffsetHours, int? TimersFired = null);
+public sealed record ClockResponse(DateTimeOffset Now, double OffsetHours, int? TimersFired = null, int? PayoutsSent = null);
 
 /// <summary>
 /// The sandbox clock (admin, sandbox only): read it, or move it forward and run everything that fell
-/// due, in due order, before answering. Outside sandbox mode these paths do not exist (404).
+/// due, in due order (deadlines, then a payout run), before answering. Outside sandbox mode these paths do not exist (404).
 /// </summary>
 public static class SandboxClockEndpoints
 {
@@ -36,7 +37,7 @@ public static class SandboxClockEndpoints
     }
 
     public static async Task<IResult> Advance(AdvanceRequest request, HttpContext http, SafeholdDb db, SandboxClock clock,
-        DeadlineSweeper sweeper, Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken ct)
+        DeadlineSweeper sweeper, PayoutRunner payouts, Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken ct)
     {
         Caller.From(http.User).Require(UserRole.Admin, "advance the sandbox clock");
         var (replay, remember) = await WriteTransaction.OutsideTransactionAsync(db, http, clock, json.Value.SerializerOptions, ct);
@@ -62,7 +63,8 @@ public static class SandboxClockEndpoints
             clock.SetOffset(offset);
         }
         var fired = await sweeper.RunDueAsync(ct);
-        var answer = new ClockResponse(clock.GetUtcNow(), clock.Offset.TotalHours, fired);
+        var paid = await payouts.RunDueAsync(ct); // a payout day the clock passed
+        var answer = new ClockResponse(clock.GetUtcNow(), clock.Offset.TotalHours, fired, paid);
         if (remember is not null) await remember(StatusCodes.Status200OK, answer);
         return TypedResults.Ok(answer);
     }

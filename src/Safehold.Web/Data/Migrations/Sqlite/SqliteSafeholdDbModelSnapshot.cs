@@ -319,6 +319,63 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                     b.ToTable("Timers");
                 });
 
+            modelBuilder.Entity("Safehold.Domain.Payouts.Payout", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Amount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("CompletedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasMaxLength(3)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("FailureCode")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reference")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RunKey")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("SellerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Status", "CreatedAt");
+
+                    b.HasIndex("RunKey", "SellerId", "Currency")
+                        .IsUnique();
+
+                    b.HasIndex("SellerId", "CreatedAt", "Id");
+
+                    b.ToTable("Payouts");
+                });
+
             modelBuilder.Entity("Safehold.Web.Api.IdempotencyRecord", b =>
                 {
                     b.Property<Guid>("UserId")
@@ -432,6 +489,28 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                     b.HasIndex("UserId", "CreatedAt", "Id");
 
                     b.ToTable("Notifications");
+                });
+
+            modelBuilder.Entity("Safehold.Web.Features.Payouts.PayoutRun", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("CompletedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("RequestedBy")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("StartedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Key");
+
+                    b.HasIndex("CompletedAt");
+
+                    b.ToTable("PayoutRuns");
                 });
 
             modelBuilder.Entity("Safehold.Web.Features.Products.Product", b =>
@@ -659,6 +738,15 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                         .WithMany("Timers")
                         .HasForeignKey("OrderId")
                         .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Safehold.Domain.Payouts.Payout", b =>
+                {
+                    b.HasOne("Safehold.Web.Features.Users.User", null)
+                        .WithMany()
+                        .HasForeignKey("SellerId")
+                        .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });
 
