@@ -1,0 +1,139 @@
+using System.Data.Common;
+using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Safehold.Web.Api;
+using Safehold.Web.Data;
+using Safehold.Web.Features.Users;
+
+namespace Safehold.Web.Features.Events;
+
+/// <summary>
+/// A place in the event log: the transaction that wrote an event and the event's position. On SQLite the
+/// transaction part is always 0 (positions are already in commit order there). Spelled <c>{txId}.{position}</c>.
+/// </summary>
+public readonly record struct EventCursor(long TxId, long Position)
+{
+    public static readonly EventCursor Start = new(0, 0);
+
+    public override string ToString() => $"{TxId.ToString(CultureInfo.InvariantCulture)}.{Position.ToString(CultureInfo.InvariantCulture)}";
+
+    public static EventCursor Parse(string? text)
+    {
+        if (string.IsNullOrEmpty(text) || text == "0") return Start;
+        var parts = text.Split('.');
+        if (parts.Length == 2 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var tx)
+            && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var position))
+            return new EventCursor(tx, position);
+        throw new InvalidInputException(new Dictionary<string, string[]> { ["after"] = ["Not an event id this API gave out (e.g. 0.42), or 0 for the start."] });
+    }
+}
+
+/// <summary>One event of the log: something that happened to an order, by whom and when. <c>Id</c> is its cursor.</summary>
+public sealed record EventItem(string Id, string Type, DateTimeOffset At, Guid OrderId, int Sequence, string Actor, Guid? ActorUserId,
+    string? Detail, Guid BuyerId, Guid SellerId);
+
+public sealed record EventListResponse(IReadOnlyList<EventItem> Items, string Next);
+
+/// <summary>
+/// The event log (SPEC 5, <c>GET /api/v1/events?after=</c>): every order event in one order that never changes
+/// and never gains an event behind a reader. The log itself is a table a database trigger appends to as each
+/// event is written (see the <c>EventLog</c> migrations); this reads it.
+/// </summary>
+public static class EventLog
+{
+    public static void MapEvents(this RouteGroupBuilder api) => api.MapGet("/events", List).WithTags("Events");
+
+    /// <summary>Admin: the events after <paramref name="after"/> (an event's id; none or 0 for the start), oldest first.</summary>
+    public static async Task<Ok<EventListResponse>> List(HttpContext http, SafeholdDb db, string? after, int? limit, CancellationToken ct)
+    {
+        Caller.From(http.User).Require(UserRole.Admin, "read the event log");
+        var from = EventCursor.Parse(after);
+        var take = limit is null ? 100 : limit is < 1 or > 1000
+            ? throw new InvalidInputException(new Dictionary<string, string[]> { ["limit"] = ["Must be from 1 to 1000."] })
+            : limit.Value;
+        var items = await ReadAsync(db, from, take, ct);
+        return TypedResults.Ok(new EventListResponse(items, items.Count > 0 ? items[^1].Id : from.ToString()));
+    }
+
+    /// <summary>Up to <paramref name="limit"/> events after <paramref name="after"/>, in log order.</summary>
+    public static async Task<IReadOnlyList<EventItem>> ReadAsync(SafeholdDb db, EventCursor after, int limit, CancellationToken ct)
+    {
+        var postgres = db.Database.IsNpgsql();
+        // PostgreSQL: only transactions older than every one still running, so a slow writer's events cannot land
+        // behind a reader's cursor; ordered by transaction, then position.
+        var sql = postgres
+            ? """
+              SELECT l."TxId", l."Position", l."EntityId", l."Sequence", e."Kind", e."At", e."Actor", e."ActorUserId", e."Detail", o."BuyerId", o."SellerId"
+              FROM "EventLog" l
+              JOIN "OrderEvents" e ON e."OrderId" = l."EntityId" AND e."Sequence" = l."Sequence"
+              JOIN "Orders" o ON o."Id" = l."EntityId"
+              WHERE l."Source" = 'order'
+                AND l."TxId" < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
+                AND (l."TxId", l."Position") > (@tx, @position)
+              ORDER BY l."TxId", l."Position"
+              LIMIT @limit
+              """
+            : """
+              SELECT 0, l."Position", l."EntityId", l."Sequence", e."Kind", e."At", e."Actor", e."ActorUserId", e."Detail", o."BuyerId", o."SellerId"
+              FROM "EventLog" l
+              JOIN "OrderEvents" e ON e."OrderId" = l."EntityId" AND e."Sequence" = l."Sequence"
+              JOIN "Orders" o ON o."Id" = l."EntityId"
+              WHERE l."Source" = 'order' AND l."Position" > @position
+              ORDER BY l."Position"
+              LIMIT @limit
+              """;
+        var connection = db.Database.GetDbConnection();
+        var opened = connection.State != System.Data.ConnectionState.Open;
+        if (opened) await connection.OpenAsync(ct);
+        try
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+            Add(command, "@tx", after.TxId);
+            Add(command, "@position", after.Position);
+            Add(command, "@limit", limit);
+            var items = new List<EventItem>();
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var cursor = new EventCursor(reader.GetInt64(0), reader.GetInt64(1));
+                var orderId = GuidAt(reader, 2);
+                var kind = reader.GetString(4);
+                var at = reader.GetValue(5) switch
+                {
+                    long ticks => new DateTimeOffset(ticks, TimeSpan.Zero),
+                    DateTime utc => new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)),
+                    DateTimeOffset offset => offset,
+                    var other => throw new InvalidOperationException($"Unexpected event time {other.GetType()}"),
+                };
+                items.Add(new EventItem(cursor.ToString(), "order." + kind, at, orderId, reader.GetInt32(3),
+                    reader.GetString(6).ToLowerInvariant(), reader.IsDBNull(7) ? null : GuidAt(reader, 7),
+                    reader.IsDBNull(8) ? null : reader.GetString(8), GuidAt(reader, 9), GuidAt(reader, 10)));
+            }
+            return items;
+        }
+        finally
+        {
+            if (opened) await connection.CloseAsync();
+        }
+    }
+
+    private static void Add(DbCommand command, string name, object value)
+    {
+        var p = command.CreateParameter();
+        p.ParameterName = name;
+        p.Value = value;
+        command.Parameters.Add(p);
+    }
+
+    // SQLite keeps Guids as text, PostgreSQL as uuid.
+    private static Guid GuidAt(DbDataReader reader, int i) => reader.GetValue(i) switch
+    {
+        Guid g => g,
+        string s => Guid.Parse(s),
+        var other => throw new InvalidOperationException($"Unexpected id {other.GetType()}"),
+    };
+}
