@@ -85,6 +85,7 @@ builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
     return Task.CompletedTask;
 }));
 builder.Services.AddRazorPages();
+builder.Services.AddSingleton<WriteGate>();
 builder.Services.AddScoped<WriteTransaction>();
 
 // Timed work: the deadline sweeper and the email outbox.

@@ -17,10 +17,10 @@ namespace Safehold.Web.Api;
 /// With an <c>Idempotency-Key</c>, the first successful response is stored under (caller, key) with a hash
 /// of the request. A retry with the same request replays it (even after a restart); the same key with
 /// another request is refused with 409 <c>idempotency_key_reused</c>. On SQLite the transaction begins
-/// IMMEDIATE, so a concurrent retry waits and then sees the stored response; on PostgreSQL a transaction-scoped
+/// IMMEDIATE (queued in <see cref="WriteGate"/>), so a concurrent retry waits and then sees the stored response; on PostgreSQL a transaction-scoped
 /// advisory lock on (caller, key) does the same across hosts.
 /// </remarks>
-public sealed class WriteTransaction(SafeholdDb db, TimeProvider clock, IOptions<JsonOptions> json) : IEndpointFilter
+public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, TimeProvider clock, IOptions<JsonOptions> json) : IEndpointFilter
 {
     public const string Header = "Idempotency-Key";
 
@@ -34,7 +34,7 @@ public sealed class WriteTransaction(SafeholdDb db, TimeProvider clock, IOptions
         if (key is not null && (key.Length is 0 or > 255))
             throw new InvalidInputException(new Dictionary<string, string[]> { [Header] = ["Must be 1 to 255 characters."] });
 
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await writes.BeginTransactionAsync(db, ct);
         string? requestHash = null;
         Guid userId = default;
         if (key is not null && http.User.Identity?.IsAuthenticated == true)

@@ -84,7 +84,7 @@ public sealed class DeadlineSweeper(IServiceScopeFactory scopes, TimeProvider cl
         var timers = scope.ServiceProvider.GetRequiredService<DueTimers>();
         var batch = options.Value.BatchSize;
 
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await scope.ServiceProvider.GetRequiredService<WriteGate>().BeginTransactionAsync(db, ct);
         List<Guid> orderIds;
         if (db.Database.IsNpgsql())
         {

@@ -21,6 +21,8 @@ public sealed class SandboxPaymentProvider : IPaymentProvider
 
     private readonly string _connectionString;
     private readonly TimeProvider _clock;
+    // Its file has one write lock: writers queue here rather than in Microsoft.Data.Sqlite's 150 ms busy sleep.
+    private readonly SemaphoreSlim _writes = new(1, 1);
 
     public SandboxPaymentProvider(string path, TimeProvider clock)
     {
@@ -46,12 +48,25 @@ public sealed class SandboxPaymentProvider : IPaymentProvider
             """);
     }
 
-    public Task<PaymentResult> CaptureAsync(string idempotencyKey, Money amount, string cardNumber, CancellationToken ct)
+    public async Task<PaymentResult> CaptureAsync(string idempotencyKey, Money amount, string cardNumber, CancellationToken ct)
+    {
+        await _writes.WaitAsync(ct);
+        try
+        {
+            return Capture(idempotencyKey, amount, cardNumber);
+        }
+        finally
+        {
+            _writes.Release();
+        }
+    }
+
+    private PaymentResult Capture(string idempotencyKey, Money amount, string cardNumber)
     {
         using var c = Open();
         using var tx = c.BeginTransaction(deferred: false);
         var existing = Find(c, tx, idempotencyKey);
-        if (existing is { Succeeded: true }) return Task.FromResult(existing);
+        if (existing is { Succeeded: true }) return existing;
 
         var result = cardNumber switch
         {
@@ -71,15 +86,28 @@ public sealed class SandboxPaymentProvider : IPaymentProvider
             ("$last4", cardNumber.Length >= 4 ? cardNumber[^4..] : cardNumber), ("$ok", result.Succeeded ? 1 : 0),
             ("$ref", result.Reference), ("$decline", result.DeclineCode), ("$at", _clock.GetUtcNow().ToString("O")));
         tx.Commit();
-        return Task.FromResult(result);
+        return result;
     }
 
-    public Task<PaymentResult> RefundAsync(string idempotencyKey, string captureReference, Money amount, CancellationToken ct)
+    public async Task<PaymentResult> RefundAsync(string idempotencyKey, string captureReference, Money amount, CancellationToken ct)
+    {
+        await _writes.WaitAsync(ct);
+        try
+        {
+            return Refund(idempotencyKey, captureReference, amount);
+        }
+        finally
+        {
+            _writes.Release();
+        }
+    }
+
+    private PaymentResult Refund(string idempotencyKey, string captureReference, Money amount)
     {
         using var c = Open();
         using var tx = c.BeginTransaction(deferred: false);
         var existing = Find(c, tx, idempotencyKey);
-        if (existing is { Succeeded: true }) return Task.FromResult(existing); // a refused refund may be tried again
+        if (existing is { Succeeded: true }) return existing; // a refused refund may be tried again
 
         var captured = Scalar(c, tx, "SELECT amount FROM operations WHERE reference = $ref AND kind = 'capture' AND succeeded = 1", ("$ref", captureReference));
         var refunded = Scalar(c, tx, "SELECT COALESCE(SUM(amount), 0) FROM operations WHERE capture_reference = $ref AND kind = 'refund' AND succeeded = 1", ("$ref", captureReference)) ?? 0;
@@ -97,16 +125,29 @@ public sealed class SandboxPaymentProvider : IPaymentProvider
             ("$key", idempotencyKey), ("$amount", amount.Amount), ("$currency", amount.Currency.Code), ("$capture", captureReference),
             ("$ok", result.Succeeded ? 1 : 0), ("$ref", result.Reference), ("$decline", result.DeclineCode), ("$at", _clock.GetUtcNow().ToString("O")));
         tx.Commit();
-        return Task.FromResult(result);
+        return result;
     }
 
     /// <summary>Pays a seller: the sandbox has no bank to refuse it, so it pays every positive amount, once per key.</summary>
-    public Task<PaymentResult> PayoutAsync(string idempotencyKey, Guid sellerId, Money amount, CancellationToken ct)
+    public async Task<PaymentResult> PayoutAsync(string idempotencyKey, Guid sellerId, Money amount, CancellationToken ct)
+    {
+        await _writes.WaitAsync(ct);
+        try
+        {
+            return Payout(idempotencyKey, sellerId, amount);
+        }
+        finally
+        {
+            _writes.Release();
+        }
+    }
+
+    private PaymentResult Payout(string idempotencyKey, Guid sellerId, Money amount)
     {
         using var c = Open();
         using var tx = c.BeginTransaction(deferred: false);
         var existing = Find(c, tx, idempotencyKey);
-        if (existing is not null) return Task.FromResult(existing); // paid or refused: a payout's answer is final
+        if (existing is not null) return existing; // paid or refused: a payout's answer is final
         var result = amount.Amount <= 0 ? PaymentResult.Declined("invalid_amount", "A payout must be positive.")
             : PaymentResult.Success("po_sandbox_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)));
         Execute(c, tx, """
@@ -116,7 +157,7 @@ public sealed class SandboxPaymentProvider : IPaymentProvider
             ("$key", idempotencyKey), ("$amount", amount.Amount), ("$currency", amount.Currency.Code), ("$seller", sellerId.ToString()),
             ("$ok", result.Succeeded ? 1 : 0), ("$ref", result.Reference), ("$decline", result.DeclineCode), ("$at", _clock.GetUtcNow().ToString("O")));
         tx.Commit();
-        return Task.FromResult(result);
+        return result;
     }
 
     public Task<PaymentResult?> FindCaptureAsync(string idempotencyKey, CancellationToken ct)

@@ -175,7 +175,7 @@ public sealed class PayoutRunner(IServiceScopeFactory scopes, IPaymentProvider p
         var now = clock.GetUtcNow();
         try
         {
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            await using var tx = await scope.ServiceProvider.GetRequiredService<WriteGate>().BeginTransactionAsync(db, ct);
             if (db.Database.IsNpgsql())
             {
                 // Credits and other runs wait for this seller's row; on SQLite the write transaction is already exclusive.
@@ -243,7 +243,7 @@ public sealed class PayoutRunner(IServiceScopeFactory scopes, IPaymentProvider p
             var now = clock.GetUtcNow();
             try
             {
-                await using var tx = await db.Database.BeginTransactionAsync(ct);
+                await using var tx = await scope.ServiceProvider.GetRequiredService<WriteGate>().BeginTransactionAsync(db, ct);
                 if (db.Database.IsNpgsql())
                     await db.Database.ExecuteSqlAsync($"""SELECT 1 FROM "Payouts" WHERE "Id" = {payoutId} FOR UPDATE""", ct);
                 var tracked = await db.Payouts.FirstAsync(p => p.Id == payoutId, ct);

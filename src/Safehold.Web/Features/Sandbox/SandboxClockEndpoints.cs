@@ -37,7 +37,7 @@ public static class SandboxClockEndpoints
     }
 
     public static async Task<IResult> Advance(AdvanceRequest request, HttpContext http, SafeholdDb db, SandboxClock clock,
-        DeadlineSweeper sweeper, PayoutRunner payouts, Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken ct)
+        DeadlineSweeper sweeper, PayoutRunner payouts, WriteGate writes, Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken ct)
     {
         Caller.From(http.User).Require(UserRole.Admin, "advance the sandbox clock");
         var (replay, remember) = await WriteTransaction.OutsideTransactionAsync(db, http, clock, json.Value.SerializerOptions, ct);
@@ -52,7 +52,7 @@ public static class SandboxClockEndpoints
         if (step > TimeSpan.FromDays(MaxDays)) errors.Add("days", $"At most {MaxDays} days in one step.");
         errors.ThrowIfAny();
 
-        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        await using (var tx = await writes.BeginTransactionAsync(db, ct))
         {
             var state = await db.SandboxClock.FirstOrDefaultAsync(c => c.Id == SandboxClockState.SingletonId, ct);
             if (state is null) db.SandboxClock.Add(state = new SandboxClockState(clock.Offset.Ticks));
