@@ -9,6 +9,7 @@ using Safehold.Web;
 using Safehold.Web.Api;
 using Safehold.Web.Data;
 using Safehold.Web.Demo;
+using Safehold.Web.Features.Disputes;
 using Safehold.Web.Features.Events;
 using Safehold.Web.Features.Ledger;
 using Safehold.Web.Features.Notifications;
@@ -48,6 +49,7 @@ switch (options.Database.Provider.ToLowerInvariant())
         builder.Services.AddDbContextPool<SqliteSafeholdDb>(o => o.UseSqlite(sqlite.ToString()));
         builder.Services.AddScoped<SafeholdDb>(sp => sp.GetRequiredService<SqliteSafeholdDb>());
         options.SandboxProviderStore ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(sqlite.DataSource))!, "sandbox-provider.db");
+        options.EvidenceFolder ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(sqlite.DataSource))!, "evidence");
         break;
     case "postgres" or "postgresql":
         if (string.IsNullOrWhiteSpace(connectionString))
@@ -58,6 +60,8 @@ switch (options.Database.Provider.ToLowerInvariant())
     default:
         throw new InvalidOperationException($"Unknown Safehold:Database:Provider '{options.Database.Provider}': use sqlite or postgres.");
 }
+
+options.EvidenceFolder ??= Path.Combine("data", "evidence");
 
 if (options.Sandbox)
 {
@@ -93,6 +97,13 @@ builder.Services.Configure<SweeperOptions>(builder.Configuration.GetSection("Saf
 builder.Services.Configure<SmtpOptions>(builder.Configuration.GetSection("Safehold:Smtp"));
 builder.Services.AddScoped<Notifier>();
 builder.Services.AddScoped<DueTimers>();
+builder.Services.AddScoped<DisputeNotices>();
+builder.Services.AddScoped<DisputeActions>();
+builder.Services.AddScoped<DisputeEvidenceFeature>();
+builder.Services.AddScoped<DisputeMessages>();
+builder.Services.AddSingleton(new EvidenceStore(options.EvidenceFolder!));
+builder.Services.AddScoped<DueDisputeTimers>();
+builder.Services.AddSingleton<DisputeSweep>();
 builder.Services.AddSingleton<DeadlineSweeper>();
 builder.Services.AddHostedService<DeadlineSweeperService>();
 builder.Services.Configure<PayoutOptions>(builder.Configuration.GetSection("Safehold:Payouts"));
@@ -116,6 +127,7 @@ var api = app.MapGroup("/api/v1")
 api.MapUsers();
 api.MapProducts();
 api.MapOrders();
+api.MapDisputes();
 api.MapLedger();
 api.MapNotifications();
 api.MapPayouts();

@@ -21,6 +21,9 @@ public sealed class SafeholdOptions
     /// <summary>Where the sandbox payment provider keeps its records (a SQLite file of its own).</summary>
     public string? SandboxProviderStore { get; set; }
 
+    /// <summary>Where dispute evidence files are kept (outside the database); by default <c>evidence</c> beside the SQLite file, or <c>data/evidence</c>.</summary>
+    public string? EvidenceFolder { get; set; }
+
     public PolicyOptions Policy { get; set; } = new();
 
     public bool SeedDemo => Demo ?? Sandbox;

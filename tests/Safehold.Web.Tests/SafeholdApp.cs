@@ -64,6 +64,7 @@ public sealed class SafeholdApp : WebApplicationFactory<Program>
         if (TestDatabase.IsPostgres) TestDatabase.Created(TestDatabase.DatabaseNameFor(Directory)); // migrations create it at start
         builder.UseSetting("ConnectionStrings:Safehold", ConnectionString);
         builder.UseSetting("Safehold:SandboxProviderStore", Path.Combine(Directory, "sandbox-provider.db"));
+        builder.UseSetting("Safehold:EvidenceFolder", Path.Combine(Directory, "evidence"));
         // The sweeper runs when a test asks (Sweep, or the sandbox clock API), so tests see no background work.
         builder.UseSetting("Safehold:Sweeper:Enabled", SweeperEnabled ? "true" : "false");
         // Payout runs only when a test asks: a scheduled run would otherwise pay out the balances tests look at.

@@ -15,6 +15,13 @@ public sealed class InvalidInputException(IDictionary<string, string[]> errors)
     public IDictionary<string, string[]> Errors { get; } = errors;
 }
 
+/// <summary>A refusal whose HTTP status is not one of a business rule's (413 a file too large, 415 a file of the wrong type).</summary>
+public sealed class HttpProblemException(int status, string code, string message) : Exception(message)
+{
+    public int Status { get; } = status;
+    public string Code { get; } = code;
+}
+
 /// <summary>
 /// The one place where failures become RFC 9457 problem+json with a stable <c>code</c>.
 /// Nothing about the server's internals (stack traces, SQL, exception types) ever reaches a client.
@@ -77,6 +84,7 @@ public static class Problems
                 _ when IsConcurrencyFailure(exception) => (409, "concurrent_change", "Someone else changed this at the same moment; read it again and retry.", null),
                 DomainException d => (StatusOf(d.Kind), d.Code, d.Message, null),
                 InvalidInputException v => (400, "validation_failed", v.Message, v.Errors),
+                HttpProblemException h => (h.Status, h.Code, h.Message, null),
                 BadHttpRequestException b when b.StatusCode == 413 => (413, "payload_too_large", "The request body is too large.", null),
                 BadHttpRequestException b => (b.StatusCode, "malformed_request", "The request could not be read: check that the body is valid JSON of the expected shape.", null),
                 DbUpdateConcurrencyException => (409, "concurrent_change", "Someone else changed this at the same moment; read it again and retry.", null),
@@ -146,6 +154,7 @@ public static class Problems
         404 => "Not found.",
         409 => "The request conflicts with the current state.",
         413 => "The request is too large.",
+        415 => "The content is of a type that is not accepted.",
         422 => "A rule of buyer protection refused the request.",
         503 => "The service is unavailable for a moment.",
         _ => "The request failed.",

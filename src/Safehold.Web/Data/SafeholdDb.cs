@@ -1,11 +1,14 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using Safehold.Domain.Disputes;
 using Safehold.Domain.Ledger;
 using Safehold.Domain.Orders;
 using Safehold.Domain.Payouts;
 using Safehold.Web.Api;
+using Safehold.Web.Features.Disputes;
 using Safehold.Web.Features.Ledger;
 using Safehold.Web.Features.Notifications;
+using Safehold.Web.Features.Orders;
 using Safehold.Web.Features.Payouts;
 using Safehold.Web.Features.Sandbox;
 using Safehold.Web.Features.Products;
@@ -30,6 +33,11 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
     public DbSet<OrderTimer> Timers => Set<OrderTimer>();
     public DbSet<Notification> Notifications => Set<Notification>();
     public DbSet<SandboxClockState> SandboxClock => Set<SandboxClockState>();
+    public DbSet<Dispute> Disputes => Set<Dispute>();
+    public DbSet<DisputeTimer> DisputeTimers => Set<DisputeTimer>();
+    public DbSet<DisputeEvidence> DisputeEvidence => Set<DisputeEvidence>();
+    public DbSet<DisputeMessage> DisputeMessages => Set<DisputeMessage>();
+    public DbSet<OrderMessage> OrderMessages => Set<OrderMessage>();
     public DbSet<Payout> Payouts => Set<Payout>();
     public DbSet<PayoutRun> PayoutRuns => Set<PayoutRun>();
 
@@ -42,6 +50,11 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
         builder.Properties<UserRole>().HaveConversion<string>().HaveMaxLength(16);
         builder.Properties<OrderTimerKind>().HaveConversion<string>().HaveMaxLength(32);
         builder.Properties<ExtensionStatus>().HaveConversion<string>().HaveMaxLength(16);
+        builder.Properties<DisputeStatus>().HaveConversion<string>().HaveMaxLength(32);
+        builder.Properties<DisputeReason>().HaveConversion<string>().HaveMaxLength(32);
+        builder.Properties<DisputeOutcome>().HaveConversion<string>().HaveMaxLength(32);
+        builder.Properties<DisputeParty>().HaveConversion<string>().HaveMaxLength(32);
+        builder.Properties<DisputeTimerKind>().HaveConversion<string>().HaveMaxLength(32);
         builder.Properties<PayoutStatus>().HaveConversion<string>().HaveMaxLength(16);
     }
 
@@ -84,6 +97,11 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
             e.Property(o => o.Carrier).HasMaxLength(100);
             e.Property(o => o.TrackingNumber).HasMaxLength(100);
             e.Ignore(o => o.Total);
+            // The dispute state the domain keeps in fields (read-only properties over them).
+            e.Property(o => o.OpenDisputeId).HasField("_openDisputeId").UsePropertyAccessMode(PropertyAccessMode.Field);
+            e.Property(o => o.DisputeOpenedAt).HasField("_disputeOpenedAt").UsePropertyAccessMode(PropertyAccessMode.Field);
+            e.Property(o => o.DisputeResolvedAt).HasField("_disputeResolvedAt").UsePropertyAccessMode(PropertyAccessMode.Field);
+            e.Property(o => o.RefundedAmount).HasField("_refundedAmount").UsePropertyAccessMode(PropertyAccessMode.Field);
             e.HasOne<User>().WithMany().HasForeignKey(o => o.BuyerId).OnDelete(DeleteBehavior.Restrict);
             e.HasOne<User>().WithMany().HasForeignKey(o => o.SellerId).OnDelete(DeleteBehavior.Restrict);
             // "My orders", newest first, for either side, optionally by status.
@@ -135,6 +153,85 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
             // One pending timer of a kind per order; the sweeper reads them by due instant.
             e.HasKey(t => new { t.OrderId, t.Kind });
             e.HasIndex(t => t.DueAt);
+            // A paused timer keeps the time it had left while a dispute holds its order.
+            e.Property(t => t.Remaining).HasField("_remaining").UsePropertyAccessMode(PropertyAccessMode.Field);
+        });
+        b.Entity<Dispute>(e =>
+        {
+            e.HasKey(d => d.Id);
+            e.Property(d => d.Id).ValueGeneratedNever();
+            e.Property(d => d.Version).IsConcurrencyToken();
+            e.Property(d => d.Currency).HasMaxLength(3);
+            e.Property(d => d.Description).HasMaxLength(5000);
+            e.Property(d => d.RejectionReason).HasMaxLength(2000);
+            e.Property(d => d.ReturnCarrier).HasMaxLength(100);
+            e.Property(d => d.ReturnTrackingNumber).HasMaxLength(100);
+            e.Property(d => d.DecisionRationale).HasMaxLength(5000);
+            e.Property(d => d.AppealReason).HasMaxLength(2000);
+            e.Property(d => d.AppealRationale).HasMaxLength(5000);
+            e.Ignore(d => d.OrderTotal);
+            e.Ignore(d => d.LatestOffer);
+            e.Ignore(d => d.IsOpen);
+            e.HasOne<Order>().WithMany().HasForeignKey(d => d.OrderId).OnDelete(DeleteBehavior.Restrict);
+            e.HasIndex(d => d.OrderId);
+            // "My disputes", newest first, for either side and for the arbiters' queue.
+            e.HasIndex(d => new { d.BuyerId, d.OpenedAt, d.Id });
+            e.HasIndex(d => new { d.SellerId, d.OpenedAt, d.Id });
+            e.HasIndex(d => new { d.Status, d.OpenedAt, d.Id });
+            e.HasMany(d => d.Offers).WithOne().HasForeignKey(o => o.DisputeId);
+            e.Navigation(d => d.Offers).AutoInclude();
+            e.HasMany(d => d.Timeline).WithOne().HasForeignKey(t => t.DisputeId);
+            e.Navigation(d => d.Timeline).AutoInclude();
+            e.HasMany(d => d.Timers).WithOne().HasForeignKey(t => t.DisputeId);
+            e.Navigation(d => d.Timers).AutoInclude();
+        });
+        b.Entity<DisputeOffer>(e =>
+        {
+            e.ToTable("DisputeOffers");
+            e.HasKey(x => new { x.DisputeId, x.Sequence });
+            e.Property(x => x.Sequence).ValueGeneratedNever();
+            e.Property(x => x.Message).HasMaxLength(2000);
+        });
+        b.Entity<DisputeEvent>(e =>
+        {
+            e.ToTable("DisputeEvents");
+            e.HasKey(x => new { x.DisputeId, x.Sequence });
+            e.Property(x => x.Sequence).ValueGeneratedNever();
+            e.Property(x => x.Kind).HasMaxLength(64);
+            e.Property(x => x.Detail).HasMaxLength(6000);
+        });
+        b.Entity<DisputeTimer>(e =>
+        {
+            e.ToTable("DisputeTimers");
+            e.HasKey(t => new { t.DisputeId, t.Kind });
+            e.HasIndex(t => t.DueAt);
+        });
+        b.Entity<DisputeEvidence>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).ValueGeneratedNever();
+            e.Property(x => x.FileName).HasMaxLength(255);
+            e.Property(x => x.ContentType).HasMaxLength(100);
+            e.Property(x => x.Sha256).HasMaxLength(64);
+            e.Property(x => x.Description).HasMaxLength(1000);
+            e.HasOne<Dispute>().WithMany().HasForeignKey(x => x.DisputeId);
+            e.HasIndex(x => new { x.DisputeId, x.UploadedAt });
+        });
+        b.Entity<DisputeMessage>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).ValueGeneratedNever();
+            e.Property(x => x.Body).HasMaxLength(5000);
+            e.HasOne<Dispute>().WithMany().HasForeignKey(x => x.DisputeId);
+            e.HasIndex(x => new { x.DisputeId, x.SentAt, x.Id });
+        });
+        b.Entity<OrderMessage>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).ValueGeneratedNever();
+            e.Property(x => x.Body).HasMaxLength(5000);
+            e.HasOne<Order>().WithMany().HasForeignKey(x => x.OrderId);
+            e.HasIndex(x => new { x.OrderId, x.SentAt, x.Id });
         });
         b.Entity<Notification>(e =>
         {

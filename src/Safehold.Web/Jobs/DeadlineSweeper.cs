@@ -21,7 +21,8 @@ public sealed class SweeperOptions
 /// claims its batch with <c>FOR UPDATE SKIP LOCKED</c>; on SQLite write transactions are serialized, and any
 /// host that loses a race on an order rolls its batch back and tries again.
 /// </summary>
-public sealed class DeadlineSweeper(IServiceScopeFactory scopes, TimeProvider clock, IOptions<SweeperOptions> options, ILogger<DeadlineSweeper> log)
+public sealed class DeadlineSweeper(IServiceScopeFactory scopes, TimeProvider clock, IOptions<SweeperOptions> options, DisputeSweep disputes,
+    ILogger<DeadlineSweeper> log)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
 
@@ -55,7 +56,14 @@ public sealed class DeadlineSweeper(IServiceScopeFactory scopes, TimeProvider cl
                     await Task.Delay(TimeSpan.FromMilliseconds(20 * conflicts), ct);
                     continue;
                 }
-                if (fired is null) break;
+                if (fired is null)
+                {
+                    // Then the disputes' timers; what their outcomes start on the orders is swept by the next round.
+                    var disputeTimers = await disputes.RunDueAsync(now, ct);
+                    if (disputeTimers == 0) break;
+                    total += disputeTimers;
+                    continue;
+                }
                 total += fired.Value;
             }
             return total;

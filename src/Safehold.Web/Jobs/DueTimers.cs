@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Safehold.Domain;
 using Safehold.Domain.Ledger;
 using Safehold.Domain.Orders;
@@ -14,16 +15,40 @@ namespace Safehold.Web.Jobs;
 /// every order with something due, and every request that changes an order uses it first, so a deadline
 /// that has passed always wins over a late action, whether or not the sweeper has run yet.
 /// </summary>
-public sealed class DueTimers(SafeholdDb db, IPaymentProvider payments, Notifier notifier, ILogger<DueTimers> log)
+public sealed class DueTimers(SafeholdDb db, IPaymentProvider payments, Notifier notifier, DueDisputeTimers disputes, ILogger<DueTimers> log)
 {
     /// <summary>Loads an order the caller may see, for a change, with whatever fell due already fired.</summary>
     public async Task<Order> LoadForChangeAsync(Guid id, Api.Caller caller, DateTimeOffset now, CancellationToken ct)
     {
         var order = await OrderAccess.LoadVisibleAsync(db, id, caller, tracked: true, ct);
+        await FireAllDueAsync(order, now, ct);
+        return order;
+    }
+
+    /// <summary>
+    /// Loads the order of a dispute the caller was let into (an arbiter sees no order of their own), locked for a change
+    /// like <see cref="LoadForChangeAsync"/>, with whatever fell due on it and its open dispute already fired.
+    /// </summary>
+    public async Task<Order> LoadForDisputeAsync(Guid orderId, DateTimeOffset now, CancellationToken ct)
+    {
+        if (db.Database.IsNpgsql() && db.Database.CurrentTransaction is not null)
+            await db.Database.ExecuteSqlAsync($"""SELECT 1 FROM "Orders" WHERE "Id" = {orderId} FOR UPDATE""", ct);
+        var order = await db.Orders.AsSplitQuery().FirstOrDefaultAsync(o => o.Id == orderId, ct) ?? throw Api.Problems.NotFound("Order");
+        await FireAllDueAsync(order, now, ct);
+        return order;
+    }
+
+    /// <summary>The open dispute's due timers first (its outcome may settle or resume the order), then the order's own.</summary>
+    private async Task FireAllDueAsync(Order order, DateTimeOffset now, CancellationToken ct)
+    {
+        if (order.OpenDisputeId is { } disputeId)
+        {
+            var dispute = await db.Disputes.AsSplitQuery().FirstAsync(d => d.Id == disputeId, ct);
+            await disputes.FireAsync(dispute, order, now, ct);
+        }
         var entries = new List<JournalEntry>();
         await FireAsync(order, now, entries, ct);
         await db.PostAllAsync(entries, ct);
-        return order;
     }
 
     /// <summary>

@@ -40,7 +40,7 @@ public static class OrderActions
         await PayAsync(db, payments, order, actor, number, now, ct);
         // Money has moved at the provider: a client hanging up must not roll back its record.
         await db.SaveChangesAsync(CancellationToken.None);
-        return TypedResults.Ok(OrderResponse.From(order, caller));
+        return TypedResults.Ok(await OrderResponse.ForAsync(db, order, caller, ct));
     }
 
     /// <summary>Charges the buyer's card (idempotently, keyed by the order) and moves the total into escrow.</summary>
@@ -68,7 +68,7 @@ public static class OrderActions
         else await timers.VoidLostCaptureAsync(order, ct); // unpaid, but a payment may have lost its commit (its host died)
         // Money has moved at the provider: a client hanging up must not roll back its record.
         await db.SaveChangesAsync(CancellationToken.None);
-        return TypedResults.Ok(OrderResponse.From(order, caller));
+        return TypedResults.Ok(await OrderResponse.ForAsync(db, order, caller, ct));
     }
 
     public static async Task<Ok<OrderResponse>> Ship(Guid id, ShipRequest request, HttpContext http, SafeholdDb db, TimeProvider clock, DueTimers timers, CancellationToken ct)
@@ -83,7 +83,7 @@ public static class OrderActions
         var order = await timers.LoadForChangeAsync(id, caller, now, ct);
         order.Ship(OrderAccess.ActorOf(order, caller), now, carrier!, tracking!);
         await db.SaveChangesAsync(ct);
-        return TypedResults.Ok(OrderResponse.From(order, caller));
+        return TypedResults.Ok(await OrderResponse.ForAsync(db, order, caller, ct));
     }
 
     public static async Task<Ok<OrderResponse>> MarkDelivered(Guid id, HttpContext http, SafeholdDb db, TimeProvider clock, DueTimers timers, CancellationToken ct)
@@ -93,7 +93,7 @@ public static class OrderActions
         var order = await timers.LoadForChangeAsync(id, caller, now, ct);
         order.MarkDelivered(OrderAccess.ActorOf(order, caller), now);
         await db.SaveChangesAsync(ct);
-        return TypedResults.Ok(OrderResponse.From(order, caller));
+        return TypedResults.Ok(await OrderResponse.ForAsync(db, order, caller, ct));
     }
 
     public static async Task<Ok<OrderResponse>> ConfirmReceipt(Guid id, HttpContext http, SafeholdDb db, TimeProvider clock, DueTimers timers, CancellationToken ct)
@@ -104,7 +104,7 @@ public static class OrderActions
         var entry = order.ConfirmReceipt(OrderAccess.ActorOf(order, caller), now);
         await db.PostAsync(entry, ct);
         await db.SaveChangesAsync(ct);
-        return TypedResults.Ok(OrderResponse.From(order, caller));
+        return TypedResults.Ok(await OrderResponse.ForAsync(db, order, caller, ct));
     }
 
     /// <summary>Returns the refunded money to the buyer's card, then posts the refund entry; a failed refund changes nothing.</summary>

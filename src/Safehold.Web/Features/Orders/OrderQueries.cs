@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Safehold.Domain.Orders;
 using Safehold.Web.Api;
 using Safehold.Web.Data;
+using Safehold.Web.Features.Disputes;
 
 namespace Safehold.Web.Features.Orders;
 
@@ -34,7 +35,8 @@ public static class OrderQueries
         var loaded = (await db.Orders.AsNoTracking().Where(o => ids.Contains(o.Id)).AsSingleQuery().ToListAsync(ct)).ToDictionary(o => o.Id);
         var page = ids.Where(loaded.ContainsKey).Select(id => loaded[id]).ToList(); // an order cannot vanish, but never trust that
         var next = page.Count > take ? Cursor.Encode(page[take - 1].CreatedAt, page[take - 1].Id) : null;
-        return TypedResults.Ok(new OrderListResponse(page.Take(take).Select(o => OrderResponse.From(o, caller)).ToList(), next));
+        var disputes = await DisputeSummary.ForOrdersAsync(db, ids, ct);
+        return TypedResults.Ok(new OrderListResponse(page.Take(take).Select(o => OrderResponse.From(o, caller, disputes.GetValueOrDefault(o.Id))).ToList(), next));
     }
 
     public static async Task<Ok<OrderResponse>> Get(Guid id, HttpContext http, SafeholdDb db, CancellationToken ct)
@@ -44,6 +46,6 @@ public static class OrderQueries
         // rather than one query per collection.
         var order = await db.Orders.AsNoTracking().VisibleTo(caller).AsSingleQuery().FirstOrDefaultAsync(o => o.Id == id, ct)
             ?? throw Problems.NotFound("Order");
-        return TypedResults.Ok(OrderResponse.From(order, caller));
+        return TypedResults.Ok(OrderResponse.From(order, caller, await DisputeSummary.ForOrderAsync(db, order.Id, ct)));
     }
 }

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Safehold.Domain.Orders;
 using Safehold.Web.Api;
+using Safehold.Web.Data;
+using Safehold.Web.Features.Disputes;
 
 namespace Safehold.Web.Features.Orders;
 
@@ -29,9 +31,13 @@ public sealed record OrderResponse(
     IReadOnlyDictionary<string, DateTimeOffset> Deadlines,
     IReadOnlyList<string> Actions,
     IReadOnlyList<ExtensionResponse> Extensions,
-    object? Dispute)
+    DisputeSummary? Dispute)
 {
-    public static OrderResponse From(Order o, Caller caller) => new(
+    /// <summary>The response with the order's current dispute read from the database.</summary>
+    public static async Task<OrderResponse> ForAsync(SafeholdDb db, Order o, Caller caller, CancellationToken ct) =>
+        From(o, caller, await DisputeSummary.ForOrderAsync(db, o.Id, ct));
+
+    public static OrderResponse From(Order o, Caller caller, DisputeSummary? dispute = null) => new(
         o.Id,
         OrderProcess.StatusName(o.Status),
         o.BuyerId,
@@ -49,9 +55,9 @@ public sealed record OrderResponse(
         o.ClosedAt,
         o.Timeline.OrderBy(e => e.Sequence).Select(e => new TimelineEntry(e.At, SnakeCase.Of(e.Actor.ToString()), e.ActorUserId, e.Kind, e.Detail)).ToList(),
         o.PendingDeadlines(),
-        OrderProcess.ActionsFor(o, OrderAccess.PartyOf(o, caller)),
+        OrderProcess.ActionsFor(o, OrderAccess.PartyOf(o, caller), includeDisputes: true),
         o.Extensions.OrderBy(e => e.RequestedAt).Select(ExtensionResponse.From).ToList(),
-        null);
+        dispute);
 }
 
 public sealed record OrderListResponse(IReadOnlyList<OrderResponse> Items, string? NextCursor);

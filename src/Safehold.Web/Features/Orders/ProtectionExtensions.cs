@@ -53,6 +53,6 @@ public static class ProtectionExtensions
         if (approve) order.ApproveExtension(actor, now, extensionId);
         else order.DeclineExtension(actor, now, extensionId);
         await db.SaveChangesAsync(ct);
-        return TypedResults.Ok(OrderResponse.From(order, caller));
+        return TypedResults.Ok(await OrderResponse.ForAsync(db, order, caller, ct));
     }
 }

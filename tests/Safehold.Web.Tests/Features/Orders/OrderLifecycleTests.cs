@@ -37,11 +37,11 @@ public sealed class OrderLifecycleTests(SafeholdApp app) : IClassFixture<Safehol
         await app.AssertLedgerOk();
 
         var asBuyer = await Api.GetOrder(buyer, id);
-        Assert.Equal(["confirm_receipt", "extend_protection"], asBuyer.Actions());
+        Assert.Equal(["confirm_receipt", "extend_protection", "open_dispute"], asBuyer.Actions());
 
         var confirmed = await Api.Json(await buyer.Http.PostAsync($"/api/v1/orders/{id}/confirm-receipt", null));
         Assert.Equal("completed", confirmed.Status());
-        Assert.Empty(confirmed.Actions());
+        Assert.Equal(["open_dispute"], confirmed.Actions()); // for the days after completion
         await app.AssertLedgerOk();
 
         var balance = await buyer.Http.GetAsync("/api/v1/balance");
@@ -103,7 +103,7 @@ public sealed class OrderLifecycleTests(SafeholdApp app) : IClassFixture<Safehol
         Assert.Equal(app.Clock.GetUtcNow().AddDays(15), order["deadlines"]!["autoCompleteAt"]!.GetValue<DateTimeOffset>());
         Assert.NotNull(order["deliveredAt"]);
         await Api.ExpectProblem(await seller.Http.PostAsync($"/api/v1/orders/{id}/mark-delivered", null), HttpStatusCode.Conflict, "invalid_state");
-        Assert.Equal(["confirm_receipt", "extend_protection"], order.Actions());
+        Assert.Equal(["confirm_receipt", "extend_protection", "open_dispute"], order.Actions());
     }
 
     [Fact]

@@ -1,0 +1,63 @@
+using Microsoft.EntityFrameworkCore;
+using Safehold.Domain.Disputes;
+using Safehold.Domain.Orders;
+using Safehold.Web.Api;
+using Safehold.Web.Data;
+using Safehold.Web.Features.Users;
+using Safehold.Web.Jobs;
+
+namespace Safehold.Web.Features.Disputes;
+
+/// <summary>
+/// Who may see a dispute: its buyer and seller; arbiters, every dispute under review and those they decided; admins,
+/// all. Anyone else is told it does not exist.
+/// </summary>
+public static class DisputeAccess
+{
+    public static IQueryable<Dispute> VisibleTo(this IQueryable<Dispute> disputes, Caller caller) => caller.Role switch
+    {
+        UserRole.Buyer => disputes.Where(d => d.BuyerId == caller.Id),
+        UserRole.Seller => disputes.Where(d => d.SellerId == caller.Id),
+        UserRole.Arbiter => disputes.Where(d => d.Status == DisputeStatus.UnderReview || d.DecidedBy == caller.Id || d.AppealArbiterId == caller.Id),
+        UserRole.Admin => disputes,
+        _ => disputes.Where(d => false),
+    };
+
+    public static bool IsVisibleTo(Dispute d, Caller caller) => caller.Role switch
+    {
+        UserRole.Buyer => d.BuyerId == caller.Id,
+        UserRole.Seller => d.SellerId == caller.Id,
+        UserRole.Arbiter => d.Status == DisputeStatus.UnderReview || d.DecidedBy == caller.Id || d.AppealArbiterId == caller.Id,
+        UserRole.Admin => true,
+        _ => false,
+    };
+
+    /// <summary>The caller's part in a dispute they can see: buyer, seller, arbiter, or none (an admin only reads).</summary>
+    public static DisputeActor ActorOf(Dispute d, Caller caller) =>
+        d.BuyerId == caller.Id ? new DisputeActor(DisputeParty.Buyer, caller.Id)
+        : d.SellerId == caller.Id ? new DisputeActor(DisputeParty.Seller, caller.Id)
+        : caller.Role == UserRole.Arbiter ? DisputeActor.Arbiter(caller.Id)
+        : new DisputeActor(DisputeParty.None, caller.Id);
+
+    /// <summary>
+    /// Loads a dispute and its order for a change: the order's row is locked (PostgreSQL) so racing changes to the dispute
+    /// or its order take turns, and whatever fell due on either has fired first. Buyers and sellers reach only their own
+    /// disputes (anyone else's answers 404); arbiters and admins reach any, and the process refuses what they may not do
+    /// (so two arbiters deciding at once leave one winner and one 409, not a 404 once the first has decided).
+    /// </summary>
+    public static async Task<(Dispute Dispute, Order Order)> LoadForChangeAsync(SafeholdDb db, DueTimers timers, Guid id, Caller caller,
+        DateTimeOffset now, CancellationToken ct)
+    {
+        var key = await db.Disputes.AsNoTracking().IgnoreAutoIncludes().Where(d => d.Id == id)
+            .Select(d => new { d.OrderId, d.BuyerId, d.SellerId }).FirstOrDefaultAsync(ct);
+        if (key is null || caller.Role is not (UserRole.Arbiter or UserRole.Admin) && caller.Id != key.BuyerId && caller.Id != key.SellerId)
+            throw Problems.NotFound("Dispute");
+        var order = await timers.LoadForDisputeAsync(key.OrderId, now, ct);
+        var dispute = await db.Disputes.AsSplitQuery().FirstAsync(d => d.Id == id, ct);
+        return (dispute, order);
+    }
+
+    public static async Task<Dispute> LoadVisibleAsync(SafeholdDb db, Guid id, Caller caller, CancellationToken ct) =>
+        await db.Disputes.AsNoTracking().VisibleTo(caller).AsSplitQuery().FirstOrDefaultAsync(d => d.Id == id, ct)
+        ?? throw Problems.NotFound("Dispute");
+}

@@ -1,0 +1,153 @@
+using Microsoft.EntityFrameworkCore;
+using Safehold.Domain;
+using Safehold.Domain.Disputes;
+using Safehold.Domain.Orders;
+using Safehold.Web.Api;
+using Safehold.Web.Data;
+using Safehold.Web.Features.Orders;
+
+namespace Safehold.Web.Features.Disputes;
+
+public sealed record OfferResponse(int Sequence, string By, DateTimeOffset At, string Outcome, MoneyDto? Amount, string Message);
+public sealed record ReturnShipmentResponse(string Carrier, string TrackingNumber, DateTimeOffset ShippedAt, DateTimeOffset? ReceivedAt);
+public sealed record DecisionResponse(Guid ArbiterId, DateTimeOffset DecidedAt, string Outcome, MoneyDto? RefundAmount, string Rationale);
+public sealed record AppealResponse(string By, DateTimeOffset At, string Reason, DecisionResponse? Decision);
+public sealed record EvidenceResponse(Guid Id, string Party, Guid UploadedBy, string FileName, string ContentType, long Size, string Sha256,
+    string? Description, DateTimeOffset UploadedAt, string Url);
+public sealed record DisputeMessageResponse(Guid Id, string Party, Guid AuthorId, string Body, DateTimeOffset SentAt);
+
+/// <summary>The disputed order as an arbiter needs it: its state, total, shipment and the listing as it was bought.</summary>
+public sealed record DisputedOrderResponse(Guid Id, string Status, MoneyDto Total, IReadOnlyList<OrderItemResponse> Items, ShipmentResponse? Shipment,
+    DateTimeOffset? DeliveredAt, DateTimeOffset? CompletedAt);
+
+/// <summary>A dispute as its parties and arbiters see it, with what the caller may do now.</summary>
+public sealed record DisputeResponse(
+    Guid Id,
+    Guid OrderId,
+    Guid BuyerId,
+    Guid SellerId,
+    string Status,
+    string Reason,
+    string RequestedOutcome,
+    MoneyDto? RequestedAmount,
+    string Description,
+    MoneyDto OrderTotal,
+    string? Outcome,
+    MoneyDto? RefundAmount,
+    DateTimeOffset OpenedAt,
+    DateTimeOffset? SellerAnsweredAt,
+    string? RejectionReason,
+    DateTimeOffset? EscalatedAt,
+    bool DecisionOverdue,
+    ReturnShipmentResponse? ReturnShipment,
+    DecisionResponse? Decision,
+    AppealResponse? Appeal,
+    DateTimeOffset? ResolvedAt,
+    DateTimeOffset? SettledAt,
+    DateTimeOffset? WithdrawnAt,
+    IReadOnlyList<OfferResponse> Offers,
+    IReadOnlyDictionary<string, DateTimeOffset> Deadlines,
+    IReadOnlyList<TimelineEntry> Timeline,
+    IReadOnlyList<EvidenceResponse> Evidence,
+    IReadOnlyList<DisputeMessageResponse> Messages,
+    IReadOnlyList<string> Actions,
+    DisputedOrderResponse? Order)
+{
+    public static DisputeResponse From(Dispute d, Order? order, IEnumerable<DisputeEvidence> evidence, IEnumerable<DisputeMessage> messages,
+        Caller caller, DateTimeOffset now)
+    {
+        var currency = Currency.Of(d.Currency);
+        MoneyDto? M(long? amount) => amount is { } a ? new MoneyDto(a, currency.Code) : null;
+        var actor = DisputeAccess.ActorOf(d, caller);
+        return new DisputeResponse(
+            d.Id,
+            d.OrderId,
+            d.BuyerId,
+            d.SellerId,
+            DisputeProcess.StatusName(d.Status),
+            DisputeProcess.Name(d.Reason),
+            DisputeProcess.Name(d.RequestedOutcome),
+            M(d.RequestedAmount),
+            d.Description,
+            MoneyDto.From(d.OrderTotal),
+            d.Outcome is { } o ? DisputeProcess.Name(o) : null,
+            M(d.RefundAmount),
+            d.OpenedAt,
+            d.SellerAnsweredAt,
+            d.RejectionReason,
+            d.EscalatedAt,
+            d.IsDecisionOverdue(now),
+            d.ReturnCarrier is not null && d.ReturnTrackingNumber is not null && d.ReturnShippedAt is { } shipped
+                ? new ReturnShipmentResponse(d.ReturnCarrier, d.ReturnTrackingNumber, shipped, d.ReturnReceivedAt) : null,
+            d.DecidedBy is { } arbiter && d.DecidedAt is { } decided && d.DecisionOutcome is { } decision
+                ? new DecisionResponse(arbiter, decided, DisputeProcess.Name(decision), M(d.DecisionAmount), d.DecisionRationale ?? "") : null,
+            d.AppealedAt is { } appealed
+                ? new AppealResponse(SnakeCase.Of((d.AppealedBy ?? DisputeParty.None).ToString()), appealed, d.AppealReason ?? "",
+                    d.AppealArbiterId is { } second && d.AppealDecidedAt is { } at && d.AppealOutcome is { } outcome
+                        ? new DecisionResponse(second, at, DisputeProcess.Name(outcome), M(d.AppealAmount), d.AppealRationale ?? "") : null)
+                : null,
+            d.ResolvedAt,
+            d.SettledAt,
+            d.WithdrawnAt,
+            d.Offers.OrderBy(x => x.Sequence).Select(x => new OfferResponse(x.Sequence, SnakeCase.Of(x.By.ToString()), x.At, DisputeProcess.Name(x.Outcome),
+                M(x.Amount), x.Message)).ToList(),
+            d.PendingDeadlines(),
+            d.Timeline.OrderBy(e => e.Sequence).Select(e => new TimelineEntry(e.At, SnakeCase.Of(e.Actor.ToString()), e.ActorUserId, e.Kind, e.Detail)).ToList(),
+            evidence.OrderBy(e => e.UploadedAt).ThenBy(e => e.Id).Select(e => EvidenceOf(d, e)).ToList(),
+            messages.OrderBy(m => m.SentAt).ThenBy(m => m.Id).Select(MessageOf).ToList(),
+            ActionsFor(d, actor),
+            order is null ? null : new DisputedOrderResponse(order.Id, OrderProcess.StatusName(order.Status), MoneyDto.From(order.Total),
+                order.Lines.OrderBy(l => l.LineNumber).Select(l => new OrderItemResponse(l.ProductId, l.Quantity, MoneyDto.From(l.UnitPrice),
+                    MoneyDto.From(l.LineTotal), new ListingResponse(l.Title, l.Description, MoneyDto.From(l.UnitPrice), l.Category, l.Images))).ToList(),
+                order.Carrier is not null && order.TrackingNumber is not null && order.ShippedAt is { } s ? new ShipmentResponse(order.Carrier, order.TrackingNumber, s) : null,
+                order.DeliveredAt, order.CompletedAt));
+    }
+
+    /// <summary>The process's actions for the caller, and adding evidence or a message where they may.</summary>
+    public static IReadOnlyList<string> ActionsFor(Dispute d, DisputeActor actor)
+    {
+        var actions = DisputeProcess.ActionsFor(d, actor).ToList();
+        if (DisputeEvidenceFeature.MayAdd(d, actor)) actions.Add("add_evidence");
+        if (DisputeMessages.MaySend(d, actor)) actions.Add("send_message");
+        return actions;
+    }
+
+    public static EvidenceResponse EvidenceOf(Dispute d, DisputeEvidence e) => new(e.Id, SnakeCase.Of(e.Party.ToString()), e.UploadedBy, e.FileName,
+        e.ContentType, e.Length, e.Sha256, e.Description, e.UploadedAt, $"/api/v1/disputes/{d.Id}/evidence/{e.Id}");
+
+    public static DisputeMessageResponse MessageOf(DisputeMessage m) => new(m.Id, SnakeCase.Of(m.Party.ToString()), m.AuthorId, m.Body, m.SentAt);
+
+    /// <summary>The response for one dispute, with its evidence and messages read from the database.</summary>
+    public static async Task<DisputeResponse> LoadAsync(SafeholdDb db, Dispute d, Order? order, Caller caller, DateTimeOffset now, CancellationToken ct)
+    {
+        var evidence = await db.DisputeEvidence.AsNoTracking().Where(e => e.DisputeId == d.Id).ToListAsync(ct);
+        var messages = await db.DisputeMessages.AsNoTracking().Where(m => m.DisputeId == d.Id).ToListAsync(ct);
+        // A tracked change may have added some not yet saved.
+        evidence.AddRange(db.ChangeTracker.Entries<DisputeEvidence>().Where(e => e.State == EntityState.Added && e.Entity.DisputeId == d.Id).Select(e => e.Entity));
+        messages.AddRange(db.ChangeTracker.Entries<DisputeMessage>().Where(e => e.State == EntityState.Added && e.Entity.DisputeId == d.Id).Select(e => e.Entity));
+        order ??= await db.Orders.AsNoTracking().IgnoreAutoIncludes().Include(o => o.Lines).FirstOrDefaultAsync(o => o.Id == d.OrderId, ct);
+        return From(d, order, evidence, messages, caller, now);
+    }
+}
+
+public sealed record DisputeListResponse(IReadOnlyList<DisputeResponse> Items, string? NextCursor);
+
+/// <summary>What the order's <c>dispute</c> field says of its current (latest) dispute.</summary>
+public sealed record DisputeSummary(Guid Id, string Status, string Reason, string? Outcome, MoneyDto? RefundAmount, DateTimeOffset OpenedAt)
+{
+    /// <summary>The latest dispute of each order, by order id.</summary>
+    public static async Task<Dictionary<Guid, DisputeSummary>> ForOrdersAsync(SafeholdDb db, IReadOnlyCollection<Guid> orderIds, CancellationToken ct)
+    {
+        var rows = await db.Disputes.AsNoTracking().IgnoreAutoIncludes().Where(d => orderIds.Contains(d.OrderId))
+            .Select(d => new { d.Id, d.OrderId, d.Status, d.Reason, d.Outcome, d.RefundAmount, d.Currency, d.OpenedAt }).ToListAsync(ct);
+        return rows.GroupBy(r => r.OrderId).ToDictionary(g => g.Key, g =>
+        {
+            var r = g.OrderByDescending(x => x.OpenedAt).ThenByDescending(x => x.Id).First();
+            return new DisputeSummary(r.Id, DisputeProcess.StatusName(r.Status), DisputeProcess.Name(r.Reason), r.Outcome is { } o ? DisputeProcess.Name(o) : null,
+                r.RefundAmount is { } a ? new MoneyDto(a, r.Currency) : null, r.OpenedAt);
+        });
+    }
+
+    public static async Task<DisputeSummary?> ForOrderAsync(SafeholdDb db, Guid orderId, CancellationToken ct) =>
+        (await ForOrdersAsync(db, [orderId], ct)).GetValueOrDefault(orderId);
+}
