@@ -152,6 +152,8 @@ public static class LoadBenchmark
                 clients.ForEach(c => c.Recorder.Recording = true);
                 var window = Stopwatch.StartNew();
                 await Task.Delay(duration);
+                while (clients.Sum(c => c.WholeInWindow) < o.MinimumLifecycles && window.Elapsed < duration * 40)
+                    await Task.Delay(50);
                 clients.ForEach(c => c.Recorder.Recording = false);
                 window.Stop();
                 var cpu = CpuSample.Take(host.ProcessId).Since(cpuBefore, window.Elapsed);
@@ -338,6 +340,9 @@ public static class LoadBenchmark
         public long Completed { get; private set; }
         public long Cancelled { get; private set; }
 
+        /// <summary>Lifecycles completed that also began inside the measured window: every step of them was recorded.</summary>
+        public long WholeInWindow { get; private set; }
+
         public async Task RunAsync(CancellationToken stop)
         {
             while (!stop.IsCancellationRequested)
@@ -355,6 +360,7 @@ public static class LoadBenchmark
 
         private async Task LifecycleAsync(CancellationToken stop)
         {
+            var begunInWindow = Recorder.Recording;
             var created = await SendAsync("POST /orders", HttpMethod.Post, "/api/v1/orders", _buyer, _createBody, wantBody: true);
             var id = created!.RootElement.GetProperty("id").GetGuid();
             created.Dispose();
@@ -373,7 +379,9 @@ public static class LoadBenchmark
             await ReadsAsync(id);
             await SendAsync("POST /orders/{id}/confirm-receipt", HttpMethod.Post, path + "/confirm-receipt", _buyer, EmptyBody);
             await ReadsAsync(id);
-            if (Recorder.Recording) Completed++;
+            if (!Recorder.Recording) return;
+            Completed++;
+            if (begunInWindow) WholeInWindow++;
         }
 
         /// <summary>About <see cref="LoadOptions.ReadsPerWrite"/> reads after each write: half "My orders", half "More details".</summary>

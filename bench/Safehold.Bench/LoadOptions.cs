@@ -17,6 +17,13 @@ public sealed record LoadOptions
     /// <summary>How long the load is measured, after the warm-up.</summary>
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// The measured window lasts at least <see cref="Duration"/> and until this many lifecycles begun inside it have
+    /// completed (0 by default): the smoke test sets it, so a machine too busy to finish one in its few seconds
+    /// still reports every endpoint.
+    /// </summary>
+    public int MinimumLifecycles { get; init; }
+
     /// <summary>Load run first and not recorded: the host's JIT, pools and caches settle.</summary>
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(10);
 

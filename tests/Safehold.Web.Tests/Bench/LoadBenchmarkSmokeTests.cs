@@ -19,6 +19,7 @@ public sealed class LoadBenchmarkSmokeTests(ITestOutputHelper output)
             Clients = 3,
             Warmup = TimeSpan.FromSeconds(1),
             Duration = TimeSpan.FromSeconds(3),
+            MinimumLifecycles = 1, // however busy the machine, the window sees one whole lifecycle
             LimitDuration = TimeSpan.FromSeconds(1),
             SeedOrders = 300, // the fast seeder too, so its rows must satisfy the ledger check
             Pgbench = false,
