@@ -35,6 +35,9 @@ public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, TimeProvid
             throw new InvalidInputException(new Dictionary<string, string[]> { [Header] = ["Must be 1 to 255 characters."] });
 
         await using var tx = await writes.BeginTransactionAsync(db, ct);
+        // A failure anywhere rolls the whole request back, so SaveChanges needs no savepoint of its own (two more
+        // statements per save, two more round trips on PostgreSQL).
+        db.Database.AutoSavepointsEnabled = false;
         string? requestHash = null;
         Guid userId = default;
         if (key is not null && http.User.Identity?.IsAuthenticated == true)
