@@ -19,6 +19,7 @@ using Safehold.Web.Jobs;
 using Safehold.Web.Features.Orders;
 using Safehold.Web.Features.Products;
 using Safehold.Web.Features.Users;
+using Safehold.Web.Features.Webhooks;
 using Safehold.Web.Payments;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -109,6 +110,9 @@ builder.Services.AddHostedService<DeadlineSweeperService>();
 builder.Services.Configure<PayoutOptions>(builder.Configuration.GetSection("Safehold:Payouts"));
 builder.Services.AddSingleton<PayoutRunner>();
 builder.Services.AddHostedService<PayoutSchedulerService>();
+builder.Services.AddHttpClient(WebhookDispatcher.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
+builder.Services.AddSingleton<WebhookDispatcher>();
+builder.Services.AddHostedService<WebhookDispatcherService>();
 builder.Services.AddSingleton<EmailDispatcher>();
 builder.Services.AddHostedService<EmailDispatcherService>();
 
@@ -132,6 +136,7 @@ api.MapLedger();
 api.MapNotifications();
 api.MapPayouts();
 api.MapEvents();
+api.MapWebhooks();
 app.MapPayoutRun();
 if (options.Sandbox) app.MapSandboxClock();
 app.MapOpenApi();

@@ -13,6 +13,7 @@ using Safehold.Web.Features.Payouts;
 using Safehold.Web.Features.Sandbox;
 using Safehold.Web.Features.Products;
 using Safehold.Web.Features.Users;
+using Safehold.Web.Features.Webhooks;
 
 namespace Safehold.Web.Data;
 
@@ -40,6 +41,7 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
     public DbSet<OrderMessage> OrderMessages => Set<OrderMessage>();
     public DbSet<Payout> Payouts => Set<Payout>();
     public DbSet<PayoutRun> PayoutRuns => Set<PayoutRun>();
+    public DbSet<WebhookEndpoint> WebhookEndpoints => Set<WebhookEndpoint>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder builder)
     {
@@ -294,6 +296,17 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
             e.HasKey(r => r.Key);
             e.Property(r => r.Key).HasMaxLength(64);
             e.HasIndex(r => r.CompletedAt);
+        });
+        b.Entity<WebhookEndpoint>(e =>
+        {
+            e.HasKey(w => w.Id);
+            e.Property(w => w.Url).HasMaxLength(2000);
+            e.Property(w => w.EventTypes).HasMaxLength(2000);
+            e.Property(w => w.Secret).HasMaxLength(100);
+            e.Property(w => w.LastError).HasMaxLength(500);
+            e.Ignore(w => w.Cursor);
+            e.Ignore(w => w.Patterns);
+            e.HasIndex(w => w.NextAttemptAt);
         });
         b.Entity<IdempotencyRecord>(e =>
         {

@@ -121,6 +121,33 @@ public static class EventLog
         }
     }
 
+    /// <summary>The place after the last event a reader can see now: where a new reader starts to get only what comes next.</summary>
+    public static async Task<EventCursor> EndAsync(SafeholdDb db, CancellationToken ct)
+    {
+        var sql = db.Database.IsNpgsql()
+            ? """
+              SELECT "TxId", "Position" FROM "EventLog"
+              WHERE "TxId" < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
+              ORDER BY "TxId" DESC, "Position" DESC LIMIT 1
+              """
+            : """SELECT 0, "Position" FROM "EventLog" ORDER BY "Position" DESC LIMIT 1""";
+        var connection = db.Database.GetDbConnection();
+        var opened = connection.State != System.Data.ConnectionState.Open;
+        if (opened) await connection.OpenAsync(ct);
+        try
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            return await reader.ReadAsync(ct) ? new EventCursor(reader.GetInt64(0), reader.GetInt64(1)) : EventCursor.Start;
+        }
+        finally
+        {
+            if (opened) await connection.CloseAsync();
+        }
+    }
+
     private static void Add(DbCommand command, string name, object value)
     {
         var p = command.CreateParameter();

@@ -1,0 +1,176 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Safehold.Web.Data;
+using Safehold.Web.Features.Events;
+using Safehold.Web.Features.Webhooks;
+
+namespace Safehold.Web.Jobs;
+
+/// <summary>
+/// Pushes the event log to webhook endpoints: for each endpoint whose next attempt is due, one host takes a short
+/// lease, posts the events after the endpoint's place one at a time, in order, each signed, and moves the place
+/// past each one that succeeded (or that the endpoint does not want). A failure stops that endpoint until its
+/// back-off has passed; the same event is then sent again. Delivery is at least once: a host that dies after
+/// the endpoint answered but before the place was saved sends that event again, with the same
+/// <c>Safehold-Event-Id</c>, so receivers can drop repeats.
+/// </summary>
+public sealed class WebhookDispatcher(IServiceScopeFactory scopes, IHttpClientFactory http, TimeProvider clock, ILogger<WebhookDispatcher> log)
+{
+    public const string HttpClientName = "webhooks";
+    public static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
+    private const int BatchSize = 50;
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Delivers to every endpoint that is due; returns how many events were delivered.</summary>
+    public async Task<int> RunDueAsync(CancellationToken ct)
+    {
+        List<Guid> due;
+        var now = clock.GetUtcNow();
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            due = await scope.ServiceProvider.GetRequiredService<SafeholdDb>().WebhookEndpoints.AsNoTracking()
+                .Where(w => w.NextAttemptAt <= now && (w.LeaseUntil == null || w.LeaseUntil < now))
+                .OrderBy(w => w.NextAttemptAt).Select(w => w.Id).ToListAsync(ct);
+        }
+        var delivered = 0;
+        foreach (var id in due) delivered += await DeliverAsync(id, ct);
+        return delivered;
+    }
+
+    private async Task<int> DeliverAsync(Guid endpointId, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SafeholdDb>();
+        var gate = scope.ServiceProvider.GetRequiredService<WriteGate>();
+        // Each write is its own short transaction, begun where every writer of the host begins one; none spans an HTTP call.
+        async Task<T> Write<T>(Func<Task<T>> work, CancellationToken token)
+        {
+            await using var tx = await gate.BeginTransactionAsync(db, token);
+            var result = await work();
+            await tx.CommitAsync(token);
+            return result;
+        }
+
+        var now = clock.GetUtcNow();
+        var leaseUntil = now + Lease;
+        // The lease is one conditional update: of several hosts, exactly one gets it.
+        var claimed = await Write(() => db.WebhookEndpoints
+            .Where(w => w.Id == endpointId && w.NextAttemptAt <= now && (w.LeaseUntil == null || w.LeaseUntil < now))
+            .ExecuteUpdateAsync(s => s.SetProperty(w => w.LeaseUntil, leaseUntil), ct), ct);
+        if (claimed == 0) return 0;
+
+        var endpoint = await db.WebhookEndpoints.FirstAsync(w => w.Id == endpointId, ct);
+        var delivered = 0;
+        try
+        {
+            while (clock.GetUtcNow() < leaseUntil - TimeSpan.FromSeconds(30))
+            {
+                var events = await EventLog.ReadAsync(db, endpoint.Cursor, BatchSize, ct);
+                if (events.Count == 0) break;
+                var failed = false;
+                foreach (var e in events)
+                {
+                    if (!endpoint.Wants(e.Type))
+                    {
+                        endpoint.Passed(EventCursor.Parse(e.Id), delivered: false, clock.GetUtcNow());
+                        continue;
+                    }
+                    var error = await PostAsync(endpoint, e, ct);
+                    if (error is not null)
+                    {
+                        endpoint.Failed(error, clock.GetUtcNow());
+                        log.LogWarning("Webhook {Endpoint} refused event {Event}: {Error}; next attempt at {At}", endpoint.Id, e.Id, error, endpoint.NextAttemptAt);
+                        failed = true;
+                        break;
+                    }
+                    endpoint.Passed(EventCursor.Parse(e.Id), delivered: true, clock.GetUtcNow());
+                    delivered++;
+                    await Write(() => db.SaveChangesAsync(ct), ct); // the place moves with each delivery: a crash repeats at most one event
+                }
+                if (failed || events.Count < BatchSize) break;
+            }
+        }
+        finally
+        {
+            await Write(async () =>
+            {
+                await db.SaveChangesAsync(CancellationToken.None);
+                return await db.WebhookEndpoints.Where(w => w.Id == endpointId)
+                    .ExecuteUpdateAsync(s => s.SetProperty(w => w.LeaseUntil, (DateTimeOffset?)null), CancellationToken.None);
+            }, CancellationToken.None);
+        }
+        return delivered;
+    }
+
+    /// <summary>Posts one event; null when the endpoint answered 2xx, else what went wrong.</summary>
+    private async Task<string?> PostAsync(WebhookEndpoint endpoint, EventItem e, CancellationToken ct)
+    {
+        var body = JsonSerializer.Serialize(e, Json);
+        var timestamp = clock.GetUtcNow().ToUnixTimeSeconds();
+        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint.Url)
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("Safehold-Event-Id", e.Id);
+        request.Headers.Add("Safehold-Event-Type", e.Type);
+        request.Headers.Add("Safehold-Signature", Signature(endpoint.Secret, timestamp, body));
+        try
+        {
+            using var response = await http.CreateClient(HttpClientName).SendAsync(request, ct);
+            return response.IsSuccessStatusCode ? null : $"HTTP {(int)response.StatusCode}";
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            return ex.Message;
+        }
+    }
+
+    /// <summary>
+    /// <c>t={unix seconds},v1={hex HMAC-SHA256 of "{t}.{body}" keyed with the secret}</c>. A receiver recomputes it over
+    /// the raw body, compares in constant time, and refuses a timestamp far from its own clock (a replay).
+    /// </summary>
+    public static string Signature(string secret, long timestamp, string body)
+    {
+        var t = timestamp.ToString(CultureInfo.InvariantCulture);
+        var mac = HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes($"{t}.{body}"));
+        return $"t={t},v1={Convert.ToHexStringLower(mac)}";
+    }
+}
+
+/// <summary>Runs the webhook dispatcher every second, with the rest of the timed work.</summary>
+public sealed class WebhookDispatcherService(WebhookDispatcher dispatcher, TimeProvider clock, IOptions<SweeperOptions> options,
+    ILogger<WebhookDispatcherService> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Value.Enabled) return;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await dispatcher.RunDueAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                log.LogError(e, "Webhook delivery failed; it will try again");
+            }
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), clock, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+}
