@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Safehold.Domain;
+using Safehold.Domain.Disputes;
 using Safehold.Domain.Orders;
 using Safehold.Domain.Policy;
 using Safehold.Web.Data;
@@ -9,12 +10,14 @@ using Safehold.Web.Features.Ledger;
 using Safehold.Web.Features.Orders;
 using Safehold.Web.Features.Products;
 using Safehold.Web.Features.Users;
+using Safehold.Web.Jobs;
 using Safehold.Web.Payments;
 
 namespace Safehold.Web.Demo;
 
 /// <summary>
-/// Demo users of every role, two sellers' products and a buyer's orders in several states, written
+/// Demo users of every role, two sellers' products, a buyer's orders in several states and disputes (awaiting the
+/// seller, under review, resolved), written
 /// through the same domain operations and ledger postings as real traffic, so the ledger check is ok.
 /// </summary>
 public static class DemoSeeder
@@ -116,9 +119,40 @@ public static class DemoSeeder
         carpetOrder.Ship(new Actor(Party.Seller, seller2.Id), clock.GetUtcNow(), "Georgian Post", "RR987654321GE");
         await db.PostAsync(carpetOrder.ConfirmReceipt(new Actor(Party.Buyer, buyer2.Id), clock.GetUtcNow()), ct);
 
+        // Disputes in several states, through the same domain steps and settlements as the API.
+        var buyerActor = new Actor(Party.Buyer, buyer.Id);
+        async Task<(Order Order, Dispute Dispute)> Disputed(User b, User s, Product p, string tracking, DisputeReason reason, DisputeOutcome outcome,
+            long? amount, string description)
+        {
+            var o = await OrderOf(b, p);
+            await Pay(o, b);
+            o.Ship(new Actor(Party.Seller, s.Id), clock.GetUtcNow(), "DHL", tracking);
+            var d = o.OpenDispute(new Actor(Party.Buyer, b.Id), clock.GetUtcNow(), Guid.CreateVersion7(clock.GetUtcNow()), reason, outcome, amount, description);
+            db.Disputes.Add(d);
+            return (o, d);
+        }
+
+        // Waiting for the seller's answer: the seller has 5 days.
+        await Disputed(buyer, seller, charger, "JD014600009911223344", DisputeReason.MissingParts, DisputeOutcome.PartialRefund, 1000,
+            "The box came without the USB-C cable that the listing shows.");
+
+        // Rejected by the seller and escalated by the buyer: under review, for an arbiter to decide.
+        var (_, underReview) = await Disputed(buyer2, seller2, pendant, "RR555666777GE", DisputeReason.NotAsDescribed, DisputeOutcome.FullRefund, null,
+            "The enamel is printed, not cloisonné as described; the photos show the difference.");
+        underReview.Reject(new DisputeActor(DisputeParty.Seller, seller2.Id), clock.GetUtcNow(), "Every pendant is hand-enamelled; the buyer's photos show the back.");
+        underReview.Escalate(new DisputeActor(DisputeParty.Buyer, buyer2.Id), clock.GetUtcNow());
+
+        // Resolved: the seller offered part of the price back and the buyer accepted; the refund went to the card.
+        var (resolvedOrder, resolved) = await Disputed(buyer, seller, headphones, "JD014600005544332211", DisputeReason.Damaged, DisputeOutcome.FullRefund, null,
+            "The left ear cup is cracked.");
+        resolved.CounterOffer(new DisputeActor(DisputeParty.Seller, seller.Id), clock.GetUtcNow(), DisputeOutcome.PartialRefund, 2500,
+            "Sorry about that: $25 back, and keep them?");
+        var settled = resolved.AcceptOffer(DisputeActor.Of(buyerActor), clock.GetUtcNow());
+        await DueDisputeTimers.SettleAsync(db, payments, resolvedOrder, settled, clock.GetUtcNow(), ct);
+
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
-        log.LogInformation("Seeded demo data: {Users} users, 5 products, 7 orders", Logins.Count);
+        log.LogInformation("Seeded demo data: {Users} users, 5 products, 10 orders, 3 disputes", Logins.Count);
     }
 
     public static void PrintLogins(string addresses)

@@ -31,6 +31,24 @@ public sealed class DemoSeederTests
     }
 
     [Fact]
+    public async Task The_demo_has_disputes_waiting_for_the_seller_under_review_for_an_arbiter_and_resolved()
+    {
+        using var app = SafeholdApp.Over(SafeholdApp.NewDirectory(), demo: true);
+
+        var buyers = (await Api.Json(await app.As("sh_demo_buyer").GetAsync("/api/v1/disputes"))).AsObject()["items"]!.AsArray();
+        Assert.Equal(["resolved", "awaiting_seller_response"], buyers.Select(d => d!.Status()).Order().Reverse());
+        Assert.Equal(2_500, buyers.Single(d => d!.Status() == "resolved")!["refundAmount"]!["amount"]!.GetValue<long>());
+        var seller = await Api.Json(await app.As("sh_demo_seller").GetAsync("/api/v1/disputes?status=awaiting_seller_response"));
+        Assert.Equal(["accept", "counter_offer", "reject", "add_evidence", "send_message"], seller["items"]![0]!.Actions());
+        var queue = await Api.Json(await app.As("sh_demo_arbiter").GetAsync("/api/v1/disputes?status=under_review"));
+        var review = Assert.Single(queue["items"]!.AsArray())!;
+        Assert.Contains("decision", review.Actions());
+
+        var check = await Api.Json(await app.As("sh_demo_admin").GetAsync("/api/v1/ledger/check"));
+        Assert.True(check["ok"]!.GetValue<bool>(), check.ToJsonString());
+    }
+
+    [Fact]
     public async Task Demo_data_is_seeded_once_and_only_into_an_empty_database()
     {
         var directory = SafeholdApp.NewDirectory();
