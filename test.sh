@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: the whole suite on SQLite, then the web tests again on PostgreSQL.
+# Runs every test: the whole suite on SQLite (the portal's browser tests drive Debian's chromium, which .ci/run
+# installs), then the web tests again on PostgreSQL.
 #
 #   ./test.sh
 #

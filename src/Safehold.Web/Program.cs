@@ -17,6 +17,7 @@ using Safehold.Web.Features.Payouts;
 using Safehold.Web.Features.Sandbox;
 using Safehold.Web.Jobs;
 using Safehold.Web.Features.Orders;
+using Safehold.Web.Features.Portal;
 using Safehold.Web.Features.Products;
 using Safehold.Web.Features.Users;
 using Safehold.Web.Features.Webhooks;
@@ -76,7 +77,9 @@ else
 }
 
 builder.Services.AddSingleton<IPasswordHasher<User>, PasswordHasher<User>>();
-builder.Services.AddAuthentication(ApiKeyAuthentication.SchemeName)
+// The portal's cookie and pages, and the default scheme that keeps API keys to /api and the cookie to the pages.
+builder.Services.AddSafeholdPortal();
+builder.Services.AddAuthentication()
     .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
 builder.Services.AddAuthorization();
 builder.Services.AddSafeholdProblems();
@@ -89,7 +92,6 @@ builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
     doc.Info.Description = "Buyer protection: escrow, protection periods, disputes. Authenticate with 'Authorization: Bearer <api key>'.";
     return Task.CompletedTask;
 }));
-builder.Services.AddRazorPages();
 builder.Services.AddSingleton<WriteGate>();
 builder.Services.AddScoped<WriteTransaction>();
 
@@ -119,10 +121,14 @@ builder.Services.AddHostedService<EmailDispatcherService>();
 var app = builder.Build();
 
 app.UseExceptionHandler();
-app.UseStatusCodePages();
+// A bare status is problem+json for the API and the portal's own page (in the reader's language) for a person.
+app.UseWhen(http => PortalSetup.IsApi(http.Request), api => api.UseStatusCodePages());
+app.UseWhen(http => !PortalSetup.IsApi(http.Request), portal => portal.UseStatusCodePagesWithReExecute("/status/{0}"));
+app.UseRouting(); // after the re-execution above, so that a re-executed request finds its page
 app.Use((http, next) => WriteTransaction.UseIdempotencyBuffering(http, next));
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseSafeholdPortal();
 
 var api = app.MapGroup("/api/v1")
     .RequireAuthorization()

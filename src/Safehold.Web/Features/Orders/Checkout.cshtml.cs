@@ -1,0 +1,92 @@
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Safehold.Domain.Policy;
+using Safehold.Web.Api;
+using Safehold.Web.Data;
+using Safehold.Web.Features.Portal;
+using Safehold.Web.Features.Products;
+using Safehold.Web.Jobs;
+using Safehold.Web.Payments;
+
+namespace Safehold.Web.Features.Orders;
+
+/// <summary>
+/// A buyer orders a product and pays with a (test) card in one step: the API's place-order and pay, run together in
+/// one transaction, so a declined card leaves no order behind.
+/// </summary>
+[Authorize(Roles = nameof(Users.UserRole.Buyer))]
+public sealed class CheckoutModel(SafeholdDb db, TimeProvider clock, IOptions<ProtectionPolicy> policy, IPaymentProvider payments, DueTimers timers)
+    : PortalPage
+{
+    public Product Product { get; private set; } = null!;
+
+    [BindProperty, Required(ErrorMessage = "Required."), Range(1, PlaceOrder.MaxQuantity, ErrorMessage = "Must be from {1} to {2}.")]
+    public int? Quantity { get; set; } = 1;
+
+    [BindProperty, StringLength(200, ErrorMessage = "Too long.")]
+    public string? FullName { get; set; }
+
+    [BindProperty, Required(ErrorMessage = "Required."), StringLength(200, ErrorMessage = "Too long.")]
+    public string? Line1 { get; set; }
+
+    [BindProperty, Required(ErrorMessage = "Required."), StringLength(200, ErrorMessage = "Too long.")]
+    public string? City { get; set; }
+
+    [BindProperty, StringLength(200, ErrorMessage = "Too long.")]
+    public string? PostalCode { get; set; }
+
+    [BindProperty, Required(ErrorMessage = "Required."), StringLength(56, ErrorMessage = "Too long.")]
+    public string? Country { get; set; }
+
+    [BindProperty, Required(ErrorMessage = "Required.")]
+    public string? Card { get; set; }
+
+    private static readonly Dictionary<string, string> Fields = new()
+    {
+        ["items[0].quantity"] = nameof(Quantity),
+        ["shippingAddress.fullName"] = nameof(FullName),
+        ["shippingAddress.line1"] = nameof(Line1),
+        ["shippingAddress.city"] = nameof(City),
+        ["shippingAddress.postalCode"] = nameof(PostalCode),
+        ["shippingAddress.country"] = nameof(Country),
+        ["card.number"] = nameof(Card),
+    };
+
+    public async Task OnGetAsync(Guid productId, CancellationToken ct) => await Load(productId, ct);
+
+    public async Task<IActionResult> OnPostAsync(Guid productId, CancellationToken ct)
+    {
+        await Load(productId, ct);
+        if (Invalid()) return Page();
+        Guid orderId = default;
+        var address = JsonSerializer.SerializeToElement(new Dictionary<string, string?>
+        {
+            ["fullName"] = FullName,
+            ["line1"] = Line1,
+            ["city"] = City,
+            ["postalCode"] = PostalCode,
+            ["country"] = Country,
+        });
+        var ok = await Attempt(async ct =>
+        {
+            var placed = await PlaceOrder.Handle(new PlaceOrder.Request([new PlaceOrder.Item(productId, Quantity)], address),
+                HttpContext, db, clock, policy, ct);
+            orderId = placed.Value!.Id;
+            await OrderActions.Pay(orderId, new OrderActions.PayRequest(new OrderActions.CardInput(Card)), HttpContext, db, clock, payments, timers, ct);
+        }, Fields);
+        if (!ok)
+        {
+            if (Refusal is not null && Response.StatusCode == 402 && ModelState[nameof(Card)] is not { Errors.Count: > 0 }) ModelState.AddModelError(nameof(Card), Refusal);
+            return Page();
+        }
+        Done = "Paid. Your money is held safely until you confirm the order arrived.";
+        return Redirect($"/orders/{orderId}");
+    }
+
+    private async Task Load(Guid productId, CancellationToken ct) =>
+        Product = await db.Products.AsNoTracking().FirstOrDefaultAsync(p => p.Id == productId, ct) ?? throw Problems.NotFound("Product");
+}

@@ -1,0 +1,99 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Safehold.Domain.Orders;
+using Safehold.Web.Data;
+using Safehold.Web.Features.Portal;
+using Safehold.Web.Jobs;
+using Safehold.Web.Payments;
+
+namespace Safehold.Web.Features.Orders;
+
+/// <summary>
+/// "More details" of an order: the listing as bought, the timeline, the protection countdown, the deadlines in words,
+/// and a form for each of the order's <c>actions</c> for the reader, the same list the API answers. Each form posts
+/// to the handler that calls the API's own use case.
+/// </summary>
+public sealed class DetailsModel(SafeholdDb db, TimeProvider clock, IPaymentProvider payments, DueTimers timers) : PortalPage
+{
+    /// <summary>The order actions this page has a form for: every action the process table offers a person.</summary>
+    public static readonly IReadOnlySet<string> Forms = new HashSet<string>
+    {
+        "pay", "cancel", "ship", "mark_delivered", "confirm_receipt", "extend_protection", "approve_extension", "decline_extension",
+    };
+
+    public OrderResponse Order { get; private set; } = null!;
+    public string BuyerName { get; private set; } = "";
+    public string SellerName { get; private set; } = "";
+    public DateTimeOffset Now { get; private set; }
+
+    public async Task OnGetAsync(Guid id, CancellationToken ct) => await Load(id, ct);
+
+    public Task<IActionResult> OnPostPayAsync(Guid id, string? card) =>
+        Act(id, "Paid. Your money is held safely until you confirm the order arrived.", ct =>
+            OrderActions.Pay(id, new OrderActions.PayRequest(new OrderActions.CardInput(card)), HttpContext, db, clock, payments, timers, ct),
+            new() { ["card.number"] = "card" });
+
+    public Task<IActionResult> OnPostCancelAsync(Guid id, string? reason) =>
+        Act(id, "The order was cancelled.", ct =>
+            OrderActions.Cancel(id, new OrderActions.CancelRequest(reason), HttpContext, db, clock, payments, timers, ct));
+
+    public Task<IActionResult> OnPostShipAsync(Guid id, string? carrier, string? trackingNumber) =>
+        Act(id, "Marked as shipped. The buyer's protection period has started.", ct =>
+            OrderActions.Ship(id, new OrderActions.ShipRequest(carrier, trackingNumber), HttpContext, db, clock, timers, ct));
+
+    public Task<IActionResult> OnPostMarkDeliveredAsync(Guid id) =>
+        Act(id, "Delivery reported.", ct => OrderActions.MarkDelivered(id, HttpContext, db, clock, timers, ct));
+
+    public Task<IActionResult> OnPostConfirmReceiptAsync(Guid id) =>
+        Act(id, "Receipt confirmed. The seller is paid.", ct => OrderActions.ConfirmReceipt(id, HttpContext, db, clock, timers, ct));
+
+    public Task<IActionResult> OnPostExtendAsync(Guid id, string? days, string? reason)
+    {
+        int? parsed = int.TryParse(days, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.CurrentCulture, out var d) ? d : null;
+        if (!string.IsNullOrWhiteSpace(days) && parsed is null) ModelState.AddModelError("days", L["Not a whole number."]);
+        return Act(id, "Extension requested. If the seller does not answer in time, it is approved.", ct =>
+            ProtectionExtensions.Request(id, new ProtectionExtensions.ExtendRequest(parsed, reason), HttpContext, db, clock, timers, ct));
+    }
+
+    public Task<IActionResult> OnPostApproveExtensionAsync(Guid id, Guid extensionId) =>
+        Act(id, "Extension approved.", ct => ProtectionExtensions.Approve(id, extensionId, HttpContext, db, clock, timers, ct));
+
+    public Task<IActionResult> OnPostDeclineExtensionAsync(Guid id, Guid extensionId) =>
+        Act(id, "Extension declined.", ct => ProtectionExtensions.Decline(id, extensionId, HttpContext, db, clock, timers, ct));
+
+    private async Task<IActionResult> Act(Guid id, string done, Func<CancellationToken, Task> work, Dictionary<string, string>? fields = null)
+    {
+        if (Invalid())
+        {
+            await Load(id, HttpContext.RequestAborted);
+            return Page();
+        }
+        if (await Attempt(work, fields))
+        {
+            Done = done;
+            return Redirect($"/orders/{id}");
+        }
+        await Load(id, HttpContext.RequestAborted);
+        return Page();
+    }
+
+    private async Task Load(Guid id, CancellationToken ct)
+    {
+        Now = clock.GetUtcNow();
+        Order = (await OrderQueries.Get(id, HttpContext, db, ct)).Value!;
+        var ids = new[] { Order.BuyerId, Order.SellerId };
+        var names = await db.Users.AsNoTracking().Where(u => ids.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.DisplayName, ct);
+        BuyerName = names.GetValueOrDefault(Order.BuyerId, "");
+        SellerName = names.GetValueOrDefault(Order.SellerId, "");
+    }
+
+    /// <summary>The first error for a form field, in the reader's language, or null.</summary>
+    public string? ErrorFor(string field) =>
+        ModelState.TryGetValue(field, out var entry) && entry.Errors.Count > 0 ? entry.Errors[0].ErrorMessage : null;
+
+    public string? Posted(string field) => Request.HasFormContentType ? Request.Form[field].ToString() : null;
+
+    public bool Can(string action) => Order.Actions.Contains(action);
+
+    public static string Trigger(OrderTrigger t) => OrderProcess.ActionName(t);
+}

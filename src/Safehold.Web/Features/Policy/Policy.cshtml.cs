@@ -1,0 +1,29 @@
+using System.Reflection;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Options;
+using Safehold.Domain.Policy;
+using Safehold.Web.Features.Portal;
+
+namespace Safehold.Web.Features.Policy;
+
+/// <summary>The protection policy the app runs with (configuration, checked at start), every rule of it.</summary>
+[Authorize(Roles = nameof(Users.UserRole.Admin))]
+public sealed class PolicyModel(IOptions<ProtectionPolicy> policy) : PortalPage
+{
+    public ProtectionPolicy Policy => policy.Value;
+
+    /// <summary>Each public property of the policy, by name, as the culture writes its value.</summary>
+    public IEnumerable<(string Name, string Value)> Rows =>
+        typeof(ProtectionPolicy).GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Select(p => (p.Name, Show(p.Name, p.GetValue(policy.Value))));
+
+    private string Show(string name, object? value) => value switch
+    {
+        null => "—",
+        TimeSpan t => Words.Span(L, t),
+        int bp when name.EndsWith("BasisPoints", StringComparison.Ordinal) => (bp / 100m).ToString("0.##", System.Globalization.CultureInfo.CurrentCulture) + " %",
+        IFormattable f => f.ToString(null, System.Globalization.CultureInfo.CurrentCulture),
+        System.Collections.IDictionary d => d.Count == 0 ? "—" : string.Join(", ", d.Keys.Cast<object>().Select(k => $"{k}: {(d[k] is int v ? (v / 100m).ToString("0.##", System.Globalization.CultureInfo.CurrentCulture) + " %" : d[k])}")),
+        _ => value.ToString() ?? "",
+    };
+}

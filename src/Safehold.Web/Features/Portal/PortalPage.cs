@@ -1,0 +1,103 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Filters;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Localization;
+using Safehold.Domain;
+using Safehold.Web.Api;
+using Safehold.Web.Data;
+
+namespace Safehold.Web.Features.Portal;
+
+/// <summary>
+/// A portal page. Its actions call the same use-case methods as the API's endpoints, inside one transaction the way
+/// <see cref="WriteTransaction"/> runs a POST: a refused action rolls back whole and is shown in words, never half done.
+/// </summary>
+public abstract class PortalPage : PageModel
+{
+    private IStringLocalizer<PortalText>? _l;
+
+    public IStringLocalizer<PortalText> L => _l ??= HttpContext.RequestServices.GetRequiredService<IStringLocalizer<PortalText>>();
+
+    public Caller Me => Caller.From(User);
+
+    /// <summary>Why the last action was refused, in the reader's language.</summary>
+    public string? Refusal { get; private set; }
+
+    /// <summary>What the last action did (kept across its redirect).</summary>
+    [TempData]
+    public string? Done { get; set; }
+
+    protected T Service<T>() where T : notnull => HttpContext.RequestServices.GetRequiredService<T>();
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in one transaction. On a refusal nothing is committed, the reason is kept in
+    /// <see cref="Refusal"/> (or beside each field, with <paramref name="fields"/> naming the form field of an input
+    /// field) and the response status is the API's for the same refusal. Someone else's data stays a 404.
+    /// </summary>
+    protected async Task<bool> Attempt(Func<CancellationToken, Task> work, IReadOnlyDictionary<string, string>? fields = null)
+    {
+        var db = Service<SafeholdDb>();
+        var ct = HttpContext.RequestAborted;
+        await using var tx = await Service<WriteGate>().BeginTransactionAsync(db, ct);
+        try
+        {
+            await work(ct);
+            // The work is done (money may have moved at the provider): commit even if the browser has gone.
+            await tx.CommitAsync(CancellationToken.None);
+            return true;
+        }
+        catch (DomainException refused) when (refused.Kind != RefusalKind.NotFound)
+        {
+            db.ChangeTracker.Clear();
+            Refuse(Problems.StatusOf(refused.Kind), refused.Code);
+        }
+        catch (InvalidInputException invalid)
+        {
+            db.ChangeTracker.Clear();
+            foreach (var (field, messages) in invalid.Errors)
+            {
+                var key = fields is not null && fields.TryGetValue(field, out var mapped) ? mapped : field;
+                foreach (var message in messages) ModelState.AddModelError(key, Words.Input(L, message));
+            }
+            Refuse(400, "validation_failed");
+        }
+        catch (Exception e) when (e is DbUpdateConcurrencyException || Problems.IsConcurrencyFailure(e))
+        {
+            db.ChangeTracker.Clear();
+            Refuse(409, "concurrent_change");
+        }
+        return false;
+    }
+
+    /// <summary>Shows a refusal by its problem <c>code</c>, in words.</summary>
+    protected void Refuse(int status, string code)
+    {
+        Response.StatusCode = status;
+        Refusal = Words.ForCode(L, code);
+    }
+
+    /// <summary>Form fields checked before any use case runs: true (with the errors shown) when something is wrong.</summary>
+    protected bool Invalid()
+    {
+        if (ModelState.IsValid) return false;
+        Refuse(400, "validation_failed");
+        return true;
+    }
+}
+
+/// <summary>Turns a page's "not found" (someone else's order, a missing product) into the portal's 404 page.</summary>
+public sealed class NotFoundAsPage : IAsyncPageFilter
+{
+    public Task OnPageHandlerSelectionAsync(PageHandlerSelectedContext context) => Task.CompletedTask;
+
+    public async Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
+    {
+        var executed = await next();
+        if (executed.Exception is DomainException { Kind: RefusalKind.NotFound } && !executed.ExceptionHandled)
+        {
+            executed.ExceptionHandled = true;
+            executed.Result = new NotFoundResult();
+        }
+    }
+}

@@ -1,0 +1,97 @@
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Safehold.Domain.Policy;
+using Safehold.Web.Api;
+using Safehold.Web.Data;
+using Safehold.Web.Features.Portal;
+
+namespace Safehold.Web.Features.Products;
+
+/// <summary>The seller's products and the form to list one: the API's create-product, with the price typed as the culture writes it.</summary>
+[Authorize(Roles = nameof(Users.UserRole.Seller))]
+public sealed class MineModel(SafeholdDb db, TimeProvider clock, IOptions<ProtectionPolicy> policy) : PortalPage
+{
+    public static readonly string[] Currencies = ["USD", "EUR", "GEL", "GBP", "JPY"];
+
+    [BindProperty, Required(ErrorMessage = "Required."), StringLength(200, ErrorMessage = "Too long.")]
+    public string? Title { get; set; }
+
+    [BindProperty, Required(ErrorMessage = "Required."), StringLength(5000, ErrorMessage = "Too long.")]
+    public string? Description { get; set; }
+
+    [BindProperty, Required(ErrorMessage = "Required.")]
+    public string? Price { get; set; }
+
+    [BindProperty, Required(ErrorMessage = "Required.")]
+    public string? Currency { get; set; } = "USD";
+
+    [BindProperty, Range(1, 60, ErrorMessage = "Must be from {1} to {2}.")]
+    public int? HandlingDays { get; set; } = 7;
+
+    [BindProperty, Range(1, 365, ErrorMessage = "Must be from {1} to {2}.")]
+    public int? ProtectionDays { get; set; }
+
+    [BindProperty, StringLength(64, ErrorMessage = "Too long.")]
+    public string? Category { get; set; }
+
+    public IReadOnlyList<Product> Products { get; private set; } = [];
+    public DateTimeOffset Now { get; private set; }
+    public int DefaultProtectionDays => policy.Value.DefaultProtectionDays;
+
+    private static readonly Dictionary<string, string> Fields = new()
+    {
+        ["title"] = nameof(Title),
+        ["description"] = nameof(Description),
+        ["price"] = nameof(Price),
+        ["price.amount"] = nameof(Price),
+        ["price.currency"] = nameof(Currency),
+        ["handlingDays"] = nameof(HandlingDays),
+        ["protectionDays"] = nameof(ProtectionDays),
+        ["category"] = nameof(Category),
+    };
+
+    public Task OnGetAsync(CancellationToken ct) => Load(ct);
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken ct)
+    {
+        long? minor = null;
+        if (Price is not null && Safehold.Domain.Currency.TryParse(Currency, out var currency))
+        {
+            minor = MinorUnits(Price, currency.MinorUnits);
+            if (minor is null) ModelState.AddModelError(nameof(Price), L["Not an amount of {0}.", currency.Code]);
+        }
+        if (!Invalid())
+        {
+            var request = new ProductEndpoints.CreateRequest(Title, Description, new MoneyDto(minor!.Value, Currency!), HandlingDays, ProtectionDays,
+                Category, null);
+            if (await Attempt(ct => ProductEndpoints.Create(request, HttpContext, db, clock, policy, ct), Fields))
+            {
+                Done = "The product is listed.";
+                return Redirect("/seller/products");
+            }
+        }
+        await Load(ct);
+        return Page();
+    }
+
+    /// <summary>"129.99" (or "129,99" in Georgian) as minor units; null when it is not an amount with at most the currency's decimals.</summary>
+    public static long? MinorUnits(string text, int decimals)
+    {
+        if (!decimal.TryParse(text.Trim(), NumberStyles.Number, CultureInfo.CurrentCulture, out var value) || value < 0) return null;
+        var scaled = value * (decimal)Math.Pow(10, decimals);
+        if (scaled != decimal.Truncate(scaled) || scaled > long.MaxValue) return null;
+        return (long)scaled;
+    }
+
+    private async Task Load(CancellationToken ct)
+    {
+        Now = clock.GetUtcNow();
+        var me = Me.Id;
+        Products = await db.Products.AsNoTracking().Where(p => p.SellerId == me).OrderByDescending(p => p.CreatedAt).ThenByDescending(p => p.Id)
+            .Take(200).ToListAsync(ct);
+    }
+}

@@ -1,0 +1,52 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Safehold.Web.Data;
+using Safehold.Web.Features.Portal;
+
+namespace Safehold.Web.Features.Users;
+
+/// <summary>Email and password, checked with ASP.NET Core Identity's password hasher; the session is a cookie.</summary>
+public sealed class SignInModel(SafeholdDb db, IPasswordHasher<User> hasher) : PortalPage
+{
+    [BindProperty, Required(ErrorMessage = "Required."), EmailAddress(ErrorMessage = "Not an email address."), StringLength(254, ErrorMessage = "Too long.")]
+    public string? Email { get; set; }
+
+    [BindProperty, Required(ErrorMessage = "Required."), StringLength(128, ErrorMessage = "Too long.")]
+    public string? Password { get; set; }
+
+    [BindProperty(SupportsGet = true)]
+    public string? ReturnUrl { get; set; }
+
+    public void OnGet()
+    {
+    }
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken ct)
+    {
+        if (Invalid()) return Page();
+        var email = Email!.Trim().ToLowerInvariant();
+        var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Email == email, ct);
+        var result = user?.PasswordHash is { } hash ? hasher.VerifyHashedPassword(user, hash, Password!) : PasswordVerificationResult.Failed;
+        if (user is null || result == PasswordVerificationResult.Failed)
+        {
+            // One answer for an unknown email and a wrong password: the form does not tell who has an account.
+            ModelState.AddModelError(nameof(Password), L["The email or the password is wrong."]);
+            Refuse(400, "sign_in_failed");
+            return Page();
+        }
+        await PortalSetup.SignInAsync(HttpContext, user);
+        return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : Home(user.Role));
+    }
+
+    /// <summary>Where each role starts.</summary>
+    public static string Home(UserRole role) => role switch
+    {
+        UserRole.Buyer => "/orders",
+        UserRole.Seller => "/seller/to-ship",
+        UserRole.Arbiter => "/inbox",
+        _ => "/admin/users",
+    };
+}
