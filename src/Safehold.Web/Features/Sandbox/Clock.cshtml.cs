@@ -34,7 +34,8 @@ public sealed class ClockModel(SafeholdDb db, TimeProvider clock, IServiceProvid
         try
         {
             await SandboxClockEndpoints.Advance(new SandboxClockEndpoints.AdvanceRequest(Days, null), HttpContext, db, sandbox,
-                services.GetRequiredService<DeadlineSweeper>(), json, ct);
+                services.GetRequiredService<DeadlineSweeper>(), services.GetRequiredService<Payouts.PayoutRunner>(),
+                services.GetRequiredService<WriteGate>(), json, ct);
         }
         catch (InvalidInputException invalid)
         {
