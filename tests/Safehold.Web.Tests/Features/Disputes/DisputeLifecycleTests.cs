@@ -170,6 +170,21 @@ public sealed class DisputeLifecycleTests(SafeholdApp app) : IClassFixture<Safeh
     }
 
     [Fact]
+    public async Task A_decision_cannot_be_appealed_once_its_30_days_are_over()
+    {
+        var (buyer, seller, _, dispute) = await app.Disputed();
+        var id = dispute.Id();
+        await PostOk(seller, id, "reject", new { reason = "No." });
+        await PostOk(buyer, id, "escalate");
+        await PostOk(await app.NewUser("arbiter"), id, "decision", new { outcome = "released_to_seller", rationale = "Not shown." });
+
+        await app.AdvanceAndSweep(TimeSpan.FromDays(30));
+
+        await Api.ExpectProblem(await Post(buyer, id, "appeal", new { reason = "Late" }), HttpStatusCode.UnprocessableEntity, "appeal_window_closed");
+        Assert.Equal("resolved", (await Get(buyer, id)).Status());
+    }
+
+    [Fact]
     public async Task A_withdrawn_dispute_lets_the_order_continue_with_the_protection_time_it_had_left()
     {
         var (buyer, _, orderId) = await app.OrderIn("awaiting_delivery");
