@@ -30,14 +30,15 @@ public readonly record struct EventCursor(long TxId, long Position)
     }
 }
 
-/// <summary>One event of the log: something that happened to an order, by whom and when. <c>Id</c> is its cursor.</summary>
-public sealed record EventItem(string Id, string Type, DateTimeOffset At, Guid OrderId, int Sequence, string Actor, Guid? ActorUserId,
+/// <summary>One event of the log: something that happened to an order or its dispute, by whom and when. <c>Id</c> is its cursor.</summary>
+/// <remarks><c>Sequence</c> counts the events of the order (<c>order.*</c>) or of the dispute (<c>dispute.*</c>).</remarks>
+public sealed record EventItem(string Id, string Type, DateTimeOffset At, Guid OrderId, Guid? DisputeId, int Sequence, string Actor, Guid? ActorUserId,
     string? Detail, Guid BuyerId, Guid SellerId);
 
 public sealed record EventListResponse(IReadOnlyList<EventItem> Items, string Next);
 
 /// <summary>
-/// The event log (SPEC 5, <c>GET /api/v1/events?after=</c>): every order event in one order that never changes
+/// The event log (SPEC 5, <c>GET /api/v1/events?after=</c>): every order and dispute event in one order that never changes
 /// and never gains an event behind a reader. The log itself is a table a database trigger appends to as each
 /// event is written (see the <c>EventLog</c> migrations); this reads it.
 /// </summary>
@@ -57,6 +58,19 @@ public static class EventLog
         return TypedResults.Ok(new EventListResponse(items, items.Count > 0 ? items[^1].Id : from.ToString()));
     }
 
+    // Each log row is an order's or a dispute's event; the dispute's row carries its order and parties.
+    private static string Select(bool postgres) => $"""
+        SELECT {(postgres ? "l.\"TxId\"" : "0")}, l."Position", l."Source", l."EntityId", l."Sequence",
+               COALESCE(oe."Kind", de."Kind"), COALESCE(oe."At", de."At"), COALESCE(oe."Actor", de."Actor"),
+               COALESCE(oe."ActorUserId", de."ActorUserId"), COALESCE(oe."Detail", de."Detail"),
+               COALESCE(o."Id", d."OrderId"), COALESCE(o."BuyerId", d."BuyerId"), COALESCE(o."SellerId", d."SellerId")
+        FROM "EventLog" l
+        LEFT JOIN "OrderEvents" oe ON l."Source" = 'order' AND oe."OrderId" = l."EntityId" AND oe."Sequence" = l."Sequence"
+        LEFT JOIN "Orders" o ON l."Source" = 'order' AND o."Id" = l."EntityId"
+        LEFT JOIN "DisputeEvents" de ON l."Source" = 'dispute' AND de."DisputeId" = l."EntityId" AND de."Sequence" = l."Sequence"
+        LEFT JOIN "Disputes" d ON l."Source" = 'dispute' AND d."Id" = l."EntityId"
+        """;
+
     /// <summary>Up to <paramref name="limit"/> events after <paramref name="after"/>, in log order.</summary>
     public static async Task<IReadOnlyList<EventItem>> ReadAsync(SafeholdDb db, EventCursor after, int limit, CancellationToken ct)
     {
@@ -64,23 +78,16 @@ public static class EventLog
         // PostgreSQL: only transactions older than every one still running, so a slow writer's events cannot land
         // behind a reader's cursor; ordered by transaction, then position.
         var sql = postgres
-            ? """
-              SELECT l."TxId", l."Position", l."EntityId", l."Sequence", e."Kind", e."At", e."Actor", e."ActorUserId", e."Detail", o."BuyerId", o."SellerId"
-              FROM "EventLog" l
-              JOIN "OrderEvents" e ON e."OrderId" = l."EntityId" AND e."Sequence" = l."Sequence"
-              JOIN "Orders" o ON o."Id" = l."EntityId"
-              WHERE l."Source" = 'order'
-                AND l."TxId" < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
+            ? $"""
+              {Select(true)}
+              WHERE l."TxId" < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
                 AND (l."TxId", l."Position") > (@tx, @position)
               ORDER BY l."TxId", l."Position"
               LIMIT @limit
               """
-            : """
-              SELECT 0, l."Position", l."EntityId", l."Sequence", e."Kind", e."At", e."Actor", e."ActorUserId", e."Detail", o."BuyerId", o."SellerId"
-              FROM "EventLog" l
-              JOIN "OrderEvents" e ON e."OrderId" = l."EntityId" AND e."Sequence" = l."Sequence"
-              JOIN "Orders" o ON o."Id" = l."EntityId"
-              WHERE l."Source" = 'order' AND l."Position" > @position
+            : $"""
+              {Select(false)}
+              WHERE l."Position" > @position
               ORDER BY l."Position"
               LIMIT @limit
               """;
@@ -100,18 +107,19 @@ public static class EventLog
             while (await reader.ReadAsync(ct))
             {
                 var cursor = new EventCursor(reader.GetInt64(0), reader.GetInt64(1));
-                var orderId = GuidAt(reader, 2);
-                var kind = reader.GetString(4);
-                var at = reader.GetValue(5) switch
+                var source = reader.GetString(2);
+                var entityId = GuidAt(reader, 3);
+                var at = reader.GetValue(6) switch
                 {
                     long ticks => new DateTimeOffset(ticks, TimeSpan.Zero),
                     DateTime utc => new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)),
                     DateTimeOffset offset => offset,
                     var other => throw new InvalidOperationException($"Unexpected event time {other.GetType()}"),
                 };
-                items.Add(new EventItem(cursor.ToString(), "order." + kind, at, orderId, reader.GetInt32(3),
-                    reader.GetString(6).ToLowerInvariant(), reader.IsDBNull(7) ? null : GuidAt(reader, 7),
-                    reader.IsDBNull(8) ? null : reader.GetString(8), GuidAt(reader, 9), GuidAt(reader, 10)));
+                items.Add(new EventItem(cursor.ToString(), source + "." + reader.GetString(5), at, GuidAt(reader, 10),
+                    source == "dispute" ? entityId : null, reader.GetInt32(4),
+                    reader.GetString(7).ToLowerInvariant(), reader.IsDBNull(8) ? null : GuidAt(reader, 8),
+                    reader.IsDBNull(9) ? null : reader.GetString(9), GuidAt(reader, 11), GuidAt(reader, 12)));
             }
             return items;
         }

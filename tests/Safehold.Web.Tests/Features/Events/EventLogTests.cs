@@ -1,12 +1,14 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Safehold.Web.Tests.Features.Disputes;
 
 namespace Safehold.Web.Tests.Features.Events;
 
 public sealed class EventLogTests
 {
-    private static async Task<JsonNode> Page(SafeholdApp app, string? after = null, int? limit = null)
+    private static async Task<JsonNode> Page(SafeholdApp app, string? after = null, int? limit = null, bool settle = true)
     {
+        if (settle) await EventLogSettling.Settled(app);
         var query = new List<string>();
         if (after is not null) query.Add($"after={after}");
         if (limit is not null) query.Add($"limit={limit}");
@@ -30,6 +32,29 @@ public sealed class EventLogTests
         Assert.All(events, e => Assert.Equal(buyer.Id.ToString(), e["buyerId"]!.GetValue<string>()));
         Assert.All(events, e => Assert.Equal(seller.Id.ToString(), e["sellerId"]!.GetValue<string>()));
         Assert.Equal([1, 2, 3, 4], events.Select(e => e["sequence"]!.GetValue<int>()));
+    }
+
+    [Fact]
+    public async Task A_disputes_steps_are_in_the_log_between_its_orders_events_with_the_dispute_and_its_parties()
+    {
+        using var app = new SafeholdApp();
+        var (buyer, seller, orderId, dispute) = await app.Disputed();
+        var disputeId = dispute.Id();
+        await DisputeApi.PostOk(seller, disputeId, "accept");
+
+        var events = Items(await Page(app)).Where(e => e["orderId"]!.GetValue<string>() == orderId.ToString()).ToList();
+        var types = events.Select(e => e["type"]!.GetValue<string>()).ToList();
+
+        Assert.Equal(["order.placed", "order.paid", "order.shipped", "order.dispute_opened"], types.Take(4));
+        var disputeEvents = events.Where(e => e["type"]!.GetValue<string>().StartsWith("dispute.", StringComparison.Ordinal)).ToList();
+        Assert.True(disputeEvents.Count >= 2, string.Join(", ", types));
+        Assert.All(disputeEvents, e => Assert.Equal(disputeId.ToString(), e["disputeId"]!.GetValue<string>()));
+        Assert.All(disputeEvents, e => Assert.Equal(buyer.Id.ToString(), e["buyerId"]!.GetValue<string>()));
+        Assert.All(disputeEvents, e => Assert.Equal(seller.Id.ToString(), e["sellerId"]!.GetValue<string>()));
+        Assert.Contains(disputeEvents, e => e["actor"]!.GetValue<string>() == "seller");
+        Assert.All(events.Where(e => e["type"]!.GetValue<string>().StartsWith("order.", StringComparison.Ordinal)), e => Assert.Null(e["disputeId"]));
+        // The seller's acceptance refunds the order: its refund comes after the dispute's step that caused it.
+        Assert.Equal(["dispute.opened", "dispute.request_accepted", "order.dispute_refunded_in_full"], types.Skip(4));
     }
 
     [Fact]
@@ -102,7 +127,7 @@ public sealed class EventLogTests
             while (true)
             {
                 var done = !Volatile.Read(ref writing);
-                var page = await Page(app, after, 7);
+                var page = await Page(app, after, 7, settle: done);
                 seen.AddRange(Items(page).Select(e => e["id"]!.GetValue<string>()));
                 after = page["next"]!.GetValue<string>();
                 if (done && Items(page).Count == 0) return;
@@ -116,6 +141,7 @@ public sealed class EventLogTests
                 await Api.ExpectStatus(await SafeholdApp.Pay(buyer, order), HttpStatusCode.OK);
             }
         }));
+        await EventLogSettling.Settled(app); // what the writers committed is readable: the reader may stop at the first empty page after this
         Volatile.Write(ref writing, false);
         await reader;
 

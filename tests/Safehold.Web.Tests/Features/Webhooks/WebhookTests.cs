@@ -54,13 +54,17 @@ public sealed class WebhookTests
 
     private static async Task<JsonNode> Register(SafeholdApp app, string url, params string[] events)
     {
+        await Events.EventLogSettling.Settled(app); // deliveries start after the last event readable at registration
         var response = await app.Admin.PostAsJsonAsync("/api/v1/webhook-endpoints", new { url, events });
         await Api.ExpectStatus(response, HttpStatusCode.Created);
         return await Api.Json(response);
     }
 
-    private static Task<int> Deliver(SafeholdApp app) =>
-        app.Services.GetRequiredService<WebhookDispatcher>().RunDueAsync(CancellationToken.None);
+    private static async Task<int> Deliver(SafeholdApp app)
+    {
+        await Events.EventLogSettling.Settled(app);
+        return await app.Services.GetRequiredService<WebhookDispatcher>().RunDueAsync(CancellationToken.None);
+    }
 
     [Fact]
     public async Task Events_after_registration_are_delivered_in_order_and_signed_with_the_secret()
@@ -157,7 +161,9 @@ public sealed class WebhookTests
         await Register(app, receiver.Url, "*");
         for (var i = 0; i < 3; i++) await app.OrderIn("awaiting_delivery");
 
-        var counts = await Task.WhenAll(Deliver(app), Deliver(app), Deliver(app));
+        await Events.EventLogSettling.Settled(app);
+        var dispatcher = app.Services.GetRequiredService<WebhookDispatcher>();
+        var counts = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => dispatcher.RunDueAsync(CancellationToken.None)));
 
         Assert.Equal(9, counts.Sum());
         Assert.Equal(9, receiver.Received.Select(r => r.Headers["Safehold-Event-Id"]).Distinct().Count());

@@ -1,0 +1,32 @@
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Safehold.Web.Data.Migrations.Sqlite
+{
+    /// <summary>Dispute events join the event log (see <see cref="EventLog"/>): a trigger appends each as it is written.</summary>
+    [DbContext(typeof(SqliteSafeholdDb))]
+    [Migration("20261124232500_DisputeEventLog")]
+    public partial class DisputeEventLog : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.Sql("""
+                INSERT INTO "EventLog" ("Source", "EntityId", "Sequence")
+                    SELECT 'dispute', "DisputeId", "Sequence" FROM "DisputeEvents" ORDER BY "At", "DisputeId", "Sequence";
+                CREATE TRIGGER "DisputeEvents_to_EventLog" AFTER INSERT ON "DisputeEvents"
+                BEGIN
+                    INSERT INTO "EventLog" ("Source", "EntityId", "Sequence") VALUES ('dispute', NEW."DisputeId", NEW."Sequence");
+                END;
+                """);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.Sql("""DROP TRIGGER "DisputeEvents_to_EventLog";""");
+        }
+    }
+}
