@@ -107,6 +107,16 @@ public static class DemoSeeder
         completed.Ship(new Actor(Party.Seller, seller.Id), clock.GetUtcNow(), "UPS", "1Z999AA10123456784");
         await db.PostAsync(completed.ConfirmReceipt(new Actor(Party.Buyer, buyer.Id), clock.GetUtcNow()), ct);
 
+        // Completed weeks ago: its dispute window has closed, so at start the sweeper makes the seller's share available,
+        // ready for a payout run (weekly, or the admin's "run payouts").
+        var earlier = clock.GetUtcNow().AddDays(-40);
+        var old = Order.Place(Guid.CreateVersion7(earlier), buyer.Id, [(ticwatch.Snapshot(), 1)], address, policy, earlier);
+        db.Orders.Add(old);
+        await db.SaveChangesAsync(ct);
+        await OrderActions.PayAsync(db, payments, old, new Actor(Party.Buyer, buyer.Id), SandboxPaymentProvider.SuccessCard, earlier.AddHours(1), ct);
+        old.Ship(new Actor(Party.Seller, seller.Id), earlier.AddDays(1), "DHL", "JD014600003899990000");
+        await db.PostAsync(old.ConfirmReceipt(new Actor(Party.Buyer, buyer.Id), earlier.AddDays(10)), ct);
+
         // Cancelled after payment: refunded in full.
         var cancelled = await OrderOf(buyer, ticwatch);
         await Pay(cancelled, buyer);

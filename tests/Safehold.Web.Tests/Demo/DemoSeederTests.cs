@@ -31,6 +31,25 @@ public sealed class DemoSeederTests
     }
 
     [Fact]
+    public async Task The_demo_seller_has_money_available_from_an_old_order_once_the_clock_has_run_and_an_admin_can_pay_it_out()
+    {
+        using var app = SafeholdApp.Over(SafeholdApp.NewDirectory(), demo: true);
+        var seller = app.As("sh_demo_seller");
+
+        await app.AdvanceAndSweep(TimeSpan.Zero); // what the host's sweeper does at start: the old order's window has closed
+        var balance = (await Api.Json(await seller.GetAsync("/api/v1/balance")))["balances"]![0]!;
+        var available = balance["available"]!.GetValue<long>();
+        Assert.True(available > 0, balance.ToJsonString());
+
+        var run = await Api.Json(await app.As("sh_demo_admin").PostAsync("/api/v1/payouts/run", null));
+        var payout = Assert.Single(run["payouts"]!.AsArray())!;
+        Assert.Equal(available, payout["amount"]!["amount"]!.GetValue<long>());
+        Assert.Equal("paid", payout["status"]!.GetValue<string>());
+        var check = await Api.Json(await app.As("sh_demo_admin").GetAsync("/api/v1/ledger/check"));
+        Assert.True(check["ok"]!.GetValue<bool>(), check.ToJsonString());
+    }
+
+    [Fact]
     public async Task The_demo_has_disputes_waiting_for_the_seller_under_review_for_an_arbiter_and_resolved()
     {
         using var app = SafeholdApp.Over(SafeholdApp.NewDirectory(), demo: true);
