@@ -109,6 +109,13 @@ public sealed class HostProcess : IDisposable
         return 0;
     }
 
+    /// <summary>The CPU time (user and system) the host has used so far.</summary>
+    public TimeSpan CpuTime()
+    {
+        _process.Refresh();
+        return _process.TotalProcessorTime;
+    }
+
     public void Dispose()
     {
         Kill();

@@ -12,16 +12,25 @@ public static class BenchProgram
             return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var v) ? v : fallback;
         }
 
+        string? Text(string name)
+        {
+            var i = Array.IndexOf(args, "--" + name);
+            return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+        }
+
         switch (command)
         {
             case "sweep":
-                return await SweepBenchmark.RunAsync(Option("orders", 100_000), Option("batch", 500));
+                return await SweepBenchmark.RunAsync(Option("orders", 100_000), Option("batch", 500), Option("apart-ms", 1), Text("seed-cache"));
             case "load":
                 return await LoadBenchmark.MainAsync(args);
             default:
                 Console.WriteLine("""
                     usage: dotnet run -c Release --project bench/Safehold.Bench -- <command> [options]
-                      sweep [--orders 100000] [--batch 500]   due auto-completions processed per second (SQLite)
+                      sweep [--orders 100000] [--batch 500] [--apart-ms 1] [--seed-cache FILE]
+                                                            due auto-completions processed per second (SQLite); orders
+                                                            placed 1 ms apart (0: all at one instant); the seeded
+                                                            database is kept in FILE and reused when it exists
                     """ + LoadOptions.Usage);
                 return command == "help" ? 0 : 2;
         }

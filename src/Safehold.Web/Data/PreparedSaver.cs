@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata;
@@ -7,40 +8,64 @@ using Microsoft.EntityFrameworkCore.Storage;
 namespace Safehold.Web.Data;
 
 /// <summary>
-/// Saves a large unit of work on SQLite with one prepared statement per table and kind of change, bound
-/// and run once per row, instead of SQL text generated and prepared per row. The sweeper uses it for its
-/// batches, where thousands of rows of a few shapes change in one transaction.
+/// Saves a large unit of work on SQLite with few statements: the rows of one table and kind of change go in
+/// multi-row statements (up to <see cref="RowsPerStatement"/> rows each), each prepared once and bound per chunk,
+/// instead of one statement generated, prepared and run per row. The sweeper uses it for its batches, where
+/// thousands of rows of a few shapes change in one transaction.
 /// </summary>
 /// <remarks>
 /// It writes exactly what <see cref="DbContext.SaveChangesAsync(CancellationToken)"/> would: values go through
-/// EF Core's own type mappings (so converters apply), concurrency tokens are checked (a stale row throws
-/// <see cref="DbUpdateConcurrencyException"/>, rolling back the caller's transaction), deletions run before
-/// updates and inserts, and inserts run parents first. It needs the caller's transaction and supports only
-/// what the model has: client-set keys, no database-generated values.
+/// EF Core's own type mappings (so converters apply), concurrency tokens are checked (a statement that changes
+/// fewer rows than it names throws <see cref="DbUpdateConcurrencyException"/>, rolling back the caller's
+/// transaction), deletions run before updates and inserts, and inserts run parents first. It needs the caller's
+/// transaction and supports only what the model has: client-set keys, no database-generated values.
+/// Row values (<c>(a, b) IN (VALUES ...)</c>) and <c>UPDATE ... FROM</c> need SQLite 3.33 or later.
 /// </remarks>
 public static class PreparedSaver
 {
+    /// <summary>At most this many rows in one statement (fewer when a row has many columns).</summary>
+    public const int RowsPerStatement = 100;
+
+    // Microsoft.Data.Sqlite binds each parameter by name, and SQLite finds a name by walking the statement's list of
+    // names: a statement with thousands of parameters spends its time there (measured), so statements stay small.
+    private const int MaxParameters = 100;
+
     public static async Task SaveAsync(SafeholdDb db, CancellationToken ct)
     {
         var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
             ?? throw new InvalidOperationException("PreparedSaver runs inside the caller's transaction.");
-        db.ChangeTracker.DetectChanges();
-        db.RefuseJournalEdits();
-        var entries = db.ChangeTracker.Entries()
-            .Where(e => e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted)
-            .ToList();
+        List<EntityEntry> entries;
+        var autoDetect = db.ChangeTracker.AutoDetectChangesEnabled;
+        try
+        {
+            // Changes are detected once here, not again by every look at the tracked entries.
+            db.ChangeTracker.DetectChanges();
+            db.ChangeTracker.AutoDetectChangesEnabled = false;
+            db.RefuseJournalEdits();
+            entries = db.ChangeTracker.Entries()
+                .Where(e => e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted)
+                .ToList();
+        }
+        finally
+        {
+            db.ChangeTracker.AutoDetectChangesEnabled = autoDetect;
+        }
         if (entries.Count == 0) return;
 
         var connection = transaction.Connection!;
         var commands = new Dictionary<string, DbCommand>();
         try
         {
-            foreach (var e in entries.Where(e => e.State == EntityState.Deleted).OrderByDescending(e => Depth(e.Metadata)))
-                await RunAsync(e, Delete(e), expectOne: true);
-            foreach (var e in entries.Where(e => e.State == EntityState.Modified))
-                await RunAsync(e, Update(e), expectOne: true);
-            foreach (var e in entries.Where(e => e.State == EntityState.Added).OrderBy(e => Depth(e.Metadata)))
-                await RunAsync(e, Insert(e), expectOne: false);
+            // A shape is a table and kind of change (and for an update, which columns changed): one statement each.
+            foreach (var group in entries.Where(e => e.State == EntityState.Deleted).GroupBy(e => e.Metadata)
+                         .OrderByDescending(g => Depth(g.Key)))
+                await RunAsync(Shape.Delete(group.Key), group.ToList());
+            foreach (var group in entries.Where(e => e.State == EntityState.Modified)
+                         .GroupBy(e => (e.Metadata, Changed: ChangedColumns(e))).Where(g => g.Key.Changed.Length > 0))
+                await RunAsync(Shape.Update(group.Key.Metadata, group.First()), group.ToList());
+            foreach (var group in entries.Where(e => e.State == EntityState.Added).GroupBy(e => e.Metadata)
+                         .OrderBy(g => Depth(g.Key)))
+                await RunAsync(Shape.Insert(group.Key), group.ToList());
         }
         finally
         {
@@ -48,55 +73,116 @@ public static class PreparedSaver
         }
         db.ChangeTracker.AcceptAllChanges();
 
-        async Task RunAsync(EntityEntry e, (string Sql, List<(IProperty Property, bool Original)> Values) statement, bool expectOne)
+        async Task RunAsync(Shape shape, List<EntityEntry> rows)
         {
-            if (!commands.TryGetValue(statement.Sql, out var command))
+            var perStatement = Math.Max(1, Math.Min(RowsPerStatement, MaxParameters / shape.Values.Count));
+            for (var start = 0; start < rows.Count; start += perStatement)
             {
-                command = connection.CreateCommand();
-                command.Transaction = transaction;
-                command.CommandText = statement.Sql;
-                commands[statement.Sql] = command;
+                var count = Math.Min(perStatement, rows.Count - start);
+                var sql = shape.Sql(count);
+                if (!commands.TryGetValue(sql, out var command))
+                {
+                    command = connection.CreateCommand();
+                    command.Transaction = transaction;
+                    command.CommandText = sql;
+                    for (var i = 0; i < count * shape.Values.Count; i++)
+                    {
+                        var value = shape.Values[i % shape.Values.Count];
+                        command.Parameters.Add(value.Mapping.CreateParameter(command, "@p" + i, null, value.Property.IsNullable));
+                    }
+                    commands[sql] = command;
+                }
+                var p = 0;
+                for (var r = start; r < start + count; r++)
+                {
+                    var e = rows[r];
+                    foreach (var value in shape.Values)
+                        command.Parameters[p++].Value = value.Read(e);
+                }
+                var affected = await command.ExecuteNonQueryAsync(ct);
+                if (shape.Kind != EntityState.Added && affected != count)
+                    throw new DbUpdateConcurrencyException(
+                        $"Expected to change {count} {shape.Table} rows but changed {affected}: one was changed or removed concurrently.");
             }
-            command.Parameters.Clear();
-            for (var i = 0; i < statement.Values.Count; i++)
-            {
-                var (property, original) = statement.Values[i];
-                var value = original ? e.Property(property.Name).OriginalValue : e.Property(property.Name).CurrentValue;
-                var mapping = (RelationalTypeMapping)property.GetTypeMapping();
-                command.Parameters.Add(mapping.CreateParameter(command, "@p" + i, value, property.IsNullable));
-            }
-            var affected = await command.ExecuteNonQueryAsync(ct);
-            if (expectOne && affected != 1)
-                throw new DbUpdateConcurrencyException(
-                    $"Expected to change one {e.Metadata.ShortName()} row but changed {affected}: it was changed or removed concurrently.");
         }
     }
 
-    private static (string, List<(IProperty, bool)>) Insert(EntityEntry e)
+    private static string ChangedColumns(EntityEntry e) =>
+        string.Join(",", e.Properties.Where(p => p.IsModified && !p.Metadata.IsPrimaryKey()).Select(p => p.Metadata.Name));
+
+    /// <summary>A value bound per row: a property's current or original value, converted as EF Core would store it.</summary>
+    private sealed class Value
     {
-        var (table, store) = Table(e.Metadata);
-        var columns = e.Metadata.GetProperties().Where(p => p.GetColumnName(store) is not null).ToList();
-        var sql = $"""INSERT INTO "{table}" ({string.Join(", ", columns.Select(p => Quote(p, store)))}) VALUES ({string.Join(", ", columns.Select((_, i) => "@p" + i))})""";
-        return (sql, columns.Select(p => (p, false)).ToList());
+        public Value(IProperty property, bool original)
+        {
+            Property = property;
+            Mapping = (RelationalTypeMapping)property.GetTypeMapping();
+            var converter = Mapping.Converter;
+            // The compiled getter of a CLR property is much cheaper than EF Core's per-entry value objects.
+            Func<EntityEntry, object?> read = original || property.IsShadowProperty()
+                ? original ? e => e.OriginalValues[property] : e => e.CurrentValues[property]
+                : property.GetGetter() is var getter ? e => getter.GetClrValueUsingContainingEntity(e.Entity) : null!;
+            Read = e => read(e) is { } v ? converter is null ? v : converter.ConvertToProvider(v) ?? DBNull.Value : DBNull.Value;
+        }
+
+        public IProperty Property { get; }
+        public RelationalTypeMapping Mapping { get; }
+        public Func<EntityEntry, object> Read { get; }
     }
 
-    private static (string, List<(IProperty, bool)>) Update(EntityEntry e)
+    /// <summary>One statement shape: its table, the values bound per row, and its SQL for n rows.</summary>
+    private sealed class Shape(EntityState kind, string table, List<(IProperty Property, bool Original)> values, Func<int, string> sql)
     {
-        var (table, store) = Table(e.Metadata);
-        var changed = e.Properties.Where(p => p.IsModified && !p.Metadata.IsPrimaryKey()).Select(p => p.Metadata).ToList();
-        var where = WhereKeyAndTokens(e.Metadata);
-        var values = changed.Select(p => (p, false)).Concat(where.Select(p => (p, true))).ToList();
-        var set = string.Join(", ", changed.Select((p, i) => $"{Quote(p, store)} = @p{i}"));
-        var sql = $"""UPDATE "{table}" SET {set} WHERE {string.Join(" AND ", where.Select((p, i) => $"{Quote(p, store)} = @p{changed.Count + i}"))}""";
-        return (sql, values);
-    }
+        public EntityState Kind { get; } = kind;
+        public string Table { get; } = table;
+        public List<Value> Values { get; } = values.Select(v => new Value(v.Property, v.Original)).ToList();
+        public string Sql(int rows) => sql(rows);
 
-    private static (string, List<(IProperty, bool)>) Delete(EntityEntry e)
-    {
-        var (table, store) = Table(e.Metadata);
-        var where = WhereKeyAndTokens(e.Metadata);
-        var sql = $"""DELETE FROM "{table}" WHERE {string.Join(" AND ", where.Select((p, i) => $"{Quote(p, store)} = @p{i}"))}""";
-        return (sql, where.Select(p => (p, true)).ToList());
+        public static Shape Insert(IEntityType type)
+        {
+            var (table, store) = Table(type);
+            var columns = type.GetProperties().Where(p => p.GetColumnName(store) is not null).ToList();
+            var head = $"""INSERT INTO "{table}" ({string.Join(", ", columns.Select(p => Quote(p, store)))}) VALUES """;
+            return new(EntityState.Added, table, columns.Select(p => (p, false)).ToList(), rows => head + Tuples(rows, columns.Count));
+        }
+
+        /// <summary>
+        /// <c>UPDATE t SET c = v.columnK ... FROM (VALUES ...) AS v WHERE key and tokens = v's</c>: each row of v names
+        /// one row of t by its key and the concurrency tokens it was read with.
+        /// </summary>
+        public static Shape Update(IEntityType type, EntityEntry sample)
+        {
+            var (table, store) = Table(type);
+            var changed = sample.Properties.Where(p => p.IsModified && !p.Metadata.IsPrimaryKey()).Select(p => p.Metadata).ToList();
+            var where = WhereKeyAndTokens(type);
+            var values = where.Select(p => (p, true)).Concat(changed.Select(p => (p, false))).ToList();
+            var set = string.Join(", ", changed.Select((p, i) => $"{Quote(p, store)} = v.column{where.Count + i + 1}"));
+            var match = string.Join(" AND ", where.Select((p, i) => $"\"{table}\".{Quote(p, store)} = v.column{i + 1}"));
+            return new(EntityState.Modified, table, values,
+                rows => $"""UPDATE "{table}" SET {set} FROM (VALUES {Tuples(rows, values.Count)}) AS v WHERE {match}""");
+        }
+
+        public static Shape Delete(IEntityType type)
+        {
+            var (table, store) = Table(type);
+            var where = WhereKeyAndTokens(type);
+            var columns = string.Join(", ", where.Select(p => Quote(p, store)));
+            return new(EntityState.Deleted, table, where.Select(p => (p, true)).ToList(),
+                rows => $"""DELETE FROM "{table}" WHERE ({columns}) IN (VALUES {Tuples(rows, where.Count)})""");
+        }
+
+        private static string Tuples(int rows, int columns)
+        {
+            var sb = new StringBuilder();
+            var p = 0;
+            for (var r = 0; r < rows; r++)
+            {
+                sb.Append(r == 0 ? "(" : ", (");
+                for (var c = 0; c < columns; c++) sb.Append(c == 0 ? "@p" : ", @p").Append(p++);
+                sb.Append(')');
+            }
+            return sb.ToString();
+        }
     }
 
     private static List<IProperty> WhereKeyAndTokens(IEntityType type) =>

@@ -15,8 +15,16 @@ namespace Safehold.Web.Demo;
 /// </summary>
 public static class BulkOrders
 {
-    /// <summary>Creates a seller, a buyer and <paramref name="count"/> paid, shipped and delivered orders placed at <paramref name="at"/>.</summary>
-    public static async Task<IReadOnlyList<Guid>> SeedDeliveredAsync(SafeholdDb db, int count, DateTimeOffset at, CancellationToken ct = default)
+    /// <summary>
+    /// Creates a seller, a buyer and <paramref name="count"/> paid, shipped and delivered orders, the first placed at
+    /// <paramref name="at"/> and each next one <paramref name="apart"/> later (all at once by default).
+    /// </summary>
+    /// <remarks>
+    /// Order ids are time-ordered (UUIDv7), so orders placed at one instant have ids in random order while orders placed
+    /// apart, as real ones are, fall due and are stored in the same order.
+    /// </remarks>
+    public static async Task<IReadOnlyList<Guid>> SeedDeliveredAsync(SafeholdDb db, int count, DateTimeOffset at, CancellationToken ct = default,
+        TimeSpan apart = default)
     {
         var hasher = new PasswordHasher<User>();
         var tag = Guid.NewGuid().ToString("N")[..8];
@@ -34,10 +42,11 @@ public static class BulkOrders
             var size = Math.Min(2_000, count - done);
             for (var i = 0; i < size; i++)
             {
-                var order = Order.Place(Guid.CreateVersion7(at), buyer.Id, [(product.Snapshot(), 1)], "\"1 Bulk Street\"", policy, at);
-                db.JournalEntries.Add(order.Pay(new Actor(Party.Buyer, buyer.Id), at, $"ch_bulk_{order.Id:N}"));
-                order.Ship(new Actor(Party.Seller, seller.Id), at, "Bulk Post", "BULK" + i);
-                order.MarkDelivered(new Actor(Party.Seller, seller.Id), at);
+                var placed = at + apart * (done + i);
+                var order = Order.Place(Guid.CreateVersion7(placed), buyer.Id, [(product.Snapshot(), 1)], "\"1 Bulk Street\"", policy, placed);
+                db.JournalEntries.Add(order.Pay(new Actor(Party.Buyer, buyer.Id), placed, $"ch_bulk_{order.Id:N}"));
+                order.Ship(new Actor(Party.Seller, seller.Id), placed, "Bulk Post", "BULK" + i);
+                order.MarkDelivered(new Actor(Party.Seller, seller.Id), placed);
                 db.Orders.Add(order);
                 ids.Add(order.Id);
             }
