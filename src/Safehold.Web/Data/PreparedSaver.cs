@@ -30,11 +30,20 @@ public static class PreparedSaver
     // names: a statement with thousands of parameters spends its time there (measured), so statements stay small.
     private const int MaxParameters = 100;
 
-    public static async Task SaveAsync(SafeholdDb db, CancellationToken ct)
+    /// <summary>Writes the tracked changes, and <paramref name="inserts"/>: new entities the context does not track.</summary>
+    /// <param name="inserts">
+    /// New rows to insert without tracking them (the sweeper's journal entries and their lines): tracking costs more
+    /// than writing them. They must not be tracked as well, and their types must have no shadow properties.
+    /// </param>
+    /// <param name="acceptChanges">
+    /// False when the context is thrown away after the commit (the sweeper's batch scope): marking every tracked entity
+    /// unchanged is then wasted work. A context whose changes were not accepted must not be saved again.
+    /// </param>
+    public static async Task SaveAsync(SafeholdDb db, CancellationToken ct, IEnumerable<object>? inserts = null, bool acceptChanges = true)
     {
         var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
             ?? throw new InvalidOperationException("PreparedSaver runs inside the caller's transaction.");
-        List<EntityEntry> entries;
+        List<Row> entries;
         var autoDetect = db.ChangeTracker.AutoDetectChangesEnabled;
         try
         {
@@ -44,7 +53,16 @@ public static class PreparedSaver
             db.RefuseJournalEdits();
             entries = db.ChangeTracker.Entries()
                 .Where(e => e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted)
+                .Select(e => new Row(e.Metadata, e.State, e, e.Entity))
                 .ToList();
+            foreach (var entity in inserts ?? [])
+            {
+                var type = db.Model.FindEntityType(entity.GetType())
+                    ?? throw new InvalidOperationException($"{entity.GetType().Name} is not an entity type.");
+                if (type.GetProperties().Any(p => p.IsShadowProperty()))
+                    throw new NotSupportedException($"{type.ShortName()} has shadow properties: an untracked insert cannot read them.");
+                entries.Add(new Row(type, EntityState.Added, null, entity));
+            }
         }
         finally
         {
@@ -57,13 +75,13 @@ public static class PreparedSaver
         try
         {
             // A shape is a table and kind of change (and for an update, which columns changed): one statement each.
-            foreach (var group in entries.Where(e => e.State == EntityState.Deleted).GroupBy(e => e.Metadata)
+            foreach (var group in entries.Where(e => e.State == EntityState.Deleted).GroupBy(e => e.Type)
                          .OrderByDescending(g => Depth(g.Key)))
                 await RunAsync(Shape.Delete(group.Key), group.ToList());
             foreach (var group in entries.Where(e => e.State == EntityState.Modified)
-                         .GroupBy(e => (e.Metadata, Changed: ChangedColumns(e))).Where(g => g.Key.Changed.Length > 0))
-                await RunAsync(Shape.Update(group.Key.Metadata, group.First()), group.ToList());
-            foreach (var group in entries.Where(e => e.State == EntityState.Added).GroupBy(e => e.Metadata)
+                         .GroupBy(e => (e.Type, Changed: ChangedColumns(e.Entry!))).Where(g => g.Key.Changed.Length > 0))
+                await RunAsync(Shape.Update(group.Key.Type, group.First().Entry!), group.ToList());
+            foreach (var group in entries.Where(e => e.State == EntityState.Added).GroupBy(e => e.Type)
                          .OrderBy(g => Depth(g.Key)))
                 await RunAsync(Shape.Insert(group.Key), group.ToList());
         }
@@ -71,9 +89,9 @@ public static class PreparedSaver
         {
             foreach (var c in commands.Values) await c.DisposeAsync();
         }
-        db.ChangeTracker.AcceptAllChanges();
+        if (acceptChanges) db.ChangeTracker.AcceptAllChanges();
 
-        async Task RunAsync(Shape shape, List<EntityEntry> rows)
+        async Task RunAsync(Shape shape, List<Row> rows)
         {
             var perStatement = Math.Max(1, Math.Min(RowsPerStatement, MaxParameters / shape.Values.Count));
             for (var start = 0; start < rows.Count; start += perStatement)
@@ -107,6 +125,9 @@ public static class PreparedSaver
         }
     }
 
+    /// <summary>A row to write: a tracked entry, or (for an untracked insert) only its entity.</summary>
+    private readonly record struct Row(IEntityType Type, EntityState State, EntityEntry? Entry, object Entity);
+
     private static string ChangedColumns(EntityEntry e) =>
         string.Join(",", e.Properties.Where(p => p.IsModified && !p.Metadata.IsPrimaryKey()).Select(p => p.Metadata.Name));
 
@@ -119,15 +140,15 @@ public static class PreparedSaver
             Mapping = (RelationalTypeMapping)property.GetTypeMapping();
             var converter = Mapping.Converter;
             // The compiled getter of a CLR property is much cheaper than EF Core's per-entry value objects.
-            Func<EntityEntry, object?> read = original || property.IsShadowProperty()
-                ? original ? e => e.OriginalValues[property] : e => e.CurrentValues[property]
-                : property.GetGetter() is var getter ? e => getter.GetClrValueUsingContainingEntity(e.Entity) : null!;
-            Read = e => read(e) is { } v ? converter is null ? v : converter.ConvertToProvider(v) ?? DBNull.Value : DBNull.Value;
+            Func<Row, object?> read = original || property.IsShadowProperty()
+                ? original ? r => r.Entry!.OriginalValues[property] : r => r.Entry!.CurrentValues[property]
+                : property.GetGetter() is var getter ? r => getter.GetClrValueUsingContainingEntity(r.Entity) : null!;
+            Read = r => read(r) is { } v ? converter is null ? v : converter.ConvertToProvider(v) ?? DBNull.Value : DBNull.Value;
         }
 
         public IProperty Property { get; }
         public RelationalTypeMapping Mapping { get; }
-        public Func<EntityEntry, object> Read { get; }
+        public Func<Row, object> Read { get; }
     }
 
     /// <summary>One statement shape: its table, the values bound per row, and its SQL for n rows.</summary>

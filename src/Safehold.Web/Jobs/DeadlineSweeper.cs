@@ -132,10 +132,18 @@ public sealed class DeadlineSweeper(IServiceScopeFactory scopes, TimeProvider cl
         var entries = new List<Domain.Ledger.JournalEntry>();
         foreach (var order in orders.OrderBy(o => o.Timers.Where(t => t.DueAt <= now).Select(t => t.DueAt).DefaultIfEmpty(now).Min()))
             fired += await timers.FireAsync(order, now, entries, ct);
-        await db.PostAllAsync(entries, ct);
-        // A batch is thousands of rows of a few shapes: on SQLite, prepared once and bound per row.
-        if (db.Database.IsSqlite()) await PreparedSaver.SaveAsync(db, ct);
-        else await db.SaveChangesAsync(ct);
+        if (db.Database.IsSqlite())
+        {
+            // A batch is thousands of rows of a few shapes: on SQLite, written in multi-row statements, the journal
+            // entries without tracking them, and the context is thrown away after the commit.
+            await db.MoveBalancesAsync(entries, ct);
+            await PreparedSaver.SaveAsync(db, ct, inserts: entries.Concat<object>(entries.SelectMany(e => e.Lines)), acceptChanges: false);
+        }
+        else
+        {
+            await db.PostAllAsync(entries, ct);
+            await db.SaveChangesAsync(ct);
+        }
         await tx.CommitAsync(ct);
         if (fired > 0) log.LogDebug("Fired {Count} timers of {Orders} orders", fired, orders.Count);
         return fired;

@@ -13,10 +13,20 @@ public static class Posting
     public static async Task PostAllAsync(this SafeholdDb db, IReadOnlyCollection<JournalEntry> entries, CancellationToken ct)
     {
         if (entries.Count == 0) return;
-        // The balance moves at once and the entries on SaveChanges: only a transaction makes them one change.
+        db.JournalEntries.AddRange(entries);
+        await MoveBalancesAsync(db, entries, ct);
+    }
+
+    /// <summary>
+    /// Moves the sellers' running balances by what <paramref name="entries"/> move, one upsert per seller and currency,
+    /// for a caller that writes the entries itself (the sweeper's batches on SQLite) in the same transaction.
+    /// </summary>
+    public static async Task MoveBalancesAsync(this SafeholdDb db, IReadOnlyCollection<JournalEntry> entries, CancellationToken ct)
+    {
+        if (entries.Count == 0) return;
+        // The balance moves at once and the entries when they are saved: only a transaction makes them one change.
         if (db.Database.CurrentTransaction is null)
             throw new InvalidOperationException($"Journal entry '{entries.First().DedupeKey}' must be posted inside a transaction.");
-        db.JournalEntries.AddRange(entries);
         var deltas = entries.SelectMany(e => e.Lines)
             .Where(l => l.SellerId is not null)
             .GroupBy(l => (Seller: l.SellerId!.Value, l.Currency));
