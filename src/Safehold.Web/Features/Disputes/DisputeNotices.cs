@@ -29,7 +29,7 @@ public sealed class DisputeNotices(SafeholdDb db, Notifier notifier)
                 break;
             case DisputeStatus.AwaitingBuyerResponse:
                 notes.Add((d.BuyerId, "dispute_answered", $"The seller answered your dispute about \"{title}\"",
-                    $"The seller {(d.LatestOffer is { } offer && d.RejectionReason is null ? "made an offer" : "rejected your request")}. Accept the offer or escalate to the platform by {By("buyerResponseBy")}; if you do not answer, it is escalated."));
+                    $"The seller {(d.RejectionReason is null ? "made an offer" : "rejected your request")}. Accept the offer or escalate to the platform by {By("buyerResponseBy")}; if you do not answer, it is escalated."));
                 break;
             case DisputeStatus.AwaitingReturnShipment:
                 notes.Add((d.BuyerId, "dispute_return_requested", $"Send \"{title}\" back",

@@ -222,6 +222,15 @@ public sealed class DisputeLifecycleTests(SafeholdApp app) : IClassFixture<Safeh
         Assert.Equal(new Dictionary<string, long> { ["SellerPending"] = -4_750, ["PlatformCommission"] = -250, ["RefundsOut"] = 5_000 },
             Assert.Single(await app.Entries(orderId, "dispute_partial_refund")));
         await app.AssertLedgerOk();
+
+        // The window resumed with the 15 days it had left when the dispute opened: then the rest becomes available.
+        await app.AdvanceAndSweep(TimeSpan.FromDays(20) - TimeSpan.FromDays(16.5) - TimeSpan.FromMinutes(1));
+        Assert.Equal(0, (await Api.Json(await seller.Http.GetAsync("/api/v1/balance")))["balances"]![0]!["available"]!.GetValue<long>());
+        await app.AdvanceAndSweep(TimeSpan.FromMinutes(1));
+        var after = (await Api.Json(await seller.Http.GetAsync("/api/v1/balance")))["balances"]![0]!;
+        Assert.Equal(4_750, after["available"]!.GetValue<long>());
+        Assert.Equal(0, after["pending"]!.GetValue<long>());
+        await app.AssertLedgerOk();
     }
 
     [Fact]
