@@ -441,9 +441,15 @@ public sealed class Order
 
     private (Money SellerShare, Money Commission) FullShare => Total.SplitCommission(CommissionBasisPoints);
 
-    // One settlement per dispute, keyed apart from the order's own capture, refund, release and available entries.
-    private JournalEntry DisputeEntry(DateTimeOffset now, string kind, IEnumerable<(Account, Money)> lines) =>
-        new(Guid.CreateVersion7(now), $"order:{Id}:dispute:{_openDisputeId}:settlement", kind, Id, now, lines);
+    // One settlement per dispute, keyed apart from the order's own capture, refund, release and available entries. The
+    // key (also the provider's idempotency key for its refund) names what is refunded: a refund whose commit was lost
+    // is replayed only for the same settlement, never taken as the answer to a different one.
+    private JournalEntry DisputeEntry(DateTimeOffset now, string kind, IEnumerable<(Account, Money)> lines)
+    {
+        var entryLines = lines.ToList();
+        var refunded = entryLines.Where(l => l.Item1.Type == AccountType.RefundsOut).Sum(l => l.Item2.Amount);
+        return new(Guid.CreateVersion7(now), $"order:{Id}:dispute:{_openDisputeId}:settlement:{kind}:{refunded}", kind, Id, now, entryLines);
+    }
 
     /// <summary>
     /// Runs the paused timers again with the time they had left, and moves the order's dates by the time the

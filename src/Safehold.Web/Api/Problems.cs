@@ -83,6 +83,9 @@ public static class Problems
                     "The database cannot be reached right now; nothing was changed. Try again shortly (with the same Idempotency-Key).", null),
                 _ when IsConcurrencyFailure(exception) => (409, "concurrent_change", "Someone else changed this at the same moment; read it again and retry.", null),
                 DomainException d => (StatusOf(d.Kind), d.Code, d.Message, null),
+                // A deadline that fell due as this request touched its order or dispute, and whose refund was refused.
+                Jobs.TimerFailedException or Jobs.DisputeTimerFailedException when exception.InnerException is DomainException d =>
+                    (StatusOf(d.Kind), d.Code, d.Message, null),
                 InvalidInputException v => (400, "validation_failed", v.Message, v.Errors),
                 HttpProblemException h => (h.Status, h.Code, h.Message, null),
                 BadHttpRequestException b when b.StatusCode == 413 => (413, "payload_too_large", "The request body is too large.", null),

@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Safehold.Web.Data;
 using Safehold.Web.Features.Events;
+using Safehold.Web.Features.Sandbox;
 using Safehold.Web.Features.Webhooks;
 
 namespace Safehold.Web.Jobs;
@@ -18,7 +19,8 @@ namespace Safehold.Web.Jobs;
 /// the endpoint answered but before the place was saved sends that event again, with the same
 /// <c>Safehold-Event-Id</c>, so receivers can drop repeats.
 /// </summary>
-public sealed class WebhookDispatcher(IServiceScopeFactory scopes, IHttpClientFactory http, TimeProvider clock, ILogger<WebhookDispatcher> log)
+public sealed class WebhookDispatcher(IServiceScopeFactory scopes, IHttpClientFactory http, TimeProvider clock,
+    [FromKeyedServices(SandboxClock.RealClockKey)] TimeProvider realClock, ILogger<WebhookDispatcher> log)
 {
     public const string HttpClientName = "webhooks";
     public static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
@@ -64,11 +66,26 @@ public sealed class WebhookDispatcher(IServiceScopeFactory scopes, IHttpClientFa
             .ExecuteUpdateAsync(s => s.SetProperty(w => w.LeaseUntil, leaseUntil), ct), ct);
         if (claimed == 0) return 0;
 
-        var endpoint = await db.WebhookEndpoints.FirstAsync(w => w.Id == endpointId, ct);
+        var endpoint = await db.WebhookEndpoints.AsNoTracking().FirstAsync(w => w.Id == endpointId, ct);
+        // Every write of the endpoint's place is conditional on still holding the lease: a host whose lease lapsed (a
+        // slow database, a clock jump) stops instead of moving the place back or delivering beside the new holder.
+        Task<int> Save(bool release, CancellationToken token) => Write(() => db.WebhookEndpoints
+            .Where(w => w.Id == endpointId && w.LeaseUntil == leaseUntil)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(w => w.CursorTxId, endpoint.CursorTxId)
+                .SetProperty(w => w.CursorPosition, endpoint.CursorPosition)
+                .SetProperty(w => w.Delivered, endpoint.Delivered)
+                .SetProperty(w => w.LastDeliveredAt, endpoint.LastDeliveredAt)
+                .SetProperty(w => w.FailedAttempts, endpoint.FailedAttempts)
+                .SetProperty(w => w.NextAttemptAt, endpoint.NextAttemptAt)
+                .SetProperty(w => w.LastError, endpoint.LastError)
+                .SetProperty(w => w.LeaseUntil, release ? null : leaseUntil), token), token);
+
         var delivered = 0;
+        var held = true;
         try
         {
-            while (clock.GetUtcNow() < leaseUntil - TimeSpan.FromSeconds(30))
+            while (held && clock.GetUtcNow() < leaseUntil - TimeSpan.FromSeconds(30))
             {
                 var events = await EventLog.ReadAsync(db, endpoint.Cursor, BatchSize, ct);
                 if (events.Count == 0) break;
@@ -90,19 +107,20 @@ public sealed class WebhookDispatcher(IServiceScopeFactory scopes, IHttpClientFa
                     }
                     endpoint.Passed(EventCursor.Parse(e.Id), delivered: true, clock.GetUtcNow());
                     delivered++;
-                    await Write(() => db.SaveChangesAsync(ct), ct); // the place moves with each delivery: a crash repeats at most one event
+                    // The place moves with each delivery: a crash repeats at most one event.
+                    if (await Save(release: false, ct) == 0)
+                    {
+                        log.LogWarning("Webhook {Endpoint}: the lease lapsed; another host carries on", endpoint.Id);
+                        held = false;
+                        break;
+                    }
                 }
                 if (failed || events.Count < BatchSize) break;
             }
         }
         finally
         {
-            await Write(async () =>
-            {
-                await db.SaveChangesAsync(CancellationToken.None);
-                return await db.WebhookEndpoints.Where(w => w.Id == endpointId)
-                    .ExecuteUpdateAsync(s => s.SetProperty(w => w.LeaseUntil, (DateTimeOffset?)null), CancellationToken.None);
-            }, CancellationToken.None);
+            if (held) await Save(release: true, CancellationToken.None);
         }
         return delivered;
     }
@@ -111,7 +129,8 @@ public sealed class WebhookDispatcher(IServiceScopeFactory scopes, IHttpClientFa
     private async Task<string?> PostAsync(WebhookEndpoint endpoint, EventItem e, CancellationToken ct)
     {
         var body = JsonSerializer.Serialize(e, Json);
-        var timestamp = clock.GetUtcNow().ToUnixTimeSeconds();
+        // The receiver checks the timestamp against its own clock: the real one, even when the sandbox clock is ahead.
+        var timestamp = realClock.GetUtcNow().ToUnixTimeSeconds();
         using var request = new HttpRequestMessage(HttpMethod.Post, endpoint.Url)
         {
             Content = new StringContent(body, Encoding.UTF8, "application/json"),

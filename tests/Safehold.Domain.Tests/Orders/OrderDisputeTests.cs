@@ -349,7 +349,7 @@ public sealed class OrderDisputeTests
         var entry = order.ResolveDispute(DisputeOutcome.FullRefund, null, OpenedAt.AddDays(1));
 
         Assert.Equal(new Dictionary<string, long> { [$"escrow:{order.Id}"] = -12999, ["refunds_out"] = 12999 }, Lines(entry));
-        Assert.Equal(("dispute_refund", $"order:{order.Id}:dispute:{dispute.Id}:settlement"), (entry!.Kind, entry.DedupeKey));
+        Assert.Equal(("dispute_refund", $"order:{order.Id}:dispute:{dispute.Id}:settlement:dispute_refund:12999"), (entry!.Kind, entry.DedupeKey));
         Assert.Equal(OrderStatus.Closed, order.Status);
         Assert.Equal(12999, order.RefundedAmount);
         Assert.Empty(order.Timers);
@@ -412,7 +412,7 @@ public sealed class OrderDisputeTests
             ["platform_commission"] = -650,
             ["refunds_out"] = 12999,
         }, Lines(entry));
-        Assert.Equal($"order:{order.Id}:dispute:{dispute.Id}:settlement", entry!.DedupeKey);
+        Assert.Equal($"order:{order.Id}:dispute:{dispute.Id}:settlement:{entry!.Kind}:12999", entry.DedupeKey);
         Assert.Equal(OrderStatus.Closed, order.Status);
         Assert.Empty(order.Timers);
     }

@@ -401,7 +401,8 @@ public sealed class OrderProcessTests
         Assert.Equal(kind switch
         {
             "credit_available" => $"order:{order.Id}:available",
-            "dispute_refund" or "dispute_partial_refund" => $"order:{order.Id}:dispute:{disputeId}:settlement",
+            "dispute_refund" or "dispute_partial_refund" =>
+                $"order:{order.Id}:dispute:{disputeId}:settlement:{kind}:{entry.Lines.Where(l => l.AccountType == AccountType.RefundsOut).Sum(l => l.Amount)}",
             _ => $"order:{order.Id}:{kind}",
         }, entry.DedupeKey);
         Assert.Equal(order.Id, entry.OrderId);

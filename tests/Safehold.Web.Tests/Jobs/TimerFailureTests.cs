@@ -35,6 +35,20 @@ public sealed class TimerFailureTests(SafeholdApp app) : IClassFixture<SafeholdA
     }
 
     [Fact]
+    public async Task A_request_that_meets_a_due_timer_whose_refund_is_refused_answers_why_not_a_server_error()
+    {
+        var (buyer, seller, broken) = await app.OrderIn("awaiting_shipment");
+        ForgetCaptureAtProvider(broken);
+        app.Clock.Advance(TimeSpan.FromDays(7)); // ship-by has passed; no sweep yet
+
+        var response = await SafeholdApp.Ship(seller, broken);
+
+        await Api.ExpectProblem(response, HttpStatusCode.UnprocessableEntity, "refund_failed");
+        Assert.Equal("awaiting_shipment", (await Api.GetOrder(buyer, broken)).Status());
+        await app.AssertLedgerOk();
+    }
+
+    [Fact]
     public async Task A_capture_whose_commit_was_lost_is_returned_to_the_card_when_the_order_expires()
     {
         var (buyer, _, id) = await app.OrderIn("awaiting_payment", amount: 3_000);

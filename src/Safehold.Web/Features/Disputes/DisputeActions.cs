@@ -120,10 +120,10 @@ public sealed class DisputeActions(SafeholdDb db, DueTimers timers, IPaymentProv
             var (dispute, order) = await DisputeAccess.LoadForChangeAsync(db, timers, id, caller, now, ct);
             var step = act(dispute, DisputeAccess.ActorOf(dispute, caller), now);
             await DueDisputeTimers.SettleAsync(db, payments, order, step, now, ct);
-            await notices.StepAsync(dispute, caller.Id, now, ct);
-            // Money may have moved at the provider: a client hanging up must not roll back its record.
+            // Money may have moved at the provider: from here on a client hanging up must not roll back its record.
+            await notices.StepAsync(dispute, caller.Id, now, CancellationToken.None);
             await db.SaveChangesAsync(CancellationToken.None);
-            return await DisputeResponse.LoadAsync(db, dispute, order, caller, now, ct);
+            return await DisputeResponse.LoadAsync(db, dispute, order, caller, now, CancellationToken.None);
         }, ct);
 
     /// <summary>Runs in the request's transaction, or (called from a page) in one of its own.</summary>

@@ -40,7 +40,7 @@ public static class OrderActions
         await PayAsync(db, payments, order, actor, number, now, ct);
         // Money has moved at the provider: a client hanging up must not roll back its record.
         await db.SaveChangesAsync(CancellationToken.None);
-        return TypedResults.Ok(await OrderResponse.ForAsync(db, order, caller, ct));
+        return TypedResults.Ok(await OrderResponse.ForAsync(db, order, caller, CancellationToken.None));
     }
 
     /// <summary>Charges the buyer's card (idempotently, keyed by the order) and moves the total into escrow.</summary>
@@ -50,7 +50,8 @@ public static class OrderActions
         var result = await payments.CaptureAsync($"order:{order.Id}:capture", order.Total, cardNumber, ct);
         if (!result.Succeeded)
             throw new DomainException(RefusalKind.PaymentRefused, result.DeclineCode ?? "card_declined", result.DeclineMessage ?? "The card was declined.");
-        await db.PostAsync(order.Pay(actor, now, result.Reference!), ct);
+        // Money has moved at the provider: from here on a client hanging up must not cancel (and so roll back) its record.
+        await db.PostAsync(order.Pay(actor, now, result.Reference!), CancellationToken.None);
     }
 
     public static async Task<Ok<OrderResponse>> Cancel(Guid id, CancelRequest? request, HttpContext http, SafeholdDb db, TimeProvider clock,
@@ -68,7 +69,7 @@ public static class OrderActions
         else await timers.VoidLostCaptureAsync(order, ct); // unpaid, but a payment may have lost its commit (its host died)
         // Money has moved at the provider: a client hanging up must not roll back its record.
         await db.SaveChangesAsync(CancellationToken.None);
-        return TypedResults.Ok(await OrderResponse.ForAsync(db, order, caller, ct));
+        return TypedResults.Ok(await OrderResponse.ForAsync(db, order, caller, CancellationToken.None));
     }
 
     public static async Task<Ok<OrderResponse>> Ship(Guid id, ShipRequest request, HttpContext http, SafeholdDb db, TimeProvider clock, DueTimers timers, CancellationToken ct)
@@ -114,7 +115,7 @@ public static class OrderActions
         var result = await payments.RefundAsync(entry.DedupeKey, order.PaymentReference!, new Money(refunded, order.Total.Currency), ct);
         if (!result.Succeeded)
             throw new DomainException(RefusalKind.RuleRefused, "refund_failed", $"The payment provider refused the refund: {result.DeclineMessage}");
-        await db.PostAsync(entry, ct);
+        await db.PostAsync(entry, CancellationToken.None); // the money has moved: a client hanging up must not roll this back
     }
 
     private static bool PassesLuhn(string digits)

@@ -94,6 +94,23 @@ public sealed class WebhookTests
     }
 
     [Fact]
+    public async Task Signatures_carry_the_real_time_even_when_the_sandbox_clock_is_ahead()
+    {
+        using var app = new SafeholdApp();
+        await using var receiver = await Receiver.StartAsync();
+        await Register(app, receiver.Url, "*");
+        await Api.ExpectStatus(await app.Admin.PostAsJsonAsync("/api/v1/sandbox/clock/advance", new { days = 10 }), HttpStatusCode.OK);
+
+        await app.OrderIn("awaiting_payment");
+        await Deliver(app);
+
+        var signature = Assert.Single(receiver.Received).Headers["Safehold-Signature"];
+        var t = long.Parse(signature.Split(',')[0]["t=".Length..], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(app.Clock.GetUtcNow().ToUnixTimeSeconds(), t, tolerance: 5);
+        Assert.True(app.Now - app.Clock.GetUtcNow() >= TimeSpan.FromDays(10));
+    }
+
+    [Fact]
     public async Task An_endpoint_gets_only_the_event_types_it_asked_for()
     {
         using var app = new SafeholdApp();
