@@ -53,7 +53,9 @@ public sealed class Portal : IAsyncLifetime
             ViewportSize = phone ? new ViewportSize { Width = 390, Height = 844 } : new ViewportSize { Width = 1280, Height = 900 },
             Locale = "en-US",
         });
-        context.SetDefaultTimeout(15_000);
+        // Generous: the machine may be shared and busy; a wait ends as soon as its condition holds.
+        context.SetDefaultTimeout(30_000);
+        Assertions.SetDefaultExpectTimeout(15_000);
         return await context.NewPageAsync();
     }
 

@@ -13,18 +13,24 @@ namespace Safehold.Web.Features.Orders;
 /// and a form for each of the order's <c>actions</c> for the reader, the same list the API answers. Each form posts
 /// to the handler that calls the API's own use case.
 /// </summary>
-public sealed class DetailsModel(SafeholdDb db, TimeProvider clock, IPaymentProvider payments, DueTimers timers) : PortalPage
+public sealed class DetailsModel(SafeholdDb db, TimeProvider clock, IPaymentProvider payments, DueTimers timers, Notifications.Notifier notifier)
+    : PortalPage
 {
     /// <summary>The order actions this page has a form for: every action the process table offers a person.</summary>
     public static readonly IReadOnlySet<string> Forms = new HashSet<string>
     {
         "pay", "cancel", "ship", "mark_delivered", "confirm_receipt", "extend_protection", "approve_extension", "decline_extension",
+        "open_dispute",
     };
 
     public OrderResponse Order { get; private set; } = null!;
     public string BuyerName { get; private set; } = "";
     public string SellerName { get; private set; } = "";
     public DateTimeOffset Now { get; private set; }
+    public IReadOnlyList<OrderMessageResponse> Messages { get; private set; } = [];
+
+    /// <summary>Whether the reader is the order's buyer or seller, who write to each other about it.</summary>
+    public bool MayWrite => Order.BuyerId == Me.Id || Order.SellerId == Me.Id;
 
     public async Task OnGetAsync(Guid id, CancellationToken ct) => await Load(id, ct);
 
@@ -61,6 +67,9 @@ public sealed class DetailsModel(SafeholdDb db, TimeProvider clock, IPaymentProv
     public Task<IActionResult> OnPostDeclineExtensionAsync(Guid id, Guid extensionId) =>
         Act(id, "Extension declined.", ct => ProtectionExtensions.Decline(id, extensionId, HttpContext, db, clock, timers, ct));
 
+    public Task<IActionResult> OnPostMessageAsync(Guid id, string? body) =>
+        Act(id, "The message is sent.", ct => OrderMessages.SendAsync(db, notifier, clock, Me, id, new OrderMessages.SendInput(body), ct));
+
     private async Task<IActionResult> Act(Guid id, string done, Func<CancellationToken, Task> work, Dictionary<string, string>? fields = null)
     {
         if (Invalid())
@@ -85,13 +94,9 @@ public sealed class DetailsModel(SafeholdDb db, TimeProvider clock, IPaymentProv
         var names = await db.Users.AsNoTracking().Where(u => ids.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.DisplayName, ct);
         BuyerName = names.GetValueOrDefault(Order.BuyerId, "");
         SellerName = names.GetValueOrDefault(Order.SellerId, "");
+        Messages = (await OrderMessages.ListAsync(db, Me, id, null, 100, ct)).Items;
     }
 
-    /// <summary>The first error for a form field, in the reader's language, or null.</summary>
-    public string? ErrorFor(string field) =>
-        ModelState.TryGetValue(field, out var entry) && entry.Errors.Count > 0 ? entry.Errors[0].ErrorMessage : null;
-
-    public string? Posted(string field) => Request.HasFormContentType ? Request.Form[field].ToString() : null;
 
     public bool Can(string action) => Order.Actions.Contains(action);
 

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Safehold.Domain.Disputes;
 using Safehold.Domain.Orders;
 using Safehold.Web.Api;
 using Safehold.Web.Data;
@@ -10,6 +11,7 @@ namespace Safehold.Web.Features.Orders;
 public sealed class MyOrdersModel(SafeholdDb db, TimeProvider clock) : PortalPage
 {
     public const int PageSize = 25;
+    public const string DisputesTab = "disputes";
 
     /// <summary>The tabs, each the statuses it shows (none: every order).</summary>
     public static readonly IReadOnlyList<KeyValuePair<string, OrderStatus[]>> Tabs =
@@ -19,6 +21,7 @@ public sealed class MyOrdersModel(SafeholdDb db, TimeProvider clock) : PortalPag
         new("to_ship", [OrderStatus.AwaitingShipment]),
         new("shipped", [OrderStatus.AwaitingDelivery]),
         new("completed", [OrderStatus.Completed]),
+        new(DisputesTab, []),
         new("closed", [OrderStatus.Closed]),
     ];
 
@@ -34,7 +37,12 @@ public sealed class MyOrdersModel(SafeholdDb db, TimeProvider clock) : PortalPag
         if (chosen.Key is null) chosen = Tabs[0];
         Tab = chosen.Key;
         var query = db.Orders.AsNoTracking().VisibleTo(Me);
-        if (chosen.Value.Length > 0)
+        if (Tab == DisputesTab)
+        {
+            // Orders with a dispute still open: not withdrawn, and its money not yet settled.
+            query = query.Where(o => db.Disputes.Any(d => d.OrderId == o.Id && d.Status != DisputeStatus.Withdrawn && d.SettledAt == null));
+        }
+        else if (chosen.Value.Length > 0)
         {
             var statuses = chosen.Value;
             query = query.Where(o => statuses.Contains(o.Status));

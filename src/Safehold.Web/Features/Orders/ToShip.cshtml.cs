@@ -37,8 +37,4 @@ public sealed class ToShipModel(SafeholdDb db, TimeProvider clock, DueTimers tim
             .OrderBy(o => o.ShipBy).Take(100).AsSplitQuery().ToListAsync(ct);
     }
 
-    public string? ErrorFor(string field) =>
-        ModelState.TryGetValue(field, out var entry) && entry.Errors.Count > 0 ? entry.Errors[0].ErrorMessage : null;
-
-    public string? Posted(string field) => Request.HasFormContentType ? Request.Form[field].ToString() : null;
 }

@@ -62,6 +62,12 @@ public abstract class PortalPage : PageModel
             }
             Refuse(400, "validation_failed");
         }
+        catch (HttpProblemException problem)
+        {
+            db.ChangeTracker.Clear();
+            Refuse(problem.Status, problem.Code);
+            if (problem.Status is 413 or 415) ModelState.AddModelError("file", Refusal!); // a file refused: said beside the file field
+        }
         catch (Exception e) when (e is DbUpdateConcurrencyException || Problems.IsConcurrencyFailure(e))
         {
             db.ChangeTracker.Clear();
@@ -76,6 +82,13 @@ public abstract class PortalPage : PageModel
         Response.StatusCode = status;
         Refusal = Words.ForCode(L, code);
     }
+
+    /// <summary>The first error for a form field, in the reader's language, or null.</summary>
+    public string? ErrorFor(string field) =>
+        ModelState.TryGetValue(field, out var entry) && entry.Errors.Count > 0 ? entry.Errors[0].ErrorMessage : null;
+
+    /// <summary>What the reader typed in a field of the form just posted (to show it again beside its error).</summary>
+    public string? Posted(string field) => Request.HasFormContentType ? Request.Form[field].ToString() : null;
 
     /// <summary>Form fields checked before any use case runs: true (with the errors shown) when something is wrong.</summary>
     protected bool Invalid()

@@ -23,6 +23,15 @@ public static class Words
 
     public static string Number(long n) => n.ToString("N0", Culture);
 
+    /// <summary>"129.99" (or "129,99" in Georgian) as minor units; null when it is not an amount with at most the currency's decimals.</summary>
+    public static long? MinorUnits(string text, int decimals)
+    {
+        if (!decimal.TryParse(text.Trim(), NumberStyles.Number, Culture, out var value) || value < 0) return null;
+        var scaled = value * (decimal)Math.Pow(10, decimals);
+        if (scaled != decimal.Truncate(scaled) || scaled > long.MaxValue) return null;
+        return (long)scaled;
+    }
+
     /// <summary>A day: "3 January 2027" (the year left out when it is this year's).</summary>
     public static string Day(DateTimeOffset at, DateTimeOffset now) =>
         at.UtcDateTime.ToString(at.Year == now.Year ? "d MMMM" : "d MMMM yyyy", Culture);

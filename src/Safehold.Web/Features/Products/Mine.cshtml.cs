@@ -61,7 +61,7 @@ public sealed class MineModel(SafeholdDb db, TimeProvider clock, IOptions<Protec
         long? minor = null;
         if (Price is not null && Safehold.Domain.Currency.TryParse(Currency, out var currency))
         {
-            minor = MinorUnits(Price, currency.MinorUnits);
+            minor = Words.MinorUnits(Price, currency.MinorUnits);
             if (minor is null) ModelState.AddModelError(nameof(Price), L["Not an amount of {0}.", currency.Code]);
         }
         if (!Invalid())
@@ -76,15 +76,6 @@ public sealed class MineModel(SafeholdDb db, TimeProvider clock, IOptions<Protec
         }
         await Load(ct);
         return Page();
-    }
-
-    /// <summary>"129.99" (or "129,99" in Georgian) as minor units; null when it is not an amount with at most the currency's decimals.</summary>
-    public static long? MinorUnits(string text, int decimals)
-    {
-        if (!decimal.TryParse(text.Trim(), NumberStyles.Number, CultureInfo.CurrentCulture, out var value) || value < 0) return null;
-        var scaled = value * (decimal)Math.Pow(10, decimals);
-        if (scaled != decimal.Truncate(scaled) || scaled > long.MaxValue) return null;
-        return (long)scaled;
     }
 
     private async Task Load(CancellationToken ct)

@@ -46,7 +46,7 @@ public sealed class SignInModel(SafeholdDb db, IPasswordHasher<User> hasher) : P
     {
         UserRole.Buyer => "/orders",
         UserRole.Seller => "/seller/to-ship",
-        UserRole.Arbiter => "/inbox",
+        UserRole.Arbiter => "/arbiter",
         _ => "/admin/users",
     };
 }
