@@ -228,16 +228,18 @@ public static class DisputeProcess
         new(DisputeTrigger.ReturnShipment,        AwaitingReturn, Buyer,           Any,    AwaitingReceipt, [ReturnReceipt, ReturnReminder],              DisputeSettles.Nothing),
         new(DisputeTrigger.ReturnNotShipped,      AwaitingReturn, System,          Any,    Resolved,        Nothing,                                      DisputeSettles.ReleasedToSeller),
         new(DisputeTrigger.Withdraw,              AwaitingReturn, Buyer,           Any,    Withdrawn,       Nothing,                                      DisputeSettles.ResumeOrder),
+        new(DisputeTrigger.Appeal,                AwaitingReturn, Buyer | Seller,  Any,    UnderReview,     Nothing,                                      DisputeSettles.Nothing,          Rules.ReturnDecisionAppealable),
 
         new(DisputeTrigger.ConfirmReturn,         AwaitingReceipt, Seller,         Any,    Resolved,        Nothing,                                      DisputeSettles.FullRefund),
         new(DisputeTrigger.ReturnReceiptMissed,   AwaitingReceipt, System,         Any,    Resolved,        Nothing,                                      DisputeSettles.FullRefund),
+        new(DisputeTrigger.Appeal,                AwaitingReceipt, Buyer | Seller, Any,    UnderReview,     Nothing,                                      DisputeSettles.Nothing,          Rules.ReturnDecisionAppealable),
 
         // A first decision waits out the appeal window before it settles; a decision on appeal is final at once.
         // A return and refund is carried out at once, either way: the item goes back before any money moves.
         new(DisputeTrigger.Decision,              UnderReview,    Arbiter,         Money,  Resolved,        [AppealWindow],                               DisputeSettles.Nothing,          Both(Rules.MayDecide, Rules.NotAppealed)),
         new(DisputeTrigger.Decision,              UnderReview,    Arbiter,         Money,  Resolved,        Nothing,                                      DisputeSettles.ArbitersDecision, Both(Rules.MayDecide, Rules.Appealed)),
         new(DisputeTrigger.Decision,              UnderReview,    Arbiter,         Return, AwaitingReturn,  [ReturnShipBy],                               DisputeSettles.Nothing,          Rules.MayDecide),
-        new(DisputeTrigger.Withdraw,              UnderReview,    Buyer,           Any,    Withdrawn,       Nothing,                                      DisputeSettles.ResumeOrder),
+        new(DisputeTrigger.Withdraw,              UnderReview,    Buyer,           Any,    Withdrawn,       Nothing,                                      DisputeSettles.ResumeOrder,      Rules.NotDecided),
 
         new(DisputeTrigger.Appeal,                Resolved,       Buyer | Seller,  Any,    UnderReview,     Nothing,                                      DisputeSettles.Nothing,          Rules.Appealable),
         new(DisputeTrigger.AppealWindowClosed,    Resolved,       System,          Any,    Resolved,        Nothing,                                      DisputeSettles.ArbitersDecision, Rules.Appealable),
@@ -409,6 +411,22 @@ public static class DisputeProcess
                 ? new DomainException(RefusalKind.NotAllowed, "arbiter_is_a_party", "An arbiter cannot decide a dispute on an order they bought or sold.")
             : d.AppealedAt is not null && arbiter == d.DecidedBy
                 ? new DomainException(RefusalKind.RuleRefused, "appeal_needs_another_arbiter", "An appeal is decided by a different arbiter than the one who decided first.")
+            : null;
+
+        /// <summary>Once an arbiter has decided, the buyer cannot withdraw to escape the decision (and open a new dispute).</summary>
+        public static DomainException? NotDecided(Dispute d, DisputeAct _) =>
+            d.DecidedBy is null ? null
+            : new DomainException(RefusalKind.RuleRefused, "decision_made", "An arbiter has decided this dispute: it can no longer be withdrawn.");
+
+        /// <summary>
+        /// An arbiter's return-and-refund decision is carried out at once, so it is appealed while the item is on its way
+        /// back (at most 10 + 15 days, inside the 30-day appeal window); the appeal stops the return.
+        /// </summary>
+        public static DomainException? ReturnDecisionAppealable(Dispute d, DisputeAct _) =>
+            d.DecidedBy is null
+                ? DomainException.InvalidState("Only an arbiter's decision can be appealed; this return was agreed.")
+            : d.AppealedAt is not null
+                ? new DomainException(RefusalKind.RuleRefused, "already_appealed", "A decision can be appealed only once.")
             : null;
 
         public static DomainException? NotAppealed(Dispute d, DisputeAct _) =>

@@ -20,6 +20,7 @@ public sealed class DisputeProcessTests
         OfferedReturn,
         Rejected,
         AwaitingReturn,
+        ReturnDecided, // an arbiter's first decision was a return: it is carried out at once, and may be appealed meanwhile
         ReturnShipped,
         UnderReview,
         UnderAppeal,
@@ -56,6 +57,11 @@ public sealed class DisputeProcessTests
         new(Stage.AwaitingReturn, DisputeTrigger.ReturnShipment, DisputeParty.Buyer, Stage.ReturnShipped, Nothing),
         new(Stage.AwaitingReturn, DisputeTrigger.ReturnNotShipped, DisputeParty.System, Stage.Agreed, Settle(DisputeOutcome.ReleasedToSeller, 0)),
         new(Stage.AwaitingReturn, DisputeTrigger.Withdraw, DisputeParty.Buyer, Stage.Withdrawn, Resume),
+        new(Stage.ReturnDecided, DisputeTrigger.ReturnShipment, DisputeParty.Buyer, Stage.ReturnShipped, Nothing),
+        new(Stage.ReturnDecided, DisputeTrigger.ReturnNotShipped, DisputeParty.System, Stage.Agreed, Settle(DisputeOutcome.ReleasedToSeller, 0)),
+        new(Stage.ReturnDecided, DisputeTrigger.Withdraw, DisputeParty.Buyer, Stage.Withdrawn, Resume),
+        new(Stage.ReturnDecided, DisputeTrigger.Appeal, DisputeParty.Buyer, Stage.UnderAppeal, Nothing),
+        new(Stage.ReturnDecided, DisputeTrigger.Appeal, DisputeParty.Seller, Stage.UnderAppeal, Nothing),
 
         new(Stage.ReturnShipped, DisputeTrigger.ConfirmReturn, DisputeParty.Seller, Stage.Agreed, Settle(DisputeOutcome.FullRefund, Total)),
         new(Stage.ReturnShipped, DisputeTrigger.ReturnReceiptMissed, DisputeParty.System, Stage.Agreed, Settle(DisputeOutcome.FullRefund, Total)),
@@ -63,7 +69,6 @@ public sealed class DisputeProcessTests
         new(Stage.UnderReview, DisputeTrigger.Decision, DisputeParty.Arbiter, Stage.Decided, Nothing),
         new(Stage.UnderReview, DisputeTrigger.Withdraw, DisputeParty.Buyer, Stage.Withdrawn, Resume),
         new(Stage.UnderAppeal, DisputeTrigger.Decision, DisputeParty.Arbiter, Stage.DecidedOnAppeal, Settle(DisputeOutcome.PartialRefund, DecidedAmount)),
-        new(Stage.UnderAppeal, DisputeTrigger.Withdraw, DisputeParty.Buyer, Stage.Withdrawn, Resume),
 
         new(Stage.Decided, DisputeTrigger.Appeal, DisputeParty.Buyer, Stage.UnderAppeal, Nothing),
         new(Stage.Decided, DisputeTrigger.Appeal, DisputeParty.Seller, Stage.UnderAppeal, Nothing),
@@ -95,6 +100,8 @@ public sealed class DisputeProcessTests
     /// <summary>Refusals by a rule rather than by the state; every other refusal is invalid_state or action_not_allowed.</summary>
     private static readonly Dictionary<(Stage, DisputeTrigger, DisputeParty), string> RuleRefusals = new()
     {
+        // Withdrawing an appealed decision would discard it (and let the buyer open a new dispute).
+        [(Stage.UnderAppeal, DisputeTrigger.Withdraw, DisputeParty.Buyer)] = "decision_made",
         [(Stage.DecidedOnAppeal, DisputeTrigger.Appeal, DisputeParty.Buyer)] = "already_appealed",
         [(Stage.DecidedOnAppeal, DisputeTrigger.Appeal, DisputeParty.Seller)] = "already_appealed",
         [(Stage.DecidedOnAppeal, DisputeTrigger.AppealWindowClosed, DisputeParty.System)] = "already_appealed",
@@ -119,11 +126,12 @@ public sealed class DisputeProcessTests
         [(Stage.Rejected, DisputeParty.Buyer)] = ["escalate", "withdraw"],
         [(Stage.Rejected, DisputeParty.Seller)] = ["escalate"],
         [(Stage.AwaitingReturn, DisputeParty.Buyer)] = ["return_shipment", "withdraw"],
+        [(Stage.ReturnDecided, DisputeParty.Buyer)] = ["return_shipment", "withdraw", "appeal"],
+        [(Stage.ReturnDecided, DisputeParty.Seller)] = ["appeal"],
         [(Stage.ReturnShipped, DisputeParty.Seller)] = ["confirm_return"],
         [(Stage.UnderReview, DisputeParty.Arbiter)] = ["decision"],
         [(Stage.UnderReview, DisputeParty.Buyer)] = ["withdraw"],
         [(Stage.UnderAppeal, DisputeParty.Arbiter)] = ["decision"],
-        [(Stage.UnderAppeal, DisputeParty.Buyer)] = ["withdraw"],
         [(Stage.Decided, DisputeParty.Buyer)] = ["appeal"],
         [(Stage.Decided, DisputeParty.Seller)] = ["appeal"],
         // Everything else, and everything for the system: nothing.
@@ -154,7 +162,7 @@ public sealed class DisputeProcessTests
         ["return_by_silence"] = (Stage.AwaitingReturn,
             () => With(Open(DisputeOutcome.ReturnAndRefund), d => d.Fire(DisputeTrigger.SellerResponseMissed, OpenedAt.AddDays(5)))),
         ["return_offer_accepted"] = (Stage.AwaitingReturn, () => With(Route("offered_return"), d => d.AcceptOffer(BuyerOf(d), EscalatedAt))),
-        ["return_decided"] = (Stage.AwaitingReturn,
+        ["return_decided"] = (Stage.ReturnDecided,
             () => With(Route("escalated"), d => d.Decide(ArbiterAActor, DecidedAt, DisputeOutcome.ReturnAndRefund, null, "Return it"))),
         ["return_shipped"] = (Stage.ReturnShipped, () => With(Route("return_accepted_by_seller"), d => d.ShipReturn(BuyerOf(d), EscalatedAt, "DHL", "JD1"))),
         ["escalated"] = (Stage.UnderReview, () => With(Route("rejected"), d => d.Escalate(BuyerOf(d), EscalatedAt))),
@@ -191,7 +199,7 @@ public sealed class DisputeProcessTests
     {
         Stage.AsksFullRefund or Stage.AsksPartialRefund or Stage.AsksReturn => DisputeStatus.AwaitingSellerResponse,
         Stage.OfferedPartialRefund or Stage.OfferedReturn or Stage.Rejected => DisputeStatus.AwaitingBuyerResponse,
-        Stage.AwaitingReturn => DisputeStatus.AwaitingReturnShipment,
+        Stage.AwaitingReturn or Stage.ReturnDecided => DisputeStatus.AwaitingReturnShipment,
         Stage.ReturnShipped => DisputeStatus.AwaitingReturnReceipt,
         Stage.UnderReview or Stage.UnderAppeal => DisputeStatus.UnderReview,
         Stage.Decided or Stage.Agreed or Stage.DecidedOnAppeal or Stage.DecisionFinal => DisputeStatus.Resolved,

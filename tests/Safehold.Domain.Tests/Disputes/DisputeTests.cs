@@ -27,6 +27,49 @@ public sealed class DisputeTests
     }
 
     [Fact]
+    public void A_buyer_cannot_withdraw_an_appealed_decision_to_escape_it()
+    {
+        var (_, dispute) = Decided(ArbiterA);
+        dispute.Appeal(SellerOf(dispute), DecidedAt.AddDays(1), "The damage was in transit, not mine.");
+
+        var refused = Assert.Throws<DomainException>(() => dispute.Withdraw(BuyerOf(dispute), DecidedAt.AddDays(2)));
+
+        Assert.Equal("decision_made", refused.Code);
+        Assert.Equal(DisputeStatus.UnderReview, dispute.Status);
+        Assert.DoesNotContain("withdraw", DisputeProcess.ActionsFor(dispute, DisputeParty.Buyer));
+    }
+
+    [Fact]
+    public void A_return_and_refund_decision_can_be_appealed_while_the_item_is_on_its_way_back_and_only_once()
+    {
+        var (_, dispute) = UnderReview();
+        dispute.Decide(DisputeActor.Arbiter(ArbiterA), DecidedAt, DisputeOutcome.ReturnAndRefund, null, "Send it back.");
+        Assert.Equal(DisputeStatus.AwaitingReturnShipment, dispute.Status);
+        Assert.Contains("appeal", DisputeProcess.ActionsFor(dispute, DisputeParty.Seller));
+
+        dispute.Appeal(SellerOf(dispute), DecidedAt.AddDays(2), "The item was as described.");
+
+        Assert.Equal(DisputeStatus.UnderReview, dispute.Status);
+        Assert.DoesNotContain(dispute.Timers, t => t.Kind == DisputeTimerKind.ReturnShipment);
+        var second = Assert.Throws<DomainException>(() =>
+        {
+            dispute.Decide(DisputeActor.Arbiter(ArbiterB), DecidedAt.AddDays(3), DisputeOutcome.ReturnAndRefund, null, "Still send it back.");
+            dispute.Appeal(BuyerOf(dispute), DecidedAt.AddDays(4), "Again.");
+        });
+        Assert.Equal("already_appealed", second.Code);
+    }
+
+    [Fact]
+    public void An_agreed_return_is_not_an_appealable_decision()
+    {
+        var (_, dispute) = Open(DisputeOutcome.ReturnAndRefund);
+        dispute.Accept(SellerOf(dispute), AnsweredAt);
+
+        Assert.Equal(DisputeStatus.AwaitingReturnShipment, dispute.Status);
+        Assert.Equal("invalid_state", Assert.Throws<DomainException>(() => dispute.Appeal(BuyerOf(dispute), AnsweredAt.AddDays(1), "Hm.")).Code);
+    }
+
+    [Fact]
     public void Opening_records_the_reason_the_request_and_the_description()
     {
         var (_, dispute) = Open(DisputeOutcome.PartialRefund, 2500, DisputeReason.MissingParts);
