@@ -46,6 +46,6 @@ public static class OrderQueries
         // rather than one query per collection.
         var order = await db.Orders.AsNoTracking().VisibleTo(caller).AsSingleQuery().FirstOrDefaultAsync(o => o.Id == id, ct)
             ?? throw Problems.NotFound("Order");
-        return TypedResults.Ok(OrderResponse.From(order, caller, await DisputeSummary.ForOrderAsync(db, order.Id, ct)));
+        return TypedResults.Ok(await OrderResponse.ForAsync(db, order, caller, ct));
     }
 }

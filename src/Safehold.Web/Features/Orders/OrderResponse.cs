@@ -33,9 +33,12 @@ public sealed record OrderResponse(
     IReadOnlyList<ExtensionResponse> Extensions,
     DisputeSummary? Dispute)
 {
-    /// <summary>The response with the order's current dispute read from the database.</summary>
+    /// <summary>The response with the order's current dispute read from the database (only for an order that ever had one).</summary>
     public static async Task<OrderResponse> ForAsync(SafeholdDb db, Order o, Caller caller, CancellationToken ct) =>
-        From(o, caller, await DisputeSummary.ForOrderAsync(db, o.Id, ct));
+        From(o, caller, HadDispute(o) ? await DisputeSummary.ForOrderAsync(db, o.Id, ct) : null);
+
+    /// <summary>Whether a dispute was ever opened on the order, as its (loaded) timeline tells.</summary>
+    public static bool HadDispute(Order o) => o.Timeline.Any(e => e.Kind == "dispute_opened");
 
     public static OrderResponse From(Order o, Caller caller, DisputeSummary? dispute = null) => new(
         o.Id,
