@@ -144,6 +144,7 @@ api.MapPayouts();
 api.MapEvents();
 api.MapWebhooks();
 app.MapPayoutRun();
+app.MapDisputeEvidenceUpload();
 if (options.Sandbox) app.MapSandboxClock();
 app.MapOpenApi();
 app.MapRazorPages();

@@ -119,6 +119,7 @@ public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, TimeProvid
             var buffer = new byte[16 * 1024];
             int read;
             while ((read = await request.Body.ReadAsync(buffer, ct)) > 0) sha.AppendData(buffer, 0, read);
+            request.Body.Position = 0; // a handler that reads the body itself (a form upload) reads it after the hash
         }
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }

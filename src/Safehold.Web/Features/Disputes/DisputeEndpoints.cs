@@ -33,15 +33,23 @@ public static class DisputeEndpoints
             Ok(a.DecideAsync(Caller.From(http.User), id, input, ct)));
         disputes.MapPost("/{id:guid}/appeal", (Guid id, DisputeActions.ReasonInput input, HttpContext http, DisputeActions a, CancellationToken ct) =>
             Ok(a.AppealAsync(Caller.From(http.User), id, input, ct)));
-        disputes.MapPost("/{id:guid}/evidence", AddEvidence)
-            .DisableAntiforgery()
-            .WithMetadata(new RequestSizeLimitAttribute(DisputeEvidenceFeature.MaxBytes + 1_000_000));
         disputes.MapGet("/{id:guid}/evidence/{evidenceId:guid}", GetEvidence);
         disputes.MapGet("/{id:guid}/messages", (Guid id, string? cursor, int? limit, HttpContext http, DisputeMessages m, CancellationToken ct) =>
             Ok(m.ListAsync(Caller.From(http.User), id, cursor, limit, ct)));
         disputes.MapPost("/{id:guid}/messages", async (Guid id, DisputeMessages.SendInput input, HttpContext http, DisputeMessages m, CancellationToken ct) =>
             TypedResults.Created($"/api/v1/disputes/{id}/messages", await m.SendAsync(Caller.From(http.User), id, input, ct)));
     }
+
+    /// <summary>
+    /// Mapped outside the write-transaction filter: the upload is read before any transaction begins, and the evidence
+    /// is written in a transaction of its own (see <see cref="DisputeEvidenceFeature.AddAsync"/>).
+    /// </summary>
+    public static void MapDisputeEvidenceUpload(this IEndpointRouteBuilder app) =>
+        app.MapPost("/api/v1/disputes/{id:guid}/evidence", AddEvidence)
+            .RequireAuthorization()
+            .WithTags("Disputes")
+            .DisableAntiforgery()
+            .WithMetadata(new RequestSizeLimitAttribute(DisputeEvidenceFeature.MaxBytes + 1_000_000));
 
     public static async Task<Created<DisputeResponse>> Open(Guid id, DisputeActions.OpenInput input, HttpContext http, DisputeActions actions, CancellationToken ct)
     {
@@ -57,8 +65,11 @@ public static class DisputeEndpoints
         TypedResults.Ok(await DisputeQueries.GetAsync(db, Caller.From(http.User), id, clock.GetUtcNow(), ct));
 
     /// <summary><c>multipart/form-data</c> with a <c>file</c> and, optionally, a <c>description</c>.</summary>
-    public static async Task<Created<EvidenceResponse>> AddEvidence(Guid id, HttpContext http, DisputeEvidenceFeature evidence, CancellationToken ct)
+    public static async Task<IResult> AddEvidence(Guid id, HttpContext http, DisputeEvidenceFeature evidence, SafeholdDb db, TimeProvider clock,
+        Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken ct)
     {
+        var (replay, remember) = await WriteTransaction.OutsideTransactionAsync(db, http, clock, json.Value.SerializerOptions, ct);
+        if (replay is not null) return replay;
         if (!http.Request.HasFormContentType)
             throw new InvalidInputException(new Dictionary<string, string[]> { ["file"] = ["Send multipart/form-data with the file in a field named file."] });
         var form = await http.Request.ReadFormAsync(ct);
@@ -68,6 +79,7 @@ public static class DisputeEndpoints
         await using var content = file.OpenReadStream();
         var added = await evidence.AddAsync(Caller.From(http.User), id,
             new DisputeEvidenceFeature.Upload(file.FileName, file.ContentType, file.Length, content, form["description"].FirstOrDefault()), ct);
+        if (remember is not null) await remember(StatusCodes.Status201Created, added);
         return TypedResults.Created(added.Url, added);
     }
 

@@ -41,50 +41,66 @@ public sealed class DisputeEvidenceFeature(SafeholdDb db, DueTimers timers, Evid
 
     public sealed record Upload(string FileName, string? DeclaredContentType, long Length, Stream Content, string? Description);
 
+    /// <summary>
+    /// Adds a file in a transaction of its own: the upload is read, hashed and its type checked first, outside any
+    /// transaction (a slow client never holds the database's write lock); then the row is written and the file moved
+    /// into place before the commit, and removed again if the commit fails, so a file exists exactly when its row does.
+    /// </summary>
     public async Task<EvidenceResponse> AddAsync(Caller caller, Guid disputeId, Upload upload, CancellationToken ct)
     {
+        if (db.Database.CurrentTransaction is not null)
+            throw new InvalidOperationException("Evidence is added in a transaction of its own: call it outside one.");
         var errors = new InputErrors();
         var fileName = errors.Text("file", Path.GetFileName(upload.FileName), 255, required: false) ?? "evidence";
         var description = errors.Text("description", upload.Description, 1000, required: false);
         if (upload.Length == 0) errors.Add("file", "The file is empty.");
         errors.ThrowIfAny();
         if (upload.Length > MaxBytes) throw TooLarge();
+        await DisputeAccess.LoadVisibleAsync(db, disputeId, caller, ct); // someone else's dispute: 404 before reading a byte
 
-        return await actions.InTransactionAsync(async () =>
+        var temp = store.TempPath();
+        string? placed = null;
+        try
         {
-            var now = clock.GetUtcNow();
-            var (dispute, _) = await DisputeAccess.LoadForChangeAsync(db, timers, disputeId, caller, now, ct);
-            var actor = DisputeAccess.ActorOf(dispute, caller);
-            if (actor.Party is not (DisputeParty.Buyer or DisputeParty.Seller or DisputeParty.Arbiter))
-                throw new DomainException(RefusalKind.NotAllowed, "action_not_allowed", "Only the buyer, the seller and arbiters add evidence.");
-            if (!MayAdd(dispute, actor))
-                throw DomainException.InvalidState($"Evidence cannot be added to this dispute now: it is {DisputeProcess.StatusName(dispute.Status)}.");
-            var count = await db.DisputeEvidence.CountAsync(e => e.DisputeId == dispute.Id && e.Party == actor.Party, ct);
-            if (count >= MaxPerParty)
-                throw new DomainException(RefusalKind.RuleRefused, "evidence_limit_reached", $"Each party may add at most {MaxPerParty} files to a dispute.");
+            var (length, sha256, head) = await CopyAsync(upload.Content, temp, ct);
+            var type = EvidenceType.Detect(head)
+                ?? throw new HttpProblemException(StatusCodes.Status415UnsupportedMediaType, "unsupported_file_type",
+                    "Evidence must be a JPEG, PNG or WebP photo, an MP4 video or a PDF; the content of this file is none of them.");
+            if (!type.Admits(upload.DeclaredContentType, fileName))
+                throw new HttpProblemException(StatusCodes.Status415UnsupportedMediaType, "file_type_mismatch",
+                    $"The file's content is {type.ContentType}, which is not what its name or declared type says.");
 
-            var temp = store.TempPath();
-            var id = Guid.CreateVersion7(now);
-            try
+            return await actions.InTransactionAsync(async () =>
             {
-                var (length, sha256, head) = await CopyAsync(upload.Content, temp, ct);
-                var type = EvidenceType.Detect(head)
-                    ?? throw new HttpProblemException(StatusCodes.Status415UnsupportedMediaType, "unsupported_file_type",
-                        "Evidence must be a JPEG, PNG or WebP photo, an MP4 video or a PDF; the content of this file is none of them.");
-                if (!type.Admits(upload.DeclaredContentType, fileName))
-                    throw new HttpProblemException(StatusCodes.Status415UnsupportedMediaType, "file_type_mismatch",
-                        $"The file's content is {type.ContentType}, which is not what its name or declared type says.");
+                var now = clock.GetUtcNow();
+                var (dispute, _) = await DisputeAccess.LoadForChangeAsync(db, timers, disputeId, caller, now, ct);
+                var actor = DisputeAccess.ActorOf(dispute, caller);
+                if (actor.Party is not (DisputeParty.Buyer or DisputeParty.Seller or DisputeParty.Arbiter))
+                    throw new DomainException(RefusalKind.NotAllowed, "action_not_allowed", "Only the buyer, the seller and arbiters add evidence.");
+                if (!MayAdd(dispute, actor))
+                    throw DomainException.InvalidState($"Evidence cannot be added to this dispute now: it is {DisputeProcess.StatusName(dispute.Status)}.");
+                var count = await db.DisputeEvidence.CountAsync(e => e.DisputeId == dispute.Id && e.Party == actor.Party, ct);
+                if (count >= MaxPerParty)
+                    throw new DomainException(RefusalKind.RuleRefused, "evidence_limit_reached", $"Each party may add at most {MaxPerParty} files to a dispute.");
+
+                var id = Guid.CreateVersion7(now);
                 var evidence = new DisputeEvidence(id, dispute.Id, caller.Id, actor.Party, fileName, type.ContentType, length, sha256, description, now);
                 db.DisputeEvidence.Add(evidence);
                 await db.SaveChangesAsync(ct);
-                File.Move(temp, store.PathOf(id));
+                placed = store.PathOf(id);
+                File.Move(temp, placed); // committed by the caller's InTransactionAsync right after this returns
                 return DisputeResponse.EvidenceOf(dispute, evidence);
-            }
-            finally
-            {
-                File.Delete(temp); // gone already when the upload was kept
-            }
-        }, ct);
+            }, ct);
+        }
+        catch
+        {
+            if (placed is not null) File.Delete(placed); // the row did not commit: neither does the file
+            throw;
+        }
+        finally
+        {
+            File.Delete(temp); // gone already when the upload was kept
+        }
     }
 
     /// <summary>An evidence file, for the parties and arbiters of a dispute they can see.</summary>
@@ -141,13 +157,18 @@ public sealed record EvidenceType(string ContentType, string[] Extensions)
     public static readonly EvidenceType Mp4 = new("video/mp4", [".mp4", ".m4v"]);
     public static readonly EvidenceType Pdf = new("application/pdf", [".pdf"]);
 
+    // ISO base media files all start with an ftyp box; its major brand tells an MP4 video from HEIC or AVIF photos,
+    // QuickTime, 3GP or M4A audio, which are not evidence types.
+    private static readonly HashSet<string> Mp4Brands =
+        ["isom", "iso2", "iso3", "iso4", "iso5", "iso6", "iso7", "iso8", "iso9", "mp41", "mp42", "mp71", "avc1", "M4V ", "M4VH", "M4VP", "dash", "MSNV", "NDAS"];
+
     /// <summary>The type the first bytes show, or null for anything else.</summary>
     public static EvidenceType? Detect(ReadOnlySpan<byte> head)
     {
         if (head.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF])) return Jpeg;
         if (head.StartsWith((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])) return Png;
         if (head.Length >= 12 && head[..4].SequenceEqual("RIFF"u8) && head[8..12].SequenceEqual("WEBP"u8)) return WebP;
-        if (head.Length >= 12 && head[4..8].SequenceEqual("ftyp"u8)) return Mp4;
+        if (head.Length >= 12 && head[4..8].SequenceEqual("ftyp"u8) && Mp4Brands.Contains(System.Text.Encoding.ASCII.GetString(head[8..12]))) return Mp4;
         if (head.StartsWith("%PDF-"u8)) return Pdf;
         return null;
     }

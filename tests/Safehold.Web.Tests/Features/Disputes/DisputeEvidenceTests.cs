@@ -93,6 +93,45 @@ public sealed class DisputeEvidenceTests(SafeholdApp app) : IClassFixture<Safeho
         Assert.Equal(10 * 1024 * 1024, (await Api.Json(await Upload(buyer, id, Png(10 * 1024 * 1024), "exactly10.png")))["size"]!.GetValue<long>());
     }
 
+    private static byte[] IsoMedia(string brand) =>
+        [0, 0, 0, 24, .. "ftyp"u8, .. System.Text.Encoding.ASCII.GetBytes(brand), 0, 0, 2, 0, .. "isommp41"u8, 0, 0, 0, 8, .. "free"u8];
+
+    [Fact]
+    public async Task An_mp4_video_is_kept_but_heic_photos_and_quicktime_films_in_the_same_container_are_not()
+    {
+        var (buyer, _, _, dispute) = await app.Disputed();
+        var id = dispute.Id();
+
+        var video = await Api.Json(await Upload(buyer, id, IsoMedia("mp42"), "unboxing.mp4", "video/mp4"));
+        Assert.Equal("video/mp4", video["contentType"]!.GetValue<string>());
+        await Api.ExpectProblem(await Upload(buyer, id, IsoMedia("heic"), "photo.mp4", "video/mp4"), HttpStatusCode.UnsupportedMediaType, "unsupported_file_type");
+        await Api.ExpectProblem(await Upload(buyer, id, IsoMedia("qt  "), "film.mp4"), HttpStatusCode.UnsupportedMediaType, "unsupported_file_type");
+    }
+
+    [Fact]
+    public async Task A_retried_upload_with_the_same_idempotency_key_keeps_one_file()
+    {
+        var (buyer, _, _, dispute) = await app.Disputed();
+        var id = dispute.Id();
+        var kept = FilesKept;
+        var photo = Png();
+        HttpRequestMessage Request()
+        {
+            // A retry sends the same bytes, boundary included.
+            var form = new MultipartFormDataContent("retry-boundary") { { new ByteArrayContent(photo), "file", "photo.png" } };
+            return new HttpRequestMessage(HttpMethod.Post, $"/api/v1/disputes/{id}/evidence") { Content = form, Headers = { { "Idempotency-Key", $"evidence-{id}" } } };
+        }
+
+        var first = await buyer.Http.SendAsync(Request());
+        var second = await buyer.Http.SendAsync(Request());
+
+        await Api.ExpectStatus(first, HttpStatusCode.Created);
+        await Api.ExpectStatus(second, HttpStatusCode.Created);
+        Assert.Equal((await Api.Json(first))["id"]!.GetValue<string>(), (await Api.Json(second))["id"]!.GetValue<string>());
+        Assert.Equal(kept + 1, FilesKept);
+        Assert.Single((await Get(buyer, id))["evidence"]!.AsArray());
+    }
+
     [Fact]
     public async Task Each_party_adds_at_most_20_files_and_none_once_the_dispute_is_over()
     {
