@@ -472,23 +472,13 @@ public sealed class Order
             [(Account.SellerPending(SellerId), -SellerShare), (Account.SellerAvailable(SellerId), SellerShare)]);
     }
 
-    /// <summary>(Re)computes a timer's due instant from the order's dates and writes it; a reminder already past is not scheduled.</summary>
+    /// <summary>(Re)computes a timer's due instant by its rule in the process table and writes it; a reminder already past is not scheduled.</summary>
     private void Reschedule(OrderTimerKind kind, DateTimeOffset now)
     {
-        DateTimeOffset? due = kind switch
-        {
-            OrderTimerKind.PayBy => PayBy,
-            OrderTimerKind.ShipBy => ShipBy,
-            OrderTimerKind.ShipByReminder => ShipBy?.AddDays(-SellerReminderDays),
-            OrderTimerKind.ProtectionEnds => ProtectionEndsAt,
-            OrderTimerKind.ProtectionEndingReminder => ProtectionEndsAt?.AddDays(-BuyerReminderDays),
-            OrderTimerKind.AutoComplete => AutoCompleteAt,
-            OrderTimerKind.ExtensionDecision => PendingExtension?.AnswerBy,
-            OrderTimerKind.DisputeWindowEnds => DisputeWindowEndsAt,
-            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
-        };
+        var rule = OrderProcess.RuleOf(kind);
+        var due = rule.DueAt(this);
         var existing = _timers.FirstOrDefault(t => t.Kind == kind);
-        var isReminder = OrderProcess.RuleOf(kind).Fires is null;
+        var isReminder = rule.Fires is null;
         if (due is null || (isReminder && due <= now))
         {
             if (existing is not null) _timers.Remove(existing);

@@ -137,9 +137,14 @@ public enum OrderTimerKind
 /// <param name="Kind">The timer.</param>
 /// <param name="LivesIn">The state it belongs to: leaving that state cancels it.</param>
 /// <param name="Fires">The system transition it fires, or null for a reminder.</param>
+/// <param name="DueAt">
+/// When it falls due, from the order's dates (and terms); null when the order has no such date. Computed whenever a
+/// transition starts the timer or moves those dates (an extension, a dispute's pause), so the timer row and the date agree.
+/// </param>
 /// <param name="Deadline">Its name among the order's <c>deadlines</c>, or null for a reminder (not a deadline).</param>
 /// <param name="Remind">For a reminder: who is reminded.</param>
-public sealed record TimerRule(OrderTimerKind Kind, OrderStatus LivesIn, OrderTrigger? Fires, string? Deadline, Party Remind = Party.None);
+public sealed record TimerRule(OrderTimerKind Kind, OrderStatus LivesIn, OrderTrigger? Fires, Func<Order, DateTimeOffset?> DueAt, string? Deadline,
+    Party Remind = Party.None);
 
 /// <summary>One row of the order's process: in state <see cref="From"/>, <see cref="Who"/> may <see cref="Trigger"/>, and then...</summary>
 public sealed record OrderTransition(
@@ -200,17 +205,21 @@ public static class OrderProcess
         new(OrderTrigger.DisputeReleasedToSeller, Completed,    System,          Completed,        MoneyMovement.None,                 Nothing,                            Rules.DisputeOpen,     OrderClock.Resumes),
     ];
 
-    /// <summary>Every timer: the state it lives in, and what it fires. Reminders fire nothing but a notification.</summary>
+    /// <summary>
+    /// Every timer: the state it lives in, what it fires, when it falls due. Reminders fire nothing but a notification.
+    /// Adding a timer is one row here (and its kind), plus the transition that starts it.
+    /// </summary>
     public static readonly IReadOnlyList<TimerRule> Timers =
     [
-        new(OrderTimerKind.PayBy,                    AwaitingPayment,  OrderTrigger.ExpireUnpaid,          "payBy"),
-        new(OrderTimerKind.ShipBy,                   AwaitingShipment, OrderTrigger.ShipByMissed,          "shipBy"),
-        new(OrderTimerKind.ShipByReminder,           AwaitingShipment, null,                               null, Remind: Seller),
-        new(OrderTimerKind.ProtectionEnds,           AwaitingDelivery, OrderTrigger.ProtectionEnded,       "protectionEndsAt"),
-        new(OrderTimerKind.ProtectionEndingReminder, AwaitingDelivery, null,                               null, Remind: Buyer),
-        new(OrderTimerKind.AutoComplete,             AwaitingDelivery, OrderTrigger.DeliveryAutoComplete,  "autoCompleteAt"),
-        new(OrderTimerKind.ExtensionDecision,        AwaitingDelivery, OrderTrigger.ExtensionAutoApproved, "extensionDecisionBy"),
-        new(OrderTimerKind.DisputeWindowEnds,        Completed,        OrderTrigger.DisputeWindowClosed,   "availableAt"),
+        //  timer                                    lives in          fires                               due at                                          deadline
+        new(OrderTimerKind.PayBy,                    AwaitingPayment,  OrderTrigger.ExpireUnpaid,          o => o.PayBy,                                   "payBy"),
+        new(OrderTimerKind.ShipBy,                   AwaitingShipment, OrderTrigger.ShipByMissed,          o => o.ShipBy,                                  "shipBy"),
+        new(OrderTimerKind.ShipByReminder,           AwaitingShipment, null,                               o => o.ShipBy?.AddDays(-o.SellerReminderDays),  null, Remind: Seller),
+        new(OrderTimerKind.ProtectionEnds,           AwaitingDelivery, OrderTrigger.ProtectionEnded,       o => o.ProtectionEndsAt,                        "protectionEndsAt"),
+        new(OrderTimerKind.ProtectionEndingReminder, AwaitingDelivery, null,                               o => o.ProtectionEndsAt?.AddDays(-o.BuyerReminderDays), null, Remind: Buyer),
+        new(OrderTimerKind.AutoComplete,             AwaitingDelivery, OrderTrigger.DeliveryAutoComplete,  o => o.AutoCompleteAt,                          "autoCompleteAt"),
+        new(OrderTimerKind.ExtensionDecision,        AwaitingDelivery, OrderTrigger.ExtensionAutoApproved, o => o.PendingExtension?.AnswerBy,              "extensionDecisionBy"),
+        new(OrderTimerKind.DisputeWindowEnds,        Completed,        OrderTrigger.DisputeWindowClosed,   o => o.DisputeWindowEndsAt,                     "availableAt"),
     ];
 
     public static TimerRule RuleOf(OrderTimerKind kind) => Timers.First(t => t.Kind == kind);
