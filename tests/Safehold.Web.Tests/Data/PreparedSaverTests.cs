@@ -1,0 +1,103 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Safehold.Domain.Ledger;
+using Safehold.Domain.Orders;
+using Safehold.Web.Data;
+using Safehold.Web.Demo;
+
+namespace Safehold.Web.Tests.Data;
+
+/// <summary>
+/// The sweeper's batch writer on SQLite (whatever database the rest of the run uses: the writer exists only for
+/// SQLite). Orders are fired by the domain, as the sweeper fires them, and saved the way the sweeper saves them.
+/// </summary>
+public sealed class PreparedSaverTests : IDisposable
+{
+    private readonly string _directory = SafeholdApp.NewDirectory();
+    private readonly DateTimeOffset _placed = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+
+    private SqliteSafeholdDb Open() =>
+        new(new DbContextOptionsBuilder<SqliteSafeholdDb>().UseSqlite($"Data Source={Path.Combine(_directory, "saver.db")}").Options);
+
+    private async Task<IReadOnlyList<Guid>> SeedAsync(int count)
+    {
+        await using var db = Open();
+        await db.Database.MigrateAsync();
+        // Placed apart, so more than one multi-row statement of each shape is written for a large batch.
+        return await BulkOrders.SeedDeliveredAsync(db, count, _placed, apart: TimeSpan.FromSeconds(1));
+    }
+
+    private static Task<List<Order>> LoadAsync(SafeholdDb db) =>
+        db.Orders.IgnoreAutoIncludes().Include(o => o.Timers).AsSplitQuery().ToListAsync();
+
+    private static List<JournalEntry> AutoComplete(IEnumerable<Order> orders) =>
+        orders.Select(o => o.FireTimer(OrderTimerKind.AutoComplete, o.Timers.Single(t => t.Kind == OrderTimerKind.AutoComplete).DueAt).Entry!).ToList();
+
+    private static Task SaveAsync(SafeholdDb db, List<JournalEntry> entries) =>
+        PreparedSaver.SaveAsync(db, CancellationToken.None, inserts: entries.Concat<object>(entries.SelectMany(e => e.Lines)), acceptChanges: false);
+
+    [Fact]
+    public async Task A_batch_saved_in_multi_row_statements_reads_back_as_the_domain_left_it()
+    {
+        var ids = await SeedAsync(250);
+        await using (var db = Open())
+        {
+            await using var tx = await db.Database.BeginTransactionAsync();
+            var entries = AutoComplete(await LoadAsync(db));
+            await SaveAsync(db, entries);
+            await tx.CommitAsync();
+        }
+
+        await using var check = Open();
+        var orders = await check.Orders.AsNoTracking().AsSplitQuery().ToListAsync();
+        Assert.Equal(ids.Count, orders.Count);
+        Assert.All(orders, o =>
+        {
+            Assert.Equal(OrderStatus.Completed, o.Status);
+            Assert.Equal(o.DeliveredAt!.Value.AddDays(o.AutoCompleteDaysAfterDelivery), o.CompletedAt);
+            // Auto-completion, protection end and its reminder are gone; the dispute window is the one timer left.
+            Assert.Equal(new[] { OrderTimerKind.DisputeWindowEnds }, o.Timers.Select(t => t.Kind));
+            Assert.Equal(o.DisputeWindowEndsAt, o.Timers[0].DueAt);
+            Assert.Equal(o.EventCount, o.Timeline.Count);
+            Assert.Equal("delivery_auto_complete", o.Timeline.OrderBy(e => e.Sequence).Last().Kind);
+        });
+        var releases = await check.JournalEntries.AsNoTracking().Where(e => e.Kind == "release").ToListAsync();
+        Assert.Equal(ids.Order(), releases.Select(e => e.OrderId!.Value).Order());
+        Assert.All(releases, e => Assert.Equal(3, e.Lines.Count));
+        Assert.Equal(0, await check.JournalLines.SumAsync(l => l.Amount));
+    }
+
+    [Fact]
+    public async Task A_batch_with_an_order_changed_since_it_was_loaded_is_refused_whole_and_writes_nothing()
+    {
+        var ids = await SeedAsync(30);
+        await using var db = Open();
+        var orders = await LoadAsync(db);
+        await using (var other = Open()) // someone else changes one order after the batch read it
+            await other.Orders.Where(o => o.Id == ids[17]).ExecuteUpdateAsync(u => u.SetProperty(o => o.Version, o => o.Version + 1));
+
+        await using (var tx = await db.Database.BeginTransactionAsync())
+        {
+            var entries = AutoComplete(orders);
+            await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => SaveAsync(db, entries));
+            await tx.RollbackAsync();
+        }
+
+        await using var check = Open();
+        Assert.Equal(0, await check.JournalEntries.CountAsync(e => e.Kind == "release"));
+        Assert.Equal(ids.Count, await check.Orders.CountAsync(o => o.Status == OrderStatus.AwaitingDelivery));
+        Assert.Equal(ids.Count, await check.Timers.CountAsync(t => t.Kind == OrderTimerKind.AutoComplete));
+    }
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
