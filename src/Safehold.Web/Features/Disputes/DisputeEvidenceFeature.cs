@@ -42,14 +42,15 @@ public sealed class DisputeEvidenceFeature(SafeholdDb db, DueTimers timers, Evid
     public sealed record Upload(string FileName, string? DeclaredContentType, long Length, Stream Content, string? Description);
 
     /// <summary>
-    /// Adds a file in a transaction of its own: the upload is read, hashed and its type checked first, outside any
-    /// transaction (a slow client never holds the database's write lock); then the row is written and the file moved
-    /// into place before the commit, and removed again if the commit fails, so a file exists exactly when its row does.
+    /// Adds a file. The upload is read, hashed and its type checked before the row is written; then the row is
+    /// written and the file moved into place just before the commit, and removed again if that fails. Called outside
+    /// a transaction (the API), it uses one of its own, begun only after the upload was read, so a slow client never
+    /// holds the database's write lock. Called inside one (a portal page that opens a dispute with a photo, whose
+    /// form was read before the page ran), a failure of that caller's later commit leaves an unreferenced file, which
+    /// is never served: downloads go through the row.
     /// </summary>
     public async Task<EvidenceResponse> AddAsync(Caller caller, Guid disputeId, Upload upload, CancellationToken ct)
     {
-        if (db.Database.CurrentTransaction is not null)
-            throw new InvalidOperationException("Evidence is added in a transaction of its own: call it outside one.");
         var errors = new InputErrors();
         var fileName = errors.Text("file", Path.GetFileName(upload.FileName), 255, required: false) ?? "evidence";
         var description = errors.Text("description", upload.Description, 1000, required: false);
