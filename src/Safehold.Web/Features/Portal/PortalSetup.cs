@@ -35,6 +35,8 @@ public static class PortalSetup
                 o.LogoutPath = "/signout";
                 o.AccessDeniedPath = "/denied";
                 o.ExpireTimeSpan = TimeSpan.FromHours(12);
+                // Sessions run on the wall clock, not the app's: advancing the sandbox clock by days must not sign everyone out.
+                o.TimeProvider = TimeProvider.System;
                 o.SlidingExpiration = true;
             });
         services.AddAntiforgery(o => o.Cookie.Name = "safehold.af");
