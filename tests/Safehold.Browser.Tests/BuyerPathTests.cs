@@ -41,7 +41,7 @@ public sealed partial class BuyerPathTests(Portal portal)
         await page.GetByLabel("Card number").FillAsync(card);
         if (accessibility) await Portal.AssertAccessible(page);
         await page.GetByRole(AriaRole.Button, new() { Name = "Pay and place the order" }).ClickAsync();
-        await page.WaitForURLAsync(OrderUrl());
+        await Portal.WaitForPage(page, url => OrderUrl().IsMatch(url));
         return Guid.Parse(OrderUrl().Match(page.Url).Groups[1].Value);
     }
 
@@ -108,7 +108,7 @@ public sealed partial class BuyerPathTests(Portal portal)
         await Assertions.Expect(buyer.GetByText($"A dispute can still be opened for 15 days, until {Day(Now.AddDays(15))}")).ToBeVisibleAsync();
 
         await seller.GotoAsync("/seller/balance");
-        await Assertions.Expect(seller.GetByRole(AriaRole.Row).Filter(new() { HasText = "USD" })).ToBeVisibleAsync();
+        await Assertions.Expect(seller.GetByRole(AriaRole.Rowheader, new() { Name = "USD", Exact = true })).ToBeVisibleAsync();
         await Portal.AssertAccessible(seller);
         await buyer.Context.CloseAsync();
         await seller.Context.CloseAsync();

@@ -73,7 +73,21 @@ public sealed class Portal : IAsyncLifetime
         await page.GetByLabel("Email").FillAsync(email);
         await page.GetByLabel("Password").FillAsync(password);
         await page.Locator("main").GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal));
+        await WaitForPage(page, url => !url.Contains("/signin", StringComparison.Ordinal));
+    }
+
+    /// <summary>Waits for the page a form leads to; if the form came back instead, fails with what the page said and why.</summary>
+    public static async Task WaitForPage(IPage page, Func<string, bool> expected)
+    {
+        try
+        {
+            await page.WaitForURLAsync(expected);
+        }
+        catch (TimeoutException)
+        {
+            var said = await page.Locator("[role=alert], .field-error, .field-validation-error, h1").AllInnerTextsAsync();
+            throw new InvalidOperationException($"The form stayed at {page.Url}, saying: {string.Join(" | ", said)}");
+        }
     }
 
     /// <summary>Runs axe-core on the page and fails on any serious or critical violation, listing each.</summary>
