@@ -76,7 +76,7 @@ public sealed class CaseModel(SafeholdDb db, TimeProvider clock, DisputeActions 
         {
             await using var content = file!.OpenReadStream();
             await evidence.AddAsync(Me, id, new DisputeEvidenceFeature.Upload(file.FileName, file.ContentType, file.Length, content, description), ct);
-        });
+        }, ownTransactions: true);
     }
 
     public Task<IActionResult> OnPostMessageAsync(Guid id, string? body) =>
@@ -100,9 +100,10 @@ public sealed class CaseModel(SafeholdDb db, TimeProvider clock, DisputeActions 
         return null;
     }
 
-    private async Task<IActionResult> Act(Guid id, string done, Func<CancellationToken, Task> work, Dictionary<string, string>? fields = null)
+    private async Task<IActionResult> Act(Guid id, string done, Func<CancellationToken, Task> work, Dictionary<string, string>? fields = null,
+        bool ownTransactions = false)
     {
-        if (!Invalid() && await Attempt(work, fields))
+        if (!Invalid() && await Attempt(work, fields, ownTransactions))
         {
             Done = done;
             return Redirect($"/disputes/{id}");

@@ -9,8 +9,8 @@ using Safehold.Web.Features.Portal;
 namespace Safehold.Web.Features.Disputes;
 
 /// <summary>
-/// The buyer opens a dispute on an order, with a photo if they have one: the API's open and add-evidence, in one
-/// transaction, so a refused photo leaves no dispute behind.
+/// The buyer opens a dispute on an order, with a photo if they have one: the API's open, then its add-evidence. The photo's
+/// size and kind are checked first, so a photo that would be refused opens no dispute.
 /// </summary>
 [Authorize(Roles = nameof(Users.UserRole.Buyer))]
 public sealed class OpenModel(SafeholdDb db, DisputeActions actions, DisputeEvidenceFeature evidence) : PortalPage
@@ -22,6 +22,22 @@ public sealed class OpenModel(SafeholdDb db, DisputeActions actions, DisputeEvid
 
     public OrderResponse Order { get; private set; } = null!;
 
+    /// <summary>The upload's size and kind, read from its first bytes as the evidence feature reads them, before a dispute is opened.</summary>
+    private async Task CheckFile(IFormFile file)
+    {
+        if (file.Length > DisputeEvidenceFeature.MaxBytes)
+        {
+            ModelState.AddModelError("file", Words.ForCode(L, "file_too_large"));
+            return;
+        }
+        var head = new byte[16];
+        await using var content = file.OpenReadStream();
+        var read = await content.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false);
+        var type = EvidenceType.Detect(head.AsSpan(0, read));
+        if (type is null) ModelState.AddModelError("file", Words.ForCode(L, "unsupported_file_type"));
+        else if (!type.Admits(file.ContentType, Path.GetFileName(file.FileName))) ModelState.AddModelError("file", Words.ForCode(L, "file_type_mismatch"));
+    }
+
     public async Task OnGetAsync(Guid orderId, CancellationToken ct) => Order = (await OrderQueries.Get(orderId, HttpContext, db, ct)).Value!;
 
     public async Task<IActionResult> OnPostAsync(Guid orderId, string? reason, string? requestedOutcome, string? amount, string? description,
@@ -29,20 +45,22 @@ public sealed class OpenModel(SafeholdDb db, DisputeActions actions, DisputeEvid
     {
         Order = (await OrderQueries.Get(orderId, HttpContext, db, ct)).Value!;
         var requested = CaseModel.Amount(this, "amount", amount, Order.Total.Currency);
+        if (file is { Length: > 0 }) await CheckFile(file);
         if (Invalid()) return Page();
         Guid disputeId = default;
         var ok = await Attempt(async ct =>
-        {
-            var opened = await actions.OpenAsync(Me, orderId, new DisputeActions.OpenInput(reason, requestedOutcome, requested, description), ct);
-            disputeId = opened.Id;
-            if (file is { Length: > 0 })
+            disputeId = (await actions.OpenAsync(Me, orderId, new DisputeActions.OpenInput(reason, requestedOutcome, requested, description), ct)).Id,
+            new Dictionary<string, string> { ["requestedAmount"] = "amount", ["requestedAmount.currency"] = "amount" });
+        if (!ok) return Page();
+        Done = "The dispute is open. The seller has been told.";
+        // Evidence is written in a transaction of its own (the API's upload). The file was checked above; should the upload
+        // still be refused, the dispute stands and its page says why the photo is missing.
+        if (file is { Length: > 0 } && !await Attempt(async ct =>
             {
                 await using var content = file.OpenReadStream();
                 await evidence.AddAsync(Me, disputeId, new DisputeEvidenceFeature.Upload(file.FileName, file.ContentType, file.Length, content, null), ct);
-            }
-        }, new Dictionary<string, string> { ["requestedAmount"] = "amount", ["requestedAmount.currency"] = "amount" });
-        if (!ok) return Page();
-        Done = "The dispute is open. The seller has been told.";
+            }, ownTransactions: true))
+            Done = "The dispute is open, but the photo was refused; add it again from the dispute's page.";
         return Redirect($"/disputes/{disputeId}");
     }
 }

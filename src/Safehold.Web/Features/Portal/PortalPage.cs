@@ -35,16 +35,18 @@ public abstract class PortalPage : PageModel
     /// <see cref="Refusal"/> (or beside each field, with <paramref name="fields"/> naming the form field of an input
     /// field) and the response status is the API's for the same refusal. Someone else's data stays a 404.
     /// </summary>
-    protected async Task<bool> Attempt(Func<CancellationToken, Task> work, IReadOnlyDictionary<string, string>? fields = null)
+    /// <remarks>With <paramref name="ownTransactions"/> the work begins its own transactions (an evidence upload, which reads
+    /// the file before it holds the write lock) and only the refusals are handled here.</remarks>
+    protected async Task<bool> Attempt(Func<CancellationToken, Task> work, IReadOnlyDictionary<string, string>? fields = null, bool ownTransactions = false)
     {
         var db = Service<SafeholdDb>();
         var ct = HttpContext.RequestAborted;
-        await using var tx = await Service<WriteGate>().BeginTransactionAsync(db, ct);
+        await using var tx = ownTransactions ? null : await Service<WriteGate>().BeginTransactionAsync(db, ct);
         try
         {
             await work(ct);
             // The work is done (money may have moved at the provider): commit even if the browser has gone.
-            await tx.CommitAsync(CancellationToken.None);
+            if (tx is not null) await tx.CommitAsync(CancellationToken.None);
             return true;
         }
         catch (DomainException refused) when (refused.Kind != RefusalKind.NotFound)
