@@ -81,7 +81,9 @@ public sealed class Portal : IAsyncLifetime
     {
         try
         {
-            await page.WaitForURLAsync(expected);
+            // Commit, not load: a redirect's page can finish loading before the wait begins, and then no load event comes.
+            // What the test reads next is waited for by its own assertion.
+            await page.WaitForURLAsync(expected, new() { WaitUntil = WaitUntilState.Commit });
         }
         catch (TimeoutException)
         {
