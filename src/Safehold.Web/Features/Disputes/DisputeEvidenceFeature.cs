@@ -45,9 +45,8 @@ public sealed class DisputeEvidenceFeature(SafeholdDb db, DueTimers timers, Evid
     /// Adds a file. The upload is read, hashed and its type checked before the row is written; then the row is
     /// written and the file moved into place just before the commit, and removed again if that fails. Called outside
     /// a transaction (the API), it uses one of its own, begun only after the upload was read, so a slow client never
-    /// holds the database's write lock. Called inside one (a portal page that opens a dispute with a photo, whose
-    /// form was read before the page ran), a failure of that caller's later commit leaves an unreferenced file, which
-    /// is never served: downloads go through the row.
+    /// holds the database's write lock. Called inside a caller's transaction, a failure of that caller's later commit
+    /// leaves an unreferenced file, which is never served: downloads go through the row.
     /// </summary>
     public async Task<EvidenceResponse> AddAsync(Caller caller, Guid disputeId, Upload upload, CancellationToken ct)
     {
