@@ -40,6 +40,19 @@ public sealed class WriteGate
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="work"/> in the caller's transaction when there is one, else in one begun here and committed
+    /// once the work is done (even if the caller has gone by then: the work may have moved money at a provider).
+    /// </summary>
+    public async Task<T> InTransactionAsync<T>(SafeholdDb db, Func<Task<T>> work, CancellationToken ct)
+    {
+        if (db.Database.CurrentTransaction is not null) return await work();
+        await using var tx = await BeginTransactionAsync(db, ct);
+        var result = await work();
+        await tx.CommitAsync(CancellationToken.None);
+        return result;
+    }
+
     /// <summary>The transaction, giving its place in the queue up once it has committed, rolled back or been disposed.</summary>
     private sealed class Queued(IDbContextTransaction inner, SemaphoreSlim gate) : IDbContextTransaction, IInfrastructure<DbTransaction>
     {

@@ -50,13 +50,7 @@ public sealed class WebhookDispatcher(IServiceScopeFactory scopes, IHttpClientFa
         var db = scope.ServiceProvider.GetRequiredService<SafeholdDb>();
         var gate = scope.ServiceProvider.GetRequiredService<WriteGate>();
         // Each write is its own short transaction, begun where every writer of the host begins one; none spans an HTTP call.
-        async Task<T> Write<T>(Func<Task<T>> work, CancellationToken token)
-        {
-            await using var tx = await gate.BeginTransactionAsync(db, token);
-            var result = await work();
-            await tx.CommitAsync(token);
-            return result;
-        }
+        Task<T> Write<T>(Func<Task<T>> work, CancellationToken token) => gate.InTransactionAsync(db, work, token);
 
         var now = clock.GetUtcNow();
         var leaseUntil = now + Lease;

@@ -127,14 +127,7 @@ public sealed class DisputeActions(SafeholdDb db, DueTimers timers, IPaymentProv
         }, ct);
 
     /// <summary>Runs in the request's transaction, or (called from a page) in one of its own.</summary>
-    internal async Task<T> InTransactionAsync<T>(Func<Task<T>> work, CancellationToken ct)
-    {
-        if (db.Database.CurrentTransaction is not null) return await work();
-        await using var tx = await gate.BeginTransactionAsync(db, ct);
-        var result = await work();
-        await tx.CommitAsync(CancellationToken.None);
-        return result;
-    }
+    internal Task<T> InTransactionAsync<T>(Func<Task<T>> work, CancellationToken ct) => gate.InTransactionAsync(db, work, ct);
 
     private static TEnum? Parse<TEnum>(InputErrors errors, string field, string? value)
         where TEnum : struct, Enum

@@ -91,42 +91,21 @@ public static class EventLog
               ORDER BY l."Position"
               LIMIT @limit
               """;
-        var connection = db.Database.GetDbConnection();
-        var opened = connection.State != System.Data.ConnectionState.Open;
-        if (opened) await connection.OpenAsync(ct);
-        try
+        return await QueryAsync(db, sql, [("@tx", after.TxId), ("@position", after.Position), ("@limit", limit)], reader =>
         {
-            await using var command = connection.CreateCommand();
-            command.CommandText = sql;
-            command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-            Add(command, "@tx", after.TxId);
-            Add(command, "@position", after.Position);
-            Add(command, "@limit", limit);
-            var items = new List<EventItem>();
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
+            var source = reader.GetString(2);
+            var at = reader.GetValue(6) switch
             {
-                var cursor = new EventCursor(reader.GetInt64(0), reader.GetInt64(1));
-                var source = reader.GetString(2);
-                var entityId = GuidAt(reader, 3);
-                var at = reader.GetValue(6) switch
-                {
-                    long ticks => new DateTimeOffset(ticks, TimeSpan.Zero),
-                    DateTime utc => new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)),
-                    DateTimeOffset offset => offset,
-                    var other => throw new InvalidOperationException($"Unexpected event time {other.GetType()}"),
-                };
-                items.Add(new EventItem(cursor.ToString(), source + "." + reader.GetString(5), at, GuidAt(reader, 10),
-                    source == "dispute" ? entityId : null, reader.GetInt32(4),
-                    reader.GetString(7).ToLowerInvariant(), reader.IsDBNull(8) ? null : GuidAt(reader, 8),
-                    reader.IsDBNull(9) ? null : reader.GetString(9), GuidAt(reader, 11), GuidAt(reader, 12)));
-            }
-            return items;
-        }
-        finally
-        {
-            if (opened) await connection.CloseAsync();
-        }
+                long ticks => new DateTimeOffset(ticks, TimeSpan.Zero),
+                DateTime utc => new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)),
+                DateTimeOffset offset => offset,
+                var other => throw new InvalidOperationException($"Unexpected event time {other.GetType()}"),
+            };
+            return new EventItem(new EventCursor(reader.GetInt64(0), reader.GetInt64(1)).ToString(), source + "." + reader.GetString(5), at,
+                GuidAt(reader, 10), source == "dispute" ? GuidAt(reader, 3) : null, reader.GetInt32(4),
+                reader.GetString(7).ToLowerInvariant(), reader.IsDBNull(8) ? null : GuidAt(reader, 8),
+                reader.IsDBNull(9) ? null : reader.GetString(9), GuidAt(reader, 11), GuidAt(reader, 12));
+        }, ct);
     }
 
     /// <summary>The place after the last event a reader can see now: where a new reader starts to get only what comes next.</summary>
@@ -139,6 +118,14 @@ public static class EventLog
               ORDER BY "TxId" DESC, "Position" DESC LIMIT 1
               """
             : """SELECT 0, "Position" FROM "EventLog" ORDER BY "Position" DESC LIMIT 1""";
+        var last = await QueryAsync(db, sql, [], reader => new EventCursor(reader.GetInt64(0), reader.GetInt64(1)), ct);
+        return last.Count > 0 ? last[0] : EventCursor.Start;
+    }
+
+    /// <summary>Runs a query of the log on the context's connection, in its transaction if it has one, and reads every row.</summary>
+    private static async Task<List<T>> QueryAsync<T>(SafeholdDb db, string sql, (string Name, object Value)[] parameters,
+        Func<DbDataReader, T> read, CancellationToken ct)
+    {
         var connection = db.Database.GetDbConnection();
         var opened = connection.State != System.Data.ConnectionState.Open;
         if (opened) await connection.OpenAsync(ct);
@@ -147,21 +134,22 @@ public static class EventLog
             await using var command = connection.CreateCommand();
             command.CommandText = sql;
             command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+            foreach (var (name, value) in parameters)
+            {
+                var p = command.CreateParameter();
+                p.ParameterName = name;
+                p.Value = value;
+                command.Parameters.Add(p);
+            }
+            var rows = new List<T>();
             await using var reader = await command.ExecuteReaderAsync(ct);
-            return await reader.ReadAsync(ct) ? new EventCursor(reader.GetInt64(0), reader.GetInt64(1)) : EventCursor.Start;
+            while (await reader.ReadAsync(ct)) rows.Add(read(reader));
+            return rows;
         }
         finally
         {
             if (opened) await connection.CloseAsync();
         }
-    }
-
-    private static void Add(DbCommand command, string name, object value)
-    {
-        var p = command.CreateParameter();
-        p.ParameterName = name;
-        p.Value = value;
-        command.Parameters.Add(p);
     }
 
     // SQLite keeps Guids as text, PostgreSQL as uuid.
