@@ -16,8 +16,7 @@ namespace Safehold.Bench;
 public sealed record LoadResult(
     LoadOptions Options,
     double Seconds,
-    long LifecyclesCompleted,
-    long LifecyclesCancelled,
+    LifecycleCounts Ended,
     long Requests,
     long Writes,
     IReadOnlyList<EndpointStats> Endpoints,
@@ -30,7 +29,7 @@ public sealed record LoadResult(
     bool LedgerOk,
     string LedgerReport)
 {
-    public long Lifecycles => LifecyclesCompleted + LifecyclesCancelled;
+    public long Lifecycles => Ended.Total;
     public double LifecyclesPerSecond => Lifecycles / Seconds;
     public double RequestsPerSecond => Requests / Seconds;
     public double WritesPerSecond => Writes / Seconds;
@@ -42,12 +41,33 @@ public sealed record LoadResult(
     public double WriteFractionOfLimit => WritesPerSecond / LimitPerSecond;
 }
 
+/// <summary>
+/// How the lifecycles that ended in a window ended: each is exactly one of these. <see cref="Confirmed"/>: the buyer
+/// confirmed receipt; <see cref="Cancelled"/>: the buyer cancelled after paying; <see cref="RequestAccepted"/> and
+/// <see cref="OfferAccepted"/>: disputed after shipping and settled by agreement, the seller accepting the buyer's
+/// request or the buyer accepting the seller's counter-offer.
+/// </summary>
+public readonly record struct LifecycleCounts(long Confirmed, long Cancelled, long RequestAccepted, long OfferAccepted)
+{
+    public long Disputed => RequestAccepted + OfferAccepted;
+    public long Total => Confirmed + Cancelled + Disputed;
+
+    public static LifecycleCounts operator +(LifecycleCounts a, LifecycleCounts b) =>
+        new(a.Confirmed + b.Confirmed, a.Cancelled + b.Cancelled, a.RequestAccepted + b.RequestAccepted, a.OfferAccepted + b.OfferAccepted);
+
+    /// <summary>Whether there are at least <paramref name="minimum"/> of every kind that <paramref name="mix"/> can produce.</summary>
+    public bool EachKindAtLeast(long minimum, LoadOptions mix) =>
+        (mix.CancelShare + mix.DisputeShare >= 1 || Confirmed >= minimum)
+        && (mix.CancelShare == 0 || Cancelled >= minimum)
+        && (mix.DisputeShare == 0 || (RequestAccepted >= minimum && OfferAccepted >= minimum));
+}
+
 /// <summary>One measured window of load.</summary>
-internal sealed record Window(LoadOptions Options, double Seconds, long Completed, long Cancelled, IReadOnlyList<EndpointStats> Stats,
+internal sealed record Window(LoadOptions Options, double Seconds, LifecycleCounts Ended, IReadOnlyList<EndpointStats> Stats,
     IReadOnlyDictionary<string, int> Errors, CpuShares Cpu, long PeakMemory, string LoadAtStart, string LoadAtEnd)
 {
     public LoadResult Result(LoadOptions options, IReadOnlyList<LimitResult> limits, bool ledgerOk, string ledger) =>
-        new(options, Seconds, Completed, Cancelled, Stats.Sum(s => (long)s.Count), Stats.Where(s => s.IsWrite).Sum(s => (long)s.Count),
+        new(options, Seconds, Ended, Stats.Sum(s => (long)s.Count), Stats.Where(s => s.IsWrite).Sum(s => (long)s.Count),
             Stats, Errors, limits, PeakMemory, Cpu, LoadAtStart, LoadAtEnd, ledgerOk, ledger);
 }
 
@@ -56,9 +76,10 @@ public sealed record CpuShares(double Host, double Bench, double Postgres);
 
 /// <summary>
 /// The <c>load</c> command: N concurrent clients drive a real Safehold host over HTTP, the way a marketplace would,
-/// each running whole lifecycles (create, pay, ship, confirm receipt; some cancelled after paying) with reads in
-/// between ("My orders", "More details"); in the same run, on the same database and at the same concurrency, the
-/// database's own limit. The ledger check after the run must be ok, or the run fails.
+/// each running whole lifecycles (create, pay, ship, confirm receipt; some cancelled after paying, some disputed after
+/// shipping and settled by agreement) with reads in between ("My orders", "More details", the dispute); in the same
+/// run, on the same database and at the same concurrency, the database's own limit. The ledger check after the run
+/// must be ok, or the run fails.
 /// </summary>
 public static class LoadBenchmark
 {
@@ -152,7 +173,8 @@ public static class LoadBenchmark
                 clients.ForEach(c => c.Recorder.Recording = true);
                 var window = Stopwatch.StartNew();
                 await Task.Delay(duration);
-                while (clients.Sum(c => c.WholeInWindow) < o.MinimumLifecycles && window.Elapsed < duration * 40)
+                LifecycleCounts Whole() => clients.Aggregate(default(LifecycleCounts), (sum, c) => sum + c.WholeInWindow);
+                while (!Whole().EachKindAtLeast(o.MinimumLifecycles, o) && window.Elapsed < duration * 40)
                     await Task.Delay(50);
                 clients.ForEach(c => c.Recorder.Recording = false);
                 window.Stop();
@@ -162,7 +184,7 @@ public static class LoadBenchmark
                 await Task.WhenAll(running);
 
                 var all = LatencyRecorder.Merge(clients.Select(c => c.Recorder));
-                return new Window(o, window.Elapsed.TotalSeconds, clients.Sum(c => c.Completed), clients.Sum(c => c.Cancelled),
+                return new Window(o, window.Elapsed.TotalSeconds, clients.Aggregate(default(LifecycleCounts), (sum, c) => sum + c.Ended),
                     all.Stats().OrderBy(s => s.IsWrite ? 0 : 1).ThenBy(s => EndpointOrder(s.Endpoint)).ToList(), all.Errors, cpu,
                     host.PeakMemoryBytes(), loadAtStart, loadAtEnd);
             }
@@ -212,7 +234,9 @@ public static class LoadBenchmark
 
     private static int EndpointOrder(string endpoint) =>
         Array.FindIndex(["POST /orders", "POST /orders/{id}/pay", "POST /orders/{id}/ship", "POST /orders/{id}/confirm-receipt", "POST /orders/{id}/cancel",
-            "GET /orders (My orders)", "GET /orders?status= (My orders, a tab)", "GET /orders/{id} (More details)"], e => e == endpoint) is var i and >= 0 ? i : 99;
+            "POST /orders/{id}/disputes", "POST /disputes/{id}/accept", "POST /disputes/{id}/counter-offer", "POST /disputes/{id}/accept-offer",
+            "GET /orders (My orders)", "GET /orders?status= (My orders, a tab)", "GET /orders/{id} (More details)", "GET /disputes/{id} (the dispute)"],
+            e => e == endpoint) is var i and >= 0 ? i : 99;
 
     public static void Report(LoadResult r, TextWriter o)
     {
@@ -221,8 +245,13 @@ public static class LoadBenchmark
         o.WriteLine($"== {r.Options.Database}, {r.Options.Clients} clients, {r.Seconds:F1} s measured{(r.Options.SeedOrders > 0 ? $", {r.Options.SeedOrders:N0} orders seeded" : "")}"
             + $"{(r.Options.Rate is { } rate ? $", paced at {rate:N0} requests/s" : "")} ==");
         o.WriteLine($"load average: {r.LoadAverageBefore} at the start of the window, {r.LoadAverageAfter} at its end");
-        o.WriteLine($"lifecycles: {r.LifecyclesPerSecond:N1}/s ({r.LifecyclesCompleted:N0} completed, {r.LifecyclesCancelled:N0} cancelled after paying)");
-        o.WriteLine($"disputes: not in the mix yet; the dispute mix comes with the disputes API (issue: disputes)");
+        var mix = r.Options;
+        o.WriteLine(string.Format(inv, "mix: each lifecycle one of: cancelled after paying {0:0%}, disputed after shipping and settled by agreement {1:0%} "
+            + "(the seller accepts the partial refund asked for, or counter-offers a smaller one that the buyer accepts, in turn), "
+            + "confirmed {2:0%}; about {3:0.##} reads per write", mix.CancelShare, mix.DisputeShare, 1 - mix.CancelShare - mix.DisputeShare, mix.ReadsPerWrite));
+        var ended = r.Ended;
+        o.WriteLine($"lifecycles: {r.LifecyclesPerSecond:N1}/s ({ended.Total:N0}: {ended.Confirmed:N0} confirmed, {ended.Cancelled:N0} cancelled after paying, "
+            + $"{ended.Disputed:N0} disputed and settled: {ended.RequestAccepted:N0} request accepted, {ended.OfferAccepted:N0} counter-offer accepted)");
         o.WriteLine($"requests: {r.RequestsPerSecond:N0}/s, of which writes {r.WritesPerSecond:N0}/s ({r.Requests:N0} requests, {r.Writes:N0} writes)");
         o.WriteLine();
         o.WriteLine($"{"endpoint",-40} {"count",8} {"per s",8} {"p50 ms",8} {"p95 ms",8} {"p99 ms",8} {"max ms",8}");
@@ -337,11 +366,14 @@ public static class LoadBenchmark
             var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _nextSend);
             if (wait > TimeSpan.Zero) await Task.Delay(wait);
         }
-        public long Completed { get; private set; }
-        public long Cancelled { get; private set; }
+        /// <summary>Lifecycles that ended inside the measured window, by how they ended.</summary>
+        public LifecycleCounts Ended { get; private set; }
 
-        /// <summary>Lifecycles completed that also began inside the measured window: every step of them was recorded.</summary>
-        public long WholeInWindow { get; private set; }
+        /// <summary>Those of <see cref="Ended"/> that also began inside the window: every step of them was recorded.</summary>
+        public LifecycleCounts WholeInWindow { get; private set; }
+
+        /// <summary>Whether this client's next dispute is settled by a counter-offer (they alternate, so both ways are measured).</summary>
+        private bool _nextDisputeByOffer = seed % 2 == 1;
 
         public async Task RunAsync(CancellationToken stop)
         {
@@ -361,31 +393,104 @@ public static class LoadBenchmark
         private async Task LifecycleAsync(CancellationToken stop)
         {
             var begunInWindow = Recorder.Recording;
-            var created = await SendAsync("POST /orders", HttpMethod.Post, "/api/v1/orders", _buyer, _createBody, wantBody: true);
-            var id = created!.RootElement.GetProperty("id").GetGuid();
-            created.Dispose();
+            long total;
+            string currency;
+            Guid id;
+            using (var created = await SendAsync("POST /orders", HttpMethod.Post, "/api/v1/orders", _buyer, _createBody, wantBody: true))
+            {
+                id = created!.RootElement.GetProperty("id").GetGuid();
+                var money = created.RootElement.GetProperty("total");
+                total = money.GetProperty("amount").GetInt64();
+                currency = money.GetProperty("currency").GetString()!;
+            }
             var path = $"/api/v1/orders/{id}";
             await ReadsAsync(id);
             await SendAsync("POST /orders/{id}/pay", HttpMethod.Post, path + "/pay", _buyer, PayBody);
             await ReadsAsync(id);
-            if (_random.NextDouble() < options.CancelShare)
+            // One draw decides how the lifecycle ends, so cancels and disputes never meet in one lifecycle.
+            var draw = _random.NextDouble();
+            LifecycleCounts ended;
+            if (draw < options.CancelShare)
             {
                 await SendAsync("POST /orders/{id}/cancel", HttpMethod.Post, path + "/cancel", _buyer, CancelBody);
                 await ReadsAsync(id);
-                if (Recorder.Recording) Cancelled++;
-                return;
+                ended = new LifecycleCounts(0, 1, 0, 0);
             }
-            await SendAsync("POST /orders/{id}/ship", HttpMethod.Post, path + "/ship", _seller, ShipBody);
-            await ReadsAsync(id);
-            await SendAsync("POST /orders/{id}/confirm-receipt", HttpMethod.Post, path + "/confirm-receipt", _buyer, EmptyBody);
-            await ReadsAsync(id);
+            else
+            {
+                await SendAsync("POST /orders/{id}/ship", HttpMethod.Post, path + "/ship", _seller, ShipBody);
+                await ReadsAsync(id);
+                if (draw < options.CancelShare + options.DisputeShare)
+                {
+                    ended = await DisputeAsync(id, total, currency);
+                }
+                else
+                {
+                    await SendAsync("POST /orders/{id}/confirm-receipt", HttpMethod.Post, path + "/confirm-receipt", _buyer, EmptyBody);
+                    await ReadsAsync(id);
+                    ended = new LifecycleCounts(1, 0, 0, 0);
+                }
+            }
             if (!Recorder.Recording) return;
-            Completed++;
-            if (begunInWindow) WholeInWindow++;
+            Ended += ended;
+            if (begunInWindow) WholeInWindow += ended;
         }
 
-        /// <summary>About <see cref="LoadOptions.ReadsPerWrite"/> reads after each write: half "My orders", half "More details".</summary>
-        private async Task ReadsAsync(Guid current)
+        /// <summary>
+        /// The buyer of a shipped order disputes it (not as described, or damaged) asking for 30% back; the seller accepts,
+        /// or offers 20% and the buyer accepts that. Both settle at once as a partial refund: no arbiter, no return
+        /// shipment, and the order completes with the rest released to the seller.
+        /// </summary>
+        private async Task<LifecycleCounts> DisputeAsync(Guid orderId, long total, string currency)
+        {
+            var byOffer = _nextDisputeByOffer;
+            _nextDisputeByOffer = !byOffer;
+            var open = JsonSerializer.SerializeToUtf8Bytes(new
+            {
+                reason = _random.NextDouble() < 0.5 ? "not_as_described" : "damaged",
+                requestedOutcome = "partial_refund",
+                requestedAmount = new { amount = Math.Max(1, total * 3 / 10), currency },
+                description = "The strap is scratched and one button does not work.",
+            });
+            Guid disputeId;
+            using (var opened = await SendAsync("POST /orders/{id}/disputes", HttpMethod.Post, $"/api/v1/orders/{orderId}/disputes", _buyer, open, wantBody: true))
+                disputeId = opened!.RootElement.GetProperty("id").GetGuid();
+            var path = $"/api/v1/disputes/{disputeId}";
+            await ReadsAsync(orderId, disputeId);
+            if (byOffer)
+            {
+                var offer = JsonSerializer.SerializeToUtf8Bytes(new
+                {
+                    outcome = "partial_refund",
+                    amount = new { amount = Math.Max(1, total / 5), currency },
+                    message = "Sorry about that: I can refund a fifth of the price.",
+                });
+                await SendAsync("POST /disputes/{id}/counter-offer", HttpMethod.Post, path + "/counter-offer", _seller, offer);
+                await ReadsAsync(orderId, disputeId);
+                await SettledAsync("POST /disputes/{id}/accept-offer", path + "/accept-offer", _buyer);
+            }
+            else
+            {
+                await SettledAsync("POST /disputes/{id}/accept", path + "/accept", _seller);
+            }
+            await ReadsAsync(orderId, disputeId);
+            return byOffer ? new LifecycleCounts(0, 0, 0, 1) : new LifecycleCounts(0, 0, 1, 0);
+        }
+
+        /// <summary>The step that ends a dispute by agreement; an answer that leaves it anything but resolved is an error of the run.</summary>
+        private async Task SettledAsync(string endpoint, string path, AuthenticationHeaderValue key)
+        {
+            using var answer = await SendAsync(endpoint, HttpMethod.Post, path, key, EmptyBody, wantBody: true);
+            if (answer!.RootElement.GetProperty("status").GetString() is "resolved") return;
+            Recorder.Error(endpoint, $"200 but the dispute is {answer.RootElement.GetProperty("status").GetString()}, not resolved");
+            throw new LifecycleAbandoned();
+        }
+
+        /// <summary>
+        /// About <see cref="LoadOptions.ReadsPerWrite"/> reads after each write: half "My orders", half "More details"; while
+        /// the lifecycle has a dispute, half of the "More details" reads are of the dispute instead.
+        /// </summary>
+        private async Task ReadsAsync(Guid current, Guid? dispute = null)
         {
             var n = (int)options.ReadsPerWrite + (_random.NextDouble() < options.ReadsPerWrite % 1 ? 1 : 0);
             for (var i = 0; i < n; i++)
@@ -398,6 +503,10 @@ public static class LoadBenchmark
                         await SendAsync("GET /orders?status= (My orders, a tab)", HttpMethod.Get, $"/api/v1/orders?limit=20&status={Tabs[_random.Next(Tabs.Length)]}", key, null);
                     else
                         await SendAsync("GET /orders (My orders)", HttpMethod.Get, "/api/v1/orders?limit=20", key, null);
+                }
+                else if (dispute is { } disputeId && _random.NextDouble() < 0.5)
+                {
+                    await SendAsync("GET /disputes/{id} (the dispute)", HttpMethod.Get, $"/api/v1/disputes/{disputeId}", key, null);
                 }
                 else
                 {

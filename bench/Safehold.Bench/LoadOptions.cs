@@ -18,8 +18,9 @@ public sealed record LoadOptions
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
-    /// The measured window lasts at least <see cref="Duration"/> and until this many lifecycles begun inside it have
-    /// completed (0 by default): the smoke test sets it, so a machine too busy to finish one in its few seconds
+    /// The measured window lasts at least <see cref="Duration"/> and until this many lifecycles of each kind in the mix
+    /// (confirmed; cancelled, with a cancel share; disputed and settled each way, with a dispute share), begun inside it,
+    /// have ended (0 by default): the smoke test sets it, so a machine too busy to finish one of each in its few seconds
     /// still reports every endpoint.
     /// </summary>
     public int MinimumLifecycles { get; init; }
@@ -34,10 +35,13 @@ public sealed record LoadOptions
     public double CancelShare { get; init; } = 0.1;
 
     /// <summary>
-    /// The share of lifecycles that open a dispute resolved by agreement. Always 0 for now: the disputes API does not
-    /// exist yet, and this mix is added with the disputes issue; a non-zero value is refused.
+    /// The share of lifecycles in which, after shipping, the buyer opens a dispute asking for a partial refund and the
+    /// parties settle it by agreement, with no arbiter and no return: the seller accepts the request, or (every other
+    /// dispute of a client) counter-offers a smaller partial refund that the buyer accepts. Either way the order
+    /// completes with the rest released to the seller. Exclusive of <see cref="CancelShare"/>: each lifecycle is one of
+    /// cancelled, disputed or confirmed, so the two shares add up to at most 1.
     /// </summary>
-    public double DisputeShare { get; init; }
+    public double DisputeShare { get; init; } = 0.05;
 
     /// <summary>Reads (My orders, More details) per write, on average.</summary>
     public double ReadsPerWrite { get; init; } = 2;
@@ -79,15 +83,16 @@ public sealed record LoadOptions
 
     public static string Usage => """
           load [--database sqlite|postgres] [--clients 32] [--duration 60] [--warmup 10] [--limit-duration 20]
-               [--cancel-share 0.1] [--reads-per-write 2] [--tab-share 0.25] [--no-idempotency-keys] [--rate R] [--then-rate R|half]
+               [--cancel-share 0.1] [--dispute-share 0.05] [--reads-per-write 2] [--tab-share 0.25] [--no-idempotency-keys] [--rate R] [--then-rate R|half]
                [--seed-orders 0] [--no-pgbench] [--pgbench-scale N] [--postgres "<npgsql connection string>"]
                [--short] [--keep-database] [--host-log] [--host-env NAME=VALUE ...]
                                                   protected orders moved per second over HTTP by N clients,
                                                   against the database's own limit measured in the same run
                                                   (--short: about a minute in all; --rate: paced at R requests/s
                                                   for latency below saturation; --then-rate: a second window paced
-                                                  after the first, half: at half its rate; --dispute-share comes
-                                                  with disputes)
+                                                  after the first, half: at half its rate; --cancel-share and
+                                                  --dispute-share: the lifecycles cancelled after paying, and
+                                                  disputed after shipping and settled by agreement, exclusive)
         """;
 
     public static LoadOptions Parse(IReadOnlyList<string> args)
@@ -133,10 +138,10 @@ public sealed record LoadOptions
     {
         if (Database is not ("sqlite" or "postgres")) throw new ArgumentException("--database is sqlite or postgres.");
         if (Clients < 1) throw new ArgumentException("--clients must be at least 1.");
-        if (CancelShare is < 0 or > 1 || TabShare is < 0 or > 1) throw new ArgumentException("Shares are from 0 to 1.");
+        if (CancelShare is < 0 or > 1 || DisputeShare is < 0 or > 1 || TabShare is < 0 or > 1) throw new ArgumentException("Shares are from 0 to 1.");
+        if (CancelShare + DisputeShare > 1)
+            throw new ArgumentException("--cancel-share and --dispute-share together are at most 1: a lifecycle is cancelled or disputed, never both.");
         if (ReadsPerWrite < 0) throw new ArgumentException("--reads-per-write must be at least 0.");
-        if (DisputeShare != 0)
-            throw new ArgumentException("--dispute-share: the disputes API does not exist yet; the dispute mix is added with the disputes issue.");
         if (SeedOrders < 0) throw new ArgumentException("--seed-orders must be at least 0.");
         if (Rate is <= 0) throw new ArgumentException("--rate must be above 0.");
         if (ThenRate is < 0) throw new ArgumentException("--then-rate must be above 0, or half.");

@@ -19,7 +19,8 @@ public sealed class LoadBenchmarkSmokeTests(ITestOutputHelper output)
             Clients = 3,
             Warmup = TimeSpan.FromSeconds(1),
             Duration = TimeSpan.FromSeconds(3),
-            MinimumLifecycles = 1, // however busy the machine, the window sees one whole lifecycle
+            MinimumLifecycles = 1, // however busy the machine, the window sees one whole lifecycle of each kind in the mix
+            DisputeShare = 0.4, // so that both ways of settling a dispute come round within seconds
             LimitDuration = TimeSpan.FromSeconds(1),
             SeedOrders = 300, // the fast seeder too, so its rows must satisfy the ledger check
             Pgbench = false,
@@ -31,21 +32,40 @@ public sealed class LoadBenchmarkSmokeTests(ITestOutputHelper output)
 
         Assert.True(result.LedgerOk, result.LedgerReport);
         Assert.Empty(result.Errors);
-        Assert.True(result.Lifecycles > 0, "no lifecycle completed");
+        Assert.True(result.Ended.Confirmed > 0, "no lifecycle confirmed");
+        Assert.True(result.Ended.Cancelled > 0, "no lifecycle cancelled");
+        Assert.True(result.Ended.RequestAccepted > 0 && result.Ended.OfferAccepted > 0, "a way of settling a dispute was not measured");
         Assert.True(result.Writes > 0 && result.Requests > result.Writes, "no reads or no writes");
-        foreach (var endpoint in new[] { "POST /orders", "POST /orders/{id}/pay", "POST /orders/{id}/ship", "POST /orders/{id}/confirm-receipt", "GET /orders/{id} (More details)" })
+        foreach (var endpoint in new[]
+                 {
+                     "POST /orders", "POST /orders/{id}/pay", "POST /orders/{id}/ship", "POST /orders/{id}/confirm-receipt", "POST /orders/{id}/cancel",
+                     "POST /orders/{id}/disputes", "POST /disputes/{id}/accept", "POST /disputes/{id}/counter-offer", "POST /disputes/{id}/accept-offer",
+                     "GET /orders/{id} (More details)", "GET /disputes/{id} (the dispute)",
+                 })
             Assert.Contains(result.Endpoints, e => e.Endpoint == endpoint && e.Count > 0 && e.P99 >= e.P50);
         Assert.NotEmpty(result.Limits);
         Assert.All(result.Limits, l => Assert.True(l.TransactionsPerSecond > 0, l.Name + ": " + l.Detail));
         Assert.True(result.HostPeakMemoryBytes > 0);
         Assert.Contains("ledger check: ok", report.ToString());
         Assert.Contains("of the database's minimal-transaction rate", report.ToString());
+        Assert.Contains("disputed after shipping and settled by agreement 40%", report.ToString());
+        Assert.Contains("POST /disputes/{id}/accept-offer", report.ToString());
     }
 
     [Fact]
-    public void A_dispute_mix_is_refused_until_disputes_exist()
+    public void The_mix_disputes_five_percent_of_lifecycles_unless_told_otherwise()
     {
-        var refused = Assert.Throws<ArgumentException>(() => LoadOptions.Parse(["load", "--dispute-share", "0.1"]));
-        Assert.Contains("disputes", refused.Message);
+        Assert.Equal(0.05, LoadOptions.Parse(["load"]).DisputeShare);
+        Assert.Equal(0.2, LoadOptions.Parse(["load", "--dispute-share", "0.2"]).DisputeShare);
+        Assert.Equal(0, LoadOptions.Parse(["load", "--dispute-share", "0"]).DisputeShare);
+    }
+
+    [Theory]
+    [InlineData("-0.1", "0.1")]
+    [InlineData("1.5", "0")]
+    [InlineData("0.6", "0.5")]
+    public void A_dispute_share_outside_zero_to_one_or_overlapping_the_cancels_is_refused(string disputeShare, string cancelShare)
+    {
+        Assert.Throws<ArgumentException>(() => LoadOptions.Parse(["load", "--dispute-share", disputeShare, "--cancel-share", cancelShare]));
     }
 }
