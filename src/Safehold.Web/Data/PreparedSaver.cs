@@ -1,9 +1,10 @@
-using System.Data.Common;
 using System.Text;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
+using SQLitePCL;
 
 namespace Safehold.Web.Data;
 
@@ -11,7 +12,8 @@ namespace Safehold.Web.Data;
 /// Saves a large unit of work on SQLite with few statements: the rows of one table and kind of change go in
 /// multi-row statements (up to <see cref="RowsPerStatement"/> rows each), each prepared once and bound per chunk,
 /// instead of one statement generated, prepared and run per row. The sweeper uses it for its batches, where
-/// thousands of rows of a few shapes change in one transaction.
+/// thousands of rows of a few shapes change in one transaction. It works in two halves: <see cref="Plan"/> reads
+/// what to write without a transaction, and <see cref="SavePlan.ExecuteAsync"/> writes it inside one.
 /// </summary>
 /// <remarks>
 /// It writes exactly what <see cref="DbContext.SaveChangesAsync(CancellationToken)"/> would: values go through
@@ -41,8 +43,17 @@ public static class PreparedSaver
     /// </param>
     public static async Task SaveAsync(SafeholdDb db, CancellationToken ct, IEnumerable<object>? inserts = null, bool acceptChanges = true)
     {
-        var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
-            ?? throw new InvalidOperationException("PreparedSaver runs inside the caller's transaction.");
+        await Plan(db, inserts).ExecuteAsync(db, ct);
+        if (acceptChanges) db.ChangeTracker.AcceptAllChanges();
+    }
+
+    /// <summary>
+    /// The first half of <see cref="SaveAsync"/>, which needs no transaction: detects the changes and reads every value
+    /// to bind, so that the second half (<see cref="SavePlan.ExecuteAsync"/>, inside the write transaction) only binds
+    /// and runs statements. Nothing may change the entities between the two.
+    /// </summary>
+    public static SavePlan Plan(SafeholdDb db, IEnumerable<object>? inserts = null)
+    {
         List<Row> entries;
         var autoDetect = db.ChangeTracker.AutoDetectChangesEnabled;
         try
@@ -68,71 +79,137 @@ public static class PreparedSaver
         {
             db.ChangeTracker.AutoDetectChangesEnabled = autoDetect;
         }
-        if (entries.Count == 0) return;
 
-        var connection = transaction.Connection!;
-        var commands = new Dictionary<string, DbCommand>();
-        try
-        {
-            // A shape is a table and kind of change (and for an update, which columns changed): one statement each.
-            foreach (var group in entries.Where(e => e.State == EntityState.Deleted).GroupBy(e => e.Type)
-                         .OrderByDescending(g => Depth(g.Key)))
-                await RunAsync(Shape.Delete(group.Key), group.ToList());
-            foreach (var group in entries.Where(e => e.State == EntityState.Modified)
-                         .GroupBy(e => (e.Type, Changed: ChangedColumns(e.Entry!))).Where(g => g.Key.Changed.Length > 0))
-                await RunAsync(Shape.Update(group.Key.Type, group.First().Entry!), group.ToList());
-            foreach (var group in entries.Where(e => e.State == EntityState.Added).GroupBy(e => e.Type)
-                         .OrderBy(g => Depth(g.Key)))
-                await RunAsync(Shape.Insert(group.Key), group.ToList());
-        }
-        finally
-        {
-            foreach (var c in commands.Values) await c.DisposeAsync();
-        }
-        if (acceptChanges) db.ChangeTracker.AcceptAllChanges();
+        var plan = new SavePlan();
+        // A shape is a table and kind of change (and for an update, which columns changed): one statement each.
+        foreach (var group in entries.Where(e => e.State == EntityState.Deleted).GroupBy(e => e.Type)
+                     .OrderByDescending(g => Depth(g.Key)))
+            plan.Add(Shape.Delete(group.Key), group.ToList());
+        foreach (var group in entries.Where(e => e.State == EntityState.Modified)
+                     .GroupBy(e => (e.Type, Changed: ChangedColumns(e.Entry!))).Where(g => g.Key.Changed.Length > 0))
+            plan.Add(Shape.Update(group.Key.Type, group.First().Entry!), group.ToList());
+        foreach (var group in entries.Where(e => e.State == EntityState.Added).GroupBy(e => e.Type)
+                     .OrderBy(g => Depth(g.Key)))
+            plan.Add(Shape.Insert(group.Key), group.ToList());
+        return plan;
+    }
 
-        async Task RunAsync(Shape shape, List<Row> rows)
+    /// <summary>The statements of a save, with their values read: what is left to do inside the transaction.</summary>
+    public sealed class SavePlan
+    {
+        private readonly List<(Shape Shape, int Rows, object[] Values)> _statements = [];
+
+        /// <summary>How many statements the save runs.</summary>
+        public int Statements => _statements.Count;
+
+        internal void Add(Shape shape, List<Row> rows)
         {
             var perStatement = Math.Max(1, Math.Min(RowsPerStatement, MaxParameters / shape.Values.Count));
             for (var start = 0; start < rows.Count; start += perStatement)
             {
                 var count = Math.Min(perStatement, rows.Count - start);
-                var sql = shape.Sql(count);
-                if (!commands.TryGetValue(sql, out var command))
-                {
-                    command = connection.CreateCommand();
-                    command.Transaction = transaction;
-                    command.CommandText = sql;
-                    for (var i = 0; i < count * shape.Values.Count; i++)
-                    {
-                        var value = shape.Values[i % shape.Values.Count];
-                        command.Parameters.Add(value.Mapping.CreateParameter(command, "@p" + i, null, value.Property.IsNullable));
-                    }
-                    commands[sql] = command;
-                }
+                var values = new object[count * shape.Values.Count];
                 var p = 0;
                 for (var r = start; r < start + count; r++)
                 {
-                    var e = rows[r];
                     foreach (var value in shape.Values)
-                        command.Parameters[p++].Value = value.Read(e);
+                        values[p++] = value.Read(rows[r]);
                 }
-                var affected = await command.ExecuteNonQueryAsync(ct);
-                if (shape.Kind != EntityState.Added && affected != count)
-                    throw new DbUpdateConcurrencyException(
-                        $"Expected to change {count} {shape.Table} rows but changed {affected}: one was changed or removed concurrently.");
+                _statements.Add((shape, count, values));
+            }
+        }
+
+        /// <summary>
+        /// Runs the statements in the context's current transaction. They are prepared and bound through SQLite's own
+        /// interface (SQLitePCLRaw, which Microsoft.Data.Sqlite is built on), by position: Microsoft.Data.Sqlite binds
+        /// by name, finding each name in the statement's list of names and converting it to UTF-8 on every run, and
+        /// allocates as it goes; bound by position, the values go in as they are.
+        /// </summary>
+        public Task ExecuteAsync(SafeholdDb db, CancellationToken ct)
+        {
+            if (_statements.Count == 0) return Task.CompletedTask;
+            var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
+                ?? throw new InvalidOperationException("PreparedSaver runs inside the caller's transaction.");
+            var handle = (transaction.Connection as SqliteConnection)?.Handle
+                ?? throw new NotSupportedException("PreparedSaver writes to SQLite only.");
+            var prepared = new Dictionary<string, sqlite3_stmt>();
+            try
+            {
+                foreach (var (shape, count, values) in _statements)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    var sql = shape.Sql(count);
+                    if (!prepared.TryGetValue(sql, out var statement))
+                    {
+                        SqliteException.ThrowExceptionForRC(raw.sqlite3_prepare_v2(handle, sql, out statement), handle);
+                        prepared[sql] = statement;
+                    }
+                    for (var i = 0; i < values.Length; i++)
+                        SqliteException.ThrowExceptionForRC(Bind(statement, i + 1, values[i]), handle);
+                    var rc = raw.sqlite3_step(statement);
+                    if (rc != raw.SQLITE_DONE) SqliteException.ThrowExceptionForRC(rc, handle);
+                    raw.sqlite3_reset(statement);
+                    var affected = raw.sqlite3_changes(handle);
+                    if (shape.Kind != EntityState.Added && affected != count)
+                        throw new DbUpdateConcurrencyException(
+                            $"Expected to change {count} {shape.Table} rows but changed {affected}: one was changed or removed concurrently.");
+                }
+            }
+            finally
+            {
+                foreach (var statement in prepared.Values) statement.Dispose();
+            }
+            return Task.CompletedTask;
+        }
+
+        /// <summary>
+        /// Binds a value already converted by EF Core's type mapping, as Microsoft.Data.Sqlite would bind it for EF Core:
+        /// integers (and booleans) as INTEGER, a <see cref="Guid"/> as upper-case TEXT, as EF Core stores keys on SQLite.
+        /// </summary>
+        private static int Bind(sqlite3_stmt statement, int index, object value)
+        {
+            switch (value)
+            {
+                case DBNull:
+                    return raw.sqlite3_bind_null(statement, index);
+                case long l:
+                    return raw.sqlite3_bind_int64(statement, index, l);
+                case int i:
+                    return raw.sqlite3_bind_int64(statement, index, i);
+                case short h:
+                    return raw.sqlite3_bind_int64(statement, index, h);
+                case byte b:
+                    return raw.sqlite3_bind_int64(statement, index, b);
+                case bool f:
+                    return raw.sqlite3_bind_int64(statement, index, f ? 1 : 0);
+                case double d:
+                    return raw.sqlite3_bind_double(statement, index, d);
+                case string text:
+                    return raw.sqlite3_bind_text16(statement, index, text.AsSpan());
+                case byte[] blob:
+                    return raw.sqlite3_bind_blob(statement, index, blob);
+                case Guid guid:
+                    {
+                        Span<char> text = stackalloc char[36];
+                        guid.TryFormat(text, out _, "D");
+                        for (var c = 0; c < text.Length; c++)
+                            if (text[c] is >= 'a' and <= 'f') text[c] = (char)(text[c] - 32);
+                        return raw.sqlite3_bind_text16(statement, index, text);
+                    }
+                default:
+                    throw new NotSupportedException($"PreparedSaver cannot bind a {value.GetType().Name}; add it to the binder with a test.");
             }
         }
     }
 
     /// <summary>A row to write: a tracked entry, or (for an untracked insert) only its entity.</summary>
-    private readonly record struct Row(IEntityType Type, EntityState State, EntityEntry? Entry, object Entity);
+    internal readonly record struct Row(IEntityType Type, EntityState State, EntityEntry? Entry, object Entity);
 
     private static string ChangedColumns(EntityEntry e) =>
         string.Join(",", e.Properties.Where(p => p.IsModified && !p.Metadata.IsPrimaryKey()).Select(p => p.Metadata.Name));
 
     /// <summary>A value bound per row: a property's current or original value, converted as EF Core would store it.</summary>
-    private sealed class Value
+    internal sealed class Value
     {
         public Value(IProperty property, bool original)
         {
@@ -152,7 +229,7 @@ public static class PreparedSaver
     }
 
     /// <summary>One statement shape: its table, the values bound per row, and its SQL for n rows.</summary>
-    private sealed class Shape(EntityState kind, string table, List<(IProperty Property, bool Original)> values, Func<int, string> sql)
+    internal sealed class Shape(EntityState kind, string table, List<(IProperty Property, bool Original)> values, Func<int, string> sql)
     {
         public EntityState Kind { get; } = kind;
         public string Table { get; } = table;

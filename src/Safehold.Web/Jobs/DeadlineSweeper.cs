@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Safehold.Domain.Orders;
@@ -26,6 +27,16 @@ public sealed class DeadlineSweeper(IServiceScopeFactory scopes, TimeProvider cl
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
 
+    /// <summary>
+    /// What the sweeper reports as it goes, for tools and tests that watch it: <see cref="PreparedEvent"/> with the ids of
+    /// a batch's orders once it is prepared ahead and before it is written, and <see cref="LostRaceEvent"/> with the
+    /// exception when a batch rolled back because one of its orders changed first.
+    /// </summary>
+    public static readonly DiagnosticListener Diagnostics = new("Safehold.DeadlineSweeper");
+
+    public const string PreparedEvent = "BatchPrepared";
+    public const string LostRaceEvent = "BatchLostRace";
+
     /// <summary>Fires everything due now, including what becomes due by firing; returns how many timers fired.</summary>
     public async Task<int> RunDueAsync(CancellationToken ct)
     {
@@ -34,13 +45,24 @@ public sealed class DeadlineSweeper(IServiceScopeFactory scopes, TimeProvider cl
         {
             var total = 0;
             var conflicts = 0;
+            // On SQLite batches are prepared ahead of the write lock; after a lost race or a batch that needs the
+            // payment provider, one batch runs wholly inside its transaction, as on PostgreSQL.
+            var inTransactionNext = !IsSqlite();
             while (!ct.IsCancellationRequested)
             {
                 var now = clock.GetUtcNow();
                 int? fired;
                 try
                 {
-                    fired = await RunBatchAsync(now, ct);
+                    if (inTransactionNext)
+                    {
+                        fired = await RunBatchAsync(now, ct);
+                        inTransactionNext = !IsSqlite();
+                    }
+                    else
+                    {
+                        (fired, inTransactionNext) = await RunAheadAsync(now, ct);
+                    }
                 }
                 catch (TimerFailedException failed)
                 {
@@ -53,6 +75,8 @@ public sealed class DeadlineSweeper(IServiceScopeFactory scopes, TimeProvider cl
                 {
                     // Another host or a user changed one of the batch's orders first: the whole batch rolled back.
                     log.LogInformation("Sweep batch lost a race ({Message}); retrying", e.InnerException?.Message ?? e.Message);
+                    inTransactionNext = true;
+                    if (Diagnostics.IsEnabled(LostRaceEvent)) Diagnostics.Write(LostRaceEvent, e);
                     await Task.Delay(TimeSpan.FromMilliseconds(20 * conflicts), ct);
                     continue;
                 }
@@ -83,6 +107,116 @@ public sealed class DeadlineSweeper(IServiceScopeFactory scopes, TimeProvider cl
         var db = scope.ServiceProvider.GetRequiredService<SafeholdDb>();
         await db.Timers.Where(t => t.OrderId == orderId && t.Kind == kind).ExecuteUpdateAsync(u => u.SetProperty(t => t.DueAt, until), ct);
     }
+    private bool IsSqlite()
+    {
+        using var scope = scopes.CreateScope();
+        return scope.ServiceProvider.GetRequiredService<SafeholdDb>().Database.IsSqlite();
+    }
+
+    /// <summary>
+    /// SQLite: runs batches as a pipeline of two stages, so the two halves of the work overlap on two cores. A batch is
+    /// prepared (loaded, fired by the domain, its statements' values read) on its own context and connection without
+    /// the write lock, while the batch before it is written and committed under the lock. SQLite's WAL lets the
+    /// preparing reader see the last commit; the batch being written is excluded from the next one, since its rows
+    /// are not committed yet.
+    /// </summary>
+    /// <remarks>
+    /// Exactly once still holds: every order row is updated only where its <c>Version</c> is the one it was read with,
+    /// and every fired timer row deleted only if it is still there, so a request or another host that changed an order
+    /// between the read and the write makes the whole batch roll back (<see cref="DbUpdateConcurrencyException"/>); the
+    /// caller then runs the next batch inside its transaction. A batch in which a timer needs the payment provider is
+    /// not prepared ahead either: the provider is only called under the write lock.
+    /// </remarks>
+    /// <returns>How many timers fired (null when nothing was due), and whether the next batch must run inside its transaction.</returns>
+    private async Task<(int? Fired, bool InTransactionNext)> RunAheadAsync(DateTimeOffset now, CancellationToken ct)
+    {
+        int? total = null;
+        // Preparing runs on another thread: SQLite's "asynchronous" calls complete synchronously.
+        var next = Task.Run(() => PrepareAsync(now, [], ct), ct);
+        while (true)
+        {
+            var batch = await next;
+            if (batch is null) return (total, false);
+            await using (batch)
+            {
+                if (batch.NeedsProvider) return (total ?? 0, true);
+                next = Task.Run(() => PrepareAsync(now, batch.OrderIds, ct), ct);
+                try
+                {
+                    await using var tx = await batch.Scope.ServiceProvider.GetRequiredService<WriteGate>().BeginTransactionAsync(batch.Db, ct);
+                    await batch.Db.MoveBalancesAsync(batch.Entries, ct);
+                    await batch.Plan!.ExecuteAsync(batch.Db, ct);
+                    await tx.CommitAsync(ct);
+                }
+                catch
+                {
+                    // The batch prepared meanwhile read rows of this one's time; it is dropped with it.
+                    try
+                    {
+                        if (await next is { } dropped) await dropped.DisposeAsync();
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        log.LogDebug(e, "A batch prepared ahead failed after the batch before it failed");
+                    }
+                    throw;
+                }
+                if (batch.Fired > 0) log.LogDebug("Fired {Count} timers of {Orders} orders", batch.Fired, batch.OrderIds.Length);
+                total = (total ?? 0) + batch.Fired;
+            }
+        }
+    }
+
+    /// <summary>The first stage: the next batch of due orders but <paramref name="excluded"/>, fired in memory; null when none is due.</summary>
+    private async Task<PreparedBatch?> PrepareAsync(DateTimeOffset now, Guid[] excluded, CancellationToken ct)
+    {
+        var scope = scopes.CreateAsyncScope();
+        try
+        {
+            var db = scope.ServiceProvider.GetRequiredService<SafeholdDb>();
+            var due = db.Timers.Where(t => t.DueAt <= now && !excluded.Contains(t.OrderId)).OrderBy(t => t.DueAt).Take(options.Value.BatchSize)
+                .Select(t => t.OrderId);
+            // One joined query: without a transaction, the orders and their timers are then read from one snapshot.
+            var orders = await db.Orders.Where(o => due.Contains(o.Id)).IgnoreAutoIncludes().Include(o => o.Timers).AsSingleQuery().ToListAsync(ct);
+            if (orders.Count == 0)
+            {
+                await scope.DisposeAsync();
+                return null;
+            }
+            var timers = scope.ServiceProvider.GetRequiredService<DueTimers>();
+            var entries = new List<Domain.Ledger.JournalEntry>();
+            var fired = 0;
+            var ids = orders.Select(o => o.Id).ToArray();
+            try
+            {
+                foreach (var order in InDueOrder(orders, now))
+                    fired += await timers.FireAsync(order, now, entries, ct, withoutProvider: true);
+            }
+            catch (NeedsProviderException)
+            {
+                return new PreparedBatch(scope, db, ids, entries, null, 0);
+            }
+            var plan = PreparedSaver.Plan(db, inserts: entries.Concat<object>(entries.SelectMany(e => e.Lines)));
+            if (Diagnostics.IsEnabled(PreparedEvent)) Diagnostics.Write(PreparedEvent, ids);
+            return new PreparedBatch(scope, db, ids, entries, plan, fired);
+        }
+        catch
+        {
+            await scope.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>A batch fired in memory and ready to write (or, without a plan, one that needs the payment provider).</summary>
+    private sealed record PreparedBatch(AsyncServiceScope Scope, SafeholdDb Db, Guid[] OrderIds, List<Domain.Ledger.JournalEntry> Entries,
+        PreparedSaver.SavePlan? Plan, int Fired) : IAsyncDisposable
+    {
+        public bool NeedsProvider => Plan is null;
+        public ValueTask DisposeAsync() => Scope.DisposeAsync();
+    }
+
+    private static IEnumerable<Order> InDueOrder(List<Order> orders, DateTimeOffset now) =>
+        orders.OrderBy(o => o.Timers.Where(t => t.DueAt <= now).Select(t => t.DueAt).DefaultIfEmpty(now).Min());
 
     /// <summary>One batch; null when nothing was due.</summary>
     private async Task<int?> RunBatchAsync(DateTimeOffset now, CancellationToken ct)
@@ -122,7 +256,7 @@ public sealed class DeadlineSweeper(IServiceScopeFactory scopes, TimeProvider cl
 
     /// <summary>Firing needs the order, its timers and extensions; not its lines or its (append-only) timeline.</summary>
     private static Task<List<Order>> LoadForFiringAsync(IQueryable<Order> orders, CancellationToken ct) =>
-        orders.IgnoreAutoIncludes().Include(o => o.Timers).AsSplitQuery().ToListAsync(ct);
+        orders.IgnoreAutoIncludes().Include(o => o.Timers).AsSingleQuery().ToListAsync(ct);
 
     private async Task<int?> FireAndSaveAsync(SafeholdDb db, Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction tx, DueTimers timers,
         List<Order> orders, DateTimeOffset now, CancellationToken ct)
@@ -130,7 +264,7 @@ public sealed class DeadlineSweeper(IServiceScopeFactory scopes, TimeProvider cl
         if (orders.Count == 0) return null;
         var fired = 0;
         var entries = new List<Domain.Ledger.JournalEntry>();
-        foreach (var order in orders.OrderBy(o => o.Timers.Where(t => t.DueAt <= now).Select(t => t.DueAt).DefaultIfEmpty(now).Min()))
+        foreach (var order in InDueOrder(orders, now))
             fired += await timers.FireAsync(order, now, entries, ct);
         if (db.Database.IsSqlite())
         {

@@ -55,7 +55,14 @@ public sealed class DueTimers(SafeholdDb db, IPaymentProvider payments, Notifier
     /// Fires what is due at <paramref name="now"/>; returns how many timers fired. Refunds go to the provider and are
     /// posted at once; other journal entries are added to <paramref name="toPost"/> for the caller to post together.
     /// </summary>
-    public async Task<int> FireAsync(Order order, DateTimeOffset now, ICollection<JournalEntry> toPost, CancellationToken ct)
+    /// <param name="withoutProvider">
+    /// The caller fires ahead of its transaction and saves later (the sweeper's prepared batches): a timer whose effect
+    /// needs the payment provider (a refund, a lost capture to return) then throws <see cref="NeedsProviderException"/>
+    /// before calling it, and the caller fires that batch again inside its transaction. The order is left half-fired
+    /// in memory and must be thrown away.
+    /// </param>
+    public async Task<int> FireAsync(Order order, DateTimeOffset now, ICollection<JournalEntry> toPost, CancellationToken ct,
+        bool withoutProvider = false)
     {
         var fired = 0;
         while (order.Timers.Where(t => t.DueAt <= now).OrderBy(t => t.DueAt).ThenBy(t => t.Kind).FirstOrDefault() is { } timer)
@@ -74,6 +81,8 @@ public sealed class DueTimers(SafeholdDb db, IPaymentProvider payments, Notifier
                 continue;
             }
             fired++;
+            if (withoutProvider && (timer.Kind == OrderTimerKind.PayBy || outcome.Entry?.Lines.Any(l => l.AccountType == AccountType.RefundsOut) == true))
+                throw new NeedsProviderException(order.Id, timer.Kind);
             try
             {
                 if (outcome.Entry is { } entry)
@@ -113,6 +122,14 @@ public sealed class DueTimers(SafeholdDb db, IPaymentProvider payments, Notifier
 /// <summary>A due timer whose effect outside the database (a refund) was refused; the sweeper postpones it and goes on.</summary>
 public sealed class TimerFailedException(Guid orderId, OrderTimerKind kind, string reason, Exception inner)
     : Exception($"The {kind} timer of order {orderId} failed: {reason}", inner)
+{
+    public Guid OrderId { get; } = orderId;
+    public OrderTimerKind Kind { get; } = kind;
+}
+
+/// <summary>A timer fired ahead of the transaction needs the payment provider: its batch is fired again inside one.</summary>
+public sealed class NeedsProviderException(Guid orderId, OrderTimerKind kind)
+    : Exception($"The {kind} timer of order {orderId} needs the payment provider")
 {
     public Guid OrderId { get; } = orderId;
     public OrderTimerKind Kind { get; } = kind;

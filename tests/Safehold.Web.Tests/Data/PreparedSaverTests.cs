@@ -89,6 +89,46 @@ public sealed class PreparedSaverTests : IDisposable
         Assert.Equal(ids.Count, await check.Timers.CountAsync(t => t.Kind == OrderTimerKind.AutoComplete));
     }
 
+    [Fact]
+    public async Task Keys_the_batch_writer_binds_itself_are_found_by_ef_cores_own_queries()
+    {
+        var ids = await SeedAsync(20);
+        await using (var db = Open())
+        {
+            await using var tx = await db.Database.BeginTransactionAsync();
+            await SaveAsync(db, AutoComplete(await LoadAsync(db)));
+            await tx.CommitAsync();
+        }
+
+        // The writer binds a key as text itself: a different spelling (lower case) would read back but never match.
+        await using var check = Open();
+        foreach (var id in ids.Take(5))
+        {
+            Assert.Equal(1, await check.JournalEntries.CountAsync(e => e.OrderId == id && e.Kind == "release"));
+            Assert.Equal(OrderStatus.Completed, await check.Orders.Where(o => o.Id == id).Select(o => o.Status).SingleAsync());
+        }
+        var releaseIds = await check.JournalEntries.Where(e => e.Kind == "release").Select(e => e.Id).ToListAsync();
+        Assert.All(releaseIds, id => Assert.Equal(3, check.JournalLines.Count(l => l.EntryId == id)));
+    }
+
+    [Fact]
+    public async Task A_plan_needs_no_transaction_but_running_it_does()
+    {
+        await SeedAsync(3);
+        await using var db = Open();
+        var entries = AutoComplete(await LoadAsync(db));
+
+        var plan = PreparedSaver.Plan(db, inserts: entries.Concat<object>(entries.SelectMany(e => e.Lines)));
+
+        Assert.True(plan.Statements > 0);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => plan.ExecuteAsync(db, CancellationToken.None));
+        await using var tx = await db.Database.BeginTransactionAsync();
+        await plan.ExecuteAsync(db, CancellationToken.None);
+        await tx.CommitAsync();
+        await using var check = Open();
+        Assert.Equal(3, await check.JournalEntries.CountAsync(e => e.Kind == "release"));
+    }
+
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();

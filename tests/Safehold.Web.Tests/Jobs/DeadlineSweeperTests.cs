@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Safehold.Web.Jobs;
+
+namespace Safehold.Web.Tests.Jobs;
+
+/// <summary>
+/// The sweeper's batches (on SQLite prepared ahead of the write lock, one batch being written while the next is read and
+/// fired) against requests that change the same orders meanwhile.
+/// </summary>
+public sealed class DeadlineSweeperTests
+{
+    [Fact]
+    public async Task A_request_changing_an_order_between_its_batchs_read_and_write_rolls_the_batch_back_and_it_is_fired_once()
+    {
+        using var app = new SafeholdApp { Settings = { ["Safehold:Sweeper:BatchSize"] = "3" } };
+        var orders = new List<(TestUser Buyer, Guid Id)>();
+        for (var i = 0; i < 9; i++)
+        {
+            var (buyer, _, id) = await app.OrderIn("awaiting_delivery", amount: 2_000 + i);
+            orders.Add((buyer, id));
+        }
+        var ids = orders.Select(o => o.Id).ToList();
+        // The reminders 3 days before protection ends are due.
+        app.Clock.Advance(TimeSpan.FromDays(37) + TimeSpan.FromMinutes(1));
+        // The buyer of the first batch's first order confirms receipt right after the batch was read and fired in memory,
+        // before it is written: the request fires that order's reminder itself, completes the order and commits first.
+        HttpResponseMessage? confirmation = null;
+        var lostRaces = 0;
+        using var watch = new SweeperWatch((name, payload) =>
+        {
+            if (name == DeadlineSweeper.PreparedEvent && confirmation is null && payload is Guid[] batch && ids.Contains(batch[0]))
+            {
+                var buyer = orders.Single(o => o.Id == batch[0]).Buyer;
+                confirmation = buyer.Http.PostAsync($"/api/v1/orders/{batch[0]}/confirm-receipt", null).GetAwaiter().GetResult();
+            }
+            if (name == DeadlineSweeper.LostRaceEvent) Interlocked.Increment(ref lostRaces);
+        });
+
+        var fired = await app.Services.GetRequiredService<DeadlineSweeper>().RunDueAsync(CancellationToken.None);
+
+        Assert.NotNull(confirmation);
+        Assert.Equal(HttpStatusCode.OK, confirmation.StatusCode);
+        Assert.Equal(1, lostRaces);
+        Assert.Equal(8, fired); // the reminders of the other eight orders; the request fired the ninth
+        var (scope, db) = app.OpenDb();
+        using (scope)
+        {
+            var reminded = await db.Notifications.Where(n => n.Kind == "protection_ending" && n.OrderId != null && ids.Contains(n.OrderId.Value))
+                .Select(n => n.OrderId!.Value).ToListAsync();
+            Assert.Equal(ids.Order(), reminded.Order());
+            var loaded = await db.Orders.Where(o => ids.Contains(o.Id)).ToListAsync();
+            Assert.Single(loaded, o => o.Status == Domain.Orders.OrderStatus.Completed);
+            Assert.Equal(8, loaded.Count(o => o.Status == Domain.Orders.OrderStatus.AwaitingDelivery));
+            Assert.All(loaded, o => Assert.Single(o.Timeline, e => e.Kind == "buyer_reminded"));
+            Assert.Equal(1, await db.JournalEntries.CountAsync(e => e.Kind == "release" && e.OrderId != null && ids.Contains(e.OrderId.Value)));
+        }
+        await app.AssertLedgerOk();
+    }
+
+    [Fact]
+    public async Task A_backlog_mixing_completions_and_ship_by_refunds_in_small_batches_fires_each_timer_once()
+    {
+        // Refunds go to the payment provider, which the sweeper only calls under the write lock: their batches are
+        // fired inside the transaction, the others prepared ahead.
+        using var app = new SafeholdApp { Settings = { ["Safehold:Sweeper:BatchSize"] = "4" } };
+        var orders = new List<Guid>();
+        for (var i = 0; i < 20; i++)
+            orders.Add((await app.OrderIn(i % 3 == 0 ? "awaiting_shipment" : "awaiting_delivery", amount: 3_000 + i)).OrderId);
+
+        var refundsBefore = app.Payments.CountSucceeded("refund");
+
+        var fired = await app.AdvanceAndSweep(TimeSpan.FromDays(41));
+
+        var (scope, db) = app.OpenDb();
+        using (scope)
+        {
+            var entries = await db.JournalEntries.Where(e => e.OrderId != null && orders.Contains(e.OrderId.Value)).ToListAsync();
+            Assert.All(orders, id => Assert.Equal(2, entries.Count(e => e.OrderId == id))); // capture + (release or refund)
+            Assert.Equal(7, entries.Count(e => e.Kind == "refund"));
+            Assert.Equal(13, entries.Count(e => e.Kind == "release"));
+            Assert.Equal(40, fired); // a reminder and a deadline each
+        }
+        Assert.Equal(refundsBefore + 7, app.Payments.CountSucceeded("refund"));
+        await app.AssertLedgerOk();
+    }
+
+    /// <summary>Calls <c>seen</c> with each event of <see cref="DeadlineSweeper.Diagnostics"/> while it is not disposed.</summary>
+    private sealed class SweeperWatch : IObserver<DiagnosticListener>, IObserver<KeyValuePair<string, object?>>, IDisposable
+    {
+        private readonly Action<string, object?> _seen;
+        private readonly List<IDisposable> _subscriptions = [];
+
+        public SweeperWatch(Action<string, object?> seen)
+        {
+            _seen = seen;
+            _subscriptions.Add(DiagnosticListener.AllListeners.Subscribe(this));
+        }
+
+        public void OnNext(DiagnosticListener listener)
+        {
+            if (listener.Name == DeadlineSweeper.Diagnostics.Name)
+                lock (_subscriptions) _subscriptions.Add(listener.Subscribe(this));
+        }
+
+        public void OnNext(KeyValuePair<string, object?> e) => _seen(e.Key, e.Value);
+        public void OnCompleted() { }
+        public void OnError(Exception error) { }
+
+        public void Dispose()
+        {
+            lock (_subscriptions)
+                foreach (var s in _subscriptions) s.Dispose();
+        }
+    }
+}
