@@ -15,6 +15,9 @@ public sealed class DeadlineSweeperTests
     [Fact]
     public async Task A_request_changing_an_order_between_its_batchs_read_and_write_rolls_the_batch_back_and_it_is_fired_once()
     {
+        // Only SQLite reads batches ahead of the write; PostgreSQL claims each batch with row locks inside its transaction,
+        // and a request meets those locks instead (ProtectionClockTests and TwoHostsTests race it there).
+        if (TestDatabase.IsPostgres) return;
         using var app = new SafeholdApp { Settings = { ["Safehold:Sweeper:BatchSize"] = "3" } };
         var orders = new List<(TestUser Buyer, Guid Id)>();
         for (var i = 0; i < 9; i++)
