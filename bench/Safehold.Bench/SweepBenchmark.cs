@@ -22,20 +22,24 @@ public static class SweepBenchmark
     /// Orders that fall due a day earlier and are fired first, untimed, so that the measured sweep runs on a warm host
     /// as a long-running one would (a fresh host spends seconds compiling code on first use); 0 times a cold host.
     /// </param>
+    /// <param name="sellers">
+    /// How many sellers the orders are spread over, in turn: each batch moves one balance row per seller in it, so one
+    /// seller (the runs before 2026-11-25 02:10) is the cheapest case and a marketplace's many sellers the real one.
+    /// </param>
     /// <param name="seedCache">
     /// A file to keep the seeded database in: when it exists (and holds as many orders) it is copied instead of seeding
     /// again, so A/B runs measure the same data and skip the seeding. The orders fall due 15 days after they were
     /// seeded (the warm-up orders 14 days); the clock moves 14.5 days, then 1.5 more, so a cache stays usable for
     /// about half a day.
     /// </param>
-    public static async Task<int> RunAsync(int orders, int batchSize, int apartMs = 1, int warmup = 5_000, string? seedCache = null)
+    public static async Task<int> RunAsync(int orders, int batchSize, int apartMs = 1, int warmup = 5_000, string? seedCache = null, int sellers = 1)
     {
         var dir = Path.Combine(Path.GetTempPath(), "safehold-bench", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
         var dbPath = Path.Combine(dir, "safehold.db");
         try
         {
-            var seedKey = FormattableString.Invariant($"{orders} {apartMs} {warmup}");
+            var seedKey = FormattableString.Invariant($"{orders} {apartMs} {warmup} {sellers}");
             var cached = seedCache is not null && File.Exists(seedCache) && File.Exists(seedCache + ".orders")
                 && await File.ReadAllTextAsync(seedCache + ".orders") == seedKey;
             if (cached)
@@ -45,7 +49,7 @@ public static class SweepBenchmark
             }
             else
             {
-                Console.WriteLine($"Seeding {orders:N0} delivered orders, placed {apartMs} ms apart, into {dbPath} ...");
+                Console.WriteLine($"Seeding {orders:N0} delivered orders of {sellers:N0} sellers, placed {apartMs} ms apart, into {dbPath} ...");
                 var seed = Stopwatch.StartNew();
                 await using (var db = new SqliteSafeholdDb(new DbContextOptionsBuilder<SqliteSafeholdDb>().UseSqlite($"Data Source={dbPath}").Options))
                 {
@@ -53,8 +57,8 @@ public static class SweepBenchmark
                     await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
                     var apart = TimeSpan.FromMilliseconds(apartMs);
                     var start = DateTimeOffset.UtcNow - apart * orders;
-                    if (warmup > 0) await BulkOrders.SeedDeliveredAsync(db, warmup, start - TimeSpan.FromDays(1) - apart * warmup, apart: apart);
-                    await BulkOrders.SeedDeliveredAsync(db, orders, start, apart: apart);
+                    if (warmup > 0) await BulkOrders.SeedDeliveredAsync(db, warmup, start - TimeSpan.FromDays(1) - apart * warmup, apart: apart, sellers: sellers);
+                    await BulkOrders.SeedDeliveredAsync(db, orders, start, apart: apart, sellers: sellers);
                     await db.Database.ExecuteSqlRawAsync("PRAGMA wal_checkpoint(TRUNCATE);");
                 }
                 SqliteConnection.ClearAllPools();

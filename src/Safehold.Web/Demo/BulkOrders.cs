@@ -16,22 +16,28 @@ namespace Safehold.Web.Demo;
 public static class BulkOrders
 {
     /// <summary>
-    /// Creates a seller, a buyer and <paramref name="count"/> paid, shipped and delivered orders, the first placed at
-    /// <paramref name="at"/> and each next one <paramref name="apart"/> later (all at once by default).
+    /// Creates <paramref name="sellers"/> sellers with a product each, a buyer, and <paramref name="count"/> paid, shipped
+    /// and delivered orders of those products in turn, the first placed at <paramref name="at"/> and each next one
+    /// <paramref name="apart"/> later (all at once by default).
     /// </summary>
     /// <remarks>
     /// Order ids are time-ordered (UUIDv7), so orders placed at one instant have ids in random order while orders placed
     /// apart, as real ones are, fall due and are stored in the same order.
     /// </remarks>
     public static async Task<IReadOnlyList<Guid>> SeedDeliveredAsync(SafeholdDb db, int count, DateTimeOffset at, CancellationToken ct = default,
-        TimeSpan apart = default)
+        TimeSpan apart = default, int sellers = 1)
     {
         var hasher = new PasswordHasher<User>();
         var tag = Guid.NewGuid().ToString("N")[..8];
-        var (seller, _) = await UserEndpoints.CreateUserAsync(db, at, $"bulk-seller-{tag}@bench.test", "Bulk seller", UserRole.Seller, null, hasher, null, ct);
         var (buyer, _) = await UserEndpoints.CreateUserAsync(db, at, $"bulk-buyer-{tag}@bench.test", "Bulk buyer", UserRole.Buyer, null, hasher, null, ct);
-        var product = new Product(Guid.CreateVersion7(at), seller.Id, "Bulk item", "For load.", new Money(1_999, Currency.Usd), 7, null, null, [], at);
-        db.Products.Add(product);
+        var products = new List<Product>();
+        for (var s = 0; s < Math.Max(1, sellers); s++)
+        {
+            var (seller, _) = await UserEndpoints.CreateUserAsync(db, at, $"bulk-seller-{tag}-{s}@bench.test", $"Bulk seller {s}", UserRole.Seller, null, hasher, null, ct);
+            var product = new Product(Guid.CreateVersion7(at), seller.Id, "Bulk item", "For load.", new Money(1_999, Currency.Usd), 7, null, null, [], at);
+            db.Products.Add(product);
+            products.Add(product);
+        }
         await db.SaveChangesAsync(ct);
 
         var policy = new ProtectionPolicy();
@@ -43,10 +49,11 @@ public static class BulkOrders
             for (var i = 0; i < size; i++)
             {
                 var placed = at + apart * (done + i);
+                var product = products[(done + i) % products.Count];
                 var order = Order.Place(Guid.CreateVersion7(placed), buyer.Id, [(product.Snapshot(), 1)], "\"1 Bulk Street\"", policy, placed);
                 db.JournalEntries.Add(order.Pay(new Actor(Party.Buyer, buyer.Id), placed, $"ch_bulk_{order.Id:N}"));
-                order.Ship(new Actor(Party.Seller, seller.Id), placed, "Bulk Post", "BULK" + i);
-                order.MarkDelivered(new Actor(Party.Seller, seller.Id), placed);
+                order.Ship(new Actor(Party.Seller, product.SellerId), placed, "Bulk Post", "BULK" + i);
+                order.MarkDelivered(new Actor(Party.Seller, product.SellerId), placed);
                 db.Orders.Add(order);
                 ids.Add(order.Id);
             }

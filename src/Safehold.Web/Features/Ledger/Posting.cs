@@ -7,6 +7,9 @@ namespace Safehold.Web.Features.Ledger;
 /// <summary>Writes a journal entry and moves the sellers' running balances with it, in the caller's transaction.</summary>
 public static class Posting
 {
+    /// <summary>Sellers' balance rows moved by one statement (five parameters each).</summary>
+    private const int BalanceRowsPerStatement = 20;
+
     public static Task PostAsync(this SafeholdDb db, JournalEntry entry, CancellationToken ct) => db.PostAllAsync([entry], ct);
 
     /// <summary>Posts several entries with one balance update per seller and currency, however many entries touch it.</summary>
@@ -18,7 +21,7 @@ public static class Posting
     }
 
     /// <summary>
-    /// Moves the sellers' running balances by what <paramref name="entries"/> move, one upsert per seller and currency,
+    /// Moves the sellers' running balances by what <paramref name="entries"/> move, one upserted row per seller and currency,
     /// for a caller that writes the entries itself (the sweeper's batches on SQLite) in the same transaction.
     /// </summary>
     public static async Task MoveBalancesAsync(this SafeholdDb db, IReadOnlyCollection<JournalEntry> entries, CancellationToken ct)
@@ -27,25 +30,35 @@ public static class Posting
         // The balance moves at once and the entries when they are saved: only a transaction makes them one change.
         if (db.Database.CurrentTransaction is null)
             throw new InvalidOperationException($"Journal entry '{entries.First().DedupeKey}' must be posted inside a transaction.");
-        var deltas = entries.SelectMany(e => e.Lines)
+        var moves = entries.SelectMany(e => e.Lines)
             .Where(l => l.SellerId is not null)
-            .GroupBy(l => (Seller: l.SellerId!.Value, l.Currency));
-        foreach (var d in deltas)
+            .GroupBy(l => (Seller: l.SellerId!.Value, l.Currency))
+            .Select(d => new object[]
+            {
+                d.Key.Seller, d.Key.Currency,
+                d.Where(l => l.AccountType == AccountType.SellerPending).Sum(l => l.Amount),
+                d.Where(l => l.AccountType == AccountType.SellerAvailable).Sum(l => l.Amount),
+                d.Where(l => l.AccountType == AccountType.PayoutsOut).Sum(l => l.Amount),
+            })
+            // Rows are locked in one order by every writer, so two hosts moving the same sellers never deadlock.
+            .OrderBy(m => (Guid)m[0]).ThenBy(m => (string)m[1], StringComparer.Ordinal)
+            .ToList();
+        // One atomic upsert per row in the database: two hosts crediting one seller never lose an update, and two first
+        // credits of a new seller never collide on inserting the row (SQLite and PostgreSQL both speak ON CONFLICT). A
+        // batch of many sellers (the sweeper's) goes in multi-row statements. The rows stay locked until the commit.
+        foreach (var chunk in moves.Chunk(BalanceRowsPerStatement))
         {
-            long pending = d.Where(l => l.AccountType == AccountType.SellerPending).Sum(l => l.Amount);
-            long available = d.Where(l => l.AccountType == AccountType.SellerAvailable).Sum(l => l.Amount);
-            long paidOut = d.Where(l => l.AccountType == AccountType.PayoutsOut).Sum(l => l.Amount);
-            // One atomic upsert in the database: two hosts crediting one seller never lose an update, and two
-            // first credits of a new seller never collide on inserting the row (both SQLite and PostgreSQL
-            // speak ON CONFLICT). The row stays locked until the request commits.
-            await db.Database.ExecuteSqlAsync($"""
+            // Only parameter placeholders ({0}, {1} ...) are put into the text; the values are bound as parameters.
+            var values = string.Join(", ", chunk.Select((_, i) => $"({{{5 * i}}}, {{{5 * i + 1}}}, {{{5 * i + 2}}}, {{{5 * i + 3}}}, {{{5 * i + 4}}})"));
+            var sql = $"""
                 INSERT INTO "SellerBalances" ("SellerId", "Currency", "Pending", "Available", "PaidOut")
-                VALUES ({d.Key.Seller}, {d.Key.Currency}, {pending}, {available}, {paidOut})
+                VALUES {values}
                 ON CONFLICT ("SellerId", "Currency") DO UPDATE SET
                     "Pending" = "SellerBalances"."Pending" + excluded."Pending",
                     "Available" = "SellerBalances"."Available" + excluded."Available",
                     "PaidOut" = "SellerBalances"."PaidOut" + excluded."PaidOut"
-                """, ct);
+                """;
+            await db.Database.ExecuteSqlRawAsync(sql, chunk.SelectMany(m => m), ct);
         }
     }
 }
