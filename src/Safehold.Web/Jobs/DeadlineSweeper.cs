@@ -107,6 +107,7 @@ public sealed class DeadlineSweeper(IServiceScopeFactory scopes, TimeProvider cl
         var db = scope.ServiceProvider.GetRequiredService<SafeholdDb>();
         await db.Timers.Where(t => t.OrderId == orderId && t.Kind == kind).ExecuteUpdateAsync(u => u.SetProperty(t => t.DueAt, until), ct);
     }
+
     private bool IsSqlite()
     {
         using var scope = scopes.CreateScope();
