@@ -27,8 +27,9 @@ dotnet test Safehold.slnx --filter "Database!=PostgreSQL" || status=1
 
 if timeout 5 bash -c "exec 3<>/dev/tcp/$host/$port" 2>/dev/null; then
     echo "== PostgreSQL at $host:$port: the web tests =="
+    # Tests of what only SQLite does (the sweeper's batches prepared ahead of its one write lock) ran in the first pass.
     SAFEHOLD_TEST_DATABASE=postgres SAFEHOLD_TEST_POSTGRES="$server" \
-        dotnet test tests/Safehold.Web.Tests/Safehold.Web.Tests.csproj --no-build || status=1
+        dotnet test tests/Safehold.Web.Tests/Safehold.Web.Tests.csproj --no-build --filter "Database!=SQLite" || status=1
 else
     banner="PostgreSQL at $host:$port is unreachable: THE POSTGRESQL TESTS DID NOT RUN."
     if [[ "${CI:-}" == "true" ]]; then

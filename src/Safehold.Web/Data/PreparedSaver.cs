@@ -164,7 +164,8 @@ public static class PreparedSaver
 
         /// <summary>
         /// Binds a value already converted by EF Core's type mapping, as Microsoft.Data.Sqlite would bind it for EF Core:
-        /// integers (and booleans) as INTEGER, a <see cref="Guid"/> as upper-case TEXT, as EF Core stores keys on SQLite.
+        /// integers (and booleans) as INTEGER, a <see cref="Guid"/> as upper-case TEXT, as EF Core stores keys on SQLite, a
+        /// <see cref="TimeSpan"/> as TEXT (tests compare each with what EF Core itself writes).
         /// </summary>
         private static int Bind(sqlite3_stmt statement, int index, object value)
         {
@@ -188,6 +189,8 @@ public static class PreparedSaver
                     return raw.sqlite3_bind_text16(statement, index, text.AsSpan());
                 case byte[] blob:
                     return raw.sqlite3_bind_blob(statement, index, blob);
+                case TimeSpan span: // a paused timer's time left: TEXT in the invariant "c" format, as Microsoft.Data.Sqlite writes it
+                    return raw.sqlite3_bind_text16(statement, index, span.ToString("c", System.Globalization.CultureInfo.InvariantCulture).AsSpan());
                 case Guid guid:
                     {
                         Span<char> text = stackalloc char[36];

@@ -89,6 +89,8 @@ public sealed class DeadlineSweeper(IServiceScopeFactory scopes, TimeProvider cl
                     continue;
                 }
                 total += fired.Value;
+                // The limit is on losing without firing anything: a long sweep beside busy requests may lose now and then.
+                if (fired.Value > 0) conflicts = 0;
             }
             return total;
         }
@@ -149,12 +151,19 @@ public sealed class DeadlineSweeper(IServiceScopeFactory scopes, TimeProvider cl
                 try
                 {
                     await batch.Db.Database.OpenConnectionAsync(ct);
-                    await batch.Db.Database.ExecuteSqlRawAsync($"PRAGMA wal_autocheckpoint={SweepCheckpointPages}", ct);
-                    await using var tx = await batch.Scope.ServiceProvider.GetRequiredService<WriteGate>().BeginTransactionAsync(batch.Db, ct);
-                    await batch.Db.MoveBalancesAsync(batch.Entries, ct);
-                    await batch.Plan!.ExecuteAsync(batch.Db, ct);
-                    await tx.CommitAsync(ct);
-                    await batch.Db.Database.ExecuteSqlRawAsync($"PRAGMA wal_autocheckpoint={SqliteDefaultCheckpointPages}", ct);
+                    try
+                    {
+                        await batch.Db.Database.ExecuteSqlRawAsync($"PRAGMA wal_autocheckpoint={SweepCheckpointPages}", ct);
+                        await using var tx = await batch.Scope.ServiceProvider.GetRequiredService<WriteGate>().BeginTransactionAsync(batch.Db, ct);
+                        await batch.Db.MoveBalancesAsync(batch.Entries, ct);
+                        await batch.Plan!.ExecuteAsync(batch.Db, ct);
+                        await tx.CommitAsync(ct);
+                    }
+                    finally
+                    {
+                        // The connection goes back to the pool for requests, which keep SQLite's own threshold.
+                        await ResetCheckpointPagesAsync(batch.Db);
+                    }
                 }
                 catch
                 {
@@ -183,6 +192,19 @@ public sealed class DeadlineSweeper(IServiceScopeFactory scopes, TimeProvider cl
     /// </summary>
     private const int SweepCheckpointPages = 20_000;
     private const int SqliteDefaultCheckpointPages = 1_000;
+
+    private async Task ResetCheckpointPagesAsync(SafeholdDb db)
+    {
+        try
+        {
+            await db.Database.ExecuteSqlRawAsync($"PRAGMA wal_autocheckpoint={SqliteDefaultCheckpointPages}", CancellationToken.None);
+        }
+        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException)
+        {
+            // A broken connection is not returned to the pool as it is; the batch's own failure is what matters.
+            log.LogWarning(e, "Could not reset the sweeper connection's checkpoint threshold");
+        }
+    }
 
     /// <summary>Copies the WAL the sweep left back into the database, without waiting on readers or blocking writers.</summary>
     private async Task CheckpointAsync(CancellationToken ct)
@@ -214,7 +236,7 @@ public sealed class DeadlineSweeper(IServiceScopeFactory scopes, TimeProvider cl
             try
             {
                 foreach (var order in InDueOrder(orders, now))
-                    fired += await timers.FireAsync(order, now, entries, ct, withoutProvider: true);
+                    fired += await timers.FireAsync(order, now, entries, withoutProvider: true, ct);
             }
             catch (NeedsProviderException)
             {

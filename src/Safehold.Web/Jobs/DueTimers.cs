@@ -61,8 +61,11 @@ public sealed class DueTimers(SafeholdDb db, IPaymentProvider payments, Notifier
     /// before calling it, and the caller fires that batch again inside its transaction. The order is left half-fired
     /// in memory and must be thrown away.
     /// </param>
-    public async Task<int> FireAsync(Order order, DateTimeOffset now, ICollection<JournalEntry> toPost, CancellationToken ct,
-        bool withoutProvider = false)
+    public Task<int> FireAsync(Order order, DateTimeOffset now, ICollection<JournalEntry> toPost, CancellationToken ct) =>
+        FireAsync(order, now, toPost, withoutProvider: false, ct);
+
+    /// <inheritdoc cref="FireAsync(Order, DateTimeOffset, ICollection{JournalEntry}, CancellationToken)"/>
+    public async Task<int> FireAsync(Order order, DateTimeOffset now, ICollection<JournalEntry> toPost, bool withoutProvider, CancellationToken ct)
     {
         var fired = 0;
         while (order.Timers.Where(t => t.DueAt <= now).OrderBy(t => t.DueAt).ThenBy(t => t.Kind).FirstOrDefault() is { } timer)

@@ -129,6 +129,44 @@ public sealed class PreparedSaverTests : IDisposable
         Assert.Equal(3, await check.JournalEntries.CountAsync(e => e.Kind == "release"));
     }
 
+    [Fact]
+    public async Task A_paused_timers_time_left_is_written_exactly_as_ef_core_writes_it()
+    {
+        var ids = await SeedAsync(2);
+        // Each order opens a dispute at the same distance before its auto-completion, so both pause with the same time left.
+        async Task<SafeholdDb> OpenDisputeAsync(Guid id, TimeSpan before)
+        {
+            var db = Open();
+            var order = (await LoadAsync(db)).Single(o => o.Id == id);
+            var due = order.Timers.Single(t => t.Kind == OrderTimerKind.AutoComplete).DueAt;
+            order.OpenDispute(new Actor(Party.Buyer, order.BuyerId), due - before, Guid.NewGuid(),
+                Domain.Disputes.DisputeReason.Damaged, Domain.Disputes.DisputeOutcome.FullRefund, null, "Arrived broken.");
+            return db;
+        }
+        var left = TimeSpan.FromDays(3) + TimeSpan.FromMilliseconds(1234.5678);
+        await using (var byEf = await OpenDisputeAsync(ids[0], left))
+            await byEf.SaveChangesAsync();
+        await using (var bySaver = await OpenDisputeAsync(ids[1], left))
+        {
+            await using var tx = await bySaver.Database.BeginTransactionAsync();
+            await PreparedSaver.SaveAsync(bySaver, CancellationToken.None);
+            await tx.CommitAsync();
+        }
+
+        await using var check = Open();
+        await check.Database.OpenConnectionAsync();
+        var stored = new Dictionary<string, string>();
+        await using (var command = check.Database.GetDbConnection().CreateCommand())
+        {
+            command.CommandText = "SELECT \"OrderId\", \"Remaining\", \"DueAt\" FROM \"Timers\" WHERE \"Kind\" = 'AutoComplete'";
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync()) stored[reader.GetString(0)] = $"{reader.GetValue(1)} {reader.GetValue(2)}";
+        }
+        Assert.Equal(stored[ids[0].ToString().ToUpperInvariant()], stored[ids[1].ToString().ToUpperInvariant()]);
+        var timers = await check.Timers.Where(t => t.Kind == OrderTimerKind.AutoComplete).ToListAsync();
+        Assert.All(timers, t => Assert.Equal(left, t.Remaining));
+    }
+
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();
