@@ -47,7 +47,8 @@ public sealed class DeadlineSweeper(IServiceScopeFactory scopes, TimeProvider cl
             var conflicts = 0;
             // On SQLite batches are prepared ahead of the write lock; after a lost race or a batch that needs the
             // payment provider, one batch runs wholly inside its transaction, as on PostgreSQL.
-            var inTransactionNext = !IsSqlite();
+            var sqlite = IsSqlite();
+            var inTransactionNext = !sqlite;
             while (!ct.IsCancellationRequested)
             {
                 var now = clock.GetUtcNow();
@@ -57,7 +58,7 @@ public sealed class DeadlineSweeper(IServiceScopeFactory scopes, TimeProvider cl
                     if (inTransactionNext)
                     {
                         fired = await RunBatchAsync(now, ct);
-                        inTransactionNext = !IsSqlite();
+                        inTransactionNext = !sqlite;
                     }
                     else
                     {
@@ -220,10 +221,8 @@ public sealed class DeadlineSweeper(IServiceScopeFactory scopes, TimeProvider cl
         try
         {
             var db = scope.ServiceProvider.GetRequiredService<SafeholdDb>();
-            var due = db.Timers.Where(t => t.DueAt <= now && !excluded.Contains(t.OrderId)).OrderBy(t => t.DueAt).Take(options.Value.BatchSize)
-                .Select(t => t.OrderId);
             // One joined query: without a transaction, the orders and their timers are then read from one snapshot.
-            var orders = await db.Orders.Where(o => due.Contains(o.Id)).IgnoreAutoIncludes().Include(o => o.Timers).AsSingleQuery().ToListAsync(ct);
+            var orders = await LoadForFiringAsync(DueOrders(db, now, excluded), ct);
             if (orders.Count == 0)
             {
                 await scope.DisposeAsync();
@@ -288,16 +287,26 @@ public sealed class DeadlineSweeper(IServiceScopeFactory scopes, TimeProvider cl
         }
         else
         {
-            // SQLite: the batch stays a subquery, so the orders are found by key rather than by scanning
-            // the table against a list of ids (which grows with the table and the batch).
-            var due = db.Timers.Where(t => t.DueAt <= now).OrderBy(t => t.DueAt).Take(batch).Select(t => t.OrderId);
-            var batchOrders = await LoadForFiringAsync(db.Orders.Where(o => due.Contains(o.Id)), ct);
+            var batchOrders = await LoadForFiringAsync(DueOrders(db, now, []), ct);
             return await FireAndSaveAsync(db, tx, timers, batchOrders, now, ct);
         }
         if (orderIds.Count == 0) return null;
         orderIds = orderIds.Distinct().ToList();
         var orders = await LoadForFiringAsync(db.Orders.Where(o => orderIds.Contains(o.Id)), ct);
         return await FireAndSaveAsync(db, tx, timers, orders, now, ct);
+    }
+
+    /// <summary>
+    /// SQLite's next batch: the orders of the earliest due timers but those of <paramref name="excluded"/>, found through a
+    /// subquery, so by key rather than by scanning the table against a list of ids (which grows with the table and the batch).
+    /// </summary>
+    private IQueryable<Order> DueOrders(SafeholdDb db, DateTimeOffset now, Guid[] excluded)
+    {
+        var due = excluded.Length == 0
+            ? db.Timers.Where(t => t.DueAt <= now)
+            : db.Timers.Where(t => t.DueAt <= now && !excluded.Contains(t.OrderId));
+        var ids = due.OrderBy(t => t.DueAt).Take(options.Value.BatchSize).Select(t => t.OrderId);
+        return db.Orders.Where(o => ids.Contains(o.Id));
     }
 
     /// <summary>Firing needs the order, its timers and extensions; not its lines or its (append-only) timeline.</summary>

@@ -84,13 +84,14 @@ public sealed class DueTimers(SafeholdDb db, IPaymentProvider payments, Notifier
                 continue;
             }
             fired++;
-            if (withoutProvider && (timer.Kind == OrderTimerKind.PayBy || outcome.Entry?.Lines.Any(l => l.AccountType == AccountType.RefundsOut) == true))
+            var refund = outcome.Entry?.Lines.Any(l => l.AccountType == AccountType.RefundsOut) == true;
+            if (withoutProvider && (timer.Kind == OrderTimerKind.PayBy || refund))
                 throw new NeedsProviderException(order.Id, timer.Kind);
             try
             {
                 if (outcome.Entry is { } entry)
                 {
-                    if (entry.Lines.Any(l => l.AccountType == AccountType.RefundsOut))
+                    if (refund)
                         await OrderActions.RefundAsync(db, payments, order, entry, ct);
                     else
                         toPost.Add(entry);
