@@ -52,7 +52,8 @@ public static class PreparedSaver
     /// to bind, so that the second half (<see cref="SavePlan.ExecuteAsync"/>, inside the write transaction) only binds
     /// and runs statements. Nothing may change the entities between the two.
     /// </summary>
-    public static SavePlan Plan(SafeholdDb db, IEnumerable<object>? inserts = null)
+    /// <param name="aggregates">Aggregates loaded without tracking, and what the domain changed in them.</param>
+    public static SavePlan Plan(SafeholdDb db, IEnumerable<object>? inserts = null, IEnumerable<AggregateChanges>? aggregates = null)
     {
         List<Row> entries;
         var autoDetect = db.ChangeTracker.AutoDetectChangesEnabled;
@@ -64,15 +65,17 @@ public static class PreparedSaver
             db.RefuseJournalEdits();
             entries = db.ChangeTracker.Entries()
                 .Where(e => e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted)
-                .Select(e => new Row(e.Metadata, e.State, e, e.Entity))
+                .Select(e => new Row(e.Metadata, e.State, e, e.Entity, null,
+                    e.State == EntityState.Modified ? e.Properties.Where(p => p.IsModified && !p.Metadata.IsPrimaryKey()).Select(p => p.Metadata).ToList() : []))
                 .ToList();
+            foreach (var aggregate in aggregates ?? []) entries.AddRange(aggregate.Rows());
             foreach (var entity in inserts ?? [])
             {
                 var type = db.Model.FindEntityType(entity.GetType())
                     ?? throw new InvalidOperationException($"{entity.GetType().Name} is not an entity type.");
                 if (type.GetProperties().Any(p => p.IsShadowProperty()))
                     throw new NotSupportedException($"{type.ShortName()} has shadow properties: an untracked insert cannot read them.");
-                entries.Add(new Row(type, EntityState.Added, null, entity));
+                entries.Add(new Row(type, EntityState.Added, null, entity, null, []));
             }
         }
         finally
@@ -84,13 +87,13 @@ public static class PreparedSaver
         // A shape is a table and kind of change (and for an update, which columns changed): one statement each.
         foreach (var group in entries.Where(e => e.State == EntityState.Deleted).GroupBy(e => e.Type)
                      .OrderByDescending(g => Depth(g.Key)))
-            plan.Add(Shape.Delete(group.Key), group.ToList());
-        foreach (var group in entries.Where(e => e.State == EntityState.Modified)
-                     .GroupBy(e => (e.Type, Changed: ChangedColumns(e.Entry!))).Where(g => g.Key.Changed.Length > 0))
-            plan.Add(Shape.Update(group.Key.Type, group.First().Entry!), group.ToList());
+            plan.Add(Shape.Of(group.Key, EntityState.Deleted, []), group.ToList());
+        foreach (var group in entries.Where(e => e.State == EntityState.Modified && e.Changed.Count > 0)
+                     .GroupBy(e => (e.Type, Changed: string.Join(",", e.Changed.Select(p => p.Name)))))
+            plan.Add(Shape.Of(group.Key.Type, EntityState.Modified, group.First().Changed), group.ToList());
         foreach (var group in entries.Where(e => e.State == EntityState.Added).GroupBy(e => e.Type)
                      .OrderBy(g => Depth(g.Key)))
-            plan.Add(Shape.Insert(group.Key), group.ToList());
+            plan.Add(Shape.Of(group.Key, EntityState.Added, []), group.ToList());
         return plan;
     }
 
@@ -132,17 +135,16 @@ public static class PreparedSaver
                 ?? throw new InvalidOperationException("PreparedSaver runs inside the caller's transaction.");
             var handle = (transaction.Connection as SqliteConnection)?.Handle
                 ?? throw new NotSupportedException("PreparedSaver writes to SQLite only.");
-            var prepared = new Dictionary<string, sqlite3_stmt>();
+            var prepared = new Dictionary<(Shape, int), sqlite3_stmt>();
             try
             {
                 foreach (var (shape, count, values) in _statements)
                 {
                     ct.ThrowIfCancellationRequested();
-                    var sql = shape.Sql(count);
-                    if (!prepared.TryGetValue(sql, out var statement))
+                    if (!prepared.TryGetValue((shape, count), out var statement))
                     {
-                        SqliteException.ThrowExceptionForRC(raw.sqlite3_prepare_v2(handle, sql, out statement), handle);
-                        prepared[sql] = statement;
+                        SqliteException.ThrowExceptionForRC(raw.sqlite3_prepare_v2(handle, shape.Sql(count), out statement), handle);
+                        prepared[(shape, count)] = statement;
                     }
                     for (var i = 0; i < values.Length; i++)
                         SqliteException.ThrowExceptionForRC(Bind(statement, i + 1, values[i]), handle);
@@ -205,23 +207,26 @@ public static class PreparedSaver
         }
     }
 
-    /// <summary>A row to write: a tracked entry, or (for an untracked insert) only its entity.</summary>
-    internal readonly record struct Row(IEntityType Type, EntityState State, EntityEntry? Entry, object Entity);
-
-    private static string ChangedColumns(EntityEntry e) =>
-        string.Join(",", e.Properties.Where(p => p.IsModified && !p.Metadata.IsPrimaryKey()).Select(p => p.Metadata.Name));
+    /// <summary>
+    /// A row to write: a tracked entry, or an untracked entity: an insert, or a row of an aggregate loaded without tracking,
+    /// with the values it was read with (<paramref name="Original"/>, as <see cref="AggregateChanges"/> orders them).
+    /// </summary>
+    /// <param name="Changed">For an update, the properties (not keys) whose values changed.</param>
+    internal readonly record struct Row(IEntityType Type, EntityState State, EntityEntry? Entry, object Entity, object?[]? Original,
+        IReadOnlyList<IProperty> Changed);
 
     /// <summary>A value bound per row: a property's current or original value, converted as EF Core would store it.</summary>
     internal sealed class Value
     {
-        public Value(IProperty property, bool original)
+        public Value(IEntityType type, IProperty property, bool original)
         {
             Property = property;
             Mapping = (RelationalTypeMapping)property.GetTypeMapping();
             var converter = Mapping.Converter;
             // The compiled getter of a CLR property is much cheaper than EF Core's per-entry value objects.
+            var index = original && !property.IsShadowProperty() ? AggregateChanges.IndexOf(type, property) : -1;
             Func<Row, object?> read = original || property.IsShadowProperty()
-                ? original ? r => r.Entry!.OriginalValues[property] : r => r.Entry!.CurrentValues[property]
+                ? original ? r => r.Entry is { } entry ? entry.OriginalValues[property] : r.Original![index] : r => r.Entry!.CurrentValues[property]
                 : property.GetGetter() is var getter ? r => getter.GetClrValueUsingContainingEntity(r.Entity) : null!;
             Read = r => read(r) is { } v ? converter is null ? v : converter.ConvertToProvider(v) ?? DBNull.Value : DBNull.Value;
         }
@@ -232,43 +237,57 @@ public static class PreparedSaver
     }
 
     /// <summary>One statement shape: its table, the values bound per row, and its SQL for n rows.</summary>
-    internal sealed class Shape(EntityState kind, string table, List<(IProperty Property, bool Original)> values, Func<int, string> sql)
+    internal sealed class Shape(IEntityType type, EntityState kind, string table, List<(IProperty Property, bool Original)> values, Func<int, string> sql)
     {
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<(IEntityType, EntityState, string), Shape> Shapes = new();
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<int, string> _sql = new();
+
         public EntityState Kind { get; } = kind;
         public string Table { get; } = table;
-        public List<Value> Values { get; } = values.Select(v => new Value(v.Property, v.Original)).ToList();
-        public string Sql(int rows) => sql(rows);
+        public List<Value> Values { get; } = values.Select(v => new Value(type, v.Property, v.Original)).ToList();
 
-        public static Shape Insert(IEntityType type)
+        /// <summary>The statement for <paramref name="rows"/> rows, built once.</summary>
+        public string Sql(int rows) => _sql.GetOrAdd(rows, sql);
+
+        /// <summary>The statement shape of a type and kind of change (and for an update, which properties changed), built once per model.</summary>
+        public static Shape Of(IEntityType type, EntityState kind, IReadOnlyList<IProperty> changed) =>
+            Shapes.GetOrAdd((type, kind, string.Join(",", changed.Select(p => p.Name))), _ => kind switch
+            {
+                EntityState.Added => Insert(type),
+                EntityState.Modified => Update(type, changed),
+                EntityState.Deleted => Delete(type),
+                _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+            });
+
+        private static Shape Insert(IEntityType type)
         {
             var (table, store) = Table(type);
             var columns = type.GetProperties().Where(p => p.GetColumnName(store) is not null).ToList();
             var head = $"""INSERT INTO "{table}" ({string.Join(", ", columns.Select(p => Quote(p, store)))}) VALUES """;
-            return new(EntityState.Added, table, columns.Select(p => (p, false)).ToList(), rows => head + Tuples(rows, columns.Count));
+            return new(type, EntityState.Added, table, columns.Select(p => (p, false)).ToList(), rows => head + Tuples(rows, columns.Count));
         }
 
         /// <summary>
         /// <c>UPDATE t SET c = v.columnK ... FROM (VALUES ...) AS v WHERE key and tokens = v's</c>: each row of v names
         /// one row of t by its key and the concurrency tokens it was read with.
         /// </summary>
-        public static Shape Update(IEntityType type, EntityEntry sample)
+        private static Shape Update(IEntityType type, IReadOnlyList<IProperty> changed)
         {
             var (table, store) = Table(type);
-            var changed = sample.Properties.Where(p => p.IsModified && !p.Metadata.IsPrimaryKey()).Select(p => p.Metadata).ToList();
             var where = WhereKeyAndTokens(type);
             var values = where.Select(p => (p, true)).Concat(changed.Select(p => (p, false))).ToList();
             var set = string.Join(", ", changed.Select((p, i) => $"{Quote(p, store)} = v.column{where.Count + i + 1}"));
             var match = string.Join(" AND ", where.Select((p, i) => $"\"{table}\".{Quote(p, store)} = v.column{i + 1}"));
-            return new(EntityState.Modified, table, values,
+            return new(type, EntityState.Modified, table, values,
                 rows => $"""UPDATE "{table}" SET {set} FROM (VALUES {Tuples(rows, values.Count)}) AS v WHERE {match}""");
         }
 
-        public static Shape Delete(IEntityType type)
+        private static Shape Delete(IEntityType type)
         {
             var (table, store) = Table(type);
             var where = WhereKeyAndTokens(type);
             var columns = string.Join(", ", where.Select(p => Quote(p, store)));
-            return new(EntityState.Deleted, table, where.Select(p => (p, true)).ToList(),
+            return new(type, EntityState.Deleted, table, where.Select(p => (p, true)).ToList(),
                 rows => $"""DELETE FROM "{table}" WHERE ({columns}) IN (VALUES {Tuples(rows, where.Count)})""");
         }
 

@@ -221,8 +221,9 @@ public sealed class DeadlineSweeper(IServiceScopeFactory scopes, TimeProvider cl
         try
         {
             var db = scope.ServiceProvider.GetRequiredService<SafeholdDb>();
-            // One joined query: without a transaction, the orders and their timers are then read from one snapshot.
-            var orders = await LoadForFiringAsync(DueOrders(db, now, excluded), ct);
+            // One joined query: without a transaction, the orders and their timers are then read from one snapshot. They are
+            // not tracked: what firing changes in them is found by comparing them with their values as read.
+            var orders = await LoadForFiringAsync(DueOrders(db, now, excluded).AsNoTracking(), ct);
             if (orders.Count == 0)
             {
                 await scope.DisposeAsync();
@@ -232,6 +233,7 @@ public sealed class DeadlineSweeper(IServiceScopeFactory scopes, TimeProvider cl
             var entries = new List<Domain.Ledger.JournalEntry>();
             var fired = 0;
             var ids = orders.Select(o => o.Id).ToArray();
+            var aggregates = orders.Select(o => AggregateChanges.Take(db.Model, o)).ToList();
             try
             {
                 foreach (var order in InDueOrder(orders, now))
@@ -241,7 +243,7 @@ public sealed class DeadlineSweeper(IServiceScopeFactory scopes, TimeProvider cl
             {
                 return new PreparedBatch(scope, db, ids, entries, null, 0);
             }
-            var plan = PreparedSaver.Plan(db, inserts: entries.Concat<object>(entries.SelectMany(e => e.Lines)));
+            var plan = PreparedSaver.Plan(db, inserts: entries.Concat<object>(entries.SelectMany(e => e.Lines)), aggregates);
             if (Diagnostics.IsEnabled(PreparedEvent)) Diagnostics.Write(PreparedEvent, ids);
             return new PreparedBatch(scope, db, ids, entries, plan, fired);
         }
