@@ -1,0 +1,167 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Safehold.Domain.Ledger;
+using Safehold.Domain.Orders;
+using Safehold.Web.Data;
+using Safehold.Web.Demo;
+
+namespace Safehold.Web.Tests.Data;
+
+/// <summary>
+/// Changes found in orders loaded without tracking (the sweeper's prepared batches) against EF Core's own change
+/// tracker: the same orders, in two copies of one database, are fired alike and saved each way, and every row compared.
+/// </summary>
+public sealed class AggregateChangesTests : IDisposable
+{
+    private readonly string _directory = SafeholdApp.NewDirectory();
+    private readonly DateTimeOffset _placed = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+
+    private SqliteSafeholdDb Open(string name) =>
+        new(new DbContextOptionsBuilder<SqliteSafeholdDb>().UseSqlite($"Data Source={Path.Combine(_directory, name)}").Options);
+
+    /// <summary>
+    /// Delivered orders, one with an extension waiting for the seller and one in a dispute (its timers paused), in
+    /// <c>ef.db</c> and a copy of it, <c>saver.db</c>.
+    /// </summary>
+    private async Task<IReadOnlyList<Guid>> SeedTwiceAsync()
+    {
+        IReadOnlyList<Guid> ids;
+        await using (var db = Open("ef.db"))
+        {
+            await db.Database.MigrateAsync();
+            ids = await BulkOrders.SeedDeliveredAsync(db, 4, _placed, apart: TimeSpan.FromSeconds(1));
+            var orders = await db.Orders.ToListAsync();
+            var extended = orders.Single(o => o.Id == ids[1]);
+            extended.RequestExtension(new Actor(Party.Buyer, extended.BuyerId), _placed.AddDays(2), Guid.CreateVersion7(_placed), 5, "Still in customs.");
+            var disputed = orders.Single(o => o.Id == ids[2]);
+            db.Disputes.Add(disputed.OpenDispute(new Actor(Party.Buyer, disputed.BuyerId), _placed.AddDays(3), Guid.CreateVersion7(_placed),
+                Domain.Disputes.DisputeReason.Damaged, Domain.Disputes.DisputeOutcome.FullRefund, null, "Arrived broken."));
+            await db.SaveChangesAsync();
+            await db.Database.ExecuteSqlRawAsync("PRAGMA wal_checkpoint(TRUNCATE)");
+        }
+        SqliteConnection.ClearAllPools();
+        File.Copy(Path.Combine(_directory, "ef.db"), Path.Combine(_directory, "saver.db"));
+        return ids;
+    }
+
+    private static IQueryable<Order> Batch(SafeholdDb db) => db.Orders.IgnoreAutoIncludes().Include(o => o.Timers).AsSingleQuery();
+
+    /// <summary>Fires what is due on each order, in due order, as the sweeper does (its reminders aside).</summary>
+    private static List<JournalEntry> FireDue(IEnumerable<Order> orders, DateTimeOffset now)
+    {
+        var entries = new List<JournalEntry>();
+        foreach (var order in orders)
+        {
+            while (order.Timers.Where(t => t.DueAt <= now).OrderBy(t => t.DueAt).ThenBy(t => t.Kind).FirstOrDefault() is { } timer)
+            {
+                if (order.FireTimer(timer.Kind, timer.DueAt).Entry is { } entry) entries.Add(entry);
+            }
+        }
+        return entries;
+    }
+
+    /// <summary>Every row of the table, as text, in a fixed order; the journal's own keys (new on each side) left out.</summary>
+    private async Task<List<string>> RowsAsync(string database, string table, params string[] without)
+    {
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(_directory, database)}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT * FROM \"{table}\"";
+        var rows = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            var values = Enumerable.Range(0, reader.FieldCount)
+                .Where(i => !without.Contains(reader.GetName(i)))
+                .Select(i => $"{reader.GetName(i)}={reader.GetValue(i)}");
+            rows.Add(string.Join("|", values));
+        }
+        rows.Sort(StringComparer.Ordinal);
+        return rows;
+    }
+
+    [Fact]
+    public async Task Orders_fired_without_tracking_are_written_exactly_as_ef_cores_change_tracker_writes_them()
+    {
+        var ids = await SeedTwiceAsync();
+        // Late enough for the waiting extension to be approved by silence and the other undisputed orders to complete.
+        var now = _placed.AddDays(20);
+        await using (var db = Open("ef.db"))
+        {
+            var entries = FireDue(await Batch(db).ToListAsync(), now);
+            db.JournalEntries.AddRange(entries);
+            await db.SaveChangesAsync();
+        }
+        await using (var db = Open("saver.db"))
+        {
+            var orders = await Batch(db).AsNoTracking().ToListAsync();
+            var aggregates = orders.Select(o => AggregateChanges.Take(db.Model, o)).ToList();
+            var entries = FireDue(orders, now);
+            var plan = PreparedSaver.Plan(db, entries.Concat<object>(entries.SelectMany(e => e.Lines)), aggregates);
+            await using var tx = await db.Database.BeginTransactionAsync();
+            await plan.ExecuteAsync(db, CancellationToken.None);
+            await tx.CommitAsync();
+        }
+
+        // What was fired: the extension approved (a changed child), completions (the root changed, timers gone and new,
+        // events added), and the disputed order's paused timers left as they were.
+        await using (var check = Open("saver.db"))
+        {
+            var orders = await check.Orders.AsNoTracking().AsSplitQuery().ToListAsync();
+            Assert.Equal(ExtensionStatus.AutoApproved, orders.Single(o => o.Id == ids[1]).Extensions.Single().Status);
+            Assert.Equal(new[] { ids[0], ids[3] }.Order(), orders.Where(o => o.Status == OrderStatus.Completed).Select(o => o.Id).Order());
+            Assert.NotEqual(OrderStatus.Completed, orders.Single(o => o.Id == ids[2]).Status);
+        }
+        foreach (var table in new[] { "Orders", "Timers", "OrderEvents", "ProtectionExtensions", "Disputes" })
+            Assert.Equal(await RowsAsync("ef.db", table), await RowsAsync("saver.db", table));
+        Assert.Equal(await RowsAsync("ef.db", "JournalEntries", "Id"), await RowsAsync("saver.db", "JournalEntries", "Id"));
+        Assert.Equal(await RowsAsync("ef.db", "JournalLines", "EntryId"), await RowsAsync("saver.db", "JournalLines", "EntryId"));
+    }
+
+    [Fact]
+    public async Task An_order_nothing_happened_to_writes_nothing()
+    {
+        await SeedTwiceAsync();
+        await using var db = Open("saver.db");
+        var orders = await Batch(db).AsNoTracking().ToListAsync();
+        var aggregates = orders.Select(o => AggregateChanges.Take(db.Model, o)).ToList();
+
+        Assert.Empty(FireDue(orders, _placed.AddDays(1)));
+        Assert.Equal(0, PreparedSaver.Plan(db, aggregates: aggregates).Statements);
+    }
+
+    [Fact]
+    public async Task A_batch_whose_order_changed_since_it_was_read_is_refused_whole()
+    {
+        var ids = await SeedTwiceAsync();
+        await using var db = Open("saver.db");
+        var orders = await Batch(db).AsNoTracking().ToListAsync();
+        var aggregates = orders.Select(o => AggregateChanges.Take(db.Model, o)).ToList();
+        var entries = FireDue(orders, _placed.AddDays(20));
+        var plan = PreparedSaver.Plan(db, entries.Concat<object>(entries.SelectMany(e => e.Lines)), aggregates);
+        await using (var other = Open("saver.db")) // a request changes one order after the batch read it
+            await other.Orders.Where(o => o.Id == ids[3]).ExecuteUpdateAsync(u => u.SetProperty(o => o.Version, o => o.Version + 1));
+
+        await using (var tx = await db.Database.BeginTransactionAsync())
+        {
+            await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => plan.ExecuteAsync(db, CancellationToken.None));
+            await tx.RollbackAsync();
+        }
+
+        await using var check = Open("saver.db");
+        Assert.Equal(0, await check.Orders.CountAsync(o => o.Status == OrderStatus.Completed));
+        Assert.Equal(0, await check.JournalEntries.CountAsync(e => e.Kind == "release"));
+    }
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
