@@ -1,6 +1,6 @@
 using System.Collections;
-using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata;
 
 namespace Safehold.Web.Data;
@@ -17,8 +17,10 @@ namespace Safehold.Web.Data;
 /// It sees what EF Core's change tracker sees for an aggregate whose children hang only off its root: changed values
 /// (compared with each property's value comparer), and children added to or removed from a collection. It refuses what
 /// it does not cover: shadow properties, reference navigations, children with navigations of their own, a changed key,
-/// and a new child whose foreign key does not name its root. Collections that were not loaded (a timeline) hold only
-/// what the domain added to them, which is inserted.
+/// complex properties, and a new child whose foreign key does not name its root: a model change that brings one of them
+/// to an order makes every prepared batch fail, which the sweeper's tests (on the real model) show at once. Collections
+/// that were not loaded (a timeline) hold only what the domain added to them, which is inserted. The values it reads
+/// are in the order of the type's properties in the model (<see cref="IReadOnlyEntityType.GetProperties"/>).
 /// </remarks>
 public sealed class AggregateChanges
 {
@@ -42,7 +44,7 @@ public sealed class AggregateChanges
         var type = model.FindEntityType(root.GetType())
             ?? throw new InvalidOperationException($"{root.GetType().Name} is not an entity type.");
         var collections = new List<(INavigation, List<(object, object?[])>)>();
-        foreach (var navigation in Shape.Of(type).Collections)
+        foreach (var navigation in TypeReader.Of(type).Collections)
         {
             var children = new List<(object, object?[])>();
             foreach (var child in Children(navigation, root)) children.Add((child, Read(navigation.TargetEntityType, child)));
@@ -84,8 +86,8 @@ public sealed class AggregateChanges
         for (var i = 0; i < foreignKey.Properties.Count; i++)
         {
             var principal = foreignKey.PrincipalKey.Properties[i];
-            var own = Shape.Of(foreignKey.DeclaringEntityType).Getter(foreignKey.Properties[i]).GetClrValueUsingContainingEntity(child);
-            if (!Equals(own, Shape.Of(_type).Getter(principal).GetClrValueUsingContainingEntity(_root)))
+            var own = TypeReader.Of(foreignKey.DeclaringEntityType).Getter(foreignKey.Properties[i]).GetClrValueUsingContainingEntity(child);
+            if (!Equals(own, TypeReader.Of(_type).Getter(principal).GetClrValueUsingContainingEntity(_root)))
                 throw new NotSupportedException($"A new {navigation.TargetEntityType.ShortName()} does not name its {_type.ShortName()} in its foreign key.");
         }
     }
@@ -95,15 +97,16 @@ public sealed class AggregateChanges
 
     private static object?[] Read(IEntityType type, object entity)
     {
-        var shape = Shape.Of(type);
+        var shape = TypeReader.Of(type);
         var values = new object?[shape.Properties.Length];
-        for (var i = 0; i < values.Length; i++) values[i] = shape.Getters[i].GetClrValueUsingContainingEntity(entity);
+        // A snapshot, as EF Core takes one: a copy of a mutable value (an array), the value itself otherwise.
+        for (var i = 0; i < values.Length; i++) values[i] = shape.Comparers[i].Snapshot(shape.Getters[i].GetClrValueUsingContainingEntity(entity));
         return values;
     }
 
     private static List<IProperty> Changed(IEntityType type, object?[] before, object entity)
     {
-        var shape = Shape.Of(type);
+        var shape = TypeReader.Of(type);
         List<IProperty>? changed = null;
         for (var i = 0; i < before.Length; i++)
         {
@@ -116,24 +119,22 @@ public sealed class AggregateChanges
         return changed ?? [];
     }
 
-    /// <summary>Where a property's value is in the values read for a row of its type.</summary>
-    internal static int IndexOf(IEntityType type, IProperty property) => Array.IndexOf(Shape.Of(type).Properties, property);
-
-    /// <summary>A type's properties, getters, comparers and collections, worked out once per type.</summary>
-    private sealed class Shape
+    /// <summary>A type's properties (in the model's order), getters, comparers and collections.</summary>
+    private sealed class TypeReader
     {
-        private static readonly ConcurrentDictionary<IEntityType, Shape> Shapes = new();
 
         public IProperty[] Properties { get; }
         public IClrPropertyGetter[] Getters { get; }
-        public Microsoft.EntityFrameworkCore.ChangeTracking.ValueComparer[] Comparers { get; }
+        public ValueComparer[] Comparers { get; }
         public INavigation[] Collections { get; }
 
         public IClrPropertyGetter Getter(IProperty property) => Getters[Array.IndexOf(Properties, property)];
 
-        private Shape(IEntityType type)
+        private TypeReader(IEntityType type)
         {
             Properties = type.GetProperties().ToArray();
+            if (type.GetComplexProperties().Any())
+                throw new NotSupportedException($"{type.ShortName()} has complex properties: an untracked aggregate does not compare them.");
             if (Properties.FirstOrDefault(p => p.IsShadowProperty()) is { } shadow)
                 throw new NotSupportedException($"{type.ShortName()}.{shadow.Name} is a shadow property: an untracked aggregate cannot read it.");
             Getters = Properties.Select(p => p.GetGetter()).ToArray();
@@ -146,6 +147,8 @@ public sealed class AggregateChanges
                 throw new NotSupportedException($"{deep.TargetEntityType.ShortName()} has navigations of its own: an untracked aggregate follows only its root's.");
         }
 
-        public static Shape Of(IEntityType type) => Shapes.GetOrAdd(type, t => new Shape(t));
+        /// <summary>Worked out once per type, and kept with the model (so it goes when the model does).</summary>
+        public static TypeReader Of(IEntityType type) =>
+            type.GetOrAddRuntimeAnnotationValue("Safehold:AggregateChanges", t => new TypeReader(t!), type);
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -68,7 +69,17 @@ public static class PreparedSaver
                 .Select(e => new Row(e.Metadata, e.State, e, e.Entity, null,
                     e.State == EntityState.Modified ? e.Properties.Where(p => p.IsModified && !p.Metadata.IsPrimaryKey()).Select(p => p.Metadata).ToList() : []))
                 .ToList();
-            foreach (var aggregate in aggregates ?? []) entries.AddRange(aggregate.Rows());
+            if (aggregates is not null)
+            {
+                // An entity both tracked and in an aggregate would be written twice (and the second update miss its version).
+                var tracked = entries.Select(e => e.Entity).ToHashSet(ReferenceEqualityComparer.Instance);
+                foreach (var row in aggregates.SelectMany(a => a.Rows()))
+                {
+                    if (tracked.Contains(row.Entity))
+                        throw new InvalidOperationException($"A {row.Type.ShortName()} of an untracked aggregate is tracked as well.");
+                    entries.Add(row);
+                }
+            }
             foreach (var entity in inserts ?? [])
             {
                 var type = db.Model.FindEntityType(entity.GetType())
@@ -87,13 +98,13 @@ public static class PreparedSaver
         // A shape is a table and kind of change (and for an update, which columns changed): one statement each.
         foreach (var group in entries.Where(e => e.State == EntityState.Deleted).GroupBy(e => e.Type)
                      .OrderByDescending(g => Depth(g.Key)))
-            plan.Add(Shape.Of(group.Key, EntityState.Deleted, []), group.ToList());
+            plan.Add(Shape.Of(group.Key, EntityState.Deleted, [], ""), group.ToList());
         foreach (var group in entries.Where(e => e.State == EntityState.Modified && e.Changed.Count > 0)
                      .GroupBy(e => (e.Type, Changed: string.Join(",", e.Changed.Select(p => p.Name)))))
-            plan.Add(Shape.Of(group.Key.Type, EntityState.Modified, group.First().Changed), group.ToList());
+            plan.Add(Shape.Of(group.Key.Type, EntityState.Modified, group.First().Changed, group.Key.Changed), group.ToList());
         foreach (var group in entries.Where(e => e.State == EntityState.Added).GroupBy(e => e.Type)
                      .OrderBy(g => Depth(g.Key)))
-            plan.Add(Shape.Of(group.Key, EntityState.Added, []), group.ToList());
+            plan.Add(Shape.Of(group.Key, EntityState.Added, [], ""), group.ToList());
         return plan;
     }
 
@@ -224,7 +235,8 @@ public static class PreparedSaver
             Mapping = (RelationalTypeMapping)property.GetTypeMapping();
             var converter = Mapping.Converter;
             // The compiled getter of a CLR property is much cheaper than EF Core's per-entry value objects.
-            var index = original && !property.IsShadowProperty() ? AggregateChanges.IndexOf(type, property) : -1;
+            // An untracked row's original values are in the order of its type's properties (as AggregateChanges reads them).
+            var index = original ? type.GetProperties().ToList().IndexOf(property) : -1;
             Func<Row, object?> read = original || property.IsShadowProperty()
                 ? original ? r => r.Entry is { } entry ? entry.OriginalValues[property] : r.Original![index] : r => r.Entry!.CurrentValues[property]
                 : property.GetGetter() is var getter ? r => getter.GetClrValueUsingContainingEntity(r.Entity) : null!;
@@ -239,8 +251,7 @@ public static class PreparedSaver
     /// <summary>One statement shape: its table, the values bound per row, and its SQL for n rows.</summary>
     internal sealed class Shape(IEntityType type, EntityState kind, string table, List<(IProperty Property, bool Original)> values, Func<int, string> sql)
     {
-        private static readonly System.Collections.Concurrent.ConcurrentDictionary<(IEntityType, EntityState, string), Shape> Shapes = new();
-        private readonly System.Collections.Concurrent.ConcurrentDictionary<int, string> _sql = new();
+        private readonly ConcurrentDictionary<int, string> _sql = new();
 
         public EntityState Kind { get; } = kind;
         public string Table { get; } = table;
@@ -249,15 +260,19 @@ public static class PreparedSaver
         /// <summary>The statement for <paramref name="rows"/> rows, built once.</summary>
         public string Sql(int rows) => _sql.GetOrAdd(rows, sql);
 
-        /// <summary>The statement shape of a type and kind of change (and for an update, which properties changed), built once per model.</summary>
-        public static Shape Of(IEntityType type, EntityState kind, IReadOnlyList<IProperty> changed) =>
-            Shapes.GetOrAdd((type, kind, string.Join(",", changed.Select(p => p.Name))), _ => kind switch
-            {
-                EntityState.Added => Insert(type),
-                EntityState.Modified => Update(type, changed),
-                EntityState.Deleted => Delete(type),
-                _ => throw new ArgumentOutOfRangeException(nameof(kind)),
-            });
+        /// <summary>
+        /// The statement shape of a type and kind of change (and for an update, the properties that changed, named in
+        /// <paramref name="changedNames"/>), built once and kept with the model (so it goes when the model does).
+        /// </summary>
+        public static Shape Of(IEntityType type, EntityState kind, IReadOnlyList<IProperty> changed, string changedNames) =>
+            type.GetOrAddRuntimeAnnotationValue("Safehold:PreparedSaver", _ => new ConcurrentDictionary<(EntityState, string), Shape>(), (object?)null)
+                .GetOrAdd((kind, changedNames), _ => kind switch
+                {
+                    EntityState.Added => Insert(type),
+                    EntityState.Modified => Update(type, changed),
+                    EntityState.Deleted => Delete(type),
+                    _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+                });
 
         private static Shape Insert(IEntityType type)
         {

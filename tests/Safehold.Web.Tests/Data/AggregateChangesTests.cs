@@ -131,6 +131,19 @@ public sealed class AggregateChangesTests : IDisposable
     }
 
     [Fact]
+    public async Task An_order_tracked_as_well_is_refused_rather_than_written_twice()
+    {
+        await SeedTwiceAsync();
+        await using var db = Open("saver.db");
+        var orders = await Batch(db).ToListAsync();
+        var aggregates = orders.Select(o => AggregateChanges.Take(db.Model, o)).ToList();
+        FireDue(orders, _placed.AddDays(20));
+
+        Assert.Throws<InvalidOperationException>(() => PreparedSaver.Plan(db, aggregates: aggregates));
+    }
+
+    // With the test above (which writes, so the version checked is the one read), this shows the check is made at all.
+    [Fact]
     public async Task A_batch_whose_order_changed_since_it_was_read_is_refused_whole()
     {
         var ids = await SeedTwiceAsync();
