@@ -118,11 +118,11 @@ public static class PreparedSaver
 
         internal void Add(Shape shape, List<Row> rows)
         {
-            var perStatement = Math.Max(1, Math.Min(RowsPerStatement, MaxParameters / shape.Values.Count));
+            var perStatement = Math.Max(1, Math.Min(RowsPerStatement, MaxParameters / shape.Columns));
             for (var start = 0; start < rows.Count; start += perStatement)
             {
                 var count = Math.Min(perStatement, rows.Count - start);
-                var values = new object[count * shape.Values.Count];
+                var values = new object[count * shape.Columns];
                 var p = 0;
                 for (var r = start; r < start + count; r++)
                 {
@@ -132,6 +132,21 @@ public static class PreparedSaver
                 _statements.Add((shape, count, values));
             }
         }
+
+        /// <summary>
+        /// Adds rows for a statement that is not an entity's insert, update or delete (the sellers' balance upserts):
+        /// <paramref name="sql"/> writes it for n rows of <paramref name="columns"/> values, naming them @p0, @p1 ... in
+        /// order. The values must be what SQLite stores (the binder's types); how many rows it changed is not checked.
+        /// </summary>
+        public void AddRows(string table, int columns, Func<int, string> sql, IReadOnlyList<object[]> rows)
+        {
+            var shape = RawShapes.GetOrAdd((table, columns), _ => new Shape(null, EntityState.Added, table, [], sql, columns));
+            var perStatement = Math.Max(1, Math.Min(RowsPerStatement, MaxParameters / columns));
+            foreach (var chunk in rows.Chunk(perStatement))
+                _statements.Add((shape, chunk.Length, chunk.SelectMany(r => r).ToArray()));
+        }
+
+        private static readonly ConcurrentDictionary<(string, int), Shape> RawShapes = new();
 
         /// <summary>
         /// Runs the statements in the context's current transaction. They are prepared and bound through SQLite's own
@@ -249,13 +264,17 @@ public static class PreparedSaver
     }
 
     /// <summary>One statement shape: its table, the values bound per row, and its SQL for n rows.</summary>
-    internal sealed class Shape(IEntityType type, EntityState kind, string table, List<(IProperty Property, bool Original)> values, Func<int, string> sql)
+    internal sealed class Shape(IEntityType? type, EntityState kind, string table, List<(IProperty Property, bool Original)> values, Func<int, string> sql,
+        int columns = 0)
     {
         private readonly ConcurrentDictionary<int, string> _sql = new();
 
         public EntityState Kind { get; } = kind;
         public string Table { get; } = table;
-        public List<Value> Values { get; } = values.Select(v => new Value(type, v.Property, v.Original)).ToList();
+        public List<Value> Values { get; } = values.Select(v => new Value(type!, v.Property, v.Original)).ToList();
+
+        /// <summary>The values bound per row: an entity's properties, or those of a statement added as rows.</summary>
+        public int Columns { get; } = values.Count > 0 ? values.Count : columns;
 
         /// <summary>The statement for <paramref name="rows"/> rows, built once.</summary>
         public string Sql(int rows) => _sql.GetOrAdd(rows, sql);

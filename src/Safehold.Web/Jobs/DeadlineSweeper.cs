@@ -154,16 +154,16 @@ public sealed class DeadlineSweeper(IServiceScopeFactory scopes, TimeProvider cl
                     await batch.Db.Database.OpenConnectionAsync(ct);
                     try
                     {
-                        await batch.Db.Database.ExecuteSqlRawAsync($"PRAGMA wal_autocheckpoint={SweepCheckpointPages}", ct);
+                        await batch.Db.Database.ExecuteSqlRawAsync(
+                            $"PRAGMA wal_autocheckpoint={SweepCheckpointPages}; PRAGMA cache_size=-{SweepCacheKiB}", ct);
                         await using var tx = await batch.Scope.ServiceProvider.GetRequiredService<WriteGate>().BeginTransactionAsync(batch.Db, ct);
-                        await batch.Db.MoveBalancesAsync(batch.Entries, ct);
                         await batch.Plan!.ExecuteAsync(batch.Db, ct);
                         await tx.CommitAsync(ct);
                     }
                     finally
                     {
-                        // The connection goes back to the pool for requests, which keep SQLite's own threshold.
-                        await ResetCheckpointPagesAsync(batch.Db);
+                        // The connection goes back to the pool for requests, which keep SQLite's own threshold and cache.
+                        await ResetConnectionAsync(batch.Db);
                     }
                 }
                 catch
@@ -194,16 +194,25 @@ public sealed class DeadlineSweeper(IServiceScopeFactory scopes, TimeProvider cl
     private const int SweepCheckpointPages = 20_000;
     private const int SqliteDefaultCheckpointPages = 1_000;
 
-    private async Task ResetCheckpointPagesAsync(SafeholdDb db)
+    /// <summary>
+    /// The page cache of the sweeper's connection while it writes a batch, in KiB. With many sellers a batch dirties more
+    /// pages (a page of each seller index per seller) than SQLite's default 2,000 KiB hold, and SQLite then spills them
+    /// into the WAL before the commit, to write some of them again at the commit (1,000 sellers: 9,400 → 9,900 a second).
+    /// </summary>
+    private const int SweepCacheKiB = 16_384;
+    private const int SqliteDefaultCacheKiB = 2_000;
+
+    private async Task ResetConnectionAsync(SafeholdDb db)
     {
         try
         {
-            await db.Database.ExecuteSqlRawAsync($"PRAGMA wal_autocheckpoint={SqliteDefaultCheckpointPages}", CancellationToken.None);
+            await db.Database.ExecuteSqlRawAsync(
+                $"PRAGMA wal_autocheckpoint={SqliteDefaultCheckpointPages}; PRAGMA cache_size=-{SqliteDefaultCacheKiB}", CancellationToken.None);
         }
         catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException)
         {
             // A broken connection is not returned to the pool as it is; the batch's own failure is what matters.
-            log.LogWarning(e, "Could not reset the sweeper connection's checkpoint threshold");
+            log.LogWarning(e, "Could not reset the sweeper connection's checkpoint threshold and page cache");
         }
     }
 
@@ -241,11 +250,12 @@ public sealed class DeadlineSweeper(IServiceScopeFactory scopes, TimeProvider cl
             }
             catch (NeedsProviderException)
             {
-                return new PreparedBatch(scope, db, ids, entries, null, 0);
+                return new PreparedBatch(scope, db, ids, null, 0);
             }
             var plan = PreparedSaver.Plan(db, inserts: entries.Concat<object>(entries.SelectMany(e => e.Lines)), aggregates);
+            plan.AddBalanceMoves(entries);
             if (Diagnostics.IsEnabled(PreparedEvent)) Diagnostics.Write(PreparedEvent, ids);
-            return new PreparedBatch(scope, db, ids, entries, plan, fired);
+            return new PreparedBatch(scope, db, ids, plan, fired);
         }
         catch
         {
@@ -255,8 +265,8 @@ public sealed class DeadlineSweeper(IServiceScopeFactory scopes, TimeProvider cl
     }
 
     /// <summary>A batch fired in memory and ready to write (or, without a plan, one that needs the payment provider).</summary>
-    private sealed record PreparedBatch(AsyncServiceScope Scope, SafeholdDb Db, Guid[] OrderIds, List<Domain.Ledger.JournalEntry> Entries,
-        PreparedSaver.SavePlan? Plan, int Fired) : IAsyncDisposable
+    private sealed record PreparedBatch(AsyncServiceScope Scope, SafeholdDb Db, Guid[] OrderIds, PreparedSaver.SavePlan? Plan, int Fired)
+        : IAsyncDisposable
     {
         public bool NeedsProvider => Plan is null;
         public ValueTask DisposeAsync() => Scope.DisposeAsync();

@@ -4,6 +4,7 @@ using Safehold.Domain.Ledger;
 using Safehold.Domain.Orders;
 using Safehold.Web.Data;
 using Safehold.Web.Demo;
+using Safehold.Web.Features.Ledger;
 
 namespace Safehold.Web.Tests.Data;
 
@@ -165,6 +166,31 @@ public sealed class PreparedSaverTests : IDisposable
         Assert.Equal(stored[ids[0].ToString().ToUpperInvariant()], stored[ids[1].ToString().ToUpperInvariant()]);
         var timers = await check.Timers.Where(t => t.Kind == OrderTimerKind.AutoComplete).ToListAsync();
         Assert.All(timers, t => Assert.Equal(left, t.Remaining));
+    }
+
+    [Fact]
+    public async Task Balance_moves_added_to_a_plan_leave_every_sellers_balance_at_the_sum_of_their_journal_lines()
+    {
+        await using (var seed = Open())
+        {
+            await seed.Database.MigrateAsync();
+            // More sellers than one statement's rows, so the moves take several statements.
+            await BulkOrders.SeedDeliveredAsync(seed, 60, _placed, apart: TimeSpan.FromSeconds(1), sellers: 45);
+        }
+        await using (var db = Open())
+        {
+            var entries = AutoComplete(await LoadAsync(db));
+            var plan = PreparedSaver.Plan(db, inserts: entries.Concat<object>(entries.SelectMany(e => e.Lines)));
+            plan.AddBalanceMoves(entries);
+            await using var tx = await db.Database.BeginTransactionAsync();
+            await plan.ExecuteAsync(db, CancellationToken.None);
+            await tx.CommitAsync();
+        }
+
+        await using var check = Open();
+        var ledger = await LedgerEndpoints.RunChecksAsync(check, _placed.AddDays(60), CancellationToken.None);
+        Assert.True(ledger.Checks.Single(c => c.Name == "seller_balances_match_entries").Ok, string.Join("; ", ledger.Checks.Select(c => c.Detail)));
+        Assert.Equal(45, await check.SellerBalances.CountAsync(b => b.Pending > 0));
     }
 
     public void Dispose()

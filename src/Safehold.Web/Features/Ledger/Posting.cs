@@ -30,7 +30,28 @@ public static class Posting
         // The balance moves at once and the entries when they are saved: only a transaction makes them one change.
         if (db.Database.CurrentTransaction is null)
             throw new InvalidOperationException($"Journal entry '{entries.First().DedupeKey}' must be posted inside a transaction.");
-        var moves = entries.SelectMany(e => e.Lines)
+        // One atomic upsert per row in the database: two hosts crediting one seller never lose an update, and two first
+        // credits of a new seller never collide on inserting the row (SQLite and PostgreSQL both speak ON CONFLICT). A
+        // batch of many sellers (the sweeper's) goes in multi-row statements. The rows stay locked until the commit.
+        foreach (var chunk in BalanceMoves(entries).Chunk(BalanceRowsPerStatement))
+        {
+            // Only parameter placeholders ({0}, {1} ...) are put into the text; the values are bound as parameters.
+            await db.Database.ExecuteSqlRawAsync(BalanceUpsert(chunk.Length, i => $"{{{i}}}"), chunk.SelectMany(m => m), ct);
+        }
+    }
+    /// <summary>
+    /// Adds the sellers' balance moves of <paramref name="entries"/> to a batch's plan (the sweeper's, on SQLite): the same
+    /// upserts as <see cref="MoveBalancesAsync"/>, their values read now and bound by position when the plan runs.
+    /// </summary>
+    public static void AddBalanceMoves(this PreparedSaver.SavePlan plan, IEnumerable<JournalEntry> entries) =>
+        plan.AddRows("SellerBalances", 5, rows => BalanceUpsert(rows, i => $"@p{i}"), BalanceMoves(entries));
+
+    /// <summary>
+    /// What <paramref name="entries"/> move per seller and currency, as (seller, currency, pending, available, paid out), in
+    /// the order every writer locks the rows, so two hosts moving the same sellers never deadlock.
+    /// </summary>
+    private static List<object[]> BalanceMoves(IEnumerable<JournalEntry> entries) =>
+        entries.SelectMany(e => e.Lines)
             .Where(l => l.SellerId is not null)
             .GroupBy(l => (Seller: l.SellerId!.Value, l.Currency))
             .Select(d => new object[]
@@ -40,25 +61,21 @@ public static class Posting
                 d.Where(l => l.AccountType == AccountType.SellerAvailable).Sum(l => l.Amount),
                 d.Where(l => l.AccountType == AccountType.PayoutsOut).Sum(l => l.Amount),
             })
-            // Rows are locked in one order by every writer, so two hosts moving the same sellers never deadlock.
             .OrderBy(m => (Guid)m[0]).ThenBy(m => (string)m[1], StringComparer.Ordinal)
             .ToList();
-        // One atomic upsert per row in the database: two hosts crediting one seller never lose an update, and two first
-        // credits of a new seller never collide on inserting the row (SQLite and PostgreSQL both speak ON CONFLICT). A
-        // batch of many sellers (the sweeper's) goes in multi-row statements. The rows stay locked until the commit.
-        foreach (var chunk in moves.Chunk(BalanceRowsPerStatement))
-        {
-            // Only parameter placeholders ({0}, {1} ...) are put into the text; the values are bound as parameters.
-            var values = string.Join(", ", chunk.Select((_, i) => $"({{{5 * i}}}, {{{5 * i + 1}}}, {{{5 * i + 2}}}, {{{5 * i + 3}}}, {{{5 * i + 4}}})"));
-            var sql = $"""
-                INSERT INTO "SellerBalances" ("SellerId", "Currency", "Pending", "Available", "PaidOut")
-                VALUES {values}
-                ON CONFLICT ("SellerId", "Currency") DO UPDATE SET
-                    "Pending" = "SellerBalances"."Pending" + excluded."Pending",
-                    "Available" = "SellerBalances"."Available" + excluded."Available",
-                    "PaidOut" = "SellerBalances"."PaidOut" + excluded."PaidOut"
-                """;
-            await db.Database.ExecuteSqlRawAsync(sql, chunk.SelectMany(m => m), ct);
-        }
+
+    /// <summary>The upsert of <paramref name="rows"/> balance moves, the value at position i written as <paramref name="parameter"/>(i).</summary>
+    private static string BalanceUpsert(int rows, Func<int, string> parameter)
+    {
+        var values = string.Join(", ", Enumerable.Range(0, rows)
+            .Select(r => $"({parameter(5 * r)}, {parameter(5 * r + 1)}, {parameter(5 * r + 2)}, {parameter(5 * r + 3)}, {parameter(5 * r + 4)})"));
+        return $"""
+            INSERT INTO "SellerBalances" ("SellerId", "Currency", "Pending", "Available", "PaidOut")
+            VALUES {values}
+            ON CONFLICT ("SellerId", "Currency") DO UPDATE SET
+                "Pending" = "SellerBalances"."Pending" + excluded."Pending",
+                "Available" = "SellerBalances"."Available" + excluded."Available",
+                "PaidOut" = "SellerBalances"."PaidOut" + excluded."PaidOut"
+            """;
     }
 }
