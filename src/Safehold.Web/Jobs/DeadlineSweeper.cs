@@ -13,6 +13,13 @@ public sealed class SweeperOptions
     public bool Enabled { get; set; } = true;
     public double IntervalSeconds { get; set; } = 1;
     public int BatchSize { get; set; } = 500;
+
+    /// <summary>
+    /// SQLite: prepare each batch (read, fired in memory, without EF Core's tracking) while the one before it is written.
+    /// False runs every batch inside its transaction with EF Core's change tracking, as on PostgreSQL: slower, and the
+    /// reference the prepared batches are tested against.
+    /// </summary>
+    public bool PrepareAhead { get; set; } = true;
 }
 
 /// <summary>
@@ -47,8 +54,8 @@ public sealed class DeadlineSweeper(IServiceScopeFactory scopes, TimeProvider cl
             var conflicts = 0;
             // On SQLite batches are prepared ahead of the write lock; after a lost race or a batch that needs the
             // payment provider, one batch runs wholly inside its transaction, as on PostgreSQL.
-            var sqlite = IsSqlite();
-            var inTransactionNext = !sqlite;
+            var prepareAhead = options.Value.PrepareAhead && IsSqlite();
+            var inTransactionNext = !prepareAhead;
             while (!ct.IsCancellationRequested)
             {
                 var now = clock.GetUtcNow();
@@ -58,7 +65,7 @@ public sealed class DeadlineSweeper(IServiceScopeFactory scopes, TimeProvider cl
                     if (inTransactionNext)
                     {
                         fired = await RunBatchAsync(now, ct);
-                        inTransactionNext = !sqlite;
+                        inTransactionNext = !prepareAhead;
                     }
                     else
                     {

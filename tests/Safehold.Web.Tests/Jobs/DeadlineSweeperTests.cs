@@ -101,6 +101,89 @@ public sealed class DeadlineSweeperTests
     }
 
     /// <summary>Calls <c>seen</c> with each event of <see cref="DeadlineSweeper.Diagnostics"/> while it is not disposed.</summary>
+    // SQLite only: the reference is the same database swept with every batch inside its transaction (PostgreSQL's way).
+    [Fact]
+    [Trait("Database", "SQLite")]
+    public async Task Batches_prepared_ahead_write_the_same_rows_as_batches_fired_inside_their_transaction()
+    {
+        // One database with an order in every timed situation, then two copies of it swept alike, one each way.
+        var ahead = SafeholdApp.NewDirectory();
+        using (var seeding = SafeholdApp.Over(ahead))
+        {
+            for (var i = 0; i < 4; i++) await seeding.OrderIn("awaiting_delivery", amount: 1_000 + i);
+            for (var i = 0; i < 3; i++) await seeding.OrderIn("delivered", amount: 2_000 + i);
+            await seeding.OrderIn("awaiting_shipment", amount: 3_000); // a ship-by refund: fired under the lock either way
+            await seeding.OrderIn("awaiting_payment", amount: 3_001);
+            var (buyer, _, extended) = await seeding.OrderIn("awaiting_delivery", amount: 4_000);
+            await Api.ExpectStatus(await buyer.Http.PostAsync($"/api/v1/orders/{extended}/protection-extensions",
+                System.Net.Http.Json.JsonContent.Create(new { days = 10, reason = "Customs" })), HttpStatusCode.Created);
+            var (disputer, _, disputed) = await seeding.OrderIn("awaiting_delivery", amount: 5_000);
+            await Features.Disputes.DisputeApi.OpenOk(disputer, disputed);
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var inTransaction = SafeholdApp.NewDirectory();
+        foreach (var file in Directory.GetFiles(ahead)) File.Copy(file, Path.Combine(inTransaction, Path.GetFileName(file)));
+
+        async Task<int> SweepAsync(string directory, bool prepareAhead)
+        {
+            using var app = SafeholdApp.Over(directory);
+            // One order a batch: an order due beside a refund would otherwise be fired with it inside the transaction.
+            app.Settings["Safehold:Sweeper:BatchSize"] = "1";
+            app.Settings["Safehold:Sweeper:PrepareAhead"] = prepareAhead ? "true" : "false";
+            // Past reminders, completions, the extension's silence, ship-by, pay-by, the dispute's deadlines and the
+            // post-completion windows.
+            var fired = await app.AdvanceAndSweep(TimeSpan.FromDays(50));
+            await app.AssertLedgerOk();
+            return fired;
+        }
+        var preparedAhead = 0;
+        using (new SweeperWatch((name, _) =>
+               {
+                   if (name == DeadlineSweeper.PreparedEvent) Interlocked.Increment(ref preparedAhead);
+               }).Start())
+        {
+            Assert.Equal(await SweepAsync(inTransaction, prepareAhead: false), await SweepAsync(ahead, prepareAhead: true));
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+
+        Assert.InRange(preparedAhead, 1, int.MaxValue);
+        // Every table, row for row; only the keys of what firing created (new on each side) differ.
+        string[] created = ["JournalEntries.Id", "JournalLines.EntryId", "Notifications.Id"];
+        foreach (var table in await TablesAsync(ahead))
+            Assert.Equal(await RowsAsync(inTransaction, table, created), await RowsAsync(ahead, table, created));
+        foreach (var directory in new[] { ahead, inTransaction }) Directory.Delete(directory, recursive: true);
+    }
+
+    private static async Task<List<string>> TablesAsync(string directory)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(directory, "safehold.db")}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '__EFMigrationsHistory'";
+        var tables = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) tables.Add(reader.GetString(0));
+        return tables;
+    }
+
+    private static async Task<List<string>> RowsAsync(string directory, string table, string[] without)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(directory, "safehold.db")}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT * FROM \"{table}\"";
+        var rows = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(table + ": " + string.Join("|", Enumerable.Range(0, reader.FieldCount)
+                .Where(i => !without.Contains($"{table}.{reader.GetName(i)}"))
+                .Select(i => $"{reader.GetName(i)}={reader.GetValue(i)}")));
+        }
+        rows.Sort(StringComparer.Ordinal);
+        return rows;
+    }
+
     private sealed class SweeperWatch(Action<string, object?> seen) : IObserver<KeyValuePair<string, object?>>, IDisposable
     {
         private IDisposable? _subscription;
