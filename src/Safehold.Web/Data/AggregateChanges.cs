@@ -122,7 +122,6 @@ public sealed class AggregateChanges
     /// <summary>A type's properties (in the model's order), getters, comparers and collections.</summary>
     private sealed class TypeReader
     {
-
         public IProperty[] Properties { get; }
         public IClrPropertyGetter[] Getters { get; }
         public ValueComparer[] Comparers { get; }

@@ -138,15 +138,17 @@ public static class PreparedSaver
         /// <paramref name="sql"/> writes it for n rows of <paramref name="columns"/> values, naming them @p0, @p1 ... in
         /// order. The values must be what SQLite stores (the binder's types); how many rows it changed is not checked.
         /// </summary>
-        public void AddRows(string table, int columns, Func<int, string> sql, IReadOnlyList<object[]> rows)
+        /// <param name="name">Names the statement: its SQL is built once per name and row count, so one name, one statement.</param>
+        public void AddRows(string name, int columns, Func<int, string> sql, IReadOnlyList<object[]> rows)
         {
-            var shape = RawShapes.GetOrAdd((table, columns), _ => new Shape(null, EntityState.Added, table, [], sql, columns));
+            var shape = RawShapes.GetOrAdd(name, _ => new Shape(null, EntityState.Added, name, [], sql, columns));
+            if (shape.Columns != columns) throw new ArgumentException($"The statement {name} binds {shape.Columns} values a row.", nameof(columns));
             var perStatement = Math.Max(1, Math.Min(RowsPerStatement, MaxParameters / columns));
             foreach (var chunk in rows.Chunk(perStatement))
                 _statements.Add((shape, chunk.Length, chunk.SelectMany(r => r).ToArray()));
         }
 
-        private static readonly ConcurrentDictionary<(string, int), Shape> RawShapes = new();
+        private static readonly ConcurrentDictionary<string, Shape> RawShapes = new();
 
         /// <summary>
         /// Runs the statements in the context's current transaction. They are prepared and bound through SQLite's own

@@ -44,7 +44,7 @@ public static class Posting
     /// upserts as <see cref="MoveBalancesAsync"/>, their values read now and bound by position when the plan runs.
     /// </summary>
     public static void AddBalanceMoves(this PreparedSaver.SavePlan plan, IEnumerable<JournalEntry> entries) =>
-        plan.AddRows("SellerBalances", 5, rows => BalanceUpsert(rows, i => $"@p{i}"), BalanceMoves(entries));
+        plan.AddRows("SellerBalances upsert", 5, rows => BalanceUpsert(rows, i => $"@p{i}"), BalanceMoves(entries));
 
     /// <summary>
     /// What <paramref name="entries"/> move per seller and currency, as (seller, currency, pending, available, paid out), in
