@@ -39,6 +39,7 @@ public static class Posting
             await db.Database.ExecuteSqlRawAsync(BalanceUpsert(chunk.Length, i => $"{{{i}}}"), chunk.SelectMany(m => m), ct);
         }
     }
+
     /// <summary>
     /// Adds the sellers' balance moves of <paramref name="entries"/> to a batch's plan (the sweeper's, on SQLite): the same
     /// upserts as <see cref="MoveBalancesAsync"/>, their values read now and bound by position when the plan runs.
