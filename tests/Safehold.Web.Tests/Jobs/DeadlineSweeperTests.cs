@@ -149,39 +149,10 @@ public sealed class DeadlineSweeperTests
         Assert.InRange(preparedAhead, 1, int.MaxValue);
         // Every table, row for row; only the keys of what firing created (new on each side) differ.
         string[] created = ["JournalEntries.Id", "JournalLines.EntryId", "Notifications.Id"];
-        foreach (var table in await TablesAsync(ahead))
-            Assert.Equal(await RowsAsync(inTransaction, table, created), await RowsAsync(ahead, table, created));
+        static string Database(string directory) => Path.Combine(directory, "safehold.db");
+        foreach (var table in await SqliteRows.TablesAsync(Database(ahead)))
+            Assert.Equal(await SqliteRows.OfAsync(Database(inTransaction), table, created), await SqliteRows.OfAsync(Database(ahead), table, created));
         foreach (var directory in new[] { ahead, inTransaction }) Directory.Delete(directory, recursive: true);
-    }
-
-    private static async Task<List<string>> TablesAsync(string directory)
-    {
-        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(directory, "safehold.db")}");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '__EFMigrationsHistory'";
-        var tables = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync()) tables.Add(reader.GetString(0));
-        return tables;
-    }
-
-    private static async Task<List<string>> RowsAsync(string directory, string table, string[] without)
-    {
-        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(directory, "safehold.db")}");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT * FROM \"{table}\"";
-        var rows = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            rows.Add(table + ": " + string.Join("|", Enumerable.Range(0, reader.FieldCount)
-                .Where(i => !without.Contains($"{table}.{reader.GetName(i)}"))
-                .Select(i => $"{reader.GetName(i)}={reader.GetValue(i)}")));
-        }
-        rows.Sort(StringComparer.Ordinal);
-        return rows;
     }
 
     private sealed class SweeperWatch(Action<string, object?> seen) : IObserver<KeyValuePair<string, object?>>, IDisposable
