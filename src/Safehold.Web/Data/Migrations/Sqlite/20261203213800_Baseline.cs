@@ -5,8 +5,12 @@ using Microsoft.EntityFrameworkCore.Migrations;
 
 namespace Safehold.Web.Data.Migrations.Sqlite
 {
-    /// <inheritdoc />
-    public partial class Initial : Migration
+    /// <summary>
+    /// The whole schema in one step: the tables EF Core generates from the model, then, by hand, the triggers and
+    /// the event log it does not model. Squashed from the first chain (Initial to DisputeEventLog, in git before
+    /// 2026-12-03) when no database depended on it; docs/scaling.md says how the two schemas were compared.
+    /// </summary>
+    public partial class Baseline : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -67,6 +71,20 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "PayoutRuns",
+                columns: table => new
+                {
+                    Key = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    RequestedBy = table.Column<Guid>(type: "TEXT", nullable: true),
+                    StartedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    CompletedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_PayoutRuns", x => x.Key);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "SandboxClock",
                 columns: table => new
                 {
@@ -107,6 +125,30 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_Users", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "WebhookEndpoints",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Url = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
+                    EventTypes = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
+                    Secret = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    CreatedBy = table.Column<Guid>(type: "TEXT", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    CursorTxId = table.Column<long>(type: "INTEGER", nullable: false),
+                    CursorPosition = table.Column<long>(type: "INTEGER", nullable: false),
+                    FailedAttempts = table.Column<int>(type: "INTEGER", nullable: false),
+                    NextAttemptAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    LeaseUntil = table.Column<long>(type: "INTEGER", nullable: true),
+                    Delivered = table.Column<long>(type: "INTEGER", nullable: false),
+                    LastDeliveredAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    LastError = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_WebhookEndpoints", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -192,7 +234,12 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                     CompletedAt = table.Column<long>(type: "INTEGER", nullable: true),
                     DisputeWindowEndsAt = table.Column<long>(type: "INTEGER", nullable: true),
                     CreditAvailableAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    ClosedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                    ClosedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    // Added later by ALTER TABLE (Disputes): kept in that order and with that default, as the old chain left them.
+                    DisputeOpenedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    DisputeResolvedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    OpenDisputeId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    RefundedAmount = table.Column<long>(type: "INTEGER", nullable: false, defaultValue: 0L)
                 },
                 constraints: table =>
                 {
@@ -205,6 +252,33 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                         onDelete: ReferentialAction.Restrict);
                     table.ForeignKey(
                         name: "FK_Orders_Users_SellerId",
+                        column: x => x.SellerId,
+                        principalTable: "Users",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Payouts",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    SellerId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Amount = table.Column<long>(type: "INTEGER", nullable: false),
+                    Currency = table.Column<string>(type: "TEXT", maxLength: 3, nullable: false),
+                    RunKey = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    Version = table.Column<int>(type: "INTEGER", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    CompletedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    Reference = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    FailureCode = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Payouts", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Payouts_Users_SellerId",
                         column: x => x.SellerId,
                         principalTable: "Users",
                         principalColumn: "Id",
@@ -236,6 +310,63 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                         principalTable: "Users",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Disputes",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    OrderId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    BuyerId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    SellerId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Version = table.Column<int>(type: "INTEGER", nullable: false),
+                    EventCount = table.Column<int>(type: "INTEGER", nullable: false),
+                    Currency = table.Column<string>(type: "TEXT", maxLength: 3, nullable: false),
+                    OrderTotalAmount = table.Column<long>(type: "INTEGER", nullable: false),
+                    Reason = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    RequestedOutcome = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    RequestedAmount = table.Column<long>(type: "INTEGER", nullable: true),
+                    Description = table.Column<string>(type: "TEXT", maxLength: 5000, nullable: false),
+                    OpenedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    SellerAnsweredAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    RejectionReason = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    EscalatedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    DecisionDueAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    ReturnAgreedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    ReturnCarrier = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    ReturnTrackingNumber = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    ReturnShippedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    ReturnReceivedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    DecidedBy = table.Column<Guid>(type: "TEXT", nullable: true),
+                    DecidedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    DecisionOutcome = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
+                    DecisionAmount = table.Column<long>(type: "INTEGER", nullable: true),
+                    DecisionRationale = table.Column<string>(type: "TEXT", maxLength: 5000, nullable: true),
+                    AppealedBy = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
+                    AppealedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    AppealReason = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    AppealArbiterId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    AppealDecidedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    AppealOutcome = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
+                    AppealAmount = table.Column<long>(type: "INTEGER", nullable: true),
+                    AppealRationale = table.Column<string>(type: "TEXT", maxLength: 5000, nullable: true),
+                    Outcome = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
+                    RefundAmount = table.Column<long>(type: "INTEGER", nullable: true),
+                    ResolvedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    SettledAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    WithdrawnAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Disputes", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Disputes_Orders_OrderId",
+                        column: x => x.OrderId,
+                        principalTable: "Orders",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
                 });
 
             migrationBuilder.CreateTable(
@@ -288,6 +419,28 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "OrderMessages",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    OrderId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    AuthorId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Party = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Body = table.Column<string>(type: "TEXT", maxLength: 5000, nullable: false),
+                    SentAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_OrderMessages", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_OrderMessages_Orders_OrderId",
+                        column: x => x.OrderId,
+                        principalTable: "Orders",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "ProtectionExtensions",
                 columns: table => new
                 {
@@ -317,7 +470,8 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                 {
                     OrderId = table.Column<Guid>(type: "TEXT", nullable: false),
                     Kind = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
-                    DueAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    DueAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    Remaining = table.Column<TimeSpan>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -326,6 +480,120 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                         name: "FK_Timers_Orders_OrderId",
                         column: x => x.OrderId,
                         principalTable: "Orders",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "DisputeEvents",
+                columns: table => new
+                {
+                    DisputeId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Sequence = table.Column<int>(type: "INTEGER", nullable: false),
+                    At = table.Column<long>(type: "INTEGER", nullable: false),
+                    Actor = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    ActorUserId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    Kind = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Detail = table.Column<string>(type: "TEXT", maxLength: 6000, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DisputeEvents", x => new { x.DisputeId, x.Sequence });
+                    table.ForeignKey(
+                        name: "FK_DisputeEvents_Disputes_DisputeId",
+                        column: x => x.DisputeId,
+                        principalTable: "Disputes",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "DisputeEvidence",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    DisputeId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    UploadedBy = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Party = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    FileName = table.Column<string>(type: "TEXT", maxLength: 255, nullable: false),
+                    ContentType = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    Length = table.Column<long>(type: "INTEGER", nullable: false),
+                    Sha256 = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Description = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
+                    UploadedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DisputeEvidence", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_DisputeEvidence_Disputes_DisputeId",
+                        column: x => x.DisputeId,
+                        principalTable: "Disputes",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "DisputeMessages",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    DisputeId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    AuthorId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Party = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Body = table.Column<string>(type: "TEXT", maxLength: 5000, nullable: false),
+                    SentAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DisputeMessages", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_DisputeMessages_Disputes_DisputeId",
+                        column: x => x.DisputeId,
+                        principalTable: "Disputes",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "DisputeOffers",
+                columns: table => new
+                {
+                    DisputeId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Sequence = table.Column<int>(type: "INTEGER", nullable: false),
+                    By = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    ByUserId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    At = table.Column<long>(type: "INTEGER", nullable: false),
+                    Outcome = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Amount = table.Column<long>(type: "INTEGER", nullable: true),
+                    Message = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DisputeOffers", x => new { x.DisputeId, x.Sequence });
+                    table.ForeignKey(
+                        name: "FK_DisputeOffers_Disputes_DisputeId",
+                        column: x => x.DisputeId,
+                        principalTable: "Disputes",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "DisputeTimers",
+                columns: table => new
+                {
+                    DisputeId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Kind = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    DueAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DisputeTimers", x => new { x.DisputeId, x.Kind });
+                    table.ForeignKey(
+                        name: "FK_DisputeTimers_Disputes_DisputeId",
+                        column: x => x.DisputeId,
+                        principalTable: "Disputes",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Cascade);
                 });
@@ -340,6 +608,41 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                 name: "IX_ApiKeys_UserId",
                 table: "ApiKeys",
                 column: "UserId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DisputeEvidence_DisputeId_UploadedAt",
+                table: "DisputeEvidence",
+                columns: new[] { "DisputeId", "UploadedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DisputeMessages_DisputeId_SentAt_Id",
+                table: "DisputeMessages",
+                columns: new[] { "DisputeId", "SentAt", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Disputes_BuyerId_OpenedAt_Id",
+                table: "Disputes",
+                columns: new[] { "BuyerId", "OpenedAt", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Disputes_OrderId",
+                table: "Disputes",
+                column: "OrderId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Disputes_SellerId_OpenedAt_Id",
+                table: "Disputes",
+                columns: new[] { "SellerId", "OpenedAt", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Disputes_Status_OpenedAt_Id",
+                table: "Disputes",
+                columns: new[] { "Status", "OpenedAt", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DisputeTimers_DueAt",
+                table: "DisputeTimers",
+                column: "DueAt");
 
             migrationBuilder.CreateIndex(
                 name: "IX_JournalEntries_DedupeKey",
@@ -378,9 +681,19 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                 columns: new[] { "UserId", "CreatedAt", "Id" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_OrderMessages_OrderId_SentAt_Id",
+                table: "OrderMessages",
+                columns: new[] { "OrderId", "SentAt", "Id" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Orders_BuyerId_CreatedAt_Id",
                 table: "Orders",
                 columns: new[] { "BuyerId", "CreatedAt", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Orders_BuyerId_Status_CreatedAt_Id",
+                table: "Orders",
+                columns: new[] { "BuyerId", "Status", "CreatedAt", "Id" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Orders_SellerId_CreatedAt_Id",
@@ -388,8 +701,34 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                 columns: new[] { "SellerId", "CreatedAt", "Id" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_Orders_SellerId_Status_CreatedAt_Id",
+                table: "Orders",
+                columns: new[] { "SellerId", "Status", "CreatedAt", "Id" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Orders_Status_CreatedAt",
                 table: "Orders",
+                columns: new[] { "Status", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_PayoutRuns_CompletedAt",
+                table: "PayoutRuns",
+                column: "CompletedAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Payouts_RunKey_SellerId_Currency",
+                table: "Payouts",
+                columns: new[] { "RunKey", "SellerId", "Currency" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Payouts_SellerId_CreatedAt_Id",
+                table: "Payouts",
+                columns: new[] { "SellerId", "CreatedAt", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Payouts_Status_CreatedAt",
+                table: "Payouts",
                 columns: new[] { "Status", "CreatedAt" });
 
             migrationBuilder.CreateIndex(
@@ -413,19 +752,67 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                 column: "Email",
                 unique: true);
 
+            migrationBuilder.CreateIndex(
+                name: "IX_WebhookEndpoints_NextAttemptAt",
+                table: "WebhookEndpoints",
+                column: "NextAttemptAt");
+
+            // Written by hand from here on: what the EF model does not hold.
             // The journal is append-only: the database itself refuses edits and deletions.
             foreach (var table in new[] { "JournalEntries", "JournalLines" })
             {
                 migrationBuilder.Sql($"CREATE TRIGGER \"{table}_no_update\" BEFORE UPDATE ON \"{table}\" BEGIN SELECT RAISE(ABORT, 'journal is append-only'); END;");
                 migrationBuilder.Sql($"CREATE TRIGGER \"{table}_no_delete\" BEFORE DELETE ON \"{table}\" BEGIN SELECT RAISE(ABORT, 'journal is append-only'); END;");
             }
+
+            // The event log behind GET /api/v1/events and webhooks: a trigger gives every order and dispute event, as it
+            // is written, the next position in one table-wide order. SQLite has one writer at a time, so positions are
+            // handed out in commit order and a reader that has seen position N never later finds a new event below N.
+            // Only raw SQL reads the log, so it is not in the model.
+            migrationBuilder.Sql("""
+                CREATE TABLE "EventLog" (
+                    "Position" INTEGER PRIMARY KEY AUTOINCREMENT,
+                    "Source" TEXT NOT NULL,
+                    "EntityId" TEXT NOT NULL,
+                    "Sequence" INTEGER NOT NULL);
+                CREATE TRIGGER "OrderEvents_to_EventLog" AFTER INSERT ON "OrderEvents"
+                BEGIN
+                    INSERT INTO "EventLog" ("Source", "EntityId", "Sequence") VALUES ('order', NEW."OrderId", NEW."Sequence");
+                END;
+                CREATE TRIGGER "DisputeEvents_to_EventLog" AFTER INSERT ON "DisputeEvents"
+                BEGIN
+                    INSERT INTO "EventLog" ("Source", "EntityId", "Sequence") VALUES ('dispute', NEW."DisputeId", NEW."Sequence");
+                END;
+                CREATE TRIGGER "EventLog_append_only_update" BEFORE UPDATE ON "EventLog"
+                BEGIN SELECT RAISE(ABORT, 'The event log is append-only'); END;
+                CREATE TRIGGER "EventLog_append_only_delete" BEFORE DELETE ON "EventLog"
+                BEGIN SELECT RAISE(ABORT, 'The event log is append-only'); END;
+                """);
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            // The tables' triggers go with them.
+            migrationBuilder.Sql("""DROP TABLE "EventLog";""");
+
             migrationBuilder.DropTable(
                 name: "ApiKeys");
+
+            migrationBuilder.DropTable(
+                name: "DisputeEvents");
+
+            migrationBuilder.DropTable(
+                name: "DisputeEvidence");
+
+            migrationBuilder.DropTable(
+                name: "DisputeMessages");
+
+            migrationBuilder.DropTable(
+                name: "DisputeOffers");
+
+            migrationBuilder.DropTable(
+                name: "DisputeTimers");
 
             migrationBuilder.DropTable(
                 name: "IdempotencyRecords");
@@ -443,6 +830,15 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                 name: "OrderLines");
 
             migrationBuilder.DropTable(
+                name: "OrderMessages");
+
+            migrationBuilder.DropTable(
+                name: "PayoutRuns");
+
+            migrationBuilder.DropTable(
+                name: "Payouts");
+
+            migrationBuilder.DropTable(
                 name: "Products");
 
             migrationBuilder.DropTable(
@@ -456,6 +852,12 @@ namespace Safehold.Web.Data.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "Timers");
+
+            migrationBuilder.DropTable(
+                name: "WebhookEndpoints");
+
+            migrationBuilder.DropTable(
+                name: "Disputes");
 
             migrationBuilder.DropTable(
                 name: "JournalEntries");
