@@ -25,6 +25,12 @@ using Safehold.Web.Payments;
 
 var builder = WebApplication.CreateBuilder(args);
 var options = builder.Configuration.GetSection(SafeholdOptions.Section).Get<SafeholdOptions>() ?? new SafeholdOptions();
+if (args is ["policy-document", ..])
+{
+    // The protection policy as a document, made from the process tables and the configured policy (docs/protection-policy.md).
+    Console.Out.Write(PolicyDocument.Markdown(options.Policy.ToPolicy()));
+    return;
+}
 builder.Services.Configure<SafeholdOptions>(builder.Configuration.GetSection(SafeholdOptions.Section));
 builder.Services.AddSingleton<IOptions<ProtectionPolicy>>(Options.Create(options.Policy.ToPolicy()));
 (builder.Configuration.GetSection("Safehold:Payouts").Get<PayoutOptions>() ?? new PayoutOptions()).Validate();

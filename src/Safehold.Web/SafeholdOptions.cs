@@ -1,3 +1,4 @@
+using Safehold.Domain.Disputes;
 using Safehold.Domain.Policy;
 
 namespace Safehold.Web;
@@ -51,6 +52,9 @@ public sealed class PolicyOptions
     public int SellerReminderDaysBeforeShipBy { get; set; } = 1;
     public Dictionary<string, int> CategoryCommissionBasisPoints { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>The durations of a dispute (<c>Safehold:Policy:Disputes:SellerResponseDays</c>, ...), copied onto each dispute when it opens.</summary>
+    public DisputeTermsOptions Disputes { get; set; } = new();
+
     /// <summary>The policy, refusing at start a configuration that would break a rule later (a negative period, commission over 100%).</summary>
     public ProtectionPolicy ToPolicy()
     {
@@ -72,6 +76,7 @@ public sealed class PolicyOptions
             // Below 50% so that a one-unit sale still leaves the seller a unit.
             if (bps < 0 || bps >= 5_000) problems.Add($"commission for {category} must be from 0 to 4999 basis points");
         }
+        problems.AddRange(Disputes.ToTerms().Problems().Select(p => "Disputes:" + p));
         if (problems.Count > 0)
             throw new InvalidOperationException("Safehold:Policy is invalid: " + string.Join("; ", problems) + ".");
         return Build();
@@ -91,5 +96,24 @@ public sealed class PolicyOptions
         BuyerReminderDaysBeforeProtectionEnds = BuyerReminderDaysBeforeProtectionEnds,
         SellerReminderDaysBeforeShipBy = SellerReminderDaysBeforeShipBy,
         CategoryCommissionBasisPoints = new Dictionary<string, int>(CategoryCommissionBasisPoints, StringComparer.OrdinalIgnoreCase),
+        Disputes = Disputes.ToTerms(),
     };
+}
+
+/// <summary>A dispute's durations as configured; defaults are the SPEC's (section 3).</summary>
+public sealed class DisputeTermsOptions
+{
+    private static readonly DisputeTerms Spec = new();
+
+    public int SellerResponseDays { get; set; } = Spec.SellerResponseDays;
+    public int SellerReminderDays { get; set; } = Spec.SellerReminderDays;
+    public int BuyerResponseDays { get; set; } = Spec.BuyerResponseDays;
+    public int NoAgreementDays { get; set; } = Spec.NoAgreementDays;
+    public int ReturnShipDays { get; set; } = Spec.ReturnShipDays;
+    public int ReturnReceiptDays { get; set; } = Spec.ReturnReceiptDays;
+    public int DecisionTargetDays { get; set; } = Spec.DecisionTargetDays;
+    public int AppealDays { get; set; } = Spec.AppealDays;
+
+    public DisputeTerms ToTerms() => new(SellerResponseDays, SellerReminderDays, BuyerResponseDays, NoAgreementDays, ReturnShipDays, ReturnReceiptDays,
+        DecisionTargetDays, AppealDays);
 }

@@ -1,5 +1,6 @@
 using Safehold.Domain.Ledger;
 using Safehold.Domain.Orders;
+using Safehold.Domain.Process;
 
 namespace Safehold.Domain.Disputes;
 
@@ -14,6 +15,9 @@ public sealed record Settlement(DisputeOutcome Outcome, long RefundAmount)
 /// What one step of a dispute asks of its order, in the same transaction: settle an outcome, continue where it
 /// was, or nothing; and, for a reminder, whom to remind.
 /// </summary>
+/// <param name="Settle">The outcome the order settles now, if any.</param>
+/// <param name="ResumesOrder">Whether the order continues where it was (the dispute was withdrawn).</param>
+/// <param name="Reminded">For a reminder: who is reminded.</param>
 public sealed record DisputeStep(Settlement? Settle, bool ResumesOrder, DisputeParty Reminded = DisputeParty.None)
 {
     public static readonly DisputeStep None = new(null, false);
@@ -36,11 +40,12 @@ public sealed record DisputeStep(Settlement? Settle, bool ResumesOrder, DisputeP
 /// a named error, and each returns the <see cref="DisputeStep"/> its order must take with it. The dispute's timers are
 /// rows beside it, started and cancelled by the same transitions; every step is in its timeline with who did it and when.
 /// </summary>
-public sealed class Dispute
+public sealed class Dispute : IProcessSubject<DisputeStatus>
 {
     private readonly List<DisputeOffer> _offers = [];
     private readonly List<DisputeEvent> _timeline = [];
     private readonly List<DisputeTimer> _timers = [];
+    private DisputeTransition? _lastTransition;
 
     private Dispute()
     {
@@ -61,6 +66,20 @@ public sealed class Dispute
 
     /// <summary>The order's total when the dispute was opened: the most any refund can be.</summary>
     public long OrderTotalAmount { get; private set; }
+
+    // The terms of the dispute, copied from the policy when it opened (DisputeTerms).
+    public int SellerResponseDays { get; private set; }
+    public int SellerReminderDays { get; private set; }
+    public int BuyerResponseDays { get; private set; }
+    public int NoAgreementDays { get; private set; }
+    public int ReturnShipDays { get; private set; }
+    public int ReturnReceiptDays { get; private set; }
+    public int DecisionTargetDays { get; private set; }
+    public int AppealDays { get; private set; }
+
+    /// <summary>The durations this dispute runs on, as copied from the policy when it opened.</summary>
+    public DisputeTerms Terms => new(SellerResponseDays, SellerReminderDays, BuyerResponseDays, NoAgreementDays, ReturnShipDays, ReturnReceiptDays,
+        DecisionTargetDays, AppealDays);
 
     public DisputeReason Reason { get; private set; }
     public DisputeOutcome RequestedOutcome { get; private set; }
@@ -113,6 +132,12 @@ public sealed class Dispute
     public DateTimeOffset? SettledAt { get; private set; }
     public DateTimeOffset? WithdrawnAt { get; private set; }
 
+    /// <summary>
+    /// The row of <see cref="DisputeProcess.Table"/> this copy of the dispute last took (in memory only): who must be told
+    /// of it (<see cref="DisputeTransition.Notice"/>).
+    /// </summary>
+    public DisputeTransition? LastTransition => _lastTransition;
+
     public IReadOnlyList<DisputeOffer> Offers => _offers;
     public DisputeOffer? LatestOffer => _offers.Count == 0 ? null : _offers[^1];
     public IReadOnlyList<DisputeEvent> Timeline => _timeline;
@@ -127,10 +152,10 @@ public sealed class Dispute
 
     /// <summary>Opens a dispute on <paramref name="order"/>: called by <see cref="Order.OpenDispute"/>, which freezes the order with it.</summary>
     internal static Dispute Open(Guid id, Order order, Actor actor, DateTimeOffset now, DisputeReason reason,
-        DisputeOutcome requestedOutcome, long? requestedAmount, string description)
+        DisputeOutcome requestedOutcome, long? requestedAmount, string description, DisputeTerms terms)
     {
         var by = DisputeActor.Of(actor);
-        var t = DisputeProcess.Authorize(null, DisputeTrigger.Open, new DisputeAct(by, requestedOutcome));
+        var t = DisputeProcess.Authorize(null, DisputeTrigger.Open, new DisputeAct(by, requestedOutcome), now);
         if (!Enum.IsDefined(reason))
             throw new DomainException(RefusalKind.Invalid, "validation_failed", "Unknown dispute reason.");
         if (requestedOutcome is not (DisputeOutcome.FullRefund or DisputeOutcome.PartialRefund or DisputeOutcome.ReturnAndRefund))
@@ -150,6 +175,14 @@ public sealed class Dispute
             RequestedAmount = requestedAmount,
             Description = description,
             OpenedAt = now,
+            SellerResponseDays = terms.SellerResponseDays,
+            SellerReminderDays = terms.SellerReminderDays,
+            BuyerResponseDays = terms.BuyerResponseDays,
+            NoAgreementDays = terms.NoAgreementDays,
+            ReturnShipDays = terms.ReturnShipDays,
+            ReturnReceiptDays = terms.ReturnReceiptDays,
+            DecisionTargetDays = terms.DecisionTargetDays,
+            AppealDays = terms.AppealDays,
         };
         dispute.Apply(t, by, now, "opened", DisputeProcess.Name(reason) + ": " + Describe(requestedOutcome, requestedAmount));
         return dispute;
@@ -158,7 +191,7 @@ public sealed class Dispute
     /// <summary>The seller accepts the buyer's request: a refund settles at once; a return starts with the buyer shipping the item back.</summary>
     public DisputeStep Accept(DisputeActor actor, DateTimeOffset now)
     {
-        var t = DisputeProcess.Authorize(this, DisputeTrigger.Accept, new DisputeAct(actor));
+        var t = DisputeProcess.Authorize(this, DisputeTrigger.Accept, new DisputeAct(actor), now);
         SellerAnsweredAt ??= now;
         return Apply(t, actor, now, "request_accepted", null);
     }
@@ -166,7 +199,7 @@ public sealed class Dispute
     /// <summary>The seller offers a partial refund of <paramref name="amount"/>, or a return and refund, instead.</summary>
     public DisputeStep CounterOffer(DisputeActor actor, DateTimeOffset now, DisputeOutcome outcome, long? amount, string message)
     {
-        var t = DisputeProcess.Authorize(this, DisputeTrigger.CounterOffer, new DisputeAct(actor, outcome));
+        var t = DisputeProcess.Authorize(this, DisputeTrigger.CounterOffer, new DisputeAct(actor, outcome), now);
         if (outcome is not (DisputeOutcome.PartialRefund or DisputeOutcome.ReturnAndRefund))
             throw new DomainException(RefusalKind.Invalid, "validation_failed", "A seller offers a partial refund or a return and refund.");
         DisputeProcess.CheckAmount(outcome, amount, OrderTotalAmount);
@@ -179,7 +212,7 @@ public sealed class Dispute
     /// <summary>The seller rejects the buyer's request, saying why; the buyer may then escalate (or withdraw).</summary>
     public DisputeStep Reject(DisputeActor actor, DateTimeOffset now, string reason)
     {
-        var t = DisputeProcess.Authorize(this, DisputeTrigger.Reject, new DisputeAct(actor));
+        var t = DisputeProcess.Authorize(this, DisputeTrigger.Reject, new DisputeAct(actor), now);
         Require(reason, "A rejection needs a reason.");
         SellerAnsweredAt ??= now;
         RejectionReason = reason;
@@ -189,18 +222,18 @@ public sealed class Dispute
     /// <summary>The buyer accepts the seller's latest offer.</summary>
     public DisputeStep AcceptOffer(DisputeActor actor, DateTimeOffset now)
     {
-        var t = DisputeProcess.Authorize(this, DisputeTrigger.AcceptOffer, new DisputeAct(actor));
+        var t = DisputeProcess.Authorize(this, DisputeTrigger.AcceptOffer, new DisputeAct(actor), now);
         return Apply(t, actor, now, "offer_accepted", Describe(LatestOffer!.Outcome, LatestOffer.Amount));
     }
 
     /// <summary>The buyer or the seller takes the dispute to the platform, once the seller has answered.</summary>
     public DisputeStep Escalate(DisputeActor actor, DateTimeOffset now) =>
-        Apply(DisputeProcess.Authorize(this, DisputeTrigger.Escalate, new DisputeAct(actor)), actor, now, "escalated", null);
+        Apply(DisputeProcess.Authorize(this, DisputeTrigger.Escalate, new DisputeAct(actor), now), actor, now, "escalated", null);
 
     /// <summary>The buyer withdraws the dispute; the order continues where it was.</summary>
     public DisputeStep Withdraw(DisputeActor actor, DateTimeOffset now)
     {
-        var t = DisputeProcess.Authorize(this, DisputeTrigger.Withdraw, new DisputeAct(actor));
+        var t = DisputeProcess.Authorize(this, DisputeTrigger.Withdraw, new DisputeAct(actor), now);
         WithdrawnAt = now;
         return Apply(t, actor, now, "withdrawn", null);
     }
@@ -208,7 +241,7 @@ public sealed class Dispute
     /// <summary>The buyer shipped the item back with a carrier and tracking number; the seller has some days to confirm it arrived.</summary>
     public DisputeStep ShipReturn(DisputeActor actor, DateTimeOffset now, string carrier, string trackingNumber)
     {
-        var t = DisputeProcess.Authorize(this, DisputeTrigger.ReturnShipment, new DisputeAct(actor));
+        var t = DisputeProcess.Authorize(this, DisputeTrigger.ReturnShipment, new DisputeAct(actor), now);
         Require(carrier, "A return shipment needs a carrier.");
         Require(trackingNumber, "A return shipment needs a tracking number.");
         ReturnCarrier = carrier;
@@ -220,7 +253,7 @@ public sealed class Dispute
     /// <summary>The seller confirms the returned item arrived: the buyer is refunded in full.</summary>
     public DisputeStep ConfirmReturn(DisputeActor actor, DateTimeOffset now)
     {
-        var t = DisputeProcess.Authorize(this, DisputeTrigger.ConfirmReturn, new DisputeAct(actor));
+        var t = DisputeProcess.Authorize(this, DisputeTrigger.ConfirmReturn, new DisputeAct(actor), now);
         ReturnReceivedAt = now;
         return Apply(t, actor, now, "return_received", null);
     }
@@ -231,7 +264,7 @@ public sealed class Dispute
     /// </summary>
     public DisputeStep Decide(DisputeActor actor, DateTimeOffset now, DisputeOutcome outcome, long? refundAmount, string rationale)
     {
-        var t = DisputeProcess.Authorize(this, DisputeTrigger.Decision, new DisputeAct(actor, outcome));
+        var t = DisputeProcess.Authorize(this, DisputeTrigger.Decision, new DisputeAct(actor, outcome), now);
         if (actor.UserId is null)
             throw new DomainException(RefusalKind.Invalid, "validation_failed", "A decision needs the arbiter's identity.");
         if (!Enum.IsDefined(outcome))
@@ -260,9 +293,7 @@ public sealed class Dispute
     /// <summary>The buyer or the seller appeals the arbiter's decision, once, within its appeal window; a different arbiter decides.</summary>
     public DisputeStep Appeal(DisputeActor actor, DateTimeOffset now, string reason)
     {
-        var t = DisputeProcess.Authorize(this, DisputeTrigger.Appeal, new DisputeAct(actor));
-        if (now >= DecidedAt!.Value + DisputeProcess.RuleOf(DisputeTimerKind.AppealWindow).After)
-            throw new DomainException(RefusalKind.RuleRefused, "appeal_window_closed", "The days to appeal this decision are over.");
+        var t = DisputeProcess.Authorize(this, DisputeTrigger.Appeal, new DisputeAct(actor), now);
         Require(reason, "An appeal needs a reason.");
         AppealedBy = actor.Party;
         AppealedAt = now;
@@ -276,7 +307,7 @@ public sealed class Dispute
 
     /// <summary>A system transition (a deadline passed) at <paramref name="now"/>.</summary>
     public DisputeStep Fire(DisputeTrigger trigger, DateTimeOffset now) =>
-        Apply(DisputeProcess.Authorize(this, trigger, new DisputeAct(DisputeActor.System)), DisputeActor.System, now, SnakeCase.Of(trigger.ToString()), null);
+        Apply(DisputeProcess.Authorize(this, trigger, new DisputeAct(DisputeActor.System), now), DisputeActor.System, now, ProcessNames.Of(trigger), null);
 
     /// <summary>Fires the pending timer of this kind: its system transition, or its reminder. The timer is gone either way.</summary>
     public DisputeStep FireTimer(DisputeTimerKind kind, DateTimeOffset now)
@@ -297,7 +328,7 @@ public sealed class Dispute
     {
         if (_timers.RemoveAll(t => t.Kind == kind) == 0) return;
         Version++;
-        Record(now, DisputeActor.System, "timer_discarded", $"{SnakeCase.Of(kind.ToString())}: {why}");
+        Record(now, DisputeActor.System, "timer_discarded", $"{ProcessNames.Of(kind)}: {why}");
     }
 
     /// <summary>The deadlines ahead of the dispute, by API name: its pending timers that are deadlines, and the arbiter's target.</summary>
@@ -318,10 +349,11 @@ public sealed class Dispute
         var left = Status;
         Status = t.To;
         Version++;
+        _lastTransition = t;
         if (t.To == DisputeStatus.UnderReview)
         {
             EscalatedAt = now;
-            DecisionDueAt = now + DisputeProcess.DecisionTarget;
+            DecisionDueAt = now.AddDays(DecisionTargetDays);
         }
         if (t.To == DisputeStatus.AwaitingReturnShipment && left != DisputeStatus.AwaitingReturnShipment) ReturnAgreedAt = now;
 
@@ -351,10 +383,11 @@ public sealed class Dispute
 
         // Timers of the state left behind are cancelled, the one fired is gone, and the new ones start.
         _timers.RemoveAll(timer => !DisputeProcess.RuleOf(timer.Kind).LivesIn.Contains(t.To) || DisputeProcess.RuleOf(timer.Kind).Fires == t.Trigger);
+        var terms = t.Starts.Length == 0 ? null : Terms;
         foreach (var kind in t.Starts)
         {
             var rule = DisputeProcess.RuleOf(kind);
-            var due = now + rule.After;
+            var due = now + rule.After(terms!);
             if (rule.Fires is null && due <= now) continue;
             _timers.RemoveAll(x => x.Kind == kind);
             _timers.Add(new DisputeTimer(Id, kind, due));

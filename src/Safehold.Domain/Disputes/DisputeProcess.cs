@@ -1,4 +1,5 @@
 using Safehold.Domain.Orders;
+using Safehold.Domain.Process;
 
 namespace Safehold.Domain.Disputes;
 
@@ -87,7 +88,7 @@ public enum DisputeTrigger
     AppealWindowClosed,
 }
 
-/// <summary>Who acts on a dispute: the order's buyer or seller, an arbiter of the platform, or the system.</summary>
+/// <summary>Who acts on a dispute (or is told of a step): the order's buyer or seller, an arbiter of the platform, or the system.</summary>
 [Flags]
 public enum DisputeParty
 {
@@ -157,17 +158,76 @@ public enum DisputeTimerKind
     AppealWindow,
 }
 
-/// <summary>A timer of a dispute: the states it lives in, how long after the transition that starts it it falls due, and what it fires.</summary>
+/// <summary>
+/// The terms of one dispute: its durations in days, copied from the policy in force when it opens (as an order's terms
+/// are when it is placed), so a policy change never rewrites the rules of a dispute already running.
+/// </summary>
+/// <param name="SellerResponseDays">The seller answers within these days; silence executes the buyer's request.</param>
+/// <param name="SellerReminderDays">The seller is reminded this many days before an answer or a return confirmation is due.</param>
+/// <param name="BuyerResponseDays">The buyer answers a counter-offer or rejection within these days; silence escalates.</param>
+/// <param name="NoAgreementDays">With no agreement, the dispute is escalated this many days after opening.</param>
+/// <param name="ReturnShipDays">The buyer ships an agreed return within these days; otherwise the money goes to the seller.</param>
+/// <param name="ReturnReceiptDays">The seller confirms a returned item within these days of its shipment; silence refunds in full.</param>
+/// <param name="DecisionTargetDays">An arbiter is expected to decide within these days: shown as overdue, never acted on.</param>
+/// <param name="AppealDays">A first decision can be appealed, once, within these days.</param>
+public sealed record DisputeTerms(
+    int SellerResponseDays = 5,
+    int SellerReminderDays = 1,
+    int BuyerResponseDays = 7,
+    int NoAgreementDays = 15,
+    int ReturnShipDays = 10,
+    int ReturnReceiptDays = 15,
+    int DecisionTargetDays = 7,
+    int AppealDays = 30)
+{
+    /// <summary>Each term's problem, if any: every duration at least a day, a reminder shorter than what it reminds of.</summary>
+    public IEnumerable<string> Problems()
+    {
+        foreach (var (name, days) in new[]
+                 {
+                     (nameof(SellerResponseDays), SellerResponseDays), (nameof(BuyerResponseDays), BuyerResponseDays),
+                     (nameof(NoAgreementDays), NoAgreementDays), (nameof(ReturnShipDays), ReturnShipDays), (nameof(ReturnReceiptDays), ReturnReceiptDays),
+                     (nameof(DecisionTargetDays), DecisionTargetDays), (nameof(AppealDays), AppealDays),
+                 })
+        {
+            if (days is < 1 or > 3650) yield return $"{name} must be between 1 and 3650 days";
+        }
+        if (SellerReminderDays < 0 || SellerReminderDays >= Math.Min(SellerResponseDays, ReturnReceiptDays))
+            yield return $"{nameof(SellerReminderDays)} must be at least 0 and less than the seller's answer and return-confirmation days";
+    }
+}
+
+/// <summary>A timer of a dispute: the states it lives in, when it falls due after the transition that starts it, and what it fires.</summary>
+/// <param name="After">How long after the starting transition it falls due, from the dispute's terms.</param>
 /// <param name="Fires">The system transition it fires, or null for a reminder.</param>
 /// <param name="Deadline">Its name among the dispute's <c>deadlines</c>, or null for a reminder.</param>
 /// <param name="Remind">For a reminder: who is reminded.</param>
-public sealed record DisputeTimerRule(DisputeTimerKind Kind, DisputeStatus[] LivesIn, TimeSpan After, DisputeTrigger? Fires, string? Deadline,
-    DisputeParty Remind = DisputeParty.None);
+/// <param name="Due">How <paramref name="After"/> reads in words, for the policy document.</param>
+public sealed record DisputeTimerRule(DisputeTimerKind Kind, DisputeStatus[] LivesIn, Func<DisputeTerms, TimeSpan> After, DisputeTrigger? Fires, string? Deadline,
+    DisputeParty Remind = DisputeParty.None, string Due = "");
 
 /// <summary>What a person or the system is trying to do: who, and the outcome it carries when it carries one.</summary>
-public readonly record struct DisputeAct(DisputeActor By, DisputeOutcome? Outcome = null);
+public readonly record struct DisputeAct(DisputeActor By, DisputeOutcome? Outcome = null) : IProcessAct<DisputeParty>
+{
+    public DisputeParty Party => By.Party;
+}
 
-/// <summary>One row of the dispute's process: in state <see cref="From"/> (null: before it exists), <see cref="Who"/> may <see cref="Trigger"/>, and then...</summary>
+/// <summary>A guard of the dispute's table: null when the transition may go ahead, or the refusal. Sees the dispute (and its terms), the act and now.</summary>
+public delegate DomainException? DisputeGuard(Dispute dispute, DisputeAct act, DateTimeOffset now);
+
+/// <summary>Whom a step of a dispute tells, and what: a notice kind, worded for each reader by the web's notices.</summary>
+/// <param name="Tell">Who is told; never the person who took the step.</param>
+/// <param name="Kind">The notice, e.g. <c>dispute_opened</c>.</param>
+public readonly record struct DisputeNotice(DisputeParty Tell, string Kind)
+{
+    public static readonly DisputeNotice None = new(DisputeParty.None, "");
+}
+
+/// <summary>
+/// One row of the dispute's process: in state <see cref="From"/> (null: before it exists), <see cref="Who"/> may
+/// <see cref="Trigger"/> on the path <see cref="When"/> (if the <see cref="Guard"/> lets them now), and then the dispute
+/// goes <see cref="To"/>, starts the timers <see cref="Starts"/>, its order <see cref="Settles"/>, and <see cref="Notice"/> tells who must know.
+/// </summary>
 public sealed record DisputeTransition(
     DisputeTrigger Trigger,
     DisputeStatus? From,
@@ -176,12 +236,20 @@ public sealed record DisputeTransition(
     DisputeStatus To,
     DisputeTimerKind[] Starts,
     DisputeSettles Settles,
-    Func<Dispute, DisputeAct, DomainException?>? Guard = null);
+    DisputeNotice Notice,
+    DisputeGuard? Guard = null) : IProcessRow<DisputeStatus, DisputeTrigger, DisputeParty, Dispute, DisputeAct>
+{
+    public bool Takes(Dispute? subject, DisputeAct act) =>
+        When == DisputePath.Any || DisputeProcess.PathOf(subject, Trigger, act) is var path && (path == DisputePath.Any || path == When);
+
+    public DomainException? Refusal(Dispute subject, DisputeAct act, DateTimeOffset now) => Guard?.Invoke(subject, act, now);
+}
 
 /// <summary>
-/// The dispute's whole process (SPEC 3), read top to bottom: every state, who may do what in it and when, the state it
-/// leads to, the timers it starts and what the order must then do. Enforcement (<see cref="Dispute"/>) and the
-/// <c>actions</c> offered to a caller both come from this one table; the timers' own table follows it. The order's side
+/// The dispute's whole process (SPEC 3), read top to bottom: every state, who may do what in it and until when, the state
+/// it leads to, the timers it starts, what the order must then do and who is told. Enforcement (<see cref="Dispute"/>) and
+/// the <c>actions</c> offered to a caller both come from this one table through the shared
+/// <see cref="ProcessEngine{TRow,TState,TTrigger,TParty,TSubject,TAct}"/>; the timers' own table follows it. The order's side
 /// (opening freezes it, settling moves the money) is in <see cref="OrderProcess"/>.
 /// </summary>
 public static class DisputeProcess
@@ -201,125 +269,95 @@ public static class DisputeProcess
         ReturnShipBy = DisputeTimerKind.ReturnShipment, ReturnReceipt = DisputeTimerKind.ReturnReceipt,
         ReturnReminder = DisputeTimerKind.ReturnReceiptReminder, AppealWindow = DisputeTimerKind.AppealWindow;
 
-    /// <summary>An arbiter is expected to decide this long after escalation: a due date shown as overdue, never acted on.</summary>
-    public static readonly TimeSpan DecisionTarget = TimeSpan.FromDays(7);
+    // Who is told of a step, and what.
+    private static readonly DisputeNotice OpenedToSeller = new(Seller, "dispute_opened"), AnsweredToBuyer = new(Buyer, "dispute_answered"),
+        ReturnToBuyer = new(Buyer, "dispute_return_requested"), ReturnShippedToSeller = new(Seller, "dispute_return_shipped"),
+        EscalatedToBoth = new(Buyer | Seller, "dispute_escalated"), AppealedToBoth = new(Buyer | Seller, "dispute_appealed"),
+        ResolvedToBoth = new(Buyer | Seller, "dispute_resolved"), WithdrawnToSeller = new(Seller, "dispute_withdrawn");
 
     public static readonly IReadOnlyList<DisputeTransition> Table =
     [
-        //  trigger                               from            who              when    to               starts                                        then the order
-        new(DisputeTrigger.Open,                  null,           Buyer,           Any,    AwaitingSeller,  [SellerResponse, SellerReminder, NoAgreement], DisputeSettles.Nothing),
+        //  trigger                               from            who              when    to               starts                                        then the order                   told
+        new(DisputeTrigger.Open,                  null,           Buyer,           Any,    AwaitingSeller,  [SellerResponse, SellerReminder, NoAgreement], DisputeSettles.Nothing,          OpenedToSeller),
 
-        new(DisputeTrigger.Accept,                AwaitingSeller, Seller,          Money,  Resolved,        Nothing,                                      DisputeSettles.BuyersRequest),
-        new(DisputeTrigger.Accept,                AwaitingSeller, Seller,          Return, AwaitingReturn,  [ReturnShipBy],                               DisputeSettles.Nothing),
-        new(DisputeTrigger.CounterOffer,          AwaitingSeller, Seller,          Any,    AwaitingBuyer,   [BuyerResponse],                              DisputeSettles.Nothing),
-        new(DisputeTrigger.Reject,                AwaitingSeller, Seller,          Any,    AwaitingBuyer,   [BuyerResponse],                              DisputeSettles.Nothing),
-        new(DisputeTrigger.SellerResponseMissed,  AwaitingSeller, System,          Money,  Resolved,        Nothing,                                      DisputeSettles.BuyersRequest),
-        new(DisputeTrigger.SellerResponseMissed,  AwaitingSeller, System,          Return, AwaitingReturn,  [ReturnShipBy],                               DisputeSettles.Nothing),
-        new(DisputeTrigger.NoAgreement,           AwaitingSeller, System,          Any,    UnderReview,     Nothing,                                      DisputeSettles.Nothing),
-        new(DisputeTrigger.Withdraw,              AwaitingSeller, Buyer,           Any,    Withdrawn,       Nothing,                                      DisputeSettles.ResumeOrder),
+        new(DisputeTrigger.Accept,                AwaitingSeller, Seller,          Money,  Resolved,        Nothing,                                      DisputeSettles.BuyersRequest,    ResolvedToBoth),
+        new(DisputeTrigger.Accept,                AwaitingSeller, Seller,          Return, AwaitingReturn,  [ReturnShipBy],                               DisputeSettles.Nothing,          ReturnToBuyer),
+        new(DisputeTrigger.CounterOffer,          AwaitingSeller, Seller,          Any,    AwaitingBuyer,   [BuyerResponse],                              DisputeSettles.Nothing,          AnsweredToBuyer),
+        new(DisputeTrigger.Reject,                AwaitingSeller, Seller,          Any,    AwaitingBuyer,   [BuyerResponse],                              DisputeSettles.Nothing,          AnsweredToBuyer),
+        new(DisputeTrigger.SellerResponseMissed,  AwaitingSeller, System,          Money,  Resolved,        Nothing,                                      DisputeSettles.BuyersRequest,    ResolvedToBoth),
+        new(DisputeTrigger.SellerResponseMissed,  AwaitingSeller, System,          Return, AwaitingReturn,  [ReturnShipBy],                               DisputeSettles.Nothing,          ReturnToBuyer),
+        new(DisputeTrigger.NoAgreement,           AwaitingSeller, System,          Any,    UnderReview,     Nothing,                                      DisputeSettles.Nothing,          EscalatedToBoth),
+        new(DisputeTrigger.Withdraw,              AwaitingSeller, Buyer,           Any,    Withdrawn,       Nothing,                                      DisputeSettles.ResumeOrder,      WithdrawnToSeller),
 
-        new(DisputeTrigger.AcceptOffer,           AwaitingBuyer,  Buyer,           Money,  Resolved,        Nothing,                                      DisputeSettles.SellersOffer,     Rules.OfferMade),
-        new(DisputeTrigger.AcceptOffer,           AwaitingBuyer,  Buyer,           Return, AwaitingReturn,  [ReturnShipBy],                               DisputeSettles.Nothing,          Rules.OfferMade),
-        new(DisputeTrigger.Escalate,              AwaitingBuyer,  Buyer | Seller,  Any,    UnderReview,     Nothing,                                      DisputeSettles.Nothing),
-        new(DisputeTrigger.BuyerResponseMissed,   AwaitingBuyer,  System,          Any,    UnderReview,     Nothing,                                      DisputeSettles.Nothing),
-        new(DisputeTrigger.NoAgreement,           AwaitingBuyer,  System,          Any,    UnderReview,     Nothing,                                      DisputeSettles.Nothing),
-        new(DisputeTrigger.Withdraw,              AwaitingBuyer,  Buyer,           Any,    Withdrawn,       Nothing,                                      DisputeSettles.ResumeOrder),
+        new(DisputeTrigger.AcceptOffer,           AwaitingBuyer,  Buyer,           Money,  Resolved,        Nothing,                                      DisputeSettles.SellersOffer,     ResolvedToBoth,        Rules.OfferMade),
+        new(DisputeTrigger.AcceptOffer,           AwaitingBuyer,  Buyer,           Return, AwaitingReturn,  [ReturnShipBy],                               DisputeSettles.Nothing,          ReturnToBuyer,         Rules.OfferMade),
+        new(DisputeTrigger.Escalate,              AwaitingBuyer,  Buyer | Seller,  Any,    UnderReview,     Nothing,                                      DisputeSettles.Nothing,          EscalatedToBoth),
+        new(DisputeTrigger.BuyerResponseMissed,   AwaitingBuyer,  System,          Any,    UnderReview,     Nothing,                                      DisputeSettles.Nothing,          EscalatedToBoth),
+        new(DisputeTrigger.NoAgreement,           AwaitingBuyer,  System,          Any,    UnderReview,     Nothing,                                      DisputeSettles.Nothing,          EscalatedToBoth),
+        new(DisputeTrigger.Withdraw,              AwaitingBuyer,  Buyer,           Any,    Withdrawn,       Nothing,                                      DisputeSettles.ResumeOrder,      WithdrawnToSeller),
 
-        new(DisputeTrigger.ReturnShipment,        AwaitingReturn, Buyer,           Any,    AwaitingReceipt, [ReturnReceipt, ReturnReminder],              DisputeSettles.Nothing),
-        new(DisputeTrigger.ReturnNotShipped,      AwaitingReturn, System,          Any,    Resolved,        Nothing,                                      DisputeSettles.ReleasedToSeller),
-        new(DisputeTrigger.Withdraw,              AwaitingReturn, Buyer,           Any,    Withdrawn,       Nothing,                                      DisputeSettles.ResumeOrder),
-        new(DisputeTrigger.Appeal,                AwaitingReturn, Buyer | Seller,  Any,    UnderReview,     Nothing,                                      DisputeSettles.Nothing,          Rules.ReturnDecisionAppealable),
+        new(DisputeTrigger.ReturnShipment,        AwaitingReturn, Buyer,           Any,    AwaitingReceipt, [ReturnReceipt, ReturnReminder],              DisputeSettles.Nothing,          ReturnShippedToSeller),
+        new(DisputeTrigger.ReturnNotShipped,      AwaitingReturn, System,          Any,    Resolved,        Nothing,                                      DisputeSettles.ReleasedToSeller, ResolvedToBoth),
+        new(DisputeTrigger.Withdraw,              AwaitingReturn, Buyer,           Any,    Withdrawn,       Nothing,                                      DisputeSettles.ResumeOrder,      WithdrawnToSeller),
+        new(DisputeTrigger.Appeal,                AwaitingReturn, Buyer | Seller,  Any,    UnderReview,     Nothing,                                      DisputeSettles.Nothing,          AppealedToBoth,        Both(Rules.ReturnDecisionAppealable, Rules.AppealWindowOpen)),
 
-        new(DisputeTrigger.ConfirmReturn,         AwaitingReceipt, Seller,         Any,    Resolved,        Nothing,                                      DisputeSettles.FullRefund),
-        new(DisputeTrigger.ReturnReceiptMissed,   AwaitingReceipt, System,         Any,    Resolved,        Nothing,                                      DisputeSettles.FullRefund),
-        new(DisputeTrigger.Appeal,                AwaitingReceipt, Buyer | Seller, Any,    UnderReview,     Nothing,                                      DisputeSettles.Nothing,          Rules.ReturnDecisionAppealable),
+        new(DisputeTrigger.ConfirmReturn,         AwaitingReceipt, Seller,         Any,    Resolved,        Nothing,                                      DisputeSettles.FullRefund,       ResolvedToBoth),
+        new(DisputeTrigger.ReturnReceiptMissed,   AwaitingReceipt, System,         Any,    Resolved,        Nothing,                                      DisputeSettles.FullRefund,       ResolvedToBoth),
+        new(DisputeTrigger.Appeal,                AwaitingReceipt, Buyer | Seller, Any,    UnderReview,     Nothing,                                      DisputeSettles.Nothing,          AppealedToBoth,        Both(Rules.ReturnDecisionAppealable, Rules.AppealWindowOpen)),
 
         // A first decision waits out the appeal window before it settles; a decision on appeal is final at once.
         // A return and refund is carried out at once, either way: the item goes back before any money moves.
-        new(DisputeTrigger.Decision,              UnderReview,    Arbiter,         Money,  Resolved,        [AppealWindow],                               DisputeSettles.Nothing,          Both(Rules.MayDecide, Rules.NotAppealed)),
-        new(DisputeTrigger.Decision,              UnderReview,    Arbiter,         Money,  Resolved,        Nothing,                                      DisputeSettles.ArbitersDecision, Both(Rules.MayDecide, Rules.Appealed)),
-        new(DisputeTrigger.Decision,              UnderReview,    Arbiter,         Return, AwaitingReturn,  [ReturnShipBy],                               DisputeSettles.Nothing,          Rules.MayDecide),
-        new(DisputeTrigger.Withdraw,              UnderReview,    Buyer,           Any,    Withdrawn,       Nothing,                                      DisputeSettles.ResumeOrder,      Rules.NotDecided),
+        new(DisputeTrigger.Decision,              UnderReview,    Arbiter,         Money,  Resolved,        [AppealWindow],                               DisputeSettles.Nothing,          ResolvedToBoth,        Both(Rules.MayDecide, Rules.NotAppealed)),
+        new(DisputeTrigger.Decision,              UnderReview,    Arbiter,         Money,  Resolved,        Nothing,                                      DisputeSettles.ArbitersDecision, ResolvedToBoth,        Both(Rules.MayDecide, Rules.Appealed)),
+        new(DisputeTrigger.Decision,              UnderReview,    Arbiter,         Return, AwaitingReturn,  [ReturnShipBy],                               DisputeSettles.Nothing,          ReturnToBuyer,         Rules.MayDecide),
+        new(DisputeTrigger.Withdraw,              UnderReview,    Buyer,           Any,    Withdrawn,       Nothing,                                      DisputeSettles.ResumeOrder,      WithdrawnToSeller,     Rules.NotDecided),
 
-        new(DisputeTrigger.Appeal,                Resolved,       Buyer | Seller,  Any,    UnderReview,     Nothing,                                      DisputeSettles.Nothing,          Rules.Appealable),
-        new(DisputeTrigger.AppealWindowClosed,    Resolved,       System,          Any,    Resolved,        Nothing,                                      DisputeSettles.ArbitersDecision, Rules.Appealable),
+        new(DisputeTrigger.Appeal,                Resolved,       Buyer | Seller,  Any,    UnderReview,     Nothing,                                      DisputeSettles.Nothing,          AppealedToBoth,        Both(Rules.Appealable, Rules.AppealWindowOpen)),
+        new(DisputeTrigger.AppealWindowClosed,    Resolved,       System,          Any,    Resolved,        Nothing,                                      DisputeSettles.ArbitersDecision, ResolvedToBoth,        Rules.Appealable),
     ];
 
-    /// <summary>Every timer: the states it lives in, how long after it starts it is due, and what it fires. Reminders fire nothing but a notification.</summary>
+    /// <summary>Every timer: the states it lives in, how long after it starts it is due (from the dispute's terms), and what it fires.</summary>
     public static readonly IReadOnlyList<DisputeTimerRule> Timers =
     [
-        new(SellerResponse, [AwaitingSeller],                Days(5),  DisputeTrigger.SellerResponseMissed, "sellerResponseBy"),
-        new(SellerReminder, [AwaitingSeller],                Days(4),  null,                                null, Remind: Seller),
-        new(BuyerResponse,  [AwaitingBuyer],                 Days(7),  DisputeTrigger.BuyerResponseMissed,  "buyerResponseBy"),
-        new(NoAgreement,    [AwaitingSeller, AwaitingBuyer], Days(15), DisputeTrigger.NoAgreement,          "escalatesAt"),
-        new(ReturnShipBy,   [AwaitingReturn],                Days(10), DisputeTrigger.ReturnNotShipped,     "returnShipBy"),
-        new(ReturnReceipt,  [AwaitingReceipt],               Days(15), DisputeTrigger.ReturnReceiptMissed,  "returnReceiptBy"),
-        new(ReturnReminder, [AwaitingReceipt],               Days(14), null,                                null, Remind: Seller),
-        new(AppealWindow,   [Resolved],                      Days(30), DisputeTrigger.AppealWindowClosed,   "appealBy"),
+        new(SellerResponse, [AwaitingSeller],                t => Days(t.SellerResponseDays),                          DisputeTrigger.SellerResponseMissed, "sellerResponseBy",
+            Due: "the seller's answer days after opening"),
+        new(SellerReminder, [AwaitingSeller],                t => Days(t.SellerResponseDays - t.SellerReminderDays),   null,                                null, Remind: Seller,
+            Due: "the seller's reminder days before the answer is due"),
+        new(BuyerResponse,  [AwaitingBuyer],                 t => Days(t.BuyerResponseDays),                           DisputeTrigger.BuyerResponseMissed,  "buyerResponseBy",
+            Due: "the buyer's answer days after the seller's answer"),
+        new(NoAgreement,    [AwaitingSeller, AwaitingBuyer], t => Days(t.NoAgreementDays),                             DisputeTrigger.NoAgreement,          "escalatesAt",
+            Due: "the no-agreement days after opening"),
+        new(ReturnShipBy,   [AwaitingReturn],                t => Days(t.ReturnShipDays),                              DisputeTrigger.ReturnNotShipped,     "returnShipBy",
+            Due: "the return-shipping days after the return is agreed"),
+        new(ReturnReceipt,  [AwaitingReceipt],               t => Days(t.ReturnReceiptDays),                           DisputeTrigger.ReturnReceiptMissed,  "returnReceiptBy",
+            Due: "the return-confirmation days after the return ships"),
+        new(ReturnReminder, [AwaitingReceipt],               t => Days(t.ReturnReceiptDays - t.SellerReminderDays),    null,                                null, Remind: Seller,
+            Due: "the seller's reminder days before the return confirmation is due"),
+        new(AppealWindow,   [Resolved],                      t => Days(t.AppealDays),                                  DisputeTrigger.AppealWindowClosed,   "appealBy",
+            Due: "the appeal days after a first decision"),
     ];
 
-    public static DisputeTimerRule RuleOf(DisputeTimerKind kind) => Timers.First(t => t.Kind == kind);
+    /// <summary>The shared machinery over <see cref="Table"/>: authorization, <c>actions</c>, names.</summary>
+    public static readonly ProcessEngine<DisputeTransition, DisputeStatus, DisputeTrigger, DisputeParty, Dispute, DisputeAct> Engine =
+        new("dispute", Table, Describe, System);
+
+    private static readonly Dictionary<DisputeTimerKind, DisputeTimerRule> TimerRules = Timers.ToDictionary(t => t.Kind);
+
+    public static DisputeTimerRule RuleOf(DisputeTimerKind kind) => TimerRules[kind];
 
     /// <summary>
-    /// The transition <paramref name="act"/> would take by <paramref name="trigger"/> now, or the reason why not:
-    /// <c>action_not_allowed</c> for a party that never may, <c>invalid_state</c> for the wrong state, or the refusal of a rule.
+    /// The transition <paramref name="act"/> would take by <paramref name="trigger"/> at <paramref name="now"/>, or the reason
+    /// why not: <c>action_not_allowed</c> for a party that never may, <c>invalid_state</c> for the wrong state, or the refusal of a rule.
     /// </summary>
-    public static DisputeTransition Authorize(Dispute? dispute, DisputeTrigger trigger, DisputeAct act)
-    {
-        var who = act.By.Party;
-        var rows = Table.Where(t => t.Trigger == trigger).ToList();
-        if (!rows.Any(t => (t.Who & who) != 0))
-            throw new DomainException(RefusalKind.NotAllowed, "action_not_allowed",
-                $"The {Describe(who)} of a dispute cannot {ActionName(trigger).Replace('_', ' ')}.");
-        var path = PathOf(dispute, trigger, act);
-        var here = rows.Where(t => t.From == dispute?.Status && (t.Who & who) != 0).ToList();
-        if (here.Count == 0)
-            throw DomainException.InvalidState(dispute is null
-                ? $"Cannot {ActionName(trigger).Replace('_', ' ')} a dispute that does not exist."
-                : $"Cannot {ActionName(trigger).Replace('_', ' ')} a dispute that is {StatusName(dispute.Status)}.");
-        DomainException? refusal = null;
-        foreach (var t in here.Where(t => t.When == Any || path == Any || t.When == path))
-        {
-            refusal = dispute is null ? null : t.Guard?.Invoke(dispute, act);
-            if (refusal is null) return t;
-        }
-        throw refusal ?? DomainException.InvalidState($"Cannot {ActionName(trigger).Replace('_', ' ')} this dispute now.");
-    }
+    public static DisputeTransition Authorize(Dispute? dispute, DisputeTrigger trigger, DisputeAct act, DateTimeOffset now) =>
+        Engine.Authorize(dispute, trigger, act, now);
 
-    /// <summary>What <paramref name="who"/> may do to the dispute now, as API action names.</summary>
-    public static IReadOnlyList<string> ActionsFor(Dispute dispute, DisputeParty who) => ActionsFor(dispute, new DisputeActor(who, null));
+    /// <summary>What <paramref name="actor"/> may do to the dispute at <paramref name="now"/>; knowing who they are, an arbiter who may not decide is not offered to.</summary>
+    public static IReadOnlyList<string> ActionsFor(Dispute dispute, DisputeActor actor, DateTimeOffset now) =>
+        Engine.ActionsFor(dispute, new DisputeAct(actor), now);
 
-    /// <summary>What <paramref name="actor"/> may do to the dispute now; knowing who they are, an arbiter who may not decide is not offered to.</summary>
-    public static IReadOnlyList<string> ActionsFor(Dispute dispute, DisputeActor actor) =>
-        Table.Where(t => t.From == dispute.Status && (t.Who & actor.Party) != 0 && (t.Who & System) == 0)
-            .Where(t => t.When == Any || PathOf(dispute, t.Trigger, default) is var path && (path == Any || path == t.When))
-            .Where(t => t.Guard?.Invoke(dispute, new DisputeAct(actor)) is null)
-            .Select(t => ActionName(t.Trigger))
-            .Distinct()
-            .ToList();
-
-    /// <summary>
-    /// Whether a dispute for <paramref name="reason"/> may be opened on <paramref name="order"/> now, beyond what the order's
-    /// table allows (its state): protection must not have ended, the post-completion window must be open, and a
-    /// <c>not_received</c> dispute is only for an order whose delivery was neither reported nor confirmed.
-    /// </summary>
-    public static DomainException? OpeningRefusal(Order order, DisputeReason reason, DateTimeOffset now)
-    {
-        static DomainException Closed(string why) => new(RefusalKind.RuleRefused, "dispute_window_closed", why);
-        if (order.Status == OrderStatus.Completed)
-        {
-            if (reason == DisputeReason.NotReceived)
-                return Closed("An order that has completed cannot be disputed as not received.");
-            if (order.DisputeWindowEndsAt is { } ends && now >= ends)
-                return Closed("The days to open a dispute after completion are over.");
-            return null;
-        }
-        if (order.ProtectionEndsAt is { } protectionEnds && now >= protectionEnds)
-            return Closed("The order's protection has ended.");
-        if (reason == DisputeReason.NotReceived && order.DeliveredAt is not null)
-            return Closed("Delivery of this order has been reported: it cannot be disputed as not received.");
-        return null;
-    }
+    /// <summary>What a party may do to the dispute at <paramref name="now"/>, not knowing who in particular.</summary>
+    public static IReadOnlyList<string> ActionsFor(Dispute dispute, DisputeParty who, DateTimeOffset now) => ActionsFor(dispute, new DisputeActor(who, null), now);
 
     /// <summary>
     /// Checks the amount that goes with an outcome: a partial refund needs one of at least one minor unit and at most
@@ -341,32 +379,20 @@ public static class DisputeProcess
     }
 
     /// <summary>The snake-case API name of a trigger, e.g. <c>counter_offer</c>.</summary>
-    public static string ActionName(DisputeTrigger trigger) => SnakeCase.Of(trigger.ToString());
+    public static string ActionName(DisputeTrigger trigger) => ProcessNames.Of(trigger);
 
     /// <summary>The snake-case API name of a status, e.g. <c>under_review</c>.</summary>
-    public static string StatusName(DisputeStatus status) => SnakeCase.Of(status.ToString());
+    public static string StatusName(DisputeStatus status) => ProcessNames.Of(status);
 
-    public static string Name(DisputeReason reason) => SnakeCase.Of(reason.ToString());
+    public static string Name(DisputeReason reason) => ProcessNames.Of(reason);
 
-    public static string Name(DisputeOutcome outcome) => SnakeCase.Of(outcome.ToString());
+    public static string Name(DisputeOutcome outcome) => ProcessNames.Of(outcome);
 
     public static bool TryParse<TEnum>(string? value, out TEnum parsed)
-        where TEnum : struct, Enum
-    {
-        foreach (var v in Enum.GetValues<TEnum>())
-        {
-            if (string.Equals(SnakeCase.Of(v.ToString()), value, StringComparison.Ordinal))
-            {
-                parsed = v;
-                return true;
-            }
-        }
-        parsed = default;
-        return false;
-    }
+        where TEnum : struct, Enum => ProcessNames.TryParse(value, out parsed);
 
     /// <summary>Which path the outcome a trigger carries out takes: the request for an acceptance, the latest offer, the decision.</summary>
-    private static DisputePath PathOf(Dispute? dispute, DisputeTrigger trigger, DisputeAct act)
+    internal static DisputePath PathOf(Dispute? dispute, DisputeTrigger trigger, DisputeAct act)
     {
         var outcome = trigger switch
         {
@@ -385,7 +411,7 @@ public static class DisputeProcess
 
     private static TimeSpan Days(int days) => TimeSpan.FromDays(days);
 
-    private static string Describe(DisputeParty who) => who switch
+    internal static string Describe(DisputeParty who) => who switch
     {
         DisputeParty.Buyer => "buyer",
         DisputeParty.Seller => "seller",
@@ -394,18 +420,16 @@ public static class DisputeProcess
         _ => "caller",
     };
 
-    private static Func<Dispute, DisputeAct, DomainException?> Both(Func<Dispute, DisputeAct, DomainException?> first,
-        Func<Dispute, DisputeAct, DomainException?> then) =>
-        (d, a) => first(d, a) ?? then(d, a);
+    private static DisputeGuard Both(DisputeGuard first, DisputeGuard then) => (d, a, now) => first(d, a, now) ?? then(d, a, now);
 
     /// <summary>The guards of the table: each answers null when the transition may go ahead, or the refusal.</summary>
     private static class Rules
     {
-        public static DomainException? OfferMade(Dispute d, DisputeAct _) =>
+        public static DomainException? OfferMade(Dispute d, DisputeAct _, DateTimeOffset __) =>
             d.LatestOffer is not null ? null : DomainException.InvalidState("The seller made no offer to accept.");
 
         /// <summary>An arbiter never decides a dispute on an order of their own, nor the appeal of their own decision.</summary>
-        public static DomainException? MayDecide(Dispute d, DisputeAct act) =>
+        public static DomainException? MayDecide(Dispute d, DisputeAct act, DateTimeOffset _) =>
             act.By.UserId is not { } arbiter ? null
             : arbiter == d.BuyerId || arbiter == d.SellerId
                 ? new DomainException(RefusalKind.NotAllowed, "arbiter_is_a_party", "An arbiter cannot decide a dispute on an order they bought or sold.")
@@ -414,29 +438,32 @@ public static class DisputeProcess
             : null;
 
         /// <summary>Once an arbiter has decided, the buyer cannot withdraw to escape the decision (and open a new dispute).</summary>
-        public static DomainException? NotDecided(Dispute d, DisputeAct _) =>
+        public static DomainException? NotDecided(Dispute d, DisputeAct _, DateTimeOffset __) =>
             d.DecidedBy is null ? null
             : new DomainException(RefusalKind.RuleRefused, "decision_made", "An arbiter has decided this dispute: it can no longer be withdrawn.");
 
-        /// <summary>
-        /// An arbiter's return-and-refund decision is carried out at once, so it is appealed while the item is on its way
-        /// back (at most 10 + 15 days, inside the 30-day appeal window); the appeal stops the return.
-        /// </summary>
-        public static DomainException? ReturnDecisionAppealable(Dispute d, DisputeAct _) =>
+        /// <summary>An arbiter's return-and-refund decision is carried out at once, so it is appealed while the item is on its way back; the appeal stops the return.</summary>
+        public static DomainException? ReturnDecisionAppealable(Dispute d, DisputeAct _, DateTimeOffset __) =>
             d.DecidedBy is null
                 ? DomainException.InvalidState("Only an arbiter's decision can be appealed; this return was agreed.")
             : d.AppealedAt is not null
                 ? new DomainException(RefusalKind.RuleRefused, "already_appealed", "A decision can be appealed only once.")
             : null;
 
-        public static DomainException? NotAppealed(Dispute d, DisputeAct _) =>
+        /// <summary>A decision is appealed within the dispute's appeal days of it.</summary>
+        public static DomainException? AppealWindowOpen(Dispute d, DisputeAct _, DateTimeOffset now) =>
+            d.DecidedAt is { } decided && now >= decided.AddDays(d.AppealDays)
+                ? new DomainException(RefusalKind.RuleRefused, "appeal_window_closed", "The days to appeal this decision are over.")
+                : null;
+
+        public static DomainException? NotAppealed(Dispute d, DisputeAct _, DateTimeOffset __) =>
             d.AppealedAt is null ? null : DomainException.InvalidState("The dispute is under appeal.");
 
-        public static DomainException? Appealed(Dispute d, DisputeAct _) =>
+        public static DomainException? Appealed(Dispute d, DisputeAct _, DateTimeOffset __) =>
             d.AppealedAt is not null ? null : DomainException.InvalidState("The dispute is not under appeal.");
 
-        /// <summary>Only an arbiter's first decision, while its appeal window is open and it has not settled.</summary>
-        public static DomainException? Appealable(Dispute d, DisputeAct _) =>
+        /// <summary>Only an arbiter's first decision, while it has not settled.</summary>
+        public static DomainException? Appealable(Dispute d, DisputeAct _, DateTimeOffset __) =>
             d.DecidedBy is null
                 ? DomainException.InvalidState("Only an arbiter's decision can be appealed; this dispute was resolved by agreement.")
             : d.AppealedAt is not null

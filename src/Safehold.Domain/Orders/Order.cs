@@ -1,6 +1,7 @@
 using Safehold.Domain.Disputes;
 using Safehold.Domain.Ledger;
 using Safehold.Domain.Policy;
+using Safehold.Domain.Process;
 
 namespace Safehold.Domain.Orders;
 
@@ -11,7 +12,7 @@ public readonly record struct Actor(Party Party, Guid? UserId)
 }
 
 /// <summary>What firing a timer did: the journal entry to post and whom to remind, either possibly none.</summary>
-public sealed record TimerOutcome(JournalEntry? Entry, Party Reminded);
+public sealed record TimerOutcome(JournalEntry? Entry, Party Reminded, ProviderCall Calls = ProviderCall.None);
 
 /// <summary>
 /// A buyer's order from one seller, in one currency, and the protection around it. Every change goes
@@ -19,7 +20,7 @@ public sealed record TimerOutcome(JournalEntry? Entry, Party Reminded);
 /// and a change that moves money returns the one balanced journal entry to write with it. The order's
 /// timers are rows beside it, started and cancelled by the same transitions.
 /// </summary>
-public sealed class Order
+public sealed class Order : IProcessSubject<OrderStatus>
 {
     private readonly List<OrderLine> _lines = [];
     private readonly List<OrderEvent> _timeline = [];
@@ -32,6 +33,7 @@ public sealed class Order
     private DateTimeOffset? _disputeOpenedAt;
     private DateTimeOffset? _disputeResolvedAt;
     private long _refundedAmount;
+    private OrderTransition? _lastTransition;
 
     private Order()
     {
@@ -73,18 +75,18 @@ public sealed class Order
 
     public DateTimeOffset CreatedAt { get; private set; }
     public DateTimeOffset PayBy { get; private set; }
-    public DateTimeOffset? PaidAt { get; private set; }
-    public DateTimeOffset? ShipBy { get; private set; }
-    public DateTimeOffset? ShippedAt { get; private set; }
-    public DateTimeOffset? ProtectionEndsAt { get; private set; }
-    public DateTimeOffset? DeliveredAt { get; private set; }
-    public DateTimeOffset? AutoCompleteAt { get; private set; }
-    public DateTimeOffset? CompletedAt { get; private set; }
+    public DateTimeOffset? PaidAt { get; internal set; }
+    public DateTimeOffset? ShipBy { get; internal set; }
+    public DateTimeOffset? ShippedAt { get; internal set; }
+    public DateTimeOffset? ProtectionEndsAt { get; internal set; }
+    public DateTimeOffset? DeliveredAt { get; internal set; }
+    public DateTimeOffset? AutoCompleteAt { get; internal set; }
+    public DateTimeOffset? CompletedAt { get; internal set; }
 
     /// <summary>When the post-completion dispute window closes and the seller's credit becomes available.</summary>
-    public DateTimeOffset? DisputeWindowEndsAt { get; private set; }
-    public DateTimeOffset? CreditAvailableAt { get; private set; }
-    public DateTimeOffset? ClosedAt { get; private set; }
+    public DateTimeOffset? DisputeWindowEndsAt { get; internal set; }
+    public DateTimeOffset? CreditAvailableAt { get; internal set; }
+    public DateTimeOffset? ClosedAt { get; internal set; }
 
     public IReadOnlyList<OrderLine> Lines => _lines;
     public IReadOnlyList<OrderEvent> Timeline => _timeline;
@@ -102,6 +104,12 @@ public sealed class Order
 
     /// <summary>When a dispute on this order was resolved; an order has at most one resolved dispute.</summary>
     public DateTimeOffset? DisputeResolvedAt => _disputeResolvedAt;
+
+    /// <summary>
+    /// The row of <see cref="OrderProcess.Table"/> this copy of the order last took (in memory only): the caller carries out
+    /// what it asks outside the database, its <see cref="OrderTransition.Calls"/> (a refund, a lost capture to return).
+    /// </summary>
+    public OrderTransition? LastTransition => _lastTransition;
 
     /// <summary>What a dispute refunded to the buyer, in minor units; the seller is credited the rest less commission.</summary>
     public long RefundedAmount => _refundedAmount;
@@ -181,49 +189,38 @@ public sealed class Order
     /// <summary>The buyer paid; the total moves into this order's escrow.</summary>
     public JournalEntry Pay(Actor actor, DateTimeOffset now, string paymentReference)
     {
-        var t = OrderProcess.Authorize(this, OrderTrigger.Pay, actor.Party);
-        PaidAt = now;
+        var t = OrderProcess.Authorize(this, OrderTrigger.Pay, actor, now);
         PaymentReference = paymentReference;
-        ShipBy = now.AddDays(HandlingDays);
         return Apply(t, actor, now, "paid", null)!;
     }
 
     /// <summary>Cancelled by a party before shipment; a paid order is refunded in full at once.</summary>
     public JournalEntry? Cancel(Actor actor, DateTimeOffset now, string? reason) =>
-        Apply(OrderProcess.Authorize(this, OrderTrigger.Cancel, actor.Party), actor, now, "cancelled", reason);
+        Apply(OrderProcess.Authorize(this, OrderTrigger.Cancel, actor, now), actor, now, "cancelled", reason);
 
     /// <summary>The seller shipped with a carrier and tracking number; protection starts.</summary>
     public void Ship(Actor actor, DateTimeOffset now, string carrier, string trackingNumber)
     {
-        var t = OrderProcess.Authorize(this, OrderTrigger.Ship, actor.Party);
+        var t = OrderProcess.Authorize(this, OrderTrigger.Ship, actor, now);
         Carrier = carrier;
         TrackingNumber = trackingNumber;
-        ShippedAt = now;
-        ProtectionEndsAt = now.AddDays(ProtectionDays);
         Apply(t, actor, now, "shipped", $"{carrier} {trackingNumber}");
     }
 
     /// <summary>Delivery was reported; the order will complete on its own some days later.</summary>
     public void MarkDelivered(Actor actor, DateTimeOffset now)
     {
-        var t = OrderProcess.Authorize(this, OrderTrigger.MarkDelivered, actor.Party);
-        DeliveredAt = now;
-        AutoCompleteAt = now.AddDays(AutoCompleteDaysAfterDelivery);
-        Apply(t, actor, now, "delivered", null);
+        Apply(OrderProcess.Authorize(this, OrderTrigger.MarkDelivered, actor, now), actor, now, "delivered", null);
     }
 
     /// <summary>The buyer confirmed the order arrived as described; escrow is released to the seller.</summary>
     public JournalEntry ConfirmReceipt(Actor actor, DateTimeOffset now) =>
-        Apply(OrderProcess.Authorize(this, OrderTrigger.ConfirmReceipt, actor.Party), actor, now, "receipt_confirmed", null)!;
+        Apply(OrderProcess.Authorize(this, OrderTrigger.ConfirmReceipt, actor, now), actor, now, "receipt_confirmed", null)!;
 
     /// <summary>The buyer asks for <paramref name="days"/> more days of protection; the seller has some days to answer.</summary>
     public ProtectionExtension RequestExtension(Actor actor, DateTimeOffset now, Guid extensionId, int days, string reason)
     {
-        var t = OrderProcess.Authorize(this, OrderTrigger.ExtendProtection, actor.Party);
-        if (days < 1)
-            throw new DomainException(RefusalKind.Invalid, "validation_failed", "An extension adds at least one day.");
-        if (days > MaxExtensionDays)
-            throw new DomainException(RefusalKind.RuleRefused, "extension_too_long", $"One extension adds at most {MaxExtensionDays} days.");
+        var t = OrderProcess.Authorize(this, OrderTrigger.ExtendProtection, new OrderAct(actor, Days: days), now);
         // The seller's silence approves: it must fall due no later than the protection it would extend.
         var answerBy = now.AddDays(ExtensionResponseDays);
         if (ProtectionEndsAt is { } ends && ends < answerBy) answerBy = ends;
@@ -246,12 +243,12 @@ public sealed class Order
     /// <c>not_received</c>) until the post-completion window closes. The order is frozen while the dispute is open:
     /// it cannot complete or release, and its timers are paused with the time they have left.
     /// </summary>
+    /// <param name="terms">The dispute's terms (its durations), copied from the policy in force when it opens.</param>
     public Dispute OpenDispute(Actor actor, DateTimeOffset now, Guid disputeId, DisputeReason reason,
-        DisputeOutcome requestedOutcome, long? requestedAmount, string description)
+        DisputeOutcome requestedOutcome, long? requestedAmount, string description, DisputeTerms terms)
     {
-        var t = OrderProcess.Authorize(this, OrderTrigger.OpenDispute, actor.Party);
-        if (DisputeProcess.OpeningRefusal(this, reason, now) is { } refused) throw refused;
-        var dispute = Dispute.Open(disputeId, this, actor, now, reason, requestedOutcome, requestedAmount, description);
+        var t = OrderProcess.Authorize(this, OrderTrigger.OpenDispute, new OrderAct(actor, Reason: reason), now);
+        var dispute = Dispute.Open(disputeId, this, actor, now, reason, requestedOutcome, requestedAmount, description, terms);
         _openDisputeId = disputeId;
         _disputeOpenedAt = now;
         Apply(t, actor, now, "dispute_opened", DisputeProcess.Name(reason));
@@ -261,7 +258,7 @@ public sealed class Order
     /// <summary>The open dispute was withdrawn: the order continues where it was, its timers running again with the time they had left.</summary>
     public void WithdrawDispute(DateTimeOffset now)
     {
-        var t = OrderProcess.Authorize(this, OrderTrigger.DisputeWithdrawn, Party.System);
+        var t = OrderProcess.Authorize(this, OrderTrigger.DisputeWithdrawn, Actor.System, now);
         Apply(t, Actor.System, now, "dispute_withdrawn", null);
     }
 
@@ -284,7 +281,7 @@ public sealed class Order
                 "A return and refund settles as a full refund once the item is back, or as released to the seller."),
         };
         DisputeProcess.CheckAmount(outcome, refundAmount, TotalAmount);
-        var t = OrderProcess.Authorize(this, trigger, Party.System);
+        var t = OrderProcess.Authorize(this, trigger, Actor.System, now);
         _refundedAmount = trigger switch
         {
             OrderTrigger.DisputeRefundedInFull => TotalAmount,
@@ -292,7 +289,7 @@ public sealed class Order
             _ => 0,
         };
         _disputeResolvedAt = now;
-        return Apply(t, Actor.System, now, SnakeCase.Of(trigger.ToString()), refundAmount is { } r ? $"{r} {Currency}" : null);
+        return Apply(t, Actor.System, now, ProcessNames.Of(trigger), refundAmount is { } r ? $"{r} {Currency}" : null);
     }
 
     /// <summary>A system transition (unpaid expiry, missed ship-by, protection end, auto-complete, ...) at <paramref name="now"/>.</summary>
@@ -301,14 +298,10 @@ public sealed class Order
         if (trigger is OrderTrigger.DisputeWithdrawn or OrderTrigger.DisputeRefundedInFull or OrderTrigger.DisputeRefundedInPart
             or OrderTrigger.DisputeReleasedToSeller)
             throw new InvalidOperationException($"{trigger} comes from a dispute: use {nameof(ResolveDispute)} or {nameof(WithdrawDispute)}.");
-        var t = OrderProcess.Authorize(this, trigger, Party.System);
-        if (trigger == OrderTrigger.ExtensionAutoApproved)
-        {
-            var pending = PendingExtension!;
-            Extend(pending, now, ExtensionStatus.AutoApproved);
-            return Apply(t, Actor.System, now, "extension_auto_approved", $"{pending.Days} days");
-        }
-        return Apply(t, Actor.System, now, SnakeCase.Of(trigger.ToString()), null);
+        var t = OrderProcess.Authorize(this, trigger, Actor.System, now);
+        return trigger == OrderTrigger.ExtensionAutoApproved
+            ? Apply(t, Actor.System, now, "extension_auto_approved", $"{PendingExtension!.Days} days")
+            : Apply(t, Actor.System, now, ProcessNames.Of(trigger), null);
     }
 
     /// <summary>
@@ -323,7 +316,7 @@ public sealed class Order
             throw DomainException.InvalidState($"The order's {kind} timer is paused while a dispute is open.");
         var rule = OrderProcess.RuleOf(kind);
         if (rule.Fires is { } trigger)
-            return new TimerOutcome(Fire(trigger, now), Party.None); // the transition removes the timer
+            return new TimerOutcome(Fire(trigger, now), Party.None, _lastTransition!.Calls); // the transition removes the timer
         _timers.Remove(timer);
         Version++;
         Record(now, Actor.System, rule.Remind == Party.Buyer ? "buyer_reminded" : "seller_reminded", null);
@@ -338,7 +331,7 @@ public sealed class Order
     {
         if (_timers.RemoveAll(t => t.Kind == kind) == 0) return;
         Version++;
-        Record(now, Actor.System, "timer_discarded", $"{SnakeCase.Of(kind.ToString())}: {why}");
+        Record(now, Actor.System, "timer_discarded", $"{ProcessNames.Of(kind)}: {why}");
     }
 
     /// <summary>The deadlines still ahead of the order: one per pending timer that is a deadline, by API name.</summary>
@@ -350,13 +343,12 @@ public sealed class Order
 
     private void DecideExtension(OrderTrigger trigger, Actor actor, DateTimeOffset now, Guid extensionId)
     {
-        var t = OrderProcess.Authorize(this, trigger, actor.Party);
+        var t = OrderProcess.Authorize(this, trigger, actor, now);
         var pending = PendingExtension!;
         if (pending.Id != extensionId)
             throw new DomainException(RefusalKind.NotFound, "not_found", "Extension request was not found.");
         if (trigger == OrderTrigger.ApproveExtension)
         {
-            Extend(pending, now, ExtensionStatus.Approved);
             Apply(t, actor, now, "extension_approved", $"{pending.Days} days");
         }
         else
@@ -366,8 +358,10 @@ public sealed class Order
         }
     }
 
-    private void Extend(ProtectionExtension extension, DateTimeOffset now, ExtensionStatus status)
+    /// <summary>The waiting extension is granted (<see cref="OrderDate.Extended"/>): protection ends later by its days.</summary>
+    internal void Extend(ExtensionStatus status, DateTimeOffset now)
     {
+        var extension = PendingExtension!;
         extension.Decide(status, now);
         ProtectionEndsAt = ProtectionEndsAt!.Value.AddDays(extension.Days);
         if (AutoCompleteAt is { } auto) AutoCompleteAt = auto.AddDays(extension.Days);
@@ -378,17 +372,14 @@ public sealed class Order
 
     private JournalEntry? Apply(OrderTransition t, Actor actor, DateTimeOffset now, string eventKind, string? detail)
     {
-        var left = Status;
         Status = t.To;
         Version++;
-        if (t.To == OrderStatus.Completed && left != OrderStatus.Completed)
+        _lastTransition = t;
+        if (t.Sets != OrderDate.None)
         {
-            CompletedAt = now;
-            DisputeWindowEndsAt = now.AddDays(PostCompletionDisputeDays);
+            foreach (var (date, _, set) in OrderProcess.Dates)
+                if ((t.Sets & date) != 0) set(this, t, now);
         }
-        if (t.To == OrderStatus.Closed) ClosedAt = now;
-        // An extension still waiting when protection is over has nothing left to extend.
-        if (t.To != OrderStatus.AwaitingDelivery) PendingExtension?.Decide(ExtensionStatus.Lapsed, now);
 
         // Timers of the state left behind are cancelled, the one fired or answered is gone, and the new ones start.
         _timers.RemoveAll(timer => OrderProcess.RuleOf(timer.Kind).LivesIn != t.To
@@ -400,28 +391,7 @@ public sealed class Order
             foreach (var timer in _timers) timer.Pause(now);
         if (t.Clock == OrderClock.Resumes) ResumeTimers(now);
         Record(now, actor, eventKind, detail);
-        var entry = t.Money switch
-        {
-            MoneyMovement.None => null,
-            MoneyMovement.CaptureIntoEscrow => new JournalEntry(Guid.CreateVersion7(now), $"order:{Id}:capture", "capture", Id, now,
-                [(Account.PaymentClearing, -Total), (Account.Escrow(Id), Total)]),
-            MoneyMovement.RefundInFull => new JournalEntry(Guid.CreateVersion7(now), $"order:{Id}:refund", "refund", Id, now,
-                [(Account.Escrow(Id), -Total), (Account.RefundsOut, Total)]),
-            MoneyMovement.ReleaseToSeller => new JournalEntry(Guid.CreateVersion7(now), $"order:{Id}:release", "release", Id, now,
-                [(Account.Escrow(Id), -Total), (Account.SellerPending(SellerId), SellerShare), (Account.PlatformCommission, Total - SellerShare)]),
-            MoneyMovement.PendingToAvailable => MakeAvailable(now),
-            MoneyMovement.DisputeRefundFromEscrow => DisputeEntry(now, "dispute_refund",
-                [(Account.Escrow(Id), -Total), (Account.RefundsOut, Total)]),
-            MoneyMovement.DisputeSplitEscrow => DisputeEntry(now, "dispute_partial_refund",
-                [(Account.Escrow(Id), -Total), (Account.RefundsOut, Refunded), (Account.SellerPending(SellerId), SellerShare),
-                    (Account.PlatformCommission, Total - Refunded - SellerShare)]),
-            MoneyMovement.DisputeRefundFromPending => DisputeEntry(now, "dispute_refund",
-                [(Account.SellerPending(SellerId), -FullShare.SellerShare), (Account.PlatformCommission, -FullShare.Commission), (Account.RefundsOut, Total)]),
-            MoneyMovement.DisputePartRefundFromPending => DisputeEntry(now, "dispute_partial_refund",
-                [(Account.SellerPending(SellerId), SellerShare - FullShare.SellerShare),
-                    (Account.PlatformCommission, Total - Refunded - SellerShare - FullShare.Commission), (Account.RefundsOut, Refunded)]),
-            _ => throw new InvalidOperationException($"Unknown money movement {t.Money}."),
-        };
+        var entry = OrderMoney.Of(t.Money).Post(this, now);
         if (t.Trigger is OrderTrigger.DisputeWithdrawn or OrderTrigger.DisputeRefundedInFull or OrderTrigger.DisputeRefundedInPart
             or OrderTrigger.DisputeReleasedToSeller)
         {
@@ -437,19 +407,9 @@ public sealed class Order
     /// </summary>
     public Money SellerShare => (Total - Refunded).SplitCommission(CommissionBasisPoints).SellerShare;
 
-    private Money Refunded => new(_refundedAmount, Total.Currency);
+    internal Money Refunded => new(_refundedAmount, Total.Currency);
 
-    private (Money SellerShare, Money Commission) FullShare => Total.SplitCommission(CommissionBasisPoints);
-
-    // One settlement per dispute, keyed apart from the order's own capture, refund, release and available entries. The
-    // key (also the provider's idempotency key for its refund) names what is refunded: a refund whose commit was lost
-    // is replayed only for the same settlement, never taken as the answer to a different one.
-    private JournalEntry DisputeEntry(DateTimeOffset now, string kind, IEnumerable<(Account, Money)> lines)
-    {
-        var entryLines = lines.ToList();
-        var refunded = entryLines.Where(l => l.Item1.Type == AccountType.RefundsOut).Sum(l => l.Item2.Amount);
-        return new(Guid.CreateVersion7(now), $"order:{Id}:dispute:{_openDisputeId}:settlement:{kind}:{refunded}", kind, Id, now, entryLines);
-    }
+    internal (Money SellerShare, Money Commission) FullShare => Total.SplitCommission(CommissionBasisPoints);
 
     /// <summary>
     /// Runs the paused timers again with the time they had left, and moves the order's dates by the time the
@@ -463,13 +423,6 @@ public sealed class Order
         if (DisputeWindowEndsAt is { } window && Status == OrderStatus.Completed) DisputeWindowEndsAt = window + pausedFor;
         PendingExtension?.Postpone(pausedFor);
         foreach (var timer in _timers.Where(t => t.IsPaused)) timer.Resume(now);
-    }
-
-    private JournalEntry MakeAvailable(DateTimeOffset now)
-    {
-        CreditAvailableAt = now;
-        return new JournalEntry(Guid.CreateVersion7(now), $"order:{Id}:available", "credit_available", Id, now,
-            [(Account.SellerPending(SellerId), -SellerShare), (Account.SellerAvailable(SellerId), SellerShare)]);
     }
 
     /// <summary>(Re)computes a timer's due instant by its rule in the process table and writes it; a reminder already past is not scheduled.</summary>

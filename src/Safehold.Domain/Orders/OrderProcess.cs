@@ -1,3 +1,5 @@
+using Safehold.Domain.Process;
+
 namespace Safehold.Domain.Orders;
 
 /// <summary>Where an order is in its life. The API spells these in snake case (<c>awaiting_payment</c>).</summary>
@@ -71,36 +73,6 @@ public enum Party
     System = 8,
 }
 
-/// <summary>The money a transition moves, posted as one journal entry in the same transaction.</summary>
-public enum MoneyMovement
-{
-    None,
-
-    /// <summary>Payment clearing → the order's escrow, for the order's total.</summary>
-    CaptureIntoEscrow,
-
-    /// <summary>Escrow → refunds out, for the whole total, refunded to the buyer's card.</summary>
-    RefundInFull,
-
-    /// <summary>Escrow → the seller's pending balance, less commission to the platform.</summary>
-    ReleaseToSeller,
-
-    /// <summary>The seller's pending credit for the order → their available balance.</summary>
-    PendingToAvailable,
-
-    /// <summary>Before completion: escrow → refunds out, for the whole total.</summary>
-    DisputeRefundFromEscrow,
-
-    /// <summary>Before completion: escrow → refunds out for the refund, the rest to the seller's pending balance less commission on it.</summary>
-    DisputeSplitEscrow,
-
-    /// <summary>After completion: the seller's pending credit and the commission both give back → refunds out, for the whole total.</summary>
-    DisputeRefundFromPending,
-
-    /// <summary>After completion: refunds out the refund, taken from the seller's pending credit and the commission recomputed on what stays released.</summary>
-    DisputePartRefundFromPending,
-}
-
 /// <summary>What a transition does to the order's pending timers besides starting and cancelling them.</summary>
 public enum OrderClock
 {
@@ -133,20 +105,83 @@ public enum OrderTimerKind
     DisputeWindowEnds,
 }
 
+/// <summary>The dates a transition sets or shifts on the order; their formulas are <see cref="OrderProcess.Dates"/>.</summary>
+[Flags]
+public enum OrderDate
+{
+    None = 0,
+
+    /// <summary><c>paidAt</c>, and <c>shipBy</c> the handling days later.</summary>
+    Paid = 1,
+
+    /// <summary><c>shippedAt</c>, and <c>protectionEndsAt</c> the protection days later.</summary>
+    Shipped = 2,
+
+    /// <summary><c>deliveredAt</c>, and <c>autoCompleteAt</c> the auto-complete days later.</summary>
+    Delivered = 4,
+
+    /// <summary><c>completedAt</c>, the post-completion dispute window's end, and a waiting extension lapses.</summary>
+    Completed = 8,
+
+    /// <summary><c>closedAt</c>, and a waiting extension lapses.</summary>
+    Closed = 16,
+
+    /// <summary><c>creditAvailableAt</c>: the seller's pending credit became available.</summary>
+    CreditAvailable = 32,
+
+    /// <summary>The waiting extension is granted: protection (and a pending auto-completion) end later by its days.</summary>
+    Extended = 64,
+}
+
+/// <summary>What a transition asks of the payment provider, outside the database: its money has left or entered.</summary>
+public enum ProviderCall
+{
+    None,
+
+    /// <summary>Charge the buyer for the order's total (before the transition: a declined card changes nothing).</summary>
+    Capture,
+
+    /// <summary>Refund the buyer what the transition's journal entry pays out to refunds.</summary>
+    Refund,
+
+    /// <summary>An unpaid order ends: a capture whose commit was lost (its host died) is found by its key and returned.</summary>
+    VoidLostCapture,
+}
+
+/// <summary>What a person or the system is trying to do to an order: who, and what the guard needs to see of the request.</summary>
+/// <param name="By">Who acts.</param>
+/// <param name="Reason">For <c>open_dispute</c>: the reason, which some windows depend on; null asks for any reason.</param>
+/// <param name="Days">For <c>extend_protection</c>: the days asked for; null asks whether any may be.</param>
+public readonly record struct OrderAct(Actor By, Disputes.DisputeReason? Reason = null, int? Days = null) : IProcessAct<Party>
+{
+    public Party Party => By.Party;
+
+    public static implicit operator OrderAct(Actor by) => new(by);
+}
+
+/// <summary>A guard of the order's table: null when the transition may go ahead, or the refusal. Sees the order (and its terms), the act and now.</summary>
+public delegate DomainException? OrderGuard(Order order, OrderAct act, DateTimeOffset now);
+
 /// <summary>What a timer belongs to and what happens when it fires.</summary>
 /// <param name="Kind">The timer.</param>
 /// <param name="LivesIn">The state it belongs to: leaving that state cancels it.</param>
 /// <param name="Fires">The system transition it fires, or null for a reminder.</param>
 /// <param name="DueAt">
-/// When it falls due, from the order's dates (and terms); null when the order has no such date. Computed whenever a
+/// When it falls due, from the order's dates and terms; null when the order has no such date. Computed whenever a
 /// transition starts the timer or moves those dates (an extension, a dispute's pause), so the timer row and the date agree.
 /// </param>
 /// <param name="Deadline">Its name among the order's <c>deadlines</c>, or null for a reminder (not a deadline).</param>
 /// <param name="Remind">For a reminder: who is reminded.</param>
+/// <param name="Due">How <paramref name="DueAt"/> reads in words, for the policy document.</param>
 public sealed record TimerRule(OrderTimerKind Kind, OrderStatus LivesIn, OrderTrigger? Fires, Func<Order, DateTimeOffset?> DueAt, string? Deadline,
-    Party Remind = Party.None);
+    Party Remind = Party.None, string Due = "");
 
-/// <summary>One row of the order's process: in state <see cref="From"/>, <see cref="Who"/> may <see cref="Trigger"/>, and then...</summary>
+/// <summary>
+/// One row of the order's process: in state <see cref="From"/>, <see cref="Who"/> may <see cref="Trigger"/> (if the
+/// <see cref="Guard"/> lets them now), and then the order goes <see cref="To"/>, moves <see cref="Money"/>, starts the
+/// timers <see cref="Starts"/>, sets the dates <see cref="Sets"/>, pauses or resumes its clock, and asks the payment
+/// provider for <see cref="Calls"/>.
+/// </summary>
 public sealed record OrderTransition(
     OrderTrigger Trigger,
     OrderStatus From,
@@ -154,13 +189,26 @@ public sealed record OrderTransition(
     OrderStatus To,
     MoneyMovement Money,
     OrderTimerKind[] Starts,
-    Func<Order, DomainException?>? Guard = null,
-    OrderClock Clock = OrderClock.Runs);
+    OrderGuard? Guard = null,
+    OrderClock Clock = OrderClock.Runs,
+    OrderDate Sets = OrderDate.None,
+    ProviderCall Outside = ProviderCall.None) : IProcessRow<OrderStatus, OrderTrigger, Party, Order, OrderAct>
+{
+    /// <summary>The provider call the row needs: its own (<see cref="Outside"/>), or the one its money movement needs.</summary>
+    public ProviderCall Calls => Outside != ProviderCall.None ? Outside : OrderMoney.Of(Money).Calls;
+
+    OrderStatus? IProcessRow<OrderStatus, OrderTrigger, Party, Order, OrderAct>.From => From;
+
+    bool IProcessRow<OrderStatus, OrderTrigger, Party, Order, OrderAct>.Takes(Order? subject, OrderAct act) => true;
+
+    public DomainException? Refusal(Order subject, OrderAct act, DateTimeOffset now) => Guard?.Invoke(subject, act, now);
+}
 
 /// <summary>
-/// The order's whole process, read top to bottom: every state, who may do what in it, the state it leads to,
-/// the money it moves and the timers it starts (or pauses, while a dispute is open). Enforcement (<see cref="Order"/>) and the
-/// <c>actions</c> offered to a caller both come from this one table; the timers' own table follows it.
+/// The order's whole process, read top to bottom: every state, who may do what in it (and until when), the state it
+/// leads to, the money it moves, the timers it starts, the dates it sets and the provider call it needs. Enforcement
+/// (<see cref="Order"/>) and the <c>actions</c> offered to a caller both come from this one table through the shared
+/// <see cref="ProcessEngine{TRow,TState,TTrigger,TParty,TSubject,TAct}"/>; the timers' and the dates' tables follow it.
 /// </summary>
 public static class OrderProcess
 {
@@ -171,38 +219,39 @@ public static class OrderProcess
     private const OrderStatus Completed = OrderStatus.Completed;
     private const OrderStatus Closed = OrderStatus.Closed;
     private const Party Buyer = Party.Buyer, Seller = Party.Seller, Admin = Party.Admin, System = Party.System;
+    private const OrderClock Pauses = OrderClock.Pauses, Resumes = OrderClock.Resumes;
 
     public static readonly IReadOnlyList<OrderTransition> Table =
     [
         //  trigger                           from              who              to                money                               starts                              guard
-        new(OrderTrigger.Pay,                 AwaitingPayment,  Buyer,           AwaitingShipment, MoneyMovement.CaptureIntoEscrow,    [OrderTimerKind.ShipBy, OrderTimerKind.ShipByReminder]),
-        new(OrderTrigger.Cancel,              AwaitingPayment,  Buyer | Seller,  Closed,           MoneyMovement.None,                 Nothing),
-        new(OrderTrigger.ExpireUnpaid,        AwaitingPayment,  System,          Closed,           MoneyMovement.None,                 Nothing),
-        new(OrderTrigger.Ship,                AwaitingShipment, Seller,          AwaitingDelivery, MoneyMovement.None,                 [OrderTimerKind.ProtectionEnds, OrderTimerKind.ProtectionEndingReminder]),
-        new(OrderTrigger.Cancel,              AwaitingShipment, Buyer | Seller,  Closed,           MoneyMovement.RefundInFull,         Nothing),
-        new(OrderTrigger.ShipByMissed,        AwaitingShipment, System,          Closed,           MoneyMovement.RefundInFull,         Nothing),
-        new(OrderTrigger.MarkDelivered,       AwaitingDelivery, Seller | Admin,  AwaitingDelivery, MoneyMovement.None,                 [OrderTimerKind.AutoComplete],      Both(Rules.NoOpenDispute, Rules.NotYetDelivered)),
-        new(OrderTrigger.ConfirmReceipt,      AwaitingDelivery, Buyer,           Completed,        MoneyMovement.ReleaseToSeller,      [OrderTimerKind.DisputeWindowEnds], Rules.NoOpenDispute),
+        new(OrderTrigger.Pay,                 AwaitingPayment,  Buyer,           AwaitingShipment, MoneyMovement.CaptureIntoEscrow,    [OrderTimerKind.ShipBy, OrderTimerKind.ShipByReminder],       Sets: OrderDate.Paid),
+        new(OrderTrigger.Cancel,              AwaitingPayment,  Buyer | Seller,  Closed,           MoneyMovement.None,                 Nothing,                                                      Sets: OrderDate.Closed, Outside: ProviderCall.VoidLostCapture),
+        new(OrderTrigger.ExpireUnpaid,        AwaitingPayment,  System,          Closed,           MoneyMovement.None,                 Nothing,                                                      Sets: OrderDate.Closed, Outside: ProviderCall.VoidLostCapture),
+        new(OrderTrigger.Ship,                AwaitingShipment, Seller,          AwaitingDelivery, MoneyMovement.None,                 [OrderTimerKind.ProtectionEnds, OrderTimerKind.ProtectionEndingReminder], Sets: OrderDate.Shipped),
+        new(OrderTrigger.Cancel,              AwaitingShipment, Buyer | Seller,  Closed,           MoneyMovement.RefundInFull,         Nothing,                                                      Sets: OrderDate.Closed),
+        new(OrderTrigger.ShipByMissed,        AwaitingShipment, System,          Closed,           MoneyMovement.RefundInFull,         Nothing,                                                      Sets: OrderDate.Closed),
+        new(OrderTrigger.MarkDelivered,       AwaitingDelivery, Seller | Admin,  AwaitingDelivery, MoneyMovement.None,                 [OrderTimerKind.AutoComplete],      Both(Rules.NoOpenDispute, Rules.NotYetDelivered), Sets: OrderDate.Delivered),
+        new(OrderTrigger.ConfirmReceipt,      AwaitingDelivery, Buyer,           Completed,        MoneyMovement.ReleaseToSeller,      [OrderTimerKind.DisputeWindowEnds], Rules.NoOpenDispute,                             Sets: OrderDate.Completed),
         new(OrderTrigger.ExtendProtection,    AwaitingDelivery, Buyer,           AwaitingDelivery, MoneyMovement.None,                 [OrderTimerKind.ExtensionDecision], Both(Rules.NoOpenDispute, Rules.MayRequestExtension)),
-        new(OrderTrigger.ApproveExtension,    AwaitingDelivery, Seller,          AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Both(Rules.NoOpenDispute, Rules.ExtensionPending)),
+        new(OrderTrigger.ApproveExtension,    AwaitingDelivery, Seller,          AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Both(Rules.NoOpenDispute, Rules.ExtensionPending), Sets: OrderDate.Extended),
         new(OrderTrigger.DeclineExtension,    AwaitingDelivery, Seller,          AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Both(Rules.NoOpenDispute, Rules.ExtensionPending)),
-        new(OrderTrigger.ExtensionAutoApproved, AwaitingDelivery, System,        AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Both(Rules.NoOpenDispute, Rules.ExtensionPending)),
-        new(OrderTrigger.ProtectionEnded,     AwaitingDelivery, System,          Completed,        MoneyMovement.ReleaseToSeller,      [OrderTimerKind.DisputeWindowEnds], Rules.NoOpenDispute),
-        new(OrderTrigger.DeliveryAutoComplete, AwaitingDelivery, System,         Completed,        MoneyMovement.ReleaseToSeller,      [OrderTimerKind.DisputeWindowEnds], Both(Rules.NoOpenDispute, Rules.Delivered)),
-        new(OrderTrigger.DisputeWindowClosed, Completed,        System,          Completed,        MoneyMovement.PendingToAvailable,   Nothing,                            Both(Rules.NoOpenDispute, Rules.CreditStillPending)),
+        new(OrderTrigger.ExtensionAutoApproved, AwaitingDelivery, System,        AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Both(Rules.NoOpenDispute, Rules.ExtensionPending), Sets: OrderDate.Extended),
+        new(OrderTrigger.ProtectionEnded,     AwaitingDelivery, System,          Completed,        MoneyMovement.ReleaseToSeller,      [OrderTimerKind.DisputeWindowEnds], Rules.NoOpenDispute,                             Sets: OrderDate.Completed),
+        new(OrderTrigger.DeliveryAutoComplete, AwaitingDelivery, System,         Completed,        MoneyMovement.ReleaseToSeller,      [OrderTimerKind.DisputeWindowEnds], Both(Rules.NoOpenDispute, Rules.Delivered),      Sets: OrderDate.Completed),
+        new(OrderTrigger.DisputeWindowClosed, Completed,        System,          Completed,        MoneyMovement.PendingToAvailable,   Nothing,                            Both(Rules.NoOpenDispute, Rules.CreditStillPending), Sets: OrderDate.CreditAvailable),
 
         // Disputes (SPEC 3; the dispute's own process is Disputes.DisputeProcess). While one is open the order is frozen:
-        // every row above refuses, and its timers are paused. Opening is also bounded in time and by reason: DisputeProcess.OpeningRefusal.
-        new(OrderTrigger.OpenDispute,         AwaitingDelivery, Buyer,           AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Rules.MayOpenDispute,  OrderClock.Pauses),
-        new(OrderTrigger.OpenDispute,         Completed,        Buyer,           Completed,        MoneyMovement.None,                 Nothing,                            Both(Rules.PostCompletionWindowOpen, Rules.MayOpenDispute), OrderClock.Pauses),
-        new(OrderTrigger.DisputeWithdrawn,    AwaitingDelivery, System,          AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Rules.DisputeOpen,     OrderClock.Resumes),
-        new(OrderTrigger.DisputeWithdrawn,    Completed,        System,          Completed,        MoneyMovement.None,                 Nothing,                            Rules.DisputeOpen,     OrderClock.Resumes),
-        new(OrderTrigger.DisputeRefundedInFull, AwaitingDelivery, System,        Closed,           MoneyMovement.DisputeRefundFromEscrow, Nothing,                         Rules.DisputeOpen),
-        new(OrderTrigger.DisputeRefundedInPart, AwaitingDelivery, System,        Completed,        MoneyMovement.DisputeSplitEscrow,   [OrderTimerKind.DisputeWindowEnds], Rules.DisputeOpen),
-        new(OrderTrigger.DisputeReleasedToSeller, AwaitingDelivery, System,      Completed,        MoneyMovement.ReleaseToSeller,      [OrderTimerKind.DisputeWindowEnds], Rules.DisputeOpen),
-        new(OrderTrigger.DisputeRefundedInFull, Completed,      System,          Closed,           MoneyMovement.DisputeRefundFromPending, Nothing,                        Rules.DisputeOpen),
-        new(OrderTrigger.DisputeRefundedInPart, Completed,      System,          Completed,        MoneyMovement.DisputePartRefundFromPending, Nothing,                    Rules.DisputeOpen,     OrderClock.Resumes),
-        new(OrderTrigger.DisputeReleasedToSeller, Completed,    System,          Completed,        MoneyMovement.None,                 Nothing,                            Rules.DisputeOpen,     OrderClock.Resumes),
+        // every row above refuses, and its timers are paused. Opening is bounded in time and by reason (Rules.DisputeWindowOpen).
+        new(OrderTrigger.OpenDispute,         AwaitingDelivery, Buyer,           AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Both(Rules.MayOpenDispute, Rules.DisputeWindowOpen), Pauses),
+        new(OrderTrigger.OpenDispute,         Completed,        Buyer,           Completed,        MoneyMovement.None,                 Nothing,                            Both(Rules.CreditStillPendingForDispute, Both(Rules.MayOpenDispute, Rules.DisputeWindowOpen)), Pauses),
+        new(OrderTrigger.DisputeWithdrawn,    AwaitingDelivery, System,          AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Rules.DisputeOpen,     Resumes),
+        new(OrderTrigger.DisputeWithdrawn,    Completed,        System,          Completed,        MoneyMovement.None,                 Nothing,                            Rules.DisputeOpen,     Resumes),
+        new(OrderTrigger.DisputeRefundedInFull, AwaitingDelivery, System,        Closed,           MoneyMovement.DisputeRefundFromEscrow, Nothing,                         Rules.DisputeOpen,                                   Sets: OrderDate.Closed),
+        new(OrderTrigger.DisputeRefundedInPart, AwaitingDelivery, System,        Completed,        MoneyMovement.DisputeSplitEscrow,   [OrderTimerKind.DisputeWindowEnds], Rules.DisputeOpen,                                   Sets: OrderDate.Completed),
+        new(OrderTrigger.DisputeReleasedToSeller, AwaitingDelivery, System,      Completed,        MoneyMovement.ReleaseToSeller,      [OrderTimerKind.DisputeWindowEnds], Rules.DisputeOpen,                                   Sets: OrderDate.Completed),
+        new(OrderTrigger.DisputeRefundedInFull, Completed,      System,          Closed,           MoneyMovement.DisputeRefundFromPending, Nothing,                        Rules.DisputeOpen,                                   Sets: OrderDate.Closed),
+        new(OrderTrigger.DisputeRefundedInPart, Completed,      System,          Completed,        MoneyMovement.DisputePartRefundFromPending, Nothing,                    Rules.DisputeOpen,     Resumes),
+        new(OrderTrigger.DisputeReleasedToSeller, Completed,    System,          Completed,        MoneyMovement.None,                 Nothing,                            Rules.DisputeOpen,     Resumes),
     ];
 
     /// <summary>
@@ -212,71 +261,65 @@ public static class OrderProcess
     public static readonly IReadOnlyList<TimerRule> Timers =
     [
         //  timer                                    lives in          fires                               due at                                          deadline
-        new(OrderTimerKind.PayBy,                    AwaitingPayment,  OrderTrigger.ExpireUnpaid,          o => o.PayBy,                                   "payBy"),
-        new(OrderTimerKind.ShipBy,                   AwaitingShipment, OrderTrigger.ShipByMissed,          o => o.ShipBy,                                  "shipBy"),
-        new(OrderTimerKind.ShipByReminder,           AwaitingShipment, null,                               o => o.ShipBy?.AddDays(-o.SellerReminderDays),  null, Remind: Seller),
-        new(OrderTimerKind.ProtectionEnds,           AwaitingDelivery, OrderTrigger.ProtectionEnded,       o => o.ProtectionEndsAt,                        "protectionEndsAt"),
-        new(OrderTimerKind.ProtectionEndingReminder, AwaitingDelivery, null,                               o => o.ProtectionEndsAt?.AddDays(-o.BuyerReminderDays), null, Remind: Buyer),
-        new(OrderTimerKind.AutoComplete,             AwaitingDelivery, OrderTrigger.DeliveryAutoComplete,  o => o.AutoCompleteAt,                          "autoCompleteAt"),
-        new(OrderTimerKind.ExtensionDecision,        AwaitingDelivery, OrderTrigger.ExtensionAutoApproved, o => o.PendingExtension?.AnswerBy,              "extensionDecisionBy"),
-        new(OrderTimerKind.DisputeWindowEnds,        Completed,        OrderTrigger.DisputeWindowClosed,   o => o.DisputeWindowEndsAt,                     "availableAt"),
+        new(OrderTimerKind.PayBy,                    AwaitingPayment,  OrderTrigger.ExpireUnpaid,          o => o.PayBy,                                   "payBy",
+            Due: "the pay-within time after the order is placed"),
+        new(OrderTimerKind.ShipBy,                   AwaitingShipment, OrderTrigger.ShipByMissed,          o => o.ShipBy,                                  "shipBy",
+            Due: "the handling days after payment"),
+        new(OrderTimerKind.ShipByReminder,           AwaitingShipment, null,                               o => o.ShipBy?.AddDays(-o.SellerReminderDays),  null, Remind: Seller,
+            Due: "the seller's reminder days before ship-by"),
+        new(OrderTimerKind.ProtectionEnds,           AwaitingDelivery, OrderTrigger.ProtectionEnded,       o => o.ProtectionEndsAt,                        "protectionEndsAt",
+            Due: "the protection days after shipment, plus granted extensions"),
+        new(OrderTimerKind.ProtectionEndingReminder, AwaitingDelivery, null,                               o => o.ProtectionEndsAt?.AddDays(-o.BuyerReminderDays), null, Remind: Buyer,
+            Due: "the buyer's reminder days before protection ends"),
+        new(OrderTimerKind.AutoComplete,             AwaitingDelivery, OrderTrigger.DeliveryAutoComplete,  o => o.AutoCompleteAt,                          "autoCompleteAt",
+            Due: "the auto-complete days after delivery is reported"),
+        new(OrderTimerKind.ExtensionDecision,        AwaitingDelivery, OrderTrigger.ExtensionAutoApproved, o => o.PendingExtension?.AnswerBy,              "extensionDecisionBy",
+            Due: "the seller's answer days after the request, and never after protection ends"),
+        new(OrderTimerKind.DisputeWindowEnds,        Completed,        OrderTrigger.DisputeWindowClosed,   o => o.DisputeWindowEndsAt,                     "availableAt",
+            Due: "the post-completion dispute days after completion"),
     ];
 
-    public static TimerRule RuleOf(OrderTimerKind kind) => Timers.First(t => t.Kind == kind);
+    /// <summary>What each of <see cref="OrderDate"/> sets or shifts, from <c>now</c>, the act and the order's terms.</summary>
+    public static readonly IReadOnlyList<(OrderDate Date, string Sets, Action<Order, OrderTransition, DateTimeOffset> Apply)> Dates =
+    [
+        (OrderDate.Paid, "paidAt = now; shipBy = now + handling days", (o, _, now) => { o.PaidAt = now; o.ShipBy = now.AddDays(o.HandlingDays); }),
+        (OrderDate.Shipped, "shippedAt = now; protectionEndsAt = now + protection days",
+            (o, _, now) => { o.ShippedAt = now; o.ProtectionEndsAt = now.AddDays(o.ProtectionDays); }),
+        (OrderDate.Delivered, "deliveredAt = now; autoCompleteAt = now + auto-complete days",
+            (o, _, now) => { o.DeliveredAt = now; o.AutoCompleteAt = now.AddDays(o.AutoCompleteDaysAfterDelivery); }),
+        (OrderDate.Completed, "completedAt = now; the dispute window ends post-completion days later; a waiting extension lapses",
+            (o, _, now) => { o.CompletedAt = now; o.DisputeWindowEndsAt = now.AddDays(o.PostCompletionDisputeDays); o.PendingExtension?.Decide(ExtensionStatus.Lapsed, now); }),
+        (OrderDate.Closed, "closedAt = now; a waiting extension lapses", (o, _, now) => { o.ClosedAt = now; o.PendingExtension?.Decide(ExtensionStatus.Lapsed, now); }),
+        (OrderDate.CreditAvailable, "creditAvailableAt = now", (o, _, now) => o.CreditAvailableAt = now),
+        (OrderDate.Extended, "protectionEndsAt and autoCompleteAt move later by the extension's days",
+            (o, t, now) => o.Extend(t.Trigger == OrderTrigger.ExtensionAutoApproved ? ExtensionStatus.AutoApproved : ExtensionStatus.Approved, now)),
+    ];
 
-    /// <summary>The transition <paramref name="who"/> would take by <paramref name="trigger"/> now, or the reason why not.</summary>
-    public static OrderTransition Authorize(Order order, OrderTrigger trigger, Party who)
-    {
-        var rows = Table.Where(t => t.Trigger == trigger).ToList();
-        if (!rows.Any(t => (t.Who & who) != 0))
-            throw new DomainException(RefusalKind.NotAllowed, "action_not_allowed",
-                $"The {Describe(who)} of an order cannot {ActionName(trigger).Replace('_', ' ')}.");
-        var here = rows.Where(t => t.From == order.Status && (t.Who & who) != 0).ToList();
-        if (here.Count == 0)
-            throw DomainException.InvalidState(
-                $"Cannot {ActionName(trigger).Replace('_', ' ')} an order that is {StatusName(order.Status)}.");
-        DomainException? refusal = null;
-        foreach (var t in here)
-        {
-            refusal = t.Guard?.Invoke(order);
-            if (refusal is null) return t;
-        }
-        throw refusal!;
-    }
+    /// <summary>The shared machinery over <see cref="Table"/>: authorization, <c>actions</c>, names.</summary>
+    public static readonly ProcessEngine<OrderTransition, OrderStatus, OrderTrigger, Party, Order, OrderAct> Engine =
+        new("order", Table, Describe, System);
 
-    /// <summary>What <paramref name="who"/> may do to the order now, as API action names.</summary>
-    /// <param name="includeDisputes">
-    /// Whether to offer <c>open_dispute</c>: only a caller that serves the dispute endpoints should. The API passes
-    /// nothing until disputes are wired into it; then this parameter should go.
-    /// </param>
-    public static IReadOnlyList<string> ActionsFor(Order order, Party who, bool includeDisputes = false) =>
-        Table.Where(t => t.From == order.Status && (t.Who & who) != 0 && (t.Who & Party.System) == 0 && t.Guard?.Invoke(order) is null)
-            .Where(t => includeDisputes || t.Trigger != OrderTrigger.OpenDispute)
-            .Select(t => ActionName(t.Trigger))
-            .Distinct()
-            .ToList();
+    private static readonly Dictionary<OrderTimerKind, TimerRule> TimerRules = Timers.ToDictionary(t => t.Kind);
+
+    public static TimerRule RuleOf(OrderTimerKind kind) => TimerRules[kind];
+
+    /// <summary>The transition <paramref name="act"/> would take by <paramref name="trigger"/> at <paramref name="now"/>, or the reason why not.</summary>
+    public static OrderTransition Authorize(Order order, OrderTrigger trigger, OrderAct act, DateTimeOffset now) =>
+        Engine.Authorize(order, trigger, act, now);
+
+    /// <summary>What <paramref name="who"/> may do to the order at <paramref name="now"/>, as API action names.</summary>
+    public static IReadOnlyList<string> ActionsFor(Order order, Party who, DateTimeOffset now) =>
+        Engine.ActionsFor(order, new OrderAct(new Actor(who, null)), now);
 
     /// <summary>The snake-case API name of a trigger, e.g. <c>confirm_receipt</c>.</summary>
-    public static string ActionName(OrderTrigger trigger) => SnakeCase.Of(trigger.ToString());
+    public static string ActionName(OrderTrigger trigger) => ProcessNames.Of(trigger);
 
     /// <summary>The snake-case API name of a status, e.g. <c>awaiting_delivery</c>.</summary>
-    public static string StatusName(OrderStatus status) => SnakeCase.Of(status.ToString());
+    public static string StatusName(OrderStatus status) => ProcessNames.Of(status);
 
-    public static bool TryParseStatus(string? value, out OrderStatus status)
-    {
-        foreach (var s in Enum.GetValues<OrderStatus>())
-        {
-            if (string.Equals(StatusName(s), value, StringComparison.Ordinal))
-            {
-                status = s;
-                return true;
-            }
-        }
-        status = default;
-        return false;
-    }
+    public static bool TryParseStatus(string? value, out OrderStatus status) => ProcessNames.TryParse(value, out status);
 
-    private static string Describe(Party who) => who switch
+    internal static string Describe(Party who) => who switch
     {
         Party.Buyer => "buyer",
         Party.Seller => "seller",
@@ -285,70 +328,72 @@ public static class OrderProcess
         _ => "caller",
     };
 
-    private static Func<Order, DomainException?> Both(Func<Order, DomainException?> first, Func<Order, DomainException?> then) =>
-        o => first(o) ?? then(o);
+    private static OrderGuard Both(OrderGuard first, OrderGuard then) => (o, a, now) => first(o, a, now) ?? then(o, a, now);
 
     /// <summary>The guards of the table: each answers null when the transition may go ahead, or the refusal.</summary>
     private static class Rules
     {
-        public static DomainException? NoOpenDispute(Order o) =>
+        public static DomainException? NoOpenDispute(Order o, OrderAct _, DateTimeOffset __) =>
             o.OpenDisputeId is null ? null : DomainException.InvalidState("A dispute is open on this order; it waits for the dispute to end.");
 
-        public static DomainException? DisputeOpen(Order o) =>
+        public static DomainException? DisputeOpen(Order o, OrderAct _, DateTimeOffset __) =>
             o.OpenDisputeId is not null ? null : DomainException.InvalidState("There is no open dispute on this order.");
 
-        public static DomainException? MayOpenDispute(Order o) =>
+        public static DomainException? MayOpenDispute(Order o, OrderAct _, DateTimeOffset __) =>
             o.OpenDisputeId is not null
                 ? new DomainException(RefusalKind.RuleRefused, "dispute_already_open", "This order already has an open dispute.")
                 : o.DisputeResolvedAt is not null
                     ? new DomainException(RefusalKind.RuleRefused, "dispute_already_resolved", "A dispute on this order has already been resolved.")
                     : null;
 
-        public static DomainException? PostCompletionWindowOpen(Order o) =>
+        /// <summary>
+        /// A dispute is opened while protection runs, or (for every reason but <c>not_received</c>) until the
+        /// post-completion window closes; <c>not_received</c> only before a delivery was reported or confirmed.
+        /// </summary>
+        public static DomainException? DisputeWindowOpen(Order o, OrderAct act, DateTimeOffset now)
+        {
+            static DomainException Closed(string why) => new(RefusalKind.RuleRefused, "dispute_window_closed", why);
+            var notReceived = act.Reason == Disputes.DisputeReason.NotReceived;
+            if (o.Status == OrderStatus.Completed)
+            {
+                if (notReceived) return Closed("An order that has completed cannot be disputed as not received.");
+                return o.DisputeWindowEndsAt is { } ends && now >= ends ? Closed("The days to open a dispute after completion are over.") : null;
+            }
+            if (o.ProtectionEndsAt is { } protectionEnds && now >= protectionEnds)
+                return Closed("The order's protection has ended.");
+            return notReceived && o.DeliveredAt is not null
+                ? Closed("Delivery of this order has been reported: it cannot be disputed as not received.")
+                : null;
+        }
+
+        public static DomainException? CreditStillPendingForDispute(Order o, OrderAct _, DateTimeOffset __) =>
             o.CreditAvailableAt is null ? null
                 : new DomainException(RefusalKind.RuleRefused, "dispute_window_closed", "The days to open a dispute after completion are over.");
 
-        public static DomainException? NotYetDelivered(Order o) =>
+        public static DomainException? NotYetDelivered(Order o, OrderAct _, DateTimeOffset __) =>
             o.DeliveredAt is null ? null : DomainException.InvalidState("Delivery has already been reported.");
 
-        public static DomainException? Delivered(Order o) =>
+        public static DomainException? Delivered(Order o, OrderAct _, DateTimeOffset __) =>
             o.DeliveredAt is not null ? null : DomainException.InvalidState("Only a delivered order completes after delivery.");
 
-        public static DomainException? CreditStillPending(Order o) =>
+        public static DomainException? CreditStillPending(Order o, OrderAct _, DateTimeOffset __) =>
             o.CreditAvailableAt is null ? null : DomainException.InvalidState("The seller's credit for this order is already available.");
 
-        public static DomainException? ExtensionPending(Order o) =>
+        public static DomainException? ExtensionPending(Order o, OrderAct _, DateTimeOffset __) =>
             o.PendingExtension is not null ? null : DomainException.InvalidState("There is no extension request waiting for an answer.");
 
-        public static DomainException? MayRequestExtension(Order o) =>
+        /// <summary>At most the order's number of requests, one at a time, each of 1 to the terms' most days, while protection runs.</summary>
+        public static DomainException? MayRequestExtension(Order o, OrderAct act, DateTimeOffset now) =>
             o.PendingExtension is not null
                 ? DomainException.InvalidState("An extension request is already waiting for the seller's answer.")
-                : o.Extensions.Count >= o.MaxExtensions
-                    ? new DomainException(RefusalKind.RuleRefused, "extension_limit_reached",
-                        $"An order's protection can be extended at most {o.MaxExtensions} times.")
-                    : null;
-    }
-}
-
-/// <summary>PascalCase → snake_case, for the API's names of states and actions.</summary>
-public static class SnakeCase
-{
-    public static string Of(string pascal)
-    {
-        var sb = new System.Text.StringBuilder(pascal.Length + 4);
-        for (var i = 0; i < pascal.Length; i++)
-        {
-            var c = pascal[i];
-            if (char.IsUpper(c))
-            {
-                if (i > 0) sb.Append('_');
-                sb.Append(char.ToLowerInvariant(c));
-            }
-            else
-            {
-                sb.Append(c);
-            }
-        }
-        return sb.ToString();
+            : o.Extensions.Count >= o.MaxExtensions
+                ? new DomainException(RefusalKind.RuleRefused, "extension_limit_reached", $"An order's protection can be extended at most {o.MaxExtensions} times.")
+            : o.ProtectionEndsAt is { } ends && now >= ends
+                ? new DomainException(RefusalKind.RuleRefused, "protection_ended", "The order's protection has ended: there is nothing left to extend.")
+            : act.Days is < 1
+                ? new DomainException(RefusalKind.Invalid, "validation_failed", "An extension adds at least one day.")
+            : act.Days > o.MaxExtensionDays
+                ? new DomainException(RefusalKind.RuleRefused, "extension_too_long", $"One extension adds at most {o.MaxExtensionDays} days.")
+            : null;
     }
 }

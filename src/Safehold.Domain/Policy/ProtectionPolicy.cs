@@ -1,9 +1,11 @@
+using Safehold.Domain.Disputes;
+
 namespace Safehold.Domain.Policy;
 
 /// <summary>
 /// The numbers of buyer protection in force: how long each party has and what the platform keeps.
-/// An order copies what it needs from the policy when it is placed, so a later change of policy
-/// never rewrites the terms of an order already placed.
+/// An order copies what it needs from the policy when it is placed, and a dispute its <see cref="Disputes"/> terms when it
+/// opens, so a later change of policy never rewrites the terms of an order or dispute already running.
 /// </summary>
 public sealed record ProtectionPolicy
 {
@@ -43,6 +45,9 @@ public sealed record ProtectionPolicy
     /// <summary>Commission overrides per product category (category names compared case-insensitively).</summary>
     public IReadOnlyDictionary<string, int> CategoryCommissionBasisPoints { get; init; } =
         new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The durations of a dispute (SPEC 3), copied onto each dispute as its terms when it opens.</summary>
+    public DisputeTerms Disputes { get; init; } = new();
 
     /// <summary>The commission for a product of this category.</summary>
     public int CommissionFor(string? category) =>

@@ -137,7 +137,7 @@ public static class DemoSeeder
             var o = await OrderOf(b, p);
             await Pay(o, b);
             o.Ship(new Actor(Party.Seller, s.Id), clock.GetUtcNow(), "DHL", tracking);
-            var d = o.OpenDispute(new Actor(Party.Buyer, b.Id), clock.GetUtcNow(), Guid.CreateVersion7(clock.GetUtcNow()), reason, outcome, amount, description);
+            var d = o.OpenDispute(new Actor(Party.Buyer, b.Id), clock.GetUtcNow(), Guid.CreateVersion7(clock.GetUtcNow()), reason, outcome, amount, description, policy.Disputes);
             db.Disputes.Add(d);
             return (o, d);
         }

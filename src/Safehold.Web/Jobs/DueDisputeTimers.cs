@@ -58,7 +58,8 @@ public sealed class DueDisputeTimers(SafeholdDb db, IPaymentProvider payments, D
     public static async Task SettleAsync(SafeholdDb db, IPaymentProvider payments, Order order, DisputeStep step, DateTimeOffset at, CancellationToken ct)
     {
         if (step.ApplyTo(order, at) is not { } entry) return;
-        if (entry.Lines.Any(l => l.AccountType == AccountType.RefundsOut))
+        // The order's settling row names its provider call: a refund goes out with its entry, anything else is posted.
+        if (order.LastTransition!.Calls == ProviderCall.Refund)
             await OrderActions.RefundAsync(db, payments, order, entry, ct);
         else
             await db.PostAsync(entry, ct);

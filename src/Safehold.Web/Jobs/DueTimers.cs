@@ -84,20 +84,12 @@ public sealed class DueTimers(SafeholdDb db, IPaymentProvider payments, Notifier
                 continue;
             }
             fired++;
-            var refund = outcome.Entry?.Lines.Any(l => l.AccountType == AccountType.RefundsOut) == true;
-            if (withoutProvider && (timer.Kind == OrderTimerKind.PayBy || refund))
+            // What the fired row asks of the payment provider (OrderTransition.Calls) is carried out here.
+            if (withoutProvider && outcome.Calls != ProviderCall.None)
                 throw new NeedsProviderException(order.Id, timer.Kind);
             try
             {
-                if (outcome.Entry is { } entry)
-                {
-                    if (refund)
-                        await OrderActions.RefundAsync(db, payments, order, entry, ct);
-                    else
-                        toPost.Add(entry);
-                }
-                if (timer.Kind == OrderTimerKind.PayBy)
-                    await VoidLostCaptureAsync(order, ct);
+                await CarryOutAsync(order, outcome.Entry, outcome.Calls, toPost, ct);
             }
             catch (DomainException refused)
             {
@@ -107,6 +99,26 @@ public sealed class DueTimers(SafeholdDb db, IPaymentProvider payments, Notifier
                 await notifier.RemindAsync(order, outcome.Reminded, timer.DueAt, ct);
         }
         return fired;
+    }
+
+    /// <summary>
+    /// Carries out a transition's effects outside the order: its journal entry (added to <paramref name="toPost"/>, or
+    /// posted with the refund it pays out), and the provider call its row names (<see cref="OrderTransition.Calls"/>).
+    /// </summary>
+    public async Task CarryOutAsync(Order order, JournalEntry? entry, ProviderCall calls, ICollection<JournalEntry> toPost, CancellationToken ct)
+    {
+        switch (calls)
+        {
+            case ProviderCall.Refund:
+                await OrderActions.RefundAsync(db, payments, order, entry!, ct);
+                break;
+            case ProviderCall.VoidLostCapture:
+                await VoidLostCaptureAsync(order, ct);
+                break;
+            case ProviderCall.Capture:
+                throw new InvalidOperationException("A capture is made by the buyer's payment, before its transition.");
+        }
+        if (entry is not null && calls != ProviderCall.Refund) toPost.Add(entry);
     }
 
     /// <summary>

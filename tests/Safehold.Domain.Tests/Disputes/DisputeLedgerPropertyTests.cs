@@ -101,7 +101,7 @@ public sealed class DisputeLedgerPropertyTests
                 default:
                     var asks = (DisputeOutcome)random.Next(3); // full, partial, return
                     var dispute = o.OpenDispute(Buyer(o), now, Guid.NewGuid(), (DisputeReason)random.Next(6), asks,
-                        asks == DisputeOutcome.PartialRefund ? Amount() : null, "It is not right.");
+                        asks == DisputeOutcome.PartialRefund ? Amount() : null, "It is not right.", new DisputeTerms());
                     c.Disputes.Add(dispute);
                     break;
             }

@@ -298,7 +298,7 @@ public sealed class DisputeProcessTests
         var (_, dispute) = make();
         var expected = Actions.GetValueOrDefault((stage, party), []);
 
-        var actions = DisputeProcess.ActionsFor(dispute, party);
+        var actions = DisputeProcess.ActionsFor(dispute, party, NowOf(dispute));
 
         Assert.Equal(expected.Order(StringComparer.Ordinal), actions.Order(StringComparer.Ordinal));
     }

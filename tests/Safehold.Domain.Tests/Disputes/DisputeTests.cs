@@ -36,7 +36,7 @@ public sealed class DisputeTests
 
         Assert.Equal("decision_made", refused.Code);
         Assert.Equal(DisputeStatus.UnderReview, dispute.Status);
-        Assert.DoesNotContain("withdraw", DisputeProcess.ActionsFor(dispute, DisputeParty.Buyer));
+        Assert.DoesNotContain("withdraw", DisputeProcess.ActionsFor(dispute, DisputeParty.Buyer, NowOf(dispute)));
     }
 
     [Fact]
@@ -45,7 +45,7 @@ public sealed class DisputeTests
         var (_, dispute) = UnderReview();
         dispute.Decide(DisputeActor.Arbiter(ArbiterA), DecidedAt, DisputeOutcome.ReturnAndRefund, null, "Send it back.");
         Assert.Equal(DisputeStatus.AwaitingReturnShipment, dispute.Status);
-        Assert.Contains("appeal", DisputeProcess.ActionsFor(dispute, DisputeParty.Seller));
+        Assert.Contains("appeal", DisputeProcess.ActionsFor(dispute, DisputeParty.Seller, NowOf(dispute)));
 
         dispute.Appeal(SellerOf(dispute), DecidedAt.AddDays(2), "The item was as described.");
 
@@ -90,7 +90,7 @@ public sealed class DisputeTests
         var order = Orders.TestOrders.Shipped(Orders.TestOrders.Paid(Orders.TestOrders.PlaceOne(), T0Plus(1)), ShippedAt);
 
         var error = Assert.Throws<DomainException>(() =>
-            order.OpenDispute(Orders.TestOrders.Buyer(order), OpenedAt, Guid.NewGuid(), DisputeReason.Damaged, DisputeOutcome.FullRefund, null, "  "));
+            order.OpenDispute(Orders.TestOrders.Buyer(order), OpenedAt, Guid.NewGuid(), DisputeReason.Damaged, DisputeOutcome.FullRefund, null, "  ", new DisputeTerms()));
 
         Assert.Equal(("validation_failed", RefusalKind.Invalid), (error.Code, error.Kind));
         Assert.Null(order.OpenDisputeId);
@@ -243,10 +243,10 @@ public sealed class DisputeTests
         var (_, dispute) = Decided(ArbiterA);
         dispute.Appeal(BuyerOf(dispute), DecidedAt.AddDays(1), "Look again.");
 
-        Assert.Empty(DisputeProcess.ActionsFor(dispute, DisputeActor.Arbiter(ArbiterA)));
-        Assert.Empty(DisputeProcess.ActionsFor(dispute, DisputeActor.Arbiter(dispute.SellerId)));
-        Assert.Equal(["decision"], DisputeProcess.ActionsFor(dispute, DisputeActor.Arbiter(ArbiterB)));
-        Assert.Equal(["decision"], DisputeProcess.ActionsFor(dispute, DisputeParty.Arbiter)); // whoever they are
+        Assert.Empty(DisputeProcess.ActionsFor(dispute, DisputeActor.Arbiter(ArbiterA), NowOf(dispute)));
+        Assert.Empty(DisputeProcess.ActionsFor(dispute, DisputeActor.Arbiter(dispute.SellerId), NowOf(dispute)));
+        Assert.Equal(["decision"], DisputeProcess.ActionsFor(dispute, DisputeActor.Arbiter(ArbiterB), NowOf(dispute)));
+        Assert.Equal(["decision"], DisputeProcess.ActionsFor(dispute, DisputeParty.Arbiter, NowOf(dispute))); // whoever they are
     }
 
     [Fact]

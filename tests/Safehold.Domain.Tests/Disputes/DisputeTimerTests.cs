@@ -165,6 +165,7 @@ public sealed class DisputeTimerTests
 
         Assert.Equal(DisputeStatus.UnderReview, dispute.Status);
         Assert.Equal(DisputeStep.None, step);
+        Assert.Equal(new DisputeNotice(DisputeParty.Buyer | DisputeParty.Seller, "dispute_escalated"), dispute.LastTransition!.Notice);
         Assert.Equal(AnsweredAt.AddDays(14), dispute.DecisionDueAt);
     }
 

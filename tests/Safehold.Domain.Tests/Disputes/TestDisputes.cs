@@ -35,7 +35,7 @@ public static class TestDisputes
         DisputeReason reason = DisputeReason.Damaged, long price = 12999, string currency = "USD")
     {
         var order = Shipped(Paid(PlaceOne(price, currency), T0.AddHours(1)), ShippedAt);
-        var dispute = order.OpenDispute(Buyer(order), OpenedAt, Guid.NewGuid(), reason, asks, amount, "Arrived with a cracked screen.");
+        var dispute = order.OpenDispute(Buyer(order), OpenedAt, Guid.NewGuid(), reason, asks, amount, "Arrived with a cracked screen.", new DisputeTerms());
         return (order, dispute);
     }
 
@@ -64,7 +64,7 @@ public static class TestDisputes
             DisputeTrigger.Open => throw new NotSupportedException("A dispute is opened through its order."),
             _ when party == DisputeParty.System => d.Fire(trigger, now),
             // A person has no method to fire a timer, but the process itself must still refuse them.
-            _ => throw new InvalidOperationException($"A {party} was allowed to {trigger}: {DisputeProcess.Authorize(d, trigger, new DisputeAct(actor))}."),
+            _ => throw new InvalidOperationException($"A {party} was allowed to {trigger}: {DisputeProcess.Authorize(d, trigger, new DisputeAct(actor), NowOf(d))}."),
         };
     }
 

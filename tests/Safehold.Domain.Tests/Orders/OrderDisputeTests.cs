@@ -142,7 +142,7 @@ public sealed class OrderDisputeTests
         var order = InTransit();
 
         var error = Assert.Throws<DomainException>(() =>
-            order.OpenDispute(Seller(order), OpenedAt, Guid.NewGuid(), DisputeReason.Damaged, DisputeOutcome.FullRefund, null, "?"));
+            order.OpenDispute(Seller(order), OpenedAt, Guid.NewGuid(), DisputeReason.Damaged, DisputeOutcome.FullRefund, null, "?", new DisputeTerms()));
 
         Assert.Equal(("action_not_allowed", RefusalKind.NotAllowed), (error.Code, error.Kind));
     }

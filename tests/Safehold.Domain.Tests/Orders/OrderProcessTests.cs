@@ -372,19 +372,7 @@ public sealed class OrderProcessTests
         var order = make();
         var expected = Actions.GetValueOrDefault((stage, party), []);
 
-        var actions = OrderProcess.ActionsFor(order, party, includeDisputes: true);
-
-        Assert.Equal(expected.Order(StringComparer.Ordinal), actions.Order(StringComparer.Ordinal));
-    }
-
-    [Theory]
-    [MemberData(nameof(RoutesAndParties))]
-    public void Actions_leave_out_open_dispute_unless_the_caller_serves_disputes(string route, Party party)
-    {
-        var (stage, make) = Routes[route];
-        var expected = Actions.GetValueOrDefault((stage, party), []).Where(a => a != "open_dispute");
-
-        var actions = OrderProcess.ActionsFor(make(), party);
+        var actions = OrderProcess.ActionsFor(order, party, NowOf(order));
 
         Assert.Equal(expected.Order(StringComparer.Ordinal), actions.Order(StringComparer.Ordinal));
     }

@@ -155,7 +155,7 @@ public sealed class ProtectionExtensionTests
 
         Assert.Equal(("extension_limit_reached", RefusalKind.RuleRefused), (error.Code, error.Kind));
         Assert.Equal(before, Snapshot(order));
-        Assert.DoesNotContain("extend_protection", OrderProcess.ActionsFor(order, Party.Buyer));
+        Assert.DoesNotContain("extend_protection", OrderProcess.ActionsFor(order, Party.Buyer, NowOf(order)));
     }
 
     [Fact]

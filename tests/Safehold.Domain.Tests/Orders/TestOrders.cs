@@ -72,7 +72,7 @@ public static class TestOrders
                 o.DeclineExtension(actor, now, o.PendingExtension?.Id ?? Guid.NewGuid());
                 return null;
             case OrderTrigger.OpenDispute:
-                o.OpenDispute(actor, now, Guid.NewGuid(), DisputeReason.NotAsDescribed, DisputeOutcome.FullRefund, null, "the strap is broken");
+                o.OpenDispute(actor, now, Guid.NewGuid(), DisputeReason.NotAsDescribed, DisputeOutcome.FullRefund, null, "the strap is broken", new DisputeTerms());
                 return null;
             case OrderTrigger.DisputeWithdrawn or OrderTrigger.DisputeRefundedInFull or OrderTrigger.DisputeRefundedInPart
                 or OrderTrigger.DisputeReleasedToSeller when party == Party.System:
@@ -90,13 +90,13 @@ public static class TestOrders
                 }
             case OrderTrigger.DisputeWithdrawn or OrderTrigger.DisputeRefundedInFull or OrderTrigger.DisputeRefundedInPart
                 or OrderTrigger.DisputeReleasedToSeller:
-                var allowedToSettle = OrderProcess.Authorize(o, trigger, party);
+                var allowedToSettle = OrderProcess.Authorize(o, trigger, new Actor(party, null), NowOf(o));
                 throw new InvalidOperationException($"A {party} was allowed to {trigger}: {allowedToSettle}.");
             case OrderTrigger.ExpireUnpaid or OrderTrigger.ShipByMissed or OrderTrigger.ProtectionEnded or OrderTrigger.DeliveryAutoComplete
                 or OrderTrigger.ExtensionAutoApproved or OrderTrigger.DisputeWindowClosed:
                 if (party == Party.System) return o.Fire(trigger, now);
                 // A person has no method to fire a timer, but the process itself must still refuse them.
-                var allowed = OrderProcess.Authorize(o, trigger, party);
+                var allowed = OrderProcess.Authorize(o, trigger, new Actor(party, null), NowOf(o));
                 throw new InvalidOperationException($"A {party} was allowed to fire {trigger}: {allowed}.");
             default:
                 throw new NotSupportedException($"No test drives {trigger} yet: write its expected moves first.");
@@ -109,7 +109,7 @@ public static class TestOrders
     /// <summary>Opens a dispute on the order as its buyer (not as described, asking for a full refund unless told).</summary>
     public static Dispute Disputed(Order o, DateTimeOffset at, DisputeReason reason = DisputeReason.NotAsDescribed,
         DisputeOutcome asks = DisputeOutcome.FullRefund, long? amount = null) =>
-        o.OpenDispute(Buyer(o), at, Guid.NewGuid(), reason, asks, amount, "The strap is broken and the box was open.");
+        o.OpenDispute(Buyer(o), at, Guid.NewGuid(), reason, asks, amount, "The strap is broken and the box was open.", new DisputeTerms());
 
     public static Order Paid(Order o, DateTimeOffset at)
     {

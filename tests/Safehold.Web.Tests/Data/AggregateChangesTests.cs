@@ -35,7 +35,7 @@ public sealed class AggregateChangesTests : IDisposable
             extended.RequestExtension(new Actor(Party.Buyer, extended.BuyerId), _placed.AddDays(2), Guid.CreateVersion7(_placed), 5, "Still in customs.");
             var disputed = orders.Single(o => o.Id == ids[2]);
             db.Disputes.Add(disputed.OpenDispute(new Actor(Party.Buyer, disputed.BuyerId), _placed.AddDays(3), Guid.CreateVersion7(_placed),
-                Domain.Disputes.DisputeReason.Damaged, Domain.Disputes.DisputeOutcome.FullRefund, null, "Arrived broken."));
+                Domain.Disputes.DisputeReason.Damaged, Domain.Disputes.DisputeOutcome.FullRefund, null, "Arrived broken.", new Domain.Disputes.DisputeTerms()));
             await db.SaveChangesAsync();
             await db.Database.ExecuteSqlRawAsync("PRAGMA wal_checkpoint(TRUNCATE)");
         }

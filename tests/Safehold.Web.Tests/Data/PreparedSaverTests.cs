@@ -141,7 +141,7 @@ public sealed class PreparedSaverTests : IDisposable
             var order = (await LoadAsync(db)).Single(o => o.Id == id);
             var due = order.Timers.Single(t => t.Kind == OrderTimerKind.AutoComplete).DueAt;
             order.OpenDispute(new Actor(Party.Buyer, order.BuyerId), due - before, Guid.NewGuid(),
-                Domain.Disputes.DisputeReason.Damaged, Domain.Disputes.DisputeOutcome.FullRefund, null, "Arrived broken.");
+                Domain.Disputes.DisputeReason.Damaged, Domain.Disputes.DisputeOutcome.FullRefund, null, "Arrived broken.", new Domain.Disputes.DisputeTerms());
             return db;
         }
         var left = TimeSpan.FromDays(3) + TimeSpan.FromMilliseconds(1234.5678);

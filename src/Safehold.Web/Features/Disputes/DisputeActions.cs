@@ -1,3 +1,4 @@
+using Safehold.Domain.Process;
 using Safehold.Domain;
 using Safehold.Domain.Disputes;
 using Safehold.Domain.Orders;
@@ -15,7 +16,8 @@ namespace Safehold.Web.Features.Disputes;
 /// decide, carries the step out on the order (the money, through the provider where it leaves), tells whoever must act
 /// next, and saves, in one transaction: the request's (<see cref="WriteTransaction"/>) or, called from a page, its own.
 /// </summary>
-public sealed class DisputeActions(SafeholdDb db, DueTimers timers, IPaymentProvider payments, DisputeNotices notices, WriteGate gate, TimeProvider clock)
+public sealed class DisputeActions(SafeholdDb db, DueTimers timers, IPaymentProvider payments, DisputeNotices notices, WriteGate gate, TimeProvider clock,
+    Microsoft.Extensions.Options.IOptions<Domain.Policy.ProtectionPolicy> policy)
 {
     public sealed record OpenInput(string? Reason, string? RequestedOutcome, MoneyDto? RequestedAmount, string? Description);
     public sealed record CounterOfferInput(string? Outcome, MoneyDto? Amount, string? Message);
@@ -37,7 +39,8 @@ public sealed class DisputeActions(SafeholdDb db, DueTimers timers, IPaymentProv
             var now = clock.GetUtcNow();
             var order = await timers.LoadForChangeAsync(orderId, caller, now, ct);
             var amount = Amount(input.RequestedAmount, "requestedAmount", order.Currency);
-            var dispute = order.OpenDispute(OrderAccess.ActorOf(order, caller), now, Guid.CreateVersion7(now), reason!.Value, outcome!.Value, amount, description!);
+            var dispute = order.OpenDispute(OrderAccess.ActorOf(order, caller), now, Guid.CreateVersion7(now), reason!.Value, outcome!.Value, amount, description!,
+                policy.Value.Disputes);
             db.Disputes.Add(dispute);
             await notices.StepAsync(dispute, caller.Id, now, ct);
             await db.SaveChangesAsync(CancellationToken.None);
@@ -138,7 +141,7 @@ public sealed class DisputeActions(SafeholdDb db, DueTimers timers, IPaymentProv
             return null;
         }
         if (DisputeProcess.TryParse<TEnum>(value, out var parsed)) return parsed;
-        errors.Add(field, $"One of: {string.Join(", ", Enum.GetValues<TEnum>().Select(v => SnakeCase.Of(v.ToString())))}.");
+        errors.Add(field, $"One of: {string.Join(", ", Enum.GetValues<TEnum>().Select(v => ProcessNames.Of(v)))}.");
         return null;
     }
 

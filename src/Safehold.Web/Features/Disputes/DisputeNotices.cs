@@ -8,56 +8,49 @@ using Safehold.Web.Features.Notifications;
 namespace Safehold.Web.Features.Disputes;
 
 /// <summary>
-/// Tells the people of a dispute what its last step asks of them (the seller to answer, the buyer to answer an offer
-/// or ship the item back, ...), and reminds the seller a day before an answer or a return confirmation is due.
-/// Written to the inbox (and email outbox) in the step's transaction.
+/// Tells the people of a dispute what its last step asks of them. Who is told, and which notice, is the step's row of
+/// <see cref="DisputeProcess.Table"/> (<see cref="DisputeTransition.Notice"/>); here is only its wording. Also reminds the
+/// seller before an answer or a return confirmation is due. Written to the inbox (and email outbox) in the step's transaction.
 /// </summary>
 public sealed class DisputeNotices(SafeholdDb db, Notifier notifier)
 {
-    /// <summary>After a step: whoever must act now, or both parties when it was escalated or resolved; never the one who acted.</summary>
+    /// <summary>After a step: the parties its row tells, never the one who acted.</summary>
     public async Task StepAsync(Dispute d, Guid? actorUserId, DateTimeOffset at, CancellationToken ct)
     {
+        if (d.LastTransition?.Notice is not { Tell: not DisputeParty.None } notice) return;
         var title = await TitleAsync(d, ct);
         var deadlines = d.PendingDeadlines();
         string By(string deadline) => deadlines.TryGetValue(deadline, out var due) ? When(due) : "the deadline";
-        var notes = new List<(Guid User, string Kind, string Subject, string Body)>();
-        switch (d.Status)
+        foreach (var (party, user) in new[] { (DisputeParty.Buyer, d.BuyerId), (DisputeParty.Seller, d.SellerId) })
         {
-            case DisputeStatus.AwaitingSellerResponse:
-                notes.Add((d.SellerId, "dispute_opened", $"A dispute was opened on \"{title}\"",
-                    $"The buyer of order {d.OrderId} opened a dispute ({DisputeProcess.Name(d.Reason)}). Accept, make an offer or reject it by {By("sellerResponseBy")}; if you do not answer, the buyer's request is carried out."));
-                break;
-            case DisputeStatus.AwaitingBuyerResponse:
-                notes.Add((d.BuyerId, "dispute_answered", $"The seller answered your dispute about \"{title}\"",
-                    $"The seller {(d.RejectionReason is null ? "made an offer" : "rejected your request")}. Accept the offer or escalate to the platform by {By("buyerResponseBy")}; if you do not answer, it is escalated."));
-                break;
-            case DisputeStatus.AwaitingReturnShipment:
-                notes.Add((d.BuyerId, "dispute_return_requested", $"Send \"{title}\" back",
-                    $"Ship the item back with a carrier and tracking number by {By("returnShipBy")}; you are refunded in full once the seller has it. If it is not shipped in time, the money goes to the seller."));
-                break;
-            case DisputeStatus.AwaitingReturnReceipt:
-                notes.Add((d.SellerId, "dispute_return_shipped", $"\"{title}\" is on its way back to you",
-                    $"The buyer shipped the item back ({d.ReturnCarrier} {d.ReturnTrackingNumber}). Confirm it arrived by {By("returnReceiptBy")}; if you do not, the buyer is refunded in full."));
-                break;
-            case DisputeStatus.UnderReview:
-                var (kind, what) = d.AppealedAt is null ? ("dispute_escalated", "was escalated to the platform") : ("dispute_appealed", "was appealed");
-                notes.Add((d.BuyerId, kind, $"Your dispute about \"{title}\" {what}", $"An arbiter of the platform will decide dispute {d.Id}."));
-                notes.Add((d.SellerId, kind, $"The dispute about \"{title}\" {what}", $"An arbiter of the platform will decide dispute {d.Id}."));
-                break;
-            case DisputeStatus.Resolved:
-                var outcome = d.Outcome is { } o ? DisputeProcess.Name(o) : "decided";
-                var body = d.SettledAt is null
-                    ? $"An arbiter decided dispute {d.Id}: {outcome}. Either party may appeal once by {By("appealBy")}."
-                    : $"Dispute {d.Id} is resolved: {outcome}.";
-                notes.Add((d.BuyerId, "dispute_resolved", $"The dispute about \"{title}\" is resolved", body));
-                notes.Add((d.SellerId, "dispute_resolved", $"The dispute about \"{title}\" is resolved", body));
-                break;
-            case DisputeStatus.Withdrawn:
-                notes.Add((d.SellerId, "dispute_withdrawn", $"The dispute about \"{title}\" was withdrawn", $"The buyer withdrew dispute {d.Id}; the order continues where it was."));
-                break;
+            if ((notice.Tell & party) == 0 || user == actorUserId) continue;
+            var (subject, body) = Wording(d, notice.Kind, party, title, By);
+            await notifier.AddAsync(user, d.OrderId, notice.Kind, subject, body, at, ct);
         }
-        foreach (var (user, kind, subject, body) in notes.Where(n => n.User != actorUserId))
-            await notifier.AddAsync(user, d.OrderId, kind, subject, body, at, ct);
+    }
+
+    /// <summary>The subject and body of a notice of <paramref name="kind"/> to <paramref name="reader"/>.</summary>
+    private static (string Subject, string Body) Wording(Dispute d, string kind, DisputeParty reader, string title, Func<string, string> by)
+    {
+        var yours = reader == DisputeParty.Buyer ? "Your dispute" : "The dispute";
+        return kind switch
+        {
+            "dispute_opened" => ($"A dispute was opened on \"{title}\"",
+                $"The buyer of order {d.OrderId} opened a dispute ({DisputeProcess.Name(d.Reason)}). Accept, make an offer or reject it by {by("sellerResponseBy")}; if you do not answer, the buyer's request is carried out."),
+            "dispute_answered" => ($"The seller answered your dispute about \"{title}\"",
+                $"The seller {(d.RejectionReason is null ? "made an offer" : "rejected your request")}. Accept the offer or escalate to the platform by {by("buyerResponseBy")}; if you do not answer, it is escalated."),
+            "dispute_return_requested" => ($"Send \"{title}\" back",
+                $"Ship the item back with a carrier and tracking number by {by("returnShipBy")}; you are refunded in full once the seller has it. If it is not shipped in time, the money goes to the seller."),
+            "dispute_return_shipped" => ($"\"{title}\" is on its way back to you",
+                $"The buyer shipped the item back ({d.ReturnCarrier} {d.ReturnTrackingNumber}). Confirm it arrived by {by("returnReceiptBy")}; if you do not, the buyer is refunded in full."),
+            "dispute_escalated" => ($"{yours} about \"{title}\" was escalated to the platform", $"An arbiter of the platform will decide dispute {d.Id}."),
+            "dispute_appealed" => ($"{yours} about \"{title}\" was appealed", $"An arbiter of the platform will decide dispute {d.Id}."),
+            "dispute_resolved" => ($"The dispute about \"{title}\" is resolved", d.SettledAt is null
+                ? $"An arbiter decided dispute {d.Id}: {(d.Outcome is { } o ? DisputeProcess.Name(o) : "decided")}. Either party may appeal once by {by("appealBy")}."
+                : $"Dispute {d.Id} is resolved: {(d.Outcome is { } settled ? DisputeProcess.Name(settled) : "decided")}."),
+            "dispute_withdrawn" => ($"The dispute about \"{title}\" was withdrawn", $"The buyer withdrew dispute {d.Id}; the order continues where it was."),
+            _ => throw new InvalidOperationException($"No wording for the dispute notice {kind}."),
+        };
     }
 
     /// <summary>A reminder timer fired: the seller has a day left to answer, or to confirm the returned item.</summary>

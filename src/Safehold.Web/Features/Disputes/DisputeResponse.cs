@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Safehold.Domain.Process;
 using Safehold.Domain;
 using Safehold.Domain.Disputes;
 using Safehold.Domain.Orders;
@@ -82,20 +83,20 @@ public sealed record DisputeResponse(
             d.DecidedBy is { } arbiter && d.DecidedAt is { } decided && d.DecisionOutcome is { } decision
                 ? new DecisionResponse(arbiter, decided, DisputeProcess.Name(decision), M(d.DecisionAmount), d.DecisionRationale ?? "") : null,
             d.AppealedAt is { } appealed
-                ? new AppealResponse(SnakeCase.Of((d.AppealedBy ?? DisputeParty.None).ToString()), appealed, d.AppealReason ?? "",
+                ? new AppealResponse(ProcessNames.Of(d.AppealedBy ?? DisputeParty.None), appealed, d.AppealReason ?? "",
                     d.AppealArbiterId is { } second && d.AppealDecidedAt is { } at && d.AppealOutcome is { } outcome
                         ? new DecisionResponse(second, at, DisputeProcess.Name(outcome), M(d.AppealAmount), d.AppealRationale ?? "") : null)
                 : null,
             d.ResolvedAt,
             d.SettledAt,
             d.WithdrawnAt,
-            d.Offers.OrderBy(x => x.Sequence).Select(x => new OfferResponse(x.Sequence, SnakeCase.Of(x.By.ToString()), x.At, DisputeProcess.Name(x.Outcome),
+            d.Offers.OrderBy(x => x.Sequence).Select(x => new OfferResponse(x.Sequence, ProcessNames.Of(x.By), x.At, DisputeProcess.Name(x.Outcome),
                 M(x.Amount), x.Message)).ToList(),
             d.PendingDeadlines(),
-            d.Timeline.OrderBy(e => e.Sequence).Select(e => new TimelineEntry(e.At, SnakeCase.Of(e.Actor.ToString()), e.ActorUserId, e.Kind, e.Detail)).ToList(),
+            d.Timeline.OrderBy(e => e.Sequence).Select(e => new TimelineEntry(e.At, ProcessNames.Of(e.Actor), e.ActorUserId, e.Kind, e.Detail)).ToList(),
             evidence.OrderBy(e => e.UploadedAt).ThenBy(e => e.Id).Select(e => EvidenceOf(d, e)).ToList(),
             messages.OrderBy(m => m.SentAt).ThenBy(m => m.Id).Select(MessageOf).ToList(),
-            ActionsFor(d, actor),
+            ActionsFor(d, actor, now),
             order is null ? null : new DisputedOrderResponse(order.Id, OrderProcess.StatusName(order.Status), MoneyDto.From(order.Total),
                 order.Lines.OrderBy(l => l.LineNumber).Select(l => new OrderItemResponse(l.ProductId, l.Quantity, MoneyDto.From(l.UnitPrice),
                     MoneyDto.From(l.LineTotal), new ListingResponse(l.Title, l.Description, MoneyDto.From(l.UnitPrice), l.Category, l.Images))).ToList(),
@@ -104,18 +105,18 @@ public sealed record DisputeResponse(
     }
 
     /// <summary>The process's actions for the caller, and adding evidence or a message where they may.</summary>
-    public static IReadOnlyList<string> ActionsFor(Dispute d, DisputeActor actor)
+    public static IReadOnlyList<string> ActionsFor(Dispute d, DisputeActor actor, DateTimeOffset now)
     {
-        var actions = DisputeProcess.ActionsFor(d, actor).ToList();
+        var actions = DisputeProcess.ActionsFor(d, actor, now).ToList();
         if (DisputeEvidenceFeature.MayAdd(d, actor)) actions.Add("add_evidence");
         if (DisputeMessages.MaySend(d, actor)) actions.Add("send_message");
         return actions;
     }
 
-    public static EvidenceResponse EvidenceOf(Dispute d, DisputeEvidence e) => new(e.Id, SnakeCase.Of(e.Party.ToString()), e.UploadedBy, e.FileName,
+    public static EvidenceResponse EvidenceOf(Dispute d, DisputeEvidence e) => new(e.Id, ProcessNames.Of(e.Party), e.UploadedBy, e.FileName,
         e.ContentType, e.Length, e.Sha256, e.Description, e.UploadedAt, $"/api/v1/disputes/{d.Id}/evidence/{e.Id}");
 
-    public static DisputeMessageResponse MessageOf(DisputeMessage m) => new(m.Id, SnakeCase.Of(m.Party.ToString()), m.AuthorId, m.Body, m.SentAt);
+    public static DisputeMessageResponse MessageOf(DisputeMessage m) => new(m.Id, ProcessNames.Of(m.Party), m.AuthorId, m.Body, m.SentAt);
 
     /// <summary>The response for one dispute, with its evidence and messages read from the database.</summary>
     public static async Task<DisputeResponse> LoadAsync(SafeholdDb db, Dispute d, Order? order, Caller caller, DateTimeOffset now, CancellationToken ct)

@@ -13,7 +13,7 @@ namespace Safehold.Web.Features.Disputes;
 /// size and kind are checked first, so a photo that would be refused opens no dispute.
 /// </summary>
 [Authorize(Roles = nameof(Users.UserRole.Buyer))]
-public sealed class OpenModel(SafeholdDb db, DisputeActions actions, DisputeEvidenceFeature evidence) : PortalPage
+public sealed class OpenModel(SafeholdDb db, DisputeActions actions, DisputeEvidenceFeature evidence, TimeProvider clock) : PortalPage
 {
     public static readonly IReadOnlyList<string> Reasons = Enum.GetValues<DisputeReason>().Select(DisputeProcess.Name).ToList();
 
@@ -38,12 +38,12 @@ public sealed class OpenModel(SafeholdDb db, DisputeActions actions, DisputeEvid
         else if (!type.Admits(file.ContentType, Path.GetFileName(file.FileName))) ModelState.AddModelError("file", Words.ForCode(L, "file_type_mismatch"));
     }
 
-    public async Task OnGetAsync(Guid orderId, CancellationToken ct) => Order = (await OrderQueries.Get(orderId, HttpContext, db, ct)).Value!;
+    public async Task OnGetAsync(Guid orderId, CancellationToken ct) => Order = (await OrderQueries.Get(orderId, HttpContext, db, clock, ct)).Value!;
 
     public async Task<IActionResult> OnPostAsync(Guid orderId, string? reason, string? requestedOutcome, string? amount, string? description,
         IFormFile? file, CancellationToken ct)
     {
-        Order = (await OrderQueries.Get(orderId, HttpContext, db, ct)).Value!;
+        Order = (await OrderQueries.Get(orderId, HttpContext, db, clock, ct)).Value!;
         var requested = CaseModel.Amount(this, "amount", amount, Order.Total.Currency);
         if (file is { Length: > 0 }) await CheckFile(file);
         if (Invalid()) return Page();

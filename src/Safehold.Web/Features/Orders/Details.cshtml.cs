@@ -89,7 +89,7 @@ public sealed class DetailsModel(SafeholdDb db, TimeProvider clock, IPaymentProv
     private async Task Load(Guid id, CancellationToken ct)
     {
         Now = clock.GetUtcNow();
-        Order = (await OrderQueries.Get(id, HttpContext, db, ct)).Value!;
+        Order = (await OrderQueries.Get(id, HttpContext, db, clock, ct)).Value!;
         var ids = new[] { Order.BuyerId, Order.SellerId };
         var names = await db.Users.AsNoTracking().Where(u => ids.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.DisplayName, ct);
         BuyerName = names.GetValueOrDefault(Order.BuyerId, "");

@@ -17,7 +17,7 @@ public sealed class ExtensionsModel(SafeholdDb db, TimeProvider clock, DueTimers
 
     public Task OnGetAsync(CancellationToken ct) => Load(ct);
 
-    public IReadOnlyList<string> ActionsOf(Order o) => OrderProcess.ActionsFor(o, OrderAccess.PartyOf(o, Me));
+    public IReadOnlyList<string> ActionsOf(Order o) => OrderProcess.ActionsFor(o, OrderAccess.PartyOf(o, Me), Now);
 
     public Task<IActionResult> OnPostApproveAsync(Guid id, Guid extensionId, CancellationToken ct) =>
         Decide("Extension approved.", ct => ProtectionExtensions.Approve(id, extensionId, HttpContext, db, clock, timers, ct), ct);

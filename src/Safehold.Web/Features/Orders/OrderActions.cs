@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Safehold.Domain;
+using Safehold.Domain.Ledger;
 using Safehold.Domain.Orders;
 using Safehold.Web.Api;
 using Safehold.Web.Data;
@@ -28,7 +29,7 @@ public static class OrderActions
         var now = clock.GetUtcNow();
         var order = await timers.LoadForChangeAsync(id, caller, now, ct);
         var actor = OrderAccess.ActorOf(order, caller);
-        OrderProcess.Authorize(order, OrderTrigger.Pay, actor.Party); // refuse before any money moves
+        OrderProcess.Authorize(order, OrderTrigger.Pay, actor, now); // refuse before any money moves
 
         var errors = new InputErrors();
         var number = new string((request.Card?.Number ?? "").Where(c => c is not ' ' and not '-').ToArray());
@@ -40,7 +41,7 @@ public static class OrderActions
         await PayAsync(db, payments, order, actor, number, now, ct);
         // Money has moved at the provider: a client hanging up must not roll back its record.
         await db.SaveChangesAsync(CancellationToken.None);
-        return TypedResults.Ok(await OrderResponse.ForAsync(db, order, caller, CancellationToken.None));
+        return TypedResults.Ok(await OrderResponse.ForAsync(db, order, caller, now, CancellationToken.None));
     }
 
     /// <summary>Charges the buyer's card (idempotently, keyed by the order) and moves the total into escrow.</summary>
@@ -65,11 +66,13 @@ public static class OrderActions
         var now = clock.GetUtcNow();
         var order = await timers.LoadForChangeAsync(id, caller, now, ct);
         var entry = order.Cancel(OrderAccess.ActorOf(order, caller), now, reason);
-        if (entry is not null) await RefundAsync(db, payments, order, entry, ct);
-        else await timers.VoidLostCaptureAsync(order, ct); // unpaid, but a payment may have lost its commit (its host died)
+        // A paid order is refunded; an unpaid one returns a capture whose commit was lost (its host died), if any.
+        var toPost = new List<JournalEntry>();
+        await timers.CarryOutAsync(order, entry, order.LastTransition!.Calls, toPost, ct);
+        await db.PostAllAsync(toPost, ct);
         // Money has moved at the provider: a client hanging up must not roll back its record.
         await db.SaveChangesAsync(CancellationToken.None);
-        return TypedResults.Ok(await OrderResponse.ForAsync(db, order, caller, CancellationToken.None));
+        return TypedResults.Ok(await OrderResponse.ForAsync(db, order, caller, now, CancellationToken.None));
     }
 
     public static async Task<Ok<OrderResponse>> Ship(Guid id, ShipRequest request, HttpContext http, SafeholdDb db, TimeProvider clock, DueTimers timers, CancellationToken ct)
@@ -84,7 +87,7 @@ public static class OrderActions
         var order = await timers.LoadForChangeAsync(id, caller, now, ct);
         order.Ship(OrderAccess.ActorOf(order, caller), now, carrier!, tracking!);
         await db.SaveChangesAsync(ct);
-        return TypedResults.Ok(await OrderResponse.ForAsync(db, order, caller, ct));
+        return TypedResults.Ok(await OrderResponse.ForAsync(db, order, caller, now, ct));
     }
 
     public static async Task<Ok<OrderResponse>> MarkDelivered(Guid id, HttpContext http, SafeholdDb db, TimeProvider clock, DueTimers timers, CancellationToken ct)
@@ -94,7 +97,7 @@ public static class OrderActions
         var order = await timers.LoadForChangeAsync(id, caller, now, ct);
         order.MarkDelivered(OrderAccess.ActorOf(order, caller), now);
         await db.SaveChangesAsync(ct);
-        return TypedResults.Ok(await OrderResponse.ForAsync(db, order, caller, ct));
+        return TypedResults.Ok(await OrderResponse.ForAsync(db, order, caller, now, ct));
     }
 
     public static async Task<Ok<OrderResponse>> ConfirmReceipt(Guid id, HttpContext http, SafeholdDb db, TimeProvider clock, DueTimers timers, CancellationToken ct)
@@ -105,7 +108,7 @@ public static class OrderActions
         var entry = order.ConfirmReceipt(OrderAccess.ActorOf(order, caller), now);
         await db.PostAsync(entry, ct);
         await db.SaveChangesAsync(ct);
-        return TypedResults.Ok(await OrderResponse.ForAsync(db, order, caller, ct));
+        return TypedResults.Ok(await OrderResponse.ForAsync(db, order, caller, now, ct));
     }
 
     /// <summary>Returns the refunded money to the buyer's card, then posts the refund entry; a failed refund changes nothing.</summary>

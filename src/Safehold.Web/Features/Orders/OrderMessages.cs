@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Safehold.Domain.Process;
 using Safehold.Domain;
 using Safehold.Domain.Orders;
 using Safehold.Web.Api;
@@ -10,7 +11,7 @@ namespace Safehold.Web.Features.Orders;
 
 public sealed record OrderMessageResponse(Guid Id, string Party, Guid AuthorId, string Body, DateTimeOffset SentAt)
 {
-    public static OrderMessageResponse From(OrderMessage m) => new(m.Id, SnakeCase.Of(m.Party.ToString()), m.AuthorId, m.Body, m.SentAt);
+    public static OrderMessageResponse From(OrderMessage m) => new(m.Id, ProcessNames.Of(m.Party), m.AuthorId, m.Body, m.SentAt);
 }
 
 public sealed record OrderMessageListResponse(IReadOnlyList<OrderMessageResponse> Items, string? NextCursor);

@@ -10,9 +10,10 @@ namespace Safehold.Web.Features.Orders;
 /// <summary>"My orders" (newest first, by status, a page at a time) and "More details" of one order.</summary>
 public static class OrderQueries
 {
-    public static async Task<Ok<OrderListResponse>> List(string? status, string? cursor, int? limit, HttpContext http, SafeholdDb db, CancellationToken ct)
+    public static async Task<Ok<OrderListResponse>> List(string? status, string? cursor, int? limit, HttpContext http, SafeholdDb db, TimeProvider clock, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
+        var now = clock.GetUtcNow();
         var take = Cursor.Limit(limit);
         var after = Cursor.Decode(cursor);
         var query = db.Orders.AsNoTracking().VisibleTo(caller);
@@ -36,16 +37,17 @@ public static class OrderQueries
         var page = ids.Where(loaded.ContainsKey).Select(id => loaded[id]).ToList(); // an order cannot vanish, but never trust that
         var next = page.Count > take ? Cursor.Encode(page[take - 1].CreatedAt, page[take - 1].Id) : null;
         var disputes = await DisputeSummary.ForOrdersAsync(db, ids, ct);
-        return TypedResults.Ok(new OrderListResponse(page.Take(take).Select(o => OrderResponse.From(o, caller, disputes.GetValueOrDefault(o.Id))).ToList(), next));
+        return TypedResults.Ok(new OrderListResponse(page.Take(take).Select(o => OrderResponse.From(o, caller, now, disputes.GetValueOrDefault(o.Id))).ToList(), next));
     }
 
-    public static async Task<Ok<OrderResponse>> Get(Guid id, HttpContext http, SafeholdDb db, CancellationToken ct)
+    public static async Task<Ok<OrderResponse>> Get(Guid id, HttpContext http, SafeholdDb db, TimeProvider clock, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
+        var now = clock.GetUtcNow();
         // One query: the order and its few lines, events, timers and extensions joined (a handful of rows),
         // rather than one query per collection.
         var order = await db.Orders.AsNoTracking().VisibleTo(caller).AsSingleQuery().FirstOrDefaultAsync(o => o.Id == id, ct)
             ?? throw Problems.NotFound("Order");
-        return TypedResults.Ok(await OrderResponse.ForAsync(db, order, caller, ct));
+        return TypedResults.Ok(await OrderResponse.ForAsync(db, order, caller, now, ct));
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Safehold.Domain.Process;
 using Safehold.Domain.Orders;
 using Safehold.Web.Api;
 using Safehold.Web.Data;
@@ -34,13 +35,13 @@ public sealed record OrderResponse(
     DisputeSummary? Dispute)
 {
     /// <summary>The response with the order's current dispute read from the database (only for an order that ever had one).</summary>
-    public static async Task<OrderResponse> ForAsync(SafeholdDb db, Order o, Caller caller, CancellationToken ct) =>
-        From(o, caller, HadDispute(o) ? await DisputeSummary.ForOrderAsync(db, o.Id, ct) : null);
+    public static async Task<OrderResponse> ForAsync(SafeholdDb db, Order o, Caller caller, DateTimeOffset now, CancellationToken ct) =>
+        From(o, caller, now, HadDispute(o) ? await DisputeSummary.ForOrderAsync(db, o.Id, ct) : null);
 
     /// <summary>Whether a dispute was ever opened on the order, as its (loaded) timeline tells.</summary>
     public static bool HadDispute(Order o) => o.Timeline.Any(e => e.Kind == "dispute_opened");
 
-    public static OrderResponse From(Order o, Caller caller, DisputeSummary? dispute = null) => new(
+    public static OrderResponse From(Order o, Caller caller, DateTimeOffset now, DisputeSummary? dispute = null) => new(
         o.Id,
         OrderProcess.StatusName(o.Status),
         o.BuyerId,
@@ -56,9 +57,9 @@ public sealed record OrderResponse(
         o.DeliveredAt,
         o.CompletedAt,
         o.ClosedAt,
-        o.Timeline.OrderBy(e => e.Sequence).Select(e => new TimelineEntry(e.At, SnakeCase.Of(e.Actor.ToString()), e.ActorUserId, e.Kind, e.Detail)).ToList(),
+        o.Timeline.OrderBy(e => e.Sequence).Select(e => new TimelineEntry(e.At, ProcessNames.Of(e.Actor), e.ActorUserId, e.Kind, e.Detail)).ToList(),
         o.PendingDeadlines(),
-        OrderProcess.ActionsFor(o, OrderAccess.PartyOf(o, caller), includeDisputes: true),
+        OrderProcess.ActionsFor(o, OrderAccess.PartyOf(o, caller), now),
         o.Extensions.OrderBy(e => e.RequestedAt).Select(ExtensionResponse.From).ToList(),
         dispute);
 }

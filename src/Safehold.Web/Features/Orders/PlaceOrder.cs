@@ -57,7 +57,7 @@ public static class PlaceOrder
             address!, policy.Value, now);
         db.Orders.Add(order);
         await db.SaveChangesAsync(ct);
-        return TypedResults.Created($"/api/v1/orders/{order.Id}", OrderResponse.From(order, caller));
+        return TypedResults.Created($"/api/v1/orders/{order.Id}", OrderResponse.From(order, caller, now));
     }
 
     /// <summary>Stored as written: Georgian or any other script is kept as characters, not six-character escapes.</summary>

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Safehold.Domain.Process;
 using Safehold.Domain.Orders;
 using Safehold.Web.Api;
 using Safehold.Web.Data;
@@ -10,7 +11,7 @@ public sealed record ExtensionResponse(Guid Id, Guid OrderId, int Days, string R
     DateTimeOffset AnswerBy, DateTimeOffset? DecidedAt)
 {
     public static ExtensionResponse From(ProtectionExtension e) =>
-        new(e.Id, e.OrderId, e.Days, e.Reason, SnakeCase.Of(e.Status.ToString()), e.RequestedAt, e.AnswerBy, e.DecidedAt);
+        new(e.Id, e.OrderId, e.Days, e.Reason, ProcessNames.Of(e.Status), e.RequestedAt, e.AnswerBy, e.DecidedAt);
 }
 
 /// <summary>The buyer asks for more protection time; the seller approves or declines, and silence approves.</summary>
@@ -53,6 +54,6 @@ public static class ProtectionExtensions
         if (approve) order.ApproveExtension(actor, now, extensionId);
         else order.DeclineExtension(actor, now, extensionId);
         await db.SaveChangesAsync(ct);
-        return TypedResults.Ok(await OrderResponse.ForAsync(db, order, caller, ct));
+        return TypedResults.Ok(await OrderResponse.ForAsync(db, order, caller, now, ct));
     }
 }

@@ -1,6 +1,7 @@
 using System.Reflection;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
+using Safehold.Domain.Disputes;
 using Safehold.Domain.Policy;
 using Safehold.Web.Features.Portal;
 
@@ -15,7 +16,10 @@ public sealed class PolicyModel(IOptions<ProtectionPolicy> policy) : PortalPage
     /// <summary>Each public property of the policy, by name, as the culture writes its value.</summary>
     public IEnumerable<(string Name, string Value)> Rows =>
         typeof(ProtectionPolicy).GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Select(p => (p.Name, Show(p.Name, p.GetValue(policy.Value))));
+            .SelectMany(p => p.GetValue(policy.Value) is DisputeTerms terms
+                ? typeof(DisputeTerms).GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(t => t.CanWrite)
+                    .Select(t => ($"{p.Name}:{t.Name}", Show(t.Name, t.GetValue(terms))))
+                : [(p.Name, Show(p.Name, p.GetValue(policy.Value)))]);
 
     private string Show(string name, object? value) => value switch
     {

@@ -34,6 +34,9 @@ namespace Safehold.Web.Data.Migrations.Postgres
                     b.Property<Guid?>("AppealArbiterId")
                         .HasColumnType("uuid");
 
+                    b.Property<int>("AppealDays")
+                        .HasColumnType("integer");
+
                     b.Property<DateTimeOffset?>("AppealDecidedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -58,6 +61,9 @@ namespace Safehold.Web.Data.Migrations.Postgres
 
                     b.Property<Guid>("BuyerId")
                         .HasColumnType("uuid");
+
+                    b.Property<int>("BuyerResponseDays")
+                        .HasColumnType("integer");
 
                     b.Property<string>("Currency")
                         .IsRequired()
@@ -84,6 +90,9 @@ namespace Safehold.Web.Data.Migrations.Postgres
                         .HasMaxLength(5000)
                         .HasColumnType("character varying(5000)");
 
+                    b.Property<int>("DecisionTargetDays")
+                        .HasColumnType("integer");
+
                     b.Property<string>("Description")
                         .IsRequired()
                         .HasMaxLength(5000)
@@ -93,6 +102,9 @@ namespace Safehold.Web.Data.Migrations.Postgres
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<int>("EventCount")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("NoAgreementDays")
                         .HasColumnType("integer");
 
                     b.Property<DateTimeOffset>("OpenedAt")
@@ -138,8 +150,14 @@ namespace Safehold.Web.Data.Migrations.Postgres
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
 
+                    b.Property<int>("ReturnReceiptDays")
+                        .HasColumnType("integer");
+
                     b.Property<DateTimeOffset?>("ReturnReceivedAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("ReturnShipDays")
+                        .HasColumnType("integer");
 
                     b.Property<DateTimeOffset?>("ReturnShippedAt")
                         .HasColumnType("timestamp with time zone");
@@ -153,6 +171,12 @@ namespace Safehold.Web.Data.Migrations.Postgres
 
                     b.Property<Guid>("SellerId")
                         .HasColumnType("uuid");
+
+                    b.Property<int>("SellerReminderDays")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("SellerResponseDays")
+                        .HasColumnType("integer");
 
                     b.Property<DateTimeOffset?>("SettledAt")
                         .HasColumnType("timestamp with time zone");

@@ -28,6 +28,9 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                     b.Property<Guid?>("AppealArbiterId")
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("AppealDays")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("AppealDecidedAt")
                         .HasColumnType("INTEGER");
 
@@ -52,6 +55,9 @@ namespace Safehold.Web.Data.Migrations.Sqlite
 
                     b.Property<Guid>("BuyerId")
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("BuyerResponseDays")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("Currency")
                         .IsRequired()
@@ -78,6 +84,9 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                         .HasMaxLength(5000)
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("DecisionTargetDays")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Description")
                         .IsRequired()
                         .HasMaxLength(5000)
@@ -87,6 +96,9 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("EventCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("NoAgreementDays")
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("OpenedAt")
@@ -132,7 +144,13 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("ReturnReceiptDays")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("ReturnReceivedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ReturnShipDays")
                         .HasColumnType("INTEGER");
 
                     b.Property<long?>("ReturnShippedAt")
@@ -147,6 +165,12 @@ namespace Safehold.Web.Data.Migrations.Sqlite
 
                     b.Property<Guid>("SellerId")
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("SellerReminderDays")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("SellerResponseDays")
+                        .HasColumnType("INTEGER");
 
                     b.Property<long?>("SettledAt")
                         .HasColumnType("INTEGER");

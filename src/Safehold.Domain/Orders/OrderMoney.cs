@@ -1,0 +1,93 @@
+using Safehold.Domain.Ledger;
+
+namespace Safehold.Domain.Orders;
+
+/// <summary>The money a transition moves, posted as one journal entry in the same transaction; defined in <see cref="OrderMoney"/>.</summary>
+public enum MoneyMovement
+{
+    None,
+
+    /// <summary>Payment clearing → the order's escrow, for the order's total.</summary>
+    CaptureIntoEscrow,
+
+    /// <summary>Escrow → refunds out, for the whole total, refunded to the buyer's card.</summary>
+    RefundInFull,
+
+    /// <summary>Escrow → the seller's pending balance, less commission to the platform.</summary>
+    ReleaseToSeller,
+
+    /// <summary>The seller's pending credit for the order → their available balance.</summary>
+    PendingToAvailable,
+
+    /// <summary>Before completion: escrow → refunds out, for the whole total.</summary>
+    DisputeRefundFromEscrow,
+
+    /// <summary>Before completion: escrow → refunds out for the refund, the rest to the seller's pending balance less commission on it.</summary>
+    DisputeSplitEscrow,
+
+    /// <summary>After completion: the seller's pending credit and the commission both give back → refunds out, for the whole total.</summary>
+    DisputeRefundFromPending,
+
+    /// <summary>After completion: refunds out the refund, taken from the seller's pending credit and the commission recomputed on what stays released.</summary>
+    DisputePartRefundFromPending,
+}
+
+/// <summary>One money movement: what it does in words, the provider call it needs, and its accounting (the journal entry it posts).</summary>
+/// <param name="Movement">The movement.</param>
+/// <param name="Describe">What it moves, in words (the policy document).</param>
+/// <param name="Calls">What the payment provider must do for it, outside the database.</param>
+/// <param name="Post">Its journal entry for the order at <c>now</c>; null for <see cref="MoneyMovement.None"/>.</param>
+public sealed record MovementRule(MoneyMovement Movement, string Describe, ProviderCall Calls, Func<Order, DateTimeOffset, JournalEntry?> Post);
+
+/// <summary>
+/// Every money movement of the order's process with its accounting. The refund, the seller's share and the commission
+/// of every entry add up to the order's total, and commission is charged only on what stays released (SPEC 4).
+/// </summary>
+public static class OrderMoney
+{
+    public static readonly IReadOnlyList<MovementRule> Movements =
+    [
+        new(MoneyMovement.None, "nothing", ProviderCall.None, (_, _) => null),
+        new(MoneyMovement.CaptureIntoEscrow, "payment clearing → escrow: the total", ProviderCall.Capture,
+            (o, now) => Entry(o, now, "capture", "capture", [(Account.PaymentClearing, -o.Total), (Account.Escrow(o.Id), o.Total)])),
+        new(MoneyMovement.RefundInFull, "escrow → refunds out: the total", ProviderCall.Refund,
+            (o, now) => Entry(o, now, "refund", "refund", [(Account.Escrow(o.Id), -o.Total), (Account.RefundsOut, o.Total)])),
+        new(MoneyMovement.ReleaseToSeller, "escrow → seller pending: the total less commission; commission to the platform", ProviderCall.None,
+            (o, now) => Entry(o, now, "release", "release",
+                [(Account.Escrow(o.Id), -o.Total), (Account.SellerPending(o.SellerId), o.SellerShare), (Account.PlatformCommission, o.Total - o.SellerShare)])),
+        new(MoneyMovement.PendingToAvailable, "seller pending → seller available: the seller's share", ProviderCall.None,
+            (o, now) => Entry(o, now, "available", "credit_available",
+                [(Account.SellerPending(o.SellerId), -o.SellerShare), (Account.SellerAvailable(o.SellerId), o.SellerShare)])),
+        new(MoneyMovement.DisputeRefundFromEscrow, "escrow → refunds out: the total", ProviderCall.Refund,
+            (o, now) => DisputeEntry(o, now, "dispute_refund", [(Account.Escrow(o.Id), -o.Total), (Account.RefundsOut, o.Total)])),
+        new(MoneyMovement.DisputeSplitEscrow, "escrow → refunds out: the refund; the rest to seller pending less commission on it", ProviderCall.Refund,
+            (o, now) => DisputeEntry(o, now, "dispute_partial_refund",
+                [(Account.Escrow(o.Id), -o.Total), (Account.RefundsOut, o.Refunded), (Account.SellerPending(o.SellerId), o.SellerShare),
+                    (Account.PlatformCommission, o.Total - o.Refunded - o.SellerShare)])),
+        new(MoneyMovement.DisputeRefundFromPending, "seller pending and commission give back → refunds out: the total", ProviderCall.Refund,
+            (o, now) => DisputeEntry(o, now, "dispute_refund",
+                [(Account.SellerPending(o.SellerId), -o.FullShare.SellerShare), (Account.PlatformCommission, -o.FullShare.Commission), (Account.RefundsOut, o.Total)])),
+        new(MoneyMovement.DisputePartRefundFromPending, "seller pending → refunds out: the refund, commission recomputed on what stays released",
+            ProviderCall.Refund,
+            (o, now) => DisputeEntry(o, now, "dispute_partial_refund",
+                [(Account.SellerPending(o.SellerId), o.SellerShare - o.FullShare.SellerShare),
+                    (Account.PlatformCommission, o.Total - o.Refunded - o.SellerShare - o.FullShare.Commission), (Account.RefundsOut, o.Refunded)])),
+    ];
+
+    private static readonly Dictionary<MoneyMovement, MovementRule> ByMovement = Movements.ToDictionary(m => m.Movement);
+
+    public static MovementRule Of(MoneyMovement movement) => ByMovement[movement];
+
+    private static JournalEntry Entry(Order o, DateTimeOffset now, string key, string kind, IEnumerable<(Account, Money)> lines) =>
+        new(Guid.CreateVersion7(now), $"order:{o.Id}:{key}", kind, o.Id, now, lines);
+
+    // One settlement per dispute, keyed apart from the order's own capture, refund, release and available entries. The
+    // key (also the provider's idempotency key for its refund) names what is refunded: a refund whose commit was lost
+    // is replayed only for the same settlement, never taken as the answer to a different one.
+    private static JournalEntry DisputeEntry(Order o, DateTimeOffset now, string kind, IEnumerable<(Account, Money)> lines)
+    {
+        var entryLines = lines.ToList();
+        var refunded = entryLines.Where(l => l.Item1.Type == AccountType.RefundsOut).Sum(l => l.Item2.Amount);
+        return new(Guid.CreateVersion7(now), $"order:{o.Id}:dispute:{o.OpenDisputeId}:settlement:{kind}:{refunded}", kind, o.Id, now, entryLines);
+    }
+}

@@ -1,0 +1,189 @@
+using Safehold.Domain.Orders;
+using Safehold.Domain.Policy;
+using Safehold.Domain.Process;
+using static Safehold.Domain.Tests.Disputes.TestDisputes;
+using static Safehold.Domain.Tests.Orders.TestOrders;
+
+namespace Safehold.Domain.Tests.Process;
+
+public sealed class ProcessEngineTests
+{
+    private static readonly Party[] People = [Party.Buyer, Party.Seller, Party.Admin];
+    private static readonly DisputeParty[] DisputePeople = [DisputeParty.Buyer, DisputeParty.Seller, DisputeParty.Arbiter];
+
+    /// <summary>Orders at every stage, each looked at from the moment it got there to long after every deadline.</summary>
+    public static TheoryData<string, int> OrdersAndDays()
+    {
+        var data = new TheoryData<string, int>();
+        foreach (var stage in Stages.Keys)
+            foreach (var days in new[] { 0, 1, 6, 7, 14, 39, 40, 41, 60, 90 })
+                data.Add(stage, days);
+        return data;
+    }
+
+    private static readonly Dictionary<string, Func<Order>> Stages = new()
+    {
+        ["placed"] = () => PlaceOne(),
+        ["paid"] = () => Paid(PlaceOne(), T0.AddHours(1)),
+        ["in_transit"] = () => Shipped(Paid(PlaceOne(), T0.AddHours(1)), T0.AddDays(2)),
+        ["asking"] = () => Asking(Shipped(Paid(PlaceOne(), T0.AddHours(1)), T0.AddDays(2)), T0.AddDays(5)),
+        ["delivered"] = () => Delivered(Shipped(Paid(PlaceOne(), T0.AddHours(1)), T0.AddDays(2)), T0.AddDays(6)),
+        ["completed"] = () =>
+        {
+            var o = Shipped(Paid(PlaceOne(), T0.AddHours(1)), T0.AddDays(2));
+            o.ConfirmReceipt(Buyer(o), T0.AddDays(8));
+            return o;
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(OrdersAndDays))]
+    public void An_order_offers_exactly_the_actions_the_same_request_would_be_allowed_at_that_moment(string stage, int days)
+    {
+        var order = Stages[stage]();
+        var now = NowOf(order).AddDays(days);
+        foreach (var party in People)
+        {
+            var act = new OrderAct(new Actor(party, null));
+            var offered = OrderProcess.ActionsFor(order, party, now);
+            foreach (var trigger in OrderProcess.Table.Where(t => !ProcessEngine<OrderTransition, OrderStatus, OrderTrigger, Party, Order, OrderAct>.Overlaps(t.Who, Party.System))
+                         .Select(t => t.Trigger).Distinct())
+            {
+                var allowed = TryAuthorize(() => OrderProcess.Authorize(order, trigger, act, now));
+                Assert.True(allowed == offered.Contains(OrderProcess.ActionName(trigger)),
+                    $"{party} at {stage} + {days} days: {trigger} offered {offered.Contains(OrderProcess.ActionName(trigger))}, allowed {allowed}");
+            }
+        }
+    }
+
+    [Fact]
+    public void A_dispute_offers_exactly_the_actions_the_same_request_would_be_allowed_at_that_moment()
+    {
+        var (_, decided) = Decided(ArbiterA);
+        var (_, open) = Open();
+        foreach (var dispute in new[] { decided, open })
+            foreach (var days in new[] { 0, 1, 5, 29, 30, 31 })
+                foreach (var party in DisputePeople)
+                {
+                    var now = NowOf(dispute).AddDays(days);
+                    var actor = party == DisputeParty.Arbiter ? DisputeActor.Arbiter(ArbiterB) : As(dispute, party);
+                    var offered = DisputeProcess.ActionsFor(dispute, actor, now);
+                    foreach (var trigger in DisputeProcess.Table.Where(t => t.Who != DisputeParty.System && t.Trigger != DisputeTrigger.Open).Select(t => t.Trigger).Distinct())
+                    {
+                        var allowed = TryAuthorize(() => DisputeProcess.Authorize(dispute, trigger, new DisputeAct(actor), now));
+                        Assert.True(allowed == offered.Contains(DisputeProcess.ActionName(trigger)), $"{party} {days} days on: {trigger}");
+                    }
+                }
+    }
+
+    [Fact]
+    public void Once_protection_has_ended_a_dispute_is_neither_offered_nor_opened_even_before_the_sweeper_completes_the_order()
+    {
+        var order = Shipped(Paid(PlaceOne(), T0.AddHours(1)), T0.AddDays(2));
+        var ended = order.ProtectionEndsAt!.Value;
+
+        Assert.Contains("open_dispute", OrderProcess.ActionsFor(order, Party.Buyer, ended.AddSeconds(-1)));
+        Assert.DoesNotContain("open_dispute", OrderProcess.ActionsFor(order, Party.Buyer, ended));
+        var refused = Assert.Throws<DomainException>(() => { Disputed(order, ended); });
+        Assert.Equal("dispute_window_closed", refused.Code);
+        Assert.Equal(OrderStatus.AwaitingDelivery, order.Status);
+    }
+
+    [Fact]
+    public void Once_the_appeal_days_are_over_an_appeal_is_neither_offered_nor_accepted_even_before_the_decision_settles()
+    {
+        var (_, dispute) = Decided(ArbiterA);
+        var closes = dispute.DecidedAt!.Value.AddDays(dispute.AppealDays);
+
+        Assert.Contains("appeal", DisputeProcess.ActionsFor(dispute, BuyerOf(dispute), closes.AddSeconds(-1)));
+        Assert.DoesNotContain("appeal", DisputeProcess.ActionsFor(dispute, BuyerOf(dispute), closes));
+        var refused = Assert.Throws<DomainException>(() => dispute.Appeal(BuyerOf(dispute), closes, "Too late?"));
+        Assert.Equal("appeal_window_closed", refused.Code);
+    }
+
+    [Fact]
+    public void An_extension_longer_than_the_orders_terms_is_refused_by_its_rows_guard_and_changes_nothing()
+    {
+        var order = Shipped(Paid(PlaceOne(), T0.AddHours(1)), T0.AddDays(2));
+        var before = Snapshot(order);
+
+        var refused = Assert.Throws<DomainException>(() =>
+            order.RequestExtension(Buyer(order), T0.AddDays(3), Guid.NewGuid(), order.MaxExtensionDays + 1, "Customs."));
+
+        Assert.Equal("extension_too_long", refused.Code);
+        Assert.Equal(before, Snapshot(order));
+        Assert.Contains("extend_protection", OrderProcess.ActionsFor(order, Party.Buyer, T0.AddDays(3))); // some number of days still may
+    }
+
+    [Fact]
+    public void A_transition_is_added_by_adding_one_row_and_is_then_authorized_offered_and_carries_its_effects()
+    {
+        OrderTransition adminCancels = new(OrderTrigger.Cancel, OrderStatus.AwaitingShipment, Party.Admin, OrderStatus.Closed, MoneyMovement.RefundInFull, [],
+            Sets: OrderDate.Closed);
+        var engine = new ProcessEngine<OrderTransition, OrderStatus, OrderTrigger, Party, Order, OrderAct>(
+            "order", [.. OrderProcess.Table, adminCancels], _ => "administrator", Party.System);
+        var order = Paid(PlaceOne(), T0.AddHours(1));
+
+        Assert.DoesNotContain("cancel", OrderProcess.ActionsFor(order, Party.Admin, T0.AddDays(1)));
+        Assert.Contains("cancel", engine.ActionsFor(order, new OrderAct(Admin), T0.AddDays(1)));
+        var row = engine.Authorize(order, OrderTrigger.Cancel, Admin, T0.AddDays(1));
+        Assert.Same(adminCancels, row);
+        Assert.Equal(ProviderCall.Refund, row.Calls);
+    }
+
+    [Fact]
+    public void A_party_that_never_may_is_told_so_before_the_state_is_considered()
+    {
+        var order = PlaceOne();
+
+        var refused = Assert.Throws<DomainException>(() => OrderProcess.Authorize(order, OrderTrigger.ConfirmReceipt, Seller(order), T0));
+
+        Assert.Equal(("action_not_allowed", RefusalKind.NotAllowed), (refused.Code, refused.Kind));
+        Assert.Equal("The seller of an order cannot confirm receipt.", refused.Message);
+    }
+
+    [Fact]
+    public void Names_are_the_snake_case_of_each_member_and_parse_back_exactly()
+    {
+        Assert.Equal("awaiting_seller_response", ProcessNames.Of(DisputeStatus.AwaitingSellerResponse));
+        Assert.True(ProcessNames.TryParse<DisputeReason>("not_received", out var reason));
+        Assert.Equal(DisputeReason.NotReceived, reason);
+        Assert.False(ProcessNames.TryParse<DisputeReason>("Not_Received", out _));
+        Assert.False(ProcessNames.TryParse<DisputeReason>(null, out _));
+        Assert.Equal(Enum.GetValues<OrderStatus>().Length, ProcessNames.All<OrderStatus>().Count);
+    }
+
+    [Fact]
+    public void Every_row_that_refunds_money_asks_the_provider_for_the_refund_and_only_those()
+    {
+        foreach (var row in OrderProcess.Table)
+        {
+            var paysOut = row.Money is MoneyMovement.RefundInFull or MoneyMovement.DisputeRefundFromEscrow or MoneyMovement.DisputeSplitEscrow
+                or MoneyMovement.DisputeRefundFromPending or MoneyMovement.DisputePartRefundFromPending;
+            Assert.Equal(paysOut, row.Calls == ProviderCall.Refund);
+        }
+    }
+
+    /// <summary>A dispute escalated and decided (a partial refund) by <paramref name="arbiter"/>, its appeal window running.</summary>
+    private static (Order Order, Dispute Dispute) Decided(Guid arbiter)
+    {
+        var (order, dispute) = Open();
+        dispute.Reject(SellerOf(dispute), OpenedAt.AddDays(1), "It was fine when it left.");
+        dispute.Escalate(SellerOf(dispute), OpenedAt.AddDays(2));
+        dispute.Decide(DisputeActor.Arbiter(arbiter), OpenedAt.AddDays(3), DisputeOutcome.PartialRefund, 4000, "Partly damaged.");
+        return (order, dispute);
+    }
+
+    private static bool TryAuthorize(Func<object> authorize)
+    {
+        try
+        {
+            authorize();
+            return true;
+        }
+        catch (DomainException)
+        {
+            return false;
+        }
+    }
+}
