@@ -5,34 +5,73 @@ using System.Net.Sockets;
 
 namespace Safehold.Bench;
 
-/// <summary>A real Safehold host in its own process (the built Safehold.Web.dll), as a marketplace would run it.</summary>
+/// <summary>
+/// A real Safehold host in its own process (<c>dotnet Safehold.Web.dll</c> from the web project's build output), as a
+/// marketplace runs it behind a load balancer: it can be killed without warning (SIGKILL) and started again on the same
+/// port. The benchmarks and the tests that need real processes (several hosts, crashes) share it.
+/// </summary>
 public sealed class HostProcess : IDisposable
 {
-    private readonly Process _process;
+    private readonly IReadOnlyList<string> _arguments;
+    private readonly IReadOnlyDictionary<string, string> _environment;
+    private readonly string? _logFile;
+    private readonly TextWriter? _log;
+    private Process? _process;
 
-    private HostProcess(Process process, Uri address, string adminKey)
+    /// <param name="name">Its name in logs and messages.</param>
+    /// <param name="settings">Its settings, as <c>--Key=Value</c> arguments.</param>
+    /// <param name="logFile">Where its output goes (appended across restarts), if anywhere.</param>
+    /// <param name="log">Another place its output goes, line by line, if anywhere.</param>
+    /// <param name="environment">Extra environment variables (e.g. <c>DOTNET_gcServer=0</c> for an experiment).</param>
+    /// <param name="adminKey">The admin API key it is started with, which <see cref="Http"/> then sends.</param>
+    public HostProcess(string name, IEnumerable<string> settings, string? logFile = null, TextWriter? log = null,
+        IReadOnlyDictionary<string, string>? environment = null, string? adminKey = null)
     {
-        _process = process;
-        Address = address;
-        Http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromMinutes(10) };
-        Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
+        Name = name;
+        Port = FreePort();
+        _logFile = logFile;
+        _log = log;
+        _environment = environment ?? new Dictionary<string, string>();
+        _arguments = [WebDll(), "--urls", Address.ToString().TrimEnd('/'), .. adminKey is null ? [] : new[] { $"--Safehold:AdminApiKey={adminKey}" }, .. settings];
+        Http = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromMinutes(10) };
+        if (adminKey is not null) Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
     }
 
-    public Uri Address { get; }
+    public string Name { get; }
+    public int Port { get; }
+    public Uri Address => new($"http://127.0.0.1:{Port}/");
+    public bool IsRunning => _process is { HasExited: false };
+    public int ProcessId => _process?.Id ?? throw new InvalidOperationException($"{Name} is not running.");
 
-    /// <summary>An HTTP client authenticated as the configured admin.</summary>
+    /// <summary>An HTTP client of the host, authenticated as the admin when it was started with an admin key.</summary>
     public HttpClient Http { get; }
 
-    public int ProcessId => _process.Id;
+    /// <summary>Starts a host with these settings (as <c>--Key=Value</c>) and the admin key, and waits until it answers.</summary>
+    public static async Task<HostProcess> StartAsync(IDictionary<string, string> settings, string adminKey, TextWriter? log = null,
+        IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var environmentWithLogging = new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Warning" };
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) environmentWithLogging[k] = v;
+        var host = new HostProcess("host", settings.Select(s => $"--{s.Key}={s.Value}"), log: log, environment: environmentWithLogging, adminKey: adminKey);
+        try
+        {
+            await host.StartAsync();
+            return host;
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+    }
 
-    /// <summary>The Web project's build output for this configuration; builds it when missing.</summary>
+    /// <summary>The web project's build output, of the configuration the caller was built in (…/bin/&lt;configuration&gt;/&lt;framework&gt;/).</summary>
     public static string WebDll()
     {
-        var root = RepoRoot();
-        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-        var dll = Path.Combine(root, "src", "Safehold.Web", "bin", configuration, "net10.0", "Safehold.Web.dll");
-        if (!File.Exists(dll)) throw new FileNotFoundException($"Build the host first: dotnet build src/Safehold.Web -c {configuration}", dll);
-        return dll;
+        var bin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var (framework, configuration) = (bin.Name, bin.Parent!.Name);
+        var dll = Path.Combine(RepoRoot(), "src", "Safehold.Web", "bin", configuration, framework, "Safehold.Web.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build the host first: dotnet build src/Safehold.Web -c {configuration}", dll);
     }
 
     public static string RepoRoot()
@@ -44,62 +83,81 @@ public sealed class HostProcess : IDisposable
 
     public static int FreePort()
     {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
     }
 
-    /// <summary>Starts the host with these settings (as <c>--Key=Value</c>) and waits until it answers.</summary>
-    /// <param name="environment">Extra environment variables of the host process (e.g. <c>DOTNET_gcServer=0</c> for an experiment).</param>
-    public static async Task<HostProcess> StartAsync(IDictionary<string, string> settings, string adminKey, TextWriter? log = null,
-        IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>Starts the process (again, after a kill) and waits until it answers HTTP; it migrates the database first.</summary>
+    public async Task StartAsync()
     {
-        var port = FreePort();
-        var address = new Uri($"http://127.0.0.1:{port}");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(WebDll());
-        info.ArgumentList.Add("--urls");
-        info.ArgumentList.Add(address.ToString().TrimEnd('/'));
-        info.ArgumentList.Add($"--Safehold:AdminApiKey={adminKey}");
-        foreach (var (k, v) in settings) info.ArgumentList.Add($"--{k}={v}");
-        info.Environment["Logging__LogLevel__Default"] = "Warning";
-        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) info.Environment[k] = v;
-        var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the host.");
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) log?.WriteLine("[host] " + e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log?.WriteLine("[host] " + e.Data); };
+        if (IsRunning) throw new InvalidOperationException($"{Name} is already running.");
+        // From the web project's output folder, as it is deployed: its appsettings.json is found there.
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(WebDll())!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in _arguments) info.ArgumentList.Add(a);
+        info.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var (k, v) in _environment) info.Environment[k] = v;
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {Name}.");
+        _process = process;
+        var file = _logFile is null ? null : new StreamWriter(_logFile, append: true) { AutoFlush = true };
+        file?.WriteLine($"--- {Name} started as process {process.Id}");
+        void Write(string? line)
+        {
+            if (line is null) return;
+            if (file is not null) lock (file) file.WriteLine(line);
+            _log?.WriteLine($"[{Name}] {line}");
+        }
+        process.OutputDataReceived += (_, e) => Write(e.Data);
+        process.ErrorDataReceived += (_, e) => Write(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var host = new HostProcess(process, address, adminKey);
+
+        using var probe = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(5) };
         var deadline = DateTime.UtcNow.AddMinutes(2);
         while (true)
         {
-            if (process.HasExited) throw new InvalidOperationException($"The host exited with code {process.ExitCode} before answering.");
+            if (process.HasExited)
+                throw new InvalidOperationException($"{Name} exited with {process.ExitCode} while starting:\n{Tail()}");
             try
             {
-                var r = await host.Http.GetAsync("/api/v1/users/me");
-                if (r.IsSuccessStatusCode) return host;
+                if ((await probe.GetAsync("/openapi/v1.json")).StatusCode == HttpStatusCode.OK) return;
             }
-            catch (HttpRequestException)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
             }
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("The host did not answer within two minutes.");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{Name} did not answer within two minutes:\n{Tail()}");
             await Task.Delay(100);
         }
     }
 
-    /// <summary>Kills the host at once, as a crash would: no shutdown, no flushing.</summary>
+    /// <summary>Kills the process at once, whatever it is doing (SIGKILL: no graceful shutdown, transactions cut off).</summary>
     public void Kill()
     {
+        if (_process is null) return;
         if (!_process.HasExited) _process.Kill(entireProcessTree: true);
         _process.WaitForExit();
+        _process.Dispose();
+        _process = null;
     }
+
+    /// <summary>The last lines of its log file.</summary>
+    public string Tail(int lines = 40) =>
+        _logFile is not null && File.Exists(_logFile) ? string.Join('\n', File.ReadLines(_logFile).TakeLast(lines)) : "(no log file)";
 
     /// <summary>The host's peak resident memory so far, from /proc (Linux).</summary>
     public long PeakMemoryBytes()
     {
         try
         {
-            foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+            foreach (var line in File.ReadLines($"/proc/{ProcessId}/status"))
                 if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
                     return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
         }
@@ -112,7 +170,7 @@ public sealed class HostProcess : IDisposable
     /// <summary>The CPU time (user and system) the host has used so far.</summary>
     public TimeSpan CpuTime()
     {
-        _process.Refresh();
+        _process!.Refresh();
         return _process.TotalProcessorTime;
     }
 
@@ -120,6 +178,5 @@ public sealed class HostProcess : IDisposable
     {
         Kill();
         Http.Dispose();
-        _process.Dispose();
     }
 }

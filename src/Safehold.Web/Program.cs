@@ -106,8 +106,10 @@ builder.Services.Configure<SweeperOptions>(builder.Configuration.GetSection("Saf
 builder.Services.Configure<SmtpOptions>(builder.Configuration.GetSection("Safehold:Smtp"));
 builder.Services.AddScoped<Notifier>();
 builder.Services.AddScoped<DueTimers>();
+builder.Services.AddOrderUseCases();
+builder.Services.AddScoped<OrderMessages>();
 builder.Services.AddScoped<DisputeNotices>();
-builder.Services.AddScoped<DisputeActions>();
+builder.Services.AddDisputeUseCases();
 builder.Services.AddScoped<DisputeEvidenceFeature>();
 builder.Services.AddScoped<DisputeMessages>();
 builder.Services.AddSingleton(new EvidenceStore(options.EvidenceFolder!));

@@ -43,6 +43,7 @@ public static class DemoSeeder
         var clock = services.GetRequiredService<TimeProvider>();
         var hasher = services.GetRequiredService<IPasswordHasher<User>>();
         var payments = services.GetRequiredService<IPaymentProvider>();
+        var orderChange = services.GetRequiredService<OrderChange>();
         var policy = services.GetRequiredService<IOptions<ProtectionPolicy>>().Value;
         var now = clock.GetUtcNow();
         var ct = CancellationToken.None;
@@ -81,7 +82,7 @@ public static class DemoSeeder
             return o;
         }
         async Task Pay(Order o, User b) =>
-            await OrderActions.PayAsync(db, payments, o, new Actor(Party.Buyer, b.Id), SandboxPaymentProvider.SuccessCard, clock.GetUtcNow(), ct);
+            await db.PostAsync(await orderChange.CaptureAndPayAsync(o, new Actor(Party.Buyer, b.Id), SandboxPaymentProvider.SuccessCard, clock.GetUtcNow(), ct), ct);
 
         // To pay.
         await OrderOf(buyer, headphones);
@@ -113,7 +114,7 @@ public static class DemoSeeder
         var old = Order.Place(Guid.CreateVersion7(earlier), buyer.Id, [(ticwatch.Snapshot(), 1)], address, policy, earlier);
         db.Orders.Add(old);
         await db.SaveChangesAsync(ct);
-        await OrderActions.PayAsync(db, payments, old, new Actor(Party.Buyer, buyer.Id), SandboxPaymentProvider.SuccessCard, earlier.AddHours(1), ct);
+        await db.PostAsync(await orderChange.CaptureAndPayAsync(old, new Actor(Party.Buyer, buyer.Id), SandboxPaymentProvider.SuccessCard, earlier.AddHours(1), ct), ct);
         old.Ship(new Actor(Party.Seller, seller.Id), earlier.AddDays(1), "DHL", "JD014600003899990000");
         await db.PostAsync(old.ConfirmReceipt(new Actor(Party.Buyer, buyer.Id), earlier.AddDays(10)), ct);
 
@@ -121,7 +122,7 @@ public static class DemoSeeder
         var cancelled = await OrderOf(buyer, ticwatch);
         await Pay(cancelled, buyer);
         var refund = cancelled.Cancel(new Actor(Party.Buyer, buyer.Id), clock.GetUtcNow(), "Ordered by mistake")!;
-        await OrderActions.RefundAsync(db, payments, cancelled, refund, ct);
+        await Refunds.RefundAsync(db, payments, cancelled, refund, ct);
 
         // Another buyer's completed order with the second seller.
         var carpetOrder = await OrderOf(buyer2, carpet);

@@ -60,7 +60,7 @@ public sealed class DueDisputeTimers(SafeholdDb db, IPaymentProvider payments, D
         if (step.ApplyTo(order, at) is not { } entry) return;
         // The order's settling row names its provider call: a refund goes out with its entry, anything else is posted.
         if (order.LastTransition!.Calls == ProviderCall.Refund)
-            await OrderActions.RefundAsync(db, payments, order, entry, ct);
+            await Refunds.RefundAsync(db, payments, order, entry, ct);
         else
             await db.PostAsync(entry, ct);
     }

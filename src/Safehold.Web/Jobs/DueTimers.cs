@@ -107,17 +107,9 @@ public sealed class DueTimers(SafeholdDb db, IPaymentProvider payments, Notifier
     /// </summary>
     public async Task CarryOutAsync(Order order, JournalEntry? entry, ProviderCall calls, ICollection<JournalEntry> toPost, CancellationToken ct)
     {
-        switch (calls)
-        {
-            case ProviderCall.Refund:
-                await OrderActions.RefundAsync(db, payments, order, entry!, ct);
-                break;
-            case ProviderCall.VoidLostCapture:
-                await VoidLostCaptureAsync(order, ct);
-                break;
-            case ProviderCall.Capture:
-                throw new InvalidOperationException("A capture is made by the buyer's payment, before its transition.");
-        }
+        // ProviderCall.Capture needs nothing here: the pay use case made it before the transition (a declined card changes nothing).
+        if (calls == ProviderCall.Refund) await Refunds.RefundAsync(db, payments, order, entry!, ct);
+        else if (calls == ProviderCall.VoidLostCapture) await VoidLostCaptureAsync(order, ct);
         if (entry is not null && calls != ProviderCall.Refund) toPost.Add(entry);
     }
 

@@ -1,3 +1,4 @@
+using Safehold.Bench;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
@@ -26,6 +27,7 @@ public sealed class MultiHostTests : IDisposable
     private readonly ITestOutputHelper _output;
     private readonly string _directory = SafeholdApp.NewDirectory();
     private readonly string _database;
+    private static readonly Dictionary<string, string> Production = new() { ["ASPNETCORE_ENVIRONMENT"] = "Production" };
     private readonly HostProcess[] _hosts;
     private readonly HttpClient[] _clients;
     private readonly ConcurrentBag<string> _unexpected = [];
@@ -50,8 +52,9 @@ public sealed class MultiHostTests : IDisposable
             "--Safehold:Sweeper:IntervalSeconds=0.2",
             "--Logging:LogLevel:Default=Warning",
         ];
-        _hosts = [new HostProcess("host-a", _directory, settings), new HostProcess("host-b", _directory, settings)];
-        _clients = _hosts.Select(h => new HttpClient { BaseAddress = h.BaseAddress, Timeout = TimeSpan.FromSeconds(60) }).ToArray();
+        _hosts = [new HostProcess("host-a", settings, Path.Combine(_directory, "host-a.log"), environment: Production),
+            new HostProcess("host-b", settings, Path.Combine(_directory, "host-b.log"), environment: Production)];
+        _clients = _hosts.Select(h => new HttpClient { BaseAddress = h.Address, Timeout = TimeSpan.FromSeconds(60) }).ToArray();
     }
 
     [Fact]

@@ -12,7 +12,7 @@ namespace Safehold.Web.Features.Disputes;
 /// listing as bought beside each party's evidence, the timeline and the messages; and a form for each of the
 /// dispute's <c>actions</c> for the reader, each calling the API's own use case.
 /// </summary>
-public sealed class CaseModel(SafeholdDb db, TimeProvider clock, DisputeActions actions, DisputeEvidenceFeature evidence, DisputeMessages messages)
+public sealed class CaseModel(SafeholdDb db, TimeProvider clock, DisputeEvidenceFeature evidence, DisputeMessages messages)
     : PortalPage
 {
     /// <summary>The dispute actions this page has a form for: every action the dispute process offers a person, evidence and messages.</summary>
@@ -41,33 +41,33 @@ public sealed class CaseModel(SafeholdDb db, TimeProvider clock, DisputeActions 
         return PhysicalFile(path, row.ContentType);
     }
 
-    public Task<IActionResult> OnPostAcceptAsync(Guid id) => Act(id, "You accepted the buyer's request.", ct => actions.AcceptAsync(Me, id, ct));
+    public Task<IActionResult> OnPostAcceptAsync(Guid id) => Act(id, "You accepted the buyer's request.", ct => Service<AcceptRequest>().RunAsync(Me, id, ct));
 
     public Task<IActionResult> OnPostCounterOfferAsync(Guid id, string? outcome, string? amount, string? message) =>
-        WithAmount(id, amount, "Your offer is sent to the buyer.", (money, ct) => actions.CounterOfferAsync(Me, id, new DisputeActions.CounterOfferInput(outcome, money, message), ct));
+        WithAmount(id, amount, "Your offer is sent to the buyer.", (money, ct) => Service<CounterOffer>().RunAsync(Me, id, new CounterOffer.Input(outcome, money, message), ct));
 
     public Task<IActionResult> OnPostRejectAsync(Guid id, string? reason) =>
-        Act(id, "The request is rejected; the buyer may escalate it to the platform.", ct => actions.RejectAsync(Me, id, new DisputeActions.ReasonInput(reason), ct));
+        Act(id, "The request is rejected; the buyer may escalate it to the platform.", ct => Service<Reject>().RunAsync(Me, id, new Reject.Input(reason), ct));
 
-    public Task<IActionResult> OnPostAcceptOfferAsync(Guid id) => Act(id, "You accepted the seller's offer.", ct => actions.AcceptOfferAsync(Me, id, ct));
+    public Task<IActionResult> OnPostAcceptOfferAsync(Guid id) => Act(id, "You accepted the seller's offer.", ct => Service<AcceptOffer>().RunAsync(Me, id, ct));
 
     public Task<IActionResult> OnPostEscalateAsync(Guid id) =>
-        Act(id, "The dispute went to the platform. An arbiter will decide.", ct => actions.EscalateAsync(Me, id, ct));
+        Act(id, "The dispute went to the platform. An arbiter will decide.", ct => Service<Escalate>().RunAsync(Me, id, ct));
 
     public Task<IActionResult> OnPostWithdrawAsync(Guid id) =>
-        Act(id, "The dispute is withdrawn; the order continues where it was.", ct => actions.WithdrawAsync(Me, id, ct));
+        Act(id, "The dispute is withdrawn; the order continues where it was.", ct => Service<Withdraw>().RunAsync(Me, id, ct));
 
     public Task<IActionResult> OnPostReturnShipmentAsync(Guid id, string? carrier, string? trackingNumber) =>
-        Act(id, "The return shipment is recorded.", ct => actions.ShipReturnAsync(Me, id, new DisputeActions.ReturnShipmentInput(carrier, trackingNumber), ct));
+        Act(id, "The return shipment is recorded.", ct => Service<ShipReturn>().RunAsync(Me, id, new ShipReturn.Input(carrier, trackingNumber), ct));
 
-    public Task<IActionResult> OnPostConfirmReturnAsync(Guid id) => Act(id, "The return is confirmed; the buyer is refunded.", ct => actions.ConfirmReturnAsync(Me, id, ct));
+    public Task<IActionResult> OnPostConfirmReturnAsync(Guid id) => Act(id, "The return is confirmed; the buyer is refunded.", ct => Service<ConfirmReturn>().RunAsync(Me, id, ct));
 
     public Task<IActionResult> OnPostDecisionAsync(Guid id, string? outcome, string? amount, string? rationale) =>
-        WithAmount(id, amount, "The decision is recorded.", (money, ct) => actions.DecideAsync(Me, id, new DisputeActions.DecisionInput(outcome, money, rationale), ct),
+        WithAmount(id, amount, "The decision is recorded.", (money, ct) => Service<Decide>().RunAsync(Me, id, new Decide.Input(outcome, money, rationale), ct),
             "refundAmount");
 
     public Task<IActionResult> OnPostAppealAsync(Guid id, string? reason) =>
-        Act(id, "The decision is appealed; a different arbiter will decide.", ct => actions.AppealAsync(Me, id, new DisputeActions.ReasonInput(reason), ct));
+        Act(id, "The decision is appealed; a different arbiter will decide.", ct => Service<Appeal>().RunAsync(Me, id, new Appeal.Input(reason), ct));
 
     public Task<IActionResult> OnPostEvidenceAsync(Guid id, IFormFile? file, string? description)
     {

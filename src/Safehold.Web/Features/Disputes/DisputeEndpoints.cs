@@ -5,34 +5,26 @@ using Safehold.Web.Data;
 
 namespace Safehold.Web.Features.Disputes;
 
-/// <summary>The dispute paths of SPEC 5; each is a thin call into the use cases, which pages call too.</summary>
+/// <summary>The dispute paths of SPEC 5: each use case maps its own (its file), the reads and the evidence are here.</summary>
 public static class DisputeEndpoints
 {
     public static void MapDisputes(this RouteGroupBuilder api)
     {
-        api.MapPost("/orders/{id:guid}/disputes", Open).WithTags("Disputes");
-        api.MapGet("/orders/{id:guid}/messages", Orders.OrderMessages.List).WithTags("Orders");
-        api.MapPost("/orders/{id:guid}/messages", Orders.OrderMessages.Send).WithTags("Orders");
+        OpenDispute.Map(api);
 
         var disputes = api.MapGroup("/disputes").WithTags("Disputes");
         disputes.MapGet("/", List);
         disputes.MapGet("/{id:guid}", Get);
-        disputes.MapPost("/{id:guid}/accept", (Guid id, HttpContext http, DisputeActions a, CancellationToken ct) => Ok(a.AcceptAsync(Caller.From(http.User), id, ct)));
-        disputes.MapPost("/{id:guid}/counter-offer", (Guid id, DisputeActions.CounterOfferInput input, HttpContext http, DisputeActions a, CancellationToken ct) =>
-            Ok(a.CounterOfferAsync(Caller.From(http.User), id, input, ct)));
-        disputes.MapPost("/{id:guid}/reject", (Guid id, DisputeActions.ReasonInput input, HttpContext http, DisputeActions a, CancellationToken ct) =>
-            Ok(a.RejectAsync(Caller.From(http.User), id, input, ct)));
-        disputes.MapPost("/{id:guid}/accept-offer", (Guid id, HttpContext http, DisputeActions a, CancellationToken ct) => Ok(a.AcceptOfferAsync(Caller.From(http.User), id, ct)));
-        disputes.MapPost("/{id:guid}/escalate", (Guid id, HttpContext http, DisputeActions a, CancellationToken ct) => Ok(a.EscalateAsync(Caller.From(http.User), id, ct)));
-        disputes.MapPost("/{id:guid}/withdraw", (Guid id, HttpContext http, DisputeActions a, CancellationToken ct) => Ok(a.WithdrawAsync(Caller.From(http.User), id, ct)));
-        disputes.MapPost("/{id:guid}/return-shipment", (Guid id, DisputeActions.ReturnShipmentInput input, HttpContext http, DisputeActions a, CancellationToken ct) =>
-            Ok(a.ShipReturnAsync(Caller.From(http.User), id, input, ct)));
-        disputes.MapPost("/{id:guid}/confirm-return", (Guid id, HttpContext http, DisputeActions a, CancellationToken ct) =>
-            Ok(a.ConfirmReturnAsync(Caller.From(http.User), id, ct)));
-        disputes.MapPost("/{id:guid}/decision", (Guid id, DisputeActions.DecisionInput input, HttpContext http, DisputeActions a, CancellationToken ct) =>
-            Ok(a.DecideAsync(Caller.From(http.User), id, input, ct)));
-        disputes.MapPost("/{id:guid}/appeal", (Guid id, DisputeActions.ReasonInput input, HttpContext http, DisputeActions a, CancellationToken ct) =>
-            Ok(a.AppealAsync(Caller.From(http.User), id, input, ct)));
+        AcceptRequest.Map(disputes);
+        CounterOffer.Map(disputes);
+        Reject.Map(disputes);
+        AcceptOffer.Map(disputes);
+        Escalate.Map(disputes);
+        Withdraw.Map(disputes);
+        ShipReturn.Map(disputes);
+        ConfirmReturn.Map(disputes);
+        Decide.Map(disputes);
+        Appeal.Map(disputes);
         disputes.MapGet("/{id:guid}/evidence/{evidenceId:guid}", GetEvidence);
         disputes.MapGet("/{id:guid}/messages", (Guid id, string? cursor, int? limit, HttpContext http, DisputeMessages m, CancellationToken ct) =>
             Ok(m.ListAsync(Caller.From(http.User), id, cursor, limit, ct)));
@@ -50,12 +42,6 @@ public static class DisputeEndpoints
             .WithTags("Disputes")
             .DisableAntiforgery()
             .WithMetadata(new RequestSizeLimitAttribute(DisputeEvidenceFeature.MaxBytes + 1_000_000));
-
-    public static async Task<Created<DisputeResponse>> Open(Guid id, DisputeActions.OpenInput input, HttpContext http, DisputeActions actions, CancellationToken ct)
-    {
-        var dispute = await actions.OpenAsync(Caller.From(http.User), id, input, ct);
-        return TypedResults.Created($"/api/v1/disputes/{dispute.Id}", dispute);
-    }
 
     public static async Task<Ok<DisputeListResponse>> List(string? status, string? cursor, int? limit, HttpContext http, SafeholdDb db, TimeProvider clock,
         CancellationToken ct) =>
@@ -90,4 +76,22 @@ public static class DisputeEndpoints
     }
 
     private static async Task<Ok<T>> Ok<T>(Task<T> work) => TypedResults.Ok(await work);
+}
+
+/// <summary>The dispute's use cases, one scoped service each, called alike by the API and the portal's pages.</summary>
+public static class DisputeUseCases
+{
+    public static IServiceCollection AddDisputeUseCases(this IServiceCollection services) => services
+        .AddScoped<DisputeChange>()
+        .AddScoped<OpenDispute>()
+        .AddScoped<AcceptRequest>()
+        .AddScoped<CounterOffer>()
+        .AddScoped<Reject>()
+        .AddScoped<AcceptOffer>()
+        .AddScoped<Escalate>()
+        .AddScoped<Withdraw>()
+        .AddScoped<ShipReturn>()
+        .AddScoped<ConfirmReturn>()
+        .AddScoped<Decide>()
+        .AddScoped<Appeal>();
 }

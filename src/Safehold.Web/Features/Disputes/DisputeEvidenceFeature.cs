@@ -30,7 +30,7 @@ public sealed class EvidenceStore(string folder)
 /// Evidence in a dispute (SPEC 3): photos (JPEG, PNG, WebP), video (MP4) and PDF, at most 10 MB each and 20 per party,
 /// the type read from the content and checked against what the client claimed. A refused upload leaves no file behind.
 /// </summary>
-public sealed class DisputeEvidenceFeature(SafeholdDb db, DueTimers timers, EvidenceStore store, DisputeActions actions, TimeProvider clock)
+public sealed class DisputeEvidenceFeature(SafeholdDb db, DueTimers timers, EvidenceStore store, DisputeChange change, TimeProvider clock)
 {
     public const long MaxBytes = 10L * 1024 * 1024;
     public const int MaxPerParty = 20;
@@ -70,7 +70,7 @@ public sealed class DisputeEvidenceFeature(SafeholdDb db, DueTimers timers, Evid
                 throw new HttpProblemException(StatusCodes.Status415UnsupportedMediaType, "file_type_mismatch",
                     $"The file's content is {type.ContentType}, which is not what its name or declared type says.");
 
-            return await actions.InTransactionAsync(async () =>
+            return await change.InTransactionAsync(async () =>
             {
                 var now = clock.GetUtcNow();
                 var (dispute, _) = await DisputeAccess.LoadForChangeAsync(db, timers, disputeId, caller, now, ct);

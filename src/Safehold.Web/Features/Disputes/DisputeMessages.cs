@@ -19,14 +19,12 @@ public sealed class DisputeMessages(SafeholdDb db, Notifications.Notifier notifi
 
     public async Task<DisputeMessageListResponse> ListAsync(Caller caller, Guid disputeId, string? cursor, int? limit, CancellationToken ct)
     {
-        var take = Cursor.Limit(limit);
-        var after = Cursor.Decode(cursor);
+        Cursor.Limit(limit);
+        Cursor.Decode(cursor); // bad paging input is refused before anything is looked up
         var dispute = await DisputeAccess.LoadVisibleAsync(db, disputeId, caller, ct);
-        var query = db.DisputeMessages.AsNoTracking().Where(m => m.DisputeId == dispute.Id);
-        if (after is { } a) query = query.Where(m => m.SentAt > a.At || (m.SentAt == a.At && m.Id.CompareTo(a.Id) > 0));
-        var page = await query.OrderBy(m => m.SentAt).ThenBy(m => m.Id).Take(take + 1).ToListAsync(ct);
-        var next = page.Count > take ? Cursor.Encode(page[take - 1].SentAt, page[take - 1].Id) : null;
-        return new DisputeMessageListResponse(page.Take(take).Select(DisputeResponse.MessageOf).ToList(), next);
+        var page = await db.DisputeMessages.AsNoTracking().Where(m => m.DisputeId == dispute.Id)
+            .PageAsync(m => m.SentAt, m => m.Id, newestFirst: false, cursor, limit, ct);
+        return new DisputeMessageListResponse(page.Items.Select(DisputeResponse.MessageOf).ToList(), page.NextCursor);
     }
 
     public async Task<DisputeMessageResponse> SendAsync(Caller caller, Guid disputeId, SendInput input, CancellationToken ct)

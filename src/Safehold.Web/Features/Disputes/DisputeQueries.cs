@@ -14,8 +14,6 @@ public static class DisputeQueries
     public static async Task<DisputeListResponse> ListAsync(SafeholdDb db, Caller caller, string? status, string? cursor, int? limit, DateTimeOffset now,
         CancellationToken ct)
     {
-        var take = Cursor.Limit(limit);
-        var after = Cursor.Decode(cursor);
         var query = db.Disputes.AsNoTracking().VisibleTo(caller);
         if (status is not null)
         {
@@ -26,15 +24,9 @@ public static class DisputeQueries
                 });
             query = query.Where(d => d.Status == s);
         }
-        if (after is { } a)
-            query = query.Where(d => d.OpenedAt < a.At || (d.OpenedAt == a.At && d.Id.CompareTo(a.Id) < 0));
-        // The page's ids first (from the index), then the page loaded by key with its offers, timeline and timers.
-        var ids = await query.IgnoreAutoIncludes().OrderByDescending(d => d.OpenedAt).ThenByDescending(d => d.Id)
-            .Take(take + 1).Select(d => d.Id).ToListAsync(ct);
-        var loaded = (await db.Disputes.AsNoTracking().Where(d => ids.Contains(d.Id)).AsSplitQuery().ToListAsync(ct)).ToDictionary(d => d.Id);
-        var page = ids.Where(loaded.ContainsKey).Select(id => loaded[id]).ToList();
-        var next = page.Count > take ? Cursor.Encode(page[take - 1].OpenedAt, page[take - 1].Id) : null;
-        page = page.Take(take).ToList();
+        // The page loaded by key with its offers, timeline and timers.
+        var (page, next) = await query.IgnoreAutoIncludes().PageByIdsAsync(d => d.OpenedAt, d => d.Id, newestFirst: true, cursor, limit,
+            ids => db.Disputes.AsNoTracking().Where(d => ids.Contains(d.Id)).AsSplitQuery(), ct);
 
         var pageIds = page.Select(d => d.Id).ToList();
         var orderIds = page.Select(d => d.OrderId).Distinct().ToList();

@@ -13,7 +13,7 @@ namespace Safehold.Web.Features.Disputes;
 /// size and kind are checked first, so a photo that would be refused opens no dispute.
 /// </summary>
 [Authorize(Roles = nameof(Users.UserRole.Buyer))]
-public sealed class OpenModel(SafeholdDb db, DisputeActions actions, DisputeEvidenceFeature evidence, TimeProvider clock) : PortalPage
+public sealed class OpenModel(SafeholdDb db, DisputeEvidenceFeature evidence, TimeProvider clock) : PortalPage
 {
     public static readonly IReadOnlyList<string> Reasons = Enum.GetValues<DisputeReason>().Select(DisputeProcess.Name).ToList();
 
@@ -49,7 +49,7 @@ public sealed class OpenModel(SafeholdDb db, DisputeActions actions, DisputeEvid
         if (Invalid()) return Page();
         Guid disputeId = default;
         var ok = await Attempt(async ct =>
-            disputeId = (await actions.OpenAsync(Me, orderId, new DisputeActions.OpenInput(reason, requestedOutcome, requested, description), ct)).Id,
+            disputeId = (await Service<OpenDispute>().RunAsync(Me, orderId, new OpenDispute.Input(reason, requestedOutcome, requested, description), ct)).Id,
             new Dictionary<string, string> { ["requestedAmount"] = "amount", ["requestedAmount.currency"] = "amount" });
         if (!ok) return Page();
         Done = "The dispute is open. The seller has been told.";

@@ -19,7 +19,7 @@ namespace Safehold.Web.Features.Orders;
 /// one transaction, so a declined card leaves no order behind.
 /// </summary>
 [Authorize(Roles = nameof(Users.UserRole.Buyer))]
-public sealed class CheckoutModel(SafeholdDb db, TimeProvider clock, IOptions<ProtectionPolicy> policy, IPaymentProvider payments, DueTimers timers)
+public sealed class CheckoutModel(SafeholdDb db)
     : PortalPage
 {
     public Product Product { get; private set; } = null!;
@@ -73,10 +73,9 @@ public sealed class CheckoutModel(SafeholdDb db, TimeProvider clock, IOptions<Pr
         });
         var ok = await Attempt(async ct =>
         {
-            var placed = await PlaceOrder.Handle(new PlaceOrder.Request([new PlaceOrder.Item(productId, Quantity)], address),
-                HttpContext, db, clock, policy, ct);
-            orderId = placed.Value!.Id;
-            await OrderActions.Pay(orderId, new OrderActions.PayRequest(new OrderActions.CardInput(Card)), HttpContext, db, clock, payments, timers, ct);
+            var placed = await Service<PlaceOrder>().RunAsync(Me, new PlaceOrder.Request([new PlaceOrder.Item(productId, Quantity)], address), ct);
+            orderId = placed.Id;
+            await Service<Pay>().RunAsync(Me, orderId, new Pay.Input(new Pay.CardInput(Card)), ct);
         }, Fields);
         if (!ok)
         {

@@ -13,7 +13,7 @@ namespace Safehold.Web.Features.Orders;
 /// and a form for each of the order's <c>actions</c> for the reader, the same list the API answers. Each form posts
 /// to the handler that calls the API's own use case.
 /// </summary>
-public sealed class DetailsModel(SafeholdDb db, TimeProvider clock, IPaymentProvider payments, DueTimers timers, Notifications.Notifier notifier)
+public sealed class DetailsModel(SafeholdDb db, TimeProvider clock, OrderMessages messages)
     : PortalPage
 {
     /// <summary>The order actions this page has a form for: every action the process table offers a person.</summary>
@@ -36,39 +36,39 @@ public sealed class DetailsModel(SafeholdDb db, TimeProvider clock, IPaymentProv
 
     public Task<IActionResult> OnPostPayAsync(Guid id, string? card) =>
         Act(id, "Paid. Your money is held safely until you confirm the order arrived.", ct =>
-            OrderActions.Pay(id, new OrderActions.PayRequest(new OrderActions.CardInput(card)), HttpContext, db, clock, payments, timers, ct),
+            Service<Pay>().RunAsync(Me, id, new Pay.Input(new Pay.CardInput(card)), ct),
             new() { ["card.number"] = "card" });
 
     public Task<IActionResult> OnPostCancelAsync(Guid id, string? reason) =>
         Act(id, "The order was cancelled.", ct =>
-            OrderActions.Cancel(id, new OrderActions.CancelRequest(reason), HttpContext, db, clock, payments, timers, ct));
+            Service<Cancel>().RunAsync(Me, id, new Cancel.Input(reason), ct));
 
     public Task<IActionResult> OnPostShipAsync(Guid id, string? carrier, string? trackingNumber) =>
         Act(id, "Marked as shipped. The buyer's protection period has started.", ct =>
-            OrderActions.Ship(id, new OrderActions.ShipRequest(carrier, trackingNumber), HttpContext, db, clock, timers, ct));
+            Service<Ship>().RunAsync(Me, id, new Ship.Input(carrier, trackingNumber), ct));
 
     public Task<IActionResult> OnPostMarkDeliveredAsync(Guid id) =>
-        Act(id, "Delivery reported.", ct => OrderActions.MarkDelivered(id, HttpContext, db, clock, timers, ct));
+        Act(id, "Delivery reported.", ct => Service<MarkDelivered>().RunAsync(Me, id, ct));
 
     public Task<IActionResult> OnPostConfirmReceiptAsync(Guid id) =>
-        Act(id, "Receipt confirmed. The seller is paid.", ct => OrderActions.ConfirmReceipt(id, HttpContext, db, clock, timers, ct));
+        Act(id, "Receipt confirmed. The seller is paid.", ct => Service<ConfirmReceipt>().RunAsync(Me, id, ct));
 
     public Task<IActionResult> OnPostExtendAsync(Guid id, string? days, string? reason)
     {
         int? parsed = int.TryParse(days, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.CurrentCulture, out var d) ? d : null;
         if (!string.IsNullOrWhiteSpace(days) && parsed is null) ModelState.AddModelError("days", L["Not a whole number."]);
         return Act(id, "Extension requested. If the seller does not answer in time, it is approved.", ct =>
-            ProtectionExtensions.Request(id, new ProtectionExtensions.ExtendRequest(parsed, reason), HttpContext, db, clock, timers, ct));
+            Service<RequestExtension>().RunAsync(Me, id, new RequestExtension.Input(parsed, reason), ct));
     }
 
     public Task<IActionResult> OnPostApproveExtensionAsync(Guid id, Guid extensionId) =>
-        Act(id, "Extension approved.", ct => ProtectionExtensions.Approve(id, extensionId, HttpContext, db, clock, timers, ct));
+        Act(id, "Extension approved.", ct => Service<AnswerExtension>().RunAsync(Me, id, extensionId, approve: true, ct));
 
     public Task<IActionResult> OnPostDeclineExtensionAsync(Guid id, Guid extensionId) =>
-        Act(id, "Extension declined.", ct => ProtectionExtensions.Decline(id, extensionId, HttpContext, db, clock, timers, ct));
+        Act(id, "Extension declined.", ct => Service<AnswerExtension>().RunAsync(Me, id, extensionId, approve: false, ct));
 
     public Task<IActionResult> OnPostMessageAsync(Guid id, string? body) =>
-        Act(id, "The message is sent.", ct => OrderMessages.SendAsync(db, notifier, clock, Me, id, new OrderMessages.SendInput(body), ct));
+        Act(id, "The message is sent.", ct => messages.SendAsync(Me, id, new OrderMessages.SendInput(body), ct));
 
     private async Task<IActionResult> Act(Guid id, string done, Func<CancellationToken, Task> work, Dictionary<string, string>? fields = null)
     {
@@ -94,7 +94,7 @@ public sealed class DetailsModel(SafeholdDb db, TimeProvider clock, IPaymentProv
         var names = await db.Users.AsNoTracking().Where(u => ids.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.DisplayName, ct);
         BuyerName = names.GetValueOrDefault(Order.BuyerId, "");
         SellerName = names.GetValueOrDefault(Order.SellerId, "");
-        Messages = (await OrderMessages.ListAsync(db, Me, id, null, 100, ct)).Items;
+        Messages = (await messages.ListAsync(Me, id, null, 100, ct)).Items;
     }
 
 

@@ -10,7 +10,7 @@ namespace Safehold.Web.Features.Orders;
 
 /// <summary>The seller's orders with an extension request waiting for an answer; the buttons are the order's actions.</summary>
 [Authorize(Roles = nameof(Users.UserRole.Seller))]
-public sealed class ExtensionsModel(SafeholdDb db, TimeProvider clock, DueTimers timers) : PortalPage
+public sealed class ExtensionsModel(SafeholdDb db, TimeProvider clock) : PortalPage
 {
     public IReadOnlyList<Order> Orders { get; private set; } = [];
     public DateTimeOffset Now { get; private set; }
@@ -20,10 +20,10 @@ public sealed class ExtensionsModel(SafeholdDb db, TimeProvider clock, DueTimers
     public IReadOnlyList<string> ActionsOf(Order o) => OrderProcess.ActionsFor(o, OrderAccess.PartyOf(o, Me), Now);
 
     public Task<IActionResult> OnPostApproveAsync(Guid id, Guid extensionId, CancellationToken ct) =>
-        Decide("Extension approved.", ct => ProtectionExtensions.Approve(id, extensionId, HttpContext, db, clock, timers, ct), ct);
+        Decide("Extension approved.", ct => Service<AnswerExtension>().RunAsync(Me, id, extensionId, approve: true, ct), ct);
 
     public Task<IActionResult> OnPostDeclineAsync(Guid id, Guid extensionId, CancellationToken ct) =>
-        Decide("Extension declined.", ct => ProtectionExtensions.Decline(id, extensionId, HttpContext, db, clock, timers, ct), ct);
+        Decide("Extension declined.", ct => Service<AnswerExtension>().RunAsync(Me, id, extensionId, approve: false, ct), ct);
 
     private async Task<IActionResult> Decide(string done, Func<CancellationToken, Task> work, CancellationToken ct)
     {

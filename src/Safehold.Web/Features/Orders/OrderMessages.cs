@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Safehold.Domain.Process;
 using Safehold.Domain;
@@ -17,24 +16,21 @@ public sealed record OrderMessageResponse(Guid Id, string Party, Guid AuthorId, 
 public sealed record OrderMessageListResponse(IReadOnlyList<OrderMessageResponse> Items, string? NextCursor);
 
 /// <summary>The buyer and the seller of an order write to each other (oldest first); an admin may read.</summary>
-public static class OrderMessages
+public sealed class OrderMessages(SafeholdDb db, Notifier notifier, TimeProvider clock)
 {
     public sealed record SendInput(string? Body);
 
-    public static async Task<OrderMessageListResponse> ListAsync(SafeholdDb db, Caller caller, Guid orderId, string? cursor, int? limit, CancellationToken ct)
+    public async Task<OrderMessageListResponse> ListAsync(Caller caller, Guid orderId, string? cursor, int? limit, CancellationToken ct)
     {
-        var take = Cursor.Limit(limit);
-        var after = Cursor.Decode(cursor);
+        Cursor.Limit(limit);
+        Cursor.Decode(cursor); // bad paging input is refused before anything is looked up
         if (!await db.Orders.AsNoTracking().VisibleTo(caller).AnyAsync(o => o.Id == orderId, ct)) throw Problems.NotFound("Order");
-        var query = db.OrderMessages.AsNoTracking().Where(m => m.OrderId == orderId);
-        if (after is { } a) query = query.Where(m => m.SentAt > a.At || (m.SentAt == a.At && m.Id.CompareTo(a.Id) > 0));
-        var page = await query.OrderBy(m => m.SentAt).ThenBy(m => m.Id).Take(take + 1).ToListAsync(ct);
-        var next = page.Count > take ? Cursor.Encode(page[take - 1].SentAt, page[take - 1].Id) : null;
-        return new OrderMessageListResponse(page.Take(take).Select(OrderMessageResponse.From).ToList(), next);
+        var page = await db.OrderMessages.AsNoTracking().Where(m => m.OrderId == orderId)
+            .PageAsync(m => m.SentAt, m => m.Id, newestFirst: false, cursor, limit, ct);
+        return new OrderMessageListResponse(page.Items.Select(OrderMessageResponse.From).ToList(), page.NextCursor);
     }
 
-    public static async Task<OrderMessageResponse> SendAsync(SafeholdDb db, Notifier notifier, TimeProvider clock, Caller caller, Guid orderId,
-        SendInput input, CancellationToken ct)
+    public async Task<OrderMessageResponse> SendAsync(Caller caller, Guid orderId, SendInput input, CancellationToken ct)
     {
         var errors = new InputErrors();
         var body = errors.Text("body", input.Body, 5000);
@@ -53,13 +49,11 @@ public static class OrderMessages
         return OrderMessageResponse.From(message);
     }
 
-    public static async Task<Ok<OrderMessageListResponse>> List(Guid id, string? cursor, int? limit, HttpContext http, SafeholdDb db, CancellationToken ct) =>
-        TypedResults.Ok(await ListAsync(db, Caller.From(http.User), id, cursor, limit, ct));
-
-    public static async Task<Created<OrderMessageResponse>> Send(Guid id, SendInput input, HttpContext http, SafeholdDb db, Notifier notifier,
-        TimeProvider clock, CancellationToken ct)
+    public static void Map(RouteGroupBuilder orders)
     {
-        var message = await SendAsync(db, notifier, clock, Caller.From(http.User), id, input, ct);
-        return TypedResults.Created($"/api/v1/orders/{id}/messages", message);
+        orders.MapGet("/{id:guid}/messages", async (Guid id, string? cursor, int? limit, HttpContext http, OrderMessages messages, CancellationToken ct) =>
+            TypedResults.Ok(await messages.ListAsync(Caller.From(http.User), id, cursor, limit, ct)));
+        orders.MapPost("/{id:guid}/messages", async (Guid id, SendInput input, HttpContext http, OrderMessages messages, CancellationToken ct) =>
+            TypedResults.Created($"/api/v1/orders/{id}/messages", await messages.SendAsync(Caller.From(http.User), id, input, ct)));
     }
 }

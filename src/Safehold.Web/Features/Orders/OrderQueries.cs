@@ -14,8 +14,6 @@ public static class OrderQueries
     {
         var caller = Caller.From(http.User);
         var now = clock.GetUtcNow();
-        var take = Cursor.Limit(limit);
-        var after = Cursor.Decode(cursor);
         var query = db.Orders.AsNoTracking().VisibleTo(caller);
         if (status is not null)
         {
@@ -26,18 +24,11 @@ public static class OrderQueries
                 });
             query = query.Where(o => o.Status == s);
         }
-        if (after is { } a)
-            query = query.Where(o => o.CreatedAt < a.At || (o.CreatedAt == a.At && o.Id.CompareTo(a.Id) < 0));
-        // The page is found once (ids only, from the index where it covers the filter), then loaded by primary key in
-        // one query. Loading the page with its collections as a split query made EF repeat the filtered, sorted page
-        // query once per collection: five times the work that grows with the caller's order count.
-        var ids = await query.IgnoreAutoIncludes().OrderByDescending(o => o.CreatedAt).ThenByDescending(o => o.Id)
-            .Take(take + 1).Select(o => o.Id).ToListAsync(ct);
-        var loaded = (await db.Orders.AsNoTracking().Where(o => ids.Contains(o.Id)).AsSingleQuery().ToListAsync(ct)).ToDictionary(o => o.Id);
-        var page = ids.Where(loaded.ContainsKey).Select(id => loaded[id]).ToList(); // an order cannot vanish, but never trust that
-        var next = page.Count > take ? Cursor.Encode(page[take - 1].CreatedAt, page[take - 1].Id) : null;
-        var disputes = await DisputeSummary.ForOrdersAsync(db, ids, ct);
-        return TypedResults.Ok(new OrderListResponse(page.Take(take).Select(o => OrderResponse.From(o, caller, now, disputes.GetValueOrDefault(o.Id))).ToList(), next));
+        // The page's ids first, then the page by primary key in one single query with its collections (Keyset.PageByIdsAsync).
+        var (page, next) = await query.IgnoreAutoIncludes().PageByIdsAsync(o => o.CreatedAt, o => o.Id, newestFirst: true, cursor, limit,
+            ids => db.Orders.AsNoTracking().Where(o => ids.Contains(o.Id)).AsSingleQuery(), ct);
+        var disputes = await DisputeSummary.ForOrdersAsync(db, page.Select(o => o.Id).ToList(), ct);
+        return TypedResults.Ok(new OrderListResponse(page.Select(o => OrderResponse.From(o, caller, now, disputes.GetValueOrDefault(o.Id))).ToList(), next));
     }
 
     public static async Task<Ok<OrderResponse>> Get(Guid id, HttpContext http, SafeholdDb db, TimeProvider clock, CancellationToken ct)

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Safehold.Domain.Orders;
@@ -11,7 +10,7 @@ using Safehold.Web.Features.Users;
 namespace Safehold.Web.Features.Orders;
 
 /// <summary>A buyer places an order for products of one seller; the listing of each is copied onto the order.</summary>
-public static class PlaceOrder
+public sealed class PlaceOrder(SafeholdDb db, TimeProvider clock, IOptions<ProtectionPolicy> policy)
 {
     public sealed record Item(Guid? ProductId, int? Quantity);
 
@@ -21,10 +20,15 @@ public static class PlaceOrder
     public const int MaxItems = 50;
     public const int MaxQuantity = 1000;
 
-    public static async Task<Created<OrderResponse>> Handle(Request request, HttpContext http, SafeholdDb db, TimeProvider clock,
-        IOptions<ProtectionPolicy> policy, CancellationToken ct)
+    public static void Map(RouteGroupBuilder orders) =>
+        orders.MapPost("/", async (Request request, HttpContext http, PlaceOrder place, CancellationToken ct) =>
+        {
+            var order = await place.RunAsync(Caller.From(http.User), request, ct);
+            return TypedResults.Created($"/api/v1/orders/{order.Id}", order);
+        });
+
+    public async Task<OrderResponse> RunAsync(Caller caller, Request request, CancellationToken ct)
     {
-        var caller = Caller.From(http.User);
         caller.Require(UserRole.Buyer, "place an order");
 
         var errors = new InputErrors();
@@ -57,7 +61,7 @@ public static class PlaceOrder
             address!, policy.Value, now);
         db.Orders.Add(order);
         await db.SaveChangesAsync(ct);
-        return TypedResults.Created($"/api/v1/orders/{order.Id}", OrderResponse.From(order, caller, now));
+        return OrderResponse.From(order, caller, now);
     }
 
     /// <summary>Stored as written: Georgian or any other script is kept as characters, not six-character escapes.</summary>

@@ -10,7 +10,7 @@ namespace Safehold.Web.Features.Orders;
 
 /// <summary>The seller's paid orders waiting for shipment, soonest ship-by first, each with its carrier and tracking form.</summary>
 [Authorize(Roles = nameof(Users.UserRole.Seller))]
-public sealed class ToShipModel(SafeholdDb db, TimeProvider clock, DueTimers timers) : PortalPage
+public sealed class ToShipModel(SafeholdDb db, TimeProvider clock) : PortalPage
 {
     public IReadOnlyList<Order> Orders { get; private set; } = [];
     public DateTimeOffset Now { get; private set; }
@@ -20,7 +20,7 @@ public sealed class ToShipModel(SafeholdDb db, TimeProvider clock, DueTimers tim
 
     public async Task<IActionResult> OnPostAsync(Guid id, string? carrier, string? trackingNumber, CancellationToken ct)
     {
-        if (await Attempt(ct => OrderActions.Ship(id, new OrderActions.ShipRequest(carrier, trackingNumber), HttpContext, db, clock, timers, ct)))
+        if (await Attempt(ct => Service<Ship>().RunAsync(Me, id, new Ship.Input(carrier, trackingNumber), ct)))
         {
             Done = "Marked as shipped. The buyer's protection period has started.";
             return Redirect("/seller/to-ship");

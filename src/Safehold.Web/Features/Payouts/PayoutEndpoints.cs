@@ -50,12 +50,8 @@ public static class PayoutEndpoints
             UserRole.Admin => sellerId is { } s ? query.Where(p => p.SellerId == s) : query,
             _ => throw new Domain.DomainException(Domain.RefusalKind.NotAllowed, "action_not_allowed", "Only sellers and admins see payouts."),
         };
-        var take = Cursor.Limit(limit);
-        if (Cursor.Decode(cursor) is { } after)
-            query = query.Where(p => p.CreatedAt < after.At || (p.CreatedAt == after.At && p.Id.CompareTo(after.Id) < 0));
-        var page = await query.OrderByDescending(p => p.CreatedAt).ThenByDescending(p => p.Id).Take(take + 1).ToListAsync(ct);
-        var next = page.Count > take ? Cursor.Encode(page[take - 1].CreatedAt, page[take - 1].Id) : null;
-        return TypedResults.Ok(new PayoutListResponse(page.Take(take).Select(PayoutResponse.From).ToList(), next));
+        var page = await query.PageAsync(p => p.CreatedAt, p => p.Id, newestFirst: true, cursor, limit, ct);
+        return TypedResults.Ok(new PayoutListResponse(page.Items.Select(PayoutResponse.From).ToList(), page.NextCursor));
     }
 
     /// <summary>Pays every seller whose available balance reaches the minimum, now; answers when each payout has its provider's answer.</summary>
@@ -82,12 +78,9 @@ public static class PayoutEndpoints
             throw new InvalidInputException(new Dictionary<string, string[]> { ["currency"] = ["Not an ISO 4217 currency code."] });
         var lines = db.JournalLines.Where(l => l.SellerId == caller.Id && (code == null || l.Currency == code));
         var query = db.JournalEntries.AsNoTracking().Where(e => lines.Any(l => l.EntryId == e.Id));
-        var take = Cursor.Limit(limit);
-        if (Cursor.Decode(cursor) is { } after)
-            query = query.Where(e => e.At < after.At || (e.At == after.At && e.Id.CompareTo(after.Id) < 0));
-        var page = await query.OrderByDescending(e => e.At).ThenByDescending(e => e.Id).Take(take + 1).ToListAsync(ct);
-        var next = page.Count > take ? Cursor.Encode(page[take - 1].At, page[take - 1].Id) : null;
-        var items = page.Take(take).SelectMany(e => e.Lines
+        var page = await query.PageAsync(e => e.At, e => e.Id, newestFirst: true, cursor, limit, ct);
+        var next = page.NextCursor;
+        var items = page.Items.SelectMany(e => e.Lines
                 .Where(l => l.SellerId == caller.Id && (code == null || l.Currency == code))
                 .GroupBy(l => l.Currency)
                 .Select(g => new StatementItem(e.Id, e.At, e.Kind, e.OrderId, g.Key,

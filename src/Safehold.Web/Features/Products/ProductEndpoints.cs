@@ -59,14 +59,10 @@ public static class ProductEndpoints
 
     public static async Task<Ok<ProductListResponse>> List(Guid? sellerId, string? cursor, int? limit, SafeholdDb db, CancellationToken ct)
     {
-        var take = Cursor.Limit(limit);
-        var after = Cursor.Decode(cursor);
         var query = db.Products.AsNoTracking();
         if (sellerId is { } s) query = query.Where(p => p.SellerId == s);
-        if (after is { } a) query = query.Where(p => p.CreatedAt < a.At || (p.CreatedAt == a.At && p.Id.CompareTo(a.Id) < 0));
-        var page = await query.OrderByDescending(p => p.CreatedAt).ThenByDescending(p => p.Id).Take(take + 1).ToListAsync(ct);
-        var next = page.Count > take ? Cursor.Encode(page[take - 1].CreatedAt, page[take - 1].Id) : null;
-        return TypedResults.Ok(new ProductListResponse(page.Take(take).Select(ProductResponse.From).ToList(), next));
+        var page = await query.PageAsync(p => p.CreatedAt, p => p.Id, newestFirst: true, cursor, limit, ct);
+        return TypedResults.Ok(new ProductListResponse(page.Items.Select(ProductResponse.From).ToList(), page.NextCursor));
     }
 
     public static async Task<Ok<ProductResponse>> Get(Guid id, SafeholdDb db, CancellationToken ct)

@@ -1,0 +1,85 @@
+using System.Collections.Concurrent;
+using System.Linq.Expressions;
+using System.Reflection;
+using Microsoft.EntityFrameworkCore;
+
+namespace Safehold.Web.Api;
+
+/// <summary>One page of a list and the cursor of the next (null on the last page).</summary>
+public sealed record KeysetPage<T>(IReadOnlyList<T> Items, string? NextCursor);
+
+/// <summary>
+/// Keyset paging, the one way every list of the API and the portal pages: rows in the order of an instant and then their
+/// id (newest first, or oldest first for a thread), the cursor naming the last row's key, so a page is found by an index
+/// seek however deep it is and a row written meanwhile is neither skipped nor repeated.
+/// </summary>
+public static class Keyset
+{
+    private static readonly MethodInfo GuidCompareTo = typeof(Guid).GetMethod(nameof(Guid.CompareTo), [typeof(Guid)])!;
+    private static readonly ConcurrentDictionary<(Type, string), Delegate> Getters = new();
+
+    /// <summary>The query from after <paramref name="cursor"/> on, in key order: the rows of the pages still to come.</summary>
+    public static IOrderedQueryable<T> After<T>(this IQueryable<T> query, Expression<Func<T, DateTimeOffset>> at, Expression<Func<T, Guid>> id,
+        bool newestFirst, string? cursor)
+    {
+        if (Cursor.Decode(cursor) is { } after)
+        {
+            // The cursor's values go in through a closure object, so EF Core binds them as parameters and caches one plan.
+            var key = Expression.Constant(new Key(after.At, after.Id));
+            var row = at.Parameters[0];
+            var atValue = at.Body;
+            var idValue = new Rebind(id.Parameters[0], row).Visit(id.Body);
+            var keyAt = Expression.Property(key, nameof(Key.At));
+            var keyId = Expression.Property(key, nameof(Key.Id));
+            var compared = Expression.Call(idValue, GuidCompareTo, keyId);
+            var zero = Expression.Constant(0);
+            var beyond = newestFirst
+                ? Expression.OrElse(Expression.LessThan(atValue, keyAt), Expression.AndAlso(Expression.Equal(atValue, keyAt), Expression.LessThan(compared, zero)))
+                : Expression.OrElse(Expression.GreaterThan(atValue, keyAt), Expression.AndAlso(Expression.Equal(atValue, keyAt), Expression.GreaterThan(compared, zero)));
+            query = query.Where(Expression.Lambda<Func<T, bool>>(beyond, row));
+        }
+        return newestFirst ? query.OrderByDescending(at).ThenByDescending(id) : query.OrderBy(at).ThenBy(id);
+    }
+
+    /// <summary>The page after <paramref name="cursor"/> of at most <paramref name="limit"/> rows (1 to 100, default 20).</summary>
+    public static async Task<KeysetPage<T>> PageAsync<T>(this IQueryable<T> query, Expression<Func<T, DateTimeOffset>> at, Expression<Func<T, Guid>> id,
+        bool newestFirst, string? cursor, int? limit, CancellationToken ct) =>
+        Cut(await query.After(at, id, newestFirst, cursor).Take(Cursor.Limit(limit) + 1).ToListAsync(ct), Cursor.Limit(limit), at, id);
+
+    /// <summary>
+    /// The page's ids first (from the index that covers the filter), then the page loaded by key through
+    /// <paramref name="load"/> in one query: loading a filtered, sorted page with its collections made EF Core repeat the
+    /// page query once per collection.
+    /// </summary>
+    public static async Task<KeysetPage<T>> PageByIdsAsync<T>(this IQueryable<T> query, Expression<Func<T, DateTimeOffset>> at, Expression<Func<T, Guid>> id,
+        bool newestFirst, string? cursor, int? limit, Func<List<Guid>, IQueryable<T>> load, CancellationToken ct)
+    {
+        var take = Cursor.Limit(limit);
+        var ids = await query.After(at, id, newestFirst, cursor).Take(take + 1).Select(id).ToListAsync(ct);
+        var idOf = Getter(id);
+        var loaded = (await load(ids).ToListAsync(ct)).ToDictionary(idOf);
+        // A row cannot vanish between the two reads, but never trust that.
+        return Cut(ids.Where(loaded.ContainsKey).Select(k => loaded[k]).ToList(), take, at, id);
+    }
+
+    /// <summary>Cuts <paramref name="rows"/> (read with one row more than a page) to a page, with the cursor of the next when there is one.</summary>
+    public static KeysetPage<T> Cut<T>(List<T> rows, int take, Expression<Func<T, DateTimeOffset>> at, Expression<Func<T, Guid>> id)
+    {
+        if (rows.Count <= take) return new KeysetPage<T>(rows, null);
+        var last = rows[take - 1];
+        return new KeysetPage<T>(rows.GetRange(0, take), Cursor.Encode(Getter(at)(last), Getter(id)(last)));
+    }
+
+    /// <summary>A key's compiled getter, made once per entity type and member rather than once per request.</summary>
+    private static Func<T, TValue> Getter<T, TValue>(Expression<Func<T, TValue>> member) =>
+        member.Body is MemberExpression { Member.Name: var name }
+            ? (Func<T, TValue>)Getters.GetOrAdd((typeof(T), name), _ => member.Compile())
+            : member.Compile();
+
+    private sealed record Key(DateTimeOffset At, Guid Id);
+
+    private sealed class Rebind(ParameterExpression from, ParameterExpression to) : ExpressionVisitor
+    {
+        protected override Expression VisitParameter(ParameterExpression node) => node == from ? to : node;
+    }
+}

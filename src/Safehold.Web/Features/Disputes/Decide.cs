@@ -1,0 +1,23 @@
+using Safehold.Domain.Disputes;
+using Safehold.Web.Api;
+
+namespace Safehold.Web.Features.Disputes;
+
+/// <summary>An arbiter decides, with a rationale; never on an order they are a party to, nor the appeal of their own decision.</summary>
+public sealed class Decide(DisputeChange change)
+{
+    public sealed record Input(string? Outcome, MoneyDto? RefundAmount, string? Rationale);
+
+    public Task<DisputeResponse> RunAsync(Caller caller, Guid id, Input input, CancellationToken ct)
+    {
+        var errors = new InputErrors();
+        var outcome = DisputeChange.Parse<DisputeOutcome>(errors, "outcome", input.Outcome);
+        var rationale = errors.Text("rationale", input.Rationale, 5000);
+        errors.ThrowIfAny();
+        return change.RunAsync(caller, id, (d, actor, now) => d.Decide(actor, now, outcome!.Value, DisputeChange.Amount(input.RefundAmount, "refundAmount", d.Currency), rationale!), ct);
+    }
+
+    public static void Map(RouteGroupBuilder disputes) =>
+        disputes.MapPost("/{id:guid}/decision", async (Guid id, Input input, HttpContext http, Decide useCase, CancellationToken ct) =>
+            TypedResults.Ok(await useCase.RunAsync(Caller.From(http.User), id, input, ct)));
+}

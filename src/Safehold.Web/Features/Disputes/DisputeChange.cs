@@ -1,0 +1,61 @@
+using Safehold.Domain.Process;
+using Safehold.Domain;
+using Safehold.Domain.Disputes;
+using Safehold.Domain.Orders;
+using Safehold.Web.Api;
+using Safehold.Web.Data;
+using Safehold.Web.Features.Orders;
+using Safehold.Web.Jobs;
+using Safehold.Web.Payments;
+
+namespace Safehold.Web.Features.Disputes;
+
+/// <summary>
+/// How every use case of a dispute (SPEC 3) changes it, called alike by its API endpoint and its portal page: in one
+/// transaction (the request's, or its own for a page), load the dispute and its order for a change (due timers fired
+/// first), let the domain take its row, carry the step out on the order (the money, through the provider where it
+/// leaves), tell whoever the row tells, save, and answer with the dispute as the caller now sees it.
+/// </summary>
+public sealed class DisputeChange(SafeholdDb db, DueTimers timers, IPaymentProvider payments, DisputeNotices notices, WriteGate gate, TimeProvider clock)
+{
+
+    /// <summary>Runs <paramref name="act"/>, one step of the dispute, and answers with the dispute as the caller now sees it.</summary>
+    public Task<DisputeResponse> RunAsync(Caller caller, Guid id, Func<Dispute, DisputeActor, DateTimeOffset, DisputeStep> act, CancellationToken ct) =>
+        InTransactionAsync(async () =>
+        {
+            var now = clock.GetUtcNow();
+            var (dispute, order) = await DisputeAccess.LoadForChangeAsync(db, timers, id, caller, now, ct);
+            var step = act(dispute, DisputeAccess.ActorOf(dispute, caller), now);
+            await DueDisputeTimers.SettleAsync(db, payments, order, step, now, ct);
+            // Money may have moved at the provider: from here on a client hanging up must not roll back its record.
+            await notices.StepAsync(dispute, caller.Id, now, CancellationToken.None);
+            await db.SaveChangesAsync(CancellationToken.None);
+            return await DisputeResponse.LoadAsync(db, dispute, order, caller, now, CancellationToken.None);
+        }, ct);
+
+    /// <summary>Runs in the request's transaction, or (called from a page) in one of its own.</summary>
+    internal Task<T> InTransactionAsync<T>(Func<Task<T>> work, CancellationToken ct) => gate.InTransactionAsync(db, work, ct);
+
+    /// <summary>An API name of <typeparamref name="TEnum"/>, or an error on <paramref name="field"/>.</summary>
+    public static TEnum? Parse<TEnum>(InputErrors errors, string field, string? value)
+        where TEnum : struct, Enum
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            errors.Add(field, "Required.");
+            return null;
+        }
+        if (DisputeProcess.TryParse<TEnum>(value, out var parsed)) return parsed;
+        errors.Add(field, $"One of: {string.Join(", ", Enum.GetValues<TEnum>().Select(v => ProcessNames.Of(v)))}.");
+        return null;
+    }
+
+    /// <summary>An amount in the dispute's currency, in minor units; whether it is in range is the process's rule.</summary>
+    public static long? Amount(MoneyDto? value, string field, string currency)
+    {
+        if (value is null) return null;
+        if (!string.Equals(value.Currency, currency, StringComparison.Ordinal))
+            throw new InvalidInputException(new Dictionary<string, string[]> { [$"{field}.currency"] = [$"Must be the order's currency, {currency}."] });
+        return value.Amount;
+    }
+}

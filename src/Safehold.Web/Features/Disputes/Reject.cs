@@ -1,0 +1,21 @@
+using Safehold.Web.Api;
+
+namespace Safehold.Web.Features.Disputes;
+
+/// <summary>The seller rejects the buyer's request, saying why; the buyer may then escalate (or withdraw).</summary>
+public sealed class Reject(DisputeChange change)
+{
+    public sealed record Input(string? Reason);
+
+    public Task<DisputeResponse> RunAsync(Caller caller, Guid id, Input input, CancellationToken ct)
+    {
+        var errors = new InputErrors();
+        var reason = errors.Text("reason", input.Reason, 2000);
+        errors.ThrowIfAny();
+        return change.RunAsync(caller, id, (d, actor, now) => d.Reject(actor, now, reason!), ct);
+    }
+
+    public static void Map(RouteGroupBuilder disputes) =>
+        disputes.MapPost("/{id:guid}/reject", async (Guid id, Input input, HttpContext http, Reject useCase, CancellationToken ct) =>
+            TypedResults.Ok(await useCase.RunAsync(Caller.From(http.User), id, input, ct)));
+}

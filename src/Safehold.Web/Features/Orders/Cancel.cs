@@ -1,0 +1,21 @@
+using Safehold.Web.Api;
+
+namespace Safehold.Web.Features.Orders;
+
+/// <summary>The buyer or the seller cancels before shipment; a paid order is refunded in full at once.</summary>
+public sealed class Cancel(OrderChange change)
+{
+    public sealed record Input(string? Reason);
+
+    public Task<OrderResponse> RunAsync(Caller caller, Guid id, Input? input, CancellationToken ct)
+    {
+        var errors = new InputErrors();
+        var reason = errors.Text("reason", input?.Reason, 500, required: false);
+        errors.ThrowIfAny();
+        return change.RunAsync(caller, id, (order, actor, now, _) => Task.FromResult(order.Cancel(actor, now, reason)), ct);
+    }
+
+    public static void Map(RouteGroupBuilder orders) =>
+        orders.MapPost("/{id:guid}/cancel", async (Guid id, Input? input, HttpContext http, Cancel cancel, CancellationToken ct) =>
+            TypedResults.Ok(await cancel.RunAsync(Caller.From(http.User), id, input, ct)));
+}

@@ -1,0 +1,27 @@
+using Safehold.Domain.Ledger;
+using Safehold.Web.Api;
+
+namespace Safehold.Web.Features.Orders;
+
+/// <summary>The seller ships with a carrier and tracking number; the buyer's protection starts.</summary>
+public sealed class Ship(OrderChange change)
+{
+    public sealed record Input(string? Carrier, string? TrackingNumber);
+
+    public Task<OrderResponse> RunAsync(Caller caller, Guid id, Input input, CancellationToken ct)
+    {
+        var errors = new InputErrors();
+        var carrier = errors.Text("carrier", input.Carrier, 100);
+        var tracking = errors.Text("trackingNumber", input.TrackingNumber, 100);
+        errors.ThrowIfAny();
+        return change.RunAsync(caller, id, (order, actor, now, _) =>
+        {
+            order.Ship(actor, now, carrier!, tracking!);
+            return Task.FromResult<JournalEntry?>(null);
+        }, ct);
+    }
+
+    public static void Map(RouteGroupBuilder orders) =>
+        orders.MapPost("/{id:guid}/ship", async (Guid id, Input input, HttpContext http, Ship ship, CancellationToken ct) =>
+            TypedResults.Ok(await ship.RunAsync(Caller.From(http.User), id, input, ct)));
+}
