@@ -125,6 +125,16 @@ app.UseExceptionHandler();
 app.UseWhen(http => PortalSetup.IsApi(http.Request), api => api.UseStatusCodePages());
 app.UseWhen(http => !PortalSetup.IsApi(http.Request), portal => portal.UseStatusCodePagesWithReExecute("/status/{0}"));
 app.UseRouting(); // after the re-execution above, so that a re-executed request finds its page
+if (options.Sandbox)
+{
+    // One sandbox clock for every host on the database: each request reads the stored offset before it reads the time.
+    var sandboxClock = app.Services.GetRequiredService<SandboxClock>();
+    app.Use(async (http, next) =>
+    {
+        await sandboxClock.RefreshAsync(http.RequestServices.GetRequiredService<SafeholdDb>(), http.RequestAborted);
+        await next(http);
+    });
+}
 app.Use((http, next) => WriteTransaction.UseIdempotencyBuffering(http, next));
 app.UseAuthentication();
 app.UseAuthorization();
