@@ -56,6 +56,7 @@ public sealed class DisputeEvidenceTests(SafeholdApp app) : IClassFixture<Safeho
         var download = await seller.Http.GetAsync(url);
         await Api.ExpectStatus(download, HttpStatusCode.OK);
         Assert.Equal("image/png", download.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("nosniff", download.Headers.GetValues("X-Content-Type-Options").Single());
         Assert.Equal(photo, await download.Content.ReadAsByteArrayAsync());
         Assert.Single((await Get(seller, id))["evidence"]!.AsArray());
 
