@@ -24,6 +24,7 @@ using Safehold.Web.Features.Webhooks;
 using Safehold.Web.Payments;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false); // no "Server: Kestrel" to tell what to attack
 var options = builder.Configuration.GetSection(SafeholdOptions.Section).Get<SafeholdOptions>() ?? new SafeholdOptions();
 if (args is ["policy-document", ..])
 {
@@ -99,6 +100,7 @@ builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
     return Task.CompletedTask;
 }));
 builder.Services.AddSingleton<WriteGate>();
+builder.Services.AddSingleton<ApiKeyMemory>();
 builder.Services.AddScoped<WriteTransaction>();
 
 // Timed work: the deadline sweeper and the email outbox.
@@ -129,10 +131,23 @@ builder.Services.AddHostedService<EmailDispatcherService>();
 var app = builder.Build();
 
 app.UseExceptionHandler();
+// HTTPS answers tell the browser to use nothing but HTTPS for this host from then on.
+if (!app.Environment.IsDevelopment()) app.UseHsts();
+app.UseSecurityHeaders();
 // A bare status is problem+json for the API and the portal's own page (in the reader's language) for a person.
 app.UseWhen(http => PortalSetup.IsApi(http.Request), api => api.UseStatusCodePages());
 app.UseWhen(http => !PortalSetup.IsApi(http.Request), portal => portal.UseStatusCodePagesWithReExecute("/status/{0}"));
 app.UseRouting(); // after the re-execution above, so that a re-executed request finds its page
+if (options.Sandbox)
+{
+    // One sandbox clock for every host on the database: each request reads the stored offset before it reads the time.
+    var sandboxClock = app.Services.GetRequiredService<SandboxClock>();
+    app.Use(async (http, next) =>
+    {
+        await sandboxClock.RefreshAsync(http.RequestServices.GetRequiredService<SafeholdDb>(), http.RequestAborted);
+        await next(http);
+    });
+}
 app.Use((http, next) => WriteTransaction.UseIdempotencyBuffering(http, next));
 app.UseAuthentication();
 app.UseAuthorization();

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
@@ -15,16 +14,17 @@ namespace Safehold.Web.Api;
 
 /// <summary>
 /// <c>Authorization: Bearer &lt;api key&gt;</c>. A key is found by the SHA-256 of the key itself; the key is
-/// never stored. A key found in the database is remembered for <see cref="RecheckAfter"/>, so a busy client costs
-/// one hash per request and one indexed look-up every few seconds rather than one per request.
+/// never stored. A key found in the database is remembered (<see cref="ApiKeyMemory"/>) for <see cref="RecheckAfter"/>,
+/// so a busy client costs one hash per request and one indexed look-up every few seconds rather than one per request.
 /// </summary>
 /// <remarks>
-/// The price of remembering: a key revoked (or a user whose role changed) is still honoured by a host that saw it
-/// in the last <see cref="RecheckAfter"/>. Unknown keys are never remembered, so a new key works at once.
+/// The price of remembering: a key revoked (or a user disabled) on another host is still honoured by a host that saw
+/// it in the last <see cref="RecheckAfter"/>. The host that revokes or disables forgets at once. Unknown keys are
+/// never remembered, so a new key works at once.
 /// </remarks>
 public sealed class ApiKeyAuthentication(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    SafeholdDb db, IProblemDetailsService problems, TimeProvider clock)
+    SafeholdDb db, IProblemDetailsService problems, TimeProvider clock, ApiKeyMemory memory)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -32,13 +32,8 @@ public sealed class ApiKeyAuthentication(
     /// <summary>How long a key found in the database is trusted without looking again.</summary>
     public static readonly TimeSpan RecheckAfter = TimeSpan.FromSeconds(5);
 
-    private const int MaxRemembered = 10_000;
-
-    // One memory per app: keyed by the app's options monitor (a singleton), so apps sharing a process (tests) never
-    // see each other's keys, and the memory goes with the app.
-    private static readonly ConditionalWeakTable<object, ConcurrentDictionary<string, KnownKey>> Remembered = new();
-
-    private sealed record KnownKey(Guid UserId, UserRole Role, long CheckedAt);
+    /// <summary>How stale a key's <c>lastUsedAt</c> may grow before a use writes it again.</summary>
+    public static readonly TimeSpan LastUsedPrecision = TimeSpan.FromMinutes(1);
 
     /// <summary>The stored form of a key.</summary>
     public static string HashOf(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
@@ -56,20 +51,21 @@ public sealed class ApiKeyAuthentication(
         if (key.Length is 0 or > 200) return AuthenticateResult.Fail("Malformed key.");
 
         var hash = HashOf(key);
-        var remembered = Remembered.GetValue(OptionsMonitor, _ => new ConcurrentDictionary<string, KnownKey>(StringComparer.Ordinal));
-        if (!remembered.TryGetValue(hash, out var known) || clock.GetElapsedTime(known.CheckedAt) >= RecheckAfter)
+        if (!memory.TryRecall(hash, out var known) || clock.GetElapsedTime(known.CheckedAt) >= RecheckAfter)
         {
             var found = await db.ApiKeys.AsNoTracking()
                 .Where(k => k.Hash == hash && k.RevokedAt == null)
-                .Join(db.Users, k => k.UserId, u => u.Id, (k, u) => new { u.Id, u.Role })
+                .Join(db.Users.Where(u => u.DisabledAt == null), k => k.UserId, u => u.Id, (k, u) => new { KeyId = k.Id, u.Id, u.Role, k.LastUsedAt })
                 .FirstOrDefaultAsync(Context.RequestAborted);
             if (found is null)
             {
-                remembered.TryRemove(hash, out _);
+                memory.Forget(hash);
                 return AuthenticateResult.Fail("Unknown key.");
             }
-            if (remembered.Count >= MaxRemembered) remembered.Clear(); // crude, and rare: more live keys than this on one host
-            remembered[hash] = known = new KnownKey(found.Id, found.Role, clock.GetTimestamp());
+            var now = clock.GetUtcNow();
+            if (found.LastUsedAt is not { } used || now - used >= LastUsedPrecision || used > now)
+                await db.ApiKeys.Where(k => k.Id == found.KeyId).ExecuteUpdateAsync(u => u.SetProperty(k => k.LastUsedAt, now), Context.RequestAborted);
+            known = memory.Remember(hash, new ApiKeyMemory.KnownKey(found.KeyId, found.Id, found.Role, clock.GetTimestamp()));
         }
 
         var identity = new ClaimsIdentity(
@@ -98,4 +94,55 @@ public sealed class ApiKeyAuthentication(
     }
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}
+
+/// <summary>
+/// The keys (by hash) this host found in the database in the last few seconds, and the users whose sign-in sessions it
+/// checked: one memory per app (a singleton). Revoking a key, disabling a user or ending their sessions forgets them
+/// here at once; other hosts look again within <see cref="ApiKeyAuthentication.RecheckAfter"/>.
+/// </summary>
+public sealed class ApiKeyMemory
+{
+    private const int MaxRemembered = 10_000;
+
+    private readonly ConcurrentDictionary<string, KnownKey> _keys = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Guid, KnownSession> _sessions = new();
+
+    public sealed record KnownKey(Guid KeyId, Guid UserId, UserRole Role, long CheckedAt);
+
+    /// <summary>A user's current session stamp (null when disabled), as last read.</summary>
+    public sealed record KnownSession(string? Stamp, long CheckedAt);
+
+    public bool TryRecall(string hash, out KnownKey known) => _keys.TryGetValue(hash, out known!);
+
+    public KnownKey Remember(string hash, KnownKey known)
+    {
+        if (_keys.Count >= MaxRemembered) _keys.Clear(); // crude, and rare: more live keys than this on one host
+        return _keys[hash] = known;
+    }
+
+    public void Forget(string hash) => _keys.TryRemove(hash, out _);
+
+    /// <summary>Forgets one key by its id.</summary>
+    public void ForgetKey(Guid keyId)
+    {
+        foreach (var (hash, known) in _keys)
+            if (known.KeyId == keyId) _keys.TryRemove(hash, out _);
+    }
+
+    /// <summary>Forgets every key and the session stamp of one user.</summary>
+    public void ForgetUser(Guid userId)
+    {
+        foreach (var (hash, known) in _keys)
+            if (known.UserId == userId) _keys.TryRemove(hash, out _);
+        _sessions.TryRemove(userId, out _);
+    }
+
+    public bool TryRecallSession(Guid userId, out KnownSession known) => _sessions.TryGetValue(userId, out known!);
+
+    public void RememberSession(Guid userId, KnownSession known)
+    {
+        if (_sessions.Count >= MaxRemembered) _sessions.Clear();
+        _sessions[userId] = known;
+    }
 }

@@ -69,6 +69,7 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
             e.HasIndex(u => u.Email).IsUnique();
             e.Property(u => u.DisplayName).HasMaxLength(100);
             e.Property(u => u.PasswordHash).HasMaxLength(200);
+            e.Property(u => u.SessionStamp).HasMaxLength(32);
         });
         b.Entity<ApiKey>(e =>
         {

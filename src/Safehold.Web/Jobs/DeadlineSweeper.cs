@@ -50,6 +50,8 @@ public sealed class DeadlineSweeper(IServiceScopeFactory scopes, TimeProvider cl
         await _gate.WaitAsync(ct);
         try
         {
+            // The sandbox clock is every host's: read it first, and sweep nothing when it cannot be read.
+            if (clock is Features.Sandbox.SandboxClock sandbox) await sandbox.RefreshAsync(scopes, ct);
             var total = 0;
             var conflicts = 0;
             // On SQLite batches are prepared ahead of the write lock; after a lost race or a batch that needs the

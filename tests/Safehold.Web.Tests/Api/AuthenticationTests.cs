@@ -127,12 +127,13 @@ public sealed class AuthenticationTests(SafeholdApp app) : IClassFixture<Safehol
     }
 
     [Fact]
-    public async Task Only_admins_issue_keys_and_only_for_users_that_exist()
+    public async Task Only_admins_issue_keys_for_others_and_only_for_users_that_exist()
     {
         var buyer = await app.NewUser("buyer");
+        var other = await app.NewUser("buyer");
         var keys = await KeyCount();
 
-        await Api.ExpectProblem(await buyer.Http.PostAsync($"/api/v1/users/{buyer.Id}/api-keys", null), HttpStatusCode.UnprocessableEntity, "action_not_allowed");
+        await Api.ExpectProblem(await buyer.Http.PostAsync($"/api/v1/users/{other.Id}/api-keys", null), HttpStatusCode.NotFound, "not_found");
         await Api.ExpectProblem(await app.Admin.PostAsync($"/api/v1/users/{Guid.NewGuid()}/api-keys", null), HttpStatusCode.NotFound, "not_found");
 
         Assert.Equal(keys, await KeyCount());

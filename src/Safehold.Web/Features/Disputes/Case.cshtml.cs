@@ -38,6 +38,10 @@ public sealed class CaseModel(SafeholdDb db, TimeProvider clock, DisputeEvidence
         var (row, path) = await evidence.FindAsync(Me, id, evidenceId, ct);
         Response.Headers.XContentTypeOptions = "nosniff";
         Response.Headers.ContentSecurityPolicy = "default-src 'none'; sandbox";
+        // A photo is shown as its re-encoded preview (pixels only), never as the bytes uploaded.
+        var preview = Service<EvidenceStore>().PreviewPathOf(evidenceId);
+        if (row.ContentType.StartsWith("image/", StringComparison.Ordinal))
+            return System.IO.File.Exists(preview) ? PhysicalFile(preview, row.ContentType == "image/png" ? "image/png" : "image/jpeg") : NotFound();
         return PhysicalFile(path, row.ContentType);
     }
 

@@ -18,6 +18,9 @@ public sealed class EvidenceStore(string folder)
 
     public string PathOf(Guid evidenceId) => Path.Combine(Folder, evidenceId.ToString("N"));
 
+    /// <summary>A photo's re-encoded preview, in a folder of its own beside the originals.</summary>
+    public string PreviewPathOf(Guid evidenceId) => Path.Combine(Folder, "previews", evidenceId.ToString("N"));
+
     /// <summary>A fresh temporary path in the same folder, so the finished file is moved into place, never copied.</summary>
     public string TempPath()
     {
@@ -60,6 +63,7 @@ public sealed class DisputeEvidenceFeature(SafeholdDb db, DueTimers timers, Evid
 
         var temp = store.TempPath();
         string? placed = null;
+        string? previewPath = null;
         try
         {
             var (length, sha256, head) = await CopyAsync(upload.Content, temp, ct);
@@ -69,6 +73,7 @@ public sealed class DisputeEvidenceFeature(SafeholdDb db, DueTimers timers, Evid
             if (!type.Admits(upload.DeclaredContentType, fileName))
                 throw new HttpProblemException(StatusCodes.Status415UnsupportedMediaType, "file_type_mismatch",
                     $"The file's content is {type.ContentType}, which is not what its name or declared type says.");
+            var preview = await EvidenceInspection.InspectAsync(type, temp, ct);
 
             return await change.InTransactionAsync(async () =>
             {
@@ -87,6 +92,12 @@ public sealed class DisputeEvidenceFeature(SafeholdDb db, DueTimers timers, Evid
                 var evidence = new DisputeEvidence(id, dispute.Id, caller.Id, actor.Party, fileName, type.ContentType, length, sha256, description, now);
                 db.DisputeEvidence.Add(evidence);
                 await db.SaveChangesAsync(ct);
+                if (preview is not null)
+                {
+                    previewPath = store.PreviewPathOf(id);
+                    Directory.CreateDirectory(Path.GetDirectoryName(previewPath)!);
+                    await File.WriteAllBytesAsync(previewPath, preview.Bytes, ct);
+                }
                 placed = store.PathOf(id);
                 File.Move(temp, placed); // committed by the caller's InTransactionAsync right after this returns
                 return DisputeResponse.EvidenceOf(dispute, evidence);
@@ -95,6 +106,7 @@ public sealed class DisputeEvidenceFeature(SafeholdDb db, DueTimers timers, Evid
         catch
         {
             if (placed is not null) File.Delete(placed); // the row did not commit: neither does the file
+            if (previewPath is not null) File.Delete(previewPath);
             throw;
         }
         finally

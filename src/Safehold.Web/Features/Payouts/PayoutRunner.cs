@@ -88,6 +88,8 @@ public sealed class PayoutRunner(IServiceScopeFactory scopes, IPaymentProvider p
     /// <summary>Starts the scheduled run that has fallen due, if it has not been made yet, and finishes every unfinished run.</summary>
     public async Task<int> RunDueAsync(CancellationToken ct)
     {
+        // The sandbox clock is every host's: read it first, and pay nothing when it cannot be read.
+        if (clock is Sandbox.SandboxClock sandbox) await sandbox.RefreshAsync(scopes, ct);
         if (options.Value.Scheduled)
         {
             var (key, _) = options.Value.ScheduledRunAt(clock.GetUtcNow());

@@ -38,6 +38,8 @@ public static class PortalSetup
                 // Sessions run on the wall clock, not the app's: advancing the sandbox clock by days must not sign everyone out.
                 o.TimeProvider = TimeProvider.System;
                 o.SlidingExpiration = true;
+                // The cookie alone is not enough: its session must still be the user's (not signed out, not disabled).
+                o.Events.OnValidatePrincipal = Users.Sessions.ValidateAsync;
             });
         services.AddAntiforgery(o => o.Cookie.Name = "safehold.af");
         services.AddLocalization();
@@ -76,6 +78,7 @@ public static class PortalSetup
         new Claim(ClaimTypes.Role, user.Role.ToString()),
         new Claim(ClaimTypes.Name, user.DisplayName),
         new Claim(ClaimTypes.Email, user.Email),
+        new Claim(Users.Sessions.StampClaim, user.SessionStamp),
     ], CookieScheme));
 
     public static Task SignInAsync(HttpContext http, Users.User user) =>

@@ -1,9 +1,18 @@
+using Microsoft.EntityFrameworkCore;
+using Safehold.Web.Data;
+
 namespace Safehold.Web.Features.Sandbox;
 
 /// <summary>
 /// The app's one clock in sandbox mode: the real (or test) clock plus an offset that only grows.
 /// Advancing it through the API lets anyone watch a 40-day protection period run out in seconds.
 /// </summary>
+/// <remarks>
+/// The offset is one row in the database, shared by every host on it. Each request and each round of timed work
+/// reads it first (<see cref="RefreshAsync(SafeholdDb, CancellationToken)"/>), so an advance on one host is the
+/// time of every host from its next request on; a host that cannot read it fails the request or skips the round,
+/// rather than firing deadlines or dating orders by a time the others have left behind.
+/// </remarks>
 public sealed class SandboxClock(TimeProvider inner) : TimeProvider
 {
     /// <summary>The DI key of the clock underneath: the system clock, or a test's fake clock.</summary>
@@ -28,7 +37,34 @@ public sealed class SandboxClock(TimeProvider inner) : TimeProvider
     public void SetOffset(TimeSpan offset)
     {
         if (offset < Offset) throw new ArgumentOutOfRangeException(nameof(offset), "The sandbox clock never moves backwards.");
-        Interlocked.Exchange(ref _offsetTicks, offset.Ticks);
+        MoveForwardTo(offset.Ticks);
+    }
+
+    /// <summary>Reads the stored offset, every host's, and moves to it. Throws when the database cannot be read.</summary>
+    public async Task RefreshAsync(SafeholdDb db, CancellationToken ct)
+    {
+        var stored = await db.SandboxClock.AsNoTracking()
+            .Where(c => c.Id == SandboxClockState.SingletonId).Select(c => (long?)c.OffsetTicks).FirstOrDefaultAsync(ct);
+        if (stored is { } ticks) MoveForwardTo(ticks);
+    }
+
+    /// <summary>As <see cref="RefreshAsync(SafeholdDb, CancellationToken)"/>, in a scope of its own (timed work).</summary>
+    public async Task RefreshAsync(IServiceScopeFactory scopes, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        await RefreshAsync(scope.ServiceProvider.GetRequiredService<SafeholdDb>(), ct);
+    }
+
+    // Concurrent requests read concurrently: the larger offset wins, so the clock never steps back.
+    private void MoveForwardTo(long ticks)
+    {
+        var seen = Interlocked.Read(ref _offsetTicks);
+        while (ticks > seen)
+        {
+            var was = Interlocked.CompareExchange(ref _offsetTicks, ticks, seen);
+            if (was == seen) return;
+            seen = was;
+        }
     }
 }
 

@@ -48,7 +48,8 @@ public static class SandboxClockEndpoints
         if (request.Days is null && request.Hours is null) errors.Add("days", "Give days, hours or both.");
         if (days < 0 || double.IsNaN(days) || days > MaxDays) errors.Add("days", $"From 0 to {MaxDays}; the clock never moves backwards.");
         if (hours < 0 || double.IsNaN(hours) || hours > MaxDays * 24) errors.Add("hours", $"From 0 to {MaxDays * 24}; the clock never moves backwards.");
-        var step = TimeSpan.FromDays(Math.Min(days, MaxDays)) + TimeSpan.FromHours(Math.Min(hours, MaxDays * 24));
+        errors.ThrowIfAny(); // before any TimeSpan is built: a huge or negative number must not overflow one
+        var step = TimeSpan.FromDays(days) + TimeSpan.FromHours(hours);
         if (step > TimeSpan.FromDays(MaxDays)) errors.Add("days", $"At most {MaxDays} days in one step.");
         errors.ThrowIfAny();
 

@@ -9,9 +9,12 @@ using Safehold.Web.Features.Portal;
 
 namespace Safehold.Web.Features.Users;
 
-/// <summary>The admin's users and API keys: the API's create-user and issue-key, with each new key shown once.</summary>
+/// <summary>
+/// The admin's users and API keys: the API's create-user and issue-key, with each new key shown once; revoke-key,
+/// disable-user and enable-user.
+/// </summary>
 [Authorize(Roles = nameof(UserRole.Admin))]
-public sealed class AdminModel(SafeholdDb db, TimeProvider clock, IPasswordHasher<User> hasher) : PortalPage
+public sealed class AdminModel(SafeholdDb db, TimeProvider clock, IPasswordHasher<User> hasher, ApiKeyMemory memory) : PortalPage
 {
     public const int PageSize = 50;
 
@@ -67,6 +70,33 @@ public sealed class AdminModel(SafeholdDb db, TimeProvider clock, IPasswordHashe
             NewKey = issued!.ApiKey;
             NewKeyOwner = await db.Users.Where(u => u.Id == userId).Select(u => u.Email).FirstAsync(ct);
         }
+        await Load(null, ct);
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostRevokeKeyAsync(Guid keyId, CancellationToken ct)
+    {
+        ModelState.Clear();
+        if (await Attempt(ct => UserEndpoints.RevokeKey(keyId, HttpContext, db, clock, memory, ct)))
+            Done = "The key is revoked: it no longer works.";
+        await Load(null, ct);
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostDisableAsync(Guid userId, CancellationToken ct)
+    {
+        ModelState.Clear();
+        if (await Attempt(ct => UserEndpoints.Disable(userId, HttpContext, db, clock, memory, ct)))
+            Done = "The user is disabled: their keys and sessions no longer work.";
+        await Load(null, ct);
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostEnableAsync(Guid userId, CancellationToken ct)
+    {
+        ModelState.Clear();
+        if (await Attempt(ct => UserEndpoints.Enable(userId, HttpContext, db, memory, ct)))
+            Done = "The user is enabled again.";
         await Load(null, ct);
         return Page();
     }

@@ -29,8 +29,11 @@ public sealed class SignInModel(SafeholdDb db, IPasswordHasher<User> hasher) : P
         if (Invalid()) return Page();
         var email = Email!.Trim().ToLowerInvariant();
         var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Email == email, ct);
-        var result = user?.PasswordHash is { } hash ? hasher.VerifyHashedPassword(user, hash, Password!) : PasswordVerificationResult.Failed;
-        if (user is null || result == PasswordVerificationResult.Failed)
+        // Always hash, so an unknown email (or a user without a password) takes as long as a wrong password.
+        var result = user?.PasswordHash is { } hash
+            ? hasher.VerifyHashedPassword(user, hash, Password!)
+            : Refused(hasher.VerifyHashedPassword(Nobody, NobodysHash(hasher), Password!));
+        if (user is null || result == PasswordVerificationResult.Failed || user.DisabledAt is not null)
         {
             // One answer for an unknown email and a wrong password: the form does not tell who has an account.
             ModelState.AddModelError(nameof(Password), L["The email or the password is wrong."]);
@@ -40,6 +43,15 @@ public sealed class SignInModel(SafeholdDb db, IPasswordHasher<User> hasher) : P
         await PortalSetup.SignInAsync(HttpContext, user);
         return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : Home(user.Role));
     }
+
+    private static readonly User Nobody = new(Guid.Empty, "", "", UserRole.Buyer, DateTimeOffset.UnixEpoch);
+    private static string? _nobodysHash;
+
+    // A hash made by the app's own hasher (same algorithm, same work factor), of a password nobody types.
+    private static string NobodysHash(IPasswordHasher<User> hasher) =>
+        _nobodysHash ??= hasher.HashPassword(Nobody, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)));
+
+    private static PasswordVerificationResult Refused(PasswordVerificationResult _) => PasswordVerificationResult.Failed;
 
     /// <summary>Where each role starts.</summary>
     public static string Home(UserRole role) => role switch

@@ -14,7 +14,7 @@ public sealed class User
 {
     private User()
     {
-        Email = DisplayName = "";
+        Email = DisplayName = SessionStamp = "";
     }
 
     public User(Guid id, string email, string displayName, UserRole role, DateTimeOffset createdAt)
@@ -24,6 +24,7 @@ public sealed class User
         DisplayName = displayName;
         Role = role;
         CreatedAt = createdAt;
+        SessionStamp = NewStamp();
     }
 
     public Guid Id { get; private set; }
@@ -37,7 +38,28 @@ public sealed class User
     public string? PasswordHash { get; private set; }
     public DateTimeOffset CreatedAt { get; private set; }
 
+    /// <summary>When an admin disabled the user: none of their keys or sessions work, and they cannot sign in.</summary>
+    public DateTimeOffset? DisabledAt { get; private set; }
+
+    /// <summary>
+    /// Carried by every sign-in cookie of the user and checked on each request: a new stamp (sign-out, disable)
+    /// ends every session the old one was given to, on every host.
+    /// </summary>
+    public string SessionStamp { get; private set; }
+
     public void SetPasswordHash(string hash) => PasswordHash = hash;
+
+    public void Disable(DateTimeOffset now)
+    {
+        DisabledAt ??= now;
+        EndSessions();
+    }
+
+    public void Enable() => DisabledAt = null;
+
+    public void EndSessions() => SessionStamp = NewStamp();
+
+    private static string NewStamp() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
 }
 
 /// <summary>
@@ -68,6 +90,9 @@ public sealed class ApiKey
     public string Prefix { get; private set; }
     public DateTimeOffset CreatedAt { get; private set; }
     public DateTimeOffset? RevokedAt { get; private set; }
+
+    /// <summary>When the key last authenticated a request, to the minute (written at most once a minute per key and host).</summary>
+    public DateTimeOffset? LastUsedAt { get; private set; }
 
     public void Revoke(DateTimeOffset now) => RevokedAt ??= now;
 }

@@ -8,9 +8,9 @@ using Safehold.Web.Data;
 
 namespace Safehold.Web.Features.Users;
 
-public sealed record UserResponse(Guid Id, string Email, string DisplayName, string Role, DateTimeOffset CreatedAt)
+public sealed record UserResponse(Guid Id, string Email, string DisplayName, string Role, DateTimeOffset CreatedAt, DateTimeOffset? DisabledAt)
 {
-    public static UserResponse From(User u) => new(u.Id, u.Email, u.DisplayName, u.Role.ToString().ToLowerInvariant(), u.CreatedAt);
+    public static UserResponse From(User u) => new(u.Id, u.Email, u.DisplayName, u.Role.ToString().ToLowerInvariant(), u.CreatedAt, u.DisabledAt);
 }
 
 /// <summary>The response that carries a new API key: shown this once, stored only as a hash.</summary>
@@ -18,7 +18,18 @@ public sealed record CreatedUserResponse(Guid Id, string Email, string DisplayNa
 public sealed record ApiKeyResponse(Guid Id, Guid UserId, string ApiKey, string Prefix, DateTimeOffset CreatedAt);
 public sealed record UserListResponse(IReadOnlyList<UserResponse> Items, string? NextCursor);
 
-/// <summary>Admins create users and issue API keys; anyone can read who they are.</summary>
+/// <summary>A key as its owner and the admin see it: never the key, never its hash.</summary>
+public sealed record ApiKeySummary(Guid Id, Guid UserId, string Prefix, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt)
+{
+    public static ApiKeySummary From(ApiKey k) => new(k.Id, k.UserId, k.Prefix, k.CreatedAt, k.LastUsedAt, k.RevokedAt);
+}
+
+public sealed record ApiKeyListResponse(IReadOnlyList<ApiKeySummary> Items);
+
+/// <summary>
+/// Admins create, disable and enable users; a user's API keys are listed, issued and revoked by an admin or by the user
+/// (another user's keys answer 404, as their orders do). Rotating a key is issuing a new one and revoking the old.
+/// </summary>
 public static class UserEndpoints
 {
     public sealed record CreateRequest(string? Email, string? DisplayName, string? Role, string? Password);
@@ -29,7 +40,11 @@ public static class UserEndpoints
         users.MapPost("/", Create).WithMetadata(new SecretInResponse("apiKey"));
         users.MapGet("/", List);
         users.MapGet("/me", Me);
+        users.MapGet("/{id:guid}/api-keys", ListKeys);
         users.MapPost("/{id:guid}/api-keys", IssueKey).WithMetadata(new SecretInResponse("apiKey"));
+        users.MapPost("/{id:guid}/disable", Disable);
+        users.MapPost("/{id:guid}/enable", Enable);
+        api.MapPost("/api-keys/{keyId:guid}/revoke", RevokeKey).WithTags("Users");
     }
 
     public static async Task<Created<CreatedUserResponse>> Create(CreateRequest request, HttpContext http, SafeholdDb db, TimeProvider clock,
@@ -74,14 +89,77 @@ public static class UserEndpoints
         return TypedResults.Ok(UserResponse.From(await db.Users.AsNoTracking().FirstAsync(u => u.Id == id, ct)));
     }
 
+    public static async Task<Ok<ApiKeyListResponse>> ListKeys(Guid id, HttpContext http, SafeholdDb db, CancellationToken ct)
+    {
+        await RequireKeysOf(Caller.From(http.User), id, db, ct);
+        var keys = await db.ApiKeys.AsNoTracking().Where(k => k.UserId == id).ToListAsync(ct);
+        return TypedResults.Ok(new ApiKeyListResponse(keys.OrderBy(k => k.CreatedAt).ThenBy(k => k.Id).Select(ApiKeySummary.From).ToList()));
+    }
+
     public static async Task<Created<ApiKeyResponse>> IssueKey(Guid id, HttpContext http, SafeholdDb db, TimeProvider clock, CancellationToken ct)
     {
-        Caller.From(http.User).Require(UserRole.Admin, "issue API keys");
-        if (!await db.Users.AnyAsync(u => u.Id == id, ct)) throw Problems.NotFound("User");
+        await RequireKeysOf(Caller.From(http.User), id, db, ct);
         var key = ApiKeyAuthentication.NewKey();
         var stored = AddKey(db, id, key, clock.GetUtcNow());
         await db.SaveChangesAsync(ct);
-        return TypedResults.Created($"/api/v1/users/{id}", new ApiKeyResponse(stored.Id, id, key, stored.Prefix, stored.CreatedAt));
+        return TypedResults.Created($"/api/v1/users/{id}/api-keys", new ApiKeyResponse(stored.Id, id, key, stored.Prefix, stored.CreatedAt));
+    }
+
+    /// <summary>The key stops working at once on this host, and within <see cref="ApiKeyAuthentication.RecheckAfter"/> on the others.</summary>
+    public static async Task<Ok<ApiKeySummary>> RevokeKey(Guid keyId, HttpContext http, SafeholdDb db, TimeProvider clock, ApiKeyMemory memory,
+        CancellationToken ct)
+    {
+        var caller = Caller.From(http.User);
+        var key = await db.ApiKeys.FirstOrDefaultAsync(k => k.Id == keyId, ct);
+        if (key is null || (caller.Role != UserRole.Admin && key.UserId != caller.Id)) throw Problems.NotFound("API key");
+        key.Revoke(clock.GetUtcNow());
+        await db.SaveChangesAsync(ct);
+        ForgetNowAndAfterCommit(http, () => memory.ForgetKey(keyId));
+        return TypedResults.Ok(ApiKeySummary.From(key));
+    }
+
+    /// <summary>Every key and sign-in session of the user stops working; they cannot sign in until enabled.</summary>
+    public static async Task<Ok<UserResponse>> Disable(Guid id, HttpContext http, SafeholdDb db, TimeProvider clock, ApiKeyMemory memory,
+        CancellationToken ct)
+    {
+        var caller = Caller.From(http.User);
+        caller.Require(UserRole.Admin, "disable users");
+        var user = await db.Users.FirstOrDefaultAsync(u => u.Id == id, ct) ?? throw Problems.NotFound("User");
+        if (user.Id == caller.Id)
+            throw new DomainException(RefusalKind.RuleRefused, "cannot_disable_yourself", "An admin cannot disable themselves; ask another admin.");
+        user.Disable(clock.GetUtcNow());
+        await db.SaveChangesAsync(ct);
+        ForgetNowAndAfterCommit(http, () => memory.ForgetUser(id));
+        return TypedResults.Ok(UserResponse.From(user));
+    }
+
+    public static async Task<Ok<UserResponse>> Enable(Guid id, HttpContext http, SafeholdDb db, ApiKeyMemory memory, CancellationToken ct)
+    {
+        Caller.From(http.User).Require(UserRole.Admin, "enable users");
+        var user = await db.Users.FirstOrDefaultAsync(u => u.Id == id, ct) ?? throw Problems.NotFound("User");
+        user.Enable();
+        await db.SaveChangesAsync(ct);
+        ForgetNowAndAfterCommit(http, () => memory.ForgetUser(id));
+        return TypedResults.Ok(UserResponse.From(user));
+    }
+
+    // The request's transaction commits after the handler returns: a request in between could read the old row and be
+    // remembered again, so the memory forgets once more as the answer starts, after the commit.
+    internal static void ForgetNowAndAfterCommit(HttpContext http, Action forget)
+    {
+        forget();
+        http.Response.OnStarting(() =>
+        {
+            forget();
+            return Task.CompletedTask;
+        });
+    }
+
+    // An admin reaches every user's keys, a user their own; anyone else's answer 404, as if they did not exist.
+    private static async Task RequireKeysOf(Caller caller, Guid userId, SafeholdDb db, CancellationToken ct)
+    {
+        if (caller.Role != UserRole.Admin && caller.Id != userId) throw Problems.NotFound("User");
+        if (!await db.Users.AnyAsync(u => u.Id == userId, ct)) throw Problems.NotFound("User");
     }
 
     /// <summary>Creates a user with one API key (a new random one unless given) and, optionally, a portal password.</summary>

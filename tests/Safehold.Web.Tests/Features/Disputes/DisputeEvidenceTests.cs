@@ -8,17 +8,9 @@ namespace Safehold.Web.Tests.Features.Disputes;
 /// <summary>Evidence (SPEC 3): types checked by content, 10 MB each, 20 per party, kept outside the database with its hash.</summary>
 public sealed class DisputeEvidenceTests(SafeholdApp app) : IClassFixture<SafeholdApp>
 {
-    private static readonly byte[] PngHead = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
+    private static byte[] Png(int size = 2_000) => TestFiles.Png(size: size);
 
-    private static byte[] Png(int size = 2_000)
-    {
-        var bytes = new byte[size];
-        Random.Shared.NextBytes(bytes);
-        PngHead.CopyTo(bytes, 0);
-        return bytes;
-    }
-
-    private static byte[] Pdf() => "%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"u8.ToArray();
+    private static byte[] Pdf() => TestFiles.Pdf();
 
     private string Folder => Path.Combine(app.Directory, "evidence");
 
@@ -56,6 +48,7 @@ public sealed class DisputeEvidenceTests(SafeholdApp app) : IClassFixture<Safeho
         var download = await seller.Http.GetAsync(url);
         await Api.ExpectStatus(download, HttpStatusCode.OK);
         Assert.Equal("image/png", download.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("nosniff", download.Headers.GetValues("X-Content-Type-Options").Single());
         Assert.Equal(photo, await download.Content.ReadAsByteArrayAsync());
         Assert.Single((await Get(seller, id))["evidence"]!.AsArray());
 
@@ -79,7 +72,7 @@ public sealed class DisputeEvidenceTests(SafeholdApp app) : IClassFixture<Safeho
         var id = dispute.Id();
         var kept = FilesKept;
 
-        await Api.ExpectProblem(await Upload(buyer, id, Png(10 * 1024 * 1024 + 1), "big.png", "image/png"), HttpStatusCode.RequestEntityTooLarge, "file_too_large");
+        await Api.ExpectProblem(await Upload(buyer, id, new byte[10 * 1024 * 1024 + 1], "big.png", "image/png"), HttpStatusCode.RequestEntityTooLarge, "file_too_large");
         await Api.ExpectProblem(await Upload(buyer, id, "just some text"u8.ToArray(), "notes.txt", "text/plain"),
             HttpStatusCode.UnsupportedMediaType, "unsupported_file_type");
         await Api.ExpectProblem(await Upload(buyer, id, "MZ\x90\0 pretending"u8.ToArray(), "photo.jpg", "image/jpeg"),
@@ -93,8 +86,7 @@ public sealed class DisputeEvidenceTests(SafeholdApp app) : IClassFixture<Safeho
         Assert.Equal(10 * 1024 * 1024, (await Api.Json(await Upload(buyer, id, Png(10 * 1024 * 1024), "exactly10.png")))["size"]!.GetValue<long>());
     }
 
-    private static byte[] IsoMedia(string brand) =>
-        [0, 0, 0, 24, .. "ftyp"u8, .. System.Text.Encoding.ASCII.GetBytes(brand), 0, 0, 2, 0, .. "isommp41"u8, 0, 0, 0, 8, .. "free"u8];
+    private static byte[] IsoMedia(string brand) => TestFiles.IsoMedia(brand);
 
     [Fact]
     public async Task An_mp4_video_is_kept_but_heic_photos_and_quicktime_films_in_the_same_container_are_not()
@@ -138,15 +130,101 @@ public sealed class DisputeEvidenceTests(SafeholdApp app) : IClassFixture<Safeho
         var (buyer, seller, _, dispute) = await app.Disputed();
         var id = dispute.Id();
         for (var i = 0; i < 20; i++)
-            await Api.ExpectStatus(await Upload(buyer, id, Png(100), $"photo{i}.png"), HttpStatusCode.Created);
+            await Api.ExpectStatus(await Upload(buyer, id, Png(200), $"photo{i}.png"), HttpStatusCode.Created);
         var kept = FilesKept;
 
-        await Api.ExpectProblem(await Upload(buyer, id, Png(100), "one-more.png"), HttpStatusCode.UnprocessableEntity, "evidence_limit_reached");
+        await Api.ExpectProblem(await Upload(buyer, id, Png(200), "one-more.png"), HttpStatusCode.UnprocessableEntity, "evidence_limit_reached");
 
         Assert.Equal(kept, FilesKept);
         await Api.ExpectStatus(await Upload(seller, id, Pdf(), "tracking.pdf"), HttpStatusCode.Created);
         await PostOk(buyer, id, "withdraw");
         await Api.ExpectProblem(await Upload(seller, id, Pdf(), "late.pdf"), HttpStatusCode.Conflict, "invalid_state");
         Assert.Equal(21, (await Get(buyer, id))["evidence"]!.AsArray().Count);
+    }
+
+    [Fact]
+    public async Task A_png_header_followed_by_html_or_a_real_png_with_html_after_its_end_is_refused_as_damaged()
+    {
+        var (buyer, _, _, dispute) = await app.Disputed();
+        var id = dispute.Id();
+        var kept = FilesKept;
+        var html = "<html><script>alert(document.cookie)</script></html>"u8.ToArray();
+
+        await Api.ExpectProblem(await Upload(buyer, id, [.. TestFiles.PngSignature, .. html], "x.png", "image/png"),
+            HttpStatusCode.UnsupportedMediaType, "file_damaged");
+        await Api.ExpectProblem(await Upload(buyer, id, [.. TestFiles.Png(), .. html], "x.png", "image/png"), HttpStatusCode.UnsupportedMediaType, "file_damaged");
+        await Api.ExpectProblem(await Upload(buyer, id, [0xFF, 0xD8, 0xFF, 0xE0, .. html], "x.jpg", "image/jpeg"), HttpStatusCode.UnsupportedMediaType, "file_damaged");
+
+        Assert.Equal(kept, FilesKept);
+    }
+
+    [Fact]
+    public async Task A_photo_of_more_than_40_megapixels_is_refused_however_small_its_file()
+    {
+        var (buyer, _, _, dispute) = await app.Disputed();
+        var huge = TestFiles.PngClaiming(100_000, 100_000);
+        Assert.True(huge.Length < 20_000);
+
+        await Api.ExpectProblem(await Upload(buyer, dispute.Id(), huge, "huge.png", "image/png"), HttpStatusCode.RequestEntityTooLarge, "image_too_large");
+    }
+
+    [Theory]
+    [InlineData("/OpenAction << /S /JavaScript /JS (app.alert(1)) >>")]
+    [InlineData("/OpenAction 4 0 R")]
+    [InlineData("/Names << /JavaScript 4 0 R >>")]
+    [InlineData("/Names << /EmbeddedFiles 4 0 R >>")]
+    [InlineData("/AA << /O 4 0 R >>")]
+    [InlineData("/J#61vaScript 4 0 R")]
+    public async Task A_pdf_with_active_content_is_refused(string catalogExtra)
+    {
+        var (buyer, _, _, dispute) = await app.Disputed();
+        var pdf = TestFiles.Pdf(catalogExtra, "<< /S /Launch /F (calc.exe) >>");
+
+        await Api.ExpectProblem(await Upload(buyer, dispute.Id(), pdf, "invoice.pdf", "application/pdf"), HttpStatusCode.UnsupportedMediaType, "file_unsafe");
+    }
+
+    [Fact]
+    public async Task A_pdf_that_is_only_a_header_is_refused_as_damaged()
+    {
+        var (buyer, _, _, dispute) = await app.Disputed();
+        await Api.ExpectProblem(await Upload(buyer, dispute.Id(), "%PDF-1.7\n<html><script>alert(1)</script>"u8.ToArray(), "x.pdf"),
+            HttpStatusCode.UnsupportedMediaType, "file_damaged");
+    }
+
+    [Fact]
+    public async Task An_mp4_whose_boxes_do_not_add_up_or_that_has_no_movie_box_is_refused_as_damaged()
+    {
+        var (buyer, _, _, dispute) = await app.Disputed();
+        byte[] overrun = [.. TestFiles.IsoMedia("mp42", "free"), 0, 0, 1, 0, .. "mdat"u8, 1, 2, 3];
+        await Api.ExpectProblem(await Upload(buyer, dispute.Id(), overrun, "a.mp4"), HttpStatusCode.UnsupportedMediaType, "file_damaged");
+        await Api.ExpectProblem(await Upload(buyer, dispute.Id(), TestFiles.IsoMedia("mp42", "free"), "b.mp4"), HttpStatusCode.UnsupportedMediaType, "file_damaged");
+        byte[] html = [.. TestFiles.IsoMedia("mp42"), .. "<html><script>alert(1)</script>"u8];
+        await Api.ExpectProblem(await Upload(buyer, dispute.Id(), html, "c.mp4"), HttpStatusCode.UnsupportedMediaType, "file_damaged");
+    }
+
+    [Fact]
+    public async Task The_portal_previews_a_photo_re_encoded_without_what_the_upload_carried_besides_its_pixels()
+    {
+        var (buyer, _, _, dispute) = await app.Disputed();
+        var photo = TestFiles.Png(text: "<script>alert(1)</script>");
+        var evidence = await Api.Json(await Upload(buyer, dispute.Id(), photo, "crack.png", "image/png"));
+        var (scope, db) = app.OpenDb();
+        using (scope)
+        {
+            var user = db.Users.Single(u => u.Id == buyer.Id);
+            user.SetPasswordHash(new Microsoft.AspNetCore.Identity.PasswordHasher<Safehold.Web.Features.Users.User>().HashPassword(user, "buyer-password"));
+            db.SaveChanges();
+        }
+        var portal = await Portal.PortalClient.SignedIn(app, buyer.Email, "buyer-password");
+
+        var preview = await portal.Http.GetAsync($"/disputes/{dispute.Id()}?handler=Evidence&evidenceId={evidence.Id()}");
+
+        Assert.Equal(HttpStatusCode.OK, preview.StatusCode);
+        Assert.Equal("image/png", preview.Content.Headers.ContentType?.MediaType);
+        var bytes = await preview.Content.ReadAsByteArrayAsync();
+        Assert.NotEqual(photo, bytes);
+        Assert.DoesNotContain("<script>", System.Text.Encoding.Latin1.GetString(bytes), StringComparison.Ordinal);
+        using var decoded = SkiaSharp.SKBitmap.Decode(bytes);
+        Assert.Equal((48, 32), (decoded.Width, decoded.Height));
     }
 }

@@ -1,5 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Safehold.Web.Jobs;
 
 namespace Safehold.Web.Tests.Features.Sandbox;
 
@@ -35,6 +38,9 @@ public sealed class SandboxClockTests(SafeholdApp app) : IClassFixture<SafeholdA
     [InlineData("""{"days": -1}""")]
     [InlineData("""{"hours": -3}""")]
     [InlineData("""{"days": 100000}""")]
+    [InlineData("""{"days": -1e300}""")]
+    [InlineData("""{"hours": -1e300}""")]
+    [InlineData("""{"days": -1e300, "hours": 1e300}""")]
     [InlineData("""{}""")]
     public async Task Moving_backwards_or_by_an_absurd_amount_is_refused(string body)
     {
@@ -97,5 +103,53 @@ public sealed class SandboxClockPersistenceTests
         using var app = new SafeholdApp { Settings = { ["Safehold:Sandbox"] = "false" } };
         await Api.ExpectProblem(await app.Admin.GetAsync("/api/v1/sandbox/clock"), HttpStatusCode.NotFound, "not_found");
         await Api.ExpectProblem(await app.Admin.PostAsJsonAsync("/api/v1/sandbox/clock/advance", new { days = 1 }), HttpStatusCode.NotFound, "not_found");
+    }
+}
+
+/// <summary>Hosts on one database share one sandbox clock: the offset is one stored value that every host reads.</summary>
+public sealed class SandboxClockSharedTests
+{
+    [Fact]
+    public async Task A_host_reads_the_clock_another_host_advanced_and_dates_new_orders_by_it()
+    {
+        var directory = SafeholdApp.NewDirectory();
+        using var first = SafeholdApp.Over(directory);
+        using var second = SafeholdApp.Over(directory);
+        var seller = await first.NewUser("seller");
+        var buyer = await first.NewUser("buyer");
+        var product = await first.NewProduct(seller);
+        _ = await second.Admin.GetAsync("/api/v1/sandbox/clock"); // the second host has started and read the clock
+
+        var advanced = await Api.Json(await first.Admin.PostAsJsonAsync("/api/v1/sandbox/clock/advance", new { days = 10 }));
+
+        var seen = await Api.Json(await second.Admin.GetAsync("/api/v1/sandbox/clock"));
+        Assert.Equal(advanced["now"]!.GetValue<DateTimeOffset>(), seen["now"]!.GetValue<DateTimeOffset>());
+        var buyerOnSecond = buyer with { Http = second.As(buyer.ApiKey) };
+        var order = await second.PlaceOrder(buyerOnSecond, product);
+        Assert.Equal(advanced["now"]!.GetValue<DateTimeOffset>(), order["createdAt"]!.GetValue<DateTimeOffset>());
+        // The first host's sweeper, a minute on, leaves the new order alone: it was made at the shared time.
+        Assert.Equal(0, await first.AdvanceAndSweep(TimeSpan.FromMinutes(1)));
+        Assert.Equal("awaiting_payment", (await Api.GetOrder(buyer, order.Id())).Status());
+    }
+
+    [Fact]
+    public async Task A_host_that_cannot_read_the_clock_does_no_timed_work()
+    {
+        using var app = new SafeholdApp();
+        var (buyer, _, orderId) = await app.OrderIn("awaiting_payment");
+        await Api.ExpectStatus(await app.Admin.PostAsJsonAsync("/api/v1/sandbox/clock/advance", new { hours = 1 }), System.Net.HttpStatusCode.OK);
+        var (scope, db) = app.OpenDb();
+        using (scope)
+        {
+            await db.Database.ExecuteSqlRawAsync("""ALTER TABLE "SandboxClock" RENAME TO "SandboxClockGone" """);
+            app.Clock.Advance(TimeSpan.FromDays(30)); // the unpaid order is long due to expire
+
+            await Assert.ThrowsAnyAsync<Exception>(() => app.Services.GetRequiredService<DeadlineSweeper>().RunDueAsync(CancellationToken.None));
+
+            Assert.Equal(Domain.Orders.OrderStatus.AwaitingPayment, await db.Orders.Where(o => o.Id == orderId).Select(o => o.Status).SingleAsync());
+            await db.Database.ExecuteSqlRawAsync("""ALTER TABLE "SandboxClockGone" RENAME TO "SandboxClock" """);
+        }
+        Assert.True(await app.AdvanceAndSweep(TimeSpan.Zero) > 0);
+        Assert.Equal("closed", (await Api.GetOrder(buyer, orderId)).Status());
     }
 }
