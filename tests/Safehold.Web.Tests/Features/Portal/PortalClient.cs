@@ -46,12 +46,15 @@ public sealed partial class PortalClient(SafeholdApp app)
     public static string Text(string html)
     {
         var body = html[(html.IndexOf("<main", StringComparison.Ordinal) is var i and >= 0 ? i : 0)..];
-        var text = System.Net.WebUtility.HtmlDecode(Tags().Replace(body, " "));
+        var text = System.Net.WebUtility.HtmlDecode(Tags().Replace(InlineTags().Replace(body, ""), " "));
         return Spaces().Replace(text, " ");
     }
 
     [GeneratedRegex("<[^>]*>")]
     private static partial Regex Tags();
+
+    [GeneratedRegex("</?(span|strong|small|a|em|time|label)( [^>]*)?>")]
+    private static partial Regex InlineTags();
 
     [GeneratedRegex(@"\s+")]
     private static partial Regex Spaces();
