@@ -79,4 +79,39 @@ public sealed class LayoutTests(Portal portal)
         await page.Locator("main button[type=submit]").ClickAsync();
         await Portal.WaitForPage(page, url => !url.Contains("/signin", StringComparison.Ordinal));
     }
+
+    /// <summary>The main pages of each role, for the README's pictures: each at 390 and 1366 px, in English and Georgian.</summary>
+    [Fact]
+    public async Task The_main_pages_fit_a_phone_and_a_desktop_in_both_languages()
+    {
+        var shots = new (string Name, string Email, string Password, Func<IPage, Task<string>> Path)[]
+        {
+            ("catalog", "", "", _ => Task.FromResult("/")),
+            ("my-orders", "buyer@demo.test", "demo-buyer", _ => Task.FromResult("/orders")),
+            ("more-details", "buyer@demo.test", "demo-buyer", async p => await FirstLink(p, "/orders?tab=shipped", "/orders/")),
+            ("to-ship", "seller@demo.test", "demo-seller", _ => Task.FromResult("/seller/to-ship")),
+            ("dispute", "buyer@demo.test", "demo-buyer", async p => await FirstLink(p, "/disputes", "/disputes/")),
+            ("arbiter-desk", "arbiter@demo.test", "demo-arbiter", _ => Task.FromResult("/arbiter")),
+        };
+        foreach (var (width, culture) in new[] { (390, "en"), (390, "ka-GE"), (1366, "en"), (1366, "ka-GE") })
+        {
+            foreach (var (name, email, password, path) in shots)
+            {
+                var page = await portal.NewPage(width, culture);
+                if (email.Length > 0) await SignIn(page, email, password);
+                await page.GotoAsync(await path(page));
+                await Assertions.Expect(page.Locator("h1")).ToBeVisibleAsync();
+                Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), $"{name} scrolls sideways at {width} px ({culture})");
+                // The desktop's English pictures are the path tests' (taken at the step they show); these are the others.
+                if (width < 600 || culture != "en") await Portal.Screenshot(page, name + (culture == "en" ? "" : "-ka") + (width < 600 ? "-phone" : ""));
+                await page.Context.CloseAsync();
+            }
+        }
+    }
+
+    private static async Task<string> FirstLink(IPage page, string list, string prefix)
+    {
+        await page.GotoAsync(list);
+        return await page.Locator($"main a[href^='{prefix}']").First.GetAttributeAsync("href") ?? list;
+    }
 }

@@ -112,4 +112,16 @@ public sealed class OrderPagesTests : IDisposable
         Assert.DoesNotContain("2500", text, StringComparison.Ordinal);
         Assert.DoesNotContain("A dispute can still be opened", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Times_are_shown_in_the_time_zone_the_reader_chose_and_in_UTC_until_then()
+    {
+        var (buyer, _, orderId) = await _app.OrderIn("awaiting_shipment");
+        var portal = await PortalClient.As(_app, buyer);
+        Assert.Contains("Placed 24 November 2026, 09:00 UTC", PortalClient.Text(await portal.Page($"/orders/{orderId}")), StringComparison.Ordinal);
+
+        var chosen = await portal.Post("/culture?handler=Zone", new() { ["zone"] = "Asia/Tbilisi", ["returnUrl"] = $"/orders/{orderId}" }, formPage: "/orders");
+        Assert.Equal(HttpStatusCode.Redirect, chosen.StatusCode);
+        Assert.Contains("Placed 24 November 2026, 13:00 UTC+4", PortalClient.Text(await portal.Page($"/orders/{orderId}")), StringComparison.Ordinal);
+    }
 }
