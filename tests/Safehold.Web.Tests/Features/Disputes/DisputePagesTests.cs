@@ -59,7 +59,10 @@ public sealed class DisputePagesTests : IDisposable
         var portal = await PortalClient.As(_app, buyer);
         var response = await portal.Post($"/orders/{orderId}/dispute", new()
         {
-            ["reason"] = "damaged", ["requestedOutcome"] = "partial_refund", ["amount"] = "40,00", ["description"] = "Cracked.",
+            ["reason"] = "damaged",
+            ["requestedOutcome"] = "partial_refund",
+            ["amount"] = "40,00",
+            ["description"] = "Cracked.",
         });
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var html = await response.Content.ReadAsStringAsync();
@@ -74,7 +77,10 @@ public sealed class DisputePagesTests : IDisposable
         var portal = await PortalClient.As(_app, buyer);
         var response = await portal.Post($"/orders/{orderId}/dispute", new()
         {
-            ["reason"] = "damaged", ["requestedOutcome"] = "partial_refund", ["amount"] = "400", ["description"] = "Cracked.",
+            ["reason"] = "damaged",
+            ["requestedOutcome"] = "partial_refund",
+            ["amount"] = "400",
+            ["description"] = "Cracked.",
         });
         var html = await response.Content.ReadAsStringAsync();
         Assert.Contains("id=\"amount-error\">A partial refund is more than nothing and at most the order&#x27;s total, 100.00 USD.</span>", html, StringComparison.Ordinal);

@@ -12,7 +12,11 @@ public sealed class ProductPagesTests : IDisposable
 
     private static Dictionary<string, string> Form(string price) => new()
     {
-        ["Title"] = "Enamel pendant", ["Description"] = "Silver.", ["Price"] = price, ["Currency"] = "USD", ["HandlingDays"] = "5",
+        ["Title"] = "Enamel pendant",
+        ["Description"] = "Silver.",
+        ["Price"] = price,
+        ["Currency"] = "USD",
+        ["HandlingDays"] = "5",
     };
 
     [Fact]
