@@ -90,7 +90,7 @@ public sealed partial class BuyerPathTests(Portal portal)
         await card.GetByLabel("Carrier").FillAsync("DHL");
         await card.GetByRole(AriaRole.Button, new() { Name = "Mark as shipped" }).ClickAsync();
         await Assertions.Expect(seller.GetByText("Required.")).ToBeVisibleAsync(); // the tracking number, beside its field
-        await Assertions.Expect(seller.GetByRole(AriaRole.Alert)).ToContainTextAsync("Nothing was changed.");
+        await Assertions.Expect(seller.GetByRole(AriaRole.Alert)).ToContainTextAsync("Some fields need attention");
         await Portal.AssertAccessible(seller);
         card = seller.Locator("section").Filter(new() { Has = seller.Locator($"a[href='/orders/{id}']") });
         await card.GetByLabel("Carrier").FillAsync("DHL");
@@ -104,6 +104,11 @@ public sealed partial class BuyerPathTests(Portal portal)
         await Assertions.Expect(buyer.GetByRole(AriaRole.Button, new() { Name = "Extend protection" })).ToBeVisibleAsync();
         await Portal.Screenshot(buyer, "more-details");
         await buyer.GetByRole(AriaRole.Button, new() { Name = "Confirm receipt" }).ClickAsync();
+        // Irreversible: asked first, with what happens to the money; the answer's button has the focus (Enter confirms).
+        await Assertions.Expect(buyer.Locator(".confirm")).ToContainTextAsync("USD held for this order is paid to the seller");
+        await Portal.AssertAccessible(buyer);
+        await Assertions.Expect(buyer.GetByRole(AriaRole.Button, new() { Name = "Yes, confirm receipt" })).ToBeFocusedAsync();
+        await buyer.Keyboard.PressAsync("Enter");
         await Assertions.Expect(buyer.Locator(".badge").First).ToHaveTextAsync("Completed");
         await Assertions.Expect(buyer.GetByText($"A dispute can still be opened for 15 days, until {Day(Now.AddDays(15))}")).ToBeVisibleAsync();
 

@@ -90,6 +90,8 @@ public sealed partial class DisputeTests(Portal portal)
         await arbiter.GetByLabel("Refund amount, for a partial refund (USD)").FillAsync("40.00");
         await arbiter.GetByLabel("Rationale").FillAsync("The photo shows a crack; the listing promised a new watch. Part of the price is refunded.");
         await arbiter.GetByRole(AriaRole.Button, new() { Name = "Record the decision" }).ClickAsync();
+        await Assertions.Expect(arbiter.Locator(".confirm")).ToContainTextAsync("40.00 USD is refunded to the buyer and 89.99 USD is paid to the seller");
+        await arbiter.GetByRole(AriaRole.Button, new() { Name = "Yes, record the decision" }).ClickAsync();
         await Assertions.Expect(arbiter.Locator(".badge").First).ToHaveTextAsync("Resolved");
         await Assertions.Expect(arbiter.GetByText("The decision can be appealed for 30 days")).ToBeVisibleAsync();
 
@@ -110,6 +112,7 @@ public sealed partial class DisputeTests(Portal portal)
         await second.GetByLabel("Outcome", new() { Exact = true }).SelectOptionAsync(new SelectOptionValue { Label = "Released to the seller" });
         await second.GetByLabel("Rationale").FillAsync("The courier's report and the seller's insurance hold; the money goes to the seller.");
         await second.GetByRole(AriaRole.Button, new() { Name = "Record the decision" }).ClickAsync();
+        await second.GetByRole(AriaRole.Button, new() { Name = "Yes, record the decision" }).ClickAsync();
         await Assertions.Expect(second.Locator(".badge").First).ToHaveTextAsync("Resolved");
 
         await buyer.GotoAsync($"/orders/{orderId}");
@@ -133,7 +136,7 @@ public sealed partial class DisputeTests(Portal portal)
         });
         await buyer.GetByRole(AriaRole.Button, new() { Name = "Open the dispute" }).ClickAsync();
         await Assertions.Expect(buyer.Locator("#file-error")).ToContainTextAsync("Only JPEG, PNG, WebP, MP4 and PDF files are accepted");
-        await Assertions.Expect(buyer.GetByRole(AriaRole.Alert)).ToContainTextAsync("Nothing was changed.");
+        await Assertions.Expect(buyer.GetByRole(AriaRole.Alert)).ToContainTextAsync("Some fields need attention");
         await buyer.GotoAsync($"/orders/{orderId}");
         await Assertions.Expect(buyer.GetByRole(AriaRole.Link, new() { Name = "Open a dispute" })).ToBeVisibleAsync();
         await Assertions.Expect(buyer.GetByRole(AriaRole.Link, new() { Name = "Open the dispute page" })).ToHaveCountAsync(0);

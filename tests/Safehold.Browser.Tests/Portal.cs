@@ -59,6 +59,20 @@ public sealed class Portal : IAsyncLifetime
         return await context.NewPageAsync();
     }
 
+    /// <summary>A fresh browser context <paramref name="width"/> px wide, its pages in <paramref name="culture"/> (the language switch's cookie).</summary>
+    public async Task<IPage> NewPage(int width, string culture)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = BaseAddress.ToString(),
+            ViewportSize = new ViewportSize { Width = width, Height = width < 600 ? 844 : 900 },
+            Locale = "en-US",
+        });
+        await context.AddCookiesAsync([new Cookie { Name = ".AspNetCore.Culture", Value = Uri.EscapeDataString($"c={culture}|uic={culture}"), Url = BaseAddress.ToString() }]);
+        context.SetDefaultTimeout(30_000);
+        return await context.NewPageAsync();
+    }
+
     /// <summary>A page signed in as one of the demo logins.</summary>
     public async Task<IPage> SignedIn(string email, string password, bool phone = false)
     {

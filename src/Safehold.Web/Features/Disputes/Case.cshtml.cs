@@ -45,7 +45,13 @@ public sealed class CaseModel(SafeholdDb db, TimeProvider clock, DisputeEvidence
         return PhysicalFile(path, row.ContentType);
     }
 
-    public Task<IActionResult> OnPostAcceptAsync(Guid id) => Act(id, "You accepted the buyer's request.", ct => Service<AcceptRequest>().RunAsync(Me, id, ct));
+    /// <summary>The irreversible step the reader is asked to confirm, when this answer is that question.</summary>
+    public ConfirmStep? Confirming { get; private set; }
+
+    public async Task<IActionResult> OnPostAcceptAsync(Guid id, bool confirmed) =>
+        !confirmed && await AskFirst(id, "accept", "Accept", [])
+            ? Page()
+            : await Act(id, "You accepted the buyer's request.", ct => Service<AcceptRequest>().RunAsync(Me, id, ct));
 
     public Task<IActionResult> OnPostCounterOfferAsync(Guid id, string? outcome, string? amount, string? message) =>
         WithAmount(id, amount, "Your offer is sent to the buyer.", (money, ct) => Service<CounterOffer>().RunAsync(Me, id, new CounterOffer.Input(outcome, money, message), ct));
@@ -53,7 +59,10 @@ public sealed class CaseModel(SafeholdDb db, TimeProvider clock, DisputeEvidence
     public Task<IActionResult> OnPostRejectAsync(Guid id, string? reason) =>
         Act(id, "The request is rejected; the buyer may escalate it to the platform.", ct => Service<Reject>().RunAsync(Me, id, new Reject.Input(reason), ct));
 
-    public Task<IActionResult> OnPostAcceptOfferAsync(Guid id) => Act(id, "You accepted the seller's offer.", ct => Service<AcceptOffer>().RunAsync(Me, id, ct));
+    public async Task<IActionResult> OnPostAcceptOfferAsync(Guid id, bool confirmed) =>
+        !confirmed && await AskFirst(id, "accept_offer", "AcceptOffer", [])
+            ? Page()
+            : await Act(id, "You accepted the seller's offer.", ct => Service<AcceptOffer>().RunAsync(Me, id, ct));
 
     public Task<IActionResult> OnPostEscalateAsync(Guid id) =>
         Act(id, "The dispute went to the platform. An arbiter will decide.", ct => Service<Escalate>().RunAsync(Me, id, ct));
@@ -64,11 +73,64 @@ public sealed class CaseModel(SafeholdDb db, TimeProvider clock, DisputeEvidence
     public Task<IActionResult> OnPostReturnShipmentAsync(Guid id, string? carrier, string? trackingNumber) =>
         Act(id, "The return shipment is recorded.", ct => Service<ShipReturn>().RunAsync(Me, id, new ShipReturn.Input(carrier, trackingNumber), ct));
 
-    public Task<IActionResult> OnPostConfirmReturnAsync(Guid id) => Act(id, "The return is confirmed; the buyer is refunded.", ct => Service<ConfirmReturn>().RunAsync(Me, id, ct));
+    public async Task<IActionResult> OnPostConfirmReturnAsync(Guid id, bool confirmed) =>
+        !confirmed && await AskFirst(id, "confirm_return", "ConfirmReturn", [])
+            ? Page()
+            : await Act(id, "The return is confirmed; the buyer is refunded.", ct => Service<ConfirmReturn>().RunAsync(Me, id, ct));
 
-    public Task<IActionResult> OnPostDecisionAsync(Guid id, string? outcome, string? amount, string? rationale) =>
-        WithAmount(id, amount, "The decision is recorded.", (money, ct) => Service<Decide>().RunAsync(Me, id, new Decide.Input(outcome, money, rationale), ct),
-            "refundAmount");
+    public async Task<IActionResult> OnPostDecisionAsync(Guid id, string? outcome, string? amount, string? rationale, bool confirmed)
+    {
+        // Asked first only when the decision is whole (an outcome known, a reason given); an incomplete one is refused as the API refuses it.
+        if (!confirmed && !string.IsNullOrWhiteSpace(rationale)
+            && (outcome is "full_refund" or "return_and_refund" or "released_to_seller" || (outcome == "partial_refund" && !string.IsNullOrWhiteSpace(amount))))
+        {
+            await Load(id, HttpContext.RequestAborted);
+            var money = Amount(this, "amount", amount, Dispute.OrderTotal.Currency);
+            if (ModelState.IsValid && await AskFirst(id, "decision", "Decision", new() { ["outcome"] = outcome, ["amount"] = amount, ["rationale"] = rationale }, outcome, money))
+                return Page();
+            ModelState.Clear(); // the amount is read (and refused, beside its field) again below
+        }
+        return await WithAmount(id, amount, "The decision is recorded.",
+            (money, ct) => Service<Decide>().RunAsync(Me, id, new Decide.Input(outcome, money, rationale), ct), "refundAmount");
+    }
+
+    /// <summary>
+    /// Loads the page as the question "are you sure?" for an irreversible <paramref name="action"/>, saying what happens to the
+    /// money; false (and the action goes ahead, to be refused in words) when the dispute does not offer it now.
+    /// </summary>
+    private async Task<bool> AskFirst(Guid id, string action, string handler, Dictionary<string, string?> fields, string? outcome = null, MoneyDto? amount = null)
+    {
+        await Load(id, HttpContext.RequestAborted);
+        if (!Can(action)) return false;
+        var d = Dispute;
+        var total = d.OrderTotal;
+        string Happens(string? outcomeName, MoneyDto? refund) => outcomeName switch
+        {
+            "full_refund" => L["The buyer is refunded {0} in full.", Words.Money(total)],
+            "partial_refund" when refund is not null => L["{0} is refunded to the buyer and {1} is paid to the seller (less the platform's commission).",
+                Words.Money(refund), Words.Money(total.Amount - Math.Min(refund.Amount, total.Amount), total.Currency)],
+            "return_and_refund" => L["The buyer sends the item back; once the seller confirms it arrived, the buyer is refunded {0}.", Words.Money(total)],
+            "released_to_seller" => L["The {0} is paid to the seller (less the platform's commission); the buyer gets nothing back.", Words.Money(total)],
+            _ => "",
+        };
+        var back = $"/disputes/{id}";
+        var act = $"/disputes/{id}?handler={handler}";
+        var final = L["This cannot be undone."];
+        var offer = d.Offers.Count > 0 ? d.Offers[^1] : null;
+        Confirming = action switch
+        {
+            "accept" => new ConfirmStep(L["Accept the buyer's request?"], Happens(d.RequestedOutcome, d.RequestedAmount) + " " + final,
+                L["Yes, accept the request"], act, back, fields),
+            "accept_offer" => new ConfirmStep(L["Accept the seller's offer?"], Happens(offer?.Outcome, offer?.Amount) + " " + final,
+                L["Yes, accept the offer"], act, back, fields),
+            "confirm_return" => new ConfirmStep(L["Confirm that the item came back?"], Happens("full_refund", null) + " " + final,
+                L["Yes, the item came back"], act, back, fields),
+            _ => new ConfirmStep(L["Record this decision?"], Happens(outcome, amount) + " "
+                    + L["Either party may appeal it once; otherwise it is final."],
+                L["Yes, record the decision"], act, back, fields),
+        };
+        return true;
+    }
 
     public Task<IActionResult> OnPostAppealAsync(Guid id, string? reason) =>
         Act(id, "The decision is appealed; a different arbiter will decide.", ct => Service<Appeal>().RunAsync(Me, id, new Appeal.Input(reason), ct));
@@ -88,20 +150,39 @@ public sealed class CaseModel(SafeholdDb db, TimeProvider clock, DisputeEvidence
 
     private async Task<IActionResult> WithAmount(Guid id, string? amount, string done, Func<MoneyDto?, CancellationToken, Task> work, string field = "amount")
     {
-        var currency = await db.Disputes.AsNoTracking().VisibleTo(Me).Where(d => d.Id == id).Select(d => d.Currency).FirstOrDefaultAsync()
+        var dispute = await db.Disputes.AsNoTracking().VisibleTo(Me).Where(d => d.Id == id).Select(d => new { d.Currency, d.OrderTotalAmount }).FirstOrDefaultAsync()
             ?? throw Problems.NotFound("Dispute");
-        var money = Amount(this, "amount", amount, currency);
-        return await Act(id, done, ct => work(money, ct), new() { [field] = "amount", [field + ".currency"] = "amount" });
+        var money = Amount(this, "amount", amount, dispute.Currency);
+        // What the amount was read as is said with what was done (the layout shows a message it has no translation for as it is).
+        if (money is not null) done = L[done] + " " + L["Amount: {0}.", Words.Money(money)];
+        var result = await Act(id, done, ct => work(money, ct), new() { [field] = "amount", [field + ".currency"] = "amount" });
+        AmountRefusedBeside(this, "amount", new MoneyDto(dispute.OrderTotalAmount, dispute.Currency));
+        return result;
     }
 
-    /// <summary>An amount typed as the culture writes it ("12.50", "12,50"), as money of the dispute's currency; null when left empty.</summary>
+    /// <summary>An amount typed as the page's language writes it ("12.50", "12,50"), as money of the dispute's currency;
+    /// null when left empty or unreadable (then why, beside the field).</summary>
     public static MoneyDto? Amount(PortalPage page, string field, string? text, string currency)
     {
         if (string.IsNullOrWhiteSpace(text)) return null;
         var decimals = Domain.Currency.TryParse(currency, out var c) ? c.MinorUnits : 2;
-        if (Words.MinorUnits(text, decimals) is { } minor) return new MoneyDto(minor, currency);
-        page.ModelState.AddModelError(field, page.L["Not an amount of {0}.", currency]);
+        var read = Words.ReadAmount(text, decimals);
+        if (read.Minor is { } minor) return new MoneyDto(minor, currency);
+        page.ModelState.AddModelError(field, Words.AmountProblem(page.L, read.Problem!, decimals));
         return null;
+    }
+
+    /// <summary>An amount the dispute rules refused (out of range, or given with an outcome that takes none) is said beside the amount's field.</summary>
+    public static void AmountRefusedBeside(PortalPage page, string field, MoneyDto total)
+    {
+        if (page.ModelState.TryGetValue(field, out var entry) && entry.Errors.Count > 0) return;
+        var message = page.RefusedCode switch
+        {
+            "amount_out_of_range" => page.L["A partial refund is more than nothing and at most the order's total, {0}.", Words.Money(total)].Value,
+            "validation_failed" when page.ModelState.ErrorCount == 0 => page.L["A partial refund needs an amount; the other outcomes take none."].Value,
+            _ => null,
+        };
+        if (message is not null) page.ModelState.AddModelError(field, message);
     }
 
     private async Task<IActionResult> Act(Guid id, string done, Func<CancellationToken, Task> work, Dictionary<string, string>? fields = null,

@@ -51,8 +51,13 @@ public sealed class OpenModel(SafeholdDb db, DisputeEvidenceFeature evidence, Ti
         var ok = await Attempt(async ct =>
             disputeId = (await Service<OpenDispute>().RunAsync(Me, orderId, new OpenDispute.Input(reason, requestedOutcome, requested, description), ct)).Id,
             new Dictionary<string, string> { ["requestedAmount"] = "amount", ["requestedAmount.currency"] = "amount" });
-        if (!ok) return Page();
+        if (!ok)
+        {
+            CaseModel.AmountRefusedBeside(this, "amount", Order.Total);
+            return Page();
+        }
         Done = "The dispute is open. The seller has been told.";
+        if (requested is not null) Done = L[Done] + " " + L["Amount: {0}.", Words.Money(requested)];
         // Evidence is written in a transaction of its own (the API's upload). The file was checked above; should the upload
         // still be refused, the dispute stands and its page says why the photo is missing.
         if (file is { Length: > 0 } && !await Attempt(async ct =>
@@ -61,6 +66,7 @@ public sealed class OpenModel(SafeholdDb db, DisputeEvidenceFeature evidence, Ti
                 await evidence.AddAsync(Me, disputeId, new DisputeEvidenceFeature.Upload(file.FileName, file.ContentType, file.Length, content, null), ct);
             }, ownTransactions: true))
             Done = "The dispute is open, but the photo was refused; add it again from the dispute's page.";
+        // (the amount read is shown on the dispute's page, under the buyer's request)
         return Redirect($"/disputes/{disputeId}");
     }
 }

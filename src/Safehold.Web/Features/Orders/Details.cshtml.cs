@@ -29,6 +29,28 @@ public sealed class DetailsModel(SafeholdDb db, TimeProvider clock, OrderMessage
     public DateTimeOffset Now { get; private set; }
     public IReadOnlyList<OrderMessageResponse> Messages { get; private set; } = [];
 
+    /// <summary>The irreversible step the reader is asked to confirm, when this answer is that question.</summary>
+    public ConfirmStep? Confirming { get; private set; }
+
+    /// <summary>The deadlines of the order's open dispute (the order's own timers are paused while it runs).</summary>
+    public IReadOnlyDictionary<string, DateTimeOffset> DisputeDeadlines { get; private set; } = new Dictionary<string, DateTimeOffset>();
+
+    /// <summary>Whether the order's latest dispute is still running (neither resolved nor withdrawn).</summary>
+    public bool InDispute => Order.Dispute is { Status: not ("resolved" or "withdrawn") };
+
+    /// <summary>How much went back to the buyer, read from the timeline (a cancellation after payment, a missed ship-by, a dispute's refund).</summary>
+    public Api.MoneyDto? Refunded { get; private set; }
+
+    /// <summary>The one status the page shows: the order's, told more exactly where the order's own name would mislead.</summary>
+    public string StatusKey => Order.Status switch
+    {
+        _ when InDispute => "in_dispute",
+        "awaiting_delivery" when Order.DeliveredAt is not null => "delivered",
+        "closed" when Refunded is not null => "refunded",
+        "completed" when Refunded is { } r && r.Amount > 0 => "partly_refunded",
+        var s => s,
+    };
+
     /// <summary>Whether the reader is the order's buyer or seller, who write to each other about it.</summary>
     public bool MayWrite => Order.BuyerId == Me.Id || Order.SellerId == Me.Id;
 
@@ -39,9 +61,12 @@ public sealed class DetailsModel(SafeholdDb db, TimeProvider clock, OrderMessage
             Service<Pay>().RunAsync(Me, id, new Pay.Input(new Pay.CardInput(card)), ct),
             new() { ["card.number"] = "card" });
 
-    public Task<IActionResult> OnPostCancelAsync(Guid id, string? reason) =>
-        Act(id, "The order was cancelled.", ct =>
+    public async Task<IActionResult> OnPostCancelAsync(Guid id, string? reason, bool confirmed)
+    {
+        if (!confirmed && await AskFirst(id, "cancel", "Cancel", new() { ["reason"] = reason })) return Page();
+        return await Act(id, "The order was cancelled.", ct =>
             Service<Cancel>().RunAsync(Me, id, new Cancel.Input(reason), ct));
+    }
 
     public Task<IActionResult> OnPostShipAsync(Guid id, string? carrier, string? trackingNumber) =>
         Act(id, "Marked as shipped. The buyer's protection period has started.", ct =>
@@ -50,8 +75,34 @@ public sealed class DetailsModel(SafeholdDb db, TimeProvider clock, OrderMessage
     public Task<IActionResult> OnPostMarkDeliveredAsync(Guid id) =>
         Act(id, "Delivery reported.", ct => Service<MarkDelivered>().RunAsync(Me, id, ct));
 
-    public Task<IActionResult> OnPostConfirmReceiptAsync(Guid id) =>
-        Act(id, "Receipt confirmed. The seller is paid.", ct => Service<ConfirmReceipt>().RunAsync(Me, id, ct));
+    public async Task<IActionResult> OnPostConfirmReceiptAsync(Guid id, bool confirmed)
+    {
+        if (!confirmed && await AskFirst(id, "confirm_receipt", "ConfirmReceipt", [])) return Page();
+        return await Act(id, "Receipt confirmed. The seller is paid.", ct => Service<ConfirmReceipt>().RunAsync(Me, id, ct));
+    }
+
+    /// <summary>
+    /// Loads the page as the question "are you sure?" for an irreversible <paramref name="action"/>, saying what happens to the
+    /// money; false (and the action goes ahead, to be refused in words) when the order does not offer it now.
+    /// </summary>
+    private async Task<bool> AskFirst(Guid id, string action, string handler, Dictionary<string, string?> fields)
+    {
+        await Load(id, HttpContext.RequestAborted);
+        if (!Can(action)) return false;
+        var total = Words.Money(Order.Total);
+        Confirming = action switch
+        {
+            "confirm_receipt" => new ConfirmStep(L["Confirm that the order arrived as described?"],
+                L["The {0} held for this order is paid to the seller (less the platform's commission). This cannot be undone.", total],
+                L["Yes, confirm receipt"], $"/orders/{id}?handler={handler}", $"/orders/{id}", fields),
+            _ => new ConfirmStep(L["Cancel this order?"],
+                Order.PaidAt is null
+                    ? L["The order is cancelled. Nothing was paid, so no money moves. This cannot be undone."]
+                    : L["The order is cancelled and the {0} paid is refunded in full to the buyer's card. This cannot be undone.", total],
+                L["Yes, cancel the order"], $"/orders/{id}?handler={handler}", $"/orders/{id}", fields),
+        };
+        return true;
+    }
 
     public Task<IActionResult> OnPostExtendAsync(Guid id, string? days, string? reason)
     {
@@ -95,6 +146,27 @@ public sealed class DetailsModel(SafeholdDb db, TimeProvider clock, OrderMessage
         BuyerName = names.GetValueOrDefault(Order.BuyerId, "");
         SellerName = names.GetValueOrDefault(Order.SellerId, "");
         Messages = (await messages.ListAsync(Me, id, null, 100, ct)).Items;
+        Refunded = RefundedBy(Order);
+        if (InDispute && Me.Role != Users.UserRole.Arbiter)
+            DisputeDeadlines = (await Disputes.DisputeQueries.GetAsync(db, Me, Order.Dispute!.Id, Now, ct)).Deadlines;
+    }
+
+    /// <summary>What went back to the buyer, by the order's timeline; null when nothing was refunded.</summary>
+    public static Api.MoneyDto? RefundedBy(OrderResponse o)
+    {
+        long refunded = 0;
+        foreach (var e in o.Timeline)
+        {
+            refunded += e.Event switch
+            {
+                "cancelled" when o.PaidAt is not null => o.Total.Amount,
+                "ship_by_missed" => o.Total.Amount,
+                "dispute_refunded_in_full" => o.Total.Amount,
+                "dispute_refunded_in_part" when e.Detail?.Split(' ') is [var minor, _] && long.TryParse(minor, System.Globalization.CultureInfo.InvariantCulture, out var m) => m,
+                _ => 0,
+            };
+        }
+        return refunded == 0 ? null : new Api.MoneyDto(Math.Min(refunded, o.Total.Amount), o.Total.Currency);
     }
 
 

@@ -17,4 +17,13 @@ public sealed class CultureModel : PageModel
             new CookieOptions { MaxAge = TimeSpan.FromDays(365), IsEssential = true, SameSite = SameSiteMode.Lax, HttpOnly = true });
         return LocalRedirect(Url.IsLocalUrl(returnUrl) ? returnUrl : "/");
     }
+
+    /// <summary>The time-zone switch: every time on the pages is shown in the chosen zone (kept a year, like the language).</summary>
+    public IActionResult OnPostZone(string? zone, string? returnUrl)
+    {
+        var chosen = PortalSetup.TimeZones.Contains(zone) ? zone! : "UTC";
+        Response.Cookies.Append(PortalSetup.ZoneCookie, chosen,
+            new CookieOptions { MaxAge = TimeSpan.FromDays(365), IsEssential = true, SameSite = SameSiteMode.Lax, HttpOnly = true });
+        return LocalRedirect(Url.IsLocalUrl(returnUrl) ? returnUrl : "/");
+    }
 }

@@ -24,6 +24,12 @@ public abstract class PortalPage : PageModel
     /// <summary>Why the last action was refused, in the reader's language.</summary>
     public string? Refusal { get; private set; }
 
+    /// <summary>The problem <c>code</c> of the last refusal (to say it beside the field it concerns).</summary>
+    public string? RefusedCode { get; private set; }
+
+    /// <summary>Whether the refusal is one after which a reader may wonder if something happened (a state changed meanwhile).</summary>
+    public bool SaysNothingChanged => RefusedCode is "invalid_state" or "concurrent_change" or "refund_failed";
+
     /// <summary>What the last action did (kept across its redirect).</summary>
     [TempData]
     public string? Done { get; set; }
@@ -82,6 +88,7 @@ public abstract class PortalPage : PageModel
     protected void Refuse(int status, string code)
     {
         Response.StatusCode = status;
+        RefusedCode = code;
         Refusal = Words.ForCode(L, code);
     }
 

@@ -20,6 +20,12 @@ public static class PortalSetup
 
     public static readonly CultureInfo[] Cultures = [new("en"), new("ka-GE")];
 
+    /// <summary>The time zones a reader may choose (IANA ids); times are shown in UTC until one is chosen.</summary>
+    public static readonly string[] TimeZones = ["UTC", "Asia/Tbilisi", "Europe/Istanbul", "Europe/Berlin", "Europe/London", "America/New_York"];
+
+    /// <summary>The cookie that keeps the reader's time zone, as the culture cookie keeps the language.</summary>
+    public const string ZoneCookie = "safehold.tz";
+
     public static void AddSafeholdPortal(this IServiceCollection services)
     {
         services.AddAuthentication(ByPath)
@@ -67,7 +73,20 @@ public static class PortalSetup
 
     /// <summary>Pages get the chosen language; the API is never localized.</summary>
     public static void UseSafeholdPortal(this WebApplication app) =>
-        app.UseWhen(http => !IsApi(http.Request), branch => branch.UseRequestLocalization());
+        app.UseWhen(http => !IsApi(http.Request), branch =>
+        {
+            branch.UseRequestLocalization();
+            // The reader's time zone, for every time a page writes (Words.Zone flows with the request as the culture does).
+            branch.Use((http, next) =>
+            {
+                Words.Zone = ZoneOf(http.Request.Cookies[ZoneCookie]);
+                return next(http);
+            });
+        });
+
+    /// <summary>A chosen time zone by its id; UTC for none, or for one not on the list.</summary>
+    public static TimeZoneInfo ZoneOf(string? id) =>
+        id is not null && id != "UTC" && TimeZones.Contains(id) && TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) ? zone : TimeZoneInfo.Utc;
 
     public static bool IsApi(HttpRequest request) => request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/openapi");
 

@@ -61,8 +61,9 @@ public sealed class MineModel(SafeholdDb db, TimeProvider clock, IOptions<Protec
         long? minor = null;
         if (Price is not null && Safehold.Domain.Currency.TryParse(Currency, out var currency))
         {
-            minor = Words.MinorUnits(Price, currency.MinorUnits);
-            if (minor is null) ModelState.AddModelError(nameof(Price), L["Not an amount of {0}.", currency.Code]);
+            var read = Words.ReadAmount(Price, currency.MinorUnits);
+            minor = read.Minor;
+            if (minor is null) ModelState.AddModelError(nameof(Price), Words.AmountProblem(L, read.Problem!, currency.MinorUnits));
         }
         if (!Invalid())
         {
@@ -70,7 +71,8 @@ public sealed class MineModel(SafeholdDb db, TimeProvider clock, IOptions<Protec
                 Category, null);
             if (await Attempt(ct => ProductEndpoints.Create(request, HttpContext, db, clock, policy, ct), Fields))
             {
-                Done = "The product is listed.";
+                // What the price was read as, said back ("listed at 19.50 USD"): a misread price is seen at once.
+                Done = L["The product is listed at {0}.", Words.Money(minor!.Value, Currency!)];
                 return Redirect("/seller/products");
             }
         }

@@ -17,6 +17,48 @@ public sealed partial class PortalClient(SafeholdApp app)
         return client;
     }
 
+    /// <summary>A user made through the API (with a key only) given a portal password, the way the admin's form does, and signed in.</summary>
+    public static async Task<PortalClient> As(SafeholdApp app, TestUser user, string? language = null)
+    {
+        const string password = "portal-password";
+        var (scope, db) = app.OpenDb();
+        using (scope)
+        {
+            var stored = db.Users.Single(u => u.Id == user.Id);
+            stored.SetPasswordHash(new Microsoft.AspNetCore.Identity.PasswordHasher<Safehold.Web.Features.Users.User>().HashPassword(stored, password));
+            await db.SaveChangesAsync();
+        }
+        var client = await SignedIn(app, user.Email, password);
+        if (language is not null) client.Http.DefaultRequestHeaders.AcceptLanguage.ParseAdd(language);
+        return client;
+    }
+
+    /// <summary>A page's HTML, failing unless it answered 200.</summary>
+    public async Task<string> Page(string path)
+    {
+        var response = await Http.GetAsync(path);
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path} answered {(int)response.StatusCode}: {html[..Math.Min(html.Length, 2000)]}");
+        return html;
+    }
+
+    /// <summary>The page's text as a reader sees it: tags dropped, entities decoded, white space collapsed.</summary>
+    public static string Text(string html)
+    {
+        var body = html[(html.IndexOf("<main", StringComparison.Ordinal) is var i and >= 0 ? i : 0)..];
+        var text = System.Net.WebUtility.HtmlDecode(Tags().Replace(InlineTags().Replace(body, ""), " "));
+        return Spaces().Replace(text, " ");
+    }
+
+    [GeneratedRegex("<[^>]*>")]
+    private static partial Regex Tags();
+
+    [GeneratedRegex("</?(span|strong|small|a|em|time|label)( [^>]*)?>")]
+    private static partial Regex InlineTags();
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex Spaces();
+
     /// <summary>The antiforgery token of the first form on a page (and its cookie, kept by the client).</summary>
     public async Task<string> TokenFrom(string path)
     {

@@ -61,7 +61,7 @@ public sealed class PortalTests : IDisposable
         Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
         Assert.Equal("awaiting_delivery", (await Api.GetOrder(buyer, orderId)).Status());
 
-        var genuine = await portal.Post($"/orders/{orderId}?handler=ConfirmReceipt", [], formPage: $"/orders/{orderId}");
+        var genuine = await portal.Post($"/orders/{orderId}?handler=ConfirmReceipt", new() { ["confirmed"] = "true" }, formPage: $"/orders/{orderId}");
         Assert.Equal(HttpStatusCode.Redirect, genuine.StatusCode);
         Assert.Equal("completed", (await Api.GetOrder(buyer, orderId)).Status());
     }
