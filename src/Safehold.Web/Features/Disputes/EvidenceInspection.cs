@@ -8,7 +8,7 @@ namespace Safehold.Web.Features.Disputes;
 
 /// <summary>
 /// An upload whose first bytes named its type is then read as that type, whole: a photo is decoded by Skia (within
-/// <see cref="MaxPixels"/>) and re-encoded for the portal's preview; a PNG ends at its IEND chunk and a WebP at its
+/// <see cref="MaxPixels"/>) and re-encoded for the portal's preview; a PNG ends at its IEND chunk (with at most 1 MB besides its pixels) and a WebP at its
 /// RIFF length, so nothing rides behind the picture; a PDF is parsed by PdfPig and refused when any object (object
 /// streams included) or any uncompressed byte names active content; an MP4's boxes must tile the file, starting with
 /// ftyp and holding a moov. Refusals: 415 <c>file_damaged</c> (not a sound file of its type), 415 <c>file_unsafe</c>
@@ -18,6 +18,12 @@ public static class EvidenceInspection
 {
     /// <summary>The largest photo decoded, in pixels: 40 megapixels (160 MB of RGBA while it is checked).</summary>
     public const long MaxPixels = 40_000_000;
+
+    /// <summary>
+    /// The most bytes a PNG may carry in chunks other than its pixels (IDAT): text, colour profiles, EXIF. Skia reads
+    /// past unknown chunks slowly (a 10 MB one took 4 s, and minutes on a loaded host), and nothing shown needs more.
+    /// </summary>
+    public const long MaxPngMetadata = 1024 * 1024;
 
     /// <summary>The longest side of a preview.</summary>
     public const int PreviewSide = 1600;
@@ -93,6 +99,7 @@ public static class EvidenceInspection
         Span<byte> head = stackalloc byte[8];
         var position = 8L;
         var first = true;
+        var metadata = 0L;
         while (true)
         {
             if (file.Length - position < 12) throw Damaged("The PNG ends before its IEND chunk.");
@@ -103,6 +110,7 @@ public static class EvidenceInspection
             if (length > int.MaxValue || !chunk.All(char.IsAsciiLetter)) throw Damaged("The PNG's chunks are not sound.");
             if (first && chunk != "IHDR") throw Damaged("The PNG does not start with its header chunk.");
             first = false;
+            if (chunk != "IDAT" && (metadata += length) > MaxPngMetadata) throw Damaged("The PNG carries more than 1 MB besides its pixels.");
             position += 12 + length;
             if (position > file.Length) throw Damaged("A PNG chunk runs past the end of the file.");
             if (chunk == "IEND")

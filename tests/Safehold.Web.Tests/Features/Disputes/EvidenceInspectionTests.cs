@@ -18,11 +18,13 @@ public sealed class EvidenceInspectionTests : IDisposable
     }
 
     [Fact]
-    public async Task A_png_padded_to_ten_megabytes_with_a_private_chunk_is_decoded_and_previewed()
+    public async Task A_photo_is_previewed_and_a_png_carrying_more_than_a_megabyte_besides_its_pixels_is_refused()
     {
-        var preview = await Inspect(TestFiles.Png(size: 10 * 1024 * 1024));
+        var preview = await Inspect(TestFiles.Png(size: 1024 * 1024));
         Assert.Equal("image/png", preview!.ContentType);
         Assert.True(preview.Bytes.Length < 10_000);
+        var problem = await Assert.ThrowsAsync<HttpProblemException>(() => Inspect(TestFiles.Png(size: 1024 * 1024 + 200)));
+        Assert.Equal("file_damaged", problem.Code);
     }
 
     [Fact]
