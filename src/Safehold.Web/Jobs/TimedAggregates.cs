@@ -132,6 +132,8 @@ public sealed class TimedDisputes : ITimedAggregate
         var changes = ahead
             ? disputes.Select(d => AggregateChanges.Take(db.Model, d)).Concat(orders.Values.Select(o => AggregateChanges.Take(db.Model, o))).ToList()
             : [];
+        // Their steps' notices name each order's first item: read for the whole batch at once.
+        await services.GetRequiredService<Features.Disputes.DisputeNotices>().ReadTitlesAsync(orderIds, ct);
         var timers = services.GetRequiredService<DueDisputeTimers>();
         var entries = new List<JournalEntry>();
         var fired = 0;
