@@ -53,10 +53,7 @@ public sealed class TimedOrders : ITimedAggregate
 
     public async Task<Guid[]> ClaimAsync(SafeholdDb db, DateTimeOffset now, int size, CancellationToken ct)
     {
-        // FOR UPDATE allows no DISTINCT: an order with two due timers is named twice.
-        var candidates = (await db.Database.SqlQuery<Guid>(
-                $"""SELECT "OrderId" AS "Value" FROM "Timers" WHERE "DueAt" <= {now} ORDER BY "DueAt" LIMIT {size} FOR UPDATE SKIP LOCKED""")
-            .ToListAsync(ct)).Distinct().ToArray();
+        var candidates = await ClaimOwnersAsync(db, "Timers", "OrderId", now, size, ct);
         if (candidates.Length == 0) return [];
         return (await db.Database
             .SqlQuery<Guid>($"""SELECT "Id" AS "Value" FROM "Orders" WHERE "Id" = ANY({candidates}) ORDER BY "Id" FOR UPDATE SKIP LOCKED""")
@@ -94,6 +91,17 @@ public sealed class TimedOrders : ITimedAggregate
     internal static IQueryable<Order> LoadForFiring(IQueryable<Order> orders) =>
         orders.IgnoreAutoIncludes().Include(o => o.Timers).AsSingleQuery();
 
+    /// <summary>
+    /// PostgreSQL: the owners (<paramref name="owner"/>) of the <paramref name="size"/> earliest due timers of
+    /// <paramref name="table"/>, those timer rows locked, skipping any another host holds.
+    /// </summary>
+    internal static async Task<Guid[]> ClaimOwnersAsync(SafeholdDb db, string table, string owner, DateTimeOffset now, int size, CancellationToken ct)
+    {
+        // FOR UPDATE allows no DISTINCT: an aggregate with two due timers is named twice. Table and column are constants.
+        var sql = $$"""SELECT "{{owner}}" AS "Value" FROM "{{table}}" WHERE "DueAt" <= {0} ORDER BY "DueAt" LIMIT {1} FOR UPDATE SKIP LOCKED""";
+        return (await db.Database.SqlQueryRaw<Guid>(sql, now, size).ToListAsync(ct)).Distinct().ToArray();
+    }
+
     internal static DateTimeOffset FirstDue(IEnumerable<DateTimeOffset> due, DateTimeOffset now) => due.Where(d => d <= now).DefaultIfEmpty(now).Min();
 }
 
@@ -104,9 +112,7 @@ public sealed class TimedDisputes : ITimedAggregate
 
     public async Task<Guid[]> ClaimAsync(SafeholdDb db, DateTimeOffset now, int size, CancellationToken ct)
     {
-        var candidates = (await db.Database.SqlQuery<Guid>(
-                $"""SELECT "DisputeId" AS "Value" FROM "DisputeTimers" WHERE "DueAt" <= {now} ORDER BY "DueAt" LIMIT {size} FOR UPDATE SKIP LOCKED""")
-            .ToListAsync(ct)).Distinct().ToArray();
+        var candidates = await TimedOrders.ClaimOwnersAsync(db, "DisputeTimers", "DisputeId", now, size, ct);
         if (candidates.Length == 0) return [];
         // Their orders too: a request changing the order holds its row, and fires these timers itself.
         var orderIds = await db.Database.SqlQuery<Guid>($"""
