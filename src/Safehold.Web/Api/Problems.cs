@@ -84,7 +84,7 @@ public static class Problems
                 _ when IsConcurrencyFailure(exception) => (409, "concurrent_change", "Someone else changed this at the same moment; read it again and retry.", null),
                 DomainException d => (StatusOf(d.Kind), d.Code, d.Message, null),
                 // A deadline that fell due as this request touched its order or dispute, and whose refund was refused.
-                Jobs.TimerFailedException or Jobs.DisputeTimerFailedException when exception.InnerException is DomainException d =>
+                Features.TimerFailedException when exception.InnerException is DomainException d =>
                     (StatusOf(d.Kind), d.Code, d.Message, null),
                 InvalidInputException v => (400, "validation_failed", v.Message, v.Errors),
                 HttpProblemException h => (h.Status, h.Code, h.Message, null),

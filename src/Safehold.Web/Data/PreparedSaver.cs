@@ -102,8 +102,11 @@ public static class PreparedSaver
         foreach (var group in entries.Where(e => e.State == EntityState.Modified && e.Changed.Count > 0)
                      .GroupBy(e => (e.Type, Changed: string.Join(",", e.Changed.Select(p => p.Name)))))
             plan.Add(Shape.Of(group.Key.Type, EntityState.Modified, group.First().Changed, group.Key.Changed), group.ToList());
-        foreach (var group in entries.Where(e => e.State == EntityState.Added).GroupBy(e => e.Type)
-                     .OrderBy(g => Depth(g.Key)))
+        // Inserts run parents first, and otherwise by table name, as EF Core orders them: the event log's positions, which a
+        // trigger hands out as events are inserted (a dispute's step before its order's), come out the same either way.
+        var added = entries.Where(e => e.State == EntityState.Added).GroupBy(e => e.Type).ToList();
+        var inserting = added.Select(g => g.Key).ToHashSet();
+        foreach (var group in added.OrderBy(g => Depth(g.Key, inserting)).ThenBy(g => g.Key.GetTableName(), StringComparer.Ordinal))
             plan.Add(Shape.Of(group.Key, EntityState.Added, [], ""), group.ToList());
         return plan;
     }
@@ -355,4 +358,9 @@ public static class PreparedSaver
     /// <summary>How many foreign keys deep a type is: parents are inserted before their children and deleted after them.</summary>
     private static int Depth(IEntityType type) =>
         type.GetForeignKeys().Where(fk => fk.PrincipalEntityType != type).Select(fk => 1 + Depth(fk.PrincipalEntityType)).DefaultIfEmpty(0).Max();
+
+    /// <summary>How many foreign keys deep a type is among the types <paramref name="inserted"/> in the same save.</summary>
+    private static int Depth(IEntityType type, HashSet<IEntityType> inserted) =>
+        type.GetForeignKeys().Where(fk => fk.PrincipalEntityType != type && inserted.Contains(fk.PrincipalEntityType))
+            .Select(fk => 1 + Depth(fk.PrincipalEntityType, inserted)).DefaultIfEmpty(0).Max();
 }

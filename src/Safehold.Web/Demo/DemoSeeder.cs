@@ -10,7 +10,7 @@ using Safehold.Web.Features.Ledger;
 using Safehold.Web.Features.Orders;
 using Safehold.Web.Features.Products;
 using Safehold.Web.Features.Users;
-using Safehold.Web.Jobs;
+using Safehold.Web.Features;
 using Safehold.Web.Payments;
 
 namespace Safehold.Web.Demo;

@@ -8,12 +8,13 @@ using Safehold.Web.Features.Notifications;
 using Safehold.Web.Features.Orders;
 using Safehold.Web.Payments;
 
-namespace Safehold.Web.Jobs;
+// Every feature's use cases load what they change through here, so it sits above them (no using needed).
+namespace Safehold.Web.Features;
 
 /// <summary>
-/// Fires an order's due timers, oldest first, inside the caller's transaction: the sweeper uses it for
-/// every order with something due, and every request that changes an order uses it first, so a deadline
-/// that has passed always wins over a late action, whether or not the sweeper has run yet.
+/// Fires an order's due timers, oldest first, inside the caller's transaction: every request that changes an order
+/// loads it through here, so a deadline that has passed always wins over a late action, whether or not the sweeper
+/// has run yet; the sweeper (<c>Jobs/TimedAggregates.cs</c>) fires the rest through <see cref="FireAsync(Order, DateTimeOffset, ICollection{JournalEntry}, bool, CancellationToken)"/>.
 /// </summary>
 public sealed class DueTimers(SafeholdDb db, IPaymentProvider payments, Notifier notifier, DueDisputeTimers disputes, ILogger<DueTimers> log)
 {
@@ -41,12 +42,12 @@ public sealed class DueTimers(SafeholdDb db, IPaymentProvider payments, Notifier
     /// <summary>The open dispute's due timers first (its outcome may settle or resume the order), then the order's own.</summary>
     private async Task FireAllDueAsync(Order order, DateTimeOffset now, CancellationToken ct)
     {
+        var entries = new List<JournalEntry>();
         if (order.OpenDisputeId is { } disputeId)
         {
             var dispute = await db.Disputes.AsSplitQuery().FirstAsync(d => d.Id == disputeId, ct);
-            await disputes.FireAsync(dispute, order, now, ct);
+            await disputes.FireAsync(dispute, order, now, entries, withoutProvider: false, ct);
         }
-        var entries = new List<JournalEntry>();
         await FireAsync(order, now, entries, ct);
         await db.PostAllAsync(entries, ct);
     }
@@ -55,16 +56,16 @@ public sealed class DueTimers(SafeholdDb db, IPaymentProvider payments, Notifier
     /// Fires what is due at <paramref name="now"/>; returns how many timers fired. Refunds go to the provider and are
     /// posted at once; other journal entries are added to <paramref name="toPost"/> for the caller to post together.
     /// </summary>
+    public Task<int> FireAsync(Order order, DateTimeOffset now, ICollection<JournalEntry> toPost, CancellationToken ct) =>
+        FireAsync(order, now, toPost, withoutProvider: false, ct);
+
+    /// <inheritdoc cref="FireAsync(Order, DateTimeOffset, ICollection{JournalEntry}, CancellationToken)"/>
     /// <param name="withoutProvider">
     /// The caller fires ahead of its transaction and saves later (the sweeper's prepared batches): a timer whose effect
     /// needs the payment provider (a refund, a lost capture to return) then throws <see cref="NeedsProviderException"/>
     /// before calling it, and the caller fires that batch again inside its transaction. The order is left half-fired
     /// in memory and must be thrown away.
     /// </param>
-    public Task<int> FireAsync(Order order, DateTimeOffset now, ICollection<JournalEntry> toPost, CancellationToken ct) =>
-        FireAsync(order, now, toPost, withoutProvider: false, ct);
-
-    /// <inheritdoc cref="FireAsync(Order, DateTimeOffset, ICollection{JournalEntry}, CancellationToken)"/>
     public async Task<int> FireAsync(Order order, DateTimeOffset now, ICollection<JournalEntry> toPost, bool withoutProvider, CancellationToken ct)
     {
         var fired = 0;
@@ -86,14 +87,14 @@ public sealed class DueTimers(SafeholdDb db, IPaymentProvider payments, Notifier
             fired++;
             // What the fired row asks of the payment provider (OrderTransition.Calls) is carried out here.
             if (withoutProvider && outcome.Calls != ProviderCall.None)
-                throw new NeedsProviderException(order.Id, timer.Kind);
+                throw new NeedsProviderException(TimerFailedException.Order, order.Id, timer.Kind);
             try
             {
                 await CarryOutAsync(order, outcome.Entry, outcome.Calls, toPost, ct);
             }
             catch (DomainException refused)
             {
-                throw new TimerFailedException(order.Id, timer.Kind, refused.Message, refused);
+                throw new TimerFailedException(TimerFailedException.Order, order.Id, timer.Kind, refused);
             }
             if (outcome.Reminded != Party.None)
                 await notifier.RemindAsync(order, outcome.Reminded, timer.DueAt, ct);
@@ -127,18 +128,25 @@ public sealed class DueTimers(SafeholdDb db, IPaymentProvider payments, Notifier
     }
 }
 
-/// <summary>A due timer whose effect outside the database (a refund) was refused; the sweeper postpones it and goes on.</summary>
-public sealed class TimerFailedException(Guid orderId, OrderTimerKind kind, string reason, Exception inner)
-    : Exception($"The {kind} timer of order {orderId} failed: {reason}", inner)
+/// <summary>
+/// A due timer of an order or a dispute whose effect outside the database (a refund) was refused: a request answers
+/// the refusal; the sweeper postpones that one timer and goes on.
+/// </summary>
+public sealed class TimerFailedException(string aggregate, Guid id, Enum kind, DomainException refused)
+    : Exception($"The {kind} timer of {aggregate} {id} failed: {refused.Message}", refused)
 {
-    public Guid OrderId { get; } = orderId;
-    public OrderTimerKind Kind { get; } = kind;
+    public const string Order = "order";
+    public const string Dispute = "dispute";
+
+    /// <summary><see cref="Order"/> or <see cref="Dispute"/>.</summary>
+    public string Aggregate { get; } = aggregate;
+
+    public Guid Id { get; } = id;
+
+    /// <summary>An <see cref="OrderTimerKind"/> or a <see cref="Domain.Disputes.DisputeTimerKind"/>.</summary>
+    public Enum Kind { get; } = kind;
 }
 
 /// <summary>A timer fired ahead of the transaction needs the payment provider: its batch is fired again inside one.</summary>
-public sealed class NeedsProviderException(Guid orderId, OrderTimerKind kind)
-    : Exception($"The {kind} timer of order {orderId} needs the payment provider")
-{
-    public Guid OrderId { get; } = orderId;
-    public OrderTimerKind Kind { get; } = kind;
-}
+public sealed class NeedsProviderException(string aggregate, Guid id, Enum kind)
+    : Exception($"The {kind} timer of {aggregate} {id} needs the payment provider");
