@@ -43,8 +43,11 @@ public static class Keyset
 
     /// <summary>The page after <paramref name="cursor"/> of at most <paramref name="limit"/> rows (1 to 100, default 20).</summary>
     public static async Task<KeysetPage<T>> PageAsync<T>(this IQueryable<T> query, Expression<Func<T, DateTimeOffset>> at, Expression<Func<T, Guid>> id,
-        bool newestFirst, string? cursor, int? limit, CancellationToken ct) =>
-        Cut(await query.After(at, id, newestFirst, cursor).Take(Cursor.Limit(limit) + 1).ToListAsync(ct), Cursor.Limit(limit), at, id);
+        bool newestFirst, string? cursor, int? limit, CancellationToken ct)
+    {
+        var take = Cursor.Limit(limit);
+        return Cut(await query.After(at, id, newestFirst, cursor).Take(take + 1).ToListAsync(ct), take, at, id);
+    }
 
     /// <summary>
     /// The page's ids first (from the index that covers the filter), then the page loaded by key through

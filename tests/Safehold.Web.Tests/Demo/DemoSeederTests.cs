@@ -109,4 +109,20 @@ public sealed class DemoSeederTests
         Assert.Contains("/api/v1/balance", paths);
         Assert.Contains("/api/v1/users", paths);
     }
+
+    [Fact]
+    public async Task Each_operation_that_takes_a_body_names_a_schema_of_its_own_in_the_openapi_document()
+    {
+        using var app = new SafeholdApp();
+        var doc = await Api.Json(await app.CreateClient().GetAsync("/openapi/v1.json"));
+        string? BodyOf(string path) =>
+            doc["paths"]![path]!["post"]!["requestBody"]?["content"]?["application/json"]?["schema"]?["$ref"]?.GetValue<string>();
+
+        Assert.Equal("#/components/schemas/PayInput", BodyOf("/api/v1/orders/{id}/pay"));
+        Assert.Equal("#/components/schemas/DecideInput", BodyOf("/api/v1/disputes/{id}/decision"));
+        Assert.Equal("#/components/schemas/RequestExtensionInput", BodyOf("/api/v1/orders/{id}/protection-extensions"));
+        Assert.Equal("#/components/schemas/ProductEndpointsCreateRequest", BodyOf("/api/v1/products"));
+        Assert.Equal("#/components/schemas/UserEndpointsCreateRequest", BodyOf("/api/v1/users"));
+        Assert.DoesNotContain("Input", doc["components"]!["schemas"]!.AsObject().Select(s => s.Key));
+    }
 }
