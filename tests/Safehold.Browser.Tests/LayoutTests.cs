@@ -53,7 +53,7 @@ public sealed class LayoutTests(Portal portal)
             if (email.Length > 0) await SignIn(page, email, password);
             foreach (var path in await PagesOf(page))
             {
-                await page.GotoAsync(path);
+                await Portal.Visit(page, path);
                 var overflow = await page.EvaluateAsync<string>("""
                     () => {
                         const w = window.innerWidth;
@@ -99,7 +99,7 @@ public sealed class LayoutTests(Portal portal)
             {
                 var page = await portal.NewPage(width, culture);
                 if (email.Length > 0) await SignIn(page, email, password);
-                await page.GotoAsync(await path(page));
+                await Portal.Visit(page, await path(page));
                 await Assertions.Expect(page.Locator("h1")).ToBeVisibleAsync();
                 Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), $"{name} scrolls sideways at {width} px ({culture})");
                 // The desktop's English pictures are the path tests' (taken at the step they show); these are the others.

@@ -101,6 +101,20 @@ public static class Cursor
         throw new InvalidInputException(new Dictionary<string, string[]> { ["cursor"] = ["Not a cursor this API gave out."] });
     }
 
+    /// <summary>A portal page's cursor from its link: a mangled one starts the list from the beginning instead of failing the page.</summary>
+    public static string? FromLink(string? cursor)
+    {
+        try
+        {
+            Decode(cursor);
+            return cursor;
+        }
+        catch (InvalidInputException)
+        {
+            return null;
+        }
+    }
+
     public static int Limit(int? limit)
     {
         if (limit is null) return 20;

@@ -16,13 +16,6 @@ namespace Safehold.Web.Features.Orders;
 public sealed class DetailsModel(SafeholdDb db, TimeProvider clock, OrderMessages messages)
     : PortalPage
 {
-    /// <summary>The order actions this page has a form for: every action the process table offers a person.</summary>
-    public static readonly IReadOnlySet<string> Forms = new HashSet<string>
-    {
-        "pay", "cancel", "ship", "mark_delivered", "confirm_receipt", "extend_protection", "approve_extension", "decline_extension",
-        "open_dispute",
-    };
-
     public OrderResponse Order { get; private set; } = null!;
     public string BuyerName { get; private set; } = "";
     public string SellerName { get; private set; } = "";

@@ -47,18 +47,10 @@ public sealed class MyOrdersModel(SafeholdDb db, TimeProvider clock) : PortalPag
             var statuses = chosen.Value;
             query = query.Where(o => statuses.Contains(o.Status));
         }
-        (DateTimeOffset At, Guid Id)? after;
-        try
-        {
-            after = Cursor.Decode(cursor);
-        }
-        catch (InvalidInputException)
-        {
-            after = null; // a mangled link starts from the newest
-        }
-        if (after is { } a) query = query.Where(o => o.CreatedAt < a.At || (o.CreatedAt == a.At && o.Id.CompareTo(a.Id) < 0));
-        var page = await query.OrderByDescending(o => o.CreatedAt).ThenByDescending(o => o.Id).Take(PageSize + 1).AsSplitQuery().ToListAsync(ct);
-        NextCursor = page.Count > PageSize ? Cursor.Encode(page[PageSize - 1].CreatedAt, page[PageSize - 1].Id) : null;
-        Orders = page.Take(PageSize).ToList();
+        // As the API's list: the page's ids first, then the page by key in one single query with its collections.
+        var (page, next) = await query.IgnoreAutoIncludes().PageByIdsAsync(o => o.CreatedAt, o => o.Id, newestFirst: true, Cursor.FromLink(cursor), PageSize,
+            ids => db.Orders.AsNoTracking().Where(o => ids.Contains(o.Id)).AsSingleQuery(), ct);
+        Orders = page;
+        NextCursor = next;
     }
 }

@@ -76,13 +76,8 @@ public static class UserEndpoints
     public static async Task<Ok<UserListResponse>> List(string? cursor, int? limit, HttpContext http, SafeholdDb db, CancellationToken ct)
     {
         Caller.From(http.User).Require(UserRole.Admin, "list users");
-        var take = Cursor.Limit(limit);
-        var after = Cursor.Decode(cursor);
-        var query = db.Users.AsNoTracking();
-        if (after is { } a) query = query.Where(u => u.CreatedAt < a.At || (u.CreatedAt == a.At && u.Id.CompareTo(a.Id) < 0));
-        var page = await query.OrderByDescending(u => u.CreatedAt).ThenByDescending(u => u.Id).Take(take + 1).ToListAsync(ct);
-        var next = page.Count > take ? Cursor.Encode(page[take - 1].CreatedAt, page[take - 1].Id) : null;
-        return TypedResults.Ok(new UserListResponse(page.Take(take).Select(UserResponse.From).ToList(), next));
+        var (page, next) = await db.Users.AsNoTracking().PageAsync(u => u.CreatedAt, u => u.Id, newestFirst: true, cursor, limit, ct);
+        return TypedResults.Ok(new UserListResponse(page.Select(UserResponse.From).ToList(), next));
     }
 
     public static async Task<Ok<UserResponse>> Me(HttpContext http, SafeholdDb db, CancellationToken ct)
