@@ -547,35 +547,14 @@ public sealed class ProtectionExtension
 }
 
 /// <summary>One thing that happened to an order: what, when, and who did it.</summary>
-public sealed class OrderEvent
+public sealed class OrderEvent : ProcessEvent<Party>
 {
     private OrderEvent()
     {
-        Kind = "";
     }
 
     internal OrderEvent(Guid orderId, int sequence, DateTimeOffset at, Actor actor, string kind, string? detail)
-    {
-        OrderId = orderId;
-        Sequence = sequence;
-        At = at;
-        Actor = actor.Party;
-        ActorUserId = actor.UserId;
-        PlatformUserId = actor.Via?.UserId;
-        PlatformKeyId = actor.Via?.KeyId;
-        Kind = kind;
-        Detail = detail;
-    }
+        : base(sequence, at, actor.Party, actor.UserId, actor.Via, kind, detail) => OrderId = orderId;
 
     public Guid OrderId { get; private set; }
-    public int Sequence { get; private set; }
-    public DateTimeOffset At { get; private set; }
-    public Party Actor { get; private set; }
-    public Guid? ActorUserId { get; private set; }
-
-    /// <summary>The platform that acted for <see cref="ActorUserId"/>, when one did, and its key.</summary>
-    public Guid? PlatformUserId { get; private set; }
-    public Guid? PlatformKeyId { get; private set; }
-    public string Kind { get; private set; }
-    public string? Detail { get; private set; }
 }
