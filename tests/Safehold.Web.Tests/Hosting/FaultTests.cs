@@ -89,7 +89,13 @@ public sealed class FaultTests(ITestOutputHelper output) : IDisposable
         var arbiters = new List<string> { await NewUser("arbiter", 0), await NewUser("arbiter", 1) };
 
         var stopwatch = Stopwatch.StartNew();
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+        using var stop = new CancellationTokenSource();
+        var chaos = Task.Run(() => Chaos(new Random(random.Next()), postgres, seconds));
+        var ending = Task.Run(async () =>
+        {
+            await Task.WhenAll(chaos, Task.Delay(TimeSpan.FromSeconds(seconds)));
+            await stop.CancelAsync();
+        });
         var orders = new ConcurrentBag<(Guid Id, string Buyer)>();
         var clientSeeds = Enumerable.Range(0, Clients).Select(_ => random.Next()).ToList();
         var workers = clientSeeds.Select((clientSeed, c) => Task.Run(async () =>
@@ -117,9 +123,7 @@ public sealed class FaultTests(ITestOutputHelper output) : IDisposable
                 await Note(await Send(r.Next(), AdminKey, HttpMethod.Post, "/api/v1/sandbox/clock/advance", new { hours = 1 + r.Next(96) }));
             }
         });
-        var chaos = Task.Run(() => Chaos(new Random(random.Next()), postgres, seconds));
-
-        await Task.WhenAll(workers.Append(clock).Append(chaos));
+        await Task.WhenAll(workers.Append(clock).Append(ending));
         output.WriteLine($"workload and faults: {stopwatch.Elapsed.TotalSeconds:F0} s, {orders.Count} orders");
 
         // Everything left running out: two advances of 60 days fire every timer still ahead (arbiters' decisions are never automatic).
@@ -164,22 +168,21 @@ public sealed class FaultTests(ITestOutputHelper output) : IDisposable
     }
 
     /// <summary>
-    /// Three kills of a random host, each started again after a moment, and on PostgreSQL one cut of every connection the
-    /// hosts hold; spread over the workload's time.
+    /// Three kills of a random host, each started again at once, and on PostgreSQL one cut of every connection the hosts
+    /// hold, a few seconds of work apart (a restart takes its own time, longer on a loaded machine: the workload goes on
+    /// until the faults are over and its time is up).
     /// </summary>
     private async Task Chaos(Random r, bool postgres, double seconds)
     {
-        var cutAt = postgres ? 0.3 + r.NextDouble() * 0.4 : double.NaN;
-        var plan = new List<(double At, string What)> { (0.15 + r.NextDouble() * 0.1, "kill"), (0.45 + r.NextDouble() * 0.1, "kill"), (0.75 + r.NextDouble() * 0.1, "kill") };
-        if (postgres) plan.Add((cutAt, "cut"));
+        var plan = new List<string> { "kill", "kill", "kill" };
+        if (postgres) plan.Insert(1 + r.Next(3), "cut");
         var started = Stopwatch.StartNew();
-        foreach (var (at, what) in plan.OrderBy(p => p.At))
+        foreach (var what in plan)
         {
-            var wait = TimeSpan.FromSeconds(seconds * at) - started.Elapsed;
-            if (wait > TimeSpan.Zero) await Task.Delay(wait);
+            await Task.Delay(TimeSpan.FromSeconds(seconds / 8 * (0.5 + r.NextDouble())));
             if (what == "cut")
             {
-                var cut = 0;
+                int cut;
                 using (var connection = new NpgsqlConnection(TestDatabase.PostgresDatabase("postgres", pooling: false)))
                 {
                     await connection.OpenAsync();
@@ -195,7 +198,6 @@ public sealed class FaultTests(ITestOutputHelper output) : IDisposable
             _hostsDown = _hosts.Count == 1;
             host.Kill();
             output.WriteLine($"{started.Elapsed.TotalSeconds:F1} s: killed {host.Name}");
-            await Task.Delay(500 + r.Next(2_000));
             await host.StartAsync();
             _hostsDown = false;
             output.WriteLine($"{started.Elapsed.TotalSeconds:F1} s: {host.Name} answers again");
@@ -343,7 +345,7 @@ public sealed class FaultTests(ITestOutputHelper output) : IDisposable
         }
         output.WriteLine("orders: " + string.Join(", ", counts.OrderBy(c => c.Key).Select(c => $"{c.Key} {c.Value}")));
         Assert.True(wrong.Count == 0, $"seed {seed}: {wrong.Count} orders whose history does not explain them:\n{string.Join("\n", wrong.Take(15))}");
-        Assert.Contains("completed", counts.Keys); // the run did something
+        Assert.True(counts.GetValueOrDefault("completed") + counts.GetValueOrDefault("dispute_opened") > 0, $"seed {seed}: the run did too little to prove anything");
     }
 
     private static readonly Dictionary<string, OrderTrigger> Triggers = new()
