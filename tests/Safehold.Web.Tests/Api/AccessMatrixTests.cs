@@ -6,76 +6,78 @@ namespace Safehold.Web.Tests.Http;
 
 /// <summary>
 /// Every operation of the served OpenAPI document, called with a valid body by everyone against someone else's objects:
-/// two buyers and two sellers (each against the other pair's world, <see cref="ApiWorld"/>), two arbiters (the disputes
-/// not escalated), the admin (against a world of its own, since it may change it), no key, a wrong key and a revoked key.
+/// two buyers and two sellers (each against the other pair's world, <see cref="ApiWorld"/>), the platform's key acting
+/// for each of them and for no one, two arbiters (the disputes not escalated), the admin (against a world of its own,
+/// since it may change it), no key, a wrong key and a revoked key.
 /// The expected answer of each is a row of <see cref="Expected"/>; an operation without a row fails the test by name, and
 /// no answer to anyone but the admin may carry the owners' ids, email or words.
 /// </summary>
 public sealed class AccessMatrixTests(SafeholdApp app) : IClassFixture<SafeholdApp>
 {
     /// <summary>
-    /// Per operation, the answers of: a buyer, a seller and an arbiter who are not parties, and the admin (then 401 for
-    /// the three bad keys). The bodies are valid (<see cref="ApiExamples"/>), so no answer here is a body's 400.
+    /// Per operation, the answers of: a buyer, a seller and an arbiter who are not parties, the admin, and the platform's
+    /// key acting for no one (the platform acting for a buyer or seller answers as they do; 401 for the three bad keys).
+    /// The bodies are valid (<see cref="ApiExamples"/>), so no answer here is a body's 400.
     /// </summary>
-    private static readonly Dictionary<string, (int Buyer, int Seller, int Arbiter, int Admin)> Expected = new()
+    private static readonly Dictionary<string, (int Buyer, int Seller, int Arbiter, int Admin, int Platform)> Expected = new()
     {
         // The catalog is public; lists and "me" answer with the caller's own things; a buyer may order another seller's product.
-        ["GET /api/v1/balance"] = (422, 200, 422, 422),
-        ["GET /api/v1/balance/statement"] = (422, 200, 422, 422),
-        ["GET /api/v1/disputes"] = (200, 200, 200, 200),
-        ["GET /api/v1/disputes/{id}"] = (404, 404, 404, 200),
-        ["GET /api/v1/disputes/{id}/evidence/{evidenceId}"] = (404, 404, 404, 404), // the files are the parties' and the arbiters' (SPEC 3)
-        ["GET /api/v1/disputes/{id}/messages"] = (404, 404, 404, 200),
-        ["GET /api/v1/events"] = (422, 422, 422, 200),
-        ["GET /api/v1/ledger/check"] = (422, 422, 422, 200),
-        ["GET /api/v1/notifications"] = (200, 200, 200, 200),
-        ["GET /api/v1/orders"] = (200, 200, 200, 200),
-        ["GET /api/v1/orders/{id}"] = (404, 404, 404, 200),
-        ["GET /api/v1/orders/{id}/ledger"] = (404, 404, 404, 200),
-        ["GET /api/v1/orders/{id}/messages"] = (404, 404, 404, 200),
-        ["GET /api/v1/payouts"] = (422, 200, 422, 200),
-        ["GET /api/v1/products"] = (200, 200, 200, 200),
-        ["GET /api/v1/products/{id}"] = (200, 200, 200, 200),
-        ["GET /api/v1/sandbox/clock"] = (422, 422, 422, 200),
-        ["GET /api/v1/users"] = (422, 422, 422, 200),
-        ["GET /api/v1/users/{id}/api-keys"] = (404, 404, 404, 200),
-        ["GET /api/v1/users/me"] = (200, 200, 200, 200),
-        ["GET /api/v1/webhook-endpoints"] = (422, 422, 422, 200),
-        ["POST /api/v1/api-keys/{keyId}/revoke"] = (404, 404, 404, 200),
-        ["POST /api/v1/disputes/{id}/accept"] = (404, 404, 422, 422),
-        ["POST /api/v1/disputes/{id}/accept-offer"] = (404, 404, 422, 422),
-        ["POST /api/v1/disputes/{id}/appeal"] = (404, 404, 422, 422),
-        ["POST /api/v1/disputes/{id}/confirm-return"] = (404, 404, 422, 422),
-        ["POST /api/v1/disputes/{id}/counter-offer"] = (404, 404, 422, 422),
-        ["POST /api/v1/disputes/{id}/decision"] = (404, 404, 409, 422),
-        ["POST /api/v1/disputes/{id}/escalate"] = (404, 404, 422, 422),
-        ["POST /api/v1/disputes/{id}/evidence"] = (404, 404, 404, 422),
-        ["POST /api/v1/disputes/{id}/messages"] = (404, 404, 404, 422),
-        ["POST /api/v1/disputes/{id}/reject"] = (404, 404, 422, 422),
-        ["POST /api/v1/disputes/{id}/return-shipment"] = (404, 404, 422, 422),
-        ["POST /api/v1/disputes/{id}/withdraw"] = (404, 404, 422, 422),
-        ["POST /api/v1/orders"] = (201, 422, 422, 422),
-        ["POST /api/v1/orders/{id}/cancel"] = (404, 404, 404, 422),
-        ["POST /api/v1/orders/{id}/confirm-receipt"] = (404, 404, 404, 422),
-        ["POST /api/v1/orders/{id}/disputes"] = (404, 404, 404, 422),
-        ["POST /api/v1/orders/{id}/mark-delivered"] = (404, 404, 404, 409),
-        ["POST /api/v1/orders/{id}/messages"] = (404, 404, 404, 422),
-        ["POST /api/v1/orders/{id}/pay"] = (404, 404, 404, 422),
-        ["POST /api/v1/orders/{id}/protection-extensions"] = (404, 404, 404, 422),
-        ["POST /api/v1/orders/{id}/protection-extensions/{extensionId}/approve"] = (404, 404, 404, 422),
-        ["POST /api/v1/orders/{id}/protection-extensions/{extensionId}/decline"] = (404, 404, 404, 422),
-        ["POST /api/v1/orders/{id}/ship"] = (404, 404, 404, 422),
-        ["POST /api/v1/payouts/run"] = (422, 422, 422, 200),
-        ["POST /api/v1/products"] = (422, 201, 422, 422),
-        ["POST /api/v1/sandbox/clock/advance"] = (422, 422, 422, 200),
-        ["POST /api/v1/users"] = (422, 422, 422, 201),
-        ["POST /api/v1/users/{id}/api-keys"] = (404, 404, 404, 201),
-        ["POST /api/v1/users/{id}/disable"] = (422, 422, 422, 200),
-        ["POST /api/v1/users/{id}/enable"] = (422, 422, 422, 200),
-        ["POST /api/v1/webhook-endpoints"] = (422, 422, 422, 201),
+        ["GET /api/v1/balance"] = (422, 200, 422, 422, 422),
+        ["GET /api/v1/balance/statement"] = (422, 200, 422, 422, 422),
+        ["GET /api/v1/disputes"] = (200, 200, 200, 200, 200),
+        ["GET /api/v1/disputes/{id}"] = (404, 404, 404, 200, 404),
+        ["GET /api/v1/disputes/{id}/evidence/{evidenceId}"] = (404, 404, 404, 404, 404), // the files are the parties' and the arbiters' (SPEC 3)
+        ["GET /api/v1/disputes/{id}/messages"] = (404, 404, 404, 200, 404),
+        ["GET /api/v1/events"] = (422, 422, 422, 200, 422),
+        ["GET /api/v1/ledger/check"] = (422, 422, 422, 200, 422),
+        ["GET /api/v1/notifications"] = (200, 200, 200, 200, 200),
+        ["GET /api/v1/orders"] = (200, 200, 200, 200, 200),
+        ["GET /api/v1/orders/{id}"] = (404, 404, 404, 200, 404),
+        ["GET /api/v1/orders/{id}/ledger"] = (404, 404, 404, 200, 404),
+        ["GET /api/v1/orders/{id}/messages"] = (404, 404, 404, 200, 404),
+        ["GET /api/v1/payouts"] = (422, 200, 422, 200, 422),
+        ["GET /api/v1/products"] = (200, 200, 200, 200, 200),
+        ["GET /api/v1/products/{id}"] = (200, 200, 200, 200, 200),
+        ["GET /api/v1/sandbox/clock"] = (422, 422, 422, 200, 422),
+        ["GET /api/v1/users"] = (422, 422, 422, 200, 422),
+        ["GET /api/v1/users/{id}/api-keys"] = (404, 404, 404, 200, 404),
+        ["GET /api/v1/users/me"] = (200, 200, 200, 200, 200),
+        ["GET /api/v1/webhook-endpoints"] = (422, 422, 422, 200, 422),
+        ["POST /api/v1/api-keys/{keyId}/revoke"] = (404, 404, 404, 200, 404),
+        ["POST /api/v1/disputes/{id}/accept"] = (404, 404, 422, 422, 404),
+        ["POST /api/v1/disputes/{id}/accept-offer"] = (404, 404, 422, 422, 404),
+        ["POST /api/v1/disputes/{id}/appeal"] = (404, 404, 422, 422, 404),
+        ["POST /api/v1/disputes/{id}/confirm-return"] = (404, 404, 422, 422, 404),
+        ["POST /api/v1/disputes/{id}/counter-offer"] = (404, 404, 422, 422, 404),
+        ["POST /api/v1/disputes/{id}/decision"] = (404, 404, 409, 422, 404),
+        ["POST /api/v1/disputes/{id}/escalate"] = (404, 404, 422, 422, 404),
+        ["POST /api/v1/disputes/{id}/evidence"] = (404, 404, 404, 422, 404),
+        ["POST /api/v1/disputes/{id}/messages"] = (404, 404, 404, 422, 404),
+        ["POST /api/v1/disputes/{id}/reject"] = (404, 404, 422, 422, 404),
+        ["POST /api/v1/disputes/{id}/return-shipment"] = (404, 404, 422, 422, 404),
+        ["POST /api/v1/disputes/{id}/withdraw"] = (404, 404, 422, 422, 404),
+        ["POST /api/v1/orders"] = (201, 422, 422, 422, 422),
+        ["POST /api/v1/orders/{id}/cancel"] = (404, 404, 404, 422, 404),
+        ["POST /api/v1/orders/{id}/confirm-receipt"] = (404, 404, 404, 422, 404),
+        ["POST /api/v1/orders/{id}/disputes"] = (404, 404, 404, 422, 404),
+        ["POST /api/v1/orders/{id}/mark-delivered"] = (404, 404, 404, 409, 404),
+        ["POST /api/v1/orders/{id}/messages"] = (404, 404, 404, 422, 404),
+        ["POST /api/v1/orders/{id}/pay"] = (404, 404, 404, 422, 404),
+        ["POST /api/v1/orders/{id}/protection-extensions"] = (404, 404, 404, 422, 404),
+        ["POST /api/v1/orders/{id}/protection-extensions/{extensionId}/approve"] = (404, 404, 404, 422, 404),
+        ["POST /api/v1/orders/{id}/protection-extensions/{extensionId}/decline"] = (404, 404, 404, 422, 404),
+        ["POST /api/v1/orders/{id}/ship"] = (404, 404, 404, 422, 404),
+        ["POST /api/v1/payouts/run"] = (422, 422, 422, 200, 422),
+        ["POST /api/v1/products"] = (422, 201, 422, 422, 422),
+        ["POST /api/v1/sandbox/clock/advance"] = (422, 422, 422, 200, 422),
+        ["POST /api/v1/users"] = (422, 422, 422, 201, 422),
+        ["POST /api/v1/users/{id}/api-keys"] = (404, 404, 404, 201, 404),
+        ["POST /api/v1/users/{id}/disable"] = (422, 422, 422, 200, 422),
+        ["POST /api/v1/users/{id}/enable"] = (422, 422, 422, 200, 422),
+        ["POST /api/v1/webhook-endpoints"] = (422, 422, 422, 201, 422),
     };
 
-    private sealed record Role(string Name, HttpClient Http, ApiWorld Against, Func<(int Buyer, int Seller, int Arbiter, int Admin), int> Expects);
+    private sealed record Role(string Name, HttpClient Http, ApiWorld Against, Func<(int Buyer, int Seller, int Arbiter, int Admin, int Platform), int> Expects);
 
     [Fact]
     public async Task Every_operation_with_a_valid_body_refuses_everyone_but_the_owners_and_leaks_nothing_of_theirs()
@@ -86,12 +88,19 @@ public sealed class AccessMatrixTests(SafeholdApp app) : IClassFixture<SafeholdA
         var revoked = await app.NewUser("buyer");
         var revokedKeyId = (await Api.ItemsOf(revoked, $"/api/v1/users/{revoked.Id}/api-keys"))[0]!.Id();
         await Api.ExpectStatus(await app.Admin.PostAsync($"/api/v1/api-keys/{revokedKeyId}/revoke", null), HttpStatusCode.OK);
+        var platform = await app.NewUser("platform");
         Role[] roles =
         [
             new("buyer of A", a.Buyer.Http, b, e => e.Buyer), new("buyer of B", b.Buyer.Http, a, e => e.Buyer),
             new("seller of A", a.Seller.Http, b, e => e.Seller), new("seller of B", b.Seller.Http, a, e => e.Seller),
             new("arbiter 1", (await app.NewUser("arbiter")).Http, a, e => e.Arbiter), new("arbiter 2", (await app.NewUser("arbiter")).Http, b, e => e.Arbiter),
             new("admin", app.Admin, z, e => e.Admin),
+            // The platform's key acting for each buyer and seller answers as they do; with no one named it is the platform itself.
+            new("platform for buyer of A", app.ActingFor(platform, a.Buyer).Http, b, e => e.Buyer),
+            new("platform for buyer of B", app.ActingFor(platform, b.Buyer).Http, a, e => e.Buyer),
+            new("platform for seller of A", app.ActingFor(platform, a.Seller).Http, b, e => e.Seller),
+            new("platform for seller of B", app.ActingFor(platform, b.Seller).Http, a, e => e.Seller),
+            new("platform", platform.Http, a, e => e.Platform),
             new("no key", app.As(null), a, _ => 401), new("wrong key", app.As("sh_not-a-key-anyone-was-given"), a, _ => 401),
             new("revoked key", revoked.Http, a, _ => 401),
         ];
@@ -129,7 +138,7 @@ public sealed class AccessMatrixTests(SafeholdApp app) : IClassFixture<SafeholdA
                 if (expected != default && status != role.Expects(expected))
                     wrong.Add($"{operation} as {role.Name}: {status}, expected {role.Expects(expected)}");
             }
-            observed.AppendLine($"        [\"{operation}\"] = ({string.Join(", ", new[] { "buyer of A", "seller of A", "arbiter 1", "admin" }.Select(r => answers.GetValueOrDefault(r)))}),");
+            observed.AppendLine($"        [\"{operation}\"] = ({string.Join(", ", new[] { "buyer of A", "seller of A", "arbiter 1", "admin", "platform" }.Select(r => answers.GetValueOrDefault(r)))}),");
         }
         Assert.True(wrong.Count == 0, string.Join("\n", wrong) + "\n\nObserved:\n" + observed);
         Assert.Empty(Expected.Keys.Except(operations.Select(o => o.Operation))); // a row for an operation that is gone

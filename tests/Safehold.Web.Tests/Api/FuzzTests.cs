@@ -10,8 +10,9 @@ namespace Safehold.Web.Tests.Http;
 /// <summary>
 /// A fuzzer made from the served OpenAPI document: each request is one operation with its valid body
 /// (<see cref="ApiExamples"/>) spoiled one way (malformed JSON, a field of the wrong type, an overflowing number, a long
-/// string, NUL and right-to-left characters, an unknown enum value, a wrong content type, an odd path id or query value),
-/// sent by one of the owners, the admin or an arbiter. No answer may be a 5xx; every 4xx is problem+json with a
+/// string, NUL and right-to-left characters, an unknown enum value, a wrong content type, an odd path id or query value,
+/// a <c>Safehold-Acting-For</c> naming no one it may), sent by one of the owners, the platform's key acting for them or
+/// for no one, the admin or an arbiter. No answer may be a 5xx; every 4xx is problem+json with a
 /// <c>code</c>; a refused request changes nothing (the counts and versions of every table are compared before and after
 /// it); and the ledger check holds at the end. Seeded: the seed is printed, and <c>SAFEHOLD_FUZZ_SEED</c> replays it
 /// (<c>SAFEHOLD_FUZZ_REQUESTS</c> sends more).
@@ -61,6 +62,7 @@ public sealed class FuzzTests(SafeholdApp app, ITestOutputHelper output) : IClas
         var random = new Random(seed);
         var operations = await ApiExamples.OperationsAsync(app);
         var arbiter = await app.NewUser("arbiter");
+        var platform = await app.NewUser("platform");
         var failures = new List<string>();
         var statuses = new SortedDictionary<int, int>();
         ApiWorld world = null!;
@@ -72,7 +74,8 @@ public sealed class FuzzTests(SafeholdApp app, ITestOutputHelper output) : IClas
             if (i % RequestsPerWorld == 0)
             {
                 world = await ApiWorld.CreateAsync(app, $"fuzz world {i / RequestsPerWorld}");
-                callers = [world.Buyer.Http, world.Seller.Http, app.Admin, arbiter.Http];
+                callers = [world.Buyer.Http, world.Seller.Http, app.Admin, arbiter.Http, app.ActingFor(platform, world.Buyer).Http,
+                    app.ActingFor(platform, world.Seller).Http, platform.Http];
                 before = await FingerprintAsync();
             }
             var (operation, documentedBody, spec) = operations[random.Next(operations.Count)];
@@ -135,7 +138,7 @@ public sealed class FuzzTests(SafeholdApp app, ITestOutputHelper output) : IClas
         var pathParameters = parameters.Where(p => p.In == "path").ToList();
         var queryParameters = parameters.Where(p => p.In == "query").ToList();
 
-        var kinds = new List<string> { "content type" };
+        var kinds = new List<string> { "content type", "acting for" };
         if (pathParameters.Count > 0) kinds.Add("path id");
         if (queryParameters.Count > 0) kinds.AddRange(["query", "query"]);
         if (json is not null) kinds.AddRange(["malformed json", "field", "field", "field", "field", "raw number"]);
@@ -219,6 +222,9 @@ public sealed class FuzzTests(SafeholdApp app, ITestOutputHelper output) : IClas
             case "idempotency key":
                 how = "idempotency key";
                 break;
+            case "acting for":
+                how = "acting for";
+                break;
             case "huge body":
                 content = new StringContent("{\"body\": \"" + new string('x', 1_100_000) + "\"}", Encoding.UTF8, "application/json");
                 how = "1.1 MB body";
@@ -236,8 +242,18 @@ public sealed class FuzzTests(SafeholdApp app, ITestOutputHelper output) : IClas
         var request = new HttpRequestMessage(new HttpMethod(method), path + query) { Content = method == "GET" && kind != "content type" ? null : content };
         if (kind == "idempotency key")
             request.Headers.TryAddWithoutValidation("Idempotency-Key", random.Next(2) == 0 ? new string('k', 5_000) : "\u202E key with spaces\u00e9");
+        if (kind == "acting for")
+            request.Headers.TryAddWithoutValidation("Safehold-Acting-For", OddActingFor[random.Next(OddActingFor.Length)](world));
         return request;
     }
+
+    /// <summary>Whom a spoiled request claims to act for: no id, the owners by another spelling, someone who is no buyer or seller, nobody.</summary>
+    private static readonly Func<ApiWorld, string>[] OddActingFor =
+    [
+        _ => "", _ => "not-a-guid", _ => Guid.Empty.ToString(), _ => Guid.NewGuid().ToString(), w => w.Buyer.Id.ToString("N"),
+        w => $"{w.Buyer.Id}, {w.Seller.Id}", w => w.Seller.Id.ToString().ToUpperInvariant(), _ => new string('9', 3_000), _ => "\u202E",
+        w => w.Product.ToString(),
+    ];
 
     /// <summary>Every property and array element of a JSON body, with its parent, so one can be replaced.</summary>
     private static IEnumerable<(JsonNode Parent, object Key)> Fields(JsonNode node)
