@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using Safehold.Domain;
 
 namespace Safehold.Web.Api;
@@ -32,6 +33,32 @@ public sealed class InputErrors
         if (v.Length > max) Add(field, $"At most {max} characters.");
         else if (v.Any(c => char.IsControl(c) && c is not '\n' and not '\r' and not '\t')) Add(field, "Contains control characters.");
         return v;
+    }
+
+    /// <summary>
+    /// Checks a JSON string as <see cref="Text(string, string?, int, bool)"/> does. A string escaping half a surrogate pair
+    /// (<c>"\ud800"</c>) is not text: System.Text.Json refuses to read it with an exception, which is the client's fault.
+    /// </summary>
+    public string? Text(string field, JsonElement value, int max, bool required = true)
+    {
+        if (!TryRead(field, () => value.GetString(), out var text)) return null;
+        return Text(field, text, max, required);
+    }
+
+    /// <summary>Reads a JSON string (a value or a property's name), recording the field's problem when it is not valid Unicode.</summary>
+    public bool TryRead(string field, Func<string?> read, out string? text)
+    {
+        try
+        {
+            text = read();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            Add(field, "Not valid Unicode text (half of a surrogate pair).");
+            text = null;
+            return false;
+        }
     }
 
     public int? Range(string field, int? value, int min, int max, bool required)
