@@ -110,8 +110,8 @@ public sealed class ApiKeyMemory
 
     public sealed record KnownKey(Guid KeyId, Guid UserId, UserRole Role, long CheckedAt);
 
-    /// <summary>A user's current session stamp (null when disabled), as last read.</summary>
-    public sealed record KnownSession(string? Stamp, long CheckedAt);
+    /// <summary>A user's current session stamp (null when disabled), with their language and time zone, as last read.</summary>
+    public sealed record KnownSession(string? Stamp, string? Language, string? TimeZone, long CheckedAt);
 
     public bool TryRecall(string hash, out KnownKey known) => _keys.TryGetValue(hash, out known!);
 

@@ -42,6 +42,7 @@ public sealed class AccessMatrixTests(SafeholdApp app) : IClassFixture<SafeholdA
         ["GET /api/v1/users"] = (422, 422, 422),
         ["GET /api/v1/users/{id}/api-keys"] = (404, 404, 404),
         ["GET /api/v1/users/me"] = (200, 200, 200),
+        ["PATCH /api/v1/users/me"] = (200, 200, 200),
         ["GET /api/v1/webhook-endpoints"] = (422, 422, 422),
         ["POST /api/v1/api-keys/{keyId}/revoke"] = (404, 404, 404),
         ["POST /api/v1/disputes/{id}/accept"] = (404, 404, 422),
@@ -129,7 +130,7 @@ public sealed class AccessMatrixTests(SafeholdApp app) : IClassFixture<SafeholdA
             for (var r = 0; r < Roles.Length; r++)
             {
                 using var request = new HttpRequestMessage(new HttpMethod(method), path);
-                if (method == "POST") request.Content = new StringContent("{}", Encoding.UTF8, "application/json");
+                if (method is "POST" or "PATCH") request.Content = new StringContent("{}", Encoding.UTF8, "application/json");
                 var response = await callers[r].SendAsync(request);
                 answers[r] = (int)response.StatusCode;
                 var body = await response.Content.ReadAsStringAsync();

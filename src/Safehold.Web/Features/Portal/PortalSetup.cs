@@ -66,8 +66,8 @@ public static class PortalSetup
             o.SupportedUICultures = Cultures;
             o.FallBackToParentCultures = true;
             o.FallBackToParentUICultures = true;
-            // The choice made with the switch (a cookie) wins over the browser's languages.
-            o.RequestCultureProviders = [new CookieRequestCultureProvider(), new AcceptLanguageHeaderRequestCultureProvider()];
+            // A signed-in reader's stored language first; then the choice made with the switch (a cookie), then the browser's languages.
+            o.RequestCultureProviders = [new Users.Preferences.CultureProvider(), new CookieRequestCultureProvider(), new AcceptLanguageHeaderRequestCultureProvider()];
         });
     }
 
@@ -76,10 +76,11 @@ public static class PortalSetup
         app.UseWhen(http => !IsApi(http.Request), branch =>
         {
             branch.UseRequestLocalization();
-            // The reader's time zone, for every time a page writes (Words.Zone flows with the request as the culture does).
+            // The reader's time zone (a signed-in reader's stored one, else the cookie's), for every time a page writes
+            // (Words.Zone flows with the request as the culture does).
             branch.Use((http, next) =>
             {
-                Words.Zone = ZoneOf(http.Request.Cookies[ZoneCookie]);
+                Words.Zone = ZoneOf(Users.Preferences.Of(http)?.TimeZone ?? http.Request.Cookies[ZoneCookie]);
                 return next(http);
             });
         });
