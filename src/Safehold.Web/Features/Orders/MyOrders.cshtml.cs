@@ -30,6 +30,13 @@ public sealed class MyOrdersModel(SafeholdDb db, TimeProvider clock) : PortalPag
     public string? NextCursor { get; private set; }
     public DateTimeOffset Now { get; private set; }
 
+    /// <summary>
+    /// The orders of the page that are in dispute (by order id), each with its dispute's nearest deadline (none while no
+    /// deadline runs): such an order's status is "In dispute", not the order's own (which would say it is on its way).
+    /// </summary>
+    public IReadOnlyDictionary<Guid, KeyValuePair<string, DateTimeOffset>?> InDispute { get; private set; } =
+        new Dictionary<Guid, KeyValuePair<string, DateTimeOffset>?>();
+
     public async Task OnGetAsync(string? tab, string? cursor, CancellationToken ct)
     {
         Now = clock.GetUtcNow();
@@ -60,5 +67,13 @@ public sealed class MyOrdersModel(SafeholdDb db, TimeProvider clock) : PortalPag
         var page = await query.OrderByDescending(o => o.CreatedAt).ThenByDescending(o => o.Id).Take(PageSize + 1).AsSplitQuery().ToListAsync(ct);
         NextCursor = page.Count > PageSize ? Cursor.Encode(page[PageSize - 1].CreatedAt, page[PageSize - 1].Id) : null;
         Orders = page.Take(PageSize).ToList();
+        var ids = Orders.Select(o => o.Id).ToList();
+        var open = await db.Disputes.AsNoTracking().IgnoreAutoIncludes().Include(d => d.Timers)
+            .Where(d => ids.Contains(d.OrderId) && d.Status != DisputeStatus.Withdrawn && d.Status != DisputeStatus.Resolved).ToListAsync(ct);
+        InDispute = open.GroupBy(d => d.OrderId).ToDictionary(g => g.Key, g =>
+        {
+            var deadlines = g.First().PendingDeadlines();
+            return deadlines.Count == 0 ? (KeyValuePair<string, DateTimeOffset>?)null : deadlines.MinBy(x => x.Value);
+        });
     }
 }
