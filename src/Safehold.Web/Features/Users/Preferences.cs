@@ -8,7 +8,8 @@ namespace Safehold.Web.Features.Users;
 /// <summary>
 /// A reader's language and time zone, stored on the user: chosen with the portal's language and time-zone switches
 /// (which write through to the signed-in user) or through the API (<c>PATCH /api/v1/users/me</c>, or on creation).
-/// A signed-in reader's stored choice wins over the browser's cookies and languages; a guest has the cookies.
+/// A browser that made a choice with the switches keeps it (a cookie); otherwise a signed-in reader's stored choice wins over
+/// the browser's languages, so it follows them to another browser, and to their notifications and emails.
 /// </summary>
 public static class Preferences
 {
@@ -61,7 +62,7 @@ public static class Preferences
         return PortalSetup.Cultures[0];
     }
 
-    /// <summary>The portal's first culture provider: the signed-in reader's stored language.</summary>
+    /// <summary>The portal's culture provider after the switch's cookie: the signed-in reader's stored language.</summary>
     public sealed class CultureProvider : RequestCultureProvider
     {
         public override Task<ProviderCultureResult?> DetermineProviderCultureResult(HttpContext httpContext)

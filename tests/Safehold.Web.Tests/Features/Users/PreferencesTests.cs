@@ -97,13 +97,13 @@ public sealed class PreferencesTests(SafeholdApp app) : IClassFixture<SafeholdAp
         Assert.Equal("ka", me["language"]!.GetValue<string>());
         Assert.Equal("Asia/Tbilisi", me["timeZone"]!.GetValue<string>());
 
-        // Another browser, with no cookie but the sign-in, and a browser that asks for English: the stored choice wins.
+        // Another browser, with no cookie but the sign-in, whose browser asks for English: the stored choice wins.
         var elsewhere = await PortalClient.As(app, buyer, language: "en");
         var page = await elsewhere.Page("/orders");
         Assert.Contains("<html lang=\"ka\"", page, StringComparison.Ordinal);
         Assert.Contains("<option value=\"Asia/Tbilisi\" selected=\"selected\">", page, StringComparison.Ordinal); // the stored zone
 
-        // A choice made through the API shows on the next page of a session already open.
+        // A choice made through the API shows on the next page of a session already open (in a browser that made none with the switch).
         await Api.ExpectStatus(await Prefer(buyer, new { language = "en" }), HttpStatusCode.OK);
         Assert.Contains("<html lang=\"en\"", await elsewhere.Page("/orders"), StringComparison.Ordinal);
     }
