@@ -169,8 +169,8 @@ public sealed class ApiKeyMemory
     /// <summary>A user a platform key acts for: their role, or null when they are no active buyer or seller.</summary>
     public sealed record KnownUser(UserRole? Role, long CheckedAt);
 
-    /// <summary>A user's current session stamp (null when disabled), as last read.</summary>
-    public sealed record KnownSession(string? Stamp, long CheckedAt);
+    /// <summary>A user's current session stamp (null when disabled), with their language and time zone, as last read.</summary>
+    public sealed record KnownSession(string? Stamp, string? Language, string? TimeZone, long CheckedAt);
 
     public bool TryRecall(string hash, out KnownKey known) => _keys.TryGetValue(hash, out known!);
 

@@ -123,6 +123,8 @@ public sealed class DemoSeederTests
         Assert.Equal("#/components/schemas/RequestExtensionInput", BodyOf("/api/v1/orders/{id}/protection-extensions"));
         Assert.Equal("#/components/schemas/ProductEndpointsCreateRequest", BodyOf("/api/v1/products"));
         Assert.Equal("#/components/schemas/UserEndpointsCreateRequest", BodyOf("/api/v1/users"));
+        Assert.Equal("#/components/schemas/UserEndpointsPreferencesRequest",
+            doc["paths"]!["/api/v1/users/me"]!["patch"]!["requestBody"]!["content"]!["application/json"]!["schema"]!["$ref"]!.GetValue<string>());
         Assert.DoesNotContain("Input", doc["components"]!["schemas"]!.AsObject().Select(s => s.Key));
     }
 }

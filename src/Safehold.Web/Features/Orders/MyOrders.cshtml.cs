@@ -30,6 +30,13 @@ public sealed class MyOrdersModel(SafeholdDb db, TimeProvider clock) : PortalPag
     public string? NextCursor { get; private set; }
     public DateTimeOffset Now { get; private set; }
 
+    /// <summary>
+    /// The orders of the page that are in dispute (by order id), each with its dispute's nearest deadline (none while no
+    /// deadline runs): such an order's status is "In dispute", not the order's own (which would say it is on its way).
+    /// </summary>
+    public IReadOnlyDictionary<Guid, KeyValuePair<string, DateTimeOffset>?> InDispute { get; private set; } =
+        new Dictionary<Guid, KeyValuePair<string, DateTimeOffset>?>();
+
     public async Task OnGetAsync(string? tab, string? cursor, CancellationToken ct)
     {
         Now = clock.GetUtcNow();
@@ -52,5 +59,13 @@ public sealed class MyOrdersModel(SafeholdDb db, TimeProvider clock) : PortalPag
             ids => db.Orders.AsNoTracking().Where(o => ids.Contains(o.Id)).AsSingleQuery(), ct);
         Orders = page;
         NextCursor = next;
+        var ids = Orders.Select(o => o.Id).ToList();
+        var open = await db.Disputes.AsNoTracking().IgnoreAutoIncludes().Include(d => d.Timers)
+            .Where(d => ids.Contains(d.OrderId) && d.Status != DisputeStatus.Withdrawn && d.Status != DisputeStatus.Resolved).ToListAsync(ct);
+        InDispute = open.GroupBy(d => d.OrderId).ToDictionary(g => g.Key, g =>
+        {
+            var deadlines = g.First().PendingDeadlines();
+            return deadlines.Count == 0 ? (KeyValuePair<string, DateTimeOffset>?)null : deadlines.MinBy(x => x.Value);
+        });
     }
 }

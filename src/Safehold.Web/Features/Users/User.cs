@@ -53,6 +53,19 @@ public sealed class User
     /// </summary>
     public string SessionStamp { get; private set; }
 
+    /// <summary>The language the user reads (<c>en</c>, <c>ka</c>; see <see cref="Preferences"/>), or null until they choose one.</summary>
+    public string? Language { get; private set; }
+
+    /// <summary>The IANA time zone the user reads times in (one of <see cref="Portal.PortalSetup.TimeZones"/>), or null until they choose one.</summary>
+    public string? TimeZone { get; private set; }
+
+    /// <summary>Keeps the user's choice of language and time zone; a null leaves that one as it was. Checked by <see cref="Preferences"/>.</summary>
+    public void Prefer(string? language, string? timeZone)
+    {
+        if (language is not null) Language = language;
+        if (timeZone is not null) TimeZone = timeZone;
+    }
+
     public void SetPasswordHash(string hash) => PasswordHash = hash;
 
     public void Disable(DateTimeOffset now)
