@@ -42,6 +42,7 @@ public sealed class AccessMatrixTests(SafeholdApp app) : IClassFixture<SafeholdA
         ["GET /api/v1/users"] = (422, 422, 422, 200, 422),
         ["GET /api/v1/users/{id}/api-keys"] = (404, 404, 404, 200, 404),
         ["GET /api/v1/users/me"] = (200, 200, 200, 200, 200),
+        ["PATCH /api/v1/users/me"] = (200, 200, 200, 200, 200), // everyone's own preferences
         ["GET /api/v1/webhook-endpoints"] = (422, 422, 422, 200, 422),
         ["POST /api/v1/api-keys/{keyId}/revoke"] = (404, 404, 404, 200, 404),
         ["POST /api/v1/disputes/{id}/accept"] = (404, 404, 422, 422, 404),

@@ -135,6 +135,7 @@ public static class ApiExamples
         ["POST /api/v1/disputes/{id}/messages"] = _ => new JsonObject { ["body"] = "Here is another photo." },
         ["POST /api/v1/webhook-endpoints"] = _ => new JsonObject { ["url"] = "https://hooks.example.com/safehold", ["events"] = new JsonArray("order.paid") },
         ["POST /api/v1/sandbox/clock/advance"] = _ => new JsonObject { ["hours"] = 1 },
+        ["PATCH /api/v1/users/me"] = _ => new JsonObject { ["language"] = "ka", ["timeZone"] = "Asia/Tbilisi" },
     };
 
     private static JsonObject Money(long amount) => new() { ["amount"] = amount, ["currency"] = "USD" };
