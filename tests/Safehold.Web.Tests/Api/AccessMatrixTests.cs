@@ -30,6 +30,8 @@ public sealed class AccessMatrixTests(SafeholdApp app) : IClassFixture<SafeholdA
         ["GET /api/v1/disputes/{id}/messages"] = (404, 404, 404),
         ["GET /api/v1/events"] = (422, 422, 422),
         ["GET /api/v1/ledger/check"] = (422, 422, 422),
+        ["GET /api/v1/payment-instructions"] = (422, 422, 422),
+        ["GET /api/v1/payment-instructions/{id}"] = (422, 422, 422),
         ["GET /api/v1/notifications"] = (200, 200, 200),
         ["GET /api/v1/orders"] = (200, 200, 200),
         ["GET /api/v1/orders/{id}"] = (404, 404, 404),
@@ -68,6 +70,9 @@ public sealed class AccessMatrixTests(SafeholdApp app) : IClassFixture<SafeholdA
         ["POST /api/v1/orders/{id}/protection-extensions/{extensionId}/decline"] = (404, 404, 404),
         ["POST /api/v1/orders/{id}/ship"] = (400, 400, 400),
         ["POST /api/v1/payouts/run"] = (422, 422, 422),
+        ["POST /api/v1/payment-instructions/{id}/resolve"] = (422, 422, 422),
+        ["POST /api/v1/payment-instructions/{id}/retry"] = (422, 422, 422),
+        ["POST /api/v1/sandbox/failures"] = (422, 422, 422),
         ["POST /api/v1/products"] = (422, 400, 422),
         ["POST /api/v1/sandbox/clock/advance"] = (422, 422, 422),
         ["POST /api/v1/users"] = (422, 422, 422),
@@ -98,6 +103,7 @@ public sealed class AccessMatrixTests(SafeholdApp app) : IClassFixture<SafeholdA
             ["{evidenceId}"] = evidenceId.ToString(),
             ["{keyId}"] = keyId.ToString(),
             ["{extensionId}"] = Guid.NewGuid().ToString(),
+            ["/payment-instructions/{id}"] = Guid.NewGuid().ToString(),
         };
         string[] secrets = [orderId.ToString(), disputeId.ToString(), evidenceId.ToString(), keyId.ToString(), buyer.Email, "Secret words of the owners"];
 

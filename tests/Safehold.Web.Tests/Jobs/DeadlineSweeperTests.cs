@@ -156,7 +156,7 @@ public sealed class DeadlineSweeperTests
         Assert.InRange(preparedAhead.Count, 1, int.MaxValue);
         Assert.All(disputes, id => Assert.Contains(id, preparedAhead));
         // Every table, row for row; only the keys of what firing created (new on each side) differ.
-        string[] created = ["JournalEntries.Id", "JournalLines.EntryId", "Notifications.Id"];
+        string[] created = ["JournalEntries.Id", "JournalLines.EntryId", "Notifications.Id", "PaymentInstructions.Id", "PaymentInstructions.ProviderReference"];
         static string Database(string directory) => Path.Combine(directory, "safehold.db");
         foreach (var table in await SqliteRows.TablesAsync(Database(ahead)))
             Assert.Equal(await SqliteRows.OfAsync(Database(inTransaction), table, created), await SqliteRows.OfAsync(Database(ahead), table, created));

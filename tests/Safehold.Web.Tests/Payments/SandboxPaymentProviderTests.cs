@@ -13,7 +13,7 @@ public sealed class SandboxPaymentProviderTests(SafeholdApp app) : IClassFixture
     {
         var (buyer, _, id) = await app.OrderIn("awaiting_payment", amount: 10_000);
         // The provider charged the card, then the host died before its commit: the order is still unpaid.
-        var beforeCrash = await app.Payments.CaptureAsync($"order:{id}:capture", new Money(10_000, Currency.Usd), SandboxPaymentProvider.SuccessCard, default);
+        var beforeCrash = await app.Payments.CaptureAsync($"order:{id}:capture", new Money(10_000, Currency.Usd), SandboxPaymentProvider.Visa, default);
         Assert.True(beforeCrash.Succeeded);
         var captures = app.Payments.CountSucceeded("capture");
 
@@ -44,9 +44,9 @@ public sealed class SandboxPaymentProviderTests(SafeholdApp app) : IClassFixture
     public async Task A_declined_attempt_may_be_retried_with_another_card_under_the_same_key()
     {
         var key = Guid.NewGuid().ToString();
-        Assert.False((await app.Payments.CaptureAsync(key, Ten, SandboxPaymentProvider.DeclinedCard, default)).Succeeded);
-        var second = await app.Payments.CaptureAsync(key, Ten, SandboxPaymentProvider.SuccessCard, default);
-        var third = await app.Payments.CaptureAsync(key, Ten, SandboxPaymentProvider.DeclinedCard, default);
+        Assert.False((await app.Payments.CaptureAsync(key, Ten, SandboxPaymentProvider.Declined, default)).Succeeded);
+        var second = await app.Payments.CaptureAsync(key, Ten, SandboxPaymentProvider.Visa, default);
+        var third = await app.Payments.CaptureAsync(key, Ten, SandboxPaymentProvider.Declined, default);
         Assert.True(second.Succeeded);
         Assert.Equal(second, third); // once captured, the key answers with that capture
     }
@@ -54,7 +54,7 @@ public sealed class SandboxPaymentProviderTests(SafeholdApp app) : IClassFixture
     [Fact]
     public async Task Refunds_are_idempotent_and_never_exceed_the_capture()
     {
-        var capture = await app.Payments.CaptureAsync(Guid.NewGuid().ToString(), Ten, SandboxPaymentProvider.SuccessCard, default);
+        var capture = await app.Payments.CaptureAsync(Guid.NewGuid().ToString(), Ten, SandboxPaymentProvider.Visa, default);
         var key = Guid.NewGuid().ToString();
         var first = await app.Payments.RefundAsync(key, capture.Reference!, new Money(600, Currency.Usd), default);
         var replay = await app.Payments.RefundAsync(key, capture.Reference!, new Money(600, Currency.Usd), default);

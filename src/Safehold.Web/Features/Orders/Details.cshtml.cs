@@ -58,7 +58,7 @@ public sealed class DetailsModel(SafeholdDb db, TimeProvider clock, OrderMessage
 
     public Task<IActionResult> OnPostPayAsync(Guid id, string? card) =>
         Act(id, "Paid. Your money is held safely until you confirm the order arrived.", ct =>
-            Service<Pay>().RunAsync(Me, id, new Pay.Input(new Pay.CardInput(card)), ct),
+            Service<Pay>().RunAsync(Me, id, new Pay.Input(Card: new Pay.CardInput(card)), ct),
             new() { ["card.number"] = "card" });
 
     public async Task<IActionResult> OnPostCancelAsync(Guid id, string? reason, bool confirmed)
