@@ -26,12 +26,14 @@ public sealed class SandboxPaymentProviderTests(SafeholdApp app) : IClassFixture
     }
 
     [Fact]
-    public async Task The_test_cards_succeed_decline_and_fail_for_insufficient_funds()
+    public async Task The_test_payment_methods_and_the_cards_they_stand_for_succeed_decline_and_fail_for_insufficient_funds()
     {
-        var ok = await app.Payments.CaptureAsync(Guid.NewGuid().ToString(), Ten, "4242424242424242", default);
-        var declined = await app.Payments.CaptureAsync(Guid.NewGuid().ToString(), Ten, "4000000000000002", default);
-        var poor = await app.Payments.CaptureAsync(Guid.NewGuid().ToString(), Ten, "4000000000009995", default);
-        var unknown = await app.Payments.CaptureAsync(Guid.NewGuid().ToString(), Ten, "5555555555554444", default);
+        Assert.Equal([SandboxPaymentProvider.Visa, SandboxPaymentProvider.Declined, SandboxPaymentProvider.InsufficientFunds],
+            new[] { "4242424242424242", "4000000000000002", "4000000000009995" }.Select(SandboxPaymentProvider.MethodForCard));
+        var ok = await app.Payments.CaptureAsync(Guid.NewGuid().ToString(), Ten, "pm_sandbox_visa", default);
+        var declined = await app.Payments.CaptureAsync(Guid.NewGuid().ToString(), Ten, "pm_sandbox_declined", default);
+        var poor = await app.Payments.CaptureAsync(Guid.NewGuid().ToString(), Ten, "pm_sandbox_insufficient_funds", default);
+        var unknown = await app.Payments.CaptureAsync(Guid.NewGuid().ToString(), Ten, SandboxPaymentProvider.MethodForCard("5555555555554444"), default);
 
         Assert.True(ok.Succeeded);
         Assert.StartsWith("ch_sandbox_", ok.Reference);

@@ -41,6 +41,9 @@ public sealed class DetailsModel(SafeholdDb db, TimeProvider clock, OrderMessage
     /// <summary>How much went back to the buyer, read from the timeline (a cancellation after payment, a missed ship-by, a dispute's refund).</summary>
     public Api.MoneyDto? Refunded { get; private set; }
 
+    /// <summary>Whether a refund of this order is still on its way to the buyer's card (its payment instruction not yet sent).</summary>
+    public bool RefundOnItsWay { get; private set; }
+
     /// <summary>The one status the page shows: the order's, told more exactly where the order's own name would mislead.</summary>
     public string StatusKey => Order.Status switch
     {
@@ -147,6 +150,12 @@ public sealed class DetailsModel(SafeholdDb db, TimeProvider clock, OrderMessage
         SellerName = names.GetValueOrDefault(Order.SellerId, "");
         Messages = (await messages.ListAsync(Me, id, null, 100, ct)).Items;
         Refunded = RefundedBy(Order);
+        if (Refunded is not null)
+        {
+            // A refund decided is owed until its payment instruction is sent: the buyer sees which it is.
+            RefundOnItsWay = await db.PaymentInstructions.AsNoTracking().AnyAsync(i => i.OrderId == id
+                && i.Kind == Domain.Payments.InstructionKind.Refund && i.Status != Domain.Payments.InstructionStatus.Succeeded, ct);
+        }
         if (InDispute && Me.Role != Users.UserRole.Arbiter)
             DisputeDeadlines = (await Disputes.DisputeQueries.GetAsync(db, Me, Order.Dispute!.Id, Now, ct)).Deadlines;
     }

@@ -48,7 +48,7 @@ public sealed class DisputeLifecycleTests(SafeholdApp app) : IClassFixture<Safeh
         Assert.Empty(resolved.Actions());
         var entry = Assert.Single(await app.Entries(orderId, "dispute_refund"));
         Assert.Equal(new Dictionary<string, long> { ["Escrow"] = -12_345, ["RefundsOwed"] = 12_345 }, entry);
-        Assert.Equal(1, await app.SendPayments()); // the instruction the settlement wrote, sent after its commit
+        await app.SendPayments(); // the instruction the settlement wrote, sent after its commit
         Assert.Equal(refunds + 1, app.Payments.CountSucceeded("refund"));
         var order = await Api.GetOrder(buyer, orderId);
         Assert.Equal("closed", order.Status());
