@@ -10,6 +10,7 @@ using Npgsql;
 using Safehold.Domain;
 using Safehold.Domain.Ledger;
 using Safehold.Domain.Orders;
+using Safehold.Domain.Payments;
 using Safehold.Domain.Policy;
 using Safehold.Web.Data;
 using Safehold.Web.Features.Ledger;
@@ -132,7 +133,12 @@ public static class FastSeeder
             entries.Add(order.Pay(buyer, at.AddMinutes(5), $"ch_seed_{order.Id:N}"));
             if (i % 10 == 9)
             {
-                entries.Add(order.Cancel(buyer, at.AddHours(2), "Changed my mind.")!);
+                var refund = order.Cancel(buyer, at.AddHours(2), "Changed my mind.")!;
+                entries.Add(refund);
+                // Long settled: the refund's instruction was sent, so its money has left the owed account too.
+                var sent = PaymentInstruction.Refund(order.Id, refund.DedupeKey, order.Total, $"ch_seed_{order.Id:N}", refund.At);
+                sent.Claim(refund.At, TimeSpan.FromMinutes(1));
+                entries.Add(sent.Succeed($"re_seed_{order.Id:N}", refund.At.AddMinutes(1))!);
             }
             else
             {

@@ -88,12 +88,20 @@ public sealed class SafeholdApp : WebApplicationFactory<Program>
     /// <summary>Whether the background sweeper runs (off unless a test turns it on).</summary>
     public bool SweeperEnabled { get; init; }
 
-    /// <summary>Moves the clock forward by <paramref name="by"/> and fires everything that fell due, as the host's sweeper would.</summary>
+    /// <summary>
+    /// Moves the clock forward by <paramref name="by"/> and fires everything that fell due, as the host's sweeper would, then
+    /// sends the payment instructions that are due, as the host's instruction worker would.
+    /// </summary>
     public async Task<int> AdvanceAndSweep(TimeSpan by)
     {
         Clock.Advance(by);
-        return await Services.GetRequiredService<Safehold.Web.Jobs.DeadlineSweeper>().RunDueAsync(CancellationToken.None);
+        var fired = await Services.GetRequiredService<Safehold.Web.Jobs.DeadlineSweeper>().RunDueAsync(CancellationToken.None);
+        await SendPayments();
+        return fired;
     }
+
+    /// <summary>Sends the refunds and payouts that are due, as the host's instruction worker does in the background; returns how many answers it recorded.</summary>
+    public Task<int> SendPayments() => Services.GetRequiredService<Safehold.Web.Jobs.InstructionWorker>().RunDueAsync(CancellationToken.None);
 
     /// <summary>The app's own clock (the sandbox clock over the fake one).</summary>
     public DateTimeOffset Now => Services.GetRequiredService<TimeProvider>().GetUtcNow();
@@ -213,7 +221,7 @@ public sealed class SafeholdApp : WebApplicationFactory<Program>
         await Api.ExpectStatus(response, HttpStatusCode.OK);
         var json = await Api.Json(response);
         Assert.True(json["ok"]!.GetValue<bool>(), json.ToJsonString());
-        Assert.Equal(5, json["checks"]!.AsArray().Count);
+        Assert.Equal(6, json["checks"]!.AsArray().Count);
     }
 
     /// <summary>A value for a Guid column in raw SQL: SQLite's EF provider stores Guids as upper-case text, PostgreSQL as <c>uuid</c>.</summary>
@@ -311,9 +319,12 @@ public static class Api
     }
 
     /// <summary>The <c>items</c> of one page of a list.</summary>
-    public static async Task<JsonArray> ItemsOf(TestUser user, string path)
+    public static Task<JsonArray> ItemsOf(TestUser user, string path) => ItemsOf(user.Http, path);
+
+    /// <summary>The <c>items</c> of one page of a list, read by <paramref name="client"/> (the admin's, say).</summary>
+    public static async Task<JsonArray> ItemsOf(HttpClient client, string path)
     {
-        var response = await user.Http.GetAsync(path);
+        var response = await client.GetAsync(path);
         await ExpectStatus(response, HttpStatusCode.OK);
         return (await Json(response))["items"]!.AsArray();
     }

@@ -23,6 +23,12 @@ public enum AccountType
 
     /// <summary>Money paid out to sellers.</summary>
     PayoutsOut,
+
+    /// <summary>Refunds decided but not yet sent by the payment provider (open refund instructions).</summary>
+    RefundsOwed,
+
+    /// <summary>A seller's payouts started but not yet sent by the payment provider (open payout instructions).</summary>
+    PayoutsOwed,
 }
 
 /// <summary>An account: its type and, for per-order and per-seller accounts, whose it is.</summary>
@@ -31,14 +37,16 @@ public readonly record struct Account(AccountType Type, Guid? Owner = null)
     public static Account PaymentClearing => new(AccountType.PaymentClearing);
     public static Account PlatformCommission => new(AccountType.PlatformCommission);
     public static Account RefundsOut => new(AccountType.RefundsOut);
+    public static Account RefundsOwed => new(AccountType.RefundsOwed);
 
     public static Account Escrow(Guid orderId) => new(AccountType.Escrow, orderId);
     public static Account SellerPending(Guid sellerId) => new(AccountType.SellerPending, sellerId);
     public static Account SellerAvailable(Guid sellerId) => new(AccountType.SellerAvailable, sellerId);
     public static Account PayoutsOut(Guid sellerId) => new(AccountType.PayoutsOut, sellerId);
+    public static Account PayoutsOwed(Guid sellerId) => new(AccountType.PayoutsOwed, sellerId);
 
     /// <summary>The seller this account belongs to, for seller accounts.</summary>
-    public Guid? SellerId => Type is AccountType.SellerPending or AccountType.SellerAvailable or AccountType.PayoutsOut ? Owner : null;
+    public Guid? SellerId => Type is AccountType.SellerPending or AccountType.SellerAvailable or AccountType.PayoutsOut or AccountType.PayoutsOwed ? Owner : null;
 
     /// <summary>A stable readable name, e.g. <c>escrow:0190...</c> or <c>platform_commission</c>.</summary>
     public string Code => Owner is { } owner ? $"{Name(Type)}:{owner}" : Name(Type);
@@ -54,6 +62,8 @@ public readonly record struct Account(AccountType Type, Guid? Owner = null)
         AccountType.PlatformCommission => "platform_commission",
         AccountType.RefundsOut => "refunds_out",
         AccountType.PayoutsOut => "payouts_out",
+        AccountType.RefundsOwed => "refunds_owed",
+        AccountType.PayoutsOwed => "payouts_owed",
         _ => throw new ArgumentOutOfRangeException(nameof(type)),
     };
 }

@@ -10,7 +10,7 @@ public enum MoneyMovement
     /// <summary>Payment clearing → the order's escrow, for the order's total.</summary>
     CaptureIntoEscrow,
 
-    /// <summary>Escrow → refunds out, for the whole total, refunded to the buyer's card.</summary>
+    /// <summary>Escrow → refunds owed, for the whole total, refunded to the buyer's card.</summary>
     RefundInFull,
 
     /// <summary>Escrow → the seller's pending balance, less commission to the platform.</summary>
@@ -19,16 +19,16 @@ public enum MoneyMovement
     /// <summary>The seller's pending credit for the order → their available balance.</summary>
     PendingToAvailable,
 
-    /// <summary>Before completion: escrow → refunds out, for the whole total.</summary>
+    /// <summary>Before completion: escrow → refunds owed, for the whole total.</summary>
     DisputeRefundFromEscrow,
 
-    /// <summary>Before completion: escrow → refunds out for the refund, the rest to the seller's pending balance less commission on it.</summary>
+    /// <summary>Before completion: escrow → refunds owed for the refund, the rest to the seller's pending balance less commission on it.</summary>
     DisputeSplitEscrow,
 
-    /// <summary>After completion: the seller's pending credit and the commission both give back → refunds out, for the whole total.</summary>
+    /// <summary>After completion: the seller's pending credit and the commission both give back → refunds owed, for the whole total.</summary>
     DisputeRefundFromPending,
 
-    /// <summary>After completion: refunds out the refund, taken from the seller's pending credit and the commission recomputed on what stays released.</summary>
+    /// <summary>After completion: refunds owed the refund, taken from the seller's pending credit and the commission recomputed on what stays released.</summary>
     DisputePartRefundFromPending,
 }
 
@@ -50,28 +50,28 @@ public static class OrderMoney
         new(MoneyMovement.None, "nothing", ProviderCall.None, (_, _) => null),
         new(MoneyMovement.CaptureIntoEscrow, "payment clearing → escrow: the total", ProviderCall.Capture,
             (o, now) => Entry(o, now, "capture", "capture", [(Account.PaymentClearing, -o.Total), (Account.Escrow(o.Id), o.Total)])),
-        new(MoneyMovement.RefundInFull, "escrow → refunds out: the total", ProviderCall.Refund,
-            (o, now) => Entry(o, now, "refund", "refund", [(Account.Escrow(o.Id), -o.Total), (Account.RefundsOut, o.Total)])),
+        new(MoneyMovement.RefundInFull, "escrow → refunds owed: the total", ProviderCall.Refund,
+            (o, now) => Entry(o, now, "refund", "refund", [(Account.Escrow(o.Id), -o.Total), (Account.RefundsOwed, o.Total)])),
         new(MoneyMovement.ReleaseToSeller, "escrow → seller pending: the total less commission; commission to the platform", ProviderCall.None,
             (o, now) => Entry(o, now, "release", "release",
                 [(Account.Escrow(o.Id), -o.Total), (Account.SellerPending(o.SellerId), o.SellerShare), (Account.PlatformCommission, o.Total - o.SellerShare)])),
         new(MoneyMovement.PendingToAvailable, "seller pending → seller available: the seller's share", ProviderCall.None,
             (o, now) => Entry(o, now, "available", "credit_available",
                 [(Account.SellerPending(o.SellerId), -o.SellerShare), (Account.SellerAvailable(o.SellerId), o.SellerShare)])),
-        new(MoneyMovement.DisputeRefundFromEscrow, "escrow → refunds out: the total", ProviderCall.Refund,
-            (o, now) => DisputeEntry(o, now, "dispute_refund", [(Account.Escrow(o.Id), -o.Total), (Account.RefundsOut, o.Total)])),
-        new(MoneyMovement.DisputeSplitEscrow, "escrow → refunds out: the refund; the rest to seller pending less commission on it", ProviderCall.Refund,
+        new(MoneyMovement.DisputeRefundFromEscrow, "escrow → refunds owed: the total", ProviderCall.Refund,
+            (o, now) => DisputeEntry(o, now, "dispute_refund", [(Account.Escrow(o.Id), -o.Total), (Account.RefundsOwed, o.Total)])),
+        new(MoneyMovement.DisputeSplitEscrow, "escrow → refunds owed: the refund; the rest to seller pending less commission on it", ProviderCall.Refund,
             (o, now) => DisputeEntry(o, now, "dispute_partial_refund",
-                [(Account.Escrow(o.Id), -o.Total), (Account.RefundsOut, o.Refunded), (Account.SellerPending(o.SellerId), o.SellerShare),
+                [(Account.Escrow(o.Id), -o.Total), (Account.RefundsOwed, o.Refunded), (Account.SellerPending(o.SellerId), o.SellerShare),
                     (Account.PlatformCommission, o.Total - o.Refunded - o.SellerShare)])),
-        new(MoneyMovement.DisputeRefundFromPending, "seller pending and commission give back → refunds out: the total", ProviderCall.Refund,
+        new(MoneyMovement.DisputeRefundFromPending, "seller pending and commission give back → refunds owed: the total", ProviderCall.Refund,
             (o, now) => DisputeEntry(o, now, "dispute_refund",
-                [(Account.SellerPending(o.SellerId), -o.FullShare.SellerShare), (Account.PlatformCommission, -o.FullShare.Commission), (Account.RefundsOut, o.Total)])),
-        new(MoneyMovement.DisputePartRefundFromPending, "seller pending → refunds out: the refund, commission recomputed on what stays released",
+                [(Account.SellerPending(o.SellerId), -o.FullShare.SellerShare), (Account.PlatformCommission, -o.FullShare.Commission), (Account.RefundsOwed, o.Total)])),
+        new(MoneyMovement.DisputePartRefundFromPending, "seller pending → refunds owed: the refund, commission recomputed on what stays released",
             ProviderCall.Refund,
             (o, now) => DisputeEntry(o, now, "dispute_partial_refund",
                 [(Account.SellerPending(o.SellerId), o.SellerShare - o.FullShare.SellerShare),
-                    (Account.PlatformCommission, o.Total - o.Refunded - o.SellerShare - o.FullShare.Commission), (Account.RefundsOut, o.Refunded)])),
+                    (Account.PlatformCommission, o.Total - o.Refunded - o.SellerShare - o.FullShare.Commission), (Account.RefundsOwed, o.Refunded)])),
     ];
 
     private static readonly Dictionary<MoneyMovement, MovementRule> ByMovement = Movements.ToDictionary(m => m.Movement);
@@ -87,7 +87,7 @@ public static class OrderMoney
     private static JournalEntry DisputeEntry(Order o, DateTimeOffset now, string kind, IEnumerable<(Account, Money)> lines)
     {
         var entryLines = lines.ToList();
-        var refunded = entryLines.Where(l => l.Item1.Type == AccountType.RefundsOut).Sum(l => l.Item2.Amount);
+        var refunded = entryLines.Where(l => l.Item1.Type == AccountType.RefundsOwed).Sum(l => l.Item2.Amount);
         return new(Guid.CreateVersion7(now), $"order:{o.Id}:dispute:{o.OpenDisputeId}:settlement:{kind}:{refunded}", kind, o.Id, now, entryLines);
     }
 }

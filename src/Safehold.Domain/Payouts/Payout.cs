@@ -5,21 +5,17 @@ namespace Safehold.Domain.Payouts;
 /// <summary>Where a payout is: its money has left the seller's available balance and is on its way, has arrived, or came back.</summary>
 public enum PayoutStatus
 {
-    /// <summary>Taken from the available balance and sent to the payment provider; a crash here is finished by the next run.</summary>
+    /// <summary>Taken from the available balance and owed to the seller until its payment instruction succeeds.</summary>
     Processing,
     Paid,
-
-    /// <summary>The provider refused it; a reversing entry put the money back into the available balance.</summary>
-    Failed,
 }
 
 /// <summary>
 /// One transfer of a seller's available balance in one currency to the seller (SPEC 4). It happens in two steps so
-/// that a crash never pays twice or loses money: <see cref="Start"/> moves the amount from available to paid out in
-/// the journal and records the payout as processing, in one transaction; then the provider is called with the
-/// payout's own idempotency key, and <see cref="MarkPaid"/> or <see cref="MarkFailed"/> records what it answered.
-/// A payout still processing after a crash is sent again with the same key, which the provider answers with its
-/// first result.
+/// that a crash never pays twice or loses money: <see cref="Start"/> moves the amount from available to payouts owed in
+/// the journal and records the payout as processing, in one transaction with its payment instruction; the instruction's
+/// worker sends it under the payout's own idempotency key (again after a failure, then by an admin's hand), and
+/// <see cref="MarkPaid"/> records it when the money has left.
 /// </summary>
 public sealed class Payout
 {
@@ -56,9 +52,6 @@ public sealed class Payout
     /// <summary>The provider's reference for a paid payout.</summary>
     public string? Reference { get; private set; }
 
-    /// <summary>The provider's reason for a failed payout.</summary>
-    public string? FailureCode { get; private set; }
-
     public Money Money => new(Amount, Safehold.Domain.Currency.Of(Currency));
 
     /// <summary>The key the provider sees: the same payout always carries the same key.</summary>
@@ -78,7 +71,7 @@ public sealed class Payout
         var entry = new JournalEntry(Guid.CreateVersion7(now), $"payout:{id}", "payout", null, now,
         [
             (Account.SellerAvailable(sellerId), -available),
-            (Account.PayoutsOut(sellerId), available),
+            (Account.PayoutsOwed(sellerId), available),
         ]);
         return (payout, entry);
     }
@@ -92,22 +85,6 @@ public sealed class Payout
         Reference = reference;
         CompletedAt = now;
         Version++;
-    }
-
-    /// <summary>The provider refused it: returns the entry that puts the money back into the available balance.</summary>
-    public JournalEntry MarkFailed(string failureCode, DateTimeOffset now)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(failureCode);
-        RequireProcessing();
-        Status = PayoutStatus.Failed;
-        FailureCode = failureCode;
-        CompletedAt = now;
-        Version++;
-        return new JournalEntry(Guid.CreateVersion7(now), $"payout:{Id}:reversal", "payout_reversal", null, now,
-        [
-            (Account.PayoutsOut(SellerId), -Money),
-            (Account.SellerAvailable(SellerId), Money),
-        ]);
     }
 
     private void RequireProcessing()

@@ -56,7 +56,7 @@ public static class PolicyDocument
             [.. OrderProcess.Timers.Select(r => Cells(ProcessNames.Of(r.Kind), ProcessNames.Of(r.LivesIn), r.Fires is { } f ? ProcessNames.Of(f) : "(a reminder)", r.Due,
                 r.Deadline is { } d ? $"`{d}`" : "", r.Remind == Party.None ? "" : Parties(r.Remind)))]),
         new("The order's dates", 3, ["date", "sets"], [.. OrderProcess.Dates.Select(d => Cells(ProcessNames.Of(d.Date), d.Sets))]),
-        new("Money", 3, ["movement", "journal entry", "provider"],
+        new("The order's money", 3, ["movement", "journal entry", "provider"],
             [.. OrderMoney.Movements.Where(m => m.Movement != MoneyMovement.None).Select(m => Cells(ProcessNames.Of(m.Movement), m.Describe, ProcessNames.Of(m.Calls)))]),
         new("The dispute", 2, ["from", "trigger", "who", "path", "to", "starts timers", "then the order", "tells", "guarded"],
             [.. DisputeProcess.Table.Select(t => Cells(t.From is { } from ? ProcessNames.Of(from) : "(none)", ProcessNames.Of(t.Trigger), Parties(t.Who), ProcessNames.Of(t.When),

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Safehold.Domain.Disputes;
 using Safehold.Domain.Ledger;
 using Safehold.Domain.Orders;
+using Safehold.Domain.Payments;
 using Safehold.Domain.Payouts;
 using Safehold.Web.Api;
 using Safehold.Web.Features.Disputes;
@@ -42,6 +43,7 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
     public DbSet<Payout> Payouts => Set<Payout>();
     public DbSet<PayoutRun> PayoutRuns => Set<PayoutRun>();
     public DbSet<WebhookEndpoint> WebhookEndpoints => Set<WebhookEndpoint>();
+    public DbSet<PaymentInstruction> PaymentInstructions => Set<PaymentInstruction>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder builder)
     {
@@ -58,6 +60,8 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
         builder.Properties<DisputeParty>().HaveConversion<string>().HaveMaxLength(32);
         builder.Properties<DisputeTimerKind>().HaveConversion<string>().HaveMaxLength(32);
         builder.Properties<PayoutStatus>().HaveConversion<string>().HaveMaxLength(16);
+        builder.Properties<InstructionKind>().HaveConversion<string>().HaveMaxLength(16);
+        builder.Properties<InstructionStatus>().HaveConversion<string>().HaveMaxLength(16);
     }
 
     protected override void OnModelCreating(ModelBuilder b)
@@ -286,13 +290,34 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
             e.Property(p => p.Currency).HasMaxLength(3);
             e.Property(p => p.RunKey).HasMaxLength(64);
             e.Property(p => p.Reference).HasMaxLength(100);
-            e.Property(p => p.FailureCode).HasMaxLength(64);
             e.Ignore(p => p.Money);
             e.HasOne<User>().WithMany().HasForeignKey(p => p.SellerId).OnDelete(DeleteBehavior.Restrict);
             // A seller is paid once per run and currency, whichever host gets there first.
             e.HasIndex(p => new { p.RunKey, p.SellerId, p.Currency }).IsUnique();
             e.HasIndex(p => new { p.SellerId, p.CreatedAt, p.Id });
             e.HasIndex(p => new { p.Status, p.CreatedAt });
+        });
+        b.Entity<PaymentInstruction>(e =>
+        {
+            e.HasKey(i => i.Id);
+            e.Property(i => i.Id).ValueGeneratedNever();
+            e.Property(i => i.Version).IsConcurrencyToken();
+            e.Property(i => i.Currency).HasMaxLength(3);
+            e.Property(i => i.IdempotencyKey).HasMaxLength(200);
+            e.HasIndex(i => i.IdempotencyKey).IsUnique();
+            e.Property(i => i.CaptureReference).HasMaxLength(100);
+            e.Property(i => i.ProviderReference).HasMaxLength(100);
+            e.Property(i => i.FailureCode).HasMaxLength(64);
+            e.Property(i => i.ResolutionNote).HasMaxLength(2000);
+            e.Ignore(i => i.Money);
+            e.Ignore(i => i.Owed);
+            e.Ignore(i => i.IsOwed);
+            // The worker's claim: what is due, oldest first; the admin's list by status, newest first.
+            e.HasIndex(i => new { i.Status, i.NextAttemptAt });
+            e.HasIndex(i => new { i.Status, i.CreatedAt, i.Id });
+            e.HasIndex(i => new { i.CreatedAt, i.Id });
+            e.HasIndex(i => i.OrderId);
+            e.HasIndex(i => i.PayoutId);
         });
         b.Entity<PayoutRun>(e =>
         {

@@ -88,7 +88,7 @@ public static class DemoSeeder
             return o;
         }
         async Task Pay(Order o, User b) =>
-            await db.PostAsync(await orderChange.CaptureAndPayAsync(o, new Actor(Party.Buyer, b.Id), SandboxPaymentProvider.SuccessCard, clock.GetUtcNow(), ct), ct);
+            await db.PostAsync(await orderChange.CaptureAndPayAsync(o, new Actor(Party.Buyer, b.Id), SandboxPaymentProvider.Visa, clock.GetUtcNow(), ct), ct);
 
         // To pay.
         await OrderOf(buyer, headphones);
@@ -120,7 +120,7 @@ public static class DemoSeeder
         var old = Order.Place(Guid.CreateVersion7(earlier), buyer.Id, [(ticwatch.Snapshot(), 1)], address, policy, earlier);
         db.Orders.Add(old);
         await db.SaveChangesAsync(ct);
-        await db.PostAsync(await orderChange.CaptureAndPayAsync(old, new Actor(Party.Buyer, buyer.Id), SandboxPaymentProvider.SuccessCard, earlier.AddHours(1), ct), ct);
+        await db.PostAsync(await orderChange.CaptureAndPayAsync(old, new Actor(Party.Buyer, buyer.Id), SandboxPaymentProvider.Visa, earlier.AddHours(1), ct), ct);
         old.Ship(new Actor(Party.Seller, seller.Id), earlier.AddDays(1), "DHL", "JD014600003899990000");
         await db.PostAsync(old.ConfirmReceipt(new Actor(Party.Buyer, buyer.Id), earlier.AddDays(10)), ct);
 
@@ -128,7 +128,7 @@ public static class DemoSeeder
         var cancelled = await OrderOf(buyer, ticwatch);
         await Pay(cancelled, buyer);
         var refund = cancelled.Cancel(new Actor(Party.Buyer, buyer.Id), clock.GetUtcNow(), "Ordered by mistake")!;
-        await Refunds.RefundAsync(db, payments, cancelled, refund, ct);
+        await Refunds.OweAsync(db, cancelled, refund, ct);
 
         // Another buyer's completed order with the second seller.
         var carpetOrder = await OrderOf(buyer2, carpet);
@@ -170,7 +170,7 @@ public static class DemoSeeder
             "Sorry about that: $25 back, and keep them?");
         await notices.StepAsync(resolved, seller.Id, clock.GetUtcNow(), ct);
         var settled = resolved.AcceptOffer(DisputeActor.Of(buyerActor), clock.GetUtcNow());
-        await DueDisputeTimers.SettleAsync(db, payments, resolvedOrder, settled, clock.GetUtcNow(), ct);
+        await DueDisputeTimers.SettleAsync(db, resolvedOrder, settled, clock.GetUtcNow(), ct);
         await notices.StepAsync(resolved, buyer.Id, clock.GetUtcNow(), ct);
 
         await db.SaveChangesAsync(ct);

@@ -15,11 +15,11 @@ namespace Safehold.Web.Features;
 /// transaction: every request that touches the dispute or its order does it first (<see cref="DueTimers"/>), so a passed
 /// deadline wins over a late answer whether or not the sweeper has run; the sweeper fires the rest the same way.
 /// </summary>
-public sealed class DueDisputeTimers(SafeholdDb db, IPaymentProvider payments, DisputeNotices notices, ILogger<DueDisputeTimers> log)
+public sealed class DueDisputeTimers(SafeholdDb db, DisputeNotices notices, ILogger<DueDisputeTimers> log)
 {
     /// <summary>
     /// Fires what is due at <paramref name="now"/> on <paramref name="dispute"/>; returns how many timers fired. A refund
-    /// goes to the provider and is posted with it; other journal entries are added to <paramref name="toPost"/>.
+    /// is posted with its payment instruction; other journal entries are added to <paramref name="toPost"/>.
     /// </summary>
     /// <param name="withoutProvider">As for an order (<see cref="DueTimers.FireAsync(Order, DateTimeOffset, ICollection{JournalEntry}, bool, CancellationToken)"/>).</param>
     public async Task<int> FireAsync(Dispute dispute, Order order, DateTimeOffset now, ICollection<JournalEntry> toPost, bool withoutProvider,
@@ -45,7 +45,7 @@ public sealed class DueDisputeTimers(SafeholdDb db, IPaymentProvider payments, D
             bool settled;
             try
             {
-                settled = await SettleAsync(db, payments, order, step, at, toPost, withoutProvider, ct);
+                settled = await SettleAsync(db, order, step, at, toPost, withoutProvider, ct);
             }
             catch (DomainException refused)
             {
@@ -60,24 +60,24 @@ public sealed class DueDisputeTimers(SafeholdDb db, IPaymentProvider payments, D
 
     /// <summary>
     /// Carries out what a dispute's step asks of its order: resume it, or settle an outcome, posting its journal entry
-    /// and returning a refund to the buyer's card through the provider (idempotently, keyed by the settlement).
+    /// and writing a refund's payment instruction (keyed by the settlement).
     /// </summary>
-    public static async Task SettleAsync(SafeholdDb db, IPaymentProvider payments, Order order, DisputeStep step, DateTimeOffset at, CancellationToken ct)
+    public static async Task SettleAsync(SafeholdDb db, Order order, DisputeStep step, DateTimeOffset at, CancellationToken ct)
     {
         var toPost = new List<JournalEntry>();
-        await SettleAsync(db, payments, order, step, at, toPost, withoutProvider: false, ct);
+        await SettleAsync(db, order, step, at, toPost, withoutProvider: false, ct);
         await db.PostAllAsync(toPost, ct);
     }
 
     /// <returns>False when the step needs the provider and <paramref name="withoutProvider"/>: nothing was refunded.</returns>
-    private static async Task<bool> SettleAsync(SafeholdDb db, IPaymentProvider payments, Order order, DisputeStep step, DateTimeOffset at,
+    private static async Task<bool> SettleAsync(SafeholdDb db, Order order, DisputeStep step, DateTimeOffset at,
         ICollection<JournalEntry> toPost, bool withoutProvider, CancellationToken ct)
     {
         if (step.ApplyTo(order, at) is not { } entry) return true;
-        // The order's settling row names its provider call: a refund goes out with its entry, anything else is posted.
+        // The order's settling row names its provider call: a refund is owed with its entry, anything else is posted.
         if (order.LastTransition!.Calls != ProviderCall.Refund) toPost.Add(entry);
         else if (withoutProvider) return false;
-        else await Refunds.RefundAsync(db, payments, order, entry, ct);
+        else await Refunds.OweAsync(db, order, entry, ct);
         return true;
     }
 }

@@ -53,8 +53,8 @@ public sealed class DueTimers(SafeholdDb db, IPaymentProvider payments, Notifier
     }
 
     /// <summary>
-    /// Fires what is due at <paramref name="now"/>; returns how many timers fired. Refunds go to the provider and are
-    /// posted at once; other journal entries are added to <paramref name="toPost"/> for the caller to post together.
+    /// Fires what is due at <paramref name="now"/>; returns how many timers fired. Refunds are posted at once with their
+    /// payment instructions; other journal entries are added to <paramref name="toPost"/> for the caller to post together.
     /// </summary>
     public Task<int> FireAsync(Order order, DateTimeOffset now, ICollection<JournalEntry> toPost, CancellationToken ct) =>
         FireAsync(order, now, toPost, withoutProvider: false, ct);
@@ -104,12 +104,12 @@ public sealed class DueTimers(SafeholdDb db, IPaymentProvider payments, Notifier
 
     /// <summary>
     /// Carries out a transition's effects outside the order: its journal entry (added to <paramref name="toPost"/>, or
-    /// posted with the refund it pays out), and the provider call its row names (<see cref="OrderTransition.Calls"/>).
+    /// posted with the refund instruction it owes), and the provider call its row names (<see cref="OrderTransition.Calls"/>).
     /// </summary>
     public async Task CarryOutAsync(Order order, JournalEntry? entry, ProviderCall calls, ICollection<JournalEntry> toPost, CancellationToken ct)
     {
         // ProviderCall.Capture needs nothing here: the pay use case made it before the transition (a declined card changes nothing).
-        if (calls == ProviderCall.Refund) await Refunds.RefundAsync(db, payments, order, entry!, ct);
+        if (calls == ProviderCall.Refund) await Refunds.OweAsync(db, order, entry!, ct);
         else if (calls == ProviderCall.VoidLostCapture) await VoidLostCaptureAsync(order, ct);
         if (entry is not null && calls != ProviderCall.Refund) toPost.Add(entry);
     }

@@ -16,8 +16,11 @@ public sealed record PaymentResult(bool Succeeded, string? Reference, string? De
 /// </summary>
 public interface IPaymentProvider
 {
-    /// <summary>Charges the card. A key that already succeeded returns that success, whatever card is sent.</summary>
-    Task<PaymentResult> CaptureAsync(string idempotencyKey, Money amount, string cardNumber, CancellationToken ct);
+    /// <summary>
+    /// Charges a payment method: a token from the provider's own front end (<c>pm_...</c>), never a card number. A key that
+    /// already succeeded returns that success, whatever method is sent.
+    /// </summary>
+    Task<PaymentResult> CaptureAsync(string idempotencyKey, Money amount, string paymentMethod, CancellationToken ct);
 
     /// <summary>Returns money of an earlier capture to the card it came from.</summary>
     Task<PaymentResult> RefundAsync(string idempotencyKey, string captureReference, Money amount, CancellationToken ct);
@@ -32,7 +35,7 @@ public interface IPaymentProvider
 /// <summary>Outside sandbox mode and with no provider integration configured, payments are refused honestly.</summary>
 public sealed class NoPaymentProvider : IPaymentProvider
 {
-    public Task<PaymentResult> CaptureAsync(string idempotencyKey, Money amount, string cardNumber, CancellationToken ct) =>
+    public Task<PaymentResult> CaptureAsync(string idempotencyKey, Money amount, string paymentMethod, CancellationToken ct) =>
         throw Unavailable();
 
     public Task<PaymentResult> RefundAsync(string idempotencyKey, string captureReference, Money amount, CancellationToken ct) =>

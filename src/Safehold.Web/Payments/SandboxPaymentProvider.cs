@@ -10,14 +10,28 @@ namespace Safehold.Web.Payments;
 /// would be), so that a crash between a provider call and Safehold's commit can be replayed safely.
 /// </summary>
 /// <remarks>
-/// Test cards: <c>4242424242424242</c> succeeds, <c>4000000000000002</c> is declined,
-/// <c>4000000000009995</c> fails for insufficient funds. Any other number is declined.
+/// Test payment methods: <c>pm_sandbox_visa</c> succeeds, <c>pm_sandbox_declined</c> is declined,
+/// <c>pm_sandbox_insufficient_funds</c> fails for insufficient funds; any other is declined. The test cards
+/// <c>4242424242424242</c>, <c>4000000000000002</c> and <c>4000000000009995</c> are turned into those tokens before they
+/// reach the provider (<see cref="MethodForCard"/>), so no card number is stored, not even here.
 /// </remarks>
 public sealed class SandboxPaymentProvider : IPaymentProvider
 {
     public const string SuccessCard = "4242424242424242";
     public const string DeclinedCard = "4000000000000002";
     public const string InsufficientFundsCard = "4000000000009995";
+    public const string Visa = "pm_sandbox_visa";
+    public const string Declined = "pm_sandbox_declined";
+    public const string InsufficientFunds = "pm_sandbox_insufficient_funds";
+
+    /// <summary>The sandbox's stand-in for a card form: a test card number becomes its payment method; any other, one that is declined.</summary>
+    public static string MethodForCard(string number) => number switch
+    {
+        SuccessCard => Visa,
+        DeclinedCard => Declined,
+        InsufficientFundsCard => InsufficientFunds,
+        _ => "pm_sandbox_unknown_card",
+    };
 
     private readonly string _connectionString;
     private readonly TimeProvider _clock;
@@ -45,15 +59,16 @@ public sealed class SandboxPaymentProvider : IPaymentProvider
                 decline_code TEXT,
                 attempts INTEGER NOT NULL,
                 at TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS failures (kind TEXT PRIMARY KEY, remaining INTEGER NOT NULL);
             """);
     }
 
-    public async Task<PaymentResult> CaptureAsync(string idempotencyKey, Money amount, string cardNumber, CancellationToken ct)
+    public async Task<PaymentResult> CaptureAsync(string idempotencyKey, Money amount, string paymentMethod, CancellationToken ct)
     {
         await _writes.WaitAsync(ct);
         try
         {
-            return Capture(idempotencyKey, amount, cardNumber);
+            return Capture(idempotencyKey, amount, paymentMethod);
         }
         finally
         {
@@ -61,19 +76,19 @@ public sealed class SandboxPaymentProvider : IPaymentProvider
         }
     }
 
-    private PaymentResult Capture(string idempotencyKey, Money amount, string cardNumber)
+    private PaymentResult Capture(string idempotencyKey, Money amount, string paymentMethod)
     {
         using var c = Open();
         using var tx = c.BeginTransaction(deferred: false);
         var existing = Find(c, tx, idempotencyKey);
         if (existing is { Succeeded: true }) return existing;
 
-        var result = cardNumber switch
+        var result = paymentMethod switch
         {
-            SuccessCard => PaymentResult.Success("ch_sandbox_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12))),
-            DeclinedCard => PaymentResult.Declined("card_declined", "The card was declined."),
-            InsufficientFundsCard => PaymentResult.Declined("insufficient_funds", "The card has insufficient funds."),
-            _ => PaymentResult.Declined("card_declined", "The sandbox accepts only its test cards, e.g. 4242424242424242."),
+            Visa => PaymentResult.Success("ch_sandbox_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12))),
+            Declined => PaymentResult.Declined("card_declined", "The card was declined."),
+            InsufficientFunds => PaymentResult.Declined("insufficient_funds", "The card has insufficient funds."),
+            _ => PaymentResult.Declined("card_declined", "The sandbox accepts only its test cards and payment methods, e.g. pm_sandbox_visa."),
         };
         // A declined attempt is recorded but not final: the buyer may try again with another card under the same key.
         Execute(c, tx, """
@@ -83,7 +98,7 @@ public sealed class SandboxPaymentProvider : IPaymentProvider
                 reference = excluded.reference, decline_code = excluded.decline_code, attempts = operations.attempts + 1, at = excluded.at
             """,
             ("$key", idempotencyKey), ("$amount", amount.Amount), ("$currency", amount.Currency.Code),
-            ("$last4", cardNumber.Length >= 4 ? cardNumber[^4..] : cardNumber), ("$ok", result.Succeeded ? 1 : 0),
+            ("$last4", null), ("$ok", result.Succeeded ? 1 : 0),
             ("$ref", result.Reference), ("$decline", result.DeclineCode), ("$at", _clock.GetUtcNow().ToString("O")));
         tx.Commit();
         return result;
@@ -109,26 +124,61 @@ public sealed class SandboxPaymentProvider : IPaymentProvider
         var existing = Find(c, tx, idempotencyKey);
         if (existing is { Succeeded: true }) return existing; // a refused refund may be tried again
 
+        if (TakeFailure(c, tx, "refund")) return Record(c, tx, idempotencyKey, "refund", amount, captureReference, SandboxFailure);
         var captured = Scalar(c, tx, "SELECT amount FROM operations WHERE reference = $ref AND kind = 'capture' AND succeeded = 1", ("$ref", captureReference));
         var refunded = Scalar(c, tx, "SELECT COALESCE(SUM(amount), 0) FROM operations WHERE capture_reference = $ref AND kind = 'refund' AND succeeded = 1", ("$ref", captureReference)) ?? 0;
-        var result = captured is null
+        var refusal = captured is null
             ? PaymentResult.Declined("unknown_capture", "The sandbox has no such capture.")
             : refunded + amount.Amount > captured
                 ? PaymentResult.Declined("refund_exceeds_capture", "A refund cannot exceed what was captured.")
                 : PaymentResult.Success("re_sandbox_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)));
+        return Record(c, tx, idempotencyKey, "refund", amount, captureReference, refusal);
+    }
+
+    /// <summary>The answer of a told failure (<see cref="FailNext"/>): not final, so the same key may succeed when tried again.</summary>
+    private static readonly PaymentResult SandboxFailure = PaymentResult.Declined("sandbox_failure", "The sandbox was told to fail this operation.");
+
+    /// <summary>Records a refund's or payout's answer under its key (a refusal may be tried again) and commits.</summary>
+    private PaymentResult Record(SqliteConnection c, SqliteTransaction tx, string key, string kind, Money amount, string? about, PaymentResult result)
+    {
         Execute(c, tx, """
             INSERT INTO operations (idempotency_key, kind, amount, currency, card_last4, capture_reference, succeeded, reference, decline_code, attempts, at)
-            VALUES ($key, 'refund', $amount, $currency, NULL, $capture, $ok, $ref, $decline, 1, $at)
+            VALUES ($key, $kind, $amount, $currency, NULL, $about, $ok, $ref, $decline, 1, $at)
             ON CONFLICT (idempotency_key) DO UPDATE SET succeeded = excluded.succeeded, reference = excluded.reference,
                 decline_code = excluded.decline_code, attempts = operations.attempts + 1, at = excluded.at
             """,
-            ("$key", idempotencyKey), ("$amount", amount.Amount), ("$currency", amount.Currency.Code), ("$capture", captureReference),
+            ("$key", key), ("$kind", kind), ("$amount", amount.Amount), ("$currency", amount.Currency.Code), ("$about", about),
             ("$ok", result.Succeeded ? 1 : 0), ("$ref", result.Reference), ("$decline", result.DeclineCode), ("$at", _clock.GetUtcNow().ToString("O")));
         tx.Commit();
         return result;
     }
 
-    /// <summary>Pays a seller: the sandbox has no bank to refuse it, so it pays every positive amount, once per key.</summary>
+    /// <summary>Makes the next <paramref name="count"/> refunds or payouts (<paramref name="kind"/>) fail, as a real provider sometimes does.</summary>
+    public void FailNext(string kind, int count)
+    {
+        if (kind is not ("refund" or "payout")) throw new ArgumentOutOfRangeException(nameof(kind));
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        _writes.Wait();
+        try
+        {
+            using var c = Open();
+            Execute(c, null, "INSERT INTO failures (kind, remaining) VALUES ($kind, $n) ON CONFLICT (kind) DO UPDATE SET remaining = excluded.remaining",
+                ("$kind", kind), ("$n", count));
+        }
+        finally
+        {
+            _writes.Release();
+        }
+    }
+
+    private static bool TakeFailure(SqliteConnection c, SqliteTransaction tx, string kind)
+    {
+        if ((Scalar(c, tx, "SELECT remaining FROM failures WHERE kind = $kind", ("$kind", kind)) ?? 0) <= 0) return false;
+        Execute(c, tx, "UPDATE failures SET remaining = remaining - 1 WHERE kind = $kind", ("$kind", kind));
+        return true;
+    }
+
+    /// <summary>Pays a seller: the sandbox has no bank to refuse it (unless told to fail), so it pays every positive amount, once per key.</summary>
     public async Task<PaymentResult> PayoutAsync(string idempotencyKey, Guid sellerId, Money amount, CancellationToken ct)
     {
         await _writes.WaitAsync(ct);
@@ -147,17 +197,11 @@ public sealed class SandboxPaymentProvider : IPaymentProvider
         using var c = Open();
         using var tx = c.BeginTransaction(deferred: false);
         var existing = Find(c, tx, idempotencyKey);
-        if (existing is not null) return existing; // paid or refused: a payout's answer is final
+        if (existing is { Succeeded: true }) return existing; // a refused payout may be tried again
+        if (TakeFailure(c, tx, "payout")) return Record(c, tx, idempotencyKey, "payout", amount, sellerId.ToString(), SandboxFailure);
         var result = amount.Amount <= 0 ? PaymentResult.Declined("invalid_amount", "A payout must be positive.")
             : PaymentResult.Success("po_sandbox_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)));
-        Execute(c, tx, """
-            INSERT INTO operations (idempotency_key, kind, amount, currency, card_last4, capture_reference, succeeded, reference, decline_code, attempts, at)
-            VALUES ($key, 'payout', $amount, $currency, NULL, $seller, $ok, $ref, $decline, 1, $at)
-            """,
-            ("$key", idempotencyKey), ("$amount", amount.Amount), ("$currency", amount.Currency.Code), ("$seller", sellerId.ToString()),
-            ("$ok", result.Succeeded ? 1 : 0), ("$ref", result.Reference), ("$decline", result.DeclineCode), ("$at", _clock.GetUtcNow().ToString("O")));
-        tx.Commit();
-        return result;
+        return Record(c, tx, idempotencyKey, "payout", amount, sellerId.ToString(), result);
     }
 
     public Task<PaymentResult?> FindCaptureAsync(string idempotencyKey, CancellationToken ct)

@@ -167,7 +167,7 @@ public sealed class DisputeLedgerPropertyTests
             var lines = entries.Where(e => e.OrderId == o.Id).SelectMany(e => e.Lines).ToList();
             long Balance(AccountType type) => lines.Where(l => l.AccountType == type).Sum(l => l.Amount);
             var held = Balance(AccountType.Escrow);
-            var refunded = Balance(AccountType.RefundsOut);
+            var refunded = Balance(AccountType.RefundsOwed); // owed until its instruction is sent
             var seller = Balance(AccountType.SellerPending) + Balance(AccountType.SellerAvailable);
             var commission = Balance(AccountType.PlatformCommission);
             var captured = -Balance(AccountType.PaymentClearing);

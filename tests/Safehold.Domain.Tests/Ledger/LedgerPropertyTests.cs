@@ -216,7 +216,7 @@ public sealed class LedgerPropertyTests
             var paidOrders = orders.Where(o => o.Currency == currency && o.PaidAt is not null).Sum(o => o.TotalAmount);
             Assert.Equal(paidOrders, captured);
 
-            var refunded = books.Balance("refunds_out", currency);
+            var refunded = books.Balance("refunds_owed", currency); // the order's entries owe refunds; their instructions send them
             var sellerPending = books.SumOf(a => a.StartsWith("seller_pending:", StringComparison.Ordinal), currency);
             var sellerAvailable = books.SumOf(a => a.StartsWith("seller_available:", StringComparison.Ordinal), currency);
             var commission = books.Balance("platform_commission", currency);

@@ -348,7 +348,7 @@ public sealed class OrderDisputeTests
 
         var entry = order.ResolveDispute(DisputeOutcome.FullRefund, null, OpenedAt.AddDays(1));
 
-        Assert.Equal(new Dictionary<string, long> { [$"escrow:{order.Id}"] = -12999, ["refunds_out"] = 12999 }, Lines(entry));
+        Assert.Equal(new Dictionary<string, long> { [$"escrow:{order.Id}"] = -12999, ["refunds_owed"] = 12999 }, Lines(entry));
         Assert.Equal(("dispute_refund", $"order:{order.Id}:dispute:{dispute.Id}:settlement:dispute_refund:12999"), (entry!.Kind, entry.DedupeKey));
         Assert.Equal(OrderStatus.Closed, order.Status);
         Assert.Equal(12999, order.RefundedAmount);
@@ -366,7 +366,7 @@ public sealed class OrderDisputeTests
         Assert.Equal(new Dictionary<string, long>
         {
             [$"escrow:{order.Id}"] = -12999,
-            ["refunds_out"] = 2999,
+            ["refunds_owed"] = 2999,
             [$"seller_pending:{order.SellerId}"] = 9500,
             ["platform_commission"] = 500,
         }, Lines(entry));
@@ -410,7 +410,7 @@ public sealed class OrderDisputeTests
         {
             [$"seller_pending:{order.SellerId}"] = -12349,
             ["platform_commission"] = -650,
-            ["refunds_out"] = 12999,
+            ["refunds_owed"] = 12999,
         }, Lines(entry));
         Assert.Equal($"order:{order.Id}:dispute:{dispute.Id}:settlement:{entry!.Kind}:12999", entry.DedupeKey);
         Assert.Equal(OrderStatus.Closed, order.Status);
@@ -429,7 +429,7 @@ public sealed class OrderDisputeTests
         {
             [$"seller_pending:{order.SellerId}"] = -2849, // 12,349 → 9,500
             ["platform_commission"] = -150, // 650 → 500
-            ["refunds_out"] = 2999,
+            ["refunds_owed"] = 2999,
         }, Lines(entry));
         Assert.Equal(OrderStatus.Completed, order.Status);
         Assert.Equal(DoneAt, order.CompletedAt);
@@ -557,11 +557,11 @@ public sealed class OrderDisputeTests
             {
                 ["payment_clearing"] = -total,
                 [$"escrow:{order.Id}"] = 0,
-                ["refunds_out"] = refund,
+                ["refunds_owed"] = refund,
                 [$"seller_pending:{order.SellerId}"] = 0,
                 [$"seller_available:{order.SellerId}"] = released - commission,
                 ["platform_commission"] = commission,
-            }, new[] { "payment_clearing", $"escrow:{order.Id}", "refunds_out", $"seller_pending:{order.SellerId}", $"seller_available:{order.SellerId}", "platform_commission" }
+            }, new[] { "payment_clearing", $"escrow:{order.Id}", "refunds_owed", $"seller_pending:{order.SellerId}", $"seller_available:{order.SellerId}", "platform_commission" }
                 .ToDictionary(a => a, Balance));
             Assert.Equal(refund, order.RefundedAmount);
             Assert.Equal(refund == total ? OrderStatus.Closed : OrderStatus.Completed, order.Status);
@@ -573,7 +573,7 @@ public sealed class OrderDisputeTests
         foreach (var currency in currencies)
         {
             var captured = -books.GetValueOrDefault(("payment_clearing", currency));
-            var refunded = books.GetValueOrDefault(("refunds_out", currency));
+            var refunded = books.GetValueOrDefault(("refunds_owed", currency));
             var commission = books.GetValueOrDefault(("platform_commission", currency));
             var sellers = books.Where(b => b.Key.Currency == currency && b.Key.Account.StartsWith("seller_", StringComparison.Ordinal)).Sum(b => b.Value);
             Assert.Equal(captured, refunded + commission + sellers);

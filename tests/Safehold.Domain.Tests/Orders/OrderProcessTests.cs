@@ -390,7 +390,7 @@ public sealed class OrderProcessTests
         {
             "credit_available" => $"order:{order.Id}:available",
             "dispute_refund" or "dispute_partial_refund" =>
-                $"order:{order.Id}:dispute:{disputeId}:settlement:{kind}:{entry.Lines.Where(l => l.AccountType == AccountType.RefundsOut).Sum(l => l.Amount)}",
+                $"order:{order.Id}:dispute:{disputeId}:settlement:{kind}:{entry.Lines.Where(l => l.AccountType == AccountType.RefundsOwed).Sum(l => l.Amount)}",
             _ => $"order:{order.Id}:{kind}",
         }, entry.DedupeKey);
         Assert.Equal(order.Id, entry.OrderId);
@@ -408,7 +408,7 @@ public sealed class OrderProcessTests
         var expected = kind switch
         {
             "capture" => new Dictionary<string, long> { ["payment_clearing"] = -total, [$"escrow:{order.Id}"] = total },
-            "refund" => new Dictionary<string, long> { [$"escrow:{order.Id}"] = -total, ["refunds_out"] = total },
+            "refund" => new Dictionary<string, long> { [$"escrow:{order.Id}"] = -total, ["refunds_owed"] = total },
             "release" => new Dictionary<string, long>
             {
                 [$"escrow:{order.Id}"] = -total,
@@ -423,18 +423,18 @@ public sealed class OrderProcessTests
             "dispute_refund" when IsBeforeCompletion(from) => new Dictionary<string, long>
             {
                 [$"escrow:{order.Id}"] = -total,
-                ["refunds_out"] = total,
+                ["refunds_owed"] = total,
             },
             "dispute_refund" => new Dictionary<string, long>
             {
                 [$"seller_pending:{order.SellerId}"] = -(total - commission),
                 ["platform_commission"] = -commission,
-                ["refunds_out"] = total,
+                ["refunds_owed"] = total,
             },
             "dispute_partial_refund" when IsBeforeCompletion(from) => new Dictionary<string, long>
             {
                 [$"escrow:{order.Id}"] = -total,
-                ["refunds_out"] = PartialRefund,
+                ["refunds_owed"] = PartialRefund,
                 [$"seller_pending:{order.SellerId}"] = kept - keptCommission,
                 ["platform_commission"] = keptCommission,
             },
@@ -442,7 +442,7 @@ public sealed class OrderProcessTests
             {
                 [$"seller_pending:{order.SellerId}"] = (kept - keptCommission) - (total - commission),
                 ["platform_commission"] = keptCommission - commission,
-                ["refunds_out"] = PartialRefund,
+                ["refunds_owed"] = PartialRefund,
             },
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
@@ -497,7 +497,7 @@ public sealed class OrderProcessTests
 
         Assert.NotNull(entry);
         Assert.Equal("refund", entry.Kind);
-        Assert.Equal(12999, entry.Lines.Single(l => l.AccountType == AccountType.RefundsOut).Amount);
+        Assert.Equal(12999, entry.Lines.Single(l => l.AccountType == AccountType.RefundsOwed).Amount);
         Assert.Equal(OrderStatus.Closed, order.Status);
         Assert.Equal("found it cheaper", order.Timeline[^1].Detail);
     }

@@ -235,8 +235,12 @@ public sealed class BadInputTests(SafeholdApp app) : IClassFixture<SafeholdApp>
 
     public static TheoryData<string, string?> BadCards => new()
     {
-        { """{}""", "card.number" },
-        { """{"card": null}""", "card.number" },
+        { """{}""", "paymentMethod" },
+        { """{"card": null}""", "paymentMethod" },
+        { """{"paymentMethod": ""}""", "paymentMethod" },
+        { """{"paymentMethod": "4242424242424242"}""", "paymentMethod" },
+        { """{"paymentMethod": "pm sandbox visa"}""", "paymentMethod" },
+        { """{"paymentMethod": "pm_sandbox_visa", "card": {"number": "4242424242424242"}}""", "paymentMethod" },
         { """{"card": {}}""", "card.number" },
         { """{"card": {"number": ""}}""", "card.number" },
         { """{"card": {"number": "4242424242424241"}}""", "card.number" },

@@ -88,8 +88,10 @@ public sealed class DeadlineSweeperTests
         using (scope)
         {
             var entries = await db.JournalEntries.Where(e => e.OrderId != null && orders.Contains(e.OrderId.Value)).ToListAsync();
-            Assert.All(orders, id => Assert.Equal(2, entries.Count(e => e.OrderId == id))); // capture + (release or refund)
+            // capture + release, or capture + refund owed + refund sent (the refund's instruction, sent once)
+            Assert.All(orders, id => Assert.Contains(entries.Count(e => e.OrderId == id), new[] { 2, 3 }));
             Assert.Equal(7, entries.Count(e => e.Kind == "refund"));
+            Assert.Equal(7, entries.Count(e => e.Kind == "refund_sent"));
             Assert.Equal(13, entries.Count(e => e.Kind == "release"));
             Assert.Equal(40, fired); // a reminder and a deadline each
         }
@@ -156,7 +158,7 @@ public sealed class DeadlineSweeperTests
         Assert.InRange(preparedAhead.Count, 1, int.MaxValue);
         Assert.All(disputes, id => Assert.Contains(id, preparedAhead));
         // Every table, row for row; only the keys of what firing created (new on each side) differ.
-        string[] created = ["JournalEntries.Id", "JournalLines.EntryId", "Notifications.Id"];
+        string[] created = ["JournalEntries.Id", "JournalLines.EntryId", "Notifications.Id", "PaymentInstructions.Id", "PaymentInstructions.ProviderReference"];
         static string Database(string directory) => Path.Combine(directory, "safehold.db");
         foreach (var table in await SqliteRows.TablesAsync(Database(ahead)))
             Assert.Equal(await SqliteRows.OfAsync(Database(inTransaction), table, created), await SqliteRows.OfAsync(Database(ahead), table, created));

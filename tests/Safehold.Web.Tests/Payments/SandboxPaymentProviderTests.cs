@@ -13,7 +13,7 @@ public sealed class SandboxPaymentProviderTests(SafeholdApp app) : IClassFixture
     {
         var (buyer, _, id) = await app.OrderIn("awaiting_payment", amount: 10_000);
         // The provider charged the card, then the host died before its commit: the order is still unpaid.
-        var beforeCrash = await app.Payments.CaptureAsync($"order:{id}:capture", new Money(10_000, Currency.Usd), SandboxPaymentProvider.SuccessCard, default);
+        var beforeCrash = await app.Payments.CaptureAsync($"order:{id}:capture", new Money(10_000, Currency.Usd), SandboxPaymentProvider.Visa, default);
         Assert.True(beforeCrash.Succeeded);
         var captures = app.Payments.CountSucceeded("capture");
 
@@ -26,12 +26,14 @@ public sealed class SandboxPaymentProviderTests(SafeholdApp app) : IClassFixture
     }
 
     [Fact]
-    public async Task The_test_cards_succeed_decline_and_fail_for_insufficient_funds()
+    public async Task The_test_payment_methods_and_the_cards_they_stand_for_succeed_decline_and_fail_for_insufficient_funds()
     {
-        var ok = await app.Payments.CaptureAsync(Guid.NewGuid().ToString(), Ten, "4242424242424242", default);
-        var declined = await app.Payments.CaptureAsync(Guid.NewGuid().ToString(), Ten, "4000000000000002", default);
-        var poor = await app.Payments.CaptureAsync(Guid.NewGuid().ToString(), Ten, "4000000000009995", default);
-        var unknown = await app.Payments.CaptureAsync(Guid.NewGuid().ToString(), Ten, "5555555555554444", default);
+        Assert.Equal([SandboxPaymentProvider.Visa, SandboxPaymentProvider.Declined, SandboxPaymentProvider.InsufficientFunds],
+            new[] { "4242424242424242", "4000000000000002", "4000000000009995" }.Select(SandboxPaymentProvider.MethodForCard));
+        var ok = await app.Payments.CaptureAsync(Guid.NewGuid().ToString(), Ten, "pm_sandbox_visa", default);
+        var declined = await app.Payments.CaptureAsync(Guid.NewGuid().ToString(), Ten, "pm_sandbox_declined", default);
+        var poor = await app.Payments.CaptureAsync(Guid.NewGuid().ToString(), Ten, "pm_sandbox_insufficient_funds", default);
+        var unknown = await app.Payments.CaptureAsync(Guid.NewGuid().ToString(), Ten, SandboxPaymentProvider.MethodForCard("5555555555554444"), default);
 
         Assert.True(ok.Succeeded);
         Assert.StartsWith("ch_sandbox_", ok.Reference);
@@ -44,9 +46,9 @@ public sealed class SandboxPaymentProviderTests(SafeholdApp app) : IClassFixture
     public async Task A_declined_attempt_may_be_retried_with_another_card_under_the_same_key()
     {
         var key = Guid.NewGuid().ToString();
-        Assert.False((await app.Payments.CaptureAsync(key, Ten, SandboxPaymentProvider.DeclinedCard, default)).Succeeded);
-        var second = await app.Payments.CaptureAsync(key, Ten, SandboxPaymentProvider.SuccessCard, default);
-        var third = await app.Payments.CaptureAsync(key, Ten, SandboxPaymentProvider.DeclinedCard, default);
+        Assert.False((await app.Payments.CaptureAsync(key, Ten, SandboxPaymentProvider.Declined, default)).Succeeded);
+        var second = await app.Payments.CaptureAsync(key, Ten, SandboxPaymentProvider.Visa, default);
+        var third = await app.Payments.CaptureAsync(key, Ten, SandboxPaymentProvider.Declined, default);
         Assert.True(second.Succeeded);
         Assert.Equal(second, third); // once captured, the key answers with that capture
     }
@@ -54,7 +56,7 @@ public sealed class SandboxPaymentProviderTests(SafeholdApp app) : IClassFixture
     [Fact]
     public async Task Refunds_are_idempotent_and_never_exceed_the_capture()
     {
-        var capture = await app.Payments.CaptureAsync(Guid.NewGuid().ToString(), Ten, SandboxPaymentProvider.SuccessCard, default);
+        var capture = await app.Payments.CaptureAsync(Guid.NewGuid().ToString(), Ten, SandboxPaymentProvider.Visa, default);
         var key = Guid.NewGuid().ToString();
         var first = await app.Payments.RefundAsync(key, capture.Reference!, new Money(600, Currency.Usd), default);
         var replay = await app.Payments.RefundAsync(key, capture.Reference!, new Money(600, Currency.Usd), default);

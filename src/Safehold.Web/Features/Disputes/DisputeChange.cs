@@ -16,7 +16,7 @@ namespace Safehold.Web.Features.Disputes;
 /// first), let the domain take its row, carry the step out on the order (the money, through the provider where it
 /// leaves), tell whoever the row tells, save, and answer with the dispute as the caller now sees it.
 /// </summary>
-public sealed class DisputeChange(SafeholdDb db, DueTimers timers, IPaymentProvider payments, DisputeNotices notices, WriteGate gate, TimeProvider clock)
+public sealed class DisputeChange(SafeholdDb db, DueTimers timers, DisputeNotices notices, WriteGate gate, TimeProvider clock)
 {
 
     /// <summary>Runs <paramref name="act"/>, one step of the dispute, and answers with the dispute as the caller now sees it.</summary>
@@ -26,7 +26,7 @@ public sealed class DisputeChange(SafeholdDb db, DueTimers timers, IPaymentProvi
             var now = clock.GetUtcNow();
             var (dispute, order) = await DisputeAccess.LoadForChangeAsync(db, timers, id, caller, now, ct);
             var step = act(dispute, DisputeAccess.ActorOf(dispute, caller), now);
-            await DueDisputeTimers.SettleAsync(db, payments, order, step, now, ct);
+            await DueDisputeTimers.SettleAsync(db, order, step, now, ct);
             // Money may have moved at the provider: from here on a client hanging up must not roll back its record.
             await notices.StepAsync(dispute, caller.Id, now, CancellationToken.None);
             await db.SaveChangesAsync(CancellationToken.None);

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Safehold.Domain;
 using Safehold.Domain.Ledger;
 using Safehold.Domain.Orders;
+using Safehold.Domain.Payments;
 using Safehold.Web.Api;
 using Safehold.Web.Data;
 using Safehold.Web.Features.Orders;
@@ -124,6 +125,28 @@ public static class LedgerEndpoints
         checks.Add(new("seller_balances_match_entries", mismatches.Count == 0, mismatches.Count == 0
             ? $"All {stored.Count} seller balances equal the sum of their journal lines."
             : $"Mismatched seller balances: {string.Join(", ", mismatches.Take(5))}.", stored.Count, mismatches.Take(5).ToList(), []));
+
+        // Money owed to buyers and sellers is exactly what their open refund and payout instructions will send.
+        var owedInLedger = await db.JournalLines.Where(l => l.AccountType == AccountType.RefundsOwed || l.AccountType == AccountType.PayoutsOwed)
+            .GroupBy(l => new { l.AccountType, l.Currency }).Select(g => new { g.Key.AccountType, g.Key.Currency, Sum = g.Sum(l => l.Amount) }).ToListAsync(ct);
+        var open = await db.PaymentInstructions.Where(i => i.Kind != InstructionKind.Capture && i.Status != InstructionStatus.Succeeded)
+            .GroupBy(i => new { i.Kind, i.Currency }).Select(g => new { g.Key.Kind, g.Key.Currency, Sum = g.Sum(i => i.Amount) }).ToListAsync(ct);
+        var owedOff = new List<string>();
+        var owedBy = new List<MoneyDto>();
+        foreach (var (type, kind) in new[] { (AccountType.RefundsOwed, InstructionKind.Refund), (AccountType.PayoutsOwed, InstructionKind.Payout) })
+        {
+            foreach (var currency in owedInLedger.Where(o => o.AccountType == type).Select(o => o.Currency).Union(open.Where(o => o.Kind == kind).Select(o => o.Currency)))
+            {
+                var ledger = owedInLedger.Where(o => o.AccountType == type && o.Currency == currency).Sum(o => o.Sum);
+                var instructed = open.Where(o => o.Kind == kind && o.Currency == currency).Sum(o => o.Sum);
+                if (ledger == instructed) continue;
+                owedOff.Add($"{kind.ToString().ToLowerInvariant()}s owed in {currency}: ledger {ledger}, open instructions {instructed}");
+                owedBy.Add(new MoneyDto(ledger - instructed, currency));
+            }
+        }
+        checks.Add(new("owed_matches_open_instructions", owedOff.Count == 0, owedOff.Count == 0
+            ? "Refunds and payouts owed equal the open payment instructions that will send them."
+            : string.Join("; ", owedOff), open.Count, owedOff, owedBy));
 
         return new LedgerCheckResponse(checks.All(c => c.Ok), checks);
     }

@@ -75,7 +75,7 @@ public sealed class CheckoutModel(SafeholdDb db)
         {
             var placed = await Service<PlaceOrder>().RunAsync(Me, new PlaceOrder.Request([new PlaceOrder.Item(productId, Quantity)], address), ct);
             orderId = placed.Id;
-            await Service<Pay>().RunAsync(Me, orderId, new Pay.Input(new Pay.CardInput(Card)), ct);
+            await Service<Pay>().RunAsync(Me, orderId, new Pay.Input(Card: new Pay.CardInput(Card)), ct);
         }, Fields);
         if (!ok)
         {

@@ -34,6 +34,9 @@ public sealed class DetailsModel(SafeholdDb db, TimeProvider clock, OrderMessage
     /// <summary>How much went back to the buyer, read from the ledger (a cancellation after payment, a missed ship-by, a dispute's refund).</summary>
     public Api.MoneyDto? Refunded { get; private set; }
 
+    /// <summary>Whether a refund of this order is still on its way to the buyer's card (its payment instruction not yet sent).</summary>
+    public bool RefundOnItsWay { get; private set; }
+
     /// <summary>The one status the page shows: the order's, told more exactly where the order's own name would mislead.</summary>
     public string StatusKey => Order.Status switch
     {
@@ -51,7 +54,7 @@ public sealed class DetailsModel(SafeholdDb db, TimeProvider clock, OrderMessage
 
     public Task<IActionResult> OnPostPayAsync(Guid id, string? card) =>
         Act(id, "Paid. Your money is held safely until you confirm the order arrived.", ct =>
-            Service<Pay>().RunAsync(Me, id, new Pay.Input(new Pay.CardInput(card)), ct),
+            Service<Pay>().RunAsync(Me, id, new Pay.Input(Card: new Pay.CardInput(card)), ct),
             new() { ["card.number"] = "card" });
 
     public async Task<IActionResult> OnPostCancelAsync(Guid id, string? reason, bool confirmed)
@@ -140,6 +143,12 @@ public sealed class DetailsModel(SafeholdDb db, TimeProvider clock, OrderMessage
         SellerName = names.GetValueOrDefault(Order.SellerId, "");
         Messages = (await messages.ListAsync(Me, id, null, 100, ct)).Items;
         Refunded = await RefundedAsync(db, Order, ct);
+        if (Refunded is not null)
+        {
+            // A refund decided is owed until its payment instruction is sent: the buyer sees which it is.
+            RefundOnItsWay = await db.PaymentInstructions.AsNoTracking().AnyAsync(i => i.OrderId == id
+                && i.Kind == Domain.Payments.InstructionKind.Refund && i.Status != Domain.Payments.InstructionStatus.Succeeded, ct);
+        }
         if (InDispute && Me.Role != Users.UserRole.Arbiter)
             DisputeDeadlines = (await Disputes.DisputeQueries.GetAsync(db, Me, Order.Dispute!.Id, Now, ct)).Deadlines;
     }

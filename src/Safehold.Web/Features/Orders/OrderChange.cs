@@ -43,9 +43,9 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
     /// Charges the buyer's payment method (idempotently, keyed by the order) and takes the <c>pay</c> row: the capture is
     /// made before the transition, since a declined card must change nothing.
     /// </summary>
-    public async Task<JournalEntry> CaptureAndPayAsync(Order order, Actor actor, string cardNumber, DateTimeOffset now, CancellationToken ct)
+    public async Task<JournalEntry> CaptureAndPayAsync(Order order, Actor actor, string paymentMethod, DateTimeOffset now, CancellationToken ct)
     {
-        var result = await payments.CaptureAsync($"order:{order.Id}:capture", order.Total, cardNumber, ct);
+        var result = await payments.CaptureAsync($"order:{order.Id}:capture", order.Total, paymentMethod, ct);
         if (!result.Succeeded)
             throw new DomainException(RefusalKind.PaymentRefused, result.DeclineCode ?? "card_declined", result.DeclineMessage ?? "The card was declined.");
         return order.Pay(actor, now, result.Reference!);

@@ -1,21 +1,24 @@
 using Safehold.Domain;
+using Safehold.Domain.Ledger;
 using Safehold.Domain.Orders;
+using Safehold.Domain.Payments;
 using Safehold.Web.Data;
 using Safehold.Web.Features.Ledger;
-using Safehold.Web.Payments;
 
 namespace Safehold.Web.Features.Orders;
 
-/// <summary>A refund a row of the order's process asks for (<see cref="ProviderCall.Refund"/>), at the payment provider.</summary>
+/// <summary>A refund a row of the order's process asks for (<see cref="ProviderCall.Refund"/>): an instruction to the payment provider.</summary>
 public static class Refunds
 {
-    /// <summary>Returns the refunded money to the buyer's card, then posts the refund entry; a failed refund changes nothing.</summary>
-    public static async Task RefundAsync(SafeholdDb db, IPaymentProvider payments, Order order, Domain.Ledger.JournalEntry entry, CancellationToken ct)
+    /// <summary>
+    /// Posts the refund's entry (its money owed to the buyer) and writes its payment instruction, in the caller's
+    /// transaction; the instruction worker sends it to the provider afterwards, under the entry's key.
+    /// </summary>
+    public static async Task OweAsync(SafeholdDb db, Order order, JournalEntry entry, CancellationToken ct)
     {
-        var refunded = entry.Lines.Where(l => l.AccountType == Domain.Ledger.AccountType.RefundsOut).Sum(l => l.Amount);
-        var result = await payments.RefundAsync(entry.DedupeKey, order.PaymentReference!, new Money(refunded, order.Total.Currency), ct);
-        if (!result.Succeeded)
-            throw new DomainException(RefusalKind.RuleRefused, "refund_failed", $"The payment provider refused the refund: {result.DeclineMessage}");
-        await db.PostAsync(entry, CancellationToken.None); // the money has moved: a client hanging up must not roll this back
+        var owed = entry.Lines.Where(l => l.AccountType == AccountType.RefundsOwed).Sum(l => l.Amount);
+        if (owed > 0)
+            db.PaymentInstructions.Add(PaymentInstruction.Refund(order.Id, entry.DedupeKey, new Money(owed, order.Total.Currency), order.PaymentReference!, entry.At));
+        await db.PostAsync(entry, ct);
     }
 }

@@ -9,10 +9,10 @@ using Safehold.Web.Features.Users;
 namespace Safehold.Web.Features.Payouts;
 
 public sealed record PayoutResponse(Guid Id, Guid SellerId, MoneyDto Amount, string Status, string Run, string? Reference,
-    string? FailureCode, DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt)
+    DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt)
 {
     public static PayoutResponse From(Payout p) => new(p.Id, p.SellerId, new MoneyDto(p.Amount, p.Currency),
-        p.Status.ToString().ToLowerInvariant(), p.RunKey, p.Reference, p.FailureCode, p.CreatedAt, p.CompletedAt);
+        p.Status.ToString().ToLowerInvariant(), p.RunKey, p.Reference, p.CreatedAt, p.CompletedAt);
 }
 
 public sealed record PayoutListResponse(IReadOnlyList<PayoutResponse> Items, string? NextCursor);

@@ -5,8 +5,8 @@ using Safehold.Domain;
 using Safehold.Domain.Payouts;
 using Safehold.Web.Data;
 using Safehold.Web.Features.Ledger;
-using Safehold.Web.Features.Notifications;
-using Safehold.Web.Payments;
+using Safehold.Domain.Payments;
+using Safehold.Web.Jobs;
 
 namespace Safehold.Web.Features.Payouts;
 
@@ -76,13 +76,13 @@ public sealed class PayoutRun
 }
 
 /// <summary>
-/// Pays sellers their available balances. Every step is its own short transaction, and the provider is called
-/// between them, never inside one: start a seller's payout (the journal moves the money out of available), send it
-/// under the payout's own key, record the answer. A run, or a payout, cut short by a crash is finished by the next
-/// pass on any host; a seller is paid at most once per run and currency (a unique key), and a payout at most once
-/// (the provider's idempotency key).
+/// Pays sellers their available balances. Each seller's payout starts in one short transaction: the journal moves the
+/// money from available to payouts owed, and a payment instruction is written with it; the instruction worker sends it
+/// under the payout's own key and records the answer (<see cref="InstructionWorker"/>). A run cut short by a crash is
+/// finished by the next pass on any host; a seller is paid at most once per run and currency (a unique key), and a payout
+/// at most once (the provider's idempotency key).
 /// </summary>
-public sealed class PayoutRunner(IServiceScopeFactory scopes, IPaymentProvider provider, TimeProvider clock,
+public sealed class PayoutRunner(IServiceScopeFactory scopes, InstructionWorker instructions, TimeProvider clock,
     IOptions<PayoutOptions> options, ILogger<PayoutRunner> log)
 {
     /// <summary>Starts the scheduled run that has fallen due, if it has not been made yet, and finishes every unfinished run.</summary>
@@ -103,14 +103,12 @@ public sealed class PayoutRunner(IServiceScopeFactory scopes, IPaymentProvider p
             open = await db.PayoutRuns.AsNoTracking().Where(r => r.CompletedAt == null).OrderBy(r => r.StartedAt).Select(r => r.Key).ToListAsync(ct);
         }
         foreach (var key in open) paid += (await ExecuteAsync(key, ct)).Count;
-        paid += await FinishProcessingAsync(ct); // payouts of finished runs whose answer a crash lost
         return paid;
     }
 
     /// <summary>An admin's run, now: returns its payouts.</summary>
     public async Task<(string Key, IReadOnlyList<Payout> Payouts)> RunNowAsync(Guid adminId, CancellationToken ct)
     {
-        await FinishProcessingAsync(ct); // first what a crash left half-sent, so its seller is not counted twice
         var key = "admin:" + Guid.CreateVersion7(clock.GetUtcNow()).ToString("N");
         await CreateRunAsync(key, adminId, ct);
         return (key, await ExecuteAsync(key, ct));
@@ -134,7 +132,10 @@ public sealed class PayoutRunner(IServiceScopeFactory scopes, IPaymentProvider p
         }
     }
 
-    /// <summary>Starts and sends the run's payout for every seller balance at or above the minimum; marks the run complete.</summary>
+    /// <summary>
+    /// Starts the run's payout for every seller balance at or above the minimum, marks the run complete, and sends what is
+    /// due (these payouts among it) before answering.
+    /// </summary>
     private async Task<IReadOnlyList<Payout>> ExecuteAsync(string runKey, CancellationToken ct)
     {
         List<(Guid Seller, string Currency)> candidates;
@@ -147,29 +148,22 @@ public sealed class PayoutRunner(IServiceScopeFactory scopes, IPaymentProvider p
         }
         foreach (var (seller, currency) in candidates) await StartAsync(runKey, seller, currency, ct);
 
-        List<Guid> ids;
         await using (var scope = scopes.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<SafeholdDb>();
-            ids = await db.Payouts.AsNoTracking().Where(p => p.RunKey == runKey && p.Status == PayoutStatus.Processing).Select(p => p.Id).ToListAsync(ct);
+            var run = await db.PayoutRuns.FirstAsync(r => r.Key == runKey, ct);
+            run.Complete(clock.GetUtcNow()); // every payout of it is started: its instruction carries it from here
+            await db.SaveChangesAsync(ct);
         }
-        var sentAll = true;
-        foreach (var id in ids) sentAll &= await SendAsync(id, ct);
-
+        await instructions.RunDueAsync(ct);
         await using (var scope = scopes.CreateAsyncScope())
         {
-            var db = scope.ServiceProvider.GetRequiredService<SafeholdDb>();
-            if (sentAll)
-            {
-                var run = await db.PayoutRuns.FirstAsync(r => r.Key == runKey, ct);
-                run.Complete(clock.GetUtcNow());
-                await db.SaveChangesAsync(ct);
-            }
-            return await db.Payouts.AsNoTracking().Where(p => p.RunKey == runKey).OrderBy(p => p.SellerId).ThenBy(p => p.Currency).ToListAsync(ct);
+            return await scope.ServiceProvider.GetRequiredService<SafeholdDb>().Payouts.AsNoTracking()
+                .Where(p => p.RunKey == runKey).OrderBy(p => p.SellerId).ThenBy(p => p.Currency).ToListAsync(ct);
         }
     }
 
-    /// <summary>One transaction: the seller's available balance, read under its lock, becomes a processing payout.</summary>
+    /// <summary>One transaction: the seller's available balance, read under its lock, becomes a processing payout and its instruction.</summary>
     private async Task StartAsync(string runKey, Guid sellerId, string currency, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
@@ -189,6 +183,7 @@ public sealed class PayoutRunner(IServiceScopeFactory scopes, IPaymentProvider p
             var money = new Money(available, Currency.Of(currency));
             if (Payout.Start(Guid.CreateVersion7(now), sellerId, money, options.Value.MinimumFor(money.Currency), runKey, now) is not { } started) return;
             db.Payouts.Add(started.Payout);
+            db.PaymentInstructions.Add(PaymentInstruction.ForPayout(started.Payout.Id, sellerId, started.Payout.ProviderKey, money, now));
             await db.PostAsync(started.Entry, ct);
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
@@ -199,78 +194,4 @@ public sealed class PayoutRunner(IServiceScopeFactory scopes, IPaymentProvider p
             log.LogInformation("Payout of {Seller} in {Currency} for {Run} was started elsewhere ({Message})", sellerId, currency, runKey, e.InnerException?.Message ?? e.Message);
         }
     }
-
-    /// <summary>Sends every payout still processing, whatever its run: the ones a crash left between the provider and the commit.</summary>
-    private async Task<int> FinishProcessingAsync(CancellationToken ct)
-    {
-        List<Guid> ids;
-        await using (var scope = scopes.CreateAsyncScope())
-        {
-            ids = await scope.ServiceProvider.GetRequiredService<SafeholdDb>().Payouts.AsNoTracking()
-                .Where(p => p.Status == PayoutStatus.Processing).OrderBy(p => p.CreatedAt).Select(p => p.Id).ToListAsync(ct);
-        }
-        var finished = 0;
-        foreach (var id in ids)
-        {
-            if (await SendAsync(id, ct)) finished++;
-        }
-        return finished;
-    }
-
-    /// <summary>Calls the provider for one processing payout and records its answer; false when the provider could not be reached.</summary>
-    private async Task<bool> SendAsync(Guid payoutId, CancellationToken ct)
-    {
-        Payout? payout;
-        await using (var scope = scopes.CreateAsyncScope())
-        {
-            payout = await scope.ServiceProvider.GetRequiredService<SafeholdDb>().Payouts.AsNoTracking().FirstOrDefaultAsync(p => p.Id == payoutId, ct);
-        }
-        if (payout is not { Status: PayoutStatus.Processing }) return true;
-
-        PaymentResult answer;
-        try
-        {
-            answer = await provider.PayoutAsync(payout.ProviderKey, payout.SellerId, payout.Money, ct);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // Nothing is lost: the payout stays processing and the next pass sends it again under the same key.
-            log.LogWarning(e, "Payout {PayoutId} could not be sent; it will be sent again", payoutId);
-            return false;
-        }
-
-        await using (var scope = scopes.CreateAsyncScope())
-        {
-            var db = scope.ServiceProvider.GetRequiredService<SafeholdDb>();
-            var now = clock.GetUtcNow();
-            try
-            {
-                await using var tx = await scope.ServiceProvider.GetRequiredService<WriteGate>().BeginTransactionAsync(db, ct);
-                if (db.Database.IsNpgsql())
-                    await db.Database.ExecuteSqlAsync($"""SELECT 1 FROM "Payouts" WHERE "Id" = {payoutId} FOR UPDATE""", ct);
-                var tracked = await db.Payouts.FirstAsync(p => p.Id == payoutId, ct);
-                if (tracked.Status != PayoutStatus.Processing) return true; // another host recorded the same answer
-                var notifier = scope.ServiceProvider.GetRequiredService<Notifier>();
-                var values = new NoticeValues().Id("payoutId", tracked.Id).Money("amount", tracked.Money);
-                if (answer.Succeeded)
-                {
-                    tracked.MarkPaid(answer.Reference!, now);
-                    await notifier.AddAsync(tracked.SellerId, null, "payout_paid", values.Text("reference", answer.Reference), now, ct);
-                }
-                else
-                {
-                    await db.PostAsync(tracked.MarkFailed(answer.DeclineCode ?? "payout_refused", now), ct);
-                    await notifier.AddAsync(tracked.SellerId, null, "payout_failed", values.Text("declineCode", answer.DeclineCode), now, ct);
-                }
-                await db.SaveChangesAsync(ct);
-                await tx.CommitAsync(ct);
-            }
-            catch (DbUpdateException e)
-            {
-                log.LogInformation("Payout {PayoutId} was recorded elsewhere ({Message})", payoutId, e.InnerException?.Message ?? e.Message);
-            }
-        }
-        return true;
-    }
-
 }

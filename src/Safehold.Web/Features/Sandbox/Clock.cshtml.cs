@@ -34,7 +34,7 @@ public sealed class ClockModel(SafeholdDb db, TimeProvider clock, IServiceProvid
         try
         {
             await SandboxClockEndpoints.Advance(new SandboxClockEndpoints.AdvanceRequest(Days, null), HttpContext, db, sandbox,
-                services.GetRequiredService<DeadlineSweeper>(), services.GetRequiredService<Payouts.PayoutRunner>(),
+                services.GetRequiredService<DeadlineSweeper>(), services.GetRequiredService<Payouts.PayoutRunner>(), services.GetRequiredService<InstructionWorker>(),
                 services.GetRequiredService<WriteGate>(), json, ct);
         }
         catch (InvalidInputException invalid)

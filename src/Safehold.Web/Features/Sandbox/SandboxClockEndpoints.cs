@@ -8,11 +8,12 @@ using Safehold.Web.Jobs;
 
 namespace Safehold.Web.Features.Sandbox;
 
-public sealed record ClockResponse(DateTimeOffset Now, double OffsetHours, int? TimersFired = null, int? PayoutsSent = null);
+public sealed record ClockResponse(DateTimeOffset Now, double OffsetHours, int? TimersFired = null, int? PayoutsSent = null, int? InstructionsRecorded = null);
 
 /// <summary>
 /// The sandbox clock (admin, sandbox only): read it, or move it forward and run everything that fell
-/// due, in due order (deadlines, then a payout run), before answering. Outside sandbox mode these paths do not exist (404).
+/// due, in due order (deadlines, then a payout run, then the payment instructions they wrote: the refunds a sweep decides
+/// leave in the same advance), before answering. Outside sandbox mode these paths do not exist (404).
 /// </summary>
 public static class SandboxClockEndpoints
 {
@@ -37,7 +38,7 @@ public static class SandboxClockEndpoints
     }
 
     public static async Task<IResult> Advance(AdvanceRequest request, HttpContext http, SafeholdDb db, SandboxClock clock,
-        DeadlineSweeper sweeper, PayoutRunner payouts, WriteGate writes, Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken ct)
+        DeadlineSweeper sweeper, PayoutRunner payouts, InstructionWorker instructions, WriteGate writes, Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken ct)
     {
         Caller.From(http.User).Require(UserRole.Admin, "advance the sandbox clock");
         var (replay, remember) = await WriteTransaction.OutsideTransactionAsync(db, http, clock, json.Value.SerializerOptions, ct);
@@ -65,7 +66,8 @@ public static class SandboxClockEndpoints
         }
         var fired = await sweeper.RunDueAsync(ct);
         var paid = await payouts.RunDueAsync(ct); // a payout day the clock passed
-        var answer = new ClockResponse(clock.GetUtcNow(), clock.Offset.TotalHours, fired, paid);
+        var recorded = await instructions.RunDueAsync(ct); // refunds the sweep decided, retries whose back-off the clock passed
+        var answer = new ClockResponse(clock.GetUtcNow(), clock.Offset.TotalHours, fired, paid, recorded);
         if (remember is not null) await remember(StatusCodes.Status200OK, answer);
         return TypedResults.Ok(answer);
     }

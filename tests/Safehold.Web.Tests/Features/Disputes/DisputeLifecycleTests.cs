@@ -47,7 +47,8 @@ public sealed class DisputeLifecycleTests(SafeholdApp app) : IClassFixture<Safeh
         Assert.Equal(12_345, resolved.Amount("refundAmount"));
         Assert.Empty(resolved.Actions());
         var entry = Assert.Single(await app.Entries(orderId, "dispute_refund"));
-        Assert.Equal(new Dictionary<string, long> { ["Escrow"] = -12_345, ["RefundsOut"] = 12_345 }, entry);
+        Assert.Equal(new Dictionary<string, long> { ["Escrow"] = -12_345, ["RefundsOwed"] = 12_345 }, entry);
+        await app.SendPayments(); // the instruction the settlement wrote, sent after its commit
         Assert.Equal(refunds + 1, app.Payments.CountSucceeded("refund"));
         var order = await Api.GetOrder(buyer, orderId);
         Assert.Equal("closed", order.Status());
@@ -69,7 +70,7 @@ public sealed class DisputeLifecycleTests(SafeholdApp app) : IClassFixture<Safeh
         Assert.Equal("partial_refund", resolved.Outcome());
         var entry = Assert.Single(await app.Entries(orderId, "dispute_partial_refund"));
         // 6,668 released: 5% commission is 333.4, rounded half up to 333; the seller gets 6,335.
-        Assert.Equal(new Dictionary<string, long> { ["Escrow"] = -10_001, ["RefundsOut"] = 3_333, ["SellerPending"] = 6_335, ["PlatformCommission"] = 333 }, entry);
+        Assert.Equal(new Dictionary<string, long> { ["Escrow"] = -10_001, ["RefundsOwed"] = 3_333, ["SellerPending"] = 6_335, ["PlatformCommission"] = 333 }, entry);
         Assert.Equal("completed", (await Api.GetOrder(buyer, orderId)).Status());
         var balance = await Api.Json(await seller.Http.GetAsync("/api/v1/balance"));
         Assert.Equal(6_335, balance["balances"]![0]!["pending"]!.GetValue<long>());
@@ -97,7 +98,7 @@ public sealed class DisputeLifecycleTests(SafeholdApp app) : IClassFixture<Safeh
 
         Assert.Equal("full_refund", resolved.Outcome());
         Assert.Equal(8_000, resolved.Amount("refundAmount"));
-        Assert.Equal(new Dictionary<string, long> { ["Escrow"] = -8_000, ["RefundsOut"] = 8_000 }, Assert.Single(await app.Entries(orderId, "dispute_refund")));
+        Assert.Equal(new Dictionary<string, long> { ["Escrow"] = -8_000, ["RefundsOwed"] = 8_000 }, Assert.Single(await app.Entries(orderId, "dispute_refund")));
         Assert.Equal("closed", (await Api.GetOrder(buyer, orderId)).Status());
         await app.AssertLedgerOk();
     }
@@ -164,7 +165,7 @@ public sealed class DisputeLifecycleTests(SafeholdApp app) : IClassFixture<Safeh
         Assert.NotNull(final["settledAt"]);
         Assert.Equal(second.Id, Guid.Parse(final["appeal"]!["decision"]!["arbiterId"]!.GetValue<string>()));
         await Api.ExpectProblem(await Post(seller, id, "appeal", new { reason = "Once more" }), HttpStatusCode.UnprocessableEntity, "already_appealed");
-        Assert.Equal(new Dictionary<string, long> { ["Escrow"] = -10_000, ["RefundsOut"] = 4_000, ["SellerPending"] = 5_700, ["PlatformCommission"] = 300 },
+        Assert.Equal(new Dictionary<string, long> { ["Escrow"] = -10_000, ["RefundsOwed"] = 4_000, ["SellerPending"] = 5_700, ["PlatformCommission"] = 300 },
             Assert.Single(await app.Entries(orderId, "dispute_partial_refund")));
         await app.AssertLedgerOk();
     }
@@ -219,7 +220,7 @@ public sealed class DisputeLifecycleTests(SafeholdApp app) : IClassFixture<Safeh
         Assert.Equal("partial_refund", resolved.Outcome());
         Assert.Contains(("system", "seller_response_missed"), resolved.Timeline());
         // 9,500 credited at completion; now 5,000 released: 4,750 to the seller and 250 commission.
-        Assert.Equal(new Dictionary<string, long> { ["SellerPending"] = -4_750, ["PlatformCommission"] = -250, ["RefundsOut"] = 5_000 },
+        Assert.Equal(new Dictionary<string, long> { ["SellerPending"] = -4_750, ["PlatformCommission"] = -250, ["RefundsOwed"] = 5_000 },
             Assert.Single(await app.Entries(orderId, "dispute_partial_refund")));
         await app.AssertLedgerOk();
 

@@ -27,7 +27,7 @@ public sealed class DisputeTimerTests(SafeholdApp app) : IClassFixture<SafeholdA
         Assert.Equal("resolved", resolved.Status());
         Assert.Equal("full_refund", resolved.Outcome());
         Assert.Equal(("system", "seller_response_missed"), resolved.Timeline()[^1]);
-        Assert.Equal(new Dictionary<string, long> { ["Escrow"] = -9_000, ["RefundsOut"] = 9_000 }, Assert.Single(await app.Entries(orderId, "dispute_refund")));
+        Assert.Equal(new Dictionary<string, long> { ["Escrow"] = -9_000, ["RefundsOwed"] = 9_000 }, Assert.Single(await app.Entries(orderId, "dispute_refund")));
         Assert.Equal("closed", (await Api.GetOrder(buyer, orderId)).Status());
         Assert.Equal(1, await app.Notifications(buyer.Id, "dispute_resolved"));
         await app.AssertLedgerOk();

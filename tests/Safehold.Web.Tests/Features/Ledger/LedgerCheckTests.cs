@@ -21,7 +21,8 @@ public sealed class LedgerCheckTests
         await app.OrderIn("completed");
         var checks = await Checks(app);
         Assert.Equal(
-            ["entries_balance", "ledger_sums_to_zero", "no_negative_escrow", "settled_orders_escrow_zero", "seller_balances_match_entries"],
+            ["entries_balance", "ledger_sums_to_zero", "no_negative_escrow", "settled_orders_escrow_zero", "seller_balances_match_entries",
+                "owed_matches_open_instructions"],
             checks.Keys);
         Assert.All(checks.Values, Assert.True);
     }
@@ -70,6 +71,27 @@ public sealed class LedgerCheckTests
         Assert.Contains("ჯამი ნულს არ უდრის, სხვაობა: -200,00 USD.", broken, StringComparison.Ordinal);
         Assert.Contains("დაუბალანსებელი გატარებები: ", broken, StringComparison.Ordinal);
         Assert.DoesNotContain("20000", broken, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_refund_owed_in_the_ledger_without_its_open_instruction_fails_the_check()
+    {
+        using var app = new SafeholdApp();
+        var (buyer, _, orderId) = await app.OrderIn("awaiting_shipment", amount: 2_500);
+        await Api.ExpectStatus(await buyer.Http.PostAsync($"/api/v1/orders/{orderId}/cancel", null), System.Net.HttpStatusCode.OK);
+        Assert.True((await Checks(app))["owed_matches_open_instructions"]);
+        var (scope, db) = app.OpenDb();
+        using (scope)
+        {
+            // Marked sent behind the API: the ledger still owes the buyer what no open instruction will send.
+            await db.Database.ExecuteSqlInterpolatedAsync($"""UPDATE "PaymentInstructions" SET "Status" = 'Succeeded' WHERE "OrderId" = {SafeholdApp.SqlGuid(orderId)}""");
+        }
+
+        var json = await Api.Json(await app.Admin.GetAsync("/api/v1/ledger/check"));
+
+        Assert.False(json["ok"]!.GetValue<bool>());
+        var owed = json["checks"]!.AsArray().Single(c => c!["name"]!.GetValue<string>() == "owed_matches_open_instructions")!;
+        Assert.Contains("refunds owed in USD: ledger 2500, open instructions 0", owed["detail"]!.GetValue<string>());
     }
 
     [Fact]

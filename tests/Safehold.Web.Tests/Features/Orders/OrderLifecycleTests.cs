@@ -78,9 +78,18 @@ public sealed class OrderLifecycleTests(SafeholdApp app) : IClassFixture<Safehol
         var refundsBefore = app.Payments.CountSucceeded("refund");
         var cancelled = await Api.Json(await buyer.Http.PostAsJsonAsync($"/api/v1/orders/{id}/cancel", new { reason = "Changed my mind" }));
         Assert.Equal("closed", cancelled.Status());
+        // The cancel owes the refund and writes its instruction; the worker sends it after the commit.
+        Assert.Equal(refundsBefore, app.Payments.CountSucceeded("refund"));
+        var owed = await Api.Json(await buyer.Http.GetAsync($"/api/v1/orders/{id}/ledger"));
+        Assert.Equal(["capture", "refund"], owed["entries"]!.AsArray().Select(e => e!["kind"]!.GetValue<string>()));
+        await app.AssertLedgerOk();
+
+        Assert.Equal(1, await app.SendPayments());
+
         Assert.Equal(refundsBefore + 1, app.Payments.CountSucceeded("refund"));
-        var ledger = await Api.Json(await buyer.Http.GetAsync($"/api/v1/orders/{id}/ledger"));
-        Assert.Equal(["capture", "refund"], ledger["entries"]!.AsArray().Select(e => e!["kind"]!.GetValue<string>()));
+        var sent = await Api.Json(await buyer.Http.GetAsync($"/api/v1/orders/{id}/ledger"));
+        Assert.Equal(["capture", "refund", "refund_sent"], sent["entries"]!.AsArray().Select(e => e!["kind"]!.GetValue<string>()));
+        Assert.Equal(0, await app.SendPayments()); // settled once: nothing is sent again
         await app.AssertLedgerOk();
     }
 

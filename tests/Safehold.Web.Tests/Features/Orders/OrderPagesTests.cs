@@ -83,7 +83,11 @@ public sealed class OrderPagesTests : IDisposable
         await portal.Post($"/orders/{orderId}?handler=Cancel", new() { ["reason"] = "changed my mind", ["confirmed"] = "true" }, formPage: $"/orders/{orderId}");
         var closed = PortalClient.Text(await portal.Page($"/orders/{orderId}"));
         Assert.Contains("Closed, refunded", closed, StringComparison.Ordinal);
-        Assert.Contains("Refunded in full: 100.00 USD went back to the buyer's card.", closed, StringComparison.Ordinal);
+        Assert.Contains("Refund on its way: 100.00 USD is being returned to the buyer's card.", closed, StringComparison.Ordinal);
+        await _app.SendPayments(); // the refund's instruction leaves
+        var sent = PortalClient.Text(await portal.Page($"/orders/{orderId}"));
+        Assert.Contains("Refunded in full: 100.00 USD went back to the buyer's card.", sent, StringComparison.Ordinal);
+        Assert.DoesNotContain("Refund on its way", sent, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -106,6 +110,7 @@ public sealed class OrderPagesTests : IDisposable
         Assert.DoesNotContain("No deadline is running", text, StringComparison.Ordinal);
 
         await DisputeApi.PostOk(seller, dispute.Id(), "accept");
+        await _app.SendPayments();
         text = PortalClient.Text(await portal.Page($"/orders/{orderId}"));
         Assert.Contains("Dispute: refunded in part (Safehold): Refunded 25.00 USD", text, StringComparison.Ordinal);
         Assert.Contains("Refunded in part: 25.00 USD of the 100.00 USD paid went back to the buyer's card.", text, StringComparison.Ordinal);

@@ -34,6 +34,7 @@ public sealed class PaymentRaceTests(SafeholdApp app) : IClassFixture<SafeholdAp
             Assert.All(results, r => Assert.Contains(r.StatusCode, new[] { HttpStatusCode.OK, HttpStatusCode.Conflict }));
         }
 
+        await app.SendPayments(); // the refunds the cancels owe, sent by the worker after their commits
         var (captures, refunds) = await EntriesOf(orders);
         Assert.Equal(capturesBefore + captures, app.Payments.CountSucceeded("capture"));
         Assert.Equal(refundsBefore + refunds, app.Payments.CountSucceeded("refund"));
@@ -54,6 +55,7 @@ public sealed class PaymentRaceTests(SafeholdApp app) : IClassFixture<SafeholdAp
             Assert.Single(results, r => r.StatusCode == HttpStatusCode.Conflict);
         }
 
+        await app.SendPayments();
         var (_, refunds) = await EntriesOf(orders);
         Assert.Equal(refundsBefore + refunds, app.Payments.CountSucceeded("refund"));
         await app.AssertLedgerOk();

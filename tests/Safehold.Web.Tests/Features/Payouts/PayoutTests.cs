@@ -106,10 +106,13 @@ public sealed class PayoutTests
 
         var items = await Api.ItemsOf(seller, "/api/v1/balance/statement");
 
-        Assert.Equal(["payout", "credit_available", "release"], items.Select(i => i!["kind"]!.GetValue<string>()));
-        Assert.Equal((0L, -9_500L, 9_500L), Changes(items[0]!));
-        Assert.Equal((-9_500L, 9_500L, 0L), Changes(items[1]!));
-        Assert.Equal((9_500L, 0L, 0L), Changes(items[2]!));
+        // The payout (available → owed) and its sending (owed → paid out) happen at one instant of the test's clock.
+        Assert.Equal(["payout", "payout_sent"], items.Take(2).Select(i => i!["kind"]!.GetValue<string>()).Order());
+        Assert.Equal(["credit_available", "release"], items.Skip(2).Select(i => i!["kind"]!.GetValue<string>()));
+        Assert.Equal((0L, -9_500L, 0L), Changes(items.Single(i => i!["kind"]!.GetValue<string>() == "payout")!));
+        Assert.Equal((0L, 0L, 9_500L), Changes(items.Single(i => i!["kind"]!.GetValue<string>() == "payout_sent")!));
+        Assert.Equal((-9_500L, 9_500L, 0L), Changes(items[2]!));
+        Assert.Equal((9_500L, 0L, 0L), Changes(items[3]!));
         await Api.ExpectProblem(await seller.Http.GetAsync("/api/v1/balance/statement?currency=DOLLARS"), HttpStatusCode.BadRequest, "validation_failed");
         Assert.Empty(await Api.ItemsOf(seller, "/api/v1/balance/statement?currency=GEL"));
 
@@ -118,7 +121,7 @@ public sealed class PayoutTests
     }
 
     [Fact]
-    public async Task A_refused_payout_puts_the_money_back_and_tells_the_seller()
+    public async Task A_refused_payout_is_retried_with_back_off_then_waits_for_an_admin_owed_to_the_seller()
     {
         var provider = new FaultyPayouts { Refuse = true };
         using var app = new SafeholdApp { TestServices = provider.Install };
@@ -126,19 +129,30 @@ public sealed class PayoutTests
 
         var run = await Run(app);
 
-        var failed = PayoutOf(run, seller)!;
-        Assert.Equal("failed", failed["status"]!.GetValue<string>());
-        Assert.Equal("account_closed", failed["failureCode"]!.GetValue<string>());
+        Assert.Equal("processing", PayoutOf(run, seller)!["status"]!.GetValue<string>());
+        for (var wait = 1; wait <= 8; wait *= 2) await app.AdvanceAndSweep(TimeSpan.FromMinutes(wait)); // the back-off: 1, 2, 4, 8 minutes
+        Assert.Equal(5, provider.Calls);
+        var queued = Assert.Single(await Api.ItemsOf(app.Admin, "/api/v1/payment-instructions?status=failed"))!;
+        Assert.Equal("payout", queued["kind"]!.GetValue<string>());
+        Assert.Equal("account_closed", queued["failureCode"]!.GetValue<string>());
+        Assert.Equal(5, queued["attempts"]!.GetValue<int>());
         var balance = await Balance(seller);
-        Assert.Equal(9_500, balance["available"]!.GetValue<long>());
+        Assert.Equal(0, balance["available"]!.GetValue<long>()); // taken out, owed to the seller, not paid
         Assert.Equal(0, balance["paidOut"]!.GetValue<long>());
         var inbox = await Api.ItemsOf(seller, "/api/v1/notifications");
         Assert.Contains(inbox, n => n!["kind"]!.GetValue<string>() == "payout_failed");
         await app.AssertLedgerOk();
+
+        var resolved = await app.Admin.PostAsJsonAsync($"/api/v1/payment-instructions/{queued["id"]}/resolve", new { note = "Paid by bank transfer, ticket 7" });
+        await Api.ExpectStatus(resolved, HttpStatusCode.OK);
+
+        Assert.Equal("paid", Assert.Single(await Api.ItemsOf(seller, "/api/v1/payouts"))!["status"]!.GetValue<string>());
+        Assert.Equal(9_500, (await Balance(seller))["paidOut"]!.GetValue<long>());
+        await app.AssertLedgerOk();
     }
 
     [Fact]
-    public async Task A_payout_whose_answer_was_lost_is_finished_by_the_next_run_without_paying_twice()
+    public async Task A_payout_whose_answer_was_lost_is_sent_again_under_its_key_without_paying_twice()
     {
         var provider = new FaultyPayouts { LoseFirstAnswer = true };
         using var app = new SafeholdApp { TestServices = provider.Install };
@@ -148,7 +162,7 @@ public sealed class PayoutTests
         Assert.Equal("processing", PayoutOf(first, seller)!["status"]!.GetValue<string>());
         Assert.Equal(1, app.Payments.CountSucceeded("payout")); // the provider paid; Safehold never heard
 
-        await Run(app);
+        await app.AdvanceAndSweep(PaymentInstructionBackoff);
 
         var payouts = await Api.ItemsOf(seller, "/api/v1/payouts");
         Assert.Equal("paid", Assert.Single(payouts)!["status"]!.GetValue<string>());
@@ -157,6 +171,8 @@ public sealed class PayoutTests
         Assert.Equal(9_500, (await Balance(seller))["paidOut"]!.GetValue<long>());
         await app.AssertLedgerOk();
     }
+
+    private static readonly TimeSpan PaymentInstructionBackoff = Domain.Payments.PaymentInstruction.FirstBackoff;
 
     [Fact]
     public async Task Two_runs_at_once_pay_each_seller_once()

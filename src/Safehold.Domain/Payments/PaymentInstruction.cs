@@ -1,0 +1,245 @@
+using Safehold.Domain.Ledger;
+
+namespace Safehold.Domain.Payments;
+
+/// <summary>What a payment instruction moves: money in from the buyer, back to the buyer, or out to a seller.</summary>
+public enum InstructionKind
+{
+    Capture,
+    Refund,
+    Payout,
+}
+
+/// <summary>Where a payment instruction is (SPEC 4).</summary>
+public enum InstructionStatus
+{
+    /// <summary>Waiting for a worker: new, or waiting out its back-off after a failed attempt.</summary>
+    Pending,
+
+    /// <summary>Claimed by a worker, which is calling the provider; a worker that died is replaced when the claim runs out.</summary>
+    Processing,
+
+    /// <summary>The money moved (or an admin resolved it by hand, with a note).</summary>
+    Succeeded,
+
+    /// <summary>Every attempt failed: it waits in the admin's queue (retry, or resolve by hand).</summary>
+    Failed,
+}
+
+/// <summary>
+/// One movement of money to or from the outside (a capture, a refund, a payout): written in the same transaction as the
+/// journal entry that needs it, executed by a worker outside any transaction under its own <see cref="IdempotencyKey"/>,
+/// at least once, and settled exactly once. While a refund or payout has not left, its money sits in an owed account
+/// (<see cref="AccountType.RefundsOwed"/>, <see cref="AccountType.PayoutsOwed"/>); <see cref="Succeed"/> moves it out.
+/// </summary>
+/// <remarks>
+/// A worker claims an instruction by setting it <see cref="InstructionStatus.Processing"/> until <see cref="NextAttemptAt"/>
+/// (the claim's lease): a worker that dies leaves it to be claimed again once that passes, and the provider, asked again
+/// under the same key, answers with its first result. A result is recorded only for the attempt that claimed it.
+/// </remarks>
+public sealed class PaymentInstruction
+{
+    /// <summary>Attempts before an instruction waits for an admin.</summary>
+    public const int MaxAttempts = 5;
+
+    /// <summary>The wait after the first failed attempt; it doubles after each further one.</summary>
+    public static readonly TimeSpan FirstBackoff = TimeSpan.FromMinutes(1);
+
+    private PaymentInstruction()
+    {
+        IdempotencyKey = Currency = "";
+    }
+
+    private PaymentInstruction(InstructionKind kind, string key, Money amount, Guid? orderId, Guid? sellerId, Guid? payoutId,
+        string? captureReference, DateTimeOffset now)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(key);
+        if (amount.Amount <= 0) throw new ArgumentOutOfRangeException(nameof(amount), "An instruction moves a positive amount.");
+        Id = Guid.CreateVersion7(now);
+        Kind = kind;
+        IdempotencyKey = key;
+        Amount = amount.Amount;
+        Currency = amount.Currency.Code;
+        OrderId = orderId;
+        SellerId = sellerId;
+        PayoutId = payoutId;
+        CaptureReference = captureReference;
+        Status = InstructionStatus.Pending;
+        CreatedAt = NextAttemptAt = now;
+    }
+
+    public Guid Id { get; private set; }
+    public InstructionKind Kind { get; private set; }
+    public InstructionStatus Status { get; private set; }
+    public long Amount { get; private set; }
+    public string Currency { get; private set; }
+
+    /// <summary>The order it is for (captures and refunds).</summary>
+    public Guid? OrderId { get; private set; }
+
+    /// <summary>The seller it pays (payouts).</summary>
+    public Guid? SellerId { get; private set; }
+
+    /// <summary>The payout it sends (payouts).</summary>
+    public Guid? PayoutId { get; private set; }
+
+    /// <summary>The key the provider sees on every attempt: the journal entry's key for a refund, <c>payout:{id}</c> for a payout.</summary>
+    public string IdempotencyKey { get; private set; }
+
+    /// <summary>The capture a refund returns money from.</summary>
+    public string? CaptureReference { get; private set; }
+
+    public int Attempts { get; private set; }
+
+    /// <summary>Pending: when it may be tried; processing: when the claim runs out.</summary>
+    public DateTimeOffset NextAttemptAt { get; private set; }
+
+    /// <summary>The provider's reference once it succeeded.</summary>
+    public string? ProviderReference { get; private set; }
+
+    /// <summary>Why the last attempt failed.</summary>
+    public string? FailureCode { get; private set; }
+
+    /// <summary>An admin's note when they resolved it by hand.</summary>
+    public string? ResolutionNote { get; private set; }
+    public Guid? ResolvedBy { get; private set; }
+    public DateTimeOffset CreatedAt { get; private set; }
+    public DateTimeOffset? CompletedAt { get; private set; }
+
+    /// <summary>Incremented by every change; the database refuses a write based on a stale copy.</summary>
+    public int Version { get; private set; }
+
+    public Money Money => new(Amount, Safehold.Domain.Currency.Of(Currency));
+
+    /// <summary>Whether money is still owed for it: a refund or payout that has not left.</summary>
+    public bool IsOwed => Kind != InstructionKind.Capture && Status != InstructionStatus.Succeeded;
+
+    /// <summary>A refund of <paramref name="amount"/> from the order's capture, keyed by the journal entry that owes it.</summary>
+    public static PaymentInstruction Refund(Guid orderId, string key, Money amount, string captureReference, DateTimeOffset now)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(captureReference);
+        return new(InstructionKind.Refund, key, amount, orderId, null, null, captureReference, now);
+    }
+
+    /// <summary>A payout to a seller, keyed by the payout.</summary>
+    public static PaymentInstruction ForPayout(Guid payoutId, Guid sellerId, string key, Money amount, DateTimeOffset now) =>
+        new(InstructionKind.Payout, key, amount, null, sellerId, payoutId, null, now);
+
+    /// <summary>The order's capture, claimed at once by the request that makes it (the buyer waits for the answer).</summary>
+    public static PaymentInstruction Capture(Guid orderId, string key, Money amount, DateTimeOffset now, TimeSpan lease)
+    {
+        var capture = new PaymentInstruction(InstructionKind.Capture, key, amount, orderId, null, null, null, now);
+        capture.Claim(now, lease);
+        return capture;
+    }
+
+    /// <summary>Whether a worker may claim it at <paramref name="now"/>: pending and due, or processing with its claim run out.</summary>
+    public bool IsDue(DateTimeOffset now) => Status is InstructionStatus.Pending or InstructionStatus.Processing && NextAttemptAt <= now;
+
+    /// <summary>A worker takes it for one attempt until <paramref name="now"/> + <paramref name="lease"/>; returns the attempt's number.</summary>
+    public int Claim(DateTimeOffset now, TimeSpan lease)
+    {
+        if (!IsDue(now)) throw Wrong("claimed");
+        Status = InstructionStatus.Processing;
+        Attempts++;
+        NextAttemptAt = now + lease;
+        Version++;
+        return Attempts;
+    }
+
+    /// <summary>Whether <paramref name="attempt"/> is the claim still in force: a late answer from an earlier claim is not recorded.</summary>
+    public bool IsClaimedBy(int attempt) => Status == InstructionStatus.Processing && Attempts == attempt;
+
+    /// <summary>
+    /// The provider moved the money: returns the entry that moves a refund or payout from owed to out (none for a capture,
+    /// whose entry the pay row posts).
+    /// </summary>
+    public JournalEntry? Succeed(string reference, DateTimeOffset now)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reference);
+        if (Status != InstructionStatus.Processing) throw Wrong("recorded as succeeded");
+        return Settle(reference, now);
+    }
+
+    /// <summary>
+    /// An attempt failed: it waits <see cref="FirstBackoff"/> doubled per earlier attempt, or, after <see cref="MaxAttempts"/>
+    /// (or a capture, whose buyer has the answer), waits for an admin.
+    /// </summary>
+    public void Fail(string failureCode, DateTimeOffset now)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(failureCode);
+        if (Status != InstructionStatus.Processing) throw Wrong("recorded as failed");
+        FailureCode = failureCode;
+        if (Kind == InstructionKind.Capture || Attempts >= MaxAttempts)
+        {
+            Status = InstructionStatus.Failed;
+            CompletedAt = now;
+        }
+        else
+        {
+            Status = InstructionStatus.Pending;
+            NextAttemptAt = now + FirstBackoff * Math.Pow(2, Attempts - 1);
+        }
+        Version++;
+    }
+
+    /// <summary>An admin tries a failed refund or payout once more, now.</summary>
+    public void Retry(DateTimeOffset now)
+    {
+        if (Status != InstructionStatus.Failed || Kind == InstructionKind.Capture) throw Wrong("retried");
+        Status = InstructionStatus.Pending;
+        NextAttemptAt = now;
+        CompletedAt = null;
+        Version++;
+    }
+
+    /// <summary>An admin settled a failed refund or payout by hand (paid another way): the money leaves the owed account.</summary>
+    public JournalEntry? Resolve(string note, Guid adminId, DateTimeOffset now)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(note);
+        if (Status != InstructionStatus.Failed || Kind == InstructionKind.Capture) throw Wrong("resolved");
+        ResolutionNote = note;
+        ResolvedBy = adminId;
+        Status = InstructionStatus.Processing; // settled through the one path that moves owed money out
+        return Settle("manual", now);
+    }
+
+    /// <summary>
+    /// The provider says a refund or payout it had reported sent has failed after all (a returned transfer): it goes back
+    /// to the admin's queue and its money back to owed. Returns the entry that does so, or none when it had not left.
+    /// </summary>
+    public JournalEntry? ReportFailed(string failureCode, DateTimeOffset now)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(failureCode);
+        if (Kind == InstructionKind.Capture || Status == InstructionStatus.Failed) throw Wrong("reported failed");
+        var wasOut = Status == InstructionStatus.Succeeded;
+        Status = InstructionStatus.Failed;
+        FailureCode = failureCode;
+        CompletedAt = now;
+        Version++;
+        return wasOut ? new JournalEntry(Guid.CreateVersion7(now), $"{IdempotencyKey}:returned:{Version}", ReturnedKind, OrderId, now,
+            [(Out, -Money), (Owed, Money)]) : null;
+    }
+
+    private JournalEntry? Settle(string reference, DateTimeOffset now)
+    {
+        Status = InstructionStatus.Succeeded;
+        ProviderReference = reference;
+        CompletedAt = now;
+        Version++;
+        if (Kind == InstructionKind.Capture) return null;
+        return new JournalEntry(Guid.CreateVersion7(now), $"{IdempotencyKey}:sent:{Version}", SettledKind, OrderId, now,
+            [(Owed, -Money), (Out, Money)]);
+    }
+
+    private string SettledKind => Kind == InstructionKind.Refund ? "refund_sent" : "payout_sent";
+    private string ReturnedKind => Kind == InstructionKind.Refund ? "refund_returned" : "payout_returned";
+
+    /// <summary>The account the money waits in while it is owed.</summary>
+    public Account Owed => Kind == InstructionKind.Refund ? Account.RefundsOwed : Account.PayoutsOwed(SellerId!.Value);
+
+    private Account Out => Kind == InstructionKind.Refund ? Account.RefundsOut : Account.PayoutsOut(SellerId!.Value);
+
+    private DomainException Wrong(string what) =>
+        new(RefusalKind.WrongState, "invalid_state", $"A {Status.ToString().ToLowerInvariant()} {Kind.ToString().ToLowerInvariant()} instruction cannot be {what}.");
+}

@@ -1,0 +1,115 @@
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Safehold.Domain;
+using Safehold.Domain.Ledger;
+using Safehold.Domain.Payments;
+using Safehold.Domain.Payouts;
+using Safehold.Web.Api;
+using Safehold.Web.Data;
+using Safehold.Web.Features.Ledger;
+using Safehold.Web.Features.Notifications;
+using Safehold.Web.Payments;
+
+namespace Safehold.Web.Features.PaymentInstructions;
+
+/// <summary>
+/// Every change to a payment instruction after it was written, in the caller's transaction: the worker's answer from the
+/// provider, an admin's retry or resolution, and the provider saying later that one failed. Each loads the instruction
+/// under its row lock (PostgreSQL) and its version, posts the entry that moves its money, and tells whom it concerns.
+/// </summary>
+public sealed class InstructionChanges(SafeholdDb db, Notifier notifier, TimeProvider clock, ILogger<InstructionChanges> log)
+{
+    /// <summary>
+    /// Records what the provider answered to <paramref name="attempt"/>; false (and nothing changed) when that claim is no
+    /// longer in force (another worker claimed it after the lease ran out and records its own answer).
+    /// </summary>
+    public async Task<bool> RecordAsync(Guid id, int attempt, PaymentResult answer, CancellationToken ct)
+    {
+        var instruction = await LoadAsync(id, ct);
+        if (!instruction.IsClaimedBy(attempt)) return false;
+        var now = clock.GetUtcNow();
+        if (answer.Succeeded)
+        {
+            await PostAsync(instruction.Succeed(answer.Reference!, now), ct);
+            await PaidAsync(instruction, now, ct);
+        }
+        else
+        {
+            instruction.Fail(answer.DeclineCode ?? "provider_refused", now);
+            if (instruction.Status == InstructionStatus.Failed) await WaitsForAdminAsync(instruction, now, ct);
+            else log.LogWarning("Payment instruction {Id} ({Kind}) failed attempt {Attempt} with {Code}; next at {Next}",
+                instruction.Id, instruction.Kind, attempt, instruction.FailureCode, instruction.NextAttemptAt);
+        }
+        await db.SaveChangesAsync(CancellationToken.None);
+        return true;
+    }
+
+    /// <summary>An admin tries a failed refund or payout again (the worker sends it on its next pass).</summary>
+    public async Task<PaymentInstruction> RetryAsync(Guid id, CancellationToken ct)
+    {
+        var instruction = await LoadAsync(id, ct);
+        instruction.Retry(clock.GetUtcNow());
+        await db.SaveChangesAsync(ct);
+        return instruction;
+    }
+
+    /// <summary>An admin settled a failed refund or payout by hand: it leaves the owed account, with the admin's note.</summary>
+    public async Task<PaymentInstruction> ResolveAsync(Guid id, string note, Guid adminId, CancellationToken ct)
+    {
+        var instruction = await LoadAsync(id, ct);
+        var now = clock.GetUtcNow();
+        await PostAsync(instruction.Resolve(note, adminId, now), ct);
+        await PaidAsync(instruction, now, ct);
+        await db.SaveChangesAsync(ct);
+        return instruction;
+    }
+
+    /// <summary>
+    /// The provider says a refund or payout failed (by Safehold's instruction id or by the provider's reference): it waits
+    /// in the admin's queue and its money is owed again if it had left. Refused (409) when it is already failed.
+    /// </summary>
+    public async Task<PaymentInstruction> ProviderFailedAsync(Guid? id, string? reference, string failureCode, CancellationToken ct)
+    {
+        var found = id ?? await db.PaymentInstructions.Where(i => reference != null && i.ProviderReference == reference)
+            .Select(i => (Guid?)i.Id).FirstOrDefaultAsync(ct) ?? throw Problems.NotFound("Payment instruction");
+        var instruction = await LoadAsync(found, ct);
+        var now = clock.GetUtcNow();
+        await PostAsync(instruction.ReportFailed(failureCode, now), ct);
+        await WaitsForAdminAsync(instruction, now, ct);
+        await db.SaveChangesAsync(ct);
+        return instruction;
+    }
+
+    private async Task<PaymentInstruction> LoadAsync(Guid id, CancellationToken ct)
+    {
+        if (db.Database.IsNpgsql() && db.Database.CurrentTransaction is not null)
+            await db.Database.ExecuteSqlAsync($"""SELECT 1 FROM "PaymentInstructions" WHERE "Id" = {id} FOR UPDATE""", ct);
+        return await db.PaymentInstructions.FirstOrDefaultAsync(i => i.Id == id, ct) ?? throw Problems.NotFound("Payment instruction");
+    }
+
+    private async Task PostAsync(JournalEntry? entry, CancellationToken ct)
+    {
+        if (entry is not null) await db.PostAsync(entry, ct);
+    }
+
+    private async Task PaidAsync(PaymentInstruction instruction, DateTimeOffset now, CancellationToken ct)
+    {
+        if (instruction is not { Kind: InstructionKind.Payout, PayoutId: { } payoutId }) return;
+        var payout = await db.Payouts.FirstAsync(p => p.Id == payoutId, ct);
+        if (payout.Status != PayoutStatus.Processing) return; // paid before, and returned and sent again since
+        payout.MarkPaid(instruction.ProviderReference!, now);
+        await notifier.AddAsync(payout.SellerId, null, "payout_paid",
+            new NoticeValues().Id("payoutId", payout.Id).Money("amount", payout.Money).Text("reference", instruction.ProviderReference), now, ct);
+    }
+
+    private async Task WaitsForAdminAsync(PaymentInstruction instruction, DateTimeOffset now, CancellationToken ct)
+    {
+        log.LogWarning("Payment instruction {Id} ({Kind}, {Amount} {Currency}) failed ({Code}) and waits for an admin",
+            instruction.Id, instruction.Kind, instruction.Amount, instruction.Currency, instruction.FailureCode);
+        if (instruction.Kind == InstructionKind.Payout)
+        {
+            await notifier.AddAsync(instruction.SellerId!.Value, null, "payout_failed",
+                new NoticeValues().Id("payoutId", instruction.PayoutId ?? instruction.Id).Money("amount", instruction.Money).Text("declineCode", instruction.FailureCode), now, ct);
+        }
+    }
+}

@@ -1,0 +1,169 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Safehold.Domain;
+using Safehold.Domain.Payments;
+using Safehold.Web.Data;
+using Safehold.Web.Features.PaymentInstructions;
+using Safehold.Web.Features.Sandbox;
+using Safehold.Web.Payments;
+
+namespace Safehold.Web.Jobs;
+
+/// <summary><c>Safehold:Payments</c>: how the instruction worker talks to the payment provider.</summary>
+public sealed class PaymentOptions
+{
+    /// <summary>How long one provider call may take before the attempt counts as failed (and is tried again under its key).</summary>
+    public double CallTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>How long a worker's claim lasts: an instruction claimed by a host that died is claimed again after it.</summary>
+    public double LeaseSeconds { get; set; } = 120;
+
+    /// <summary>How often each host's worker looks for due instructions.</summary>
+    public double PollSeconds { get; set; } = 1;
+
+    public TimeSpan CallTimeout => TimeSpan.FromSeconds(CallTimeoutSeconds);
+    public TimeSpan Lease => TimeSpan.FromSeconds(LeaseSeconds);
+}
+
+/// <summary>
+/// Executes payment instructions (SPEC 4), on every host: claims a batch of due ones in a short transaction
+/// (<c>FOR UPDATE SKIP LOCKED</c> on PostgreSQL, so two hosts never claim one; SQLite's single writer on SQLite), calls the
+/// provider for each with no transaction open, under the instruction's own idempotency key, and records each answer in a
+/// short transaction of its own (<see cref="InstructionChanges.RecordAsync"/>). An instruction is executed at least once
+/// and settled exactly once: a host that dies mid-call leaves it processing until its lease runs out, and whoever claims
+/// it then asks the provider again under the same key, which answers with the first result.
+/// </summary>
+public sealed class InstructionWorker(IServiceScopeFactory scopes, IPaymentProvider provider, TimeProvider clock,
+    IOptions<PaymentOptions> options, ILogger<InstructionWorker> log)
+{
+    private const int BatchSize = 20;
+
+    /// <summary>A claimed attempt: what the provider call needs, read in the claiming transaction.</summary>
+    private sealed record Claimed(Guid Id, int Attempt, InstructionKind Kind, string Key, Money Money, string? CaptureReference, Guid? SellerId);
+
+    /// <summary>Executes every instruction due now, batch after batch, until none is left; returns how many answers were recorded.</summary>
+    public async Task<int> RunDueAsync(CancellationToken ct)
+    {
+        if (clock is SandboxClock sandbox) await sandbox.RefreshAsync(scopes, ct); // the sandbox clock is every host's
+        var recorded = 0;
+        while (await ClaimAsync(ct) is { Count: > 0 } batch)
+        {
+            foreach (var claimed in batch)
+            {
+                if (await ExecuteAsync(claimed, ct)) recorded++;
+            }
+        }
+        return recorded;
+    }
+
+    private async Task<List<Claimed>> ClaimAsync(CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SafeholdDb>();
+        await using var tx = await scope.ServiceProvider.GetRequiredService<WriteGate>().BeginTransactionAsync(db, ct);
+        var now = clock.GetUtcNow();
+        var processing = InstructionStatus.Processing;
+        var pending = InstructionStatus.Pending;
+        IQueryable<PaymentInstruction> due;
+        if (db.Database.IsNpgsql())
+        {
+            var ids = await db.Database.SqlQuery<Guid>($"""
+                SELECT "Id" AS "Value" FROM "PaymentInstructions"
+                WHERE "Status" IN ('Pending', 'Processing') AND "NextAttemptAt" <= {now}
+                ORDER BY "NextAttemptAt" LIMIT {BatchSize} FOR UPDATE SKIP LOCKED
+                """).ToListAsync(ct);
+            if (ids.Count == 0) return [];
+            due = db.PaymentInstructions.Where(i => ids.Contains(i.Id));
+        }
+        else
+        {
+            // SQLite: the write transaction is the database's only writer, so nobody claims between this read and the write.
+            due = db.PaymentInstructions.Where(i => (i.Status == pending || i.Status == processing) && i.NextAttemptAt <= now)
+                .OrderBy(i => i.NextAttemptAt).Take(BatchSize);
+        }
+        var rows = await due.ToListAsync(ct);
+        var claims = rows.Where(i => i.IsDue(now)).Select(i =>
+            new Claimed(i.Id, i.Claim(now, options.Value.Lease), i.Kind, i.IdempotencyKey, i.Money, i.CaptureReference, i.SellerId)).ToList();
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return claims;
+    }
+
+    /// <summary>Calls the provider for one claimed attempt, with no transaction open, and records its answer.</summary>
+    private async Task<bool> ExecuteAsync(Claimed claimed, CancellationToken ct)
+    {
+        PaymentResult answer;
+        using (var call = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        {
+            call.CancelAfter(options.Value.CallTimeout); // wall time: a provider that hangs is an I/O fault, not a business deadline
+            try
+            {
+                // WaitAsync: a provider that ignores the token is left behind; its late answer is found again under the key.
+                answer = await CallAsync(claimed, call.Token).WaitAsync(call.Token);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                answer = PaymentResult.Declined("provider_timeout", "The payment provider did not answer in time.");
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                log.LogWarning(e, "Payment instruction {Id}: the provider call failed", claimed.Id);
+                answer = PaymentResult.Declined("provider_error", "The payment provider could not be reached.");
+            }
+        }
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SafeholdDb>();
+        await using var tx = await scope.ServiceProvider.GetRequiredService<WriteGate>().BeginTransactionAsync(db, CancellationToken.None);
+        // The money may have moved: from here on, shutting down must not lose the answer.
+        var recorded = await scope.ServiceProvider.GetRequiredService<InstructionChanges>().RecordAsync(claimed.Id, claimed.Attempt, answer, CancellationToken.None);
+        await tx.CommitAsync(CancellationToken.None);
+        return recorded;
+    }
+
+    private async Task<PaymentResult> CallAsync(Claimed claimed, CancellationToken ct) => claimed.Kind switch
+    {
+        InstructionKind.Refund => await provider.RefundAsync(claimed.Key, claimed.CaptureReference!, claimed.Money, ct),
+        InstructionKind.Payout => await provider.PayoutAsync(claimed.Key, claimed.SellerId!.Value, claimed.Money, ct),
+        // A capture is claimed by the request that makes it; one found here lost its host mid-call: ask the provider by key.
+        InstructionKind.Capture => await provider.FindCaptureAsync(claimed.Key, ct)
+            ?? PaymentResult.Declined("capture_not_found", "The provider has no capture under this key."),
+        _ => throw new InvalidOperationException($"Unknown instruction kind {claimed.Kind}."),
+    };
+}
+
+/// <summary>
+/// Runs the instruction worker on this host every <see cref="PaymentOptions.PollSeconds"/>; off with the rest of the timed
+/// work (<c>Safehold:Sweeper:Enabled=false</c>), when tests drive it themselves.
+/// </summary>
+public sealed class InstructionWorkerService(InstructionWorker worker, IOptions<PaymentOptions> options, IOptions<SweeperOptions> sweeper,
+    ILogger<InstructionWorkerService> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!sweeper.Value.Enabled) return;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await worker.RunDueAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                log.LogError(e, "The payment instruction worker failed; it will try again");
+            }
+            try
+            {
+                // Wall time: polling is how often to look, and the sandbox clock may stand still.
+                await Task.Delay(TimeSpan.FromSeconds(options.Value.PollSeconds), stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+}

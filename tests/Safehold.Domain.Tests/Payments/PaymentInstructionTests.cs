@@ -1,0 +1,159 @@
+using Safehold.Domain.Ledger;
+using Safehold.Domain.Payments;
+
+namespace Safehold.Domain.Tests.Payments;
+
+public sealed class PaymentInstructionTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 12, 4, 0, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
+    private static readonly Guid OrderId = Guid.NewGuid();
+    private static readonly Guid SellerId = Guid.NewGuid();
+
+    private static PaymentInstruction NewRefund() =>
+        PaymentInstruction.Refund(OrderId, $"order:{OrderId}:refund", new Money(4_000, Currency.Usd), "ch_1", Now);
+
+    private static Dictionary<string, long> Moves(JournalEntry entry) => entry.Lines.ToDictionary(l => l.Account, l => l.Amount);
+
+    [Fact]
+    public void A_new_refund_is_pending_owed_and_due_at_once()
+    {
+        var refund = NewRefund();
+
+        Assert.Equal(InstructionStatus.Pending, refund.Status);
+        Assert.True(refund.IsOwed);
+        Assert.True(refund.IsDue(Now));
+        Assert.Equal(0, refund.Attempts);
+        Assert.Equal(Account.RefundsOwed, refund.Owed);
+    }
+
+    [Fact]
+    public void A_succeeded_refund_moves_its_money_from_owed_to_refunds_out_once()
+    {
+        var refund = NewRefund();
+        var attempt = refund.Claim(Now, Lease);
+
+        var entry = refund.Succeed("re_1", Now.AddSeconds(1))!;
+
+        Assert.Equal(1, attempt);
+        Assert.Equal(InstructionStatus.Succeeded, refund.Status);
+        Assert.False(refund.IsOwed);
+        Assert.Equal("re_1", refund.ProviderReference);
+        Assert.Equal("refund_sent", entry.Kind);
+        Assert.Equal(OrderId, entry.OrderId);
+        Assert.Equal(new Dictionary<string, long> { ["refunds_owed"] = -4_000, ["refunds_out"] = 4_000 }, Moves(entry));
+        Assert.Equal("invalid_state", Assert.Throws<DomainException>(() => refund.Succeed("re_2", Now)).Code);
+        Assert.False(refund.IsClaimedBy(attempt));
+    }
+
+    [Fact]
+    public void A_failed_attempt_waits_a_doubling_back_off_then_the_admins_queue()
+    {
+        var refund = NewRefund();
+        var at = Now;
+        var waits = new List<TimeSpan>();
+        for (var i = 0; i < PaymentInstruction.MaxAttempts - 1; i++)
+        {
+            refund.Claim(at, Lease);
+            refund.Fail("provider_error", at);
+            Assert.Equal(InstructionStatus.Pending, refund.Status);
+            waits.Add(refund.NextAttemptAt - at);
+            Assert.False(refund.IsDue(refund.NextAttemptAt.AddTicks(-1)));
+            at = refund.NextAttemptAt;
+        }
+        refund.Claim(at, Lease);
+        refund.Fail("provider_error", at);
+
+        Assert.Equal([TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(4), TimeSpan.FromMinutes(8)], waits);
+        Assert.Equal(InstructionStatus.Failed, refund.Status);
+        Assert.Equal(PaymentInstruction.MaxAttempts, refund.Attempts);
+        Assert.False(refund.IsDue(at.AddYears(1)));
+        Assert.True(refund.IsOwed);
+    }
+
+    [Fact]
+    public void A_claim_whose_lease_ran_out_is_claimed_again_and_the_first_claims_answer_is_not_recorded()
+    {
+        var refund = NewRefund();
+        var first = refund.Claim(Now, Lease);
+
+        Assert.False(refund.IsDue(Now.Add(Lease).AddTicks(-1)));
+        var second = refund.Claim(Now.Add(Lease), Lease);
+
+        Assert.False(refund.IsClaimedBy(first));
+        Assert.True(refund.IsClaimedBy(second));
+    }
+
+    [Fact]
+    public void An_admin_retries_a_failed_refund_once_more_or_resolves_it_with_a_note()
+    {
+        var retried = Failed(NewRefund());
+        retried.Retry(Now.AddHours(1));
+        Assert.Equal(InstructionStatus.Pending, retried.Status);
+        Assert.True(retried.IsDue(Now.AddHours(1)));
+        retried.Claim(Now.AddHours(1), Lease);
+        retried.Fail("provider_error", Now.AddHours(1));
+        Assert.Equal(InstructionStatus.Failed, retried.Status); // one more attempt, not a new round of five
+
+        var admin = Guid.NewGuid();
+        var entry = retried.Resolve("Refunded by bank transfer, ticket 42", admin, Now.AddHours(2))!;
+        Assert.Equal(InstructionStatus.Succeeded, retried.Status);
+        Assert.Equal("Refunded by bank transfer, ticket 42", retried.ResolutionNote);
+        Assert.Equal(admin, retried.ResolvedBy);
+        Assert.Equal(new Dictionary<string, long> { ["refunds_owed"] = -4_000, ["refunds_out"] = 4_000 }, Moves(entry));
+        Assert.Throws<DomainException>(() => retried.Resolve("again", admin, Now));
+        Assert.Throws<DomainException>(() => retried.Retry(Now));
+        Assert.Throws<ArgumentException>(() => Failed(NewRefund()).Resolve(" ", admin, Now));
+    }
+
+    [Fact]
+    public void Only_a_failed_instruction_is_retried_or_resolved()
+    {
+        var pending = NewRefund();
+        Assert.Equal("invalid_state", Assert.Throws<DomainException>(() => pending.Retry(Now)).Code);
+        Assert.Equal("invalid_state", Assert.Throws<DomainException>(() => pending.Resolve("note", Guid.NewGuid(), Now)).Code);
+    }
+
+    [Fact]
+    public void A_payout_the_provider_returns_after_sending_is_owed_to_the_seller_again()
+    {
+        var payout = PaymentInstruction.ForPayout(Guid.NewGuid(), SellerId, "payout:1", new Money(9_500, Currency.Usd), Now);
+        payout.Claim(Now, Lease);
+        var sent = payout.Succeed("po_1", Now)!;
+
+        var returned = payout.ReportFailed("account_closed", Now.AddDays(2))!;
+
+        Assert.Equal(new Dictionary<string, long> { [$"payouts_owed:{SellerId}"] = -9_500, [$"payouts_out:{SellerId}"] = 9_500 }, Moves(sent));
+        Assert.Equal(new Dictionary<string, long> { [$"payouts_out:{SellerId}"] = -9_500, [$"payouts_owed:{SellerId}"] = 9_500 }, Moves(returned));
+        Assert.Equal(InstructionStatus.Failed, payout.Status);
+        Assert.Equal("account_closed", payout.FailureCode);
+        Assert.Equal("invalid_state", Assert.Throws<DomainException>(() => payout.ReportFailed("again", Now)).Code);
+        payout.Retry(Now.AddDays(3));
+        payout.Claim(Now.AddDays(3), Lease);
+        Assert.NotEqual(sent.DedupeKey, payout.Succeed("po_2", Now.AddDays(3))!.DedupeKey); // sent again: a second entry
+    }
+
+    [Fact]
+    public void A_capture_moves_no_owed_money_and_a_declined_one_is_final()
+    {
+        var capture = PaymentInstruction.Capture(OrderId, $"order:{OrderId}:capture", new Money(4_000, Currency.Usd), Now, Lease);
+
+        Assert.Equal(InstructionStatus.Processing, capture.Status);
+        Assert.False(capture.IsOwed);
+        capture.Fail("card_declined", Now);
+        Assert.Equal(InstructionStatus.Failed, capture.Status);
+        Assert.Throws<DomainException>(() => capture.Retry(Now));
+    }
+
+    private static PaymentInstruction Failed(PaymentInstruction instruction)
+    {
+        var at = Now;
+        while (instruction.Status != InstructionStatus.Failed)
+        {
+            instruction.Claim(at, Lease);
+            instruction.Fail("provider_error", at);
+            at = instruction.NextAttemptAt;
+        }
+        return instruction;
+    }
+}
