@@ -68,6 +68,11 @@ public sealed class AccessMatrixTests(SafeholdApp app) : IClassFixture<SafeholdA
         ["POST /api/v1/orders/{id}/protection-extensions/{extensionId}/approve"] = (404, 404, 404, 422, 404),
         ["POST /api/v1/orders/{id}/protection-extensions/{extensionId}/decline"] = (404, 404, 404, 422, 404),
         ["POST /api/v1/orders/{id}/ship"] = (404, 404, 404, 422, 404),
+        ["GET /api/v1/payment-instructions"] = (422, 422, 422, 200, 422),
+        ["GET /api/v1/payment-instructions/{id}"] = (422, 422, 422, 200, 422),
+        ["POST /api/v1/payment-instructions/{id}/resolve"] = (422, 422, 422, 409, 422), // the admin's: an instruction not failed cannot be resolved
+        ["POST /api/v1/payment-instructions/{id}/retry"] = (422, 422, 422, 409, 422),
+        ["POST /api/v1/sandbox/failures"] = (422, 422, 422, 200, 422),
         ["POST /api/v1/payouts/run"] = (422, 422, 422, 200, 422),
         ["POST /api/v1/products"] = (422, 201, 422, 422, 422),
         ["POST /api/v1/sandbox/clock/advance"] = (422, 422, 422, 200, 422),

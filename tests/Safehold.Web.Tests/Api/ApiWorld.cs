@@ -33,12 +33,15 @@ public sealed class ApiWorld
     public Guid ExtensionOrder { get; private set; }
     public Guid Extension { get; private set; }
 
+    /// <summary>The refund of a third order, paid and then cancelled: a payment instruction.</summary>
+    public Guid Instruction { get; private set; }
+
     /// <summary>The words of the owners' messages, which no one else may ever read.</summary>
     public string Secret => $"Secret words of {Name}";
 
     /// <summary>What no answer to anyone but the owners (and the admin) may carry: the owners' ids, email and words.</summary>
     public IReadOnlyList<string> Secrets =>
-        [Order.ToString(), Dispute.ToString(), Evidence.ToString(), BuyerKey.ToString(), ExtensionOrder.ToString(), Extension.ToString(),
+        [Order.ToString(), Dispute.ToString(), Evidence.ToString(), BuyerKey.ToString(), ExtensionOrder.ToString(), Extension.ToString(), Instruction.ToString(),
             Buyer.Email, Seller.Email, Secret];
 
     public static async Task<ApiWorld> CreateAsync(SafeholdApp app, string name)
@@ -63,6 +66,12 @@ public sealed class ApiWorld
         await Api.ExpectStatus(extension, HttpStatusCode.Created);
         world.ExtensionOrder = second;
         world.Extension = (await Api.Json(extension)).Id();
+
+        var third = Guid.Parse((await app.PlaceOrder(buyer, world.Product))["id"]!.GetValue<string>());
+        await Api.ExpectStatus(await SafeholdApp.Pay(buyer, third), HttpStatusCode.OK);
+        await Api.ExpectStatus(await buyer.Http.PostAsJsonAsync($"/api/v1/orders/{third}/cancel", new { reason = "Changed my mind." }), HttpStatusCode.OK);
+        var (scope, db) = app.OpenDb();
+        using (scope) world.Instruction = db.PaymentInstructions.Where(i => i.OrderId == third).Select(i => i.Id).Single();
         return world;
     }
 
@@ -81,6 +90,7 @@ public sealed class ApiWorld
                     "disputes" => Dispute.ToString(),
                     "users" => Buyer.Id.ToString(),
                     "products" => Product.ToString(),
+                    "payment-instructions" => Instruction.ToString(),
                     var other => throw new InvalidOperationException($"{template}: ApiWorld.Path knows no object of '{other}/{{id}}'; add it."),
                 },
                 "{evidenceId}" => Evidence.ToString(),
@@ -135,6 +145,8 @@ public static class ApiExamples
         ["POST /api/v1/disputes/{id}/messages"] = _ => new JsonObject { ["body"] = "Here is another photo." },
         ["POST /api/v1/webhook-endpoints"] = _ => new JsonObject { ["url"] = "https://hooks.example.com/safehold", ["events"] = new JsonArray("order.paid") },
         ["POST /api/v1/sandbox/clock/advance"] = _ => new JsonObject { ["hours"] = 1 },
+        ["POST /api/v1/payment-instructions/{id}/resolve"] = _ => new JsonObject { ["note"] = "Sent by hand from the bank's portal." },
+        ["POST /api/v1/sandbox/failures"] = _ => new JsonObject { ["kind"] = "payout", ["count"] = 1 },
         ["PATCH /api/v1/users/me"] = _ => new JsonObject { ["language"] = "ka", ["timeZone"] = "Asia/Tbilisi" },
     };
 
