@@ -23,6 +23,12 @@ public enum AccountType
 
     /// <summary>Money paid out to sellers.</summary>
     PayoutsOut,
+
+    /// <summary>Money the buyers' card networks took back for lost chargebacks.</summary>
+    ChargebacksOut,
+
+    /// <summary>What the platform bore of lost chargebacks (negative by it): a seller's share it made good.</summary>
+    ChargebackLosses,
 }
 
 /// <summary>An account: its type and, for per-order and per-seller accounts, whose it is.</summary>
@@ -31,6 +37,8 @@ public readonly record struct Account(AccountType Type, Guid? Owner = null)
     public static Account PaymentClearing => new(AccountType.PaymentClearing);
     public static Account PlatformCommission => new(AccountType.PlatformCommission);
     public static Account RefundsOut => new(AccountType.RefundsOut);
+    public static Account ChargebacksOut => new(AccountType.ChargebacksOut);
+    public static Account ChargebackLosses => new(AccountType.ChargebackLosses);
 
     public static Account Escrow(Guid orderId) => new(AccountType.Escrow, orderId);
     public static Account SellerPending(Guid sellerId) => new(AccountType.SellerPending, sellerId);
@@ -54,6 +62,8 @@ public readonly record struct Account(AccountType Type, Guid? Owner = null)
         AccountType.PlatformCommission => "platform_commission",
         AccountType.RefundsOut => "refunds_out",
         AccountType.PayoutsOut => "payouts_out",
+        AccountType.ChargebacksOut => "chargebacks_out",
+        AccountType.ChargebackLosses => "chargeback_losses",
         _ => throw new ArgumentOutOfRangeException(nameof(type)),
     };
 }

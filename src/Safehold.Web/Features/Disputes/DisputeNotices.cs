@@ -48,6 +48,14 @@ public sealed class DisputeNotices(SafeholdDb db, Notifier notifier)
             "dispute_resolved" => ($"The dispute about \"{title}\" is resolved", d.SettledAt is null
                 ? $"An arbiter decided dispute {d.Id}: {(d.Outcome is { } o ? DisputeProcess.Name(o) : "decided")}. Either party may appeal once by {by("appealBy")}."
                 : $"Dispute {d.Id} is resolved: {(d.Outcome is { } settled ? DisputeProcess.Name(settled) : "decided")}."),
+            "chargeback_opened" => (reader == DisputeParty.Buyer ? $"Your bank disputed the payment for \"{title}\"" : $"A chargeback was opened on \"{title}\"",
+                reader == DisputeParty.Buyer
+                    ? $"Your card's bank reported a chargeback on order {d.OrderId}; the card network decides it. Any dispute you had open on the order is closed."
+                    : $"The buyer's bank reversed the payment for order {d.OrderId} ({d.Description}). The money is held until the card network decides; the platform answers with the order's evidence pack by {by("respondBy")}."),
+            "chargeback_decided" => ($"The chargeback on \"{title}\" was decided", d.Outcome == DisputeOutcome.ReleasedToSeller
+                ? $"The card network decided chargeback {d.Id} for the seller: the money is back where it was and the order continues."
+                : $"The card network decided chargeback {d.Id} for the buyer: the money has gone back to the buyer's card and the order is closed."),
+            "dispute_superseded" => ($"{yours} about \"{title}\" was closed", $"A chargeback on order {d.OrderId} took over from dispute {d.Id}; the card network decides it now."),
             "dispute_withdrawn" => ($"The dispute about \"{title}\" was withdrawn", $"The buyer withdrew dispute {d.Id}; the order continues where it was."),
             _ => throw new InvalidOperationException($"No wording for the dispute notice {kind}."),
         };
