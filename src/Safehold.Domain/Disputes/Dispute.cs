@@ -549,6 +549,8 @@ public sealed class DisputeEvent
         At = at;
         Actor = actor.Party;
         ActorUserId = actor.UserId;
+        PlatformUserId = actor.Via?.UserId;
+        PlatformKeyId = actor.Via?.KeyId;
         Kind = kind;
         Detail = detail;
     }
@@ -558,6 +560,10 @@ public sealed class DisputeEvent
     public DateTimeOffset At { get; private set; }
     public DisputeParty Actor { get; private set; }
     public Guid? ActorUserId { get; private set; }
+
+    /// <summary>The platform that acted for <see cref="ActorUserId"/>, when one did, and its key.</summary>
+    public Guid? PlatformUserId { get; private set; }
+    public Guid? PlatformKeyId { get; private set; }
     public string Kind { get; private set; }
     public string? Detail { get; private set; }
 }

@@ -22,7 +22,8 @@ namespace Safehold.Web.Demo;
 /// </summary>
 public static class DemoSeeder
 {
-    public sealed record DemoLogin(string Email, string Password, string ApiKey, string DisplayName, UserRole Role);
+    /// <summary>A demo user; the platform (the marketplace's back end) has an API key and no portal password.</summary>
+    public sealed record DemoLogin(string Email, string? Password, string ApiKey, string DisplayName, UserRole Role);
 
     public static readonly IReadOnlyList<DemoLogin> Logins =
     [
@@ -33,6 +34,7 @@ public static class DemoSeeder
         new("buyer2@demo.test", "demo-buyer2", "sh_demo_buyer2", "Sam Carter", UserRole.Buyer),
         new("seller2@demo.test", "demo-seller2", "sh_demo_seller2", "Tbilisi Crafts", UserRole.Seller),
         new("arbiter2@demo.test", "demo-arbiter2", "sh_demo_arbiter2", "Levan Arbiter", UserRole.Arbiter),
+        new("platform@demo.test", null, "sh_demo_platform", "Demo Marketplace back end", UserRole.Platform),
     ];
 
     public static async Task SeedIfEmptyAsync(IServiceProvider services, ILogger log)
@@ -172,7 +174,7 @@ public static class DemoSeeder
         Console.WriteLine($"  Safehold sandbox is running at {addresses}");
         Console.WriteLine("  Demo logins (portal password / API key):");
         foreach (var l in Logins)
-            Console.WriteLine($"    {l.Role,-8} {l.Email,-20} {l.Password,-14} {l.ApiKey}");
+            Console.WriteLine($"    {l.Role,-8} {l.Email,-20} {l.Password ?? "(API only)",-14} {l.ApiKey}");
         Console.WriteLine();
     }
 }

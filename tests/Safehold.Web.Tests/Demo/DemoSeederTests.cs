@@ -20,7 +20,7 @@ public sealed class DemoSeederTests
         var statuses = orders["items"]!.AsArray().Select(o => o!.Status()).ToHashSet();
         Assert.Superset(new HashSet<string> { "awaiting_payment", "awaiting_shipment", "awaiting_delivery", "completed", "closed" }, statuses);
 
-        foreach (var (key, role) in new[] { ("sh_demo_seller", "seller"), ("sh_demo_arbiter", "arbiter"), ("sh_demo_admin", "admin") })
+        foreach (var (key, role) in new[] { ("sh_demo_seller", "seller"), ("sh_demo_arbiter", "arbiter"), ("sh_demo_admin", "admin"), ("sh_demo_platform", "platform") })
         {
             var me = await Api.Json(await app.As(key).GetAsync("/api/v1/users/me"));
             Assert.Equal(role, me["role"]!.GetValue<string>());

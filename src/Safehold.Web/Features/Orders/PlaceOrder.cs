@@ -58,7 +58,7 @@ public sealed class PlaceOrder(SafeholdDb db, TimeProvider clock, IOptions<Prote
         var now = clock.GetUtcNow();
         var order = Order.Place(Guid.CreateVersion7(now), caller.Id,
             request.Items!.Select(i => (products[i.ProductId!.Value].Snapshot(), i.Quantity!.Value)).ToList(),
-            address!, policy.Value, now);
+            address!, policy.Value, now, OrderAccess.ViaOf(caller));
         db.Orders.Add(order);
         await db.SaveChangesAsync(ct);
         return OrderResponse.From(order, caller, now);

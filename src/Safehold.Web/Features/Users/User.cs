@@ -7,6 +7,12 @@ public enum UserRole
     Seller,
     Arbiter,
     Admin,
+
+    /// <summary>
+    /// The marketplace's own back end: one key that acts for any buyer or seller (header <c>Safehold-Acting-For</c>)
+    /// with exactly that user's rights, and reports payments, tracking and provider events. It never signs in to the portal.
+    /// </summary>
+    Platform,
 }
 
 /// <summary>A person who signs in to the portal or calls the API with one of their keys.</summary>

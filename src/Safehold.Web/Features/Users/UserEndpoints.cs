@@ -60,8 +60,10 @@ public static class UserEndpoints
         var roles = Enum.GetValues<UserRole>().ToDictionary(r => r.ToString().ToLowerInvariant());
         if (string.IsNullOrWhiteSpace(request.Role)) errors.Add("role", "Required.");
         else if (!roles.TryGetValue(request.Role.Trim().ToLowerInvariant(), out role))
-            errors.Add("role", "One of: buyer, seller, arbiter, admin.");
+            errors.Add("role", "One of: buyer, seller, arbiter, admin, platform.");
         if (request.Password is { } pw && (pw.Length < 8 || pw.Length > 128)) errors.Add("password", "From 8 to 128 characters.");
+        else if (request.Password is not null && role == UserRole.Platform)
+            errors.Add("password", "A platform user calls the API with its keys and never signs in to the portal: send no password.");
         errors.ThrowIfAny();
 
         if (await db.Users.AnyAsync(u => u.Email == email, ct))

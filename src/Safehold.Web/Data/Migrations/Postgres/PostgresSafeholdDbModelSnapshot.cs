@@ -234,6 +234,12 @@ namespace Safehold.Web.Data.Migrations.Postgres
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<Guid?>("PlatformKeyId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("PlatformUserId")
+                        .HasColumnType("uuid");
+
                     b.HasKey("DisputeId", "Sequence");
 
                     b.ToTable("DisputeEvents", (string)null);
@@ -539,6 +545,12 @@ namespace Safehold.Web.Data.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
+
+                    b.Property<Guid?>("PlatformKeyId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("PlatformUserId")
+                        .HasColumnType("uuid");
 
                     b.HasKey("OrderId", "Sequence");
 

@@ -228,6 +228,12 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("PlatformKeyId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("PlatformUserId")
+                        .HasColumnType("TEXT");
+
                     b.HasKey("DisputeId", "Sequence");
 
                     b.ToTable("DisputeEvents", (string)null);
@@ -532,6 +538,12 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("PlatformKeyId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("PlatformUserId")
                         .HasColumnType("TEXT");
 
                     b.HasKey("OrderId", "Sequence");
