@@ -61,11 +61,16 @@ public sealed class Chargebacks(SafeholdDb db, DueTimers timers, IPaymentProvide
     /// <summary>Who may report provider events: the platform's key (or a key acting for a user), and admins.</summary>
     public static void RequireReporter(Caller caller)
     {
-        if (caller.Role != UserRole.Admin)
+        if (caller.Role != UserRole.Admin && !caller.IsPlatform)
             throw new DomainException(RefusalKind.NotAllowed, "action_not_allowed", "Only the platform's key or an administrator reports payment events.");
     }
 
-    /// <summary>The order for a change, locked, with what fell due fired: any order for an admin; for a user, only one they may see (404).</summary>
+    /// <summary>
+    /// The order for a change, locked, with what fell due fired: any order for an admin or the platform's own key; for a
+    /// platform key acting for a user, only an order that user may see (anyone else's answers 404).
+    /// </summary>
     private Task<Order> LoadAsync(Caller caller, Guid orderId, DateTimeOffset now, CancellationToken ct) =>
-        caller.Role == UserRole.Admin ? timers.LoadForDisputeAsync(orderId, now, ct) : timers.LoadForChangeAsync(orderId, caller, now, ct);
+        caller.Role is UserRole.Admin or UserRole.Platform
+            ? timers.LoadForDisputeAsync(orderId, now, ct)
+            : timers.LoadForChangeAsync(orderId, caller, now, ct);
 }

@@ -51,14 +51,27 @@ public sealed class PaymentEventTests(SafeholdApp app) : IClassFixture<SafeholdA
     }
 
     [Fact]
-    public async Task An_event_for_an_order_that_does_not_exist_or_is_not_the_callers_answers_404()
+    public async Task The_platforms_own_key_reports_events_for_any_order_and_one_acting_for_a_user_only_for_theirs()
     {
-        await Api.ExpectProblem(await Event(app.Admin, "chargeback.opened", Guid.NewGuid()), HttpStatusCode.NotFound, "not_found");
+        var platform = await app.NewUser("platform");
         var (_, seller, orderId) = await app.OrderIn("awaiting_delivery");
-        var other = await app.NewUser("seller");
-        await Api.ExpectProblem(await Event(other.Http, "chargeback.opened", orderId), HttpStatusCode.UnprocessableEntity, "action_not_allowed");
-        await Api.ExpectProblem(await Event(seller.Http, "chargeback.opened", orderId), HttpStatusCode.UnprocessableEntity, "action_not_allowed");
+        var (_, _, othersOrder) = await app.OrderIn("awaiting_delivery");
+        var actingForSeller = app.ActingFor(platform, seller);
+
+        await Api.ExpectProblem(await Event(actingForSeller.Http, "chargeback.opened", othersOrder), HttpStatusCode.NotFound, "not_found");
+        await Api.ExpectStatus(await Event(actingForSeller.Http, "chargeback.opened", orderId), HttpStatusCode.OK);
+        await Api.ExpectStatus(await Event(platform.Http, "chargeback.opened", othersOrder), HttpStatusCode.OK);
+        await Api.ExpectProblem(await Event(platform.Http, "chargeback.opened", Guid.NewGuid()), HttpStatusCode.NotFound, "not_found");
         await app.AssertLedgerOk();
+    }
+
+    [Fact]
+    public async Task A_buyer_or_seller_with_their_own_key_cannot_report_payment_events()
+    {
+        var (buyer, seller, orderId) = await app.OrderIn("awaiting_delivery");
+        await Api.ExpectProblem(await Event(seller.Http, "chargeback.opened", orderId), HttpStatusCode.UnprocessableEntity, "action_not_allowed");
+        await Api.ExpectProblem(await Event(buyer.Http, "chargeback.opened", orderId), HttpStatusCode.UnprocessableEntity, "action_not_allowed");
+        Assert.Null((await Api.GetOrder(buyer, orderId))["dispute"]);
     }
 
     [Theory]
