@@ -91,7 +91,7 @@ public sealed class EvidencePack(SafeholdDb db, TimeProvider clock)
                 .OrderBy(m => m.SentAt).ToList(),
             evidence.OrderBy(e => e.UploadedAt).ThenBy(e => e.Id).Select(e => new EvidencePackFile(e.DisputeId, ProcessNames.Of(e.Party), e.FileName,
                 e.ContentType, e.Length, e.Sha256, e.Description, e.UploadedAt, $"/api/v1/disputes/{e.DisputeId}/evidence/{e.Id}")).ToList(),
-            disputes.OrderBy(d => d.OpenedAt).ThenBy(d => d.Id).Select(d => new EvidencePackDispute(d.Id, d.Kind, DisputeProcess.Name(d.Reason),
+            disputes.OrderBy(d => d.OpenedAt).ThenBy(d => d.IsChargeback).ThenBy(d => d.Id).Select(d => new EvidencePackDispute(d.Id, d.Kind, DisputeProcess.Name(d.Reason),
                 DisputeProcess.StatusName(d.Status), d.Description, d.Outcome is { } x ? DisputeProcess.Name(x) : null,
                 d.RefundAmount is { } r ? M(r) : null, d.OpenedAt,
                 d.Timeline.OrderBy(e => e.Sequence).Select(e => Entry(e.At, ProcessNames.Of(e.Actor), e.ActorUserId, e.Kind, e.Detail)).ToList())).ToList());

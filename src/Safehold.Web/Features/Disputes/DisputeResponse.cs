@@ -145,7 +145,8 @@ public sealed record DisputeSummary(Guid Id, string Status, string Kind, string 
             .Select(d => new { d.Id, d.OrderId, d.Status, d.Reason, d.Outcome, d.RefundAmount, d.Currency, d.OpenedAt }).ToListAsync(ct);
         return rows.GroupBy(r => r.OrderId).ToDictionary(g => g.Key, g =>
         {
-            var r = g.OrderByDescending(x => x.OpenedAt).ThenByDescending(x => x.Id).First();
+            // A chargeback opened in the same instant as the dispute it took over from is the later one.
+            var r = g.OrderByDescending(x => x.OpenedAt).ThenByDescending(x => x.Reason == DisputeReason.Chargeback).ThenByDescending(x => x.Id).First();
             return new DisputeSummary(r.Id, DisputeProcess.StatusName(r.Status), r.Reason == DisputeReason.Chargeback ? "chargeback" : "protection",
                 DisputeProcess.Name(r.Reason), r.Outcome is { } o ? DisputeProcess.Name(o) : null,
                 r.RefundAmount is { } a ? new MoneyDto(a, r.Currency) : null, r.OpenedAt);

@@ -32,7 +32,7 @@ public sealed class ChargebackTests(SafeholdApp app) : IClassFixture<SafeholdApp
         Assert.DoesNotContain("confirm_receipt", order.Actions());
         Assert.DoesNotContain("open_dispute", order.Actions());
         await Api.ExpectProblem(await buyer.Http.PostAsync($"/api/v1/orders/{orderId}/confirm-receipt", null), HttpStatusCode.Conflict, "invalid_state");
-        Assert.Empty((await Get(buyer, chargeback.Id())).Actions()); // the buyer cannot withdraw a chargeback
+        Assert.DoesNotContain("withdraw", (await Get(buyer, chargeback.Id())).Actions()); // the buyer cannot withdraw a chargeback
         Assert.DoesNotContain("decision", (await Get(await app.NewUser("arbiter"), chargeback.Id())).Actions()); // nor an arbiter decide it
         Assert.Equal(1, await app.Notifications(seller.Id, "chargeback_opened"));
         await app.AssertLedgerOk();

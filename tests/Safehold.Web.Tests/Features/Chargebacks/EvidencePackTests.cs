@@ -70,7 +70,7 @@ public sealed class EvidencePackTests(SafeholdApp app) : IClassFixture<SafeholdA
         Assert.Contains("JD0146000038", text);
         Assert.Contains("Test product", text);
         Assert.Contains(orderId.ToString(), text);
-        Assert.Contains("DejaVuSans", pdf.GetPage(1).Letters.First().FontName, StringComparison.Ordinal);
+        Assert.Contains("DejaVu Sans", pdf.GetPage(1).Letters.First().FontName, StringComparison.Ordinal); // the shipped font, embedded
     }
 
     [Fact]
