@@ -52,6 +52,9 @@ public sealed class PolicyOptions
     public int SellerReminderDaysBeforeShipBy { get; set; } = 1;
     public Dictionary<string, int> CategoryCommissionBasisPoints { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Who bears a lost chargeback on released money: <c>SellerUnlessArbiterDecided</c> (the default), <c>Seller</c> or <c>Platform</c>.</summary>
+    public ChargebackLiability ChargebackLiability { get; set; } = ChargebackLiability.SellerUnlessArbiterDecided;
+
     /// <summary>The durations of a dispute (<c>Safehold:Policy:Disputes:SellerResponseDays</c>, ...), copied onto each dispute when it opens.</summary>
     public DisputeTermsOptions Disputes { get; set; } = new();
 
@@ -96,6 +99,7 @@ public sealed class PolicyOptions
         BuyerReminderDaysBeforeProtectionEnds = BuyerReminderDaysBeforeProtectionEnds,
         SellerReminderDaysBeforeShipBy = SellerReminderDaysBeforeShipBy,
         CategoryCommissionBasisPoints = new Dictionary<string, int>(CategoryCommissionBasisPoints, StringComparer.OrdinalIgnoreCase),
+        ChargebackLiability = ChargebackLiability,
         Disputes = Disputes.ToTerms(),
     };
 }

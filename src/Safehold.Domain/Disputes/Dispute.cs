@@ -18,13 +18,16 @@ public sealed record Settlement(DisputeOutcome Outcome, long RefundAmount)
 /// <param name="Settle">The outcome the order settles now, if any.</param>
 /// <param name="ResumesOrder">Whether the order continues where it was (the dispute was withdrawn).</param>
 /// <param name="Reminded">For a reminder: who is reminded.</param>
-public sealed record DisputeStep(Settlement? Settle, bool ResumesOrder, DisputeParty Reminded = DisputeParty.None)
+/// <param name="Chargeback">For a chargeback the network decided: how, and who bears a loss.</param>
+public sealed record DisputeStep(Settlement? Settle, bool ResumesOrder, DisputeParty Reminded = DisputeParty.None,
+    (ChargebackOutcome Outcome, ChargebackBearer Bearer)? Chargeback = null)
 {
     public static readonly DisputeStep None = new(null, false);
 
     /// <summary>Carries the step out on the dispute's order; returns the journal entry to post with it, if any.</summary>
     public JournalEntry? ApplyTo(Order order, DateTimeOffset now)
     {
+        if (Chargeback is { } chargeback) return order.SettleChargeback(chargeback.Outcome, chargeback.Bearer, now);
         if (ResumesOrder)
         {
             order.WithdrawDispute(now);
@@ -145,8 +148,26 @@ public sealed class Dispute : IProcessSubject<DisputeStatus>
     /// <summary>The timers still pending; each fires once and is then gone.</summary>
     public IReadOnlyList<DisputeTimer> Timers => _timers;
 
-    /// <summary>True until the dispute is withdrawn or its outcome settled: its order stays frozen meanwhile.</summary>
-    public bool IsOpen => Status != DisputeStatus.Withdrawn && SettledAt is null;
+    /// <summary>For a chargeback: what the network took back (what was still captured), in minor units.</summary>
+    public long? ChargebackAmount { get; private set; }
+
+    /// <summary>For a chargeback: who bears it if it is lost, decided by the policy when it opened.</summary>
+    public ChargebackBearer? ChargebackBearer { get; private set; }
+
+    /// <summary>For a chargeback: the provider's reference of it, if it gave one.</summary>
+    public string? ChargebackReference { get; private set; }
+
+    /// <summary>For a dispute a chargeback took over from: that chargeback's dispute.</summary>
+    public Guid? SupersededBy { get; private set; }
+
+    /// <summary>A dispute of kind <c>chargeback</c>: reported by the payment provider, decided by the card network.</summary>
+    public bool IsChargeback => Reason == DisputeReason.Chargeback;
+
+    /// <summary>The dispute's kind as the API spells it: <c>chargeback</c>, or <c>protection</c> for a buyer's dispute.</summary>
+    public string Kind => IsChargeback ? "chargeback" : "protection";
+
+    /// <summary>True until the dispute is withdrawn, superseded or its outcome settled: its order stays frozen meanwhile.</summary>
+    public bool IsOpen => Status is not (DisputeStatus.Withdrawn or DisputeStatus.Superseded) && SettledAt is null;
 
     public Money OrderTotal => new(OrderTotalAmount, Safehold.Domain.Currency.Of(Currency));
 
@@ -156,8 +177,9 @@ public sealed class Dispute : IProcessSubject<DisputeStatus>
     {
         var by = DisputeActor.Of(actor);
         var t = DisputeProcess.Authorize(null, DisputeTrigger.Open, new DisputeAct(by, requestedOutcome), now);
-        if (!Enum.IsDefined(reason))
-            throw new DomainException(RefusalKind.Invalid, "validation_failed", "Unknown dispute reason.");
+        if (!Enum.IsDefined(reason) || reason == DisputeReason.Chargeback)
+            throw new DomainException(RefusalKind.Invalid, "validation_failed",
+                reason == DisputeReason.Chargeback ? "A chargeback is reported by the payment provider, not opened by a buyer." : "Unknown dispute reason.");
         if (requestedOutcome is not (DisputeOutcome.FullRefund or DisputeOutcome.PartialRefund or DisputeOutcome.ReturnAndRefund))
             throw new DomainException(RefusalKind.Invalid, "validation_failed", "A buyer asks for a full refund, a partial refund or a return and refund.");
         DisputeProcess.CheckAmount(requestedOutcome, requestedAmount, order.TotalAmount);
@@ -186,6 +208,64 @@ public sealed class Dispute : IProcessSubject<DisputeStatus>
         };
         dispute.Apply(t, by, now, "opened", DisputeProcess.Name(reason) + ": " + Describe(requestedOutcome, requestedAmount));
         return dispute;
+    }
+
+    /// <summary>
+    /// Opens the dispute of kind <c>chargeback</c> the provider reported: called by <see cref="Order.OpenChargeback"/>. It goes
+    /// to the arbiter's desk with the network's <paramref name="respondBy"/> as its deadline.
+    /// </summary>
+    internal static Dispute OpenChargeback(Guid id, Order order, DateTimeOffset now, string networkReason, DateTimeOffset respondBy, long amount,
+        ChargebackBearer bearer, string? reference, DisputeTerms terms)
+    {
+        var t = DisputeProcess.Authorize(null, DisputeTrigger.ChargebackOpened, new DisputeAct(DisputeActor.System), now);
+        Require(networkReason, "A chargeback needs the network's reason.");
+        var dispute = new Dispute
+        {
+            Id = id,
+            OrderId = order.Id,
+            BuyerId = order.BuyerId,
+            SellerId = order.SellerId,
+            Currency = order.Currency,
+            OrderTotalAmount = order.TotalAmount,
+            Reason = DisputeReason.Chargeback,
+            RequestedOutcome = amount == order.TotalAmount ? DisputeOutcome.FullRefund : DisputeOutcome.PartialRefund,
+            RequestedAmount = amount == order.TotalAmount ? null : amount,
+            Description = networkReason,
+            OpenedAt = now,
+            ChargebackAmount = amount,
+            ChargebackBearer = bearer,
+            ChargebackReference = reference,
+            DecisionDueAt = respondBy,
+            SellerResponseDays = terms.SellerResponseDays,
+            SellerReminderDays = terms.SellerReminderDays,
+            BuyerResponseDays = terms.BuyerResponseDays,
+            NoAgreementDays = terms.NoAgreementDays,
+            ReturnShipDays = terms.ReturnShipDays,
+            ReturnReceiptDays = terms.ReturnReceiptDays,
+            DecisionTargetDays = terms.DecisionTargetDays,
+            AppealDays = terms.AppealDays,
+        };
+        dispute.Apply(t, DisputeActor.System, now, "chargeback_opened", $"{networkReason}: {amount} {order.Currency}");
+        return dispute;
+    }
+
+    /// <summary>The card network decided this chargeback; the step gives the money back or lets it go, on the order.</summary>
+    public DisputeStep DecideChargeback(ChargebackOutcome outcome, DateTimeOffset now, string? detail)
+    {
+        var trigger = outcome == ChargebackOutcome.Won ? DisputeTrigger.ChargebackWon : DisputeTrigger.ChargebackLost;
+        var t = DisputeProcess.Authorize(this, trigger, new DisputeAct(DisputeActor.System), now);
+        var step = Apply(t, DisputeActor.System, now, ProcessNames.Of(trigger), detail);
+        return step with { Chargeback = (outcome, ChargebackBearer!.Value) };
+    }
+
+    /// <summary>A chargeback on the order took over from this dispute: it closes without an outcome, its timers gone.</summary>
+    internal void Supersede(DateTimeOffset now, Guid chargebackId)
+    {
+        var t = DisputeProcess.Authorize(this, DisputeTrigger.Superseded, new DisputeAct(DisputeActor.System), now);
+        SupersededBy = chargebackId;
+        Outcome = null;
+        RefundAmount = null;
+        Apply(t, DisputeActor.System, now, "superseded", $"chargeback {chargebackId}");
     }
 
     /// <summary>The seller accepts the buyer's request: a refund settles at once; a return starts with the buyer shipping the item back.</summary>
@@ -337,7 +417,7 @@ public sealed class Dispute : IProcessSubject<DisputeStatus>
         var deadlines = _timers.Select(t => (Rule: DisputeProcess.RuleOf(t.Kind), t.DueAt))
             .Where(t => t.Rule.Deadline is not null)
             .ToDictionary(t => t.Rule.Deadline!, t => t.DueAt);
-        if (Status == DisputeStatus.UnderReview && DecisionDueAt is { } due) deadlines["decisionDueAt"] = due;
+        if (Status == DisputeStatus.UnderReview && DecisionDueAt is { } due) deadlines[IsChargeback ? "respondBy" : "decisionDueAt"] = due;
         return deadlines;
     }
 
@@ -353,7 +433,8 @@ public sealed class Dispute : IProcessSubject<DisputeStatus>
         if (t.To == DisputeStatus.UnderReview)
         {
             EscalatedAt = now;
-            DecisionDueAt = now.AddDays(DecisionTargetDays);
+            // A chargeback's deadline is the network's, set when it opened; an arbiter's is the dispute's target.
+            if (!IsChargeback) DecisionDueAt = now.AddDays(DecisionTargetDays);
         }
         if (t.To == DisputeStatus.AwaitingReturnShipment && left != DisputeStatus.AwaitingReturnShipment) ReturnAgreedAt = now;
 
@@ -364,6 +445,8 @@ public sealed class Dispute : IProcessSubject<DisputeStatus>
             DisputeSettles.ArbitersDecision => AppealedAt is null ? Settle(DecisionOutcome!.Value, DecisionAmount) : Settle(AppealOutcome!.Value, AppealAmount),
             DisputeSettles.FullRefund => Settle(DisputeOutcome.FullRefund, null),
             DisputeSettles.ReleasedToSeller => Settle(DisputeOutcome.ReleasedToSeller, null),
+            DisputeSettles.Chargeback when t.Trigger == DisputeTrigger.ChargebackWon => Settle(DisputeOutcome.ReleasedToSeller, null),
+            DisputeSettles.Chargeback => RequestedAmount is { } part ? Settle(DisputeOutcome.PartialRefund, part) : Settle(DisputeOutcome.FullRefund, null),
             _ => null,
         };
         if (t.To == DisputeStatus.Resolved && settlement is null)

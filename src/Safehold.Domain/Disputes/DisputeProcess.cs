@@ -12,6 +12,29 @@ public enum DisputeReason
     WrongItem,
     Counterfeit,
     MissingParts,
+
+    /// <summary>
+    /// Not a buyer's reason: the buyer's bank reversed the payment and the provider reported it (SPEC 4). A dispute with
+    /// this reason is of kind <c>chargeback</c>: the card network decides it, not the seller or an arbiter.
+    /// </summary>
+    Chargeback,
+}
+
+/// <summary>Who bears a lost chargeback on money already released to the seller (policy <c>ChargebackLiability</c>).</summary>
+public enum ChargebackBearer
+{
+    Seller,
+    Platform,
+}
+
+/// <summary>How the card network decided a chargeback.</summary>
+public enum ChargebackOutcome
+{
+    /// <summary>For the seller: the money comes back.</summary>
+    Won,
+
+    /// <summary>For the buyer: the money stays with the buyer's card.</summary>
+    Lost,
 }
 
 /// <summary>
@@ -41,6 +64,9 @@ public enum DisputeStatus
     UnderReview,
     Resolved,
     Withdrawn,
+
+    /// <summary>Closed without an outcome because a chargeback on its order took over from it.</summary>
+    Superseded,
 }
 
 /// <summary>What can happen to a dispute. The API's <c>actions</c> are the snake-case names of the ones a person may trigger.</summary>
@@ -86,6 +112,18 @@ public enum DisputeTrigger
 
     /// <summary>System: nobody appealed the arbiter's decision in time; it is final and settles.</summary>
     AppealWindowClosed,
+
+    /// <summary>System, from the payment provider: a chargeback opens a dispute of kind <c>chargeback</c> on the arbiter's desk.</summary>
+    ChargebackOpened,
+
+    /// <summary>System, from the payment provider: the card network decided for the seller.</summary>
+    ChargebackWon,
+
+    /// <summary>System, from the payment provider: the card network decided for the buyer.</summary>
+    ChargebackLost,
+
+    /// <summary>System: a chargeback on the order took over from this dispute, which closes without an outcome.</summary>
+    Superseded,
 }
 
 /// <summary>Who acts on a dispute (or is told of a step): the order's buyer or seller, an arbiter of the platform, or the system.</summary>
@@ -146,6 +184,9 @@ public enum DisputeSettles
     ArbitersDecision,
     FullRefund,
     ReleasedToSeller,
+
+    /// <summary>A chargeback decided: the order gives the money back or lets it go (<see cref="Order.SettleChargeback"/>).</summary>
+    Chargeback,
 }
 
 /// <summary>The timers of a dispute: rows beside it, started and cancelled by the transitions of <see cref="DisputeProcess"/>.</summary>
@@ -276,7 +317,9 @@ public static class DisputeProcess
     private static readonly DisputeNotice OpenedToSeller = new(Seller, "dispute_opened"), AnsweredToBuyer = new(Buyer, "dispute_answered"),
         ReturnToBuyer = new(Buyer, "dispute_return_requested"), ReturnShippedToSeller = new(Seller, "dispute_return_shipped"),
         EscalatedToBoth = new(Buyer | Seller, "dispute_escalated"), AppealedToBoth = new(Buyer | Seller, "dispute_appealed"),
-        ResolvedToBoth = new(Buyer | Seller, "dispute_resolved"), WithdrawnToSeller = new(Seller, "dispute_withdrawn");
+        ResolvedToBoth = new(Buyer | Seller, "dispute_resolved"), WithdrawnToSeller = new(Seller, "dispute_withdrawn"),
+        ChargebackToBoth = new(Buyer | Seller, "chargeback_opened"), ChargebackDecidedToBoth = new(Buyer | Seller, "chargeback_decided"),
+        SupersededToBoth = new(Buyer | Seller, "dispute_superseded");
 
     public static readonly IReadOnlyList<DisputeTransition> Table =
     [
@@ -310,13 +353,27 @@ public static class DisputeProcess
 
         // A first decision waits out the appeal window before it settles; a decision on appeal is final at once.
         // A return and refund is carried out at once, either way: the item goes back before any money moves.
-        new(DisputeTrigger.Decision,              UnderReview,    Arbiter,         Money,  Resolved,        [AppealWindow],                               DisputeSettles.Nothing,          ResolvedToBoth,        Both(Rules.MayDecide, Rules.NotAppealed)),
-        new(DisputeTrigger.Decision,              UnderReview,    Arbiter,         Money,  Resolved,        Nothing,                                      DisputeSettles.ArbitersDecision, ResolvedToBoth,        Both(Rules.MayDecide, Rules.Appealed)),
-        new(DisputeTrigger.Decision,              UnderReview,    Arbiter,         Return, AwaitingReturn,  [ReturnShipBy],                               DisputeSettles.Nothing,          ReturnToBuyer,         Rules.MayDecide),
-        new(DisputeTrigger.Withdraw,              UnderReview,    Buyer,           Any,    Withdrawn,       Nothing,                                      DisputeSettles.ResumeOrder,      WithdrawnToSeller,     Rules.NotDecided),
+        new(DisputeTrigger.Decision,              UnderReview,    Arbiter,         Money,  Resolved,        [AppealWindow],                               DisputeSettles.Nothing,          ResolvedToBoth,        Both(Rules.NotChargeback, Both(Rules.MayDecide, Rules.NotAppealed))),
+        new(DisputeTrigger.Decision,              UnderReview,    Arbiter,         Money,  Resolved,        Nothing,                                      DisputeSettles.ArbitersDecision, ResolvedToBoth,        Both(Rules.NotChargeback, Both(Rules.MayDecide, Rules.Appealed))),
+        new(DisputeTrigger.Decision,              UnderReview,    Arbiter,         Return, AwaitingReturn,  [ReturnShipBy],                               DisputeSettles.Nothing,          ReturnToBuyer,         Both(Rules.NotChargeback, Rules.MayDecide)),
+        new(DisputeTrigger.Withdraw,              UnderReview,    Buyer,           Any,    Withdrawn,       Nothing,                                      DisputeSettles.ResumeOrder,      WithdrawnToSeller,     Both(Rules.NotChargeback, Rules.NotDecided)),
 
         new(DisputeTrigger.Appeal,                Resolved,       Buyer | Seller,  Any,    UnderReview,     Nothing,                                      DisputeSettles.Nothing,          AppealedToBoth,        Both(Rules.Appealable, Rules.AppealWindowOpen)),
         new(DisputeTrigger.AppealWindowClosed,    Resolved,       System,          Any,    Resolved,        Nothing,                                      DisputeSettles.ArbitersDecision, ResolvedToBoth,        Rules.Appealable),
+
+        // A chargeback (SPEC 4): the provider opens it, on the arbiter's desk until the network's respondBy deadline (shown as
+        // overdue, never acted on: the network decides), and reports the network's decision. Nobody at Safehold decides it.
+        new(DisputeTrigger.ChargebackOpened,      null,           System,          Any,    UnderReview,     Nothing,                                      DisputeSettles.Nothing,          ChargebackToBoth),
+        new(DisputeTrigger.ChargebackWon,         UnderReview,    System,          Any,    Resolved,        Nothing,                                      DisputeSettles.Chargeback,       ChargebackDecidedToBoth, Rules.IsChargeback),
+        new(DisputeTrigger.ChargebackLost,        UnderReview,    System,          Any,    Resolved,        Nothing,                                      DisputeSettles.Chargeback,       ChargebackDecidedToBoth, Rules.IsChargeback),
+
+        // A chargeback takes over from a dispute still open on its order (not yet settled): it closes without an outcome.
+        new(DisputeTrigger.Superseded,            AwaitingSeller, System,          Any,    DisputeStatus.Superseded, Nothing,                             DisputeSettles.Nothing,          SupersededToBoth),
+        new(DisputeTrigger.Superseded,            AwaitingBuyer,  System,          Any,    DisputeStatus.Superseded, Nothing,                             DisputeSettles.Nothing,          SupersededToBoth),
+        new(DisputeTrigger.Superseded,            AwaitingReturn, System,          Any,    DisputeStatus.Superseded, Nothing,                             DisputeSettles.Nothing,          SupersededToBoth),
+        new(DisputeTrigger.Superseded,            AwaitingReceipt, System,         Any,    DisputeStatus.Superseded, Nothing,                             DisputeSettles.Nothing,          SupersededToBoth),
+        new(DisputeTrigger.Superseded,            UnderReview,    System,          Any,    DisputeStatus.Superseded, Nothing,                             DisputeSettles.Nothing,          SupersededToBoth,      Rules.NotChargeback),
+        new(DisputeTrigger.Superseded,            Resolved,       System,          Any,    DisputeStatus.Superseded, Nothing,                             DisputeSettles.Nothing,          SupersededToBoth,      Rules.NotSettled),
     ];
 
     /// <summary>Every timer: the states it lives in, how long after it starts it is due (from the dispute's terms), and what it fires.</summary>
@@ -428,6 +485,17 @@ public static class DisputeProcess
     /// <summary>The guards of the table: each answers null when the transition may go ahead, or the refusal.</summary>
     private static class Rules
     {
+        /// <summary>A chargeback is the card network's to decide: no arbiter decides it, and the buyer cannot withdraw it.</summary>
+        public static DomainException? NotChargeback(Dispute d, DisputeAct _, DateTimeOffset __) =>
+            !d.IsChargeback ? null
+                : new DomainException(RefusalKind.RuleRefused, "chargeback_decided_by_network", "A chargeback is decided by the card network, not here.");
+
+        public static DomainException? IsChargeback(Dispute d, DisputeAct _, DateTimeOffset __) =>
+            d.IsChargeback ? null : new DomainException(RefusalKind.WrongState, "chargeback_not_open", "This dispute is not a chargeback.");
+
+        public static DomainException? NotSettled(Dispute d, DisputeAct _, DateTimeOffset __) =>
+            d.SettledAt is null ? null : DomainException.InvalidState("This dispute has settled.");
+
         public static DomainException? OfferMade(Dispute d, DisputeAct _, DateTimeOffset __) =>
             d.LatestOffer is not null ? null : DomainException.InvalidState("The seller made no offer to accept.");
 

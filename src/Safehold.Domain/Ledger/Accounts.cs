@@ -29,6 +29,12 @@ public enum AccountType
 
     /// <summary>A seller's payouts started but not yet sent by the payment provider (open payout instructions).</summary>
     PayoutsOwed,
+
+    /// <summary>Money the buyers' card networks took back for lost chargebacks.</summary>
+    ChargebacksOut,
+
+    /// <summary>What the platform bore of lost chargebacks (negative by it): a seller's share it made good.</summary>
+    ChargebackLosses,
 }
 
 /// <summary>An account: its type and, for per-order and per-seller accounts, whose it is.</summary>
@@ -38,6 +44,8 @@ public readonly record struct Account(AccountType Type, Guid? Owner = null)
     public static Account PlatformCommission => new(AccountType.PlatformCommission);
     public static Account RefundsOut => new(AccountType.RefundsOut);
     public static Account RefundsOwed => new(AccountType.RefundsOwed);
+    public static Account ChargebacksOut => new(AccountType.ChargebacksOut);
+    public static Account ChargebackLosses => new(AccountType.ChargebackLosses);
 
     public static Account Escrow(Guid orderId) => new(AccountType.Escrow, orderId);
     public static Account SellerPending(Guid sellerId) => new(AccountType.SellerPending, sellerId);
@@ -64,6 +72,8 @@ public readonly record struct Account(AccountType Type, Guid? Owner = null)
         AccountType.PayoutsOut => "payouts_out",
         AccountType.RefundsOwed => "refunds_owed",
         AccountType.PayoutsOwed => "payouts_owed",
+        AccountType.ChargebacksOut => "chargebacks_out",
+        AccountType.ChargebackLosses => "chargeback_losses",
         _ => throw new ArgumentOutOfRangeException(nameof(type)),
     };
 }

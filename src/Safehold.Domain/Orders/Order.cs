@@ -39,6 +39,8 @@ public sealed class Order : IProcessSubject<OrderStatus>
     private DateTimeOffset? _disputeOpenedAt;
     private DateTimeOffset? _disputeResolvedAt;
     private long _refundedAmount;
+    private Guid? _chargebackId;
+    private ChargebackBearer? _chargebackBearer; // in memory: who bears the chargeback being settled
     private OrderTransition? _lastTransition;
 
     private Order()
@@ -119,6 +121,12 @@ public sealed class Order : IProcessSubject<OrderStatus>
 
     /// <summary>What a dispute refunded to the buyer, in minor units; the seller is credited the rest less commission.</summary>
     public long RefundedAmount => _refundedAmount;
+
+    /// <summary>The chargeback's dispute, once the provider has reported one; an order has at most one.</summary>
+    public Guid? ChargebackId => _chargebackId;
+
+    /// <summary>Whether the dispute holding the order now is its chargeback.</summary>
+    public bool ChargebackIsOpen => _chargebackId is not null && _openDisputeId == _chargebackId;
 
     /// <summary>
     /// Places an order for <paramref name="lines"/>, all from one seller and in one currency, with the
@@ -298,11 +306,52 @@ public sealed class Order : IProcessSubject<OrderStatus>
         return Apply(t, Actor.System, now, ProcessNames.Of(trigger), refundAmount is { } r ? $"{r} {Currency}" : null);
     }
 
+    /// <summary>
+    /// The payment provider reported a chargeback on this order (SPEC 4): it opens a dispute of kind <c>chargeback</c>,
+    /// with the network's <paramref name="respondBy"/> deadline, for what is still captured (the total less what a dispute
+    /// refunded). The order is frozen as by a dispute; money already released is taken back into its escrow
+    /// (<see cref="MoneyMovement.ChargebackHold"/>). An open dispute is superseded: the chargeback takes over from it.
+    /// </summary>
+    /// <param name="open">The dispute open on the order now, if any: it must be the one <see cref="OpenDisputeId"/> names.</param>
+    /// <param name="reportedAmount">The amount the provider reported, if any: it must be what is still captured.</param>
+    /// <param name="bearer">Who bears the loss if it is lost, decided by the policy now (<see cref="ProtectionPolicy.BearerOfChargeback"/>).</param>
+    public (Dispute Chargeback, JournalEntry? Entry) OpenChargeback(DateTimeOffset now, Guid disputeId, Dispute? open, string networkReason,
+        DateTimeOffset respondBy, long? reportedAmount, ChargebackBearer bearer, string? reference, DisputeTerms terms)
+    {
+        var t = OrderProcess.Authorize(this, OrderTrigger.ChargebackOpened, Actor.System, now);
+        if (open?.Id != _openDisputeId)
+            throw new InvalidOperationException("The dispute open on the order must be passed to be superseded.");
+        var captured = Captured.Amount;
+        if (reportedAmount is { } reported && reported != captured)
+            throw new DomainException(RefusalKind.RuleRefused, "chargeback_amount_mismatch",
+                $"A chargeback takes back what is still captured for the order ({captured} {Currency}), not {reported}.");
+        var chargeback = Dispute.OpenChargeback(disputeId, this, now, networkReason, respondBy, captured, bearer, reference, terms);
+        open?.Supersede(now, disputeId);
+        _chargebackId = disputeId;
+        _openDisputeId = disputeId;
+        _disputeOpenedAt ??= now; // a dispute it takes over from paused the clock already: it stays paused from then
+        return (chargeback, Apply(t, Actor.System, now, "chargeback_opened", networkReason));
+    }
+
+    /// <summary>
+    /// The card network decided the open chargeback: <see cref="ChargebackOutcome.Won"/> gives the money back where it
+    /// was and the order continues; <see cref="ChargebackOutcome.Lost"/> leaves it with the buyer's card and closes the
+    /// order, the seller's released share made good by the platform when <paramref name="bearer"/> says so.
+    /// </summary>
+    public JournalEntry? SettleChargeback(ChargebackOutcome outcome, ChargebackBearer bearer, DateTimeOffset now)
+    {
+        var trigger = outcome == ChargebackOutcome.Won ? OrderTrigger.ChargebackWon : OrderTrigger.ChargebackLost;
+        var t = OrderProcess.Authorize(this, trigger, Actor.System, now);
+        _chargebackBearer = bearer;
+        _disputeResolvedAt = now;
+        return Apply(t, Actor.System, now, ProcessNames.Of(trigger), null);
+    }
+
     /// <summary>A system transition (unpaid expiry, missed ship-by, protection end, auto-complete, ...) at <paramref name="now"/>.</summary>
     public JournalEntry? Fire(OrderTrigger trigger, DateTimeOffset now)
     {
         if (trigger is OrderTrigger.DisputeWithdrawn or OrderTrigger.DisputeRefundedInFull or OrderTrigger.DisputeRefundedInPart
-            or OrderTrigger.DisputeReleasedToSeller)
+            or OrderTrigger.DisputeReleasedToSeller or OrderTrigger.ChargebackOpened or OrderTrigger.ChargebackWon or OrderTrigger.ChargebackLost)
             throw new InvalidOperationException($"{trigger} comes from a dispute: use {nameof(ResolveDispute)} or {nameof(WithdrawDispute)}.");
         var t = OrderProcess.Authorize(this, trigger, Actor.System, now);
         return trigger == OrderTrigger.ExtensionAutoApproved
@@ -399,7 +448,7 @@ public sealed class Order : IProcessSubject<OrderStatus>
         Record(now, actor, eventKind, detail);
         var entry = OrderMoney.Of(t.Money).Post(this, now);
         if (t.Trigger is OrderTrigger.DisputeWithdrawn or OrderTrigger.DisputeRefundedInFull or OrderTrigger.DisputeRefundedInPart
-            or OrderTrigger.DisputeReleasedToSeller)
+            or OrderTrigger.DisputeReleasedToSeller or OrderTrigger.ChargebackWon or OrderTrigger.ChargebackLost)
         {
             _openDisputeId = null;
             _disputeOpenedAt = null;
@@ -414,6 +463,15 @@ public sealed class Order : IProcessSubject<OrderStatus>
     public Money SellerShare => (Total - Refunded).SplitCommission(CommissionBasisPoints).SellerShare;
 
     internal Money Refunded => new(_refundedAmount, Total.Currency);
+
+    /// <summary>What is still captured from the buyer's card: the total less what a dispute refunded.</summary>
+    internal Money Captured => Total - Refunded;
+
+    /// <summary>Where the order's released credit sits: pending while its dispute window is open, then available.</summary>
+    internal Account CreditAccount => CreditAvailableAt is null ? Account.SellerPending(SellerId) : Account.SellerAvailable(SellerId);
+
+    /// <summary>Whether the platform makes good the seller's share of the chargeback being lost: only money that had been released.</summary>
+    internal bool PlatformBearsChargeback => _chargebackBearer == ChargebackBearer.Platform && CompletedAt is not null;
 
     internal (Money SellerShare, Money Commission) FullShare => Total.SplitCommission(CommissionBasisPoints);
 

@@ -30,6 +30,22 @@ public enum MoneyMovement
 
     /// <summary>After completion: refunds owed the refund, taken from the seller's pending credit and the commission recomputed on what stays released.</summary>
     DisputePartRefundFromPending,
+
+    /// <summary>
+    /// A chargeback on released money: the seller's share is taken back from where the order's credit sits (pending while
+    /// its dispute window is open, else available, which may go negative) and the commission with it, into the order's
+    /// escrow, frozen there like money never released.
+    /// </summary>
+    ChargebackHold,
+
+    /// <summary>A chargeback won after release: escrow → back to the seller's balance it came from, and the commission.</summary>
+    ChargebackReturned,
+
+    /// <summary>
+    /// A chargeback lost: escrow → chargebacks out, what the buyer's card network took back. When the platform bears it
+    /// (<see cref="Disputes.ChargebackBearer.Platform"/>) on released money, chargeback losses → the seller's available balance: their share made good.
+    /// </summary>
+    ChargebackLost,
 }
 
 /// <summary>One money movement: what it does in words, the provider call it needs, and its accounting (the journal entry it posts).</summary>
@@ -72,6 +88,22 @@ public static class OrderMoney
             (o, now) => DisputeEntry(o, now, "dispute_partial_refund",
                 [(Account.SellerPending(o.SellerId), o.SellerShare - o.FullShare.SellerShare),
                     (Account.PlatformCommission, o.Total - o.Refunded - o.SellerShare - o.FullShare.Commission), (Account.RefundsOwed, o.Refunded)])),
+        new(MoneyMovement.ChargebackHold, "seller pending (or available, once the credit is) and commission → escrow: what was released, frozen",
+            ProviderCall.None,
+            (o, now) => ChargebackEntry(o, now, "chargeback_hold",
+                [(o.CreditAccount, -o.SellerShare), (Account.PlatformCommission, -(o.Captured - o.SellerShare)), (Account.Escrow(o.Id), o.Captured)])),
+        new(MoneyMovement.ChargebackReturned, "escrow → seller pending (or available) and commission: what the hold took, given back",
+            ProviderCall.None,
+            (o, now) => ChargebackEntry(o, now, "chargeback_returned",
+                [(Account.Escrow(o.Id), -o.Captured), (o.CreditAccount, o.SellerShare), (Account.PlatformCommission, o.Captured - o.SellerShare)])),
+        new(MoneyMovement.ChargebackLost,
+            "escrow → chargebacks out: what the network took back; when the platform bears a released order's loss, chargeback losses → seller available: the seller's share",
+            ProviderCall.None,
+            (o, now) => ChargebackEntry(o, now, "chargeback_lost",
+                o.PlatformBearsChargeback
+                    ? [(Account.Escrow(o.Id), -o.Captured), (Account.ChargebacksOut, o.Captured), (Account.ChargebackLosses, -o.SellerShare),
+                        (Account.SellerAvailable(o.SellerId), o.SellerShare)]
+                    : [(Account.Escrow(o.Id), -o.Captured), (Account.ChargebacksOut, o.Captured)])),
     ];
 
     private static readonly Dictionary<MoneyMovement, MovementRule> ByMovement = Movements.ToDictionary(m => m.Movement);
@@ -80,6 +112,10 @@ public static class OrderMoney
 
     private static JournalEntry Entry(Order o, DateTimeOffset now, string key, string kind, IEnumerable<(Account, Money)> lines) =>
         new(Guid.CreateVersion7(now), $"order:{o.Id}:{key}", kind, o.Id, now, lines);
+
+    // One chargeback per order: its hold, and then either its return or its loss, keyed by the chargeback's dispute.
+    private static JournalEntry ChargebackEntry(Order o, DateTimeOffset now, string kind, IEnumerable<(Account, Money)> lines) =>
+        new(Guid.CreateVersion7(now), $"order:{o.Id}:chargeback:{o.OpenDisputeId}:{kind}", kind, o.Id, now, lines);
 
     // One settlement per dispute, keyed apart from the order's own capture, refund, release and available entries. The
     // key (also the provider's idempotency key for its refund) names what is refunded: a refund whose commit was lost

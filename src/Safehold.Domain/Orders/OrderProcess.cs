@@ -60,6 +60,18 @@ public enum OrderTrigger
 
     /// <summary>System, for the dispute process: the dispute ended with the money released to the seller.</summary>
     DisputeReleasedToSeller,
+
+    /// <summary>
+    /// The payment provider reported a chargeback (<see cref="Disputes.DisputeReason.Chargeback"/>): the order is frozen
+    /// like a dispute, and money already released is taken back into its escrow. It takes over from an open dispute.
+    /// </summary>
+    ChargebackOpened,
+
+    /// <summary>The card network decided the chargeback for the seller: the money goes back where it was and the order continues.</summary>
+    ChargebackWon,
+
+    /// <summary>The card network decided the chargeback for the buyer: the money has gone back to the card, and the order closes.</summary>
+    ChargebackLost,
 }
 
 /// <summary>Who acts on an order, relative to it.</summary>
@@ -227,8 +239,8 @@ public static class OrderProcess
         new(OrderTrigger.Pay,                 AwaitingPayment,  Buyer,           AwaitingShipment, MoneyMovement.CaptureIntoEscrow,    [OrderTimerKind.ShipBy, OrderTimerKind.ShipByReminder],       Sets: OrderDate.Paid),
         new(OrderTrigger.Cancel,              AwaitingPayment,  Buyer | Seller,  Closed,           MoneyMovement.None,                 Nothing,                                                      Sets: OrderDate.Closed, Outside: ProviderCall.VoidLostCapture),
         new(OrderTrigger.ExpireUnpaid,        AwaitingPayment,  System,          Closed,           MoneyMovement.None,                 Nothing,                                                      Sets: OrderDate.Closed, Outside: ProviderCall.VoidLostCapture),
-        new(OrderTrigger.Ship,                AwaitingShipment, Seller,          AwaitingDelivery, MoneyMovement.None,                 [OrderTimerKind.ProtectionEnds, OrderTimerKind.ProtectionEndingReminder], Sets: OrderDate.Shipped),
-        new(OrderTrigger.Cancel,              AwaitingShipment, Buyer | Seller,  Closed,           MoneyMovement.RefundInFull,         Nothing,                                                      Sets: OrderDate.Closed),
+        new(OrderTrigger.Ship,                AwaitingShipment, Seller,          AwaitingDelivery, MoneyMovement.None,                 [OrderTimerKind.ProtectionEnds, OrderTimerKind.ProtectionEndingReminder], Rules.NoOpenDispute, Sets: OrderDate.Shipped),
+        new(OrderTrigger.Cancel,              AwaitingShipment, Buyer | Seller,  Closed,           MoneyMovement.RefundInFull,         Nothing,                                                      Rules.NoOpenDispute, Sets: OrderDate.Closed),
         new(OrderTrigger.ShipByMissed,        AwaitingShipment, System,          Closed,           MoneyMovement.RefundInFull,         Nothing,                                                      Sets: OrderDate.Closed),
         new(OrderTrigger.MarkDelivered,       AwaitingDelivery, Seller | Admin,  AwaitingDelivery, MoneyMovement.None,                 [OrderTimerKind.AutoComplete],      Both(Rules.NoOpenDispute, Rules.NotYetDelivered), Sets: OrderDate.Delivered),
         new(OrderTrigger.ConfirmReceipt,      AwaitingDelivery, Buyer,           Completed,        MoneyMovement.ReleaseToSeller,      [OrderTimerKind.DisputeWindowEnds], Rules.NoOpenDispute,                             Sets: OrderDate.Completed),
@@ -252,6 +264,19 @@ public static class OrderProcess
         new(OrderTrigger.DisputeRefundedInFull, Completed,      System,          Closed,           MoneyMovement.DisputeRefundFromPending, Nothing,                        Rules.DisputeOpen,                                   Sets: OrderDate.Closed),
         new(OrderTrigger.DisputeRefundedInPart, Completed,      System,          Completed,        MoneyMovement.DisputePartRefundFromPending, Nothing,                    Rules.DisputeOpen,     Resumes),
         new(OrderTrigger.DisputeReleasedToSeller, Completed,    System,          Completed,        MoneyMovement.None,                 Nothing,                            Rules.DisputeOpen,     Resumes),
+
+        // Chargebacks (SPEC 4): the provider reports them, whatever Safehold decided. Money still in escrow is frozen there;
+        // money released is taken back into escrow (ChargebackHold). Won, it goes back and the order continues; lost, it
+        // has left to the card and the order closes. A chargeback takes over from an open dispute (the order stays frozen).
+        new(OrderTrigger.ChargebackOpened,    AwaitingShipment, System,          AwaitingShipment, MoneyMovement.None,                 Nothing,                            Rules.NoChargebackOpen, Pauses),
+        new(OrderTrigger.ChargebackOpened,    AwaitingDelivery, System,          AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Rules.NoChargebackOpen, Pauses),
+        new(OrderTrigger.ChargebackOpened,    Completed,        System,          Completed,        MoneyMovement.ChargebackHold,       Nothing,                            Rules.NoChargebackOpen, Pauses),
+        new(OrderTrigger.ChargebackWon,       AwaitingShipment, System,          AwaitingShipment, MoneyMovement.None,                 Nothing,                            Rules.ChargebackOpen,  Resumes),
+        new(OrderTrigger.ChargebackWon,       AwaitingDelivery, System,          AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Rules.ChargebackOpen,  Resumes),
+        new(OrderTrigger.ChargebackWon,       Completed,        System,          Completed,        MoneyMovement.ChargebackReturned,   Nothing,                            Rules.ChargebackOpen,  Resumes),
+        new(OrderTrigger.ChargebackLost,      AwaitingShipment, System,          Closed,           MoneyMovement.ChargebackLost,       Nothing,                            Rules.ChargebackOpen,  Sets: OrderDate.Closed),
+        new(OrderTrigger.ChargebackLost,      AwaitingDelivery, System,          Closed,           MoneyMovement.ChargebackLost,       Nothing,                            Rules.ChargebackOpen,  Sets: OrderDate.Closed),
+        new(OrderTrigger.ChargebackLost,      Completed,        System,          Closed,           MoneyMovement.ChargebackLost,       Nothing,                            Rules.ChargebackOpen,  Sets: OrderDate.Closed),
     ];
 
     /// <summary>
@@ -338,6 +363,14 @@ public static class OrderProcess
 
         public static DomainException? DisputeOpen(Order o, OrderAct _, DateTimeOffset __) =>
             o.OpenDisputeId is not null ? null : DomainException.InvalidState("There is no open dispute on this order.");
+
+        /// <summary>One chargeback per order: a second one for the same capture is the provider's matter, not a new case.</summary>
+        public static DomainException? NoChargebackOpen(Order o, OrderAct _, DateTimeOffset __) =>
+            o.ChargebackId is null ? null
+                : new DomainException(RefusalKind.WrongState, "chargeback_exists", "This order already has a chargeback.");
+
+        public static DomainException? ChargebackOpen(Order o, OrderAct _, DateTimeOffset __) =>
+            o.ChargebackIsOpen ? null : new DomainException(RefusalKind.WrongState, "chargeback_not_open", "No chargeback is open on this order.");
 
         public static DomainException? MayOpenDispute(Order o, OrderAct _, DateTimeOffset __) =>
             o.OpenDisputeId is not null

@@ -85,6 +85,12 @@ public static class PolicyDocument
         yield return ("BuyerReminderDaysBeforeProtectionEnds", $"{p.BuyerReminderDaysBeforeProtectionEnds}");
         yield return ("SellerReminderDaysBeforeShipBy", $"{p.SellerReminderDaysBeforeShipBy}");
         yield return ("CommissionBasisPoints", $"{p.CommissionBasisPoints}");
+        yield return ("ChargebackLiability", p.ChargebackLiability switch
+        {
+            ChargebackLiability.Seller => "`Seller`: the seller bears a lost chargeback on money released to them",
+            ChargebackLiability.Platform => "`Platform`: the platform bears a lost chargeback on money released to the seller",
+            _ => "`SellerUnlessArbiterDecided`: the seller bears a lost chargeback on money released to them, the platform when its own arbiter had decided the order for the seller",
+        });
         foreach (var (category, bps) in p.CategoryCommissionBasisPoints.OrderBy(c => c.Key, StringComparer.Ordinal))
             yield return ($"CategoryCommissionBasisPoints:{category}", $"{bps}");
         var d = p.Disputes;

@@ -46,10 +46,34 @@ public sealed record ProtectionPolicy
     public IReadOnlyDictionary<string, int> CategoryCommissionBasisPoints { get; init; } =
         new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Who bears a lost chargeback on money already released to the seller (SPEC 4); copied onto the chargeback when it opens.</summary>
+    public ChargebackLiability ChargebackLiability { get; init; } = ChargebackLiability.SellerUnlessArbiterDecided;
+
     /// <summary>The durations of a dispute (SPEC 3), copied onto each dispute as its terms when it opens.</summary>
     public DisputeTerms Disputes { get; init; } = new();
+
+    /// <summary>Who bears a chargeback opened now, on an order an arbiter of the platform had (or had not) decided for the seller.</summary>
+    public ChargebackBearer BearerOfChargeback(bool arbiterDecidedForSeller) => ChargebackLiability switch
+    {
+        ChargebackLiability.Seller => ChargebackBearer.Seller,
+        ChargebackLiability.Platform => ChargebackBearer.Platform,
+        _ => arbiterDecidedForSeller ? ChargebackBearer.Platform : ChargebackBearer.Seller,
+    };
 
     /// <summary>The commission for a product of this category.</summary>
     public int CommissionFor(string? category) =>
         category is not null && CategoryCommissionBasisPoints.TryGetValue(category, out var bps) ? bps : CommissionBasisPoints;
+}
+
+/// <summary>Who bears a lost chargeback on money already released to the seller (configuration <c>Safehold:Policy:ChargebackLiability</c>).</summary>
+public enum ChargebackLiability
+{
+    /// <summary>The seller, unless Safehold's own arbiter had decided the order for the seller: then the platform, which told them to keep it.</summary>
+    SellerUnlessArbiterDecided,
+
+    /// <summary>Always the seller.</summary>
+    Seller,
+
+    /// <summary>Always the platform.</summary>
+    Platform,
 }

@@ -44,6 +44,7 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
     public DbSet<PayoutRun> PayoutRuns => Set<PayoutRun>();
     public DbSet<WebhookEndpoint> WebhookEndpoints => Set<WebhookEndpoint>();
     public DbSet<PaymentInstruction> PaymentInstructions => Set<PaymentInstruction>();
+    public DbSet<Features.Chargebacks.PaymentEvent> PaymentEvents => Set<Features.Chargebacks.PaymentEvent>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder builder)
     {
@@ -59,6 +60,7 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
         builder.Properties<DisputeOutcome>().HaveConversion<string>().HaveMaxLength(32);
         builder.Properties<DisputeParty>().HaveConversion<string>().HaveMaxLength(32);
         builder.Properties<DisputeTimerKind>().HaveConversion<string>().HaveMaxLength(32);
+        builder.Properties<ChargebackBearer>().HaveConversion<string>().HaveMaxLength(16);
         builder.Properties<PayoutStatus>().HaveConversion<string>().HaveMaxLength(16);
         builder.Properties<InstructionKind>().HaveConversion<string>().HaveMaxLength(16);
         builder.Properties<InstructionStatus>().HaveConversion<string>().HaveMaxLength(16);
@@ -111,6 +113,8 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
             e.Property(o => o.DisputeOpenedAt).HasField("_disputeOpenedAt").UsePropertyAccessMode(PropertyAccessMode.Field);
             e.Property(o => o.DisputeResolvedAt).HasField("_disputeResolvedAt").UsePropertyAccessMode(PropertyAccessMode.Field);
             e.Property(o => o.RefundedAmount).HasField("_refundedAmount").UsePropertyAccessMode(PropertyAccessMode.Field);
+            e.Property(o => o.ChargebackId).HasField("_chargebackId").UsePropertyAccessMode(PropertyAccessMode.Field);
+            e.Ignore(o => o.ChargebackIsOpen);
             e.HasOne<User>().WithMany().HasForeignKey(o => o.BuyerId).OnDelete(DeleteBehavior.Restrict);
             e.HasOne<User>().WithMany().HasForeignKey(o => o.SellerId).OnDelete(DeleteBehavior.Restrict);
             // "My orders", newest first, for either side, optionally by status.
@@ -181,6 +185,9 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
             e.Ignore(d => d.OrderTotal);
             e.Ignore(d => d.LatestOffer);
             e.Ignore(d => d.IsOpen);
+            e.Ignore(d => d.IsChargeback);
+            e.Ignore(d => d.Kind);
+            e.Property(d => d.ChargebackReference).HasMaxLength(100);
             e.HasOne<Order>().WithMany().HasForeignKey(d => d.OrderId).OnDelete(DeleteBehavior.Restrict);
             e.HasIndex(d => d.OrderId);
             // "My disputes", newest first, for either side and for the arbiters' queue.
@@ -335,6 +342,15 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
             e.Ignore(w => w.Cursor);
             e.Ignore(w => w.Patterns);
             e.HasIndex(w => w.NextAttemptAt);
+        });
+        b.Entity<Features.Chargebacks.PaymentEvent>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).HasMaxLength(255);
+            e.Property(x => x.Type).HasMaxLength(32);
+            e.Property(x => x.Result).HasMaxLength(32);
+            e.Property(x => x.RequestHash).HasMaxLength(64);
+            e.HasIndex(x => x.OrderId);
         });
         b.Entity<IdempotencyRecord>(e =>
         {

@@ -18,8 +18,8 @@ using Safehold.Web.Features.Disputes;
 namespace Safehold.Web.Demo;
 
 /// <summary>
-/// Demo users of every role, two sellers' products, a buyer's orders in several states and disputes (awaiting the
-/// seller, under review, resolved), written
+/// Demo users of every role, two sellers' products, a buyer's orders in several states, disputes (awaiting the
+/// seller, under review, resolved) and a chargeback, written
 /// through the same domain operations and ledger postings as real traffic, so the ledger check is ok.
 /// </summary>
 public static class DemoSeeder
@@ -173,9 +173,21 @@ public static class DemoSeeder
         await DueDisputeTimers.SettleAsync(db, resolvedOrder, settled, clock.GetUtcNow(), ct);
         await notices.StepAsync(resolved, buyer.Id, clock.GetUtcNow(), ct);
 
+        // A chargeback: the buyer's bank reversed the payment of a completed order; the seller's pending credit is taken
+        // back and held until the card network decides (the admin's chargebacks page, the arbiter's desk).
+        var chargedBack = await OrderOf(buyer2, ticwatch);
+        await Pay(chargedBack, buyer2);
+        chargedBack.Ship(new Actor(Party.Seller, seller.Id), clock.GetUtcNow(), "DHL", "JD014600007700112233");
+        await db.PostAsync(chargedBack.ConfirmReceipt(new Actor(Party.Buyer, buyer2.Id), clock.GetUtcNow()), ct);
+        var (chargeback, hold) = chargedBack.OpenChargeback(clock.GetUtcNow(), Guid.CreateVersion7(clock.GetUtcNow()), null,
+            "fraudulent: the cardholder does not recognise the payment", clock.GetUtcNow().AddDays(Features.Chargebacks.ChargebackEndpoints.SandboxRespondDays),
+            null, policy.BearerOfChargeback(arbiterDecidedForSeller: false), "cb_demo_0001", policy.Disputes);
+        db.Disputes.Add(chargeback);
+        await db.PostAsync(hold!, ct);
+
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
-        log.LogInformation("Seeded demo data: {Users} users, 5 products, 10 orders, 3 disputes", Logins.Count);
+        log.LogInformation("Seeded demo data: {Users} users, 5 products, 11 orders, 3 disputes and a chargeback", Logins.Count);
     }
 
     public static void PrintLogins(string addresses)

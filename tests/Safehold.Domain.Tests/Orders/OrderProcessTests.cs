@@ -284,8 +284,9 @@ public sealed class OrderProcessTests
     public static TheoryData<string, OrderTrigger, Party> Attempts()
     {
         var data = new TheoryData<string, OrderTrigger, Party>();
+        // A chargeback comes with a dispute of its own, from the payment provider: OrderChargebackTests drives its rows.
         foreach (var route in Routes.Keys)
-            foreach (var trigger in Enum.GetValues<OrderTrigger>())
+            foreach (var trigger in Enum.GetValues<OrderTrigger>().Except(OrderChargebackTests.Triggers))
                 foreach (var party in Parties)
                     data.Add(route, trigger, party);
         return data;

@@ -68,6 +68,9 @@ public sealed class AccessMatrixTests(SafeholdApp app) : IClassFixture<SafeholdA
         ["POST /api/v1/orders/{id}/protection-extensions/{extensionId}/approve"] = (404, 404, 404, 422, 404),
         ["POST /api/v1/orders/{id}/protection-extensions/{extensionId}/decline"] = (404, 404, 404, 422, 404),
         ["POST /api/v1/orders/{id}/ship"] = (404, 404, 404, 422, 404),
+        ["GET /api/v1/disputes/{id}/evidence-pack"] = (404, 404, 404, 200, 404),
+        ["POST /api/v1/payment-events"] = (422, 422, 422, 409, 409), // the platform's and the admin's: a closed order takes no chargeback
+        ["POST /api/v1/sandbox/chargebacks"] = (422, 422, 422, 409, 422),
         ["GET /api/v1/payment-instructions"] = (422, 422, 422, 200, 422),
         ["GET /api/v1/payment-instructions/{id}"] = (422, 422, 422, 200, 422),
         ["POST /api/v1/payment-instructions/{id}/resolve"] = (422, 422, 422, 409, 422), // the admin's: an instruction not failed cannot be resolved

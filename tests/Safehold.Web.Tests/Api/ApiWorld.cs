@@ -33,7 +33,8 @@ public sealed class ApiWorld
     public Guid ExtensionOrder { get; private set; }
     public Guid Extension { get; private set; }
 
-    /// <summary>The refund of a third order, paid and then cancelled: a payment instruction.</summary>
+    /// <summary>A third order, paid and then cancelled; and its refund, a payment instruction.</summary>
+    public Guid CancelledOrder { get; private set; }
     public Guid Instruction { get; private set; }
 
     /// <summary>The words of the owners' messages, which no one else may ever read.</summary>
@@ -72,6 +73,7 @@ public sealed class ApiWorld
         await Api.ExpectStatus(await buyer.Http.PostAsJsonAsync($"/api/v1/orders/{third}/cancel", new { reason = "Changed my mind." }), HttpStatusCode.OK);
         var (scope, db) = app.OpenDb();
         using (scope) world.Instruction = db.PaymentInstructions.Where(i => i.OrderId == third).Select(i => i.Id).Single();
+        world.CancelledOrder = third;
         return world;
     }
 
@@ -147,6 +149,16 @@ public static class ApiExamples
         ["POST /api/v1/sandbox/clock/advance"] = _ => new JsonObject { ["hours"] = 1 },
         ["POST /api/v1/payment-instructions/{id}/resolve"] = _ => new JsonObject { ["note"] = "Sent by hand from the bank's portal." },
         ["POST /api/v1/sandbox/failures"] = _ => new JsonObject { ["kind"] = "payout", ["count"] = 1 },
+        // On the cancelled order, so that no call changes what the other operations are tried on.
+        ["POST /api/v1/payment-events"] = w => new JsonObject
+        {
+            ["id"] = $"evt_{Guid.NewGuid():N}",
+            ["type"] = "chargeback.opened",
+            ["orderId"] = w.CancelledOrder.ToString(),
+            ["reason"] = "fraudulent",
+            ["respondBy"] = "2030-01-01T00:00:00Z",
+        },
+        ["POST /api/v1/sandbox/chargebacks"] = w => new JsonObject { ["orderId"] = w.CancelledOrder.ToString(), ["reason"] = "fraudulent" },
         ["PATCH /api/v1/users/me"] = _ => new JsonObject { ["language"] = "ka", ["timeZone"] = "Asia/Tbilisi" },
     };
 

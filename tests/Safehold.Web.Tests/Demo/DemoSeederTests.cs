@@ -50,7 +50,7 @@ public sealed class DemoSeederTests
     }
 
     [Fact]
-    public async Task The_demo_has_disputes_waiting_for_the_seller_under_review_for_an_arbiter_and_resolved()
+    public async Task The_demo_has_disputes_waiting_for_the_seller_under_review_for_an_arbiter_and_resolved_and_a_chargeback()
     {
         using var app = SafeholdApp.Over(SafeholdApp.NewDirectory(), demo: true);
 
@@ -60,8 +60,11 @@ public sealed class DemoSeederTests
         var seller = await Api.Json(await app.As("sh_demo_seller").GetAsync("/api/v1/disputes?status=awaiting_seller_response"));
         Assert.Equal(["accept", "counter_offer", "reject", "add_evidence", "send_message"], seller["items"]![0]!.Actions());
         var queue = await Api.Json(await app.As("sh_demo_arbiter").GetAsync("/api/v1/disputes?status=under_review"));
-        var review = Assert.Single(queue["items"]!.AsArray())!;
+        var review = Assert.Single(queue["items"]!.AsArray(), d => d!["kind"]!.GetValue<string>() == "protection")!;
         Assert.Contains("decision", review.Actions());
+        var chargeback = Assert.Single(queue["items"]!.AsArray(), d => d!["kind"]!.GetValue<string>() == "chargeback")!;
+        Assert.DoesNotContain("decision", chargeback.Actions()); // the card network decides it
+        Assert.NotNull(chargeback["deadlines"]!["respondBy"]);
 
         var check = await Api.Json(await app.As("sh_demo_admin").GetAsync("/api/v1/ledger/check"));
         Assert.True(check["ok"]!.GetValue<bool>(), check.ToJsonString());

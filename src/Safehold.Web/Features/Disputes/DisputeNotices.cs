@@ -53,7 +53,11 @@ public sealed class DisputeNotices(SafeholdDb db, Notifier notifier)
                     values.Text("outcome", DisputeProcess.Name(outcome))
                         .Money("refundAmount", outcome == DisputeOutcome.ReleasedToSeller ? null : d.RefundAmount, d.Currency);
                 break;
-            case "dispute_escalated" or "dispute_appealed" or "dispute_return_requested" or "dispute_withdrawn":
+            case "chargeback_decided":
+                values.Text("outcome", d.Outcome is { } decided ? DisputeProcess.Name(decided) : null);
+                break;
+            case "dispute_escalated" or "dispute_appealed" or "dispute_return_requested" or "dispute_withdrawn" or "chargeback_opened"
+                or "dispute_superseded":
                 break;
             default:
                 throw new InvalidOperationException($"No values for the dispute notice {kind}.");

@@ -28,6 +28,7 @@ public sealed record DisputeResponse(
     Guid BuyerId,
     Guid SellerId,
     string Status,
+    string Kind,
     string Reason,
     string RequestedOutcome,
     MoneyDto? RequestedAmount,
@@ -66,6 +67,7 @@ public sealed record DisputeResponse(
             d.BuyerId,
             d.SellerId,
             DisputeProcess.StatusName(d.Status),
+            d.Kind,
             DisputeProcess.Name(d.Reason),
             DisputeProcess.Name(d.RequestedOutcome),
             M(d.RequestedAmount),
@@ -134,7 +136,7 @@ public sealed record DisputeResponse(
 public sealed record DisputeListResponse(IReadOnlyList<DisputeResponse> Items, string? NextCursor);
 
 /// <summary>What the order's <c>dispute</c> field says of its current (latest) dispute.</summary>
-public sealed record DisputeSummary(Guid Id, string Status, string Reason, string? Outcome, MoneyDto? RefundAmount, DateTimeOffset OpenedAt)
+public sealed record DisputeSummary(Guid Id, string Status, string Kind, string Reason, string? Outcome, MoneyDto? RefundAmount, DateTimeOffset OpenedAt)
 {
     /// <summary>The latest dispute of each order, by order id.</summary>
     public static async Task<Dictionary<Guid, DisputeSummary>> ForOrdersAsync(SafeholdDb db, IReadOnlyCollection<Guid> orderIds, CancellationToken ct)
@@ -143,8 +145,10 @@ public sealed record DisputeSummary(Guid Id, string Status, string Reason, strin
             .Select(d => new { d.Id, d.OrderId, d.Status, d.Reason, d.Outcome, d.RefundAmount, d.Currency, d.OpenedAt }).ToListAsync(ct);
         return rows.GroupBy(r => r.OrderId).ToDictionary(g => g.Key, g =>
         {
-            var r = g.OrderByDescending(x => x.OpenedAt).ThenByDescending(x => x.Id).First();
-            return new DisputeSummary(r.Id, DisputeProcess.StatusName(r.Status), DisputeProcess.Name(r.Reason), r.Outcome is { } o ? DisputeProcess.Name(o) : null,
+            // A chargeback opened in the same instant as the dispute it took over from is the later one.
+            var r = g.OrderByDescending(x => x.OpenedAt).ThenByDescending(x => x.Reason == DisputeReason.Chargeback).ThenByDescending(x => x.Id).First();
+            return new DisputeSummary(r.Id, DisputeProcess.StatusName(r.Status), r.Reason == DisputeReason.Chargeback ? "chargeback" : "protection",
+                DisputeProcess.Name(r.Reason), r.Outcome is { } o ? DisputeProcess.Name(o) : null,
                 r.RefundAmount is { } a ? new MoneyDto(a, r.Currency) : null, r.OpenedAt);
         });
     }

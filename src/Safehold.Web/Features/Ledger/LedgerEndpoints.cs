@@ -92,9 +92,10 @@ public static class LedgerEndpoints
             ? "No order's escrow is negative."
             : $"Negative escrow: {string.Join(", ", negativeEscrow)}.", 0, negativeEscrow, []));
 
-        // Closed orders, and completed orders whose dispute window has passed, must hold nothing in escrow.
+        // Closed orders, and completed orders whose dispute window has passed, must hold nothing in escrow; but a completed
+        // order under an open chargeback holds what was released, taken back and frozen there until the network decides.
         var settled = db.Orders.Where(o => o.Status == OrderStatus.Closed
-            || (o.Status == OrderStatus.Completed && o.DisputeWindowEndsAt <= now)).Select(o => o.Id);
+            || (o.Status == OrderStatus.Completed && o.DisputeWindowEndsAt <= now && o.OpenDisputeId == null)).Select(o => o.Id);
         var heldAfterSettling = await db.JournalLines
             .Where(l => l.AccountType == AccountType.Escrow && l.OrderId != null && settled.Contains(l.OrderId.Value))
             .GroupBy(l => l.OrderId).Where(g => g.Sum(l => l.Amount) != 0).Select(g => g.Key).OrderBy(id => id).Take(5).ToListAsync(ct);

@@ -21,7 +21,7 @@ public static class NotificationText
         "protection_ending", "ship_by_reminder", "order_message",
         "dispute_opened", "dispute_answered", "dispute_return_requested", "dispute_return_shipped", "dispute_escalated",
         "dispute_appealed", "dispute_resolved", "dispute_withdrawn", "dispute_response_reminder", "dispute_return_reminder",
-        "dispute_message", "payout_paid", "payout_failed",
+        "dispute_message", "payout_paid", "payout_failed", "chargeback_opened", "chargeback_decided", "dispute_superseded",
     ];
 
     public sealed record Text(string Subject, string Body);
@@ -46,7 +46,8 @@ public static class NotificationText
     private static string? Variant(string kind, NoticeValues v) => kind switch
     {
         "dispute_answered" => v.TextOf("answer") == "rejected" ? "rejected" : "offer",
-        "dispute_escalated" or "dispute_appealed" => v.TextOf("reader") == "buyer" ? "buyer" : "seller",
+        "dispute_escalated" or "dispute_appealed" or "chargeback_opened" => v.TextOf("reader") == "buyer" ? "buyer" : "seller",
+        "chargeback_decided" => v.TextOf("outcome") == "released_to_seller" ? "seller" : "buyer",
         "dispute_resolved" => v.TextOf("settled") == "yes" ? "settled" : "decided",
         "order_message" => v.TextOf("from") == "seller" ? "seller" : "buyer",
         _ => null,
@@ -62,6 +63,7 @@ public static class NotificationText
         "dispute_return_requested" => "returnShipBy",
         "dispute_return_shipped" or "dispute_return_reminder" => "returnReceiptBy",
         "dispute_resolved" => "appealBy",
+        "chargeback_opened" => "respondBy",
         _ => null,
     };
 

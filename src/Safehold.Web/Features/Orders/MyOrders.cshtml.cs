@@ -47,7 +47,7 @@ public sealed class MyOrdersModel(SafeholdDb db, TimeProvider clock) : PortalPag
         if (Tab == DisputesTab)
         {
             // Orders with a dispute still open: not withdrawn, and its money not yet settled.
-            query = query.Where(o => db.Disputes.Any(d => d.OrderId == o.Id && d.Status != DisputeStatus.Withdrawn && d.SettledAt == null));
+            query = query.Where(o => db.Disputes.Any(d => d.OrderId == o.Id && d.Status != DisputeStatus.Withdrawn && d.Status != DisputeStatus.Superseded && d.SettledAt == null));
         }
         else if (chosen.Value.Length > 0)
         {

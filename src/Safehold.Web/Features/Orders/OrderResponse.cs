@@ -40,7 +40,7 @@ public sealed record OrderResponse(
         From(o, caller, now, HadDispute(o) ? await DisputeSummary.ForOrderAsync(db, o.Id, ct) : null);
 
     /// <summary>Whether a dispute was ever opened on the order, as its (loaded) timeline tells.</summary>
-    public static bool HadDispute(Order o) => o.Timeline.Any(e => e.Kind == "dispute_opened");
+    public static bool HadDispute(Order o) => o.Timeline.Any(e => e.Kind is "dispute_opened" or "chargeback_opened");
 
     public static OrderResponse From(Order o, Caller caller, DateTimeOffset now, DisputeSummary? dispute = null) => new(
         o.Id,

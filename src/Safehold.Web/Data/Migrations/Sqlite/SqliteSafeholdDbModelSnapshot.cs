@@ -59,6 +59,17 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                     b.Property<int>("BuyerResponseDays")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("ChargebackAmount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ChargebackBearer")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ChargebackReference")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Currency")
                         .IsRequired()
                         .HasMaxLength(3)
@@ -178,6 +189,9 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("SupersededBy")
                         .HasColumnType("TEXT");
 
                     b.Property<int>("Version")
@@ -390,6 +404,9 @@ namespace Safehold.Web.Data.Migrations.Sqlite
 
                     b.Property<string>("Carrier")
                         .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ChargebackId")
                         .HasColumnType("TEXT");
 
                     b.Property<long?>("ClosedAt")
@@ -792,6 +809,46 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                     b.HasKey("UserId", "Key");
 
                     b.ToTable("IdempotencyRecords");
+                });
+
+            modelBuilder.Entity("Safehold.Web.Features.Chargebacks.PaymentEvent", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("DisputeId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("OrderId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ReceivedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("ReceivedBy")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RequestHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Result")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrderId");
+
+                    b.ToTable("PaymentEvents");
                 });
 
             modelBuilder.Entity("Safehold.Web.Features.Disputes.DisputeEvidence", b =>
