@@ -23,6 +23,7 @@ using Safehold.Web.Features.Portal;
 using Safehold.Web.Features.Products;
 using Safehold.Web.Features.Users;
 using Safehold.Web.Features.Webhooks;
+using Safehold.Web.Operations;
 using Safehold.Web.Payments;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -35,6 +36,12 @@ if (args is ["policy-document", ..])
     return;
 }
 builder.Services.Configure<SafeholdOptions>(builder.Configuration.GetSection(SafeholdOptions.Section));
+// Operations (docs/operations.md): logs plain or JSON, traces over OTLP when configured, health, metrics.
+if (string.Equals(builder.Configuration["Safehold:LogFormat"], "json", StringComparison.OrdinalIgnoreCase))
+    builder.Logging.AddJsonConsole(o => { o.UseUtcTimestamp = true; o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ"; });
+builder.AddSafeholdTelemetry();
+builder.Services.AddSafeholdHealth();
+builder.Services.AddSafeholdMetrics(builder.Configuration);
 builder.Services.AddSingleton<IOptions<ProtectionPolicy>>(Options.Create(options.Policy.ToPolicy()));
 (builder.Configuration.GetSection("Safehold:Payouts").Get<PayoutOptions>() ?? new PayoutOptions()).Validate();
 // One clock for everything. In sandbox mode it is the real clock plus an offset the sandbox API moves forward.
@@ -141,6 +148,7 @@ builder.Services.AddHostedService<EmailDispatcherService>();
 
 var app = builder.Build();
 
+app.UseRequestIds();
 app.UseExceptionHandler();
 // HTTPS answers tell the browser to use nothing but HTTPS for this host from then on.
 if (!app.Environment.IsDevelopment()) app.UseHsts();
@@ -149,13 +157,16 @@ app.UseSecurityHeaders();
 app.UseWhen(http => PortalSetup.IsApi(http.Request), api => api.UseStatusCodePages());
 app.UseWhen(http => !PortalSetup.IsApi(http.Request), portal => portal.UseStatusCodePagesWithReExecute("/status/{0}"));
 app.UseRouting(); // after the re-execution above, so that a re-executed request finds its page
+app.UseSafeholdRequestMetrics();
 if (options.Sandbox)
 {
     // One sandbox clock for every host on the database: each request reads the stored offset before it reads the time.
     var sandboxClock = app.Services.GetRequiredService<SandboxClock>();
     app.Use(async (http, next) =>
     {
-        await sandboxClock.RefreshAsync(http.RequestServices.GetRequiredService<SafeholdDb>(), http.RequestAborted);
+        // Not for the probes: liveness needs no database, and readiness reports an unreachable one instead of failing.
+        if (!http.Request.Path.StartsWithSegments("/health"))
+            await sandboxClock.RefreshAsync(http.RequestServices.GetRequiredService<SafeholdDb>(), http.RequestAborted);
         await next(http);
     });
 }
@@ -181,6 +192,8 @@ app.MapPayoutRun();
 app.MapDisputeEvidenceUpload();
 if (options.Sandbox) app.MapSandboxClock();
 app.MapOpenApi();
+app.MapSafeholdHealth();
+app.MapSafeholdMetrics();
 app.MapRazorPages();
 
 await Startup.PrepareDatabaseAsync(app.Services, options, app.Logger);
