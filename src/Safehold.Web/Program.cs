@@ -42,6 +42,7 @@ if (string.Equals(builder.Configuration["Safehold:LogFormat"], "json", StringCom
 builder.AddSafeholdTelemetry();
 builder.Services.AddSafeholdHealth();
 builder.Services.AddSafeholdMetrics(builder.Configuration);
+builder.Services.AddSafeholdRateLimits(builder.Configuration);
 builder.Services.AddSingleton<IOptions<ProtectionPolicy>>(Options.Create(options.Policy.ToPolicy()));
 (builder.Configuration.GetSection("Safehold:Payouts").Get<PayoutOptions>() ?? new PayoutOptions()).Validate();
 // One clock for everything. In sandbox mode it is the real clock plus an offset the sandbox API moves forward.
@@ -172,6 +173,7 @@ if (options.Sandbox)
 }
 app.Use((http, next) => WriteTransaction.UseIdempotencyBuffering(http, next));
 app.UseAuthentication();
+app.UseRateLimiter(); // after authentication: a caller's budget is the caller's
 app.UseAuthorization();
 app.UseSafeholdPortal();
 

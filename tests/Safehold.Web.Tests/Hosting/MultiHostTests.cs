@@ -51,6 +51,8 @@ public sealed class MultiHostTests : IDisposable
             "--Safehold:Policy:PayWithinHours=0.005", // unpaid orders expire after 18 s, for both sweepers to race
             "--Safehold:Sweeper:IntervalSeconds=0.2",
             "--Logging:LogLevel:Default=Warning",
+            "--Safehold:RateLimits:PerAddressPerMinute=100000000", // the test's clients all come from this machine, as fast as they can
+            "--Safehold:RateLimits:PerCallerPerMinute=100000000",
         ];
         _hosts = [new HostProcess("host-a", settings, Path.Combine(_directory, "host-a.log"), environment: Production),
             new HostProcess("host-b", settings, Path.Combine(_directory, "host-b.log"), environment: Production)];
