@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.OpenApi;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
@@ -103,19 +102,7 @@ builder.Services.AddSafeholdProblems();
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true); // binding failures become problem+json
 // Numbers are numbers: "12999" in quotes is refused rather than read as 12999.
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict);
-builder.Services.AddOpenApi(o =>
-{
-    // A use case's nested input (Pay.Input, Decide.Input, ...) is named with its use case: by default every nested
-    // record called Input became one schema, and the document gave every such operation the same body.
-    o.CreateSchemaReferenceId = type => OpenApiOptions.CreateDefaultSchemaReferenceId(type) is { } id && type.Type.DeclaringType is { } declaring
-        && !type.Type.IsGenericType ? declaring.Name + id : OpenApiOptions.CreateDefaultSchemaReferenceId(type);
-    o.AddDocumentTransformer((doc, _, _) =>
-    {
-        doc.Info.Title = "Safehold API";
-        doc.Info.Description = "Buyer protection: escrow, protection periods, disputes. Authenticate with 'Authorization: Bearer <api key>'.";
-        return Task.CompletedTask;
-    });
-});
+builder.Services.AddSafeholdOpenApi(); // Api/OpenApiConventions.cs: operation ids, the bearer scheme, Idempotency-Key, problem answers
 builder.Services.AddSingleton<WriteGate>();
 builder.Services.AddSingleton<ApiKeyMemory>();
 builder.Services.AddScoped<WriteTransaction>();
