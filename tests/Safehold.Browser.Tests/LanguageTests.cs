@@ -46,4 +46,41 @@ public sealed class LanguageTests(Portal portal)
         Assert.Equal("en", await page.Locator("html").GetAttributeAsync("lang"));
         await page.Context.CloseAsync();
     }
+
+    [Fact]
+    public async Task A_signed_in_readers_language_and_time_zone_are_kept_on_them_and_follow_them_to_another_browser_and_their_inbox()
+    {
+        const string seller = "seller@demo.test", password = "demo-seller";
+        var first = await portal.SignedIn(seller, password, phone: true);
+        await first.GetByRole(AriaRole.Button, new() { Name = "ქართული" }).ClickAsync();
+        await Assertions.Expect(first.Locator("html")).ToHaveAttributeAsync("lang", "ka");
+        await first.Locator("#zone-choice").SelectOptionAsync("Asia/Tbilisi");
+        await first.Locator("form.zone button").ClickAsync();
+        await Assertions.Expect(first.Locator("#zone-choice")).ToHaveValueAsync("Asia/Tbilisi");
+        await first.Context.CloseAsync();
+
+        // Another browser with no cookie of its own (its languages say English): once signed in, the seller's choice.
+        var second = await portal.SignedIn(seller, password, phone: true);
+        await second.GotoAsync("/inbox");
+        await Assertions.Expect(second.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("შეტყობინებები");
+        Assert.Equal("ka", await second.Locator("html").GetAttributeAsync("lang"));
+        await Assertions.Expect(second.Locator("#zone-choice")).ToHaveValueAsync("Asia/Tbilisi");
+        // The demo's dispute notices, written in Georgian when read, money as Georgian writes it, times at UTC+4.
+        var inbox = await second.Locator("main").InnerTextAsync();
+        Assert.Contains("გაიხსნა დავა: „", inbox, StringComparison.Ordinal);
+        Assert.Contains("10,00 USD", inbox.Replace('\u00A0', ' '), StringComparison.Ordinal);
+        Assert.Contains("UTC+4", inbox, StringComparison.Ordinal);
+        Assert.DoesNotContain("partial_refund", inbox, StringComparison.Ordinal);
+        await Portal.AssertAccessible(second);
+        await Portal.Screenshot(second, "inbox-ka-tbilisi-phone");
+
+        // Back to English and UTC, as the other tests of the shared demo expect the seller to read.
+        await second.GetByRole(AriaRole.Button, new() { Name = "English" }).ClickAsync();
+        await Assertions.Expect(second.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Inbox");
+        await second.Locator("#zone-choice").SelectOptionAsync("UTC");
+        await second.Locator("form.zone button").ClickAsync();
+        await Assertions.Expect(second.Locator("#zone-choice")).ToHaveValueAsync("UTC");
+        Assert.Contains("A dispute was opened on \"", await second.Locator("main").InnerTextAsync(), StringComparison.Ordinal);
+        await second.Context.CloseAsync();
+    }
 }

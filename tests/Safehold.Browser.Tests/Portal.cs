@@ -111,6 +111,13 @@ public sealed class Portal : IAsyncLifetime
         }
     }
 
+    /// <summary>Goes to <paramref name="path"/> and fails unless it answered <paramref name="status"/> (a broken route answers 404).</summary>
+    public static async Task Visit(IPage page, string path, int status = 200)
+    {
+        var response = await page.GotoAsync(path);
+        Assert.True(response?.Status == status, $"{path} answered {response?.Status}, not {status}");
+    }
+
     /// <summary>Runs axe-core on the page and fails on any serious or critical violation, listing each.</summary>
     public static async Task AssertAccessible(IPage page)
     {

@@ -133,6 +133,17 @@ public sealed class SafeholdApp : WebApplicationFactory<Program>
         return new TestUser(Guid.Parse(json["id"]!.GetValue<string>()), email, key, As(key));
     }
 
+    /// <summary>
+    /// <paramref name="user"/> as the marketplace's back end speaks for them: <paramref name="platform"/>'s key with
+    /// <c>Safehold-Acting-For</c> naming the user.
+    /// </summary>
+    public TestUser ActingFor(TestUser platform, TestUser user)
+    {
+        var client = As(platform.ApiKey);
+        client.DefaultRequestHeaders.Add("Safehold-Acting-For", user.Id.ToString());
+        return user with { ApiKey = platform.ApiKey, Http = client };
+    }
+
     public async Task<Guid> NewProduct(TestUser seller, long amount = 10_000, string currency = "USD", string? category = null, int handlingDays = 7)
     {
         var response = await seller.Http.PostAsJsonAsync("/api/v1/products", new

@@ -452,31 +452,16 @@ public sealed class DisputeOffer
 }
 
 /// <summary>One step of a dispute: what, when, and who did it (buyer, seller, arbiter or system).</summary>
-public sealed class DisputeEvent
+public sealed class DisputeEvent : ProcessEvent<DisputeParty>
 {
     private DisputeEvent()
     {
-        Kind = "";
     }
 
     internal DisputeEvent(Guid disputeId, int sequence, DateTimeOffset at, DisputeActor actor, string kind, string? detail)
-    {
-        DisputeId = disputeId;
-        Sequence = sequence;
-        At = at;
-        Actor = actor.Party;
-        ActorUserId = actor.UserId;
-        Kind = kind;
-        Detail = detail;
-    }
+        : base(sequence, at, actor.Party, actor.UserId, actor.Via, kind, detail) => DisputeId = disputeId;
 
     public Guid DisputeId { get; private set; }
-    public int Sequence { get; private set; }
-    public DateTimeOffset At { get; private set; }
-    public DisputeParty Actor { get; private set; }
-    public Guid? ActorUserId { get; private set; }
-    public string Kind { get; private set; }
-    public string? Detail { get; private set; }
 }
 
 /// <summary>A pending timer of a dispute: what it is and when it is due. It is deleted when it fires or its state is left.</summary>

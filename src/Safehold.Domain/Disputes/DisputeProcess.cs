@@ -99,8 +99,11 @@ public enum DisputeParty
     System = 8,
 }
 
-/// <summary>Who did something to a dispute: their part in it and, for a person, their user id.</summary>
-public readonly record struct DisputeActor(DisputeParty Party, Guid? UserId)
+/// <summary>
+/// Who did something to a dispute: their part in it, for a person their user id, and the marketplace's platform key
+/// when it acted for them.
+/// </summary>
+public readonly record struct DisputeActor(DisputeParty Party, Guid? UserId, ActingPlatform? Via = null)
 {
     public static DisputeActor System => new(DisputeParty.System, null);
 
@@ -109,10 +112,10 @@ public readonly record struct DisputeActor(DisputeParty Party, Guid? UserId)
     /// <summary>The buyer or seller of an order, acting on its dispute.</summary>
     public static DisputeActor Of(Actor orderActor) => orderActor.Party switch
     {
-        Orders.Party.Buyer => new(DisputeParty.Buyer, orderActor.UserId),
-        Orders.Party.Seller => new(DisputeParty.Seller, orderActor.UserId),
+        Orders.Party.Buyer => new(DisputeParty.Buyer, orderActor.UserId, orderActor.Via),
+        Orders.Party.Seller => new(DisputeParty.Seller, orderActor.UserId, orderActor.Via),
         Orders.Party.System => System,
-        _ => new(DisputeParty.None, orderActor.UserId),
+        _ => new(DisputeParty.None, orderActor.UserId, orderActor.Via),
     };
 }
 

@@ -6,10 +6,16 @@ using Safehold.Domain.Process;
 namespace Safehold.Domain.Orders;
 
 /// <summary>Who did something: their relation to the order and, for a person, their user id.</summary>
-public readonly record struct Actor(Party Party, Guid? UserId)
+public readonly record struct Actor(Party Party, Guid? UserId, ActingPlatform? Via = null)
 {
     public static Actor System => new(Party.System, null);
 }
+
+/// <summary>
+/// The marketplace's back end acting for a buyer or seller (SPEC 1: a platform key and <c>Safehold-Acting-For</c>):
+/// the platform user and the key it used. The audit trail records it beside the user it acted for.
+/// </summary>
+public readonly record struct ActingPlatform(Guid UserId, Guid KeyId);
 
 /// <summary>What firing a timer did: the journal entry to post and whom to remind, either possibly none.</summary>
 public sealed record TimerOutcome(JournalEntry? Entry, Party Reminded, ProviderCall Calls = ProviderCall.None);
@@ -119,7 +125,7 @@ public sealed class Order : IProcessSubject<OrderStatus>
     /// listing of each product copied as it is now.
     /// </summary>
     public static Order Place(Guid id, Guid buyerId, IReadOnlyList<(ListingSnapshot Listing, int Quantity)> lines,
-        string shippingAddress, ProtectionPolicy policy, DateTimeOffset now)
+        string shippingAddress, ProtectionPolicy policy, DateTimeOffset now, ActingPlatform? via = null)
     {
         if (lines.Count == 0)
             throw new DomainException(RefusalKind.Invalid, "validation_failed", "An order needs at least one item.");
@@ -181,7 +187,7 @@ public sealed class Order : IProcessSubject<OrderStatus>
         var lineNo = 0;
         foreach (var (listing, quantity) in lines)
             order._lines.Add(new OrderLine(id, ++lineNo, listing, quantity));
-        order.Record(now, new Actor(Party.Buyer, buyerId), "placed", null);
+        order.Record(now, new Actor(Party.Buyer, buyerId, via), "placed", null);
         order.Reschedule(OrderTimerKind.PayBy, now);
         return order;
     }
@@ -541,29 +547,14 @@ public sealed class ProtectionExtension
 }
 
 /// <summary>One thing that happened to an order: what, when, and who did it.</summary>
-public sealed class OrderEvent
+public sealed class OrderEvent : ProcessEvent<Party>
 {
     private OrderEvent()
     {
-        Kind = "";
     }
 
     internal OrderEvent(Guid orderId, int sequence, DateTimeOffset at, Actor actor, string kind, string? detail)
-    {
-        OrderId = orderId;
-        Sequence = sequence;
-        At = at;
-        Actor = actor.Party;
-        ActorUserId = actor.UserId;
-        Kind = kind;
-        Detail = detail;
-    }
+        : base(sequence, at, actor.Party, actor.UserId, actor.Via, kind, detail) => OrderId = orderId;
 
     public Guid OrderId { get; private set; }
-    public int Sequence { get; private set; }
-    public DateTimeOffset At { get; private set; }
-    public Party Actor { get; private set; }
-    public Guid? ActorUserId { get; private set; }
-    public string Kind { get; private set; }
-    public string? Detail { get; private set; }
 }

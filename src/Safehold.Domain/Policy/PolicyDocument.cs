@@ -14,6 +14,12 @@ namespace Safehold.Domain.Policy;
 /// </summary>
 public static class PolicyDocument
 {
+    /// <summary>One table of the policy: its title (level 2 or 3), its column heads and its rows; cells may hold <c>`code`</c>.</summary>
+    public sealed record Table(string Title, int Level, IReadOnlyList<string> Heads, IReadOnlyList<IReadOnlyList<string>> Rows);
+
+    /// <summary>The title of the last table: every setting in force.</summary>
+    public const string SettingsTitle = "The policy in force";
+
     public static string Markdown(ProtectionPolicy policy)
     {
         var md = new StringBuilder();
@@ -23,78 +29,46 @@ public static class PolicyDocument
         md.AppendLine("`dotnet run --project src/Safehold.Web --no-launch-profile -- policy-document > docs/protection-policy.md`; do not edit by hand.");
         md.AppendLine("A test fails when this file no longer matches the code. Durations are the policy's (`Safehold:Policy`),");
         md.AppendLine("copied onto each order when it is placed and onto each dispute when it opens.");
-        md.AppendLine();
-
-        md.AppendLine("## The order");
-        md.AppendLine();
-        md.AppendLine("| from | trigger | who | to | money | starts timers | sets dates | provider | clock | guarded |");
-        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
-        foreach (var t in OrderProcess.Table)
+        foreach (var table in Tables(policy))
         {
-            md.AppendLine(Row(ProcessNames.Of(t.From), ProcessNames.Of(t.Trigger), Parties(t.Who), ProcessNames.Of(t.To), ProcessNames.Of(t.Money),
-                List(t.Starts.Select(ProcessNames.Of)), t.Sets == OrderDate.None ? "" : Flags(t.Sets), ProcessNames.Of(t.Calls),
-                t.Clock == OrderClock.Runs ? "" : ProcessNames.Of(t.Clock), t.Guard is null ? "" : "yes"));
+            md.AppendLine();
+            md.AppendLine($"{new string('#', table.Level)} {table.Title}");
+            md.AppendLine();
+            md.AppendLine(Row([.. table.Heads]));
+            md.AppendLine(Row([.. table.Heads.Select(_ => "---")]).Replace(" ", "", StringComparison.Ordinal));
+            foreach (var row in table.Rows) md.AppendLine(Row([.. row]));
         }
-        md.AppendLine();
-
-        md.AppendLine("### The order's timers");
-        md.AppendLine();
-        md.AppendLine("| timer | lives in | fires | falls due | deadline | reminds |");
-        md.AppendLine("|---|---|---|---|---|---|");
-        foreach (var r in OrderProcess.Timers)
-        {
-            md.AppendLine(Row(ProcessNames.Of(r.Kind), ProcessNames.Of(r.LivesIn), r.Fires is { } f ? ProcessNames.Of(f) : "(a reminder)", r.Due,
-                r.Deadline is { } d ? $"`{d}`" : "", r.Remind == Party.None ? "" : Parties(r.Remind)));
-        }
-        md.AppendLine();
-
-        md.AppendLine("### The order's dates");
-        md.AppendLine();
-        md.AppendLine("| date | sets |");
-        md.AppendLine("|---|---|");
-        foreach (var (date, sets, _) in OrderProcess.Dates)
-            md.AppendLine(Row(ProcessNames.Of(date), sets));
-        md.AppendLine();
-
-        md.AppendLine("### Money");
-        md.AppendLine();
-        md.AppendLine("| movement | journal entry | provider |");
-        md.AppendLine("|---|---|---|");
-        foreach (var m in OrderMoney.Movements.Where(m => m.Movement != MoneyMovement.None))
-            md.AppendLine(Row(ProcessNames.Of(m.Movement), m.Describe, ProcessNames.Of(m.Calls)));
-        md.AppendLine();
-
-        md.AppendLine("## The dispute");
-        md.AppendLine();
-        md.AppendLine("| from | trigger | who | path | to | starts timers | then the order | tells | guarded |");
-        md.AppendLine("|---|---|---|---|---|---|---|---|---|");
-        foreach (var t in DisputeProcess.Table)
-        {
-            md.AppendLine(Row(t.From is { } from ? ProcessNames.Of(from) : "(none)", ProcessNames.Of(t.Trigger), Parties(t.Who), ProcessNames.Of(t.When),
-                ProcessNames.Of(t.To), List(t.Starts.Select(ProcessNames.Of)), ProcessNames.Of(t.Settles),
-                t.Notice.Tell == DisputeParty.None ? "" : $"{Parties(t.Notice.Tell)}: `{t.Notice.Kind}`", t.Guard is null ? "" : "yes"));
-        }
-        md.AppendLine();
-
-        md.AppendLine("### The dispute's timers");
-        md.AppendLine();
-        md.AppendLine("| timer | lives in | fires | falls due | with this policy | deadline | reminds |");
-        md.AppendLine("|---|---|---|---|---|---|---|");
-        foreach (var r in DisputeProcess.Timers)
-        {
-            md.AppendLine(Row(ProcessNames.Of(r.Kind), List(r.LivesIn.Select(ProcessNames.Of)), r.Fires is { } f ? ProcessNames.Of(f) : "(a reminder)", r.Due,
-                Days(r.After(policy.Disputes)), r.Deadline is { } d ? $"`{d}`" : "", r.Remind == DisputeParty.None ? "" : Parties(r.Remind)));
-        }
-        md.AppendLine();
-
-        md.AppendLine("## The policy in force");
-        md.AppendLine();
-        md.AppendLine("| setting | value |");
-        md.AppendLine("|---|---|");
-        foreach (var (name, value) in Settings(policy))
-            md.AppendLine(Row($"`{name}`", value));
         return md.ToString();
     }
+
+    /// <summary>
+    /// The policy's tables, in the order a reader needs them: the order's transitions, timers, dates and money; the
+    /// dispute's transitions and timers (with this policy's durations); then every setting in force. The portal's policy
+    /// page shows these same tables.
+    /// </summary>
+    public static IReadOnlyList<Table> Tables(ProtectionPolicy policy) =>
+    [
+        new("The order", 2, ["from", "trigger", "who", "to", "money", "starts timers", "sets dates", "provider", "clock", "guarded"],
+            [.. OrderProcess.Table.Select(t => Cells(ProcessNames.Of(t.From), ProcessNames.Of(t.Trigger), Parties(t.Who), ProcessNames.Of(t.To), ProcessNames.Of(t.Money),
+                List(t.Starts.Select(ProcessNames.Of)), t.Sets == OrderDate.None ? "" : Flags(t.Sets), ProcessNames.Of(t.Calls),
+                t.Clock == OrderClock.Runs ? "" : ProcessNames.Of(t.Clock), t.Guard is null ? "" : "yes"))]),
+        new("The order's timers", 3, ["timer", "lives in", "fires", "falls due", "deadline", "reminds"],
+            [.. OrderProcess.Timers.Select(r => Cells(ProcessNames.Of(r.Kind), ProcessNames.Of(r.LivesIn), r.Fires is { } f ? ProcessNames.Of(f) : "(a reminder)", r.Due,
+                r.Deadline is { } d ? $"`{d}`" : "", r.Remind == Party.None ? "" : Parties(r.Remind)))]),
+        new("The order's dates", 3, ["date", "sets"], [.. OrderProcess.Dates.Select(d => Cells(ProcessNames.Of(d.Date), d.Sets))]),
+        new("Money", 3, ["movement", "journal entry", "provider"],
+            [.. OrderMoney.Movements.Where(m => m.Movement != MoneyMovement.None).Select(m => Cells(ProcessNames.Of(m.Movement), m.Describe, ProcessNames.Of(m.Calls)))]),
+        new("The dispute", 2, ["from", "trigger", "who", "path", "to", "starts timers", "then the order", "tells", "guarded"],
+            [.. DisputeProcess.Table.Select(t => Cells(t.From is { } from ? ProcessNames.Of(from) : "(none)", ProcessNames.Of(t.Trigger), Parties(t.Who), ProcessNames.Of(t.When),
+                ProcessNames.Of(t.To), List(t.Starts.Select(ProcessNames.Of)), ProcessNames.Of(t.Settles),
+                t.Notice.Tell == DisputeParty.None ? "" : $"{Parties(t.Notice.Tell)}: `{t.Notice.Kind}`", t.Guard is null ? "" : "yes"))]),
+        new("The dispute's timers", 3, ["timer", "lives in", "fires", "falls due", "with this policy", "deadline", "reminds"],
+            [.. DisputeProcess.Timers.Select(r => Cells(ProcessNames.Of(r.Kind), List(r.LivesIn.Select(ProcessNames.Of)), r.Fires is { } f ? ProcessNames.Of(f) : "(a reminder)", r.Due,
+                Days(r.After(policy.Disputes)), r.Deadline is { } d ? $"`{d}`" : "", r.Remind == DisputeParty.None ? "" : Parties(r.Remind)))]),
+        new(SettingsTitle, 2, ["setting", "value"], [.. Settings(policy).Select(s => Cells($"`{s.Name}`", s.Value))]),
+    ];
+
+    private static IReadOnlyList<string> Cells(params string[] cells) => cells;
 
     /// <summary>Every setting of the policy by its configuration name (<c>Disputes:AppealDays</c>), with its value in words.</summary>
     public static IEnumerable<(string Name, string Value)> Settings(ProtectionPolicy p)

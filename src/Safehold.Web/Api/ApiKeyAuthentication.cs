@@ -29,6 +29,11 @@ public sealed class ApiKeyAuthentication(
 {
     public const string SchemeName = "ApiKey";
 
+    /// <summary>The header by which a platform key acts for a buyer or seller (SPEC 1).</summary>
+    public const string ActingForHeader = "Safehold-Acting-For";
+
+    private static readonly object RefusalKey = new();
+
     /// <summary>How long a key found in the database is trusted without looking again.</summary>
     public static readonly TimeSpan RecheckAfter = TimeSpan.FromSeconds(5);
 
@@ -68,13 +73,58 @@ public sealed class ApiKeyAuthentication(
             known = memory.Remember(hash, new ApiKeyMemory.KnownKey(found.KeyId, found.Id, found.Role, clock.GetTimestamp()));
         }
 
+        string? acting = Request.Headers[ActingForHeader];
+        if (acting is null)
+        {
+            var identity = new ClaimsIdentity(
+                [new Claim(ClaimTypes.NameIdentifier, known.UserId.ToString()), new Claim(ClaimTypes.Role, known.Role.ToString())], SchemeName);
+            return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+        }
+        return await ActForAsync(known, acting);
+    }
+
+    /// <summary>
+    /// A platform key acting for a buyer or seller: the request is that user's, with that user's rights exactly, and
+    /// carries which platform and which of its keys acted (every event it causes records both).
+    /// </summary>
+    private async Task<AuthenticateResult> ActForAsync(ApiKeyMemory.KnownKey platform, string acting)
+    {
+        if (platform.Role != UserRole.Platform)
+            return Refuse(403, "acting_for_not_allowed", $"Only a platform key may send '{ActingForHeader}'.");
+        if (!Guid.TryParse(acting, out var userId))
+            return Refuse(400, "acting_for_invalid", $"'{ActingForHeader}' must be the id of a buyer or seller.");
+        if (!memory.TryRecallUser(userId, out var user) || clock.GetElapsedTime(user.CheckedAt) >= RecheckAfter)
+        {
+            var role = await db.Users.AsNoTracking()
+                .Where(u => u.Id == userId && u.DisabledAt == null && (u.Role == UserRole.Buyer || u.Role == UserRole.Seller))
+                .Select(u => (UserRole?)u.Role).FirstOrDefaultAsync(Context.RequestAborted);
+            user = memory.RememberUser(userId, new ApiKeyMemory.KnownUser(role, clock.GetTimestamp()));
+        }
+        if (user.Role is not { } actingRole)
+            return Refuse(404, "acting_for_unknown", $"'{ActingForHeader}' names no active buyer or seller.");
+
         var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.NameIdentifier, known.UserId.ToString()), new Claim(ClaimTypes.Role, known.Role.ToString())], SchemeName);
+        [
+            new Claim(ClaimTypes.NameIdentifier, userId.ToString()), new Claim(ClaimTypes.Role, actingRole.ToString()),
+            new Claim(Caller.PlatformClaim, platform.UserId.ToString()), new Claim(Caller.PlatformKeyClaim, platform.KeyId.ToString()),
+        ], SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+
+    /// <summary>Fails authentication with a problem of its own, which the challenge then answers.</summary>
+    private AuthenticateResult Refuse(int status, string code, string detail)
+    {
+        Context.Items[RefusalKey] = (status, code, detail);
+        return AuthenticateResult.Fail(detail);
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if (Context.Items[RefusalKey] is (int status, string code, string detail))
+        {
+            Response.StatusCode = status;
+            return Write(status, code, detail);
+        }
         Response.StatusCode = 401;
         Response.Headers.WWWAuthenticate = "Bearer";
         return Write(401, "unauthorized", "Send a valid API key as 'Authorization: Bearer <key>'.");
@@ -88,7 +138,12 @@ public sealed class ApiKeyAuthentication(
 
     private Task Write(int status, string code, string detail)
     {
-        var problem = new ProblemDetails { Status = status, Title = status == 401 ? "Not authenticated." : "Forbidden.", Detail = detail };
+        var problem = new ProblemDetails
+        {
+            Status = status,
+            Title = status switch { 401 => "Not authenticated.", 403 => "Forbidden.", 404 => "Not found.", _ => "Bad request." },
+            Detail = detail,
+        };
         problem.Extensions["code"] = code;
         return problems.WriteAsync(new ProblemDetailsContext { HttpContext = Context, ProblemDetails = problem }).AsTask();
     }
@@ -107,11 +162,15 @@ public sealed class ApiKeyMemory
 
     private readonly ConcurrentDictionary<string, KnownKey> _keys = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Guid, KnownSession> _sessions = new();
+    private readonly ConcurrentDictionary<Guid, KnownUser> _actingFor = new();
 
     public sealed record KnownKey(Guid KeyId, Guid UserId, UserRole Role, long CheckedAt);
 
-    /// <summary>A user's current session stamp (null when disabled), as last read.</summary>
-    public sealed record KnownSession(string? Stamp, long CheckedAt);
+    /// <summary>A user a platform key acts for: their role, or null when they are no active buyer or seller.</summary>
+    public sealed record KnownUser(UserRole? Role, long CheckedAt);
+
+    /// <summary>A user's current session stamp (null when disabled), with their language and time zone, as last read.</summary>
+    public sealed record KnownSession(string? Stamp, string? Language, string? TimeZone, long CheckedAt);
 
     public bool TryRecall(string hash, out KnownKey known) => _keys.TryGetValue(hash, out known!);
 
@@ -136,6 +195,15 @@ public sealed class ApiKeyMemory
         foreach (var (hash, known) in _keys)
             if (known.UserId == userId) _keys.TryRemove(hash, out _);
         _sessions.TryRemove(userId, out _);
+        _actingFor.TryRemove(userId, out _);
+    }
+
+    public bool TryRecallUser(Guid userId, out KnownUser known) => _actingFor.TryGetValue(userId, out known!);
+
+    public KnownUser RememberUser(Guid userId, KnownUser known)
+    {
+        if (_actingFor.Count >= MaxRemembered) _actingFor.Clear();
+        return _actingFor[userId] = known;
     }
 
     public bool TryRecallSession(Guid userId, out KnownSession known) => _sessions.TryGetValue(userId, out known!);

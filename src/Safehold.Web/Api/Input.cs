@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using Safehold.Domain;
 
 namespace Safehold.Web.Api;
@@ -32,6 +33,32 @@ public sealed class InputErrors
         if (v.Length > max) Add(field, $"At most {max} characters.");
         else if (v.Any(c => char.IsControl(c) && c is not '\n' and not '\r' and not '\t')) Add(field, "Contains control characters.");
         return v;
+    }
+
+    /// <summary>
+    /// Checks a JSON string as <see cref="Text(string, string?, int, bool)"/> does. A string escaping half a surrogate pair
+    /// (<c>"\ud800"</c>) is not text: System.Text.Json refuses to read it with an exception, which is the client's fault.
+    /// </summary>
+    public string? Text(string field, JsonElement value, int max, bool required = true)
+    {
+        if (!TryRead(field, () => value.GetString(), out var text)) return null;
+        return Text(field, text, max, required);
+    }
+
+    /// <summary>Reads a JSON string (a value or a property's name), recording the field's problem when it is not valid Unicode.</summary>
+    public bool TryRead(string field, Func<string?> read, out string? text)
+    {
+        try
+        {
+            text = read();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            Add(field, "Not valid Unicode text (half of a surrogate pair).");
+            text = null;
+            return false;
+        }
     }
 
     public int? Range(string field, int? value, int min, int max, bool required)
@@ -99,6 +126,20 @@ public static class Cursor
         {
         }
         throw new InvalidInputException(new Dictionary<string, string[]> { ["cursor"] = ["Not a cursor this API gave out."] });
+    }
+
+    /// <summary>A portal page's cursor from its link: a mangled one starts the list from the beginning instead of failing the page.</summary>
+    public static string? FromLink(string? cursor)
+    {
+        try
+        {
+            Decode(cursor);
+            return cursor;
+        }
+        catch (InvalidInputException)
+        {
+            return null;
+        }
     }
 
     public static int Limit(int? limit)

@@ -70,6 +70,8 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
             e.Property(u => u.DisplayName).HasMaxLength(100);
             e.Property(u => u.PasswordHash).HasMaxLength(200);
             e.Property(u => u.SessionStamp).HasMaxLength(32);
+            e.Property(u => u.Language).HasMaxLength(8);
+            e.Property(u => u.TimeZone).HasMaxLength(64);
         });
         b.Entity<ApiKey>(e =>
         {

@@ -13,6 +13,8 @@ using Safehold.Web.Features.Users;
 using Safehold.Web.Features;
 using Safehold.Web.Payments;
 
+using Safehold.Web.Features.Disputes;
+
 namespace Safehold.Web.Demo;
 
 /// <summary>
@@ -22,7 +24,8 @@ namespace Safehold.Web.Demo;
 /// </summary>
 public static class DemoSeeder
 {
-    public sealed record DemoLogin(string Email, string Password, string ApiKey, string DisplayName, UserRole Role);
+    /// <summary>A demo user; the platform (the marketplace's back end) has an API key and no portal password.</summary>
+    public sealed record DemoLogin(string Email, string? Password, string ApiKey, string DisplayName, UserRole Role);
 
     public static readonly IReadOnlyList<DemoLogin> Logins =
     [
@@ -33,6 +36,7 @@ public static class DemoSeeder
         new("buyer2@demo.test", "demo-buyer2", "sh_demo_buyer2", "Sam Carter", UserRole.Buyer),
         new("seller2@demo.test", "demo-seller2", "sh_demo_seller2", "Tbilisi Crafts", UserRole.Seller),
         new("arbiter2@demo.test", "demo-arbiter2", "sh_demo_arbiter2", "Levan Arbiter", UserRole.Arbiter),
+        new("platform@demo.test", null, "sh_demo_platform", "Demo Marketplace back end", UserRole.Platform),
     ];
 
     public static async Task SeedIfEmptyAsync(IServiceProvider services, ILogger log)
@@ -44,6 +48,8 @@ public static class DemoSeeder
         var hasher = services.GetRequiredService<IPasswordHasher<User>>();
         var payments = services.GetRequiredService<IPaymentProvider>();
         var orderChange = services.GetRequiredService<OrderChange>();
+        // The people of each dispute are told of its steps as through the API, so the inboxes have something to read.
+        var notices = services.GetRequiredService<DisputeNotices>();
         var policy = services.GetRequiredService<IOptions<ProtectionPolicy>>().Value;
         var now = clock.GetUtcNow();
         var ct = CancellationToken.None;
@@ -140,6 +146,8 @@ public static class DemoSeeder
             o.Ship(new Actor(Party.Seller, s.Id), clock.GetUtcNow(), "DHL", tracking);
             var d = o.OpenDispute(new Actor(Party.Buyer, b.Id), clock.GetUtcNow(), Guid.CreateVersion7(clock.GetUtcNow()), reason, outcome, amount, description, policy.Disputes);
             db.Disputes.Add(d);
+            await db.SaveChangesAsync(ct); // the notice reads the order's title from the database
+            await notices.StepAsync(d, b.Id, clock.GetUtcNow(), ct);
             return (o, d);
         }
 
@@ -151,15 +159,19 @@ public static class DemoSeeder
         var (_, underReview) = await Disputed(buyer2, seller2, pendant, "RR555666777GE", DisputeReason.NotAsDescribed, DisputeOutcome.FullRefund, null,
             "The enamel is printed, not cloisonné as described; the photos show the difference.");
         underReview.Reject(new DisputeActor(DisputeParty.Seller, seller2.Id), clock.GetUtcNow(), "Every pendant is hand-enamelled; the buyer's photos show the back.");
+        await notices.StepAsync(underReview, seller2.Id, clock.GetUtcNow(), ct);
         underReview.Escalate(new DisputeActor(DisputeParty.Buyer, buyer2.Id), clock.GetUtcNow());
+        await notices.StepAsync(underReview, buyer2.Id, clock.GetUtcNow(), ct);
 
         // Resolved: the seller offered part of the price back and the buyer accepted; the refund went to the card.
         var (resolvedOrder, resolved) = await Disputed(buyer, seller, headphones, "JD014600005544332211", DisputeReason.Damaged, DisputeOutcome.FullRefund, null,
             "The left ear cup is cracked.");
         resolved.CounterOffer(new DisputeActor(DisputeParty.Seller, seller.Id), clock.GetUtcNow(), DisputeOutcome.PartialRefund, 2500,
             "Sorry about that: $25 back, and keep them?");
+        await notices.StepAsync(resolved, seller.Id, clock.GetUtcNow(), ct);
         var settled = resolved.AcceptOffer(DisputeActor.Of(buyerActor), clock.GetUtcNow());
         await DueDisputeTimers.SettleAsync(db, payments, resolvedOrder, settled, clock.GetUtcNow(), ct);
+        await notices.StepAsync(resolved, buyer.Id, clock.GetUtcNow(), ct);
 
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
@@ -172,7 +184,7 @@ public static class DemoSeeder
         Console.WriteLine($"  Safehold sandbox is running at {addresses}");
         Console.WriteLine("  Demo logins (portal password / API key):");
         foreach (var l in Logins)
-            Console.WriteLine($"    {l.Role,-8} {l.Email,-20} {l.Password,-14} {l.ApiKey}");
+            Console.WriteLine($"    {l.Role,-8} {l.Email,-20} {l.Password ?? "(API only)",-14} {l.ApiKey}");
         Console.WriteLine();
     }
 }

@@ -4,7 +4,10 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using MimeKit;
 using Safehold.Web.Data;
+using Microsoft.Extensions.Localization;
 using Safehold.Web.Features.Notifications;
+using Safehold.Web.Features.Portal;
+using Safehold.Web.Features.Users;
 
 namespace Safehold.Web.Jobs;
 
@@ -13,7 +16,9 @@ namespace Safehold.Web.Jobs;
 /// so two hosts do not send it at once), sent over SMTP, then marked sent; failures retry with back-off.
 /// Delivery is at least once: a crash between sending and marking can send a message twice.
 /// </summary>
-public sealed class EmailDispatcher(IServiceScopeFactory scopes, TimeProvider clock, IOptions<SmtpOptions> options, ILogger<EmailDispatcher> log)
+/// <remarks>Each email is written when it is sent, in its recipient's stored language and time zone (English and UTC until they choose).</remarks>
+public sealed class EmailDispatcher(IServiceScopeFactory scopes, TimeProvider clock, IOptions<SmtpOptions> options, IStringLocalizer<PortalText> l,
+    ILogger<EmailDispatcher> log)
 {
     public async Task<int> SendPendingAsync(CancellationToken ct)
     {
@@ -44,11 +49,16 @@ public sealed class EmailDispatcher(IServiceScopeFactory scopes, TimeProvider cl
                     await client.ConnectAsync(smtp.Host!, smtp.Port, smtp.UseTls ? SecureSocketOptions.StartTls : SecureSocketOptions.None, ct);
                     if (!string.IsNullOrEmpty(smtp.Username)) await client.AuthenticateAsync(smtp.Username, smtp.Password ?? "", ct);
                 }
+                var reader = await db.Users.AsNoTracking().Where(u => u.Id == notification.UserId).Select(u => new { u.Language, u.TimeZone }).FirstOrDefaultAsync(ct);
+                var culture = reader?.Language is { } lang && Preferences.Languages.TryGetValue(lang, out var c) ? c : PortalSetup.Cultures[0];
+                NotificationText.Text text;
+                using (Words.For(culture, PortalSetup.ZoneOf(reader?.TimeZone))) text = NotificationText.Write(l, notification, now);
                 var message = new MimeMessage();
                 message.From.Add(MailboxAddress.Parse(smtp.From));
                 message.To.Add(MailboxAddress.Parse(notification.EmailTo!));
-                message.Subject = notification.Subject;
-                message.Body = new TextPart("plain") { Text = notification.Body };
+                message.Subject = text.Subject;
+                message.Body = new TextPart("plain") { Text = text.Body };
+                message.Body.Headers.Add(HeaderId.ContentLanguage, notification.Values is null ? "en" : Preferences.LanguageOf(culture));
                 await client.SendAsync(message, ct);
                 notification.EmailSent();
                 sent++;

@@ -55,6 +55,10 @@ public sealed class BadInputTests(SafeholdApp app) : IClassFixture<SafeholdApp>
         { """{"items": [{"productId": "{product}", "quantity": 1}], "shippingAddress": {"line1": "1 Test Street", "city": 42, "country": "GE"}}""", "validation_failed", "shippingAddress.city" },
         { """{"items": [{"productId": "{product}", "quantity": 1}], "shippingAddress": {"line1": "{201}", "city": "Tbilisi", "country": "GE"}}""", "validation_failed", "shippingAddress.line1" },
         { """{"items": [{"productId": "{product}", "quantity": 1}], "shippingAddress": {"line1": "1 Test Street", "city": "Tbilisi", "country": "{57}"}}""", "validation_failed", "shippingAddress.country" },
+        // Half a surrogate pair, escaped, is no text (FuzzTests seed 20261204 found these answered 500).
+        { """{"items": [{"productId": "{product}", "quantity": 1}], "shippingAddress": "\ud8001 Test Street"}""", "validation_failed", "shippingAddress" },
+        { """{"items": [{"productId": "{product}", "quantity": 1}], "shippingAddress": {"line1": "\ud800Test", "city": "Tbilisi", "country": "GE"}}""", "validation_failed", "shippingAddress.line1" },
+        { """{"items": [{"productId": "{product}", "quantity": 1}], "shippingAddress": {"line1": "1 Test Street", "city": "Tbilisi", "country": "GE", "\udc00": "x"}}""", "validation_failed", "shippingAddress" },
         { """{"items": [{"productId": "{product}", "quantity": 1}, {"productId": "{other}", "quantity": 1}], "shippingAddress": "1 Test Street"}""", "multiple_sellers", null },
         { """{"items": [{"productId": "{product}", "quantity": 1}, {"productId": "{eur}", "quantity": 1}], "shippingAddress": "1 Test Street"}""", "mixed_currencies", null },
     };

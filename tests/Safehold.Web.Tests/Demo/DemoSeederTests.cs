@@ -20,7 +20,7 @@ public sealed class DemoSeederTests
         var statuses = orders["items"]!.AsArray().Select(o => o!.Status()).ToHashSet();
         Assert.Superset(new HashSet<string> { "awaiting_payment", "awaiting_shipment", "awaiting_delivery", "completed", "closed" }, statuses);
 
-        foreach (var (key, role) in new[] { ("sh_demo_seller", "seller"), ("sh_demo_arbiter", "arbiter"), ("sh_demo_admin", "admin") })
+        foreach (var (key, role) in new[] { ("sh_demo_seller", "seller"), ("sh_demo_arbiter", "arbiter"), ("sh_demo_admin", "admin"), ("sh_demo_platform", "platform") })
         {
             var me = await Api.Json(await app.As(key).GetAsync("/api/v1/users/me"));
             Assert.Equal(role, me["role"]!.GetValue<string>());
@@ -123,6 +123,8 @@ public sealed class DemoSeederTests
         Assert.Equal("#/components/schemas/RequestExtensionInput", BodyOf("/api/v1/orders/{id}/protection-extensions"));
         Assert.Equal("#/components/schemas/ProductEndpointsCreateRequest", BodyOf("/api/v1/products"));
         Assert.Equal("#/components/schemas/UserEndpointsCreateRequest", BodyOf("/api/v1/users"));
+        Assert.Equal("#/components/schemas/UserEndpointsPreferencesRequest",
+            doc["paths"]!["/api/v1/users/me"]!["patch"]!["requestBody"]!["content"]!["application/json"]!["schema"]!["$ref"]!.GetValue<string>());
         Assert.DoesNotContain("Input", doc["components"]!["schemas"]!.AsObject().Select(s => s.Key));
     }
 }

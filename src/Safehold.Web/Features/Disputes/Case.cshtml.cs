@@ -15,13 +15,6 @@ namespace Safehold.Web.Features.Disputes;
 public sealed class CaseModel(SafeholdDb db, TimeProvider clock, DisputeEvidenceFeature evidence, DisputeMessages messages)
     : PortalPage
 {
-    /// <summary>The dispute actions this page has a form for: every action the dispute process offers a person, evidence and messages.</summary>
-    public static readonly IReadOnlySet<string> Forms = new HashSet<string>
-    {
-        "accept", "counter_offer", "reject", "accept_offer", "escalate", "withdraw", "return_shipment", "confirm_return", "decision", "appeal",
-        "add_evidence", "send_message",
-    };
-
     public DisputeResponse Dispute { get; private set; } = null!;
     public IReadOnlyDictionary<Guid, string> Names { get; private set; } = new Dictionary<Guid, string>();
     public DateTimeOffset Now { get; private set; }

@@ -3,6 +3,7 @@ using Safehold.Domain.Disputes;
 using Safehold.Domain.Orders;
 using Safehold.Web.Api;
 using Safehold.Web.Data;
+using Safehold.Web.Features.Orders;
 using Safehold.Web.Features.Users;
 using Safehold.Web.Jobs;
 
@@ -34,8 +35,8 @@ public static class DisputeAccess
 
     /// <summary>The caller's part in a dispute they can see: buyer, seller, arbiter, or none (an admin only reads).</summary>
     public static DisputeActor ActorOf(Dispute d, Caller caller) =>
-        d.BuyerId == caller.Id ? new DisputeActor(DisputeParty.Buyer, caller.Id)
-        : d.SellerId == caller.Id ? new DisputeActor(DisputeParty.Seller, caller.Id)
+        d.BuyerId == caller.Id ? new DisputeActor(DisputeParty.Buyer, caller.Id, OrderAccess.ViaOf(caller))
+        : d.SellerId == caller.Id ? new DisputeActor(DisputeParty.Seller, caller.Id, OrderAccess.ViaOf(caller))
         : caller.Role == UserRole.Arbiter ? DisputeActor.Arbiter(caller.Id)
         : new DisputeActor(DisputeParty.None, caller.Id);
 

@@ -58,7 +58,16 @@ public static class DisputeEndpoints
         if (replay is not null) return replay;
         if (!http.Request.HasFormContentType)
             throw new InvalidInputException(new Dictionary<string, string[]> { ["file"] = ["Send multipart/form-data with the file in a field named file."] });
-        var form = await http.Request.ReadFormAsync(ct);
+        IFormCollection form;
+        try
+        {
+            form = await http.Request.ReadFormAsync(ct);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            // No boundary, a body cut short, a header too long: the client's malformed form, not our failure (found by FuzzTests).
+            throw new BadHttpRequestException("The multipart form could not be read.", StatusCodes.Status400BadRequest, e);
+        }
         var file = form.Files.GetFile("file");
         if (file is null || form.Files.Count != 1)
             throw new InvalidInputException(new Dictionary<string, string[]> { ["file"] = ["Exactly one file, in a field named file."] });

@@ -4,12 +4,14 @@ using Safehold.Domain.Disputes;
 using Safehold.Web.Api;
 using Safehold.Web.Data;
 
+using Safehold.Web.Features.Notifications;
+
 namespace Safehold.Web.Features.Disputes;
 
 public sealed record DisputeMessageListResponse(IReadOnlyList<DisputeMessageResponse> Items, string? NextCursor);
 
 /// <summary>A dispute's message thread: buyer and seller, and an arbiter once it has been escalated. Oldest first.</summary>
-public sealed class DisputeMessages(SafeholdDb db, Notifications.Notifier notifier, TimeProvider clock)
+public sealed class DisputeMessages(SafeholdDb db, Notifier notifier, TimeProvider clock)
 {
     public sealed record SendInput(string? Body);
 
@@ -45,8 +47,8 @@ public sealed class DisputeMessages(SafeholdDb db, Notifications.Notifier notifi
         var message = new DisputeMessage(Guid.CreateVersion7(now), dispute.Id, caller.Id, actor.Party, body!, now);
         db.DisputeMessages.Add(message);
         foreach (var to in new[] { dispute.BuyerId, dispute.SellerId }.Where(u => u != caller.Id))
-            await notifier.AddAsync(to, dispute.OrderId, "dispute_message", "A new message in your dispute",
-                body!.Length > 500 ? body[..500] + "…" : body, now, ct);
+            await notifier.AddAsync(to, dispute.OrderId, "dispute_message", new NoticeValues().Id("disputeId", dispute.Id)
+                .Text("orderNumber", Orders.OrderNumber.Of(dispute.OrderId)).Text("message", body!.Length > 500 ? body[..500] + "…" : body), now, ct);
         await db.SaveChangesAsync(ct);
         return DisputeResponse.MessageOf(message);
     }

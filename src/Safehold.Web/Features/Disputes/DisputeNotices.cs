@@ -1,6 +1,6 @@
-using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Safehold.Domain.Disputes;
+using Safehold.Domain.Process;
 using Safehold.Domain.Orders;
 using Safehold.Web.Data;
 using Safehold.Web.Features.Notifications;
@@ -9,7 +9,7 @@ namespace Safehold.Web.Features.Disputes;
 
 /// <summary>
 /// Tells the people of a dispute what its last step asks of them. Who is told, and which notice, is the step's row of
-/// <see cref="DisputeProcess.Table"/> (<see cref="DisputeTransition.Notice"/>); here is only its wording. Also reminds the
+/// <see cref="DisputeProcess.Table"/> (<see cref="DisputeTransition.Notice"/>); here are only the values it is written from. Also reminds the
 /// seller before an answer or a return confirmation is due. Written to the inbox (and email outbox) in the step's transaction.
 /// </summary>
 public sealed class DisputeNotices(SafeholdDb db, Notifier notifier)
@@ -19,38 +19,46 @@ public sealed class DisputeNotices(SafeholdDb db, Notifier notifier)
     {
         if (d.LastTransition?.Notice is not { Tell: not DisputeParty.None } notice) return;
         var title = await TitleAsync(d, ct);
-        var deadlines = d.PendingDeadlines();
-        string By(string deadline) => deadlines.TryGetValue(deadline, out var due) ? When(due) : "the deadline";
         foreach (var (party, user) in new[] { (DisputeParty.Buyer, d.BuyerId), (DisputeParty.Seller, d.SellerId) })
         {
             if ((notice.Tell & party) == 0 || user == actorUserId) continue;
-            var (subject, body) = Wording(d, notice.Kind, party, title, By);
-            await notifier.AddAsync(user, d.OrderId, notice.Kind, subject, body, at, ct);
+            await notifier.AddAsync(user, d.OrderId, notice.Kind, Values(d, notice.Kind, party, title), at, ct);
         }
     }
 
-    /// <summary>The subject and body of a notice of <paramref name="kind"/> to <paramref name="reader"/>.</summary>
-    private static (string Subject, string Body) Wording(Dispute d, string kind, DisputeParty reader, string title, Func<string, string> by)
+    /// <summary>What a notice of <paramref name="kind"/> to <paramref name="reader"/> is written from (<see cref="NotificationText"/> has its words).</summary>
+    private static NoticeValues Values(Dispute d, string kind, DisputeParty reader, string? title)
     {
-        var yours = reader == DisputeParty.Buyer ? "Your dispute" : "The dispute";
-        return kind switch
+        var deadlines = d.PendingDeadlines();
+        var values = new NoticeValues().Text("title", title).Text("orderNumber", Orders.OrderNumber.Of(d.OrderId)).Id("disputeId", d.Id)
+            .Text("reader", ProcessNames.Of(reader));
+        foreach (var (name, due) in deadlines) values.At(name, due);
+        switch (kind)
         {
-            "dispute_opened" => ($"A dispute was opened on \"{title}\"",
-                $"The buyer of order {d.OrderId} opened a dispute ({DisputeProcess.Name(d.Reason)}). Accept, make an offer or reject it by {by("sellerResponseBy")}; if you do not answer, the buyer's request is carried out."),
-            "dispute_answered" => ($"The seller answered your dispute about \"{title}\"",
-                $"The seller {(d.RejectionReason is null ? "made an offer" : "rejected your request")}. Accept the offer or escalate to the platform by {by("buyerResponseBy")}; if you do not answer, it is escalated."),
-            "dispute_return_requested" => ($"Send \"{title}\" back",
-                $"Ship the item back with a carrier and tracking number by {by("returnShipBy")}; you are refunded in full once the seller has it. If it is not shipped in time, the money goes to the seller."),
-            "dispute_return_shipped" => ($"\"{title}\" is on its way back to you",
-                $"The buyer shipped the item back ({d.ReturnCarrier} {d.ReturnTrackingNumber}). Confirm it arrived by {by("returnReceiptBy")}; if you do not, the buyer is refunded in full."),
-            "dispute_escalated" => ($"{yours} about \"{title}\" was escalated to the platform", $"An arbiter of the platform will decide dispute {d.Id}."),
-            "dispute_appealed" => ($"{yours} about \"{title}\" was appealed", $"An arbiter of the platform will decide dispute {d.Id}."),
-            "dispute_resolved" => ($"The dispute about \"{title}\" is resolved", d.SettledAt is null
-                ? $"An arbiter decided dispute {d.Id}: {(d.Outcome is { } o ? DisputeProcess.Name(o) : "decided")}. Either party may appeal once by {by("appealBy")}."
-                : $"Dispute {d.Id} is resolved: {(d.Outcome is { } settled ? DisputeProcess.Name(settled) : "decided")}."),
-            "dispute_withdrawn" => ($"The dispute about \"{title}\" was withdrawn", $"The buyer withdrew dispute {d.Id}; the order continues where it was."),
-            _ => throw new InvalidOperationException($"No wording for the dispute notice {kind}."),
-        };
+            case "dispute_opened":
+                values.Text("reason", DisputeProcess.Name(d.Reason)).Text("requestedOutcome", DisputeProcess.Name(d.RequestedOutcome))
+                    .Money("requestedAmount", d.RequestedAmount, d.Currency);
+                break;
+            case "dispute_answered":
+                values.Text("answer", d.RejectionReason is null ? "offer" : "rejected");
+                if (d.RejectionReason is null && d.LatestOffer is { } offer)
+                    values.Text("offerOutcome", DisputeProcess.Name(offer.Outcome)).Money("offerAmount", offer.Amount, d.Currency);
+                break;
+            case "dispute_return_shipped":
+                values.Text("carrier", d.ReturnCarrier).Text("trackingNumber", d.ReturnTrackingNumber);
+                break;
+            case "dispute_resolved":
+                values.Text("settled", d.SettledAt is null ? "no" : "yes");
+                if (d.Outcome is { } outcome)
+                    values.Text("outcome", DisputeProcess.Name(outcome))
+                        .Money("refundAmount", outcome == DisputeOutcome.ReleasedToSeller ? null : d.RefundAmount, d.Currency);
+                break;
+            case "dispute_escalated" or "dispute_appealed" or "dispute_return_requested" or "dispute_withdrawn":
+                break;
+            default:
+                throw new InvalidOperationException($"No values for the dispute notice {kind}.");
+        }
+        return values;
     }
 
     /// <summary>A reminder timer fired: the seller has a day left to answer, or to confirm the returned item.</summary>
@@ -58,12 +66,11 @@ public sealed class DisputeNotices(SafeholdDb db, Notifier notifier)
     {
         var title = await TitleAsync(d, ct);
         var deadlines = d.PendingDeadlines();
+        var values = new NoticeValues().Text("title", title).Text("orderNumber", Orders.OrderNumber.Of(d.OrderId)).Id("disputeId", d.Id);
         if (kind == DisputeTimerKind.SellerResponseReminder && deadlines.TryGetValue("sellerResponseBy", out var answerBy))
-            await notifier.AddAsync(d.SellerId, d.OrderId, "dispute_response_reminder", $"Answer the dispute about \"{title}\" by {When(answerBy)}",
-                $"Dispute {d.Id} waits for your answer: accept, make an offer or reject it by {When(answerBy)}. If you do not answer, the buyer's request is carried out.", at, ct);
+            await notifier.AddAsync(d.SellerId, d.OrderId, "dispute_response_reminder", values.At("sellerResponseBy", answerBy), at, ct);
         else if (kind == DisputeTimerKind.ReturnReceiptReminder && deadlines.TryGetValue("returnReceiptBy", out var confirmBy))
-            await notifier.AddAsync(d.SellerId, d.OrderId, "dispute_return_reminder", $"Confirm the return of \"{title}\" by {When(confirmBy)}",
-                $"The buyer shipped the item of dispute {d.Id} back. Confirm it arrived by {When(confirmBy)}; if you do not, the buyer is refunded in full.", at, ct);
+            await notifier.AddAsync(d.SellerId, d.OrderId, "dispute_return_reminder", values.At("returnReceiptBy", confirmBy), at, ct);
     }
 
     private Dictionary<Guid, string>? _titles;
@@ -75,9 +82,7 @@ public sealed class DisputeNotices(SafeholdDb db, Notifier notifier)
         _titles = lines.GroupBy(l => l.OrderId).ToDictionary(g => g.Key, g => g.MinBy(l => l.LineNumber)!.Title);
     }
 
-    private async Task<string> TitleAsync(Dispute d, CancellationToken ct) =>
+    private async Task<string?> TitleAsync(Dispute d, CancellationToken ct) =>
         _titles?.GetValueOrDefault(d.OrderId)
-        ?? await db.Set<OrderLine>().Where(l => l.OrderId == d.OrderId).OrderBy(l => l.LineNumber).Select(l => l.Title).FirstOrDefaultAsync(ct) ?? "your order";
-
-    private static string When(DateTimeOffset at) => at.ToString("d MMMM yyyy, HH:mm 'UTC'", CultureInfo.InvariantCulture);
+        ?? await db.Set<OrderLine>().Where(l => l.OrderId == d.OrderId).OrderBy(l => l.LineNumber).Select(l => l.Title).FirstOrDefaultAsync(ct);
 }

@@ -93,7 +93,7 @@ public sealed record DisputeResponse(
             d.Offers.OrderBy(x => x.Sequence).Select(x => new OfferResponse(x.Sequence, ProcessNames.Of(x.By), x.At, DisputeProcess.Name(x.Outcome),
                 M(x.Amount), x.Message)).ToList(),
             d.PendingDeadlines(),
-            d.Timeline.OrderBy(e => e.Sequence).Select(e => new TimelineEntry(e.At, ProcessNames.Of(e.Actor), e.ActorUserId, e.Kind, e.Detail)).ToList(),
+            d.Timeline.OrderBy(e => e.Sequence).Select(e => new TimelineEntry(e.At, ProcessNames.Of(e.Actor), e.ActorUserId, e.Kind, e.Detail, e.PlatformUserId)).ToList(),
             evidence.OrderBy(e => e.UploadedAt).ThenBy(e => e.Id).Select(e => EvidenceOf(d, e)).ToList(),
             messages.OrderBy(m => m.SentAt).ThenBy(m => m.Id).Select(MessageOf).ToList(),
             ActionsFor(d, actor, now),

@@ -31,9 +31,10 @@ public readonly record struct EventCursor(long TxId, long Position)
 }
 
 /// <summary>One event of the log: something that happened to an order or its dispute, by whom and when. <c>Id</c> is its cursor.</summary>
-/// <remarks><c>Sequence</c> counts the events of the order (<c>order.*</c>) or of the dispute (<c>dispute.*</c>).</remarks>
+/// <remarks><c>Sequence</c> counts the events of the order (<c>order.*</c>) or of the dispute (<c>dispute.*</c>).
+/// <c>PlatformUserId</c> and <c>PlatformKeyId</c> name the marketplace's platform and key when it acted for the actor.</remarks>
 public sealed record EventItem(string Id, string Type, DateTimeOffset At, Guid OrderId, Guid? DisputeId, int Sequence, string Actor, Guid? ActorUserId,
-    string? Detail, Guid BuyerId, Guid SellerId);
+    string? Detail, Guid BuyerId, Guid SellerId, Guid? PlatformUserId = null, Guid? PlatformKeyId = null);
 
 public sealed record EventListResponse(IReadOnlyList<EventItem> Items, string Next);
 
@@ -63,7 +64,8 @@ public static class EventLog
         SELECT {(postgres ? "l.\"TxId\"" : "0")}, l."Position", l."Source", l."EntityId", l."Sequence",
                COALESCE(oe."Kind", de."Kind"), COALESCE(oe."At", de."At"), COALESCE(oe."Actor", de."Actor"),
                COALESCE(oe."ActorUserId", de."ActorUserId"), COALESCE(oe."Detail", de."Detail"),
-               COALESCE(o."Id", d."OrderId"), COALESCE(o."BuyerId", d."BuyerId"), COALESCE(o."SellerId", d."SellerId")
+               COALESCE(o."Id", d."OrderId"), COALESCE(o."BuyerId", d."BuyerId"), COALESCE(o."SellerId", d."SellerId"),
+               COALESCE(oe."PlatformUserId", de."PlatformUserId"), COALESCE(oe."PlatformKeyId", de."PlatformKeyId")
         FROM "EventLog" l
         LEFT JOIN "OrderEvents" oe ON l."Source" = 'order' AND oe."OrderId" = l."EntityId" AND oe."Sequence" = l."Sequence"
         LEFT JOIN "Orders" o ON l."Source" = 'order' AND o."Id" = l."EntityId"
@@ -104,7 +106,8 @@ public static class EventLog
             return new EventItem(new EventCursor(reader.GetInt64(0), reader.GetInt64(1)).ToString(), source + "." + reader.GetString(5), at,
                 GuidAt(reader, 10), source == "dispute" ? GuidAt(reader, 3) : null, reader.GetInt32(4),
                 reader.GetString(7).ToLowerInvariant(), reader.IsDBNull(8) ? null : GuidAt(reader, 8),
-                reader.IsDBNull(9) ? null : reader.GetString(9), GuidAt(reader, 11), GuidAt(reader, 12));
+                reader.IsDBNull(9) ? null : reader.GetString(9), GuidAt(reader, 11), GuidAt(reader, 12),
+                reader.IsDBNull(13) ? null : GuidAt(reader, 13), reader.IsDBNull(14) ? null : GuidAt(reader, 14));
         }, ct);
     }
 

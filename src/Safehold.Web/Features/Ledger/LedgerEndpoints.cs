@@ -12,7 +12,13 @@ namespace Safehold.Web.Features.Ledger;
 
 public sealed record BalanceLine(string Currency, long Pending, long Available, long PaidOut);
 public sealed record BalanceResponse(IReadOnlyList<BalanceLine> Balances);
-public sealed record LedgerCheckItem(string Name, bool Ok, string Detail);
+/// <summary>One invariant's result.</summary>
+/// <param name="Detail">In English, for a person reading the API's answer (the portal writes its own, in the reader's language, from the values).</param>
+/// <param name="Counted">What a holding check counted: journal entries, currencies or seller balances (0 where it counts nothing).</param>
+/// <param name="Failing">What breaks a broken check (at most 5): entry ids, escrow accounts, order ids, "sellerId currency"; or, for
+/// <c>ledger_sums_to_zero</c>, the currencies that do not sum to zero.</param>
+/// <param name="OffBy">For <c>ledger_sums_to_zero</c>: how far each failing currency is from zero.</param>
+public sealed record LedgerCheckItem(string Name, bool Ok, string Detail, long Counted, IReadOnlyList<string> Failing, IReadOnlyList<MoneyDto> OffBy);
 public sealed record LedgerCheckResponse(bool Ok, IReadOnlyList<LedgerCheckItem> Checks);
 public sealed record LedgerLineResponse(string Account, MoneyDto Amount);
 public sealed record LedgerEntryResponse(Guid Id, string Kind, DateTimeOffset At, IReadOnlyList<LedgerLineResponse> Lines);
@@ -68,21 +74,22 @@ public static class LedgerEndpoints
         var entryCount = await db.JournalEntries.CountAsync(ct);
         checks.Add(new("entries_balance", unbalanced.Count == 0, unbalanced.Count == 0
             ? $"All {entryCount} journal entries balance in every currency."
-            : $"Unbalanced entries: {string.Join(", ", unbalanced)}."));
+            : $"Unbalanced entries: {string.Join(", ", unbalanced)}.", entryCount, unbalanced.Select(id => id.ToString()).ToList(), []));
 
         var perCurrency = await db.JournalLines.GroupBy(l => l.Currency)
             .Select(g => new { Currency = g.Key, Sum = g.Sum(l => l.Amount) }).ToListAsync(ct);
         var off = perCurrency.Where(c => c.Sum != 0).ToList();
         checks.Add(new("ledger_sums_to_zero", off.Count == 0, off.Count == 0
             ? $"The ledger sums to zero in each of {perCurrency.Count} currencies."
-            : string.Join("; ", off.Select(c => $"{c.Currency} is off by {c.Sum}"))));
+            : string.Join("; ", off.Select(c => $"{c.Currency} is off by {c.Sum} (minor units)")), perCurrency.Count,
+            off.Select(c => c.Currency).ToList(), off.Select(c => new MoneyDto(c.Sum, c.Currency)).ToList()));
 
         var negativeEscrow = await db.JournalLines.Where(l => l.AccountType == AccountType.Escrow)
             .GroupBy(l => new { l.Account, l.Currency }).Where(g => g.Sum(l => l.Amount) < 0)
             .Select(g => g.Key.Account).OrderBy(a => a).Take(5).ToListAsync(ct);
         checks.Add(new("no_negative_escrow", negativeEscrow.Count == 0, negativeEscrow.Count == 0
             ? "No order's escrow is negative."
-            : $"Negative escrow: {string.Join(", ", negativeEscrow)}."));
+            : $"Negative escrow: {string.Join(", ", negativeEscrow)}.", 0, negativeEscrow, []));
 
         // Closed orders, and completed orders whose dispute window has passed, must hold nothing in escrow.
         var settled = db.Orders.Where(o => o.Status == OrderStatus.Closed
@@ -92,7 +99,7 @@ public static class LedgerEndpoints
             .GroupBy(l => l.OrderId).Where(g => g.Sum(l => l.Amount) != 0).Select(g => g.Key).OrderBy(id => id).Take(5).ToListAsync(ct);
         checks.Add(new("settled_orders_escrow_zero", heldAfterSettling.Count == 0, heldAfterSettling.Count == 0
             ? "Every closed order, and every completed order past its dispute window, holds nothing in escrow."
-            : $"Orders still holding escrow: {string.Join(", ", heldAfterSettling)}."));
+            : $"Orders still holding escrow: {string.Join(", ", heldAfterSettling)}.", 0, heldAfterSettling.Select(id => id.ToString()!).ToList(), []));
 
         var fromJournal = await db.JournalLines.Where(l => l.SellerId != null)
             .GroupBy(l => new { l.SellerId, l.Currency })
@@ -116,7 +123,7 @@ public static class LedgerEndpoints
             .Select(j => $"{j.SellerId} {j.Currency} (no balance row)"));
         checks.Add(new("seller_balances_match_entries", mismatches.Count == 0, mismatches.Count == 0
             ? $"All {stored.Count} seller balances equal the sum of their journal lines."
-            : $"Mismatched seller balances: {string.Join(", ", mismatches.Take(5))}."));
+            : $"Mismatched seller balances: {string.Join(", ", mismatches.Take(5))}.", stored.Count, mismatches.Take(5).ToList(), []));
 
         return new LedgerCheckResponse(checks.All(c => c.Ok), checks);
     }

@@ -1,8 +1,8 @@
-using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Safehold.Domain.Orders;
 using Safehold.Web.Data;
+using Safehold.Web.Features.Orders;
 
 namespace Safehold.Web.Features.Notifications;
 
@@ -14,28 +14,22 @@ public sealed class Notifier(SafeholdDb db, IOptions<SmtpOptions> smtp)
         var userId = who == Party.Buyer ? order.BuyerId : order.SellerId;
         // The sweeper loads orders without their lines; the title is then read on its own.
         var title = order.Lines.FirstOrDefault()?.Title
-            ?? await db.Set<OrderLine>().Where(l => l.OrderId == order.Id).OrderBy(l => l.LineNumber).Select(l => l.Title).FirstOrDefaultAsync(ct)
-            ?? "your order";
-        var (kind, subject, body) = who == Party.Buyer
-            ? ("protection_ending",
-                $"Buyer protection for \"{title}\" ends in {order.BuyerReminderDays} days",
-                $"Protection for your order {order.Id} ends on {When(order.ProtectionEndsAt)}. If it has not arrived, or is not as described, open a dispute or ask for more protection time before then; otherwise the seller is paid.")
-            : ("ship_by_reminder",
-                $"Ship \"{title}\" by {When(order.ShipBy)}",
-                $"Order {order.Id} must be shipped with a carrier and tracking number by {When(order.ShipBy)}. If it is not, it is cancelled and the buyer refunded in full.");
-        await AddAsync(userId, order.Id, kind, subject, body, now, ct);
+            ?? await db.Set<OrderLine>().Where(l => l.OrderId == order.Id).OrderBy(l => l.LineNumber).Select(l => l.Title).FirstOrDefaultAsync(ct);
+        var values = new NoticeValues().Text("title", title).Text("orderNumber", OrderNumber.Of(order.Id));
+        var kind = who == Party.Buyer ? "protection_ending" : "ship_by_reminder";
+        if (who == Party.Buyer) values.At("protectionEndsAt", order.ProtectionEndsAt);
+        else values.At("shipBy", order.ShipBy);
+        await AddAsync(userId, order.Id, kind, values, now, ct);
     }
 
-    public async Task AddAsync(Guid userId, Guid? orderId, string kind, string subject, string body, DateTimeOffset now, CancellationToken ct)
+    /// <summary>Adds a notice of <paramref name="kind"/> (one of <see cref="NotificationText.Kinds"/>) with its values.</summary>
+    public async Task AddAsync(Guid userId, Guid? orderId, string kind, NoticeValues values, DateTimeOffset now, CancellationToken ct)
     {
         string? emailTo = null;
         if (smtp.Value.Enabled)
             emailTo = await db.Users.Where(u => u.Id == userId).Select(u => u.Email).FirstOrDefaultAsync(ct);
-        db.Notifications.Add(new Notification(Guid.CreateVersion7(now), userId, orderId, kind, subject, body, now, emailTo));
+        db.Notifications.Add(new Notification(Guid.CreateVersion7(now), userId, orderId, kind, values, now, emailTo));
     }
-
-    private static string When(DateTimeOffset? at) =>
-        at?.ToString("d MMMM yyyy, HH:mm 'UTC'", CultureInfo.InvariantCulture) ?? "the deadline";
 }
 
 /// <summary><c>Safehold:Smtp</c>: where notification emails go. Email is off while <see cref="Host"/> is empty.</summary>

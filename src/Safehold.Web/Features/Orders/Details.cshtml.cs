@@ -16,13 +16,6 @@ namespace Safehold.Web.Features.Orders;
 public sealed class DetailsModel(SafeholdDb db, TimeProvider clock, OrderMessages messages)
     : PortalPage
 {
-    /// <summary>The order actions this page has a form for: every action the process table offers a person.</summary>
-    public static readonly IReadOnlySet<string> Forms = new HashSet<string>
-    {
-        "pay", "cancel", "ship", "mark_delivered", "confirm_receipt", "extend_protection", "approve_extension", "decline_extension",
-        "open_dispute",
-    };
-
     public OrderResponse Order { get; private set; } = null!;
     public string BuyerName { get; private set; } = "";
     public string SellerName { get; private set; } = "";
@@ -38,7 +31,7 @@ public sealed class DetailsModel(SafeholdDb db, TimeProvider clock, OrderMessage
     /// <summary>Whether the order's latest dispute is still running (neither resolved nor withdrawn).</summary>
     public bool InDispute => Order.Dispute is { Status: not ("resolved" or "withdrawn") };
 
-    /// <summary>How much went back to the buyer, read from the timeline (a cancellation after payment, a missed ship-by, a dispute's refund).</summary>
+    /// <summary>How much went back to the buyer, read from the ledger (a cancellation after payment, a missed ship-by, a dispute's refund).</summary>
     public Api.MoneyDto? Refunded { get; private set; }
 
     /// <summary>The one status the page shows: the order's, told more exactly where the order's own name would mislead.</summary>
@@ -146,29 +139,18 @@ public sealed class DetailsModel(SafeholdDb db, TimeProvider clock, OrderMessage
         BuyerName = names.GetValueOrDefault(Order.BuyerId, "");
         SellerName = names.GetValueOrDefault(Order.SellerId, "");
         Messages = (await messages.ListAsync(Me, id, null, 100, ct)).Items;
-        Refunded = RefundedBy(Order);
+        Refunded = await RefundedAsync(db, Order, ct);
         if (InDispute && Me.Role != Users.UserRole.Arbiter)
             DisputeDeadlines = (await Disputes.DisputeQueries.GetAsync(db, Me, Order.Dispute!.Id, Now, ct)).Deadlines;
     }
 
-    /// <summary>What went back to the buyer, by the order's timeline; null when nothing was refunded.</summary>
-    public static Api.MoneyDto? RefundedBy(OrderResponse o)
+    /// <summary>What went back to the buyer, as the order's journal says (its lines to refunds out); null when nothing was refunded.</summary>
+    public static async Task<Api.MoneyDto?> RefundedAsync(SafeholdDb db, OrderResponse o, CancellationToken ct)
     {
-        long refunded = 0;
-        foreach (var e in o.Timeline)
-        {
-            refunded += e.Event switch
-            {
-                "cancelled" when o.PaidAt is not null => o.Total.Amount,
-                "ship_by_missed" => o.Total.Amount,
-                "dispute_refunded_in_full" => o.Total.Amount,
-                "dispute_refunded_in_part" when e.Detail?.Split(' ') is [var minor, _] && long.TryParse(minor, System.Globalization.CultureInfo.InvariantCulture, out var m) => m,
-                _ => 0,
-            };
-        }
-        return refunded == 0 ? null : new Api.MoneyDto(Math.Min(refunded, o.Total.Amount), o.Total.Currency);
+        var refunded = await db.JournalLines.Where(l => l.OrderId == o.Id && l.AccountType == Domain.Ledger.AccountType.RefundsOut)
+            .SumAsync(l => l.Amount, ct);
+        return refunded == 0 ? null : new Api.MoneyDto(refunded, o.Total.Currency);
     }
-
 
     public bool Can(string action) => Order.Actions.Contains(action);
 

@@ -30,6 +30,13 @@ public sealed class MyOrdersModel(SafeholdDb db, TimeProvider clock) : PortalPag
     public string? NextCursor { get; private set; }
     public DateTimeOffset Now { get; private set; }
 
+    /// <summary>
+    /// The orders of the page that are in dispute (by order id), each with its dispute's nearest deadline (none while no
+    /// deadline runs): such an order's status is "In dispute", not the order's own (which would say it is on its way).
+    /// </summary>
+    public IReadOnlyDictionary<Guid, KeyValuePair<string, DateTimeOffset>?> InDispute { get; private set; } =
+        new Dictionary<Guid, KeyValuePair<string, DateTimeOffset>?>();
+
     public async Task OnGetAsync(string? tab, string? cursor, CancellationToken ct)
     {
         Now = clock.GetUtcNow();
@@ -47,18 +54,18 @@ public sealed class MyOrdersModel(SafeholdDb db, TimeProvider clock) : PortalPag
             var statuses = chosen.Value;
             query = query.Where(o => statuses.Contains(o.Status));
         }
-        (DateTimeOffset At, Guid Id)? after;
-        try
+        // As the API's list: the page's ids first, then the page by key in one single query with its collections.
+        var (page, next) = await query.IgnoreAutoIncludes().PageByIdsAsync(o => o.CreatedAt, o => o.Id, newestFirst: true, Cursor.FromLink(cursor), PageSize,
+            ids => db.Orders.AsNoTracking().Where(o => ids.Contains(o.Id)).AsSingleQuery(), ct);
+        Orders = page;
+        NextCursor = next;
+        var ids = Orders.Select(o => o.Id).ToList();
+        var open = await db.Disputes.AsNoTracking().IgnoreAutoIncludes().Include(d => d.Timers)
+            .Where(d => ids.Contains(d.OrderId) && d.Status != DisputeStatus.Withdrawn && d.Status != DisputeStatus.Resolved).ToListAsync(ct);
+        InDispute = open.GroupBy(d => d.OrderId).ToDictionary(g => g.Key, g =>
         {
-            after = Cursor.Decode(cursor);
-        }
-        catch (InvalidInputException)
-        {
-            after = null; // a mangled link starts from the newest
-        }
-        if (after is { } a) query = query.Where(o => o.CreatedAt < a.At || (o.CreatedAt == a.At && o.Id.CompareTo(a.Id) < 0));
-        var page = await query.OrderByDescending(o => o.CreatedAt).ThenByDescending(o => o.Id).Take(PageSize + 1).AsSplitQuery().ToListAsync(ct);
-        NextCursor = page.Count > PageSize ? Cursor.Encode(page[PageSize - 1].CreatedAt, page[PageSize - 1].Id) : null;
-        Orders = page.Take(PageSize).ToList();
+            var deadlines = g.First().PendingDeadlines();
+            return deadlines.Count == 0 ? (KeyValuePair<string, DateTimeOffset>?)null : deadlines.MinBy(x => x.Value);
+        });
     }
 }

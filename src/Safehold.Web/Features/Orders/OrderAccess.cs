@@ -40,5 +40,9 @@ public static class OrderAccess
         : caller.Role == UserRole.Admin ? Party.Admin
         : Party.None;
 
-    public static Actor ActorOf(Order order, Caller caller) => new(PartyOf(order, caller), caller.Id);
+    public static Actor ActorOf(Order order, Caller caller) => new(PartyOf(order, caller), caller.Id, ViaOf(caller));
+
+    /// <summary>The platform acting for the caller, if one is.</summary>
+    public static ActingPlatform? ViaOf(Caller caller) =>
+        caller is { Platform: { } platform, PlatformKey: { } key } ? new ActingPlatform(platform, key) : null;
 }

@@ -43,8 +43,8 @@ public sealed class OrderMessages(SafeholdDb db, Notifier notifier, TimeProvider
         var now = clock.GetUtcNow();
         var message = new OrderMessage(Guid.CreateVersion7(now), orderId, caller.Id, party, body!, now);
         db.OrderMessages.Add(message);
-        await notifier.AddAsync(party == Party.Buyer ? order.SellerId : order.BuyerId, orderId, "order_message",
-            party == Party.Buyer ? "A message from the buyer" : "A message from the seller", body!.Length > 500 ? body[..500] + "…" : body, now, ct);
+        await notifier.AddAsync(party == Party.Buyer ? order.SellerId : order.BuyerId, orderId, "order_message", new NoticeValues()
+            .Text("from", ProcessNames.Of(party)).Text("orderNumber", OrderNumber.Of(orderId)).Text("message", body!.Length > 500 ? body[..500] + "…" : body), now, ct);
         await db.SaveChangesAsync(ct);
         return OrderMessageResponse.From(message);
     }

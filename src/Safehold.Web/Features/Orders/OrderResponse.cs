@@ -10,7 +10,8 @@ namespace Safehold.Web.Features.Orders;
 public sealed record ListingResponse(string Title, string Description, MoneyDto Price, string? Category, IReadOnlyList<string> Images);
 public sealed record OrderItemResponse(Guid ProductId, int Quantity, MoneyDto UnitPrice, MoneyDto LineTotal, ListingResponse Listing);
 public sealed record ShipmentResponse(string Carrier, string TrackingNumber, DateTimeOffset ShippedAt);
-public sealed record TimelineEntry(DateTimeOffset At, string Actor, Guid? ActorUserId, string Event, string? Detail);
+/// <summary>One event of an order's or a dispute's history; <c>PlatformUserId</c> is the marketplace's platform when it acted for the actor.</summary>
+public sealed record TimelineEntry(DateTimeOffset At, string Actor, Guid? ActorUserId, string Event, string? Detail, Guid? PlatformUserId = null);
 
 /// <summary>"More details" of an order: everything a party needs, and what they may do now.</summary>
 public sealed record OrderResponse(
@@ -57,7 +58,7 @@ public sealed record OrderResponse(
         o.DeliveredAt,
         o.CompletedAt,
         o.ClosedAt,
-        o.Timeline.OrderBy(e => e.Sequence).Select(e => new TimelineEntry(e.At, ProcessNames.Of(e.Actor), e.ActorUserId, e.Kind, e.Detail)).ToList(),
+        o.Timeline.OrderBy(e => e.Sequence).Select(e => new TimelineEntry(e.At, ProcessNames.Of(e.Actor), e.ActorUserId, e.Kind, e.Detail, e.PlatformUserId)).ToList(),
         o.PendingDeadlines(),
         OrderProcess.ActionsFor(o, OrderAccess.PartyOf(o, caller), now),
         o.Extensions.OrderBy(e => e.RequestedAt).Select(ExtensionResponse.From).ToList(),

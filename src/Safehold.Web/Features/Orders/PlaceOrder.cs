@@ -58,7 +58,7 @@ public sealed class PlaceOrder(SafeholdDb db, TimeProvider clock, IOptions<Prote
         var now = clock.GetUtcNow();
         var order = Order.Place(Guid.CreateVersion7(now), caller.Id,
             request.Items!.Select(i => (products[i.ProductId!.Value].Snapshot(), i.Quantity!.Value)).ToList(),
-            address!, policy.Value, now);
+            address!, policy.Value, now, OrderAccess.ViaOf(caller));
         db.Orders.Add(order);
         await db.SaveChangesAsync(ct);
         return OrderResponse.From(order, caller, now);
@@ -75,16 +75,17 @@ public sealed class PlaceOrder(SafeholdDb db, TimeProvider clock, IOptions<Prote
         switch (value?.ValueKind)
         {
             case JsonValueKind.String:
-                var text = errors.Text("shippingAddress", value.Value.GetString(), 500);
+                var text = errors.Text("shippingAddress", value.Value, 500);
                 return text is null ? null : JsonSerializer.Serialize(text, StoredJson);
             case JsonValueKind.Object:
                 var fields = new Dictionary<string, string>();
                 foreach (var p in value.Value.EnumerateObject())
                 {
+                    if (!errors.TryRead("shippingAddress", () => p.Name, out _)) continue;
                     if (!AddressFields.Contains(p.Name)) { errors.Add($"shippingAddress.{p.Name}", "Unknown address field."); continue; }
                     if (p.Value.ValueKind is JsonValueKind.Null) continue;
                     if (p.Value.ValueKind is not JsonValueKind.String) { errors.Add($"shippingAddress.{p.Name}", "Must be text."); continue; }
-                    var v = errors.Text($"shippingAddress.{p.Name}", p.Value.GetString(), p.Name == "country" ? 56 : 200, required: false);
+                    var v = errors.Text($"shippingAddress.{p.Name}", p.Value, p.Name == "country" ? 56 : 200, required: false);
                     if (v is not null) fields[p.Name] = v;
                 }
                 if (!fields.ContainsKey("line1")) errors.Add("shippingAddress.line1", "Required.");

@@ -251,18 +251,16 @@ public sealed class PayoutRunner(IServiceScopeFactory scopes, IPaymentProvider p
                 var tracked = await db.Payouts.FirstAsync(p => p.Id == payoutId, ct);
                 if (tracked.Status != PayoutStatus.Processing) return true; // another host recorded the same answer
                 var notifier = scope.ServiceProvider.GetRequiredService<Notifier>();
-                var amount = InMajorUnits(tracked.Money);
+                var values = new NoticeValues().Id("payoutId", tracked.Id).Money("amount", tracked.Money);
                 if (answer.Succeeded)
                 {
                     tracked.MarkPaid(answer.Reference!, now);
-                    await notifier.AddAsync(tracked.SellerId, null, "payout_paid", $"Payout of {amount} sent",
-                        $"{amount} of your available balance was paid out (reference {answer.Reference}).", now, ct);
+                    await notifier.AddAsync(tracked.SellerId, null, "payout_paid", values.Text("reference", answer.Reference), now, ct);
                 }
                 else
                 {
                     await db.PostAsync(tracked.MarkFailed(answer.DeclineCode ?? "payout_refused", now), ct);
-                    await notifier.AddAsync(tracked.SellerId, null, "payout_failed", $"Payout of {amount} failed",
-                        $"The payment provider refused the payout ({answer.DeclineCode}); the money is back in your available balance.", now, ct);
+                    await notifier.AddAsync(tracked.SellerId, null, "payout_failed", values.Text("declineCode", answer.DeclineCode), now, ct);
                 }
                 await db.SaveChangesAsync(ct);
                 await tx.CommitAsync(ct);
@@ -275,7 +273,4 @@ public sealed class PayoutRunner(IServiceScopeFactory scopes, IPaymentProvider p
         return true;
     }
 
-    /// <summary>"USD 12.50": a notification's plain words (the portal formats money for the reader's language).</summary>
-    private static string InMajorUnits(Money money) =>
-        money.Currency.Code + " " + (money.Amount / (decimal)Math.Pow(10, money.Currency.MinorUnits)).ToString("F" + money.Currency.MinorUnits, CultureInfo.InvariantCulture);
 }

@@ -21,6 +21,12 @@ public sealed class PolicyModel(IOptions<ProtectionPolicy> policy) : PortalPage
                     .Select(t => ($"{p.Name}:{t.Name}", Show(t.Name, t.GetValue(terms))))
                 : [(p.Name, Show(p.Name, p.GetValue(policy.Value)))]);
 
+    /// <summary>The process tables themselves, as the generated policy document has them (its settings table is <see cref="Rows"/>, in words).</summary>
+    public IEnumerable<PolicyDocument.Table> ProcessTables => PolicyDocument.Tables(policy.Value).Where(t => t.Title != PolicyDocument.SettingsTitle);
+
+    /// <summary>A cell's text split at its back-quotes: the odd pieces are names the API writes, shown as code.</summary>
+    public static IEnumerable<(string Text, bool Code)> Pieces(string cell) => cell.Split('`').Select((text, i) => (text, i % 2 == 1));
+
     private string Show(string name, object? value) => value switch
     {
         null => "—",

@@ -66,8 +66,9 @@ public static class PortalSetup
             o.SupportedUICultures = Cultures;
             o.FallBackToParentCultures = true;
             o.FallBackToParentUICultures = true;
-            // The choice made with the switch (a cookie) wins over the browser's languages.
-            o.RequestCultureProviders = [new CookieRequestCultureProvider(), new AcceptLanguageHeaderRequestCultureProvider()];
+            // The choice made with the switch in this browser (a cookie, which the switch also stores on a signed-in user), then
+            // the signed-in reader's stored language (chosen in another browser or through the API), then the browser's languages.
+            o.RequestCultureProviders = [new CookieRequestCultureProvider(), new Users.Preferences.CultureProvider(), new AcceptLanguageHeaderRequestCultureProvider()];
         });
     }
 
@@ -76,10 +77,11 @@ public static class PortalSetup
         app.UseWhen(http => !IsApi(http.Request), branch =>
         {
             branch.UseRequestLocalization();
-            // The reader's time zone, for every time a page writes (Words.Zone flows with the request as the culture does).
+            // The reader's time zone (this browser's choice, else a signed-in reader's stored one), for every time a page writes
+            // (Words.Zone flows with the request as the culture does).
             branch.Use((http, next) =>
             {
-                Words.Zone = ZoneOf(http.Request.Cookies[ZoneCookie]);
+                Words.Zone = ZoneOf(http.Request.Cookies[ZoneCookie] ?? Users.Preferences.Of(http)?.TimeZone);
                 return next(http);
             });
         });

@@ -98,6 +98,35 @@ public static class Words
         return new DatePhrase(local.DateTime, local.Year != Local(now).Year);
     }
 
+    /// <summary>An instant as a phrase a template declines: "3 January 2027, 18:05 UTC+4"; in Georgian <c>{1:until}</c> "3 იანვრამდე (18:05 UTC+4)".</summary>
+    public static InstantPhrase At(DateTimeOffset at, DateTimeOffset now)
+    {
+        var local = Local(at);
+        return new InstantPhrase(new DatePhrase(local.DateTime, local.Year != Local(now).Year),
+            local.ToString("HH:mm", CultureInfo.InvariantCulture) + " " + ZoneLabel(local.Offset));
+    }
+
+    /// <summary>
+    /// Writes for another reader until disposed: their language and time zone (an API answer, an email), where a page has the
+    /// request's. The reader's before is restored.
+    /// </summary>
+    public static IDisposable For(CultureInfo culture, TimeZoneInfo zone)
+    {
+        var before = (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture, ReaderZone.Value);
+        CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = culture;
+        Zone = zone;
+        return new Restore(() =>
+        {
+            (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture) = (before.CurrentCulture, before.CurrentUICulture);
+            ReaderZone.Value = before.Value;
+        });
+    }
+
+    private sealed class Restore(Action undo) : IDisposable
+    {
+        public void Dispose() => undo();
+    }
+
     /// <summary>An instant: "3 January 2027, 18:05 UTC+4" in the reader's time zone.</summary>
     public static string Instant(DateTimeOffset at)
     {
@@ -195,6 +224,15 @@ public static class Words
                 _ => nominative,
             };
         }
+    }
+
+    /// <summary>A day and its time: "3 January 2027, 18:05 UTC+4"; in Georgian the day takes its case and the time follows in brackets.</summary>
+    public sealed record InstantPhrase(DatePhrase Day, string Time) : IFormattable
+    {
+        public override string ToString() => ToString(null, null);
+
+        public string ToString(string? format, IFormatProvider? formatProvider) =>
+            Georgian ? Day.ToString(format, formatProvider) + " (" + Time + ")" : Day.ToString(format, formatProvider) + ", " + Time;
     }
 
     /// <summary>

@@ -104,19 +104,10 @@ public sealed class AdminModel(SafeholdDb db, TimeProvider clock, IPasswordHashe
     private async Task Load(string? cursor, CancellationToken ct)
     {
         Now = clock.GetUtcNow();
-        string? safeCursor = cursor;
-        try
-        {
-            Cursor.Decode(cursor);
-        }
-        catch (InvalidInputException)
-        {
-            safeCursor = null;
-        }
-        var page = (await UserEndpoints.List(safeCursor, PageSize, HttpContext, db, ct)).Value!;
-        var ids = page.Items.Select(u => u.Id).ToList();
-        Users = await db.Users.AsNoTracking().Where(u => ids.Contains(u.Id)).OrderByDescending(u => u.CreatedAt).ThenByDescending(u => u.Id).ToListAsync(ct);
+        var (users, next) = await db.Users.AsNoTracking().PageAsync(u => u.CreatedAt, u => u.Id, newestFirst: true, Cursor.FromLink(cursor), PageSize, ct);
+        Users = users;
+        var ids = users.Select(u => u.Id).ToList();
         _keys = (await db.ApiKeys.AsNoTracking().Where(k => ids.Contains(k.UserId)).OrderBy(k => k.CreatedAt).ToListAsync(ct)).ToLookup(k => k.UserId);
-        NextCursor = page.NextCursor;
+        NextCursor = next;
     }
 }

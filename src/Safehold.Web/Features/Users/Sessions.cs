@@ -32,11 +32,12 @@ public static class Sessions
         {
             var db = http.RequestServices.GetRequiredService<SafeholdDb>();
             var user = await db.Users.AsNoTracking().Where(u => u.Id == userId)
-                .Select(u => new { u.SessionStamp, u.DisabledAt }).FirstOrDefaultAsync(http.RequestAborted);
-            known = new ApiKeyMemory.KnownSession(user is { DisabledAt: null } ? user.SessionStamp : null, clock.GetTimestamp());
+                .Select(u => new { u.SessionStamp, u.DisabledAt, u.Language, u.TimeZone }).FirstOrDefaultAsync(http.RequestAborted);
+            known = new ApiKeyMemory.KnownSession(user is { DisabledAt: null } ? user.SessionStamp : null, user?.Language, user?.TimeZone, clock.GetTimestamp());
             memory.RememberSession(userId, known);
         }
         if (known.Stamp is null || !string.Equals(known.Stamp, stamp, StringComparison.Ordinal)) await RejectAsync(context);
+        else Preferences.Keep(http, new Preferences.Stored(known.Language, known.TimeZone));
     }
 
     /// <summary>Ends every session of the user, on every host (this one at once): the stamp their cookies carry changes.</summary>

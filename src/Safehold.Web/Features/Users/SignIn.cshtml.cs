@@ -41,7 +41,7 @@ public sealed class SignInModel(SafeholdDb db, IPasswordHasher<User> hasher, Api
         var result = user?.PasswordHash is { } hash
             ? hasher.VerifyHashedPassword(user, hash, Password!)
             : Refused(hasher.VerifyHashedPassword(Nobody, NobodysHash(hasher), Password!));
-        if (user is null || result == PasswordVerificationResult.Failed || user.DisabledAt is not null)
+        if (user is null || result == PasswordVerificationResult.Failed || user.DisabledAt is not null || user.Role == UserRole.Platform)
         {
             // One answer for an unknown email and a wrong password: the form does not tell who has an account.
             ModelState.AddModelError(nameof(Password), L["The email or the password is wrong."]);

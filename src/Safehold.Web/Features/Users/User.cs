@@ -7,6 +7,12 @@ public enum UserRole
     Seller,
     Arbiter,
     Admin,
+
+    /// <summary>
+    /// The marketplace's own back end: one key that acts for any buyer or seller (header <c>Safehold-Acting-For</c>)
+    /// with exactly that user's rights, and reports payments, tracking and provider events. It never signs in to the portal.
+    /// </summary>
+    Platform,
 }
 
 /// <summary>A person who signs in to the portal or calls the API with one of their keys.</summary>
@@ -46,6 +52,19 @@ public sealed class User
     /// ends every session the old one was given to, on every host.
     /// </summary>
     public string SessionStamp { get; private set; }
+
+    /// <summary>The language the user reads (<c>en</c>, <c>ka</c>; see <see cref="Preferences"/>), or null until they choose one.</summary>
+    public string? Language { get; private set; }
+
+    /// <summary>The IANA time zone the user reads times in (one of <see cref="Portal.PortalSetup.TimeZones"/>), or null until they choose one.</summary>
+    public string? TimeZone { get; private set; }
+
+    /// <summary>Keeps the user's choice of language and time zone; a null leaves that one as it was. Checked by <see cref="Preferences"/>.</summary>
+    public void Prefer(string? language, string? timeZone)
+    {
+        if (language is not null) Language = language;
+        if (timeZone is not null) TimeZone = timeZone;
+    }
 
     public void SetPasswordHash(string hash) => PasswordHash = hash;
 

@@ -8,9 +8,13 @@ using Safehold.Web.Data;
 
 namespace Safehold.Web.Features.Users;
 
-public sealed record UserResponse(Guid Id, string Email, string DisplayName, string Role, DateTimeOffset CreatedAt, DateTimeOffset? DisabledAt)
+/// <param name="Language">The language the user reads (<c>en</c>, <c>ka</c>), or null until chosen: their notifications are written in it.</param>
+/// <param name="TimeZone">The IANA time zone the user reads times in, or null until chosen (times are then UTC).</param>
+public sealed record UserResponse(Guid Id, string Email, string DisplayName, string Role, DateTimeOffset CreatedAt, DateTimeOffset? DisabledAt,
+    string? Language, string? TimeZone)
 {
-    public static UserResponse From(User u) => new(u.Id, u.Email, u.DisplayName, u.Role.ToString().ToLowerInvariant(), u.CreatedAt, u.DisabledAt);
+    public static UserResponse From(User u) =>
+        new(u.Id, u.Email, u.DisplayName, u.Role.ToString().ToLowerInvariant(), u.CreatedAt, u.DisabledAt, u.Language, u.TimeZone);
 }
 
 /// <summary>The response that carries a new API key: shown this once, stored only as a hash.</summary>
@@ -32,7 +36,14 @@ public sealed record ApiKeyListResponse(IReadOnlyList<ApiKeySummary> Items);
 /// </summary>
 public static class UserEndpoints
 {
-    public sealed record CreateRequest(string? Email, string? DisplayName, string? Role, string? Password);
+    /// <param name="Language">Optional: <c>en</c> or <c>ka</c>, the language of the user's notifications and pages.</param>
+    /// <param name="TimeZone">Optional: an IANA time zone the portal offers (<c>Asia/Tbilisi</c>, ...).</param>
+    public sealed record CreateRequest(string? Email, string? DisplayName, string? Role, string? Password, string? Language = null, string? TimeZone = null);
+
+    /// <summary>The caller's own language and time zone; a field left out (or null) stays as it was.</summary>
+    /// <param name="Language"><c>en</c> or <c>ka</c>.</param>
+    /// <param name="TimeZone">One of the IANA time zones the portal offers: UTC, Asia/Tbilisi, Europe/Istanbul, Europe/Berlin, Europe/London, America/New_York.</param>
+    public sealed record PreferencesRequest(string? Language, string? TimeZone);
 
     public static void MapUsers(this RouteGroupBuilder api)
     {
@@ -40,6 +51,7 @@ public static class UserEndpoints
         users.MapPost("/", Create).WithMetadata(new SecretInResponse("apiKey"));
         users.MapGet("/", List);
         users.MapGet("/me", Me);
+        users.MapPatch("/me", UpdateMe);
         users.MapGet("/{id:guid}/api-keys", ListKeys);
         users.MapPost("/{id:guid}/api-keys", IssueKey).WithMetadata(new SecretInResponse("apiKey"));
         users.MapPost("/{id:guid}/disable", Disable);
@@ -60,13 +72,17 @@ public static class UserEndpoints
         var roles = Enum.GetValues<UserRole>().ToDictionary(r => r.ToString().ToLowerInvariant());
         if (string.IsNullOrWhiteSpace(request.Role)) errors.Add("role", "Required.");
         else if (!roles.TryGetValue(request.Role.Trim().ToLowerInvariant(), out role))
-            errors.Add("role", "One of: buyer, seller, arbiter, admin.");
+            errors.Add("role", "One of: buyer, seller, arbiter, admin, platform.");
         if (request.Password is { } pw && (pw.Length < 8 || pw.Length > 128)) errors.Add("password", "From 8 to 128 characters.");
+        else if (request.Password is not null && role == UserRole.Platform)
+            errors.Add("password", "A platform user calls the API with its keys and never signs in to the portal: send no password.");
+        var (language, timeZone) = Preferences.Check(errors, request.Language, request.TimeZone);
         errors.ThrowIfAny();
 
         if (await db.Users.AnyAsync(u => u.Email == email, ct))
             throw new DomainException(RefusalKind.WrongState, "email_taken", "A user with this email already exists.");
-        var (user, key) = await CreateUserAsync(db, clock.GetUtcNow(), email!, name!, role, request.Password, hasher, apiKey: null, ct);
+        var (user, key) = await CreateUserAsync(db, clock.GetUtcNow(), email!, name!, role, request.Password, hasher, apiKey: null, ct,
+            language, timeZone);
         return TypedResults.Created($"/api/v1/users/{user.Id}",
             new CreatedUserResponse(user.Id, user.Email, user.DisplayName, user.Role.ToString().ToLowerInvariant(), key));
     }
@@ -74,19 +90,29 @@ public static class UserEndpoints
     public static async Task<Ok<UserListResponse>> List(string? cursor, int? limit, HttpContext http, SafeholdDb db, CancellationToken ct)
     {
         Caller.From(http.User).Require(UserRole.Admin, "list users");
-        var take = Cursor.Limit(limit);
-        var after = Cursor.Decode(cursor);
-        var query = db.Users.AsNoTracking();
-        if (after is { } a) query = query.Where(u => u.CreatedAt < a.At || (u.CreatedAt == a.At && u.Id.CompareTo(a.Id) < 0));
-        var page = await query.OrderByDescending(u => u.CreatedAt).ThenByDescending(u => u.Id).Take(take + 1).ToListAsync(ct);
-        var next = page.Count > take ? Cursor.Encode(page[take - 1].CreatedAt, page[take - 1].Id) : null;
-        return TypedResults.Ok(new UserListResponse(page.Take(take).Select(UserResponse.From).ToList(), next));
+        var (page, next) = await db.Users.AsNoTracking().PageAsync(u => u.CreatedAt, u => u.Id, newestFirst: true, cursor, limit, ct);
+        return TypedResults.Ok(new UserListResponse(page.Select(UserResponse.From).ToList(), next));
     }
 
     public static async Task<Ok<UserResponse>> Me(HttpContext http, SafeholdDb db, CancellationToken ct)
     {
         var id = Caller.From(http.User).Id;
         return TypedResults.Ok(UserResponse.From(await db.Users.AsNoTracking().FirstAsync(u => u.Id == id, ct)));
+    }
+
+    /// <summary>The caller chooses their language and time zone (as the portal's switches do for a signed-in reader).</summary>
+    public static async Task<Ok<UserResponse>> UpdateMe(PreferencesRequest request, HttpContext http, SafeholdDb db, ApiKeyMemory memory, CancellationToken ct)
+    {
+        var id = Caller.From(http.User).Id;
+        var errors = new InputErrors();
+        var (language, timeZone) = Preferences.Check(errors, request.Language, request.TimeZone);
+        errors.ThrowIfAny();
+        var user = await db.Users.FirstAsync(u => u.Id == id, ct);
+        user.Prefer(language, timeZone);
+        await db.SaveChangesAsync(ct);
+        // Signed-in sessions of the user read their choice with their stamp: read it again.
+        ForgetNowAndAfterCommit(http, () => memory.ForgetUser(id));
+        return TypedResults.Ok(UserResponse.From(user));
     }
 
     public static async Task<Ok<ApiKeyListResponse>> ListKeys(Guid id, HttpContext http, SafeholdDb db, CancellationToken ct)
@@ -164,9 +190,10 @@ public static class UserEndpoints
 
     /// <summary>Creates a user with one API key (a new random one unless given) and, optionally, a portal password.</summary>
     public static async Task<(User User, string ApiKey)> CreateUserAsync(SafeholdDb db, DateTimeOffset now, string email, string displayName,
-        UserRole role, string? password, IPasswordHasher<User> hasher, string? apiKey, CancellationToken ct)
+        UserRole role, string? password, IPasswordHasher<User> hasher, string? apiKey, CancellationToken ct, string? language = null, string? timeZone = null)
     {
         var user = new User(Guid.CreateVersion7(now), email, displayName, role, now);
+        user.Prefer(language, timeZone);
         if (password is not null) user.SetPasswordHash(hasher.HashPassword(user, password));
         db.Users.Add(user);
         var key = apiKey ?? ApiKeyAuthentication.NewKey();

@@ -65,6 +65,22 @@ public sealed class DisputeEvidenceTests(SafeholdApp app) : IClassFixture<Safeho
         await Api.ExpectProblem(await Upload(stranger, id, Png(), "x.png"), HttpStatusCode.NotFound, "not_found");
     }
 
+    [Theory]
+    [InlineData("multipart/form-data", "--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\r\nabc\r\n--x--\r\n")] // no boundary (FuzzTests seed 20261204, #294)
+    [InlineData("multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\r\nabc")] // cut short
+    [InlineData("multipart/form-data; boundary=x", "not a form at all")]
+    public async Task A_malformed_multipart_form_is_refused_as_malformed_and_keeps_nothing(string contentType, string body)
+    {
+        var (buyer, _, _, dispute) = await app.Disputed();
+        var content = new ByteArrayContent(System.Text.Encoding.ASCII.GetBytes(body));
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+
+        var response = await buyer.Http.PostAsync($"/api/v1/disputes/{dispute.Id()}/evidence", content);
+
+        await Api.ExpectProblem(response, HttpStatusCode.BadRequest, "malformed_request");
+        Assert.Empty((await Get(buyer, dispute.Id()))["evidence"]!.AsArray());
+    }
+
     [Fact]
     public async Task A_file_too_large_of_the_wrong_type_or_lying_about_its_type_is_refused_and_leaves_no_file()
     {

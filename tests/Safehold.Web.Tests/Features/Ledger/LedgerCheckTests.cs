@@ -1,6 +1,7 @@
 using System.Net;
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
+using Safehold.Web.Tests.Features.Portal;
 
 namespace Safehold.Web.Tests.Features.Ledger;
 
@@ -45,6 +46,30 @@ public sealed class LedgerCheckTests
         Assert.False(checks["ledger_sums_to_zero"]);
         Assert.False(checks["no_negative_escrow"]);
         Assert.True(checks["seller_balances_match_entries"]);
+    }
+
+    [Fact]
+    public async Task The_check_page_tells_each_detail_in_Georgian_with_money_as_money()
+    {
+        using var app = new SafeholdApp();
+        var (_, _, orderId) = await app.OrderIn("awaiting_shipment");
+        var admin = await PortalClient.As(app, await app.NewUser("admin"), language: "ka-GE");
+        var holding = PortalClient.Text(await admin.Page("/admin/ledger"));
+        Assert.Contains("ჟურნალის ყველა გატარება (", holding, StringComparison.Ordinal);
+        Assert.Contains("გამყიდველების ყველა ბალანსი (", holding, StringComparison.Ordinal);
+        Assert.DoesNotMatch("journal|balance|escrow|ledger|currenc", holding);
+
+        var (scope, db) = app.OpenDb();
+        using (scope)
+        {
+            var entry = await db.JournalEntries.FirstAsync(e => e.OrderId == orderId);
+            await db.Database.ExecuteSqlInterpolatedAsync(
+                $"""INSERT INTO "JournalLines" ("EntryId", "LineNumber", "Account", "AccountType", "OrderId", "SellerId", "Currency", "Amount") VALUES ({SafeholdApp.SqlGuid(entry.Id)}, 99, {"escrow:" + orderId}, 'Escrow', {SafeholdApp.SqlGuid(orderId)}, NULL, 'USD', -20000)""");
+        }
+        var broken = PortalClient.Text(await admin.Page("/admin/ledger")).Replace('\u00A0', ' ');
+        Assert.Contains("ჯამი ნულს არ უდრის, სხვაობა: -200,00 USD.", broken, StringComparison.Ordinal);
+        Assert.Contains("დაუბალანსებელი გატარებები: ", broken, StringComparison.Ordinal);
+        Assert.DoesNotContain("20000", broken, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -30,6 +31,22 @@ public sealed class EmailTests
         Assert.Equal(buyer.Email, message.Recipient);
         Assert.Contains("Subject: Buyer protection for", message.Data);
         Assert.Contains("ends in 3 days", message.Data);
+    }
+
+    [Fact]
+    public async Task An_email_is_written_when_sent_in_its_recipients_stored_language_and_time_zone()
+    {
+        using var smtp = new LoopbackSmtpServer();
+        using var app = new SafeholdApp { Settings = { ["Safehold:Smtp:Host"] = "127.0.0.1", ["Safehold:Smtp:Port"] = smtp.Port.ToString() } };
+        var (buyer, _, _) = await app.OrderIn("awaiting_delivery");
+        await Api.ExpectStatus(await buyer.Http.PatchAsJsonAsync("/api/v1/users/me", new { language = "ka", timeZone = "Asia/Tbilisi" }), HttpStatusCode.OK);
+        await app.AdvanceAndSweep(TimeSpan.FromDays(37));
+        Assert.Equal(1, await app.Services.GetRequiredService<EmailDispatcher>().SendPendingAsync(CancellationToken.None));
+
+        var email = MimeKit.MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(Assert.Single(smtp.Messages).Data)));
+        Assert.Equal("ka", email.Body!.Headers[MimeKit.HeaderId.ContentLanguage]);
+        Assert.StartsWith("მყიდველის დაცვა მთავრდება 3 დღეში: „", email.Subject, StringComparison.Ordinal);
+        Assert.Contains("UTC+4)", email.TextBody, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -112,7 +129,7 @@ public sealed class LoopbackSmtpServer : IDisposable
     {
         using var _ = client;
         var stream = client.GetStream();
-        using var reader = new StreamReader(stream, Encoding.ASCII);
+        using var reader = new StreamReader(stream, Encoding.UTF8); // 8BITMIME: a body may come as UTF-8
         await using var writer = new StreamWriter(stream, Encoding.ASCII) { NewLine = "\r\n", AutoFlush = true };
         await writer.WriteLineAsync("220 loopback ESMTP test");
         var recipients = new List<string>();

@@ -114,6 +114,21 @@ public sealed class OrderPagesTests : IDisposable
     }
 
     [Fact]
+    public async Task My_orders_says_an_order_in_dispute_is_in_dispute_with_its_deadline_not_on_its_way()
+    {
+        var (buyer, _, _, dispute) = await _app.Disputed();
+        var portal = await PortalClient.As(_app, buyer);
+        var list = PortalClient.Text(await portal.Page("/orders"));
+        Assert.Contains("In dispute The seller must answer within 5 days", list, StringComparison.Ordinal);
+        Assert.DoesNotContain("Shipped, on its way", list, StringComparison.Ordinal);
+
+        await DisputeApi.PostOk(buyer, dispute.Id(), "withdraw");
+        list = PortalClient.Text(await portal.Page("/orders"));
+        Assert.DoesNotContain("In dispute", list, StringComparison.Ordinal);
+        Assert.Contains("Shipped, on its way", list, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Times_are_shown_in_the_time_zone_the_reader_chose_and_in_UTC_until_then()
     {
         var (buyer, _, orderId) = await _app.OrderIn("awaiting_shipment");

@@ -96,23 +96,6 @@ public sealed class PortalTests : IDisposable
     }
 
     [Fact]
-    public async Task More_details_has_a_form_for_every_order_action_the_process_table_offers_a_person()
-    {
-        var offered = OrderProcess.Table.Where(t => (t.Who & Party.System) == 0)
-            .Select(t => OrderProcess.ActionName(t.Trigger)).Distinct();
-        Assert.All(offered, action => Assert.Contains(action, DetailsModel.Forms));
-    }
-
-    [Fact]
-    public void The_dispute_page_has_a_form_for_every_dispute_action_the_process_table_offers_a_person()
-    {
-        var offered = Safehold.Domain.Disputes.DisputeProcess.Table.Where(t => (t.Who & Safehold.Domain.Disputes.DisputeParty.System) == 0
-                && t.Trigger != Safehold.Domain.Disputes.DisputeTrigger.Open) // opened from the order's page
-            .Select(t => Safehold.Domain.Disputes.DisputeProcess.ActionName(t.Trigger)).Distinct();
-        Assert.All(offered, action => Assert.Contains(action, Safehold.Web.Features.Disputes.CaseModel.Forms));
-    }
-
-    [Fact]
     public void The_Georgian_strings_have_every_English_key_and_every_string_a_page_asks_for_exists()
     {
         var folder = Path.Combine(SourceRoot(), "src", "Safehold.Web", "Features", "Portal");

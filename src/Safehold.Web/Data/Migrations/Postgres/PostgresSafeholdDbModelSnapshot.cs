@@ -234,6 +234,12 @@ namespace Safehold.Web.Data.Migrations.Postgres
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<Guid?>("PlatformKeyId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("PlatformUserId")
+                        .HasColumnType("uuid");
+
                     b.HasKey("DisputeId", "Sequence");
 
                     b.ToTable("DisputeEvents", (string)null);
@@ -540,6 +546,12 @@ namespace Safehold.Web.Data.Migrations.Postgres
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<Guid?>("PlatformKeyId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("PlatformUserId")
+                        .HasColumnType("uuid");
+
                     b.HasKey("OrderId", "Sequence");
 
                     b.ToTable("OrderEvents", (string)null);
@@ -811,7 +823,6 @@ namespace Safehold.Web.Data.Migrations.Postgres
                         .HasColumnType("uuid");
 
                     b.Property<string>("Body")
-                        .IsRequired()
                         .HasMaxLength(2000)
                         .HasColumnType("character varying(2000)");
 
@@ -847,12 +858,14 @@ namespace Safehold.Web.Data.Migrations.Postgres
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("Subject")
-                        .IsRequired()
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
                     b.Property<Guid>("UserId")
                         .HasColumnType("uuid");
+
+                    b.Property<string>("Values")
+                        .HasColumnType("text");
 
                     b.HasKey("Id");
 
@@ -1040,6 +1053,10 @@ namespace Safehold.Web.Data.Migrations.Postgres
                         .HasMaxLength(254)
                         .HasColumnType("character varying(254)");
 
+                    b.Property<string>("Language")
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)");
+
                     b.Property<string>("PasswordHash")
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
@@ -1053,6 +1070,10 @@ namespace Safehold.Web.Data.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
+
+                    b.Property<string>("TimeZone")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
 
                     b.HasKey("Id");
 

@@ -228,6 +228,12 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("PlatformKeyId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("PlatformUserId")
+                        .HasColumnType("TEXT");
+
                     b.HasKey("DisputeId", "Sequence");
 
                     b.ToTable("DisputeEvents", (string)null);
@@ -534,6 +540,12 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("PlatformKeyId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("PlatformUserId")
+                        .HasColumnType("TEXT");
+
                     b.HasKey("OrderId", "Sequence");
 
                     b.ToTable("OrderEvents", (string)null);
@@ -805,7 +817,6 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Body")
-                        .IsRequired()
                         .HasMaxLength(2000)
                         .HasColumnType("TEXT");
 
@@ -841,11 +852,13 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Subject")
-                        .IsRequired()
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
                     b.Property<Guid>("UserId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Values")
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
@@ -1034,6 +1047,10 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                         .HasMaxLength(254)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Language")
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("PasswordHash")
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
@@ -1046,6 +1063,10 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                     b.Property<string>("SessionStamp")
                         .IsRequired()
                         .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TimeZone")
+                        .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
