@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.OpenApi;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
@@ -25,6 +24,7 @@ using Safehold.Web.Features.Portal;
 using Safehold.Web.Features.Products;
 using Safehold.Web.Features.Users;
 using Safehold.Web.Features.Webhooks;
+using Safehold.Web.Operations;
 using Safehold.Web.Payments;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -37,6 +37,13 @@ if (args is ["policy-document", ..])
     return;
 }
 builder.Services.Configure<SafeholdOptions>(builder.Configuration.GetSection(SafeholdOptions.Section));
+// Operations (docs/operations.md): logs plain or JSON, traces over OTLP when configured, health, metrics.
+if (string.Equals(builder.Configuration["Safehold:LogFormat"], "json", StringComparison.OrdinalIgnoreCase))
+    builder.Logging.AddJsonConsole(o => { o.UseUtcTimestamp = true; o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ"; });
+builder.AddSafeholdTelemetry();
+builder.Services.AddSafeholdHealth();
+builder.Services.AddSafeholdMetrics(builder.Configuration);
+builder.Services.AddSafeholdRateLimits(builder.Configuration);
 builder.Services.AddSingleton<IOptions<ProtectionPolicy>>(Options.Create(options.Policy.ToPolicy()));
 (builder.Configuration.GetSection("Safehold:Payouts").Get<PayoutOptions>() ?? new PayoutOptions()).Validate();
 // One clock for everything. In sandbox mode it is the real clock plus an offset the sandbox API moves forward.
@@ -97,19 +104,7 @@ builder.Services.AddSafeholdProblems();
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true); // binding failures become problem+json
 // Numbers are numbers: "12999" in quotes is refused rather than read as 12999.
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict);
-builder.Services.AddOpenApi(o =>
-{
-    // A use case's nested input (Pay.Input, Decide.Input, ...) is named with its use case: by default every nested
-    // record called Input became one schema, and the document gave every such operation the same body.
-    o.CreateSchemaReferenceId = type => OpenApiOptions.CreateDefaultSchemaReferenceId(type) is { } id && type.Type.DeclaringType is { } declaring
-        && !type.Type.IsGenericType ? declaring.Name + id : OpenApiOptions.CreateDefaultSchemaReferenceId(type);
-    o.AddDocumentTransformer((doc, _, _) =>
-    {
-        doc.Info.Title = "Safehold API";
-        doc.Info.Description = "Buyer protection: escrow, protection periods, disputes. Authenticate with 'Authorization: Bearer <api key>'.";
-        return Task.CompletedTask;
-    });
-});
+builder.Services.AddSafeholdOpenApi(); // Api/OpenApiConventions.cs: operation ids, the bearer scheme, Idempotency-Key, problem answers
 builder.Services.AddSingleton<WriteGate>();
 builder.Services.AddSingleton<ApiKeyMemory>();
 builder.Services.AddScoped<WriteTransaction>();
@@ -148,6 +143,7 @@ builder.Services.AddHostedService<EmailDispatcherService>();
 
 var app = builder.Build();
 
+app.UseRequestIds();
 app.UseExceptionHandler();
 // HTTPS answers tell the browser to use nothing but HTTPS for this host from then on.
 if (!app.Environment.IsDevelopment()) app.UseHsts();
@@ -156,18 +152,22 @@ app.UseSecurityHeaders();
 app.UseWhen(http => PortalSetup.IsApi(http.Request), api => api.UseStatusCodePages());
 app.UseWhen(http => !PortalSetup.IsApi(http.Request), portal => portal.UseStatusCodePagesWithReExecute("/status/{0}"));
 app.UseRouting(); // after the re-execution above, so that a re-executed request finds its page
+app.UseSafeholdRequestMetrics();
 if (options.Sandbox)
 {
     // One sandbox clock for every host on the database: each request reads the stored offset before it reads the time.
     var sandboxClock = app.Services.GetRequiredService<SandboxClock>();
     app.Use(async (http, next) =>
     {
-        await sandboxClock.RefreshAsync(http.RequestServices.GetRequiredService<SafeholdDb>(), http.RequestAborted);
+        // Not for the probes: liveness needs no database, and readiness reports an unreachable one instead of failing.
+        if (!http.Request.Path.StartsWithSegments("/health"))
+            await sandboxClock.RefreshAsync(http.RequestServices.GetRequiredService<SafeholdDb>(), http.RequestAborted);
         await next(http);
     });
 }
 app.Use((http, next) => WriteTransaction.UseIdempotencyBuffering(http, next));
 app.UseAuthentication();
+app.UseRateLimiter(); // after authentication: a caller's budget is the caller's
 app.UseAuthorization();
 app.UseSafeholdPortal();
 
@@ -191,6 +191,8 @@ app.MapPayoutRun();
 app.MapDisputeEvidenceUpload();
 if (options.Sandbox) app.MapSandboxClock();
 app.MapOpenApi();
+app.MapSafeholdHealth();
+app.MapSafeholdMetrics();
 app.MapRazorPages();
 
 await Startup.PrepareDatabaseAsync(app.Services, options, app.Logger);

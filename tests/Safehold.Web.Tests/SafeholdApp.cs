@@ -69,6 +69,13 @@ public sealed class SafeholdApp : WebApplicationFactory<Program>
         builder.UseSetting("Safehold:Sweeper:Enabled", SweeperEnabled ? "true" : "false");
         // Payout runs only when a test asks: a scheduled run would otherwise pay out the balances tests look at.
         builder.UseSetting("Safehold:Payouts:Scheduled", "false");
+        // The suite sends thousands of requests from one address with one admin key, as fast as it can: budgets no test
+        // reaches (the limiter still runs). RateLimitTests set low ones.
+        builder.UseSetting("Safehold:RateLimits:PerAddressPerMinute", "100000000");
+        builder.UseSetting("Safehold:RateLimits:PerCallerPerMinute", "100000000");
+        builder.UseSetting("Safehold:RateLimits:WrongKeysPerAddressPerMinute", "1000000");
+        builder.UseSetting("Safehold:RateLimits:SignInsPerAddressPerMinute", "1000000");
+        builder.UseSetting("Safehold:RateLimits:SignInsPerEmailPerMinute", "1000000");
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
         builder.ConfigureTestServices(services =>
         {

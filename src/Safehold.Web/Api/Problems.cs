@@ -68,7 +68,7 @@ public static class Problems
             var status = problem.Status ?? ctx.HttpContext.Response.StatusCode;
             problem.Extensions.TryAdd("code", CodeOf(status));
             problem.Extensions.Remove("exception");
-            problem.Extensions["traceId"] = Activity.Current?.Id ?? ctx.HttpContext.TraceIdentifier;
+            problem.Extensions["traceId"] = Operations.RequestIds.Of(ctx.HttpContext); // the answer's Request-Id
         });
         services.AddExceptionHandler<ExceptionToProblem>();
     }

@@ -19,6 +19,12 @@ public sealed class SweeperOptions
     /// slower, and the reference the prepared batches are tested against.
     /// </summary>
     public bool PrepareAhead { get; set; } = true;
+
+    /// <summary>
+    /// Readiness (<c>/health/ready</c>): a host whose sweeper has not made progress for this long (and at least three
+    /// intervals) is not ready. Progress is a run finished or a batch written.
+    /// </summary>
+    public double StaleAfterSeconds { get; set; } = 60;
 }
 
 /// <summary>
@@ -53,9 +59,19 @@ public sealed class SweeperDiagnostics() : DiagnosticListener("Safehold.Deadline
 /// serialized, and any host that loses a race on an aggregate rolls its batch back and tries again.
 /// </summary>
 public sealed class DeadlineSweeper(IServiceScopeFactory scopes, TimeProvider clock, IOptions<SweeperOptions> options, EfBatchWriter reference,
-    SqlitePreparedWriter prepared, SweeperDiagnostics diagnostics, ILogger<DeadlineSweeper> log)
+    SqlitePreparedWriter prepared, SweeperDiagnostics diagnostics, ILogger<DeadlineSweeper> log,
+    [FromKeyedServices(Features.Sandbox.SandboxClock.RealClockKey)] TimeProvider realClock)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private long _lastProgress = -1;
+
+    /// <summary>
+    /// How long ago (on the real clock, which the sandbox clock's jumps do not move) this host's sweeper last made
+    /// progress: finished a run or wrote a batch (a run that fails, or hangs on a lock, makes none). Null before any.
+    /// </summary>
+    public TimeSpan? SinceLastProgress => Interlocked.Read(ref _lastProgress) is var last and >= 0 ? realClock.GetElapsedTime(last) : null;
+
+    private void Progressed() => Interlocked.Exchange(ref _lastProgress, realClock.GetTimestamp());
 
     /// <summary>Orders first, then disputes: a dispute's outcome may start or resume timers of its order, swept next round.</summary>
     private static readonly ITimedAggregate[] Kinds = [new TimedOrders(), new TimedDisputes()];
@@ -83,6 +99,7 @@ public sealed class DeadlineSweeper(IServiceScopeFactory scopes, TimeProvider cl
                 total += round;
                 if (round == 0) break;
             }
+            Progressed();
             return total;
         }
         finally
@@ -101,9 +118,13 @@ public sealed class DeadlineSweeper(IServiceScopeFactory scopes, TimeProvider cl
         {
             var now = clock.GetUtcNow();
             int? fired;
+            using var span = Operations.Telemetry.Source.StartActivity("sweep batch");
+            span?.SetTag("safehold.aggregate", kind.Name);
             try
             {
                 (fired, referenceNext) = await (referenceNext ? reference : writer).RunAsync(kind, now, ct);
+                span?.SetTag("safehold.timers_fired", fired ?? 0);
+                Progressed();
             }
             catch (TimerFailedException failed)
             {

@@ -122,6 +122,9 @@ public sealed class WebhookDispatcher(IServiceScopeFactory scopes, IHttpClientFa
     /// <summary>Posts one event; null when the endpoint answered 2xx, else what went wrong.</summary>
     private async Task<string?> PostAsync(WebhookEndpoint endpoint, EventItem e, CancellationToken ct)
     {
+        using var span = Operations.Telemetry.Source.StartActivity("webhook delivery", System.Diagnostics.ActivityKind.Client);
+        span?.SetTag("safehold.webhook_endpoint", endpoint.Id);
+        span?.SetTag("safehold.event_id", e.Id);
         var body = JsonSerializer.Serialize(e, Json);
         // The receiver checks the timestamp against its own clock: the real one, even when the sandbox clock is ahead.
         var timestamp = realClock.GetUtcNow().ToUnixTimeSeconds();

@@ -52,6 +52,8 @@ public sealed class MultiHostTests : IDisposable
             "--Safehold:Sweeper:IntervalSeconds=0.2",
             "--Safehold:Payments:LeaseSeconds=5", // a refund claimed by the killed host is taken over by the other within seconds
             "--Logging:LogLevel:Default=Warning",
+            "--Safehold:RateLimits:PerAddressPerMinute=100000000", // the test's clients all come from this machine, as fast as they can
+            "--Safehold:RateLimits:PerCallerPerMinute=100000000",
         ];
         _hosts = [new HostProcess("host-a", settings, Path.Combine(_directory, "host-a.log"), environment: Production),
             new HostProcess("host-b", settings, Path.Combine(_directory, "host-b.log"), environment: Production)];

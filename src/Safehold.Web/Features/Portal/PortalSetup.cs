@@ -90,7 +90,9 @@ public static class PortalSetup
     public static TimeZoneInfo ZoneOf(string? id) =>
         id is not null && id != "UTC" && TimeZones.Contains(id) && TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) ? zone : TimeZoneInfo.Utc;
 
-    public static bool IsApi(HttpRequest request) => request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/openapi");
+    /// <summary>Paths for programs (the API, its document, health and metrics): API keys and problem+json, never pages.</summary>
+    public static bool IsApi(HttpRequest request) => request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/openapi")
+        || Operations.Telemetry.Machine(request.Path);
 
     /// <summary>The cookie's principal: the same two claims an API key gives, so use-case code reads both alike.</summary>
     public static ClaimsPrincipal PrincipalFor(Users.User user) => new(new ClaimsIdentity(

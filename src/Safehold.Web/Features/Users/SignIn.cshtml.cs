@@ -9,7 +9,7 @@ using Safehold.Web.Features.Portal;
 namespace Safehold.Web.Features.Users;
 
 /// <summary>Email and password, checked with ASP.NET Core Identity's password hasher; the session is a cookie.</summary>
-public sealed class SignInModel(SafeholdDb db, IPasswordHasher<User> hasher) : PortalPage
+public sealed class SignInModel(SafeholdDb db, IPasswordHasher<User> hasher, Api.SignInThrottle throttle) : PortalPage
 {
     [BindProperty, Required(ErrorMessage = "Required."), EmailAddress(ErrorMessage = "Not an email address."), StringLength(254, ErrorMessage = "Too long.")]
     public string? Email { get; set; }
@@ -28,6 +28,14 @@ public sealed class SignInModel(SafeholdDb db, IPasswordHasher<User> hasher) : P
     {
         if (Invalid()) return Page();
         var email = Email!.Trim().ToLowerInvariant();
+        // Attempts per email, from any address (the address's own budget is spent before the page: Api/RateLimits.cs).
+        if (throttle.Attempt(email) is { } wait)
+        {
+            Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Refuse(429, "rate_limited");
+            ModelState.AddModelError(nameof(Password), Refusal!);
+            return Page();
+        }
         var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Email == email, ct);
         // Always hash, so an unknown email (or a user without a password) takes as long as a wrong password.
         var result = user?.PasswordHash is { } hash

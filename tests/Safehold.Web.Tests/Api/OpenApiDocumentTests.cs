@@ -1,0 +1,76 @@
+using System.Text.Json.Nodes;
+
+namespace Safehold.Web.Tests.Http;
+
+/// <summary>
+/// The served document tells the truth by convention (Api/OpenApiConventions.cs): every operation a unique, readable
+/// operationId, the bearer scheme where a key is needed, Idempotency-Key on every POST, and its problem answers.
+/// With <c>SAFEHOLD_OPENAPI_OUT</c> set it also writes the document there, for CI's Spectral lint (.ci/run).
+/// </summary>
+public sealed class OpenApiDocumentTests(SafeholdApp app) : IClassFixture<SafeholdApp>
+{
+    private async Task<JsonNode> Document()
+    {
+        var response = await app.CreateClient().GetAsync("/openapi/v1.json");
+        var text = await response.Content.ReadAsStringAsync();
+        if (Environment.GetEnvironmentVariable("SAFEHOLD_OPENAPI_OUT") is { Length: > 0 } file) await File.WriteAllTextAsync(file, text);
+        return JsonNode.Parse(text)!;
+    }
+
+    private async Task<List<(string Method, string Path, JsonObject Operation)>> Operations() =>
+        (await Document())["paths"]!.AsObject()
+            .SelectMany(p => p.Value!.AsObject().Select(m => (m.Key.ToUpperInvariant(), p.Key, m.Value!.AsObject()))).ToList();
+
+    [Fact]
+    public async Task Every_operation_has_a_unique_readable_operationId()
+    {
+        var operations = await Operations();
+        var ids = operations.Select(o => o.Operation["operationId"]?.GetValue<string>()).ToList();
+        Assert.All(ids, id => Assert.Matches("^[a-z][A-Za-z]+$", id));
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        string Id(string method, string path) => operations.Single(o => o.Method == method && o.Path == path).Operation["operationId"]!.GetValue<string>();
+        Assert.Equal("payOrder", Id("POST", "/api/v1/orders/{id}/pay"));
+        Assert.Equal("approveProtectionExtension", Id("POST", "/api/v1/orders/{id}/protection-extensions/{extensionId}/approve"));
+        Assert.Equal("markOrderDelivered", Id("POST", "/api/v1/orders/{id}/mark-delivered"));
+        Assert.Equal("listOrders", Id("GET", "/api/v1/orders"));
+        Assert.Equal("getOrder", Id("GET", "/api/v1/orders/{id}"));
+        Assert.Equal("createOrder", Id("POST", "/api/v1/orders"));
+        Assert.Equal("createOrderDispute", Id("POST", "/api/v1/orders/{id}/disputes"));
+        Assert.Equal("decideDispute", Id("POST", "/api/v1/disputes/{id}/decision"));
+        Assert.Equal("runPayouts", Id("POST", "/api/v1/payouts/run"));
+        Assert.Equal("revokeApiKey", Id("POST", "/api/v1/api-keys/{keyId}/revoke"));
+    }
+
+    [Fact]
+    public async Task Every_POST_takes_an_Idempotency_Key_and_every_keyed_operation_names_the_bearer_scheme()
+    {
+        var document = await Document();
+        Assert.Equal("bearer", document["components"]!["securitySchemes"]!["bearer"]!["scheme"]!.GetValue<string>());
+        foreach (var (method, path, operation) in await Operations())
+        {
+            if (method == "POST")
+                Assert.Contains(operation["parameters"]!.AsArray(), p => p!["name"]!.GetValue<string>() == "Idempotency-Key" && p["in"]!.GetValue<string>() == "header");
+            if (path.StartsWith("/api/v1/", StringComparison.Ordinal) && !(method == "GET" && path.StartsWith("/api/v1/products", StringComparison.Ordinal)))
+                Assert.True(operation["security"]?.AsArray().Any(s => s!.AsObject().ContainsKey("bearer")), $"{method} {path} names no security");
+        }
+    }
+
+    [Fact]
+    public async Task Every_operation_documents_its_problem_answers_as_problem_json_with_a_code()
+    {
+        var document = await Document();
+        Assert.Contains("code", document["components"]!["schemas"]!["Problem"]!["required"]!.AsArray().Select(r => r!.GetValue<string>()));
+        foreach (var (method, path, operation) in await Operations())
+        {
+            var responses = operation["responses"]!.AsObject();
+            var expected = new List<string> { "429" };
+            if (path.Contains('{', StringComparison.Ordinal)) expected.Add("404");
+            if (method == "POST") expected.AddRange(["400", "409", "422"]);
+            foreach (var status in expected)
+            {
+                Assert.True(responses.ContainsKey(status), $"{method} {path} documents no {status}");
+                Assert.Equal("#/components/schemas/Problem", responses[status]!["content"]!["application/problem+json"]!["schema"]!["$ref"]!.GetValue<string>());
+            }
+        }
+    }
+}
