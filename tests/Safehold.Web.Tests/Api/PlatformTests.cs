@@ -39,8 +39,15 @@ public sealed class PlatformTests(SafeholdApp app) : IClassFixture<SafeholdApp>
             Assert.Equal(4, events.Count);
             Assert.All(events, e => Assert.Equal((platform.Id, keyId), (e.PlatformUserId, e.PlatformKeyId)));
         }
-        var log = await Api.Json(await app.Admin.GetAsync("/api/v1/events?limit=1000"));
-        var logged = log["items"]!.AsArray().Where(e => e!["orderId"]!.GetValue<string>() == orderId.ToString() && e["actorUserId"] is not null).ToList();
+        // On PostgreSQL the log shows a transaction once every older one has ended (EventLog): another test's running
+        // transaction may hold it back for a moment, so read until the order's four steps are there.
+        List<System.Text.Json.Nodes.JsonNode?> logged = [];
+        for (var attempt = 0; attempt < 50 && logged.Count < 4; attempt++)
+        {
+            if (attempt > 0) await Task.Delay(200);
+            var log = await Api.Json(await app.Admin.GetAsync("/api/v1/events?limit=1000"));
+            logged = log["items"]!.AsArray().Where(e => e!["orderId"]!.GetValue<string>() == orderId.ToString() && e["actorUserId"] is not null).ToList();
+        }
         Assert.Equal(4, logged.Count);
         Assert.All(logged, e => Assert.Equal(platform.Id.ToString(), e!["platformUserId"]!.GetValue<string>()));
         await app.AssertLedgerOk();
