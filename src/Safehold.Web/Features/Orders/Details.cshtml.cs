@@ -153,10 +153,14 @@ public sealed class DetailsModel(SafeholdDb db, TimeProvider clock, OrderMessage
             DisputeDeadlines = (await Disputes.DisputeQueries.GetAsync(db, Me, Order.Dispute!.Id, Now, ct)).Deadlines;
     }
 
-    /// <summary>What went back to the buyer, as the order's journal says (its lines to refunds out); null when nothing was refunded.</summary>
+    /// <summary>
+    /// What went back to the buyer, as the order's journal says: its lines to refunds owed and refunds out (a refund is owed
+    /// when decided and moves from owed to out when sent, so the two together count it once); null when nothing was refunded.
+    /// </summary>
     public static async Task<Api.MoneyDto?> RefundedAsync(SafeholdDb db, OrderResponse o, CancellationToken ct)
     {
-        var refunded = await db.JournalLines.Where(l => l.OrderId == o.Id && l.AccountType == Domain.Ledger.AccountType.RefundsOut)
+        var refunded = await db.JournalLines.Where(l => l.OrderId == o.Id
+                && (l.AccountType == Domain.Ledger.AccountType.RefundsOut || l.AccountType == Domain.Ledger.AccountType.RefundsOwed))
             .SumAsync(l => l.Amount, ct);
         return refunded == 0 ? null : new Api.MoneyDto(refunded, o.Total.Currency);
     }

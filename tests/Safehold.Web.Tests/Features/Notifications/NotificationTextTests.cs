@@ -56,6 +56,11 @@ public sealed partial class NotificationTextTests : IClassFixture<SafeholdApp>, 
         yield return ("dispute_resolved", Base().Text("settled", "yes").Text("outcome", "full_refund").Money("refundAmount", 123456, "USD"));
         yield return ("dispute_resolved", Base().Text("settled", "yes").Text("outcome", "released_to_seller"));
         yield return ("dispute_withdrawn", Base());
+        yield return ("chargeback_opened", Base().Text("reader", "buyer").At("respondBy", Created.AddDays(7)));
+        yield return ("chargeback_opened", Base().Text("reader", "seller").At("respondBy", Created.AddDays(7)));
+        yield return ("chargeback_decided", Base().Text("outcome", "released_to_seller"));
+        yield return ("chargeback_decided", Base().Text("outcome", "full_refund"));
+        yield return ("dispute_superseded", Base());
         yield return ("dispute_response_reminder", Base());
         yield return ("dispute_return_reminder", Base());
         yield return ("dispute_message", Base().Text("message", "Here is the photo."));
