@@ -149,6 +149,8 @@ public sealed class FaultTests(ITestOutputHelper output) : IDisposable
             "--Safehold:Sweeper:IntervalSeconds=0.5",
             "--Safehold:Payouts:Scheduled=false",
             "--Logging:LogLevel:Default=Warning",
+            "--Safehold:RateLimits:PerAddressPerMinute=100000000", // the workload and the checks all come from this machine, as fast as they can
+            "--Safehold:RateLimits:PerCallerPerMinute=100000000",
         ];
         if (postgres)
         {

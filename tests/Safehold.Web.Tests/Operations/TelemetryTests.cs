@@ -39,6 +39,9 @@ public sealed class TelemetryTests : IAsyncLifetime
                 ["OTEL_EXPORTER_OTLP_ENDPOINT"] = _collector.Urls.Single(),
                 ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
                 ["OTEL_BSP_SCHEDULE_DELAY"] = "100",
+                // The instrumentation listens process-wide, and the test process runs many apps at once: a queue that
+                // holds them all, so that none of this app's spans is dropped for the others'.
+                ["OTEL_BSP_MAX_QUEUE_SIZE"] = "200000",
             },
         };
     }
@@ -49,7 +52,7 @@ public sealed class TelemetryTests : IAsyncLifetime
         if (_collector is not null) await _collector.DisposeAsync();
     }
 
-    [Fact(Skip = "Fails since the payment-instructions merge (issue 16 note): the pay request's trace is not found among the exports; to be fixed, not kept skipped")]
+    [Fact]
     public async Task A_pay_request_is_exported_as_a_trace_with_its_database_spans()
     {
         var (buyer, _, id) = await _app!.OrderIn("awaiting_payment");
