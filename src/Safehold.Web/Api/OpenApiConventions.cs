@@ -40,6 +40,7 @@ public static class OpenApiConventions
             };
             doc.Components.Schemas ??= new Dictionary<string, IOpenApiSchema>();
             doc.Components.Schemas[ProblemSchema] = Problem();
+            TypeShippingAddresses(doc);
             return Task.CompletedTask;
         });
         o.AddOperationTransformer((operation, context, _) =>
@@ -85,7 +86,7 @@ public static class OpenApiConventions
         if (needsKey)
         {
             problems.Add((401, "No valid API key (unauthorized)."));
-            problems.Add((403, "The key's role may never do this (forbidden)."));
+            problems.Add((403, "The caller's role may never do this (action_not_allowed, or forbidden for a whole area)."));
         }
         if (hasId) problems.Add((404, "Not found, or not yours (not_found)."));
         if (method == "POST")
@@ -116,6 +117,44 @@ public static class OpenApiConventions
             }
             operation.Responses[key] = response;
         }
+    }
+
+    public const string AddressSchema = "ShippingAddress";
+
+    /// <summary>
+    /// <c>shippingAddress</c> is read as raw JSON (one line of text, or an object of address fields: see
+    /// <see cref="Features.Orders.PlaceOrder.AddressFieldLimits"/>); the document says exactly that, with the fields and
+    /// their limits, instead of an empty object a generated client cannot fill.
+    /// </summary>
+    private static void TypeShippingAddresses(OpenApiDocument doc)
+    {
+        var limits = Features.Orders.PlaceOrder.AddressFieldLimits;
+        doc.Components!.Schemas![AddressSchema] = new OpenApiSchema
+        {
+            Type = JsonSchemaType.Object,
+            Description = "A postal address, field by field.",
+            Required = new HashSet<string>(Features.Orders.PlaceOrder.RequiredAddressFields),
+            AdditionalPropertiesAllowed = false,
+            Properties = limits.ToDictionary(f => f.Key, f => (IOpenApiSchema)new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = f.Value }),
+        };
+        var replaced = false;
+        foreach (var schema in doc.Components.Schemas.Values.OfType<OpenApiSchema>())
+        {
+            if (schema.Properties is null || !schema.Properties.ContainsKey("shippingAddress")) continue;
+            schema.Properties["shippingAddress"] = new OpenApiSchema
+            {
+                Description = "Where the seller ships: an address field by field, or one line of text.",
+                OneOf =
+                [
+                    // The fields first: generators that cannot make a union of text and an object (NSwag's C#) take the first.
+                    new OpenApiSchemaReference(AddressSchema, doc),
+                    new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = Features.Orders.PlaceOrder.MaxAddressLine },
+                ],
+            };
+            replaced = true;
+        }
+        if (replaced && !doc.Components.Schemas.Values.OfType<OpenApiSchema>().Any(s => s.Properties?.Values.Any(p => p is OpenApiSchemaReference { Reference.Id: "JsonElement" }) == true))
+            doc.Components.Schemas.Remove("JsonElement");
     }
 
     /// <summary>RFC 9457 problem details, with Safehold's stable <c>code</c> and the request's id.</summary>
@@ -156,7 +195,7 @@ public static class OpenApiConventions
         if (segments.Length == 0) return method.ToLowerInvariant() + "Root";
         var nouns = segments.Where(s => !s.StartsWith('{')).Select(Pascal).ToList();
         var last = segments[^1];
-        if (last == "me" && method == "GET") return "getCurrent" + Singular(nouns[^2]);
+        if (last == "me") return (method == "GET" ? "getCurrent" : "updateCurrent") + Singular(nouns[^2]);
         if (last.StartsWith('{'))
             return (method switch { "GET" => "get", "DELETE" => "delete", "PUT" => "replace", "PATCH" => "update", _ => method.ToLowerInvariant() })
                 + string.Concat(nouns.Select(Singular));

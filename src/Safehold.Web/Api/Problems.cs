@@ -31,7 +31,7 @@ public static class Problems
     public static int StatusOf(RefusalKind kind) => kind switch
     {
         RefusalKind.Invalid => StatusCodes.Status400BadRequest,
-        RefusalKind.NotAllowed => StatusCodes.Status422UnprocessableEntity, // SPEC 5: a business rule refused (this party never does this)
+        RefusalKind.NotAllowed => StatusCodes.Status403Forbidden, // SPEC 5: the caller's role may never do this (a seller confirming receipt)
         RefusalKind.NotFound => StatusCodes.Status404NotFound,
         RefusalKind.WrongState => StatusCodes.Status409Conflict,
         RefusalKind.RuleRefused => StatusCodes.Status422UnprocessableEntity,

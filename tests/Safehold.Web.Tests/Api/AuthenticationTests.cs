@@ -195,7 +195,7 @@ public sealed class AuthenticationTests(SafeholdApp app) : IClassFixture<Safehol
         var response = await caller.Http.PostAsJsonAsync("/api/v1/users",
             new { email = $"sneaky-{Guid.NewGuid():N}@test.example", displayName = "Sneaky", role = "admin" });
 
-        await Api.ExpectProblem(response, HttpStatusCode.UnprocessableEntity, "action_not_allowed");
+        await Api.ExpectProblem(response, HttpStatusCode.Forbidden, "action_not_allowed");
         Assert.Equal(users, await UserCount());
     }
 

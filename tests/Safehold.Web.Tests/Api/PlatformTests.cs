@@ -97,7 +97,7 @@ public sealed class PlatformTests(SafeholdApp app) : IClassFixture<SafeholdApp>
             shippingAddress = new { fullName = "Nobody", line1 = "1 Test Street", city = "Tbilisi", country = "GE" },
         });
         Assert.False(place.IsSuccessStatusCode, $"a platform key placed an order for itself: {place.StatusCode}");
-        await Api.ExpectProblem(await platform.Http.GetAsync("/api/v1/ledger/check"), HttpStatusCode.UnprocessableEntity, "action_not_allowed");
+        await Api.ExpectProblem(await platform.Http.GetAsync("/api/v1/ledger/check"), HttpStatusCode.Forbidden, "action_not_allowed");
     }
 
     [Fact]

@@ -67,7 +67,16 @@ public sealed class PlaceOrder(SafeholdDb db, TimeProvider clock, IOptions<Prote
     /// <summary>Stored as written: Georgian or any other script is kept as characters, not six-character escapes.</summary>
     private static readonly JsonSerializerOptions StoredJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    private static readonly string[] AddressFields = ["fullName", "line1", "line2", "city", "region", "postalCode", "country", "phone"];
+    /// <summary>The fields of an address given field by field, each with its longest length; the OpenAPI document says the same.</summary>
+    public static readonly IReadOnlyDictionary<string, int> AddressFieldLimits = new Dictionary<string, int>
+    {
+        ["fullName"] = 200, ["line1"] = 200, ["line2"] = 200, ["city"] = 200, ["region"] = 200, ["postalCode"] = 200, ["country"] = 56, ["phone"] = 200,
+    };
+
+    public static readonly string[] RequiredAddressFields = ["line1", "city", "country"];
+
+    /// <summary>The longest address given as one line of text.</summary>
+    public const int MaxAddressLine = 500;
 
     /// <summary>Returns the address as compact JSON (a string or an object of known text fields), or records why not.</summary>
     private static string? ValidateAddress(JsonElement? value, InputErrors errors)
@@ -75,22 +84,21 @@ public sealed class PlaceOrder(SafeholdDb db, TimeProvider clock, IOptions<Prote
         switch (value?.ValueKind)
         {
             case JsonValueKind.String:
-                var text = errors.Text("shippingAddress", value.Value, 500);
+                var text = errors.Text("shippingAddress", value.Value, MaxAddressLine);
                 return text is null ? null : JsonSerializer.Serialize(text, StoredJson);
             case JsonValueKind.Object:
                 var fields = new Dictionary<string, string>();
                 foreach (var p in value.Value.EnumerateObject())
                 {
                     if (!errors.TryRead("shippingAddress", () => p.Name, out _)) continue;
-                    if (!AddressFields.Contains(p.Name)) { errors.Add($"shippingAddress.{p.Name}", "Unknown address field."); continue; }
+                    if (!AddressFieldLimits.TryGetValue(p.Name, out var limit)) { errors.Add($"shippingAddress.{p.Name}", "Unknown address field."); continue; }
                     if (p.Value.ValueKind is JsonValueKind.Null) continue;
                     if (p.Value.ValueKind is not JsonValueKind.String) { errors.Add($"shippingAddress.{p.Name}", "Must be text."); continue; }
-                    var v = errors.Text($"shippingAddress.{p.Name}", p.Value, p.Name == "country" ? 56 : 200, required: false);
+                    var v = errors.Text($"shippingAddress.{p.Name}", p.Value, limit, required: false);
                     if (v is not null) fields[p.Name] = v;
                 }
-                if (!fields.ContainsKey("line1")) errors.Add("shippingAddress.line1", "Required.");
-                if (!fields.ContainsKey("city")) errors.Add("shippingAddress.city", "Required.");
-                if (!fields.ContainsKey("country")) errors.Add("shippingAddress.country", "Required.");
+                foreach (var required in RequiredAddressFields)
+                    if (!fields.ContainsKey(required)) errors.Add($"shippingAddress.{required}", "Required.");
                 return JsonSerializer.Serialize(fields, StoredJson);
             default:
                 errors.Add("shippingAddress", "Required: one line of text, or an object with line1, city and country.");

@@ -77,7 +77,7 @@ public sealed class EvidencePackTests(SafeholdApp app) : IClassFixture<SafeholdA
     public async Task The_buyer_never_reads_the_pack_and_another_seller_is_told_it_does_not_exist()
     {
         var (buyer, _, _, _, chargebackId) = await Case();
-        await Api.ExpectProblem(await buyer.Http.GetAsync($"/api/v1/disputes/{chargebackId}/evidence-pack"), HttpStatusCode.UnprocessableEntity,
+        await Api.ExpectProblem(await buyer.Http.GetAsync($"/api/v1/disputes/{chargebackId}/evidence-pack"), HttpStatusCode.Forbidden,
             "action_not_allowed");
         var stranger = await app.NewUser("seller");
         await Api.ExpectProblem(await stranger.Http.GetAsync($"/api/v1/disputes/{chargebackId}/evidence-pack"), HttpStatusCode.NotFound, "not_found");
@@ -104,7 +104,7 @@ public sealed class SandboxChargebackTests(SafeholdApp app) : IClassFixture<Safe
         Assert.Equal(app.Now.AddDays(7), chargeback["deadlines"]!["respondBy"]!.GetValue<DateTimeOffset>());
         Assert.Equal((0, 0, 0), await Balance(seller));
         await app.AssertLedgerOk();
-        await Api.ExpectProblem(await seller.Http.PostAsJsonAsync("/api/v1/sandbox/chargebacks", new { orderId }), HttpStatusCode.UnprocessableEntity,
+        await Api.ExpectProblem(await seller.Http.PostAsJsonAsync("/api/v1/sandbox/chargebacks", new { orderId }), HttpStatusCode.Forbidden,
             "action_not_allowed");
         await Api.ExpectProblem(await app.Admin.PostAsJsonAsync("/api/v1/sandbox/chargebacks", new { reason = "x" }), HttpStatusCode.BadRequest,
             "validation_failed");

@@ -69,8 +69,8 @@ public sealed class PaymentEventTests(SafeholdApp app) : IClassFixture<SafeholdA
     public async Task A_buyer_or_seller_with_their_own_key_cannot_report_payment_events()
     {
         var (buyer, seller, orderId) = await app.OrderIn("awaiting_delivery");
-        await Api.ExpectProblem(await Event(seller.Http, "chargeback.opened", orderId), HttpStatusCode.UnprocessableEntity, "action_not_allowed");
-        await Api.ExpectProblem(await Event(buyer.Http, "chargeback.opened", orderId), HttpStatusCode.UnprocessableEntity, "action_not_allowed");
+        await Api.ExpectProblem(await Event(seller.Http, "chargeback.opened", orderId), HttpStatusCode.Forbidden, "action_not_allowed");
+        await Api.ExpectProblem(await Event(buyer.Http, "chargeback.opened", orderId), HttpStatusCode.Forbidden, "action_not_allowed");
         Assert.Null((await Api.GetOrder(buyer, orderId))["dispute"]);
     }
 

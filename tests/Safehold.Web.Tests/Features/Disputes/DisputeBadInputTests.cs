@@ -14,7 +14,7 @@ public sealed class DisputeBadInputTests(SafeholdApp app) : IClassFixture<Safeho
         var stranger = await app.NewUser("buyer");
         var arbiter = await app.NewUser("arbiter");
 
-        await Api.ExpectProblem(await Open(seller, orderId), HttpStatusCode.UnprocessableEntity, "action_not_allowed");
+        await Api.ExpectProblem(await Open(seller, orderId), HttpStatusCode.Forbidden, "action_not_allowed");
         await Api.ExpectProblem(await Open(stranger, orderId), HttpStatusCode.NotFound, "not_found");
         await Api.ExpectProblem(await Open(arbiter, orderId), HttpStatusCode.NotFound, "not_found");
         await Api.ExpectProblem(await Open(buyer, Guid.NewGuid()), HttpStatusCode.NotFound, "not_found");
@@ -78,12 +78,12 @@ public sealed class DisputeBadInputTests(SafeholdApp app) : IClassFixture<Safeho
         var otherSeller = await app.NewUser("seller");
         var arbiter = await app.NewUser("arbiter");
 
-        await Api.ExpectProblem(await Post(buyer, id, "accept"), HttpStatusCode.UnprocessableEntity, "action_not_allowed");
+        await Api.ExpectProblem(await Post(buyer, id, "accept"), HttpStatusCode.Forbidden, "action_not_allowed");
         var admin = new TestUser(Guid.Empty, "admin", SafeholdApp.AdminKey, app.Admin);
-        await Api.ExpectProblem(await Post(admin, id, "accept"), HttpStatusCode.UnprocessableEntity, "action_not_allowed");
+        await Api.ExpectProblem(await Post(admin, id, "accept"), HttpStatusCode.Forbidden, "action_not_allowed");
         await Api.ExpectProblem(await Post(otherSeller, id, "accept"), HttpStatusCode.NotFound, "not_found");
         await Api.ExpectProblem(await otherSeller.Http.GetAsync($"/api/v1/disputes/{id}"), HttpStatusCode.NotFound, "not_found");
-        await Api.ExpectProblem(await Post(buyer, id, "decision", new { outcome = "full_refund", rationale = "Mine." }), HttpStatusCode.UnprocessableEntity, "action_not_allowed");
+        await Api.ExpectProblem(await Post(buyer, id, "decision", new { outcome = "full_refund", rationale = "Mine." }), HttpStatusCode.Forbidden, "action_not_allowed");
         await Api.ExpectProblem(await Post(arbiter, id, "decision", new { outcome = "full_refund", rationale = "Early." }), HttpStatusCode.Conflict, "invalid_state");
         await Api.ExpectProblem(await Post(buyer, id, "accept-offer"), HttpStatusCode.Conflict, "invalid_state");
         await Api.ExpectProblem(await Post(buyer, id, "return-shipment", new { carrier = "DHL", trackingNumber = "X" }), HttpStatusCode.Conflict, "invalid_state");

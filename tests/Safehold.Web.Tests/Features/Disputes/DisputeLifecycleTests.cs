@@ -260,7 +260,7 @@ public sealed class DisputeLifecycleTests(SafeholdApp app) : IClassFixture<Safeh
         Assert.Equal(["buyer", "seller", "arbiter"], thread.Select(m => m!["party"]!.GetValue<string>()));
         Assert.Equal(3, (await Get(arbiter, id))["messages"]!.AsArray().Count);
         await Api.ExpectProblem(await buyer.Http.PostAsJsonAsync($"/api/v1/disputes/{id}/messages", new { body = " " }), HttpStatusCode.BadRequest, "validation_failed");
-        await Api.ExpectProblem(await app.Admin.PostAsJsonAsync($"/api/v1/disputes/{id}/messages", new { body = "hi" }), HttpStatusCode.UnprocessableEntity, "action_not_allowed");
+        await Api.ExpectProblem(await app.Admin.PostAsJsonAsync($"/api/v1/disputes/{id}/messages", new { body = "hi" }), HttpStatusCode.Forbidden, "action_not_allowed");
     }
 
     [Fact]

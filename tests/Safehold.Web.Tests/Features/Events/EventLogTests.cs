@@ -156,7 +156,7 @@ public sealed class EventLogTests
         using var app = new SafeholdApp();
         var (buyer, _, _) = await app.OrderIn("awaiting_payment");
 
-        await Api.ExpectProblem(await buyer.Http.GetAsync("/api/v1/events"), HttpStatusCode.UnprocessableEntity, "action_not_allowed");
+        await Api.ExpectProblem(await buyer.Http.GetAsync("/api/v1/events"), HttpStatusCode.Forbidden, "action_not_allowed");
         await Api.ExpectProblem(await app.Admin.GetAsync("/api/v1/events?after=yesterday"), HttpStatusCode.BadRequest, "validation_failed");
         await Api.ExpectProblem(await app.Admin.GetAsync("/api/v1/events?limit=0"), HttpStatusCode.BadRequest, "validation_failed");
     }

@@ -146,6 +146,6 @@ public sealed class LedgerCheckTests
     {
         using var app = new SafeholdApp();
         var seller = await app.NewUser("seller");
-        await Api.ExpectProblem(await seller.Http.GetAsync("/api/v1/ledger/check"), HttpStatusCode.UnprocessableEntity, "action_not_allowed");
+        await Api.ExpectProblem(await seller.Http.GetAsync("/api/v1/ledger/check"), HttpStatusCode.Forbidden, "action_not_allowed");
     }
 }

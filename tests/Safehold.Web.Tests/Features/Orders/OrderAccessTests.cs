@@ -76,7 +76,7 @@ public sealed class OrderAccessTests(SafeholdApp app) : IClassFixture<SafeholdAp
         var before = await Api.GetOrder(buyer, id);
         var captures = app.Payments.CountSucceeded("capture");
 
-        await Api.ExpectProblem(await Act(seller, id, action), HttpStatusCode.UnprocessableEntity, "action_not_allowed");
+        await Api.ExpectProblem(await Act(seller, id, action), HttpStatusCode.Forbidden, "action_not_allowed");
 
         Assert.Equal(before.ToJsonString(), (await Api.GetOrder(buyer, id)).ToJsonString());
         Assert.Equal(captures, app.Payments.CountSucceeded("capture"));
@@ -92,7 +92,7 @@ public sealed class OrderAccessTests(SafeholdApp app) : IClassFixture<SafeholdAp
         var (buyer, seller, id) = await app.OrderIn(status);
         var before = await Api.GetOrder(seller, id);
 
-        await Api.ExpectProblem(await Act(buyer, id, action), HttpStatusCode.UnprocessableEntity, "action_not_allowed");
+        await Api.ExpectProblem(await Act(buyer, id, action), HttpStatusCode.Forbidden, "action_not_allowed");
 
         Assert.Equal(before.ToJsonString(), (await Api.GetOrder(seller, id)).ToJsonString());
         Assert.DoesNotContain(action.Replace('-', '_'), (await Api.GetOrder(buyer, id)).Actions());
@@ -114,7 +114,7 @@ public sealed class OrderAccessTests(SafeholdApp app) : IClassFixture<SafeholdAp
             shippingAddress = "1 Test Street, Tbilisi, GE",
         });
 
-        await Api.ExpectProblem(response, HttpStatusCode.UnprocessableEntity, "action_not_allowed");
+        await Api.ExpectProblem(response, HttpStatusCode.Forbidden, "action_not_allowed");
         Assert.Empty(await Api.ItemsOf(seller, "/api/v1/orders"));
         Assert.Equal(0, await OrdersPlacedBy(caller));
     }
@@ -131,7 +131,7 @@ public sealed class OrderAccessTests(SafeholdApp app) : IClassFixture<SafeholdAp
             shippingAddress = "1 Test Street, Tbilisi, GE",
         });
 
-        await Api.ExpectProblem(response, HttpStatusCode.UnprocessableEntity, "action_not_allowed");
+        await Api.ExpectProblem(response, HttpStatusCode.Forbidden, "action_not_allowed");
         Assert.Empty(await Api.ItemsOf(seller, "/api/v1/orders"));
     }
 
@@ -150,7 +150,7 @@ public sealed class OrderAccessTests(SafeholdApp app) : IClassFixture<SafeholdAp
             price = new { amount = 1_000, currency = "USD" },
         });
 
-        await Api.ExpectProblem(response, HttpStatusCode.UnprocessableEntity, "action_not_allowed");
+        await Api.ExpectProblem(response, HttpStatusCode.Forbidden, "action_not_allowed");
         Assert.Empty(await Api.ItemsOf(caller, $"/api/v1/products?sellerId={caller.Id}"));
     }
 

@@ -45,7 +45,7 @@ public sealed class OrderLifecycleTests(SafeholdApp app) : IClassFixture<Safehol
         await app.AssertLedgerOk();
 
         var balance = await buyer.Http.GetAsync("/api/v1/balance");
-        await Api.ExpectProblem(balance, HttpStatusCode.UnprocessableEntity, "action_not_allowed");
+        await Api.ExpectProblem(balance, HttpStatusCode.Forbidden, "action_not_allowed");
         var sellerBalance = await Api.Json(await seller.Http.GetAsync("/api/v1/balance"));
         var usd = Assert.Single(sellerBalance["balances"]!.AsArray())!;
         Assert.Equal("USD", usd["currency"]!.GetValue<string>());

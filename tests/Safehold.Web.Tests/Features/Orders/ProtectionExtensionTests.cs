@@ -93,10 +93,10 @@ public sealed class ProtectionExtensionTests(SafeholdApp app) : IClassFixture<Sa
     public async Task Only_the_buyer_asks_only_the_seller_answers_and_never_on_a_completed_order()
     {
         var (buyer, seller, id) = await app.OrderIn("awaiting_delivery");
-        await Api.ExpectProblem(await Ask(seller, id, 5), HttpStatusCode.UnprocessableEntity, "action_not_allowed");
+        await Api.ExpectProblem(await Ask(seller, id, 5), HttpStatusCode.Forbidden, "action_not_allowed");
         var extension = await Api.Json(await Ask(buyer, id, 5));
         await Api.ExpectProblem(await buyer.Http.PostAsync($"/api/v1/orders/{id}/protection-extensions/{extension.Id()}/approve", null),
-            HttpStatusCode.UnprocessableEntity, "action_not_allowed");
+            HttpStatusCode.Forbidden, "action_not_allowed");
         await Api.ExpectProblem(await seller.Http.PostAsync($"/api/v1/orders/{id}/protection-extensions/{Guid.NewGuid()}/approve", null),
             HttpStatusCode.NotFound, "not_found");
 

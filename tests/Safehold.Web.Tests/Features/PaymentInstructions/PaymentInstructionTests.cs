@@ -142,8 +142,8 @@ public sealed class PaymentInstructionTests
         var instruction = await RefundOf(app, orderId);
         var id = instruction["id"]!.GetValue<Guid>();
 
-        await Api.ExpectProblem(await buyer.Http.GetAsync("/api/v1/payment-instructions"), HttpStatusCode.UnprocessableEntity, "action_not_allowed");
-        await Api.ExpectProblem(await buyer.Http.PostAsync($"/api/v1/payment-instructions/{id}/retry", null), HttpStatusCode.UnprocessableEntity, "action_not_allowed");
+        await Api.ExpectProblem(await buyer.Http.GetAsync("/api/v1/payment-instructions"), HttpStatusCode.Forbidden, "action_not_allowed");
+        await Api.ExpectProblem(await buyer.Http.PostAsync($"/api/v1/payment-instructions/{id}/retry", null), HttpStatusCode.Forbidden, "action_not_allowed");
         await Api.ExpectProblem(await app.Admin.PostAsync($"/api/v1/payment-instructions/{id}/retry", null), HttpStatusCode.Conflict, "invalid_state");
         await Api.ExpectProblem(await app.Admin.PostAsJsonAsync($"/api/v1/payment-instructions/{id}/resolve", new { note = "paid" }), HttpStatusCode.Conflict, "invalid_state");
         await Api.ExpectProblem(await app.Admin.PostAsJsonAsync($"/api/v1/payment-instructions/{id}/resolve", new { note = " " }), HttpStatusCode.BadRequest, "validation_failed");

@@ -80,7 +80,7 @@ public sealed class PayoutTests
         var mine = await Api.ItemsOf(one, "/api/v1/payouts");
         Assert.Equal(one.Id.ToString(), Assert.Single(mine)!["sellerId"]!.GetValue<string>());
         var buyer = await app.NewUser("buyer");
-        await Api.ExpectProblem(await buyer.Http.GetAsync("/api/v1/payouts"), HttpStatusCode.UnprocessableEntity, "action_not_allowed");
+        await Api.ExpectProblem(await buyer.Http.GetAsync("/api/v1/payouts"), HttpStatusCode.Forbidden, "action_not_allowed");
         var all = await Api.Json(await app.Admin.GetAsync($"/api/v1/payouts?sellerId={other.Id}"));
         Assert.Equal(other.Id.ToString(), Assert.Single(all["items"]!.AsArray())!["sellerId"]!.GetValue<string>());
     }
@@ -91,7 +91,7 @@ public sealed class PayoutTests
         using var app = new SafeholdApp();
         var seller = await SellerWithAvailable(app);
 
-        await Api.ExpectProblem(await seller.Http.PostAsync("/api/v1/payouts/run", null), HttpStatusCode.UnprocessableEntity, "action_not_allowed");
+        await Api.ExpectProblem(await seller.Http.PostAsync("/api/v1/payouts/run", null), HttpStatusCode.Forbidden, "action_not_allowed");
 
         Assert.Equal(9_500, (await Balance(seller))["available"]!.GetValue<long>());
         Assert.Equal(0, app.Payments.CountSucceeded("payout"));

@@ -76,8 +76,8 @@ public sealed class SandboxClockTests(SafeholdApp app) : IClassFixture<SafeholdA
     public async Task Only_an_admin_may_read_or_move_the_clock()
     {
         var seller = await app.NewUser("seller");
-        await Api.ExpectProblem(await seller.Http.GetAsync("/api/v1/sandbox/clock"), HttpStatusCode.UnprocessableEntity, "action_not_allowed");
-        await Api.ExpectProblem(await seller.Http.PostAsJsonAsync("/api/v1/sandbox/clock/advance", new { days = 1 }), HttpStatusCode.UnprocessableEntity, "action_not_allowed");
+        await Api.ExpectProblem(await seller.Http.GetAsync("/api/v1/sandbox/clock"), HttpStatusCode.Forbidden, "action_not_allowed");
+        await Api.ExpectProblem(await seller.Http.PostAsJsonAsync("/api/v1/sandbox/clock/advance", new { days = 1 }), HttpStatusCode.Forbidden, "action_not_allowed");
     }
 }
 

@@ -109,8 +109,8 @@ public sealed class ApiKeyTests(SafeholdApp app) : IClassFixture<SafeholdApp>
     {
         var buyer = await app.NewUser("buyer");
         var seller = await app.NewUser("seller");
-        await Api.ExpectProblem(await seller.Http.PostAsync($"/api/v1/users/{buyer.Id}/disable", null), HttpStatusCode.UnprocessableEntity, "action_not_allowed");
-        await Api.ExpectProblem(await seller.Http.PostAsync($"/api/v1/users/{buyer.Id}/enable", null), HttpStatusCode.UnprocessableEntity, "action_not_allowed");
+        await Api.ExpectProblem(await seller.Http.PostAsync($"/api/v1/users/{buyer.Id}/disable", null), HttpStatusCode.Forbidden, "action_not_allowed");
+        await Api.ExpectProblem(await seller.Http.PostAsync($"/api/v1/users/{buyer.Id}/enable", null), HttpStatusCode.Forbidden, "action_not_allowed");
         await Api.ExpectProblem(await app.Admin.PostAsync($"/api/v1/users/{Guid.NewGuid()}/disable", null), HttpStatusCode.NotFound, "not_found");
         var me = (await Api.Json(await app.Admin.GetAsync("/api/v1/users/me"))).Id();
         await Api.ExpectProblem(await app.Admin.PostAsync($"/api/v1/users/{me}/disable", null), HttpStatusCode.UnprocessableEntity, "cannot_disable_yourself");

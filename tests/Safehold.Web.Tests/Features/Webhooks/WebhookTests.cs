@@ -234,7 +234,7 @@ public sealed class WebhookTests
         var seller = await app.NewUser("seller");
 
         await Api.ExpectProblem(await seller.Http.PostAsJsonAsync("/api/v1/webhook-endpoints", new { url = "https://example.test/x", events = new[] { "*" } }),
-            HttpStatusCode.UnprocessableEntity, "action_not_allowed");
-        await Api.ExpectProblem(await seller.Http.GetAsync("/api/v1/webhook-endpoints"), HttpStatusCode.UnprocessableEntity, "action_not_allowed");
+            HttpStatusCode.Forbidden, "action_not_allowed");
+        await Api.ExpectProblem(await seller.Http.GetAsync("/api/v1/webhook-endpoints"), HttpStatusCode.Forbidden, "action_not_allowed");
     }
 }

@@ -1,0 +1,157 @@
+using Safehold.Web.Payments;
+
+namespace Safehold.Web.Tests.Http;
+
+/// <summary>The app, and a client NSwag generated from the document that app serves.</summary>
+public sealed class GeneratedClientFixture : IAsyncLifetime
+{
+    public SafeholdApp App { get; } = new();
+
+    public GeneratedClient Client { get; private set; } = null!;
+
+    public async Task InitializeAsync() =>
+        Client = await GeneratedClient.FromAsync(await App.Admin.GetStringAsync("/openapi/v1.json"));
+
+    public Task DisposeAsync()
+    {
+        App.Dispose();
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>
+/// An integrator's day, through nothing but a client generated from the served OpenAPI document: every request below
+/// is built, sent and read by generated code. A document that drifts from the code (a lost operation, a renamed field,
+/// a body documented wrong) fails here.
+/// </summary>
+public sealed class GeneratedClientTests(GeneratedClientFixture fixture) : IClassFixture<GeneratedClientFixture>
+{
+    private readonly SafeholdApp _app = fixture.App;
+    private readonly GeneratedClient _generated = fixture.Client;
+
+    [Fact]
+    public async Task A_generated_client_takes_an_order_from_payment_to_the_sellers_payout()
+    {
+        var admin = _generated.For(_app.Admin);
+        var (seller, sellerId) = await NewUser("seller");
+        var (buyer, _) = await NewUser("buyer");
+
+        var product = await seller.CreateProductAsync(null, _generated.New("ProductEndpointsCreateRequest", new
+        {
+            Title = "Wrist watch",
+            Description = "Steel, 40 mm, as in the photos.",
+            Price = _generated.New("MoneyDto", new { Amount = 12_500L, Currency = "USD" }),
+            HandlingDays = 5,
+        }));
+        Assert.Equal(12_500L, (long)product.Price.Amount);
+
+        var order = await buyer.CreateOrderAsync(Guid.NewGuid().ToString(), _generated.New("PlaceOrderRequest", new
+        {
+            Items = _generated.List("PlaceOrderItem", _generated.New("PlaceOrderItem", new { ProductId = (Guid)product.Id, Quantity = 2 })),
+            ShippingAddress = _generated.New("ShippingAddress", new { FullName = "Nino Beridze", Line1 = "12 Rustaveli Ave", City = "Tbilisi", Country = "GE" }),
+        }));
+        Guid orderId = order.Id;
+        Assert.Equal("awaiting_payment", Wire(order.Status));
+        Assert.Equal(25_000L, (long)order.Total.Amount);
+
+        order = await buyer.PayOrderAsync(orderId, null, _generated.New("PayInput", new { PaymentMethod = SandboxPaymentProvider.Visa }));
+        Assert.Equal("awaiting_shipment", Wire(order.Status));
+
+        order = await seller.ShipOrderAsync(orderId, null, _generated.New("ShipInput", new { Carrier = "DHL", TrackingNumber = "JD0146000038" }));
+        Assert.Equal("awaiting_delivery", Wire(order.Status));
+        Assert.Equal("JD0146000038", (string)order.Shipment.TrackingNumber);
+
+        // The seller may never confirm receipt: a typed problem answer, with its stable code.
+        var refused = await GeneratedClient.ProblemOf(() => seller.ConfirmOrderReceiptAsync(orderId, null));
+        Assert.Equal((403, "action_not_allowed"), refused);
+
+        order = await buyer.ConfirmOrderReceiptAsync(orderId, null);
+        Assert.Equal("completed", Wire(order.Status));
+        Assert.True((bool)(await admin.GetLedgerCheckAsync()).Ok);
+
+        // The dispute window after completion passes; the seller's share becomes available and is paid out.
+        await _app.AdvanceAndSweep(TimeSpan.FromDays(16));
+        var run = await admin.RunPayoutsAsync(null);
+        await _app.SendPayments();
+        dynamic? payout = null;
+        foreach (var p in run.Payouts) if ((Guid)p.SellerId == sellerId) payout = p;
+        Assert.NotNull(payout);
+        Assert.Equal(25_000L - 25_000L * 5 / 100, (long)payout!.Amount.Amount); // less the default 5% commission
+
+        dynamic listed = await admin.ListPayoutsAsync(sellerId, null, null);
+        Assert.Single((IEnumerable<dynamic>)listed.Items);
+        Assert.True((bool)(await admin.GetLedgerCheckAsync()).Ok);
+    }
+
+    [Fact]
+    public async Task A_generated_client_opens_a_dispute_and_refunds_the_buyer_on_the_sellers_offer()
+    {
+        var admin = _generated.For(_app.Admin);
+        var (seller, _) = await NewUser("seller");
+        var (buyer, _) = await NewUser("buyer");
+        var product = await seller.CreateProductAsync(null, _generated.New("ProductEndpointsCreateRequest", new
+        {
+            Title = "Headphones",
+            Description = "Wireless, black.",
+            Price = _generated.New("MoneyDto", new { Amount = 8_000L, Currency = "USD" }),
+        }));
+        var order = await buyer.CreateOrderAsync(null, _generated.New("PlaceOrderRequest", new
+        {
+            Items = _generated.List("PlaceOrderItem", _generated.New("PlaceOrderItem", new { ProductId = (Guid)product.Id, Quantity = 1 })),
+            ShippingAddress = _generated.New("ShippingAddress", new { FullName = "Giorgi Kapanadze", Line1 = "3 Chavchavadze Ave", Line2 = "Apt 14", City = "Tbilisi", PostalCode = "0179", Country = "GE" }),
+        }));
+        Guid orderId = order.Id;
+        await buyer.PayOrderAsync(orderId, null, _generated.New("PayInput", new { PaymentMethod = SandboxPaymentProvider.Visa }));
+        await seller.ShipOrderAsync(orderId, null, _generated.New("ShipInput", new { Carrier = "UPS", TrackingNumber = "1Z999AA10123456784" }));
+        await seller.MarkOrderDeliveredAsync(orderId, null);
+
+        var dispute = await buyer.CreateOrderDisputeAsync(orderId, null, _generated.New("OpenDisputeInput", new
+        {
+            Reason = "damaged",
+            RequestedOutcome = "partial_refund",
+            RequestedAmount = _generated.New("MoneyDto", new { Amount = 3_000L, Currency = "USD" }),
+            Description = "The left ear cup is cracked.",
+        }));
+        Guid disputeId = dispute.Id;
+        Assert.Equal("awaiting_seller_response", Wire(dispute.Status));
+
+        dispute = await seller.CounterDisputeOfferAsync(disputeId, null, _generated.New("CounterOfferInput", new
+        {
+            Outcome = "partial_refund",
+            Amount = _generated.New("MoneyDto", new { Amount = 2_000L, Currency = "USD" }),
+            Message = "Sorry: 20.00 back, and keep them.",
+        }));
+        Assert.Contains("accept_offer", ((IEnumerable<object>)(await buyer.GetDisputeAsync(disputeId)).Actions).Select(Wire));
+
+        dispute = await buyer.AcceptDisputeOfferAsync(disputeId, null);
+        Assert.Equal("resolved", Wire(dispute.Status));
+        await _app.SendPayments();
+
+        dynamic ledger = await admin.GetOrderLedgerAsync(orderId);
+        Assert.NotNull(ledger);
+        Assert.True((bool)(await admin.GetLedgerCheckAsync()).Ok);
+
+        // Another buyer's client cannot see the order at all.
+        var (stranger, _) = await NewUser("buyer");
+        Assert.Equal((404, "not_found"), await GeneratedClient.ProblemOf(() => stranger.GetOrderAsync(orderId)));
+    }
+
+    /// <summary>A new user made by the admin's generated client, and a generated client with their key.</summary>
+    private async Task<(dynamic Client, Guid Id)> NewUser(string role)
+    {
+        var admin = _generated.For(_app.Admin);
+        var created = await admin.CreateUserAsync(null, _generated.New("UserEndpointsCreateRequest", new
+        {
+            Email = $"{role}-{Guid.NewGuid():N}@integrator.example",
+            DisplayName = $"Integrator's {role}",
+            Role = role,
+        }));
+        return (_generated.For(_app.As((string)created.ApiKey)), (Guid)created.Id);
+    }
+
+    /// <summary>A value as it went over the wire: a string, or a generated enum's member by its <c>EnumMember</c> name.</summary>
+    private static string Wire(object value) =>
+        value is string s ? s
+        : value.GetType().GetField(value.ToString()!)!.GetCustomAttributes(false)
+            .Where(a => a.GetType().Name == "EnumMemberAttribute").Select(a => (string)a.GetType().GetProperty("Value")!.GetValue(a)!).Single();
+}
