@@ -70,7 +70,14 @@ public sealed class PlaceOrder(SafeholdDb db, TimeProvider clock, IOptions<Prote
     /// <summary>The fields of an address given field by field, each with its longest length; the OpenAPI document says the same.</summary>
     public static readonly IReadOnlyDictionary<string, int> AddressFieldLimits = new Dictionary<string, int>
     {
-        ["fullName"] = 200, ["line1"] = 200, ["line2"] = 200, ["city"] = 200, ["region"] = 200, ["postalCode"] = 200, ["country"] = 56, ["phone"] = 200,
+        ["fullName"] = 200,
+        ["line1"] = 200,
+        ["line2"] = 200,
+        ["city"] = 200,
+        ["region"] = 200,
+        ["postalCode"] = 200,
+        ["country"] = 56,
+        ["phone"] = 200,
     };
 
     public static readonly string[] RequiredAddressFields = ["line1", "city", "country"];
