@@ -43,6 +43,8 @@ public static class OpenApiConventions
             TypeShippingAddresses(doc);
             return Task.CompletedTask;
         });
+        o.AddSchemaTransformer(ApiSchema.Transform);
+        o.AddOperationTransformer(ApiSchema.Transform);
         o.AddOperationTransformer((operation, context, _) =>
         {
             Describe(operation, context);

@@ -30,12 +30,15 @@ public sealed class GeneratedClient
         var document = await OpenApiDocument.FromJsonAsync(documentJson);
         var settings = new CSharpClientGeneratorSettings { ClassName = ClientClass, UseBaseUrl = false, GenerateClientInterfaces = false };
         settings.CSharpGeneratorSettings.Namespace = Namespace;
-        settings.CSharpGeneratorSettings.JsonLibrary = NJsonSchema.CodeGeneration.CSharp.CSharpJsonLibrary.SystemTextJson;
+        // Newtonsoft.Json, NSwag's default: its generated System.Text.Json code reads an enum by its C# name, not by the
+        // wire name the document gives (awaiting_payment), so no snake-case enum would read back.
+        settings.CSharpGeneratorSettings.JsonLibrary = NJsonSchema.CodeGeneration.CSharp.CSharpJsonLibrary.NewtonsoftJson;
         settings.CSharpGeneratorSettings.GenerateNullableReferenceTypes = true;
         var code = new CSharpClientGenerator(document, settings).GenerateFile();
 
         var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
             .Split(Path.PathSeparator)
+            .Append(typeof(Newtonsoft.Json.JsonConvert).Assembly.Location)
             .Select(path => MetadataReference.CreateFromFile(path));
         var compilation = CSharpCompilation.Create(
             "Safehold.GeneratedClient",
@@ -85,13 +88,14 @@ public sealed class GeneratedClient
     }
 
     /// <summary>The generated enum value of <paramref name="schema"/> that is sent as <paramref name="wire"/>.</summary>
-    public object Enum(string schema, string wire)
+    public object Enum(string schema, string wire) => EnumValue(Type(schema), wire);
+
+    private static object EnumValue(Type type, string wire)
     {
-        var type = Type(schema);
         foreach (var field in type.GetFields(BindingFlags.Public | BindingFlags.Static))
             if (field.GetCustomAttributes().Any(a => a.GetType().Name == "EnumMemberAttribute" && (string?)a.GetType().GetProperty("Value")!.GetValue(a) == wire))
                 return field.GetValue(null)!;
-        throw new Xunit.Sdk.XunitException($"The generated enum {schema} has no value {wire}.");
+        throw new Xunit.Sdk.XunitException($"The generated enum {type.Name} has no value {wire}.");
     }
 
     /// <summary>The <c>code</c> of the problem a generated call threw (its typed problem answer), or fails.</summary>
@@ -111,6 +115,7 @@ public sealed class GeneratedClient
     {
         var underlying = Nullable.GetUnderlyingType(target) ?? target;
         return value is null || underlying.IsInstanceOfType(value) ? value
+            : underlying.IsEnum && value is string wire ? EnumValue(underlying, wire) // the document's enum: the value by its wire name
             : System.Convert.ChangeType(value, underlying, System.Globalization.CultureInfo.InvariantCulture);
     }
 }

@@ -121,7 +121,7 @@ public sealed class GeneratedClientTests(GeneratedClientFixture fixture) : IClas
             Amount = _generated.New("MoneyDto", new { Amount = 2_000L, Currency = "USD" }),
             Message = "Sorry: 20.00 back, and keep them.",
         }));
-        Assert.Contains("accept_offer", ((IEnumerable<object>)(await buyer.GetDisputeAsync(disputeId)).Actions).Select(Wire));
+        Assert.Contains("accept_offer", ((System.Collections.IEnumerable)(await buyer.GetDisputeAsync(disputeId)).Actions).Cast<object>().Select(Wire));
 
         dispute = await buyer.AcceptDisputeOfferAsync(disputeId, null);
         Assert.Equal("resolved", Wire(dispute.Status));

@@ -39,6 +39,40 @@ public sealed class OpenApiDocumentTests(SafeholdApp app) : IClassFixture<Safeho
         Assert.Equal("decideDispute", Id("POST", "/api/v1/disputes/{id}/decision"));
         Assert.Equal("runPayouts", Id("POST", "/api/v1/payouts/run"));
         Assert.Equal("revokeApiKey", Id("POST", "/api/v1/api-keys/{keyId}/revoke"));
+        Assert.Equal("updateCurrentUser", Id("PATCH", "/api/v1/users/me"));
+    }
+
+    [Fact]
+    public async Task Statuses_reasons_outcomes_roles_and_actions_are_enums_of_every_value_the_API_writes()
+    {
+        var schemas = (await Document())["components"]!["schemas"]!;
+        string[] Enum(string schema, string property)
+        {
+            var field = schemas[schema]!["properties"]![property]!;
+            var values = (field["enum"] ?? field["items"]!["enum"])!.AsArray();
+            return values.Where(v => v is not null).Select(v => v!.GetValue<string>()).ToArray();
+        }
+        Assert.Equal(Safehold.Domain.Process.ProcessNames.All<Safehold.Domain.Orders.OrderStatus>(), Enum("OrderResponse", "status"));
+        Assert.Equal(Safehold.Domain.Process.ProcessNames.All<Safehold.Domain.Disputes.DisputeStatus>(), Enum("DisputeResponse", "status"));
+        Assert.Contains("not_as_described", Enum("OpenDisputeInput", "reason"));
+        Assert.Contains("partial_refund", Enum("DecideInput", "outcome"));
+        Assert.Contains("confirm_receipt", Enum("OrderResponse", "actions"));
+        Assert.Contains("add_evidence", Enum("DisputeResponse", "actions"));
+        Assert.Equal(["admin", "arbiter", "buyer", "platform", "seller"], Enum("UserEndpointsCreateRequest", "role").Order());
+    }
+
+    [Fact]
+    public async Task A_request_lists_as_required_only_the_fields_it_refuses_to_go_without_and_those_are_not_nullable()
+    {
+        var schemas = (await Document())["components"]!["schemas"]!;
+        string[] Required(string schema) => schemas[schema]!["required"]?.AsArray().Select(r => r!.GetValue<string>()).Order().ToArray() ?? [];
+        Assert.Equal(["description", "reason", "requestedOutcome"], Required("OpenDisputeInput"));
+        Assert.Equal(["description", "price", "title"], Required("ProductEndpointsCreateRequest"));
+        Assert.Empty(Required("CancelInput"));
+        Assert.Equal("string", schemas["OpenDisputeInput"]!["properties"]!["reason"]!["type"]!.GetValue<string>());
+        var address = schemas["PlaceOrderRequest"]!["properties"]!["shippingAddress"]!["oneOf"]!.AsArray();
+        Assert.Equal("#/components/schemas/ShippingAddress", address[0]!["$ref"]!.GetValue<string>());
+        Assert.Null(schemas["JsonElement"]);
     }
 
     [Fact]

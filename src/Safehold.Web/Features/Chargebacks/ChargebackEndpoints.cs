@@ -16,7 +16,7 @@ public static class ChargebackEndpoints
         if (sandbox) api.MapPost("/sandbox/chargebacks", RaiseInSandbox).WithTags("Sandbox");
     }
 
-    public sealed record SandboxChargebackInput(Guid? OrderId, string? Reason);
+    public sealed record SandboxChargebackInput(Guid? OrderId, string? Reason = null);
 
     /// <summary>
     /// Raises a chargeback on an order as the provider would: a <c>chargeback.opened</c> event of the sandbox's own, with

@@ -6,7 +6,7 @@ namespace Safehold.Web.Features.Disputes;
 /// <summary>The seller offers a partial refund or a return and refund instead.</summary>
 public sealed class CounterOffer(DisputeChange change)
 {
-    public sealed record Input(string? Outcome, MoneyDto? Amount, string? Message);
+    public sealed record Input([property: ApiEnum<DisputeOutcome>] string? Outcome, [property: ApiOptional] MoneyDto? Amount, string? Message);
 
     public Task<DisputeResponse> RunAsync(Caller caller, Guid id, Input input, CancellationToken ct)
     {

@@ -6,7 +6,7 @@ namespace Safehold.Web.Features.Disputes;
 /// <summary>An arbiter decides, with a rationale; never on an order they are a party to, nor the appeal of their own decision.</summary>
 public sealed class Decide(DisputeChange change)
 {
-    public sealed record Input(string? Outcome, MoneyDto? RefundAmount, string? Rationale);
+    public sealed record Input([property: ApiEnum<DisputeOutcome>] string? Outcome, [property: ApiOptional] MoneyDto? RefundAmount, string? Rationale);
 
     public Task<DisputeResponse> RunAsync(Caller caller, Guid id, Input input, CancellationToken ct)
     {

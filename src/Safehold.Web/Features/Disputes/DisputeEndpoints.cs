@@ -43,7 +43,7 @@ public static class DisputeEndpoints
             .DisableAntiforgery()
             .WithMetadata(new RequestSizeLimitAttribute(DisputeEvidenceFeature.MaxBytes + 1_000_000));
 
-    public static async Task<Ok<DisputeListResponse>> List(string? status, string? cursor, int? limit, HttpContext http, SafeholdDb db, TimeProvider clock,
+    public static async Task<Ok<DisputeListResponse>> List([ApiEnum<Domain.Disputes.DisputeStatus>] string? status, string? cursor, int? limit, HttpContext http, SafeholdDb db, TimeProvider clock,
         CancellationToken ct) =>
         TypedResults.Ok(await DisputeQueries.ListAsync(db, Caller.From(http.User), status, cursor, limit, clock.GetUtcNow(), ct));
 

@@ -9,16 +9,16 @@ using Safehold.Web.Features.Orders;
 
 namespace Safehold.Web.Features.Disputes;
 
-public sealed record OfferResponse(int Sequence, string By, DateTimeOffset At, string Outcome, MoneyDto? Amount, string Message);
+public sealed record OfferResponse(int Sequence, [property: ApiEnum<DisputeParty>] string By, DateTimeOffset At, [property: ApiEnum<DisputeOutcome>] string Outcome, MoneyDto? Amount, string Message);
 public sealed record ReturnShipmentResponse(string Carrier, string TrackingNumber, DateTimeOffset ShippedAt, DateTimeOffset? ReceivedAt);
-public sealed record DecisionResponse(Guid ArbiterId, DateTimeOffset DecidedAt, string Outcome, MoneyDto? RefundAmount, string Rationale);
+public sealed record DecisionResponse(Guid ArbiterId, DateTimeOffset DecidedAt, [property: ApiEnum<DisputeOutcome>] string Outcome, MoneyDto? RefundAmount, string Rationale);
 public sealed record AppealResponse(string By, DateTimeOffset At, string Reason, DecisionResponse? Decision);
 public sealed record EvidenceResponse(Guid Id, string Party, Guid UploadedBy, string FileName, string ContentType, long Size, string Sha256,
     string? Description, DateTimeOffset UploadedAt, string Url);
 public sealed record DisputeMessageResponse(Guid Id, string Party, Guid AuthorId, string Body, DateTimeOffset SentAt);
 
 /// <summary>The disputed order as an arbiter needs it: its state, total, shipment and the listing as it was bought.</summary>
-public sealed record DisputedOrderResponse(Guid Id, string Status, MoneyDto Total, IReadOnlyList<OrderItemResponse> Items, ShipmentResponse? Shipment,
+public sealed record DisputedOrderResponse(Guid Id, [property: ApiEnum<OrderStatus>] string Status, MoneyDto Total, IReadOnlyList<OrderItemResponse> Items, ShipmentResponse? Shipment,
     DateTimeOffset? DeliveredAt, DateTimeOffset? CompletedAt);
 
 /// <summary>A dispute as its parties and arbiters see it, with what the caller may do now.</summary>
@@ -27,14 +27,14 @@ public sealed record DisputeResponse(
     Guid OrderId,
     Guid BuyerId,
     Guid SellerId,
-    string Status,
+    [property: ApiEnum<DisputeStatus>] string Status,
     string Kind,
-    string Reason,
-    string RequestedOutcome,
+    [property: ApiEnum<DisputeReason>] string Reason,
+    [property: ApiEnum<DisputeOutcome>] string RequestedOutcome,
     MoneyDto? RequestedAmount,
     string Description,
     MoneyDto OrderTotal,
-    string? Outcome,
+    [property: ApiEnum<DisputeOutcome>] string? Outcome,
     MoneyDto? RefundAmount,
     DateTimeOffset OpenedAt,
     DateTimeOffset? SellerAnsweredAt,
@@ -52,7 +52,7 @@ public sealed record DisputeResponse(
     IReadOnlyList<TimelineEntry> Timeline,
     IReadOnlyList<EvidenceResponse> Evidence,
     IReadOnlyList<DisputeMessageResponse> Messages,
-    IReadOnlyList<string> Actions,
+    [property: ApiEnum<DisputeTrigger>(DisputeResponse.AddEvidence, DisputeResponse.SendMessage)] IReadOnlyList<string> Actions,
     DisputedOrderResponse? Order)
 {
     public static DisputeResponse From(Dispute d, Order? order, IEnumerable<DisputeEvidence> evidence, IEnumerable<DisputeMessage> messages,
@@ -106,12 +106,15 @@ public sealed record DisputeResponse(
                 order.DeliveredAt, order.CompletedAt));
     }
 
+    /// <summary>The actions besides the process's transitions.</summary>
+    public const string AddEvidence = "add_evidence", SendMessage = "send_message";
+
     /// <summary>The process's actions for the caller, and adding evidence or a message where they may.</summary>
     public static IReadOnlyList<string> ActionsFor(Dispute d, DisputeActor actor, DateTimeOffset now)
     {
         var actions = DisputeProcess.ActionsFor(d, actor, now).ToList();
-        if (DisputeEvidenceFeature.MayAdd(d, actor)) actions.Add("add_evidence");
-        if (DisputeMessages.MaySend(d, actor)) actions.Add("send_message");
+        if (DisputeEvidenceFeature.MayAdd(d, actor)) actions.Add(AddEvidence);
+        if (DisputeMessages.MaySend(d, actor)) actions.Add(SendMessage);
         return actions;
     }
 
@@ -136,7 +139,8 @@ public sealed record DisputeResponse(
 public sealed record DisputeListResponse(IReadOnlyList<DisputeResponse> Items, string? NextCursor);
 
 /// <summary>What the order's <c>dispute</c> field says of its current (latest) dispute.</summary>
-public sealed record DisputeSummary(Guid Id, string Status, string Kind, string Reason, string? Outcome, MoneyDto? RefundAmount, DateTimeOffset OpenedAt)
+public sealed record DisputeSummary(Guid Id, [property: ApiEnum<DisputeStatus>] string Status, string Kind, [property: ApiEnum<DisputeReason>] string Reason,
+    [property: ApiEnum<DisputeOutcome>] string? Outcome, MoneyDto? RefundAmount, DateTimeOffset OpenedAt)
 {
     /// <summary>The latest dispute of each order, by order id.</summary>
     public static async Task<Dictionary<Guid, DisputeSummary>> ForOrdersAsync(SafeholdDb db, IReadOnlyCollection<Guid> orderIds, CancellationToken ct)

@@ -12,7 +12,7 @@ namespace Safehold.Web.Features.Disputes;
 public sealed class MineModel(SafeholdDb db, TimeProvider clock) : PortalPage
 {
     /// <summary>Actions that are always open to a party and wait for nobody: doing them is a choice, not a turn.</summary>
-    public static readonly IReadOnlySet<string> NotATurn = new HashSet<string> { "add_evidence", "send_message", "withdraw", "escalate" };
+    public static readonly IReadOnlySet<string> NotATurn = new HashSet<string> { DisputeResponse.AddEvidence, DisputeResponse.SendMessage, "withdraw", "escalate" };
 
     public sealed record Row(Guid Id, Guid OrderId, string Title, string Reason, string Status, bool YourTurn, KeyValuePair<string, DateTimeOffset>? Deadline);
 

@@ -12,7 +12,11 @@ namespace Safehold.Web.Features.Disputes;
 public sealed class OpenDispute(SafeholdDb db, DueTimers timers, DisputeNotices notices, DisputeChange change, TimeProvider clock,
     IOptions<ProtectionPolicy> policy)
 {
-    public sealed record Input(string? Reason, string? RequestedOutcome, MoneyDto? RequestedAmount, string? Description);
+    public sealed record Input(
+        [property: ApiEnum<DisputeReason>] string? Reason,
+        [property: ApiEnum<DisputeOutcome>] string? RequestedOutcome,
+        [property: ApiOptional] MoneyDto? RequestedAmount,
+        string? Description);
 
     public async Task<DisputeResponse> RunAsync(Caller caller, Guid orderId, Input input, CancellationToken ct)
     {

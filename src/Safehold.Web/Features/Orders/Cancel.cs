@@ -5,7 +5,7 @@ namespace Safehold.Web.Features.Orders;
 /// <summary>The buyer or the seller cancels before shipment; a paid order is refunded in full at once.</summary>
 public sealed class Cancel(OrderChange change)
 {
-    public sealed record Input(string? Reason);
+    public sealed record Input(string? Reason = null);
 
     public Task<OrderResponse> RunAsync(Caller caller, Guid id, Input? input, CancellationToken ct)
     {

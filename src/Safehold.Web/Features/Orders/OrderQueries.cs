@@ -10,7 +10,7 @@ namespace Safehold.Web.Features.Orders;
 /// <summary>"My orders" (newest first, by status, a page at a time) and "More details" of one order.</summary>
 public static class OrderQueries
 {
-    public static async Task<Ok<OrderListResponse>> List(string? status, string? cursor, int? limit, HttpContext http, SafeholdDb db, TimeProvider clock, CancellationToken ct)
+    public static async Task<Ok<OrderListResponse>> List([ApiEnum<OrderStatus>] string? status, string? cursor, int? limit, HttpContext http, SafeholdDb db, TimeProvider clock, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
         var now = clock.GetUtcNow();

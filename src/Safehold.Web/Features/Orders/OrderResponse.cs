@@ -16,7 +16,7 @@ public sealed record TimelineEntry(DateTimeOffset At, string Actor, Guid? ActorU
 /// <summary>"More details" of an order: everything a party needs, and what they may do now.</summary>
 public sealed record OrderResponse(
     Guid Id,
-    string Status,
+    [property: ApiEnum<OrderStatus>] string Status,
     Guid BuyerId,
     Guid SellerId,
     MoneyDto Total,
@@ -31,7 +31,7 @@ public sealed record OrderResponse(
     DateTimeOffset? ClosedAt,
     IReadOnlyList<TimelineEntry> Timeline,
     IReadOnlyDictionary<string, DateTimeOffset> Deadlines,
-    IReadOnlyList<string> Actions,
+    [property: ApiEnum<OrderTrigger>] IReadOnlyList<string> Actions,
     IReadOnlyList<ExtensionResponse> Extensions,
     DisputeSummary? Dispute)
 {

@@ -18,8 +18,8 @@ public sealed record ProductListResponse(IReadOnlyList<ProductResponse> Items, s
 /// <summary>Sellers list products; everyone signed in can browse them.</summary>
 public static class ProductEndpoints
 {
-    public sealed record CreateRequest(string? Title, string? Description, MoneyDto? Price, int? HandlingDays, int? ProtectionDays,
-        string? Category, IReadOnlyList<string>? Images);
+    public sealed record CreateRequest(string? Title, string? Description, MoneyDto? Price, int? HandlingDays = null, int? ProtectionDays = null,
+        string? Category = null, IReadOnlyList<string>? Images = null);
 
     public static void MapProducts(this RouteGroupBuilder api)
     {

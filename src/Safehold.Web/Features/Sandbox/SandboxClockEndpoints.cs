@@ -17,7 +17,7 @@ public sealed record ClockResponse(DateTimeOffset Now, double OffsetHours, int? 
 /// </summary>
 public static class SandboxClockEndpoints
 {
-    public sealed record AdvanceRequest(double? Days, double? Hours);
+    public sealed record AdvanceRequest(double? Days = null, double? Hours = null);
 
     /// <summary>The largest single step: ten years.</summary>
     public const double MaxDays = 3650;

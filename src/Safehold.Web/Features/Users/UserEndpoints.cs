@@ -10,7 +10,7 @@ namespace Safehold.Web.Features.Users;
 
 /// <param name="Language">The language the user reads (<c>en</c>, <c>ka</c>), or null until chosen: their notifications are written in it.</param>
 /// <param name="TimeZone">The IANA time zone the user reads times in, or null until chosen (times are then UTC).</param>
-public sealed record UserResponse(Guid Id, string Email, string DisplayName, string Role, DateTimeOffset CreatedAt, DateTimeOffset? DisabledAt,
+public sealed record UserResponse(Guid Id, string Email, string DisplayName, [property: ApiEnum<UserRole>] string Role, DateTimeOffset CreatedAt, DateTimeOffset? DisabledAt,
     string? Language, string? TimeZone)
 {
     public static UserResponse From(User u) =>
@@ -18,7 +18,7 @@ public sealed record UserResponse(Guid Id, string Email, string DisplayName, str
 }
 
 /// <summary>The response that carries a new API key: shown this once, stored only as a hash.</summary>
-public sealed record CreatedUserResponse(Guid Id, string Email, string DisplayName, string Role, string ApiKey);
+public sealed record CreatedUserResponse(Guid Id, string Email, string DisplayName, [property: ApiEnum<UserRole>] string Role, string ApiKey);
 public sealed record ApiKeyResponse(Guid Id, Guid UserId, string ApiKey, string Prefix, DateTimeOffset CreatedAt);
 public sealed record UserListResponse(IReadOnlyList<UserResponse> Items, string? NextCursor);
 
@@ -38,7 +38,7 @@ public static class UserEndpoints
 {
     /// <param name="Language">Optional: <c>en</c> or <c>ka</c>, the language of the user's notifications and pages.</param>
     /// <param name="TimeZone">Optional: an IANA time zone the portal offers (<c>Asia/Tbilisi</c>, ...).</param>
-    public sealed record CreateRequest(string? Email, string? DisplayName, string? Role, string? Password, string? Language = null, string? TimeZone = null);
+    public sealed record CreateRequest(string? Email, string? DisplayName, [property: ApiEnum<UserRole>] string? Role, string? Password = null, string? Language = null, string? TimeZone = null);
 
     /// <summary>The caller's own language and time zone; a field left out (or null) stays as it was.</summary>
     /// <param name="Language"><c>en</c> or <c>ka</c>.</param>

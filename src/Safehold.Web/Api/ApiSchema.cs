@@ -1,0 +1,92 @@
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+using Safehold.Domain.Process;
+
+namespace Safehold.Web.Api;
+
+/// <summary>
+/// The field holds the API name (<see cref="ProcessNames"/>) of a <typeparamref name="TEnum"/> member, or a list of them:
+/// the OpenAPI document lists every name as the field's <c>enum</c>, from the same enum and the same naming that writes
+/// and parses it, so the document cannot drift from the values.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter)]
+public sealed class ApiEnumAttribute<TEnum>(params string[] also) : Attribute, IApiEnum
+    where TEnum : struct, Enum
+{
+    /// <summary>The enum's names, then <c>also</c>: the values the field holds besides them.</summary>
+    public IReadOnlyList<string> Names => [.. ProcessNames.All<TEnum>(), .. also];
+}
+
+/// <summary>An <see cref="ApiEnumAttribute{TEnum}"/> of any enum.</summary>
+public interface IApiEnum
+{
+    IReadOnlyList<string> Names { get; }
+}
+
+/// <summary>
+/// A request field that may be left out (a positional record's parameter that cannot have a default because required
+/// ones follow it): the document does not list it as required.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class ApiOptionalAttribute : Attribute;
+
+/// <summary>Applies <see cref="ApiEnumAttribute{TEnum}"/> and <see cref="ApiOptionalAttribute"/> to the document's schemas and parameters.</summary>
+public static class ApiSchema
+{
+    public static Task Transform(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken _)
+    {
+        if (context.JsonPropertyInfo?.AttributeProvider is { } property
+            && property.GetCustomAttributes(true).OfType<IApiEnum>().FirstOrDefault() is { } names)
+            Enumerate(schema, names);
+        if (schema.Properties is not null && schema.Required is { Count: > 0 } required && IsRequest(context.JsonTypeInfo.Type))
+        {
+            foreach (var p in context.JsonTypeInfo.Properties)
+                if (p.AttributeProvider?.IsDefined(typeof(ApiOptionalAttribute), true) == true) required.Remove(p.Name);
+            // A request's fields are nullable in C# so that a missing one gets a field error (400 validation_failed)
+            // rather than a binding failure; null is no more accepted than absence, so a required field is not nullable.
+            foreach (var name in required)
+                if (schema.Properties.TryGetValue(name, out var field) && NotNull(field) is { } notNull) schema.Properties[name] = notNull;
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>A request body: a use case's nested <c>Input</c>, or a <c>...Request</c>.</summary>
+    private static bool IsRequest(Type type) => type.Name.EndsWith("Input", StringComparison.Ordinal) || type.Name.EndsWith("Request", StringComparison.Ordinal);
+
+    /// <summary>The field's schema without null, or null when it has none to remove.</summary>
+    private static IOpenApiSchema? NotNull(IOpenApiSchema field)
+    {
+        if (field is not OpenApiSchema s) return null;
+        if (s.OneOf is { Count: 2 } oneOf && oneOf.FirstOrDefault(o => o is OpenApiSchema { Type: JsonSchemaType.Null }) is { } nullOption)
+            return oneOf.Single(o => o != nullOption);
+        if (s.Type is { } type && type.HasFlag(JsonSchemaType.Null))
+        {
+            s.Type = type & ~JsonSchemaType.Null;
+            s.Enum?.Remove(null!);
+            return s;
+        }
+        return null;
+    }
+
+    public static Task Transform(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken _)
+    {
+        foreach (var description in context.Description.ParameterDescriptions)
+        {
+            if (description.ParameterDescriptor is not Microsoft.AspNetCore.Mvc.Infrastructure.IParameterInfoParameterDescriptor { ParameterInfo: { } info }
+                || info.GetCustomAttributes(true).OfType<IApiEnum>().FirstOrDefault() is not { } names)
+                continue;
+            if (operation.Parameters?.FirstOrDefault(p => p.Name == description.Name) is OpenApiParameter { Schema: OpenApiSchema schema })
+                Enumerate(schema, names);
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The names as the schema's enum, or as its items' enum for a list.</summary>
+    private static void Enumerate(OpenApiSchema schema, IApiEnum names)
+    {
+        var target = schema.Items as OpenApiSchema ?? schema;
+        target.Enum = names.Names.Select(n => (System.Text.Json.Nodes.JsonNode)System.Text.Json.Nodes.JsonValue.Create(n)!).ToList();
+        if (target.Type is { } type && type.HasFlag(JsonSchemaType.Null))
+            target.Enum.Add(null!);
+    }
+}
