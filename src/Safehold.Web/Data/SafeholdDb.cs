@@ -351,6 +351,7 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
             e.Property(x => x.Result).HasMaxLength(32);
             e.Property(x => x.RequestHash).HasMaxLength(64);
             e.HasIndex(x => x.OrderId);
+            e.HasIndex(x => x.InstructionId);
         });
         b.Entity<IdempotencyRecord>(e =>
         {

@@ -66,13 +66,18 @@ public sealed class InstructionChanges(SafeholdDb db, Notifier notifier, TimePro
 
     /// <summary>
     /// The provider says a refund or payout failed (by Safehold's instruction id or by the provider's reference): it waits
-    /// in the admin's queue and its money is owed again if it had left. Refused (409) when it is already failed.
+    /// in the admin's queue and its money is owed again. Refused (409 <c>invalid_state</c>) when it is already failed, and
+    /// (409 <c>instruction_not_sent</c>) when it has not been sent yet: the report arrived before the result it contradicts,
+    /// and the provider's retry applies it once that result is recorded.
     /// </summary>
     public async Task<PaymentInstruction> ProviderFailedAsync(Guid? id, string? reference, string failureCode, CancellationToken ct)
     {
         var found = id ?? await db.PaymentInstructions.Where(i => reference != null && i.ProviderReference == reference)
             .Select(i => (Guid?)i.Id).FirstOrDefaultAsync(ct) ?? throw Problems.NotFound("Payment instruction");
         var instruction = await LoadAsync(found, ct);
+        if (instruction.Status is InstructionStatus.Pending or InstructionStatus.Processing)
+            throw new DomainException(RefusalKind.WrongState, "instruction_not_sent",
+                $"The {InstructionResponse.Name(instruction.Kind)} instruction has not been sent yet: report its failure once it has succeeded.");
         var now = clock.GetUtcNow();
         await PostAsync(instruction.ReportFailed(failureCode, now), ct);
         await WaitsForAdminAsync(instruction, now, ct);

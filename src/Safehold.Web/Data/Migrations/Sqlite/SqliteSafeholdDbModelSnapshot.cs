@@ -817,10 +817,13 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                         .HasMaxLength(255)
                         .HasColumnType("TEXT");
 
-                    b.Property<Guid>("DisputeId")
+                    b.Property<Guid?>("DisputeId")
                         .HasColumnType("TEXT");
 
-                    b.Property<Guid>("OrderId")
+                    b.Property<Guid?>("InstructionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("OrderId")
                         .HasColumnType("TEXT");
 
                     b.Property<long>("ReceivedAt")
@@ -845,6 +848,8 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("InstructionId");
 
                     b.HasIndex("OrderId");
 
