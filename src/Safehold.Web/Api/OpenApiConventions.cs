@@ -42,6 +42,14 @@ public static class OpenApiConventions
             doc.Components.Schemas[ProblemSchema] = Problem();
             return Task.CompletedTask;
         });
+        // Closed sets of words the code checks by hand are enums in the document too.
+        o.AddSchemaTransformer((schema, context, _) =>
+        {
+            if (context.JsonTypeInfo.Type == typeof(Features.PaymentInstructions.ReportResult.Input)
+                && schema.Properties?.TryGetValue("status", out var status) == true && status is OpenApiSchema statusSchema)
+                statusSchema.Enum = [Features.PaymentInstructions.ReportResult.Succeeded, Features.PaymentInstructions.ReportResult.Failed];
+            return Task.CompletedTask;
+        });
         o.AddOperationTransformer((operation, context, _) =>
         {
             Describe(operation, context);

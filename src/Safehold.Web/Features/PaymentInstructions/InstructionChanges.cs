@@ -27,7 +27,49 @@ public sealed class InstructionChanges(SafeholdDb db, Notifier notifier, TimePro
     {
         var instruction = await LoadAsync(id, ct);
         if (!instruction.IsClaimedBy(attempt)) return false;
+        await ApplyAsync(instruction, answer, final: false, clock.GetUtcNow(), ct);
+        await db.SaveChangesAsync(CancellationToken.None);
+        return true;
+    }
+
+    /// <summary>
+    /// <c>external</c> rails: the marketplace reports the result of a pending refund or payout it executed. It is recorded as
+    /// the worker records a provider's answer (one attempt, claimed and answered at once); a failure is final and waits in
+    /// the admin's queue, since the marketplace has retried on its side. The same result again changes nothing
+    /// (<c>Replayed</c>); another result for one already recorded is refused (409 <c>result_already_reported</c>).
+    /// </summary>
+    public async Task<(PaymentInstruction Instruction, bool Replayed)> ReportResultAsync(Guid id, PaymentResult answer, CancellationToken ct)
+    {
+        var instruction = await LoadAsync(id, ct);
+        if (instruction.Kind == InstructionKind.Capture)
+            throw new DomainException(RefusalKind.RuleRefused, "instruction_not_external",
+                "A capture is reported with the order's pay (externalPayment), not as an instruction's result.");
+        switch (instruction.Status)
+        {
+            case InstructionStatus.Succeeded when answer.Succeeded && instruction.ProviderReference == answer.Reference:
+            case InstructionStatus.Failed when !answer.Succeeded && instruction.FailureCode == answer.DeclineCode:
+                return (instruction, true);
+            case InstructionStatus.Succeeded or InstructionStatus.Failed:
+                throw new DomainException(RefusalKind.WrongState, "result_already_reported",
+                    $"This instruction's result was reported already ({InstructionResponse.Name(instruction.Status)}" +
+                    $"{(instruction.ProviderReference ?? instruction.FailureCode) switch { { } said => $", {said}", null => "" }}). " +
+                    "A refund or payout that failed after it succeeded is reported with a refund.failed or payout.failed payment event.");
+        }
         var now = clock.GetUtcNow();
+        // The claim is the request's own: the worker does not run on external rails, and the row lock (PostgreSQL) or the
+        // single writer (SQLite) keeps a second report out until this one is committed.
+        instruction.Claim(now, TimeSpan.FromMinutes(1));
+        await ApplyAsync(instruction, answer, final: true, now, ct);
+        await db.SaveChangesAsync(ct);
+        return (instruction, false);
+    }
+
+    /// <summary>
+    /// Records an answer to the attempt that claimed <paramref name="instruction"/>: the one path for a provider's answer and
+    /// the marketplace's result. Success posts the entry that moves the money out (<c>refund_sent</c>, <c>payout_sent</c>).
+    /// </summary>
+    private async Task ApplyAsync(PaymentInstruction instruction, PaymentResult answer, bool final, DateTimeOffset now, CancellationToken ct)
+    {
         if (answer.Succeeded)
         {
             await PostAsync(instruction.Succeed(answer.Reference!, now), ct);
@@ -35,13 +77,11 @@ public sealed class InstructionChanges(SafeholdDb db, Notifier notifier, TimePro
         }
         else
         {
-            instruction.Fail(answer.DeclineCode ?? "provider_refused", now);
+            instruction.Fail(answer.DeclineCode ?? "provider_refused", now, final);
             if (instruction.Status == InstructionStatus.Failed) await WaitsForAdminAsync(instruction, now, ct);
             else log.LogWarning("Payment instruction {Id} ({Kind}) failed attempt {Attempt} with {Code}; next at {Next}",
-                instruction.Id, instruction.Kind, attempt, instruction.FailureCode, instruction.NextAttemptAt);
+                instruction.Id, instruction.Kind, instruction.Attempts, instruction.FailureCode, instruction.NextAttemptAt);
         }
-        await db.SaveChangesAsync(CancellationToken.None);
-        return true;
     }
 
     /// <summary>An admin tries a failed refund or payout again (the worker sends it on its next pass).</summary>

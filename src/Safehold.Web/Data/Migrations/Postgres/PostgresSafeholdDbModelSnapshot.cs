@@ -522,6 +522,8 @@ namespace Safehold.Web.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
+                    b.HasIndex("PaymentReference");
+
                     b.HasIndex("Status", "CreatedAt");
 
                     b.HasIndex("BuyerId", "CreatedAt", "Id");
@@ -1055,6 +1057,27 @@ namespace Safehold.Web.Data.Migrations.Postgres
                     b.ToTable("OrderMessages");
                 });
 
+            modelBuilder.Entity("Safehold.Web.Features.PaymentInstructions.PaymentInstructionEvent", b =>
+                {
+                    b.Property<Guid>("InstructionId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Sequence")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.HasKey("InstructionId", "Sequence");
+
+                    b.ToTable("PaymentInstructionEvents", (string)null);
+                });
+
             modelBuilder.Entity("Safehold.Web.Features.Payouts.PayoutRun", b =>
                 {
                     b.Property<string>("Key")
@@ -1452,6 +1475,15 @@ namespace Safehold.Web.Data.Migrations.Postgres
                         .WithMany()
                         .HasForeignKey("OrderId")
                         .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Safehold.Web.Features.PaymentInstructions.PaymentInstructionEvent", b =>
+                {
+                    b.HasOne("Safehold.Domain.Payments.PaymentInstruction", null)
+                        .WithMany()
+                        .HasForeignKey("InstructionId")
+                        .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });
 

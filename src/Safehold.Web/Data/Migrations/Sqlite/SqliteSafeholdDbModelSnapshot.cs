@@ -516,6 +516,8 @@ namespace Safehold.Web.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
+                    b.HasIndex("PaymentReference");
+
                     b.HasIndex("Status", "CreatedAt");
 
                     b.HasIndex("BuyerId", "CreatedAt", "Id");
@@ -1049,6 +1051,27 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                     b.ToTable("OrderMessages");
                 });
 
+            modelBuilder.Entity("Safehold.Web.Features.PaymentInstructions.PaymentInstructionEvent", b =>
+                {
+                    b.Property<Guid>("InstructionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Sequence")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("InstructionId", "Sequence");
+
+                    b.ToTable("PaymentInstructionEvents", (string)null);
+                });
+
             modelBuilder.Entity("Safehold.Web.Features.Payouts.PayoutRun", b =>
                 {
                     b.Property<string>("Key")
@@ -1446,6 +1469,15 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                         .WithMany()
                         .HasForeignKey("OrderId")
                         .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Safehold.Web.Features.PaymentInstructions.PaymentInstructionEvent", b =>
+                {
+                    b.HasOne("Safehold.Domain.Payments.PaymentInstruction", null)
+                        .WithMany()
+                        .HasForeignKey("InstructionId")
+                        .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });
 
