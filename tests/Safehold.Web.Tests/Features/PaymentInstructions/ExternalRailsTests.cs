@@ -176,6 +176,21 @@ public sealed class ExternalRailsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_refund_the_sweeper_decides_is_announced_as_well()
+    {
+        var (_, _, orderId) = await PaidOrder("ch_mkt_unshipped_1");
+
+        await _app.AdvanceAndSweep(TimeSpan.FromDays(8)); // the seller missed the ship-by date: refunded in full
+        await _app.AssertLedgerOk();
+
+        var announced = Assert.Single(await DeliveredInstructions());
+        Assert.Equal(("refund", orderId), (announced["instructionKind"]!.GetValue<string>(), announced["orderId"]!.GetValue<Guid>()));
+        await ResultOk(announced["instructionId"]!.GetValue<Guid>(), new { status = "succeeded", reference = "re_mkt_unshipped_1" });
+        Assert.Single(await _app.Entries(orderId, "refund_sent"));
+        await _app.AssertLedgerOk();
+    }
+
+    [Fact]
     public async Task Captures_and_results_that_do_not_fit_are_refused_and_change_nothing()
     {
         var seller = await _app.NewUser("seller");
