@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Safehold.Web.Jobs;
+using Safehold.Web.Tests.Features.Chargebacks;
 using Safehold.Web.Tests.Features.Disputes;
 using Safehold.Web.Tests.Features.Events;
 using Safehold.Web.Tests.Features.Webhooks;
@@ -188,6 +189,35 @@ public sealed class ExternalRailsTests : IAsyncLifetime
         await ResultOk(announced["instructionId"]!.GetValue<Guid>(), new { status = "succeeded", reference = "re_mkt_unshipped_1" });
         Assert.Single(await _app.Entries(orderId, "refund_sent"));
         await _app.AssertLedgerOk();
+    }
+
+    [Fact]
+    public async Task The_marketplace_reports_a_chargeback_lost_and_one_won_and_no_instruction_is_made_of_either()
+    {
+        Task<HttpResponseMessage> Chargeback(string type, Guid orderId) => _platform.Http.PostAsJsonAsync("/api/v1/payment-events", new
+        {
+            id = $"evt_{Guid.NewGuid():N}",
+            type,
+            orderId,
+            reason = "fraudulent",
+            respondBy = type == "chargeback.opened" ? _app.Now.AddDays(20) : (DateTimeOffset?)null,
+        });
+        var (_, _, lost) = await PaidOrder("ch_mkt_chargeback_lost");
+        var (_, seller, won) = await PaidOrder("ch_mkt_chargeback_won");
+        await Api.ExpectStatus(await SafeholdApp.Ship(seller, won), HttpStatusCode.OK);
+
+        foreach (var (orderId, decision) in new[] { (lost, "chargeback.lost"), (won, "chargeback.won") })
+        {
+            await Api.ExpectStatus(await Chargeback("chargeback.opened", orderId), HttpStatusCode.OK);
+            await _app.AssertLedgerOk();
+            await Api.ExpectStatus(await Chargeback(decision, orderId), HttpStatusCode.OK);
+            await _app.AssertLedgerOk();
+        }
+
+        // The card network moved that money itself: nothing is owed to the buyer, and nothing is announced.
+        Assert.Equal(10_000, (await _app.SingleEntry(lost, "chargeback_lost"))["ChargebacksOut"]);
+        Assert.Empty(await DeliveredInstructions());
+        Assert.Equal("awaiting_delivery", (await Api.GetOrder(seller, won)).Status());
     }
 
     [Fact]
