@@ -8,12 +8,13 @@ namespace Safehold.Web.Features.PaymentInstructions;
 
 /// <summary>
 /// An event of a payment instruction in the event log (<c>payment_instruction.{Kind}</c>); a database trigger appends it to
-/// the log as it is written, as it does for order and dispute events. Only <c>created</c> for now: on <c>external</c>
-/// rails, each refund and payout Safehold decides, announced to the marketplace through the webhooks.
+/// the log as it is written, as it does for order and dispute events. On <c>external</c> rails, what the marketplace is to
+/// send, through the webhooks: <c>created</c>, each refund and payout Safehold decides; <c>retried</c>, one an admin
+/// sends again from the queue.
 /// </summary>
 public sealed class PaymentInstructionEvent
 {
-    public const string Created = "created";
+    public const string Created = "created", Retried = "retried";
 
     private PaymentInstructionEvent()
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Safehold.Domain;
 using Safehold.Domain.Ledger;
 using Safehold.Domain.Payments;
@@ -8,6 +9,7 @@ using Safehold.Web.Api;
 using Safehold.Web.Data;
 using Safehold.Web.Features.Ledger;
 using Safehold.Web.Features.Notifications;
+using Safehold.Web.Jobs;
 using Safehold.Web.Payments;
 
 namespace Safehold.Web.Features.PaymentInstructions;
@@ -17,7 +19,8 @@ namespace Safehold.Web.Features.PaymentInstructions;
 /// provider, an admin's retry or resolution, and the provider saying later that one failed. Each loads the instruction
 /// under its row lock (PostgreSQL) and its version, posts the entry that moves its money, and tells whom it concerns.
 /// </summary>
-public sealed class InstructionChanges(SafeholdDb db, Notifier notifier, TimeProvider clock, ILogger<InstructionChanges> log)
+public sealed class InstructionChanges(SafeholdDb db, Notifier notifier, TimeProvider clock, IOptions<PaymentOptions> payments,
+    ILogger<InstructionChanges> log)
 {
     /// <summary>
     /// Records what the provider answered to <paramref name="attempt"/>; false (and nothing changed) when that claim is no
@@ -84,11 +87,20 @@ public sealed class InstructionChanges(SafeholdDb db, Notifier notifier, TimePro
         }
     }
 
-    /// <summary>An admin tries a failed refund or payout again (the worker sends it on its next pass).</summary>
+    /// <summary>
+    /// An admin tries a failed refund or payout again: the worker sends it on its next pass, or on external rails the
+    /// marketplace, told by a <c>payment_instruction.retried</c> event in the same transaction.
+    /// </summary>
     public async Task<PaymentInstruction> RetryAsync(Guid id, CancellationToken ct)
     {
         var instruction = await LoadAsync(id, ct);
-        instruction.Retry(clock.GetUtcNow());
+        var now = clock.GetUtcNow();
+        instruction.Retry(now);
+        if (payments.Value.External)
+        {
+            var sequence = await db.PaymentInstructionEvents.CountAsync(e => e.InstructionId == id, ct) + 1;
+            db.PaymentInstructionEvents.Add(new PaymentInstructionEvent(id, sequence, PaymentInstructionEvent.Retried, now));
+        }
         await db.SaveChangesAsync(ct);
         return instruction;
     }

@@ -40,6 +40,7 @@ public sealed class ExternalRailsTests : IAsyncLifetime
     }
 
     /// <summary>The marketplace's side of a webhook delivery: the new instruction events, each signature checked.</summary>
+    /// <remarks>Each test has an app of its own, so whatever arrives is this test's.</remarks>
     private async Task<List<JsonNode>> DeliveredInstructions()
     {
         await EventLogSettling.Settled(_app);
@@ -49,7 +50,8 @@ public sealed class ExternalRailsTests : IAsyncLifetime
         foreach (var (headers, body) in delivered)
         {
             Assert.True(WebhookReceiver.SignedWith(_secret, headers["Safehold-Signature"], body), "The signature does not verify.");
-            Assert.Equal("payment_instruction.created", headers["Safehold-Event-Type"]);
+            Assert.Equal(JsonNode.Parse(body)!["type"]!.GetValue<string>(), headers["Safehold-Event-Type"]);
+            Assert.StartsWith("payment_instruction.", headers["Safehold-Event-Type"], StringComparison.Ordinal);
         }
         return delivered.Select(d => JsonNode.Parse(d.Body)!).ToList();
     }
@@ -139,6 +141,7 @@ public sealed class ExternalRailsTests : IAsyncLifetime
         await _app.AssertLedgerOk();
 
         var announced = Assert.Single(await DeliveredInstructions());
+        Assert.Equal("payment_instruction.created", announced["type"]!.GetValue<string>());
         Assert.Equal(("refund", orderId, 10_000L), (announced["instructionKind"]!.GetValue<string>(), announced["orderId"]!.GetValue<Guid>(),
             announced["amount"]!["amount"]!.GetValue<long>()));
         var id = announced["instructionId"]!.GetValue<Guid>();
@@ -153,8 +156,11 @@ public sealed class ExternalRailsTests : IAsyncLifetime
         await _app.AssertLedgerOk();
         await Api.ExpectStatus(await Result(_platform.Http, id, new { status = "failed", failureCode = "card_expired" }), HttpStatusCode.OK);
 
-        // The admin retries; the marketplace sends it another way and reports it.
+        // The admin retries, which the marketplace is told; it sends the refund another way and reports it.
         await Api.ExpectStatus(await _app.Admin.PostAsync($"/api/v1/payment-instructions/{id}/retry", null), HttpStatusCode.OK);
+        var retried = Assert.Single(await DeliveredInstructions());
+        Assert.Equal(("payment_instruction.retried", id, 2), (retried["type"]!.GetValue<string>(), retried["instructionId"]!.GetValue<Guid>(),
+            retried["sequence"]!.GetValue<int>()));
         var sent = await ResultOk(id, new { status = "succeeded", reference = "re_mkt_1" });
 
         Assert.Equal("succeeded", sent["status"]!.GetValue<string>());
