@@ -37,6 +37,9 @@ if (args is ["policy-document", ..])
     return;
 }
 builder.Services.Configure<SafeholdOptions>(builder.Configuration.GetSection(SafeholdOptions.Section));
+var rails = (builder.Configuration.GetSection("Safehold:Payments").Get<PaymentOptions>() ?? new PaymentOptions()).RailsFor(options.Sandbox);
+// The demo's orders are paid at the sandbox provider; with external rails there is none.
+if (rails == PaymentRails.External) options.Demo = false;
 // Operations (docs/operations.md): logs plain or JSON, traces over OTLP when configured, health, metrics.
 if (string.Equals(builder.Configuration["Safehold:LogFormat"], "json", StringComparison.OrdinalIgnoreCase))
     builder.Logging.AddJsonConsole(o => { o.UseUtcTimestamp = true; o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ"; });
@@ -66,7 +69,7 @@ switch (options.Database.Provider.ToLowerInvariant())
         var sqlite = new SqliteConnectionStringBuilder(connectionString);
         if (Path.GetDirectoryName(Path.GetFullPath(sqlite.DataSource)) is { } dir) Directory.CreateDirectory(dir);
         if (sqlite.DefaultTimeout < 30) sqlite.DefaultTimeout = 30; // writers queue behind SQLite's one write lock
-        builder.Services.AddDbContextPool<SqliteSafeholdDb>(o => o.UseSqlite(sqlite.ToString()));
+        builder.Services.AddDbContextPool<SqliteSafeholdDb>(o => ExternalRails.Configure(o.UseSqlite(sqlite.ToString()), rails));
         builder.Services.AddScoped<SafeholdDb>(sp => sp.GetRequiredService<SqliteSafeholdDb>());
         options.SandboxProviderStore ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(sqlite.DataSource))!, "sandbox-provider.db");
         options.EvidenceFolder ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(sqlite.DataSource))!, "evidence");
@@ -74,7 +77,7 @@ switch (options.Database.Provider.ToLowerInvariant())
     case "postgres" or "postgresql":
         if (string.IsNullOrWhiteSpace(connectionString))
             throw new InvalidOperationException("Safehold:Database:Provider is postgres: set ConnectionStrings:Safehold.");
-        builder.Services.AddDbContextPool<PostgresSafeholdDb>(o => o.UseNpgsql(WithAutoPrepare(connectionString)));
+        builder.Services.AddDbContextPool<PostgresSafeholdDb>(o => ExternalRails.Configure(o.UseNpgsql(WithAutoPrepare(connectionString)), rails));
         builder.Services.AddScoped<SafeholdDb>(sp => sp.GetRequiredService<PostgresSafeholdDb>());
         break;
     default:
@@ -85,12 +88,17 @@ options.EvidenceFolder ??= Path.Combine("data", "evidence");
 
 if (options.Sandbox)
 {
+    // Also with external rails: the sandbox's failures endpoint is mapped in sandbox mode.
     var store = options.SandboxProviderStore ?? Path.Combine("data", "sandbox-provider.db");
     builder.Services.AddSingleton(sp => new SandboxPaymentProvider(store, sp.GetRequiredService<TimeProvider>()));
+}
+if (rails == PaymentRails.Sandbox)
+{
     builder.Services.AddSingleton<IPaymentProvider>(sp => sp.GetRequiredService<SandboxPaymentProvider>());
 }
 else
 {
+    // External rails: the marketplace moves the money, so nothing here may call a provider (and none is there to ask).
     builder.Services.AddSingleton<IPaymentProvider, NoPaymentProvider>();
 }
 
@@ -130,6 +138,8 @@ builder.Services.AddSingleton<DeadlineSweeper>();
 builder.Services.AddHostedService<DeadlineSweeperService>();
 builder.Services.Configure<PayoutOptions>(builder.Configuration.GetSection("Safehold:Payouts"));
 builder.Services.Configure<PaymentOptions>(builder.Configuration.GetSection("Safehold:Payments"));
+builder.Services.PostConfigure<PaymentOptions>(o => o.External = rails == PaymentRails.External);
+builder.Services.AddScoped<ReportResult>();
 builder.Services.AddScoped<InstructionChanges>();
 builder.Services.AddSingleton<InstructionWorker>();
 builder.Services.AddHostedService<InstructionWorkerService>();
@@ -200,8 +210,8 @@ await Startup.PrepareDatabaseAsync(app.Services, options, app.Logger);
 app.Lifetime.ApplicationStarted.Register(() =>
 {
     var addresses = string.Join(", ", app.Urls);
-    app.Logger.LogInformation("Safehold is listening on {Addresses} ({Mode} mode, {Provider})",
-        addresses, options.Sandbox ? "sandbox" : "production", options.Database.Provider);
+    app.Logger.LogInformation("Safehold is listening on {Addresses} ({Mode} mode, {Provider}, {Rails} payment rails)",
+        addresses, options.Sandbox ? "sandbox" : "production", options.Database.Provider, rails.ToString().ToLowerInvariant());
     if (options.SeedDemo) DemoSeeder.PrintLogins(addresses);
 });
 

@@ -1,3 +1,5 @@
+using Safehold.Web.Jobs;
+
 namespace Safehold.Web.Tests;
 
 public sealed class SafeholdOptionsTests
@@ -21,5 +23,16 @@ public sealed class SafeholdOptionsTests
         Assert.Contains("electronics", Assert.Throws<InvalidOperationException>(tooMuch.ToPolicy).Message);
         Assert.Contains("DefaultProtectionDays", Assert.Throws<InvalidOperationException>(negative.ToPolicy).Message);
         Assert.Equal(800, new PolicyOptions { CategoryCommissionBasisPoints = { ["electronics"] = 800 } }.ToPolicy().CommissionFor("Electronics"));
+    }
+
+    [Fact]
+    public void The_payment_rails_default_to_the_sandbox_in_sandbox_mode_and_refuse_what_cannot_run()
+    {
+        Assert.Equal(PaymentRails.Sandbox, new PaymentOptions().RailsFor(sandbox: true));
+        Assert.Equal(PaymentRails.None, new PaymentOptions().RailsFor(sandbox: false));
+        Assert.Equal(PaymentRails.External, new PaymentOptions { Provider = "External" }.RailsFor(sandbox: false));
+        Assert.Equal(PaymentRails.External, new PaymentOptions { Provider = "external" }.RailsFor(sandbox: true));
+        Assert.Contains("sandbox mode", Assert.Throws<InvalidOperationException>(() => new PaymentOptions { Provider = "sandbox" }.RailsFor(false)).Message);
+        Assert.Contains("stripe", Assert.Throws<InvalidOperationException>(() => new PaymentOptions { Provider = "stripe" }.RailsFor(true)).Message);
     }
 }

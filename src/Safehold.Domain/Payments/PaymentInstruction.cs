@@ -163,14 +163,15 @@ public sealed class PaymentInstruction
 
     /// <summary>
     /// An attempt failed: it waits <see cref="FirstBackoff"/> doubled per earlier attempt, or, after <see cref="MaxAttempts"/>
-    /// (or a capture, whose buyer has the answer), waits for an admin.
+    /// (or a capture, whose buyer has the answer, or a <paramref name="final"/> answer: the marketplace's in the
+    /// <c>external</c> mode, which has retried on its own side), waits for an admin.
     /// </summary>
-    public void Fail(string failureCode, DateTimeOffset now)
+    public void Fail(string failureCode, DateTimeOffset now, bool final = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(failureCode);
         if (Status != InstructionStatus.Processing) throw Wrong("recorded as failed");
         FailureCode = failureCode;
-        if (Kind == InstructionKind.Capture || Attempts >= MaxAttempts)
+        if (final || Kind == InstructionKind.Capture || Attempts >= MaxAttempts)
         {
             Status = InstructionStatus.Failed;
             CompletedAt = now;

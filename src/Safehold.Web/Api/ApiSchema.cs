@@ -17,7 +17,14 @@ public sealed class ApiEnumAttribute<TEnum>(params string[] also) : Attribute, I
     public IReadOnlyList<string> Names => [.. ProcessNames.All<TEnum>(), .. also];
 }
 
-/// <summary>An <see cref="ApiEnumAttribute{TEnum}"/> of any enum.</summary>
+/// <summary>The field holds one of a closed set of words that the code checks by hand (constants, not an enum).</summary>
+[AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter)]
+public sealed class ApiValuesAttribute(params string[] names) : Attribute, IApiEnum
+{
+    public IReadOnlyList<string> Names => names;
+}
+
+/// <summary>An <see cref="ApiEnumAttribute{TEnum}"/> or <see cref="ApiValuesAttribute"/>.</summary>
 public interface IApiEnum
 {
     IReadOnlyList<string> Names { get; }

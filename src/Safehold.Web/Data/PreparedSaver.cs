@@ -56,6 +56,7 @@ public static class PreparedSaver
     /// <param name="aggregates">Aggregates loaded without tracking, and what the domain changed in them.</param>
     public static SavePlan Plan(SafeholdDb db, IEnumerable<object>? inserts = null, IEnumerable<AggregateChanges>? aggregates = null)
     {
+        Features.PaymentInstructions.ExternalRails.AnnounceNew(db); // as SaveChanges would, on external rails
         List<Row> entries;
         var autoDetect = db.ChangeTracker.AutoDetectChangesEnabled;
         try

@@ -44,6 +44,7 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
     public DbSet<PayoutRun> PayoutRuns => Set<PayoutRun>();
     public DbSet<WebhookEndpoint> WebhookEndpoints => Set<WebhookEndpoint>();
     public DbSet<PaymentInstruction> PaymentInstructions => Set<PaymentInstruction>();
+    public DbSet<Features.PaymentInstructions.PaymentInstructionEvent> PaymentInstructionEvents => Set<Features.PaymentInstructions.PaymentInstructionEvent>();
     public DbSet<Features.Chargebacks.PaymentEvent> PaymentEvents => Set<Features.Chargebacks.PaymentEvent>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder builder)
@@ -105,6 +106,8 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
             e.Property(o => o.Currency).HasMaxLength(3);
             e.Property(o => o.ShippingAddress).HasMaxLength(2000);
             e.Property(o => o.PaymentReference).HasMaxLength(100);
+            // External rails: a capture the marketplace reports pays one order only.
+            e.HasIndex(o => o.PaymentReference);
             e.Property(o => o.Carrier).HasMaxLength(100);
             e.Property(o => o.TrackingNumber).HasMaxLength(100);
             e.Ignore(o => o.Total);
@@ -326,6 +329,15 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
             e.HasIndex(i => i.OrderId);
             e.HasIndex(i => i.PayoutId);
         });
+        b.Entity<Features.PaymentInstructions.PaymentInstructionEvent>(e =>
+        {
+            // Appended to the event log by a trigger (see the ExternalRails migrations), as order and dispute events are.
+            e.ToTable("PaymentInstructionEvents");
+            e.HasKey(x => new { x.InstructionId, x.Sequence });
+            e.Property(x => x.Sequence).ValueGeneratedNever();
+            e.Property(x => x.Kind).HasMaxLength(32);
+            e.HasOne<PaymentInstruction>().WithMany().HasForeignKey(x => x.InstructionId).OnDelete(DeleteBehavior.Restrict);
+        });
         b.Entity<PayoutRun>(e =>
         {
             e.HasKey(r => r.Key);
@@ -351,6 +363,7 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
             e.Property(x => x.Result).HasMaxLength(32);
             e.Property(x => x.RequestHash).HasMaxLength(64);
             e.HasIndex(x => x.OrderId);
+            e.HasIndex(x => x.InstructionId);
         });
         b.Entity<IdempotencyRecord>(e =>
         {

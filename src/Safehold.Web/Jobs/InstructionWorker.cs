@@ -9,9 +9,42 @@ using Safehold.Web.Payments;
 
 namespace Safehold.Web.Jobs;
 
-/// <summary><c>Safehold:Payments</c>: how the instruction worker talks to the payment provider.</summary>
+/// <summary>The payment rails (SPEC 4, <c>Safehold:Payments:Provider</c>): who moves the money.</summary>
+public enum PaymentRails
+{
+    /// <summary>No provider is configured: every payment is refused (outside sandbox mode, by default).</summary>
+    None,
+
+    /// <summary>The built-in sandbox provider (sandbox mode only; its default).</summary>
+    Sandbox,
+
+    /// <summary>
+    /// The marketplace moves the money: it reports captures (<c>externalPayment</c>), is sent each refund and payout as a
+    /// <c>payment_instruction.created</c> webhook event, and reports each result; the worker executes nothing.
+    /// </summary>
+    External,
+}
+
+/// <summary><c>Safehold:Payments</c>: which rails carry the money, and how the instruction worker talks to the payment provider.</summary>
 public sealed class PaymentOptions
 {
+    /// <summary><c>sandbox</c>, <c>external</c> or <c>none</c>; unset: <c>sandbox</c> in sandbox mode, else <c>none</c>.</summary>
+    public string? Provider { get; set; }
+
+    /// <summary>The rails <see cref="Provider"/> names; refuses an unknown name, and the sandbox provider outside sandbox mode.</summary>
+    public PaymentRails RailsFor(bool sandbox) => Provider?.Trim().ToLowerInvariant() switch
+    {
+        null or "" => sandbox ? PaymentRails.Sandbox : PaymentRails.None,
+        "sandbox" when sandbox => PaymentRails.Sandbox,
+        "sandbox" => throw new InvalidOperationException("Safehold:Payments:Provider=sandbox needs sandbox mode (Safehold:Sandbox=true)."),
+        "external" => PaymentRails.External,
+        "none" => PaymentRails.None,
+        _ => throw new InvalidOperationException($"Unknown Safehold:Payments:Provider '{Provider}': use sandbox, external or none."),
+    };
+
+    /// <summary>Set at start from <see cref="Provider"/> and the mode: whether the marketplace moves the money.</summary>
+    public bool External { get; set; }
+
     /// <summary>How long one provider call may take before the attempt counts as failed (and is tried again under its key).</summary>
     public double CallTimeoutSeconds { get; set; } = 30;
 
@@ -44,6 +77,8 @@ public sealed class InstructionWorker(IServiceScopeFactory scopes, IPaymentProvi
     /// <summary>Executes every instruction due now, batch after batch, until none is left; returns how many answers were recorded.</summary>
     public async Task<int> RunDueAsync(CancellationToken ct)
     {
+        // External rails: the marketplace executes every refund and payout and reports the result; nothing is called here.
+        if (options.Value.External) return 0;
         if (clock is SandboxClock sandbox) await sandbox.RefreshAsync(scopes, ct); // the sandbox clock is every host's
         var recorded = 0;
         while (await ClaimAsync(ct) is { Count: > 0 } batch)

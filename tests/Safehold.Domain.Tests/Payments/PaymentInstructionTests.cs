@@ -156,4 +156,19 @@ public sealed class PaymentInstructionTests
         }
         return instruction;
     }
+
+    [Fact]
+    public void A_final_failure_waits_for_an_admin_at_once_and_keeps_its_money_owed()
+    {
+        var refund = NewRefund();
+        refund.Claim(Now, Lease);
+
+        refund.Fail("card_expired", Now.AddSeconds(1), final: true);
+
+        Assert.Equal((InstructionStatus.Failed, "card_expired", 1), (refund.Status, refund.FailureCode, refund.Attempts));
+        Assert.True(refund.IsOwed);
+        Assert.False(refund.IsDue(Now.AddDays(1)));
+        refund.Retry(Now.AddDays(1));
+        Assert.True(refund.IsDue(Now.AddDays(1)));
+    }
 }

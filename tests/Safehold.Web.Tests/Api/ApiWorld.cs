@@ -148,6 +148,7 @@ public static class ApiExamples
         ["POST /api/v1/webhook-endpoints"] = _ => new JsonObject { ["url"] = "https://hooks.example.com/safehold", ["events"] = new JsonArray("order.paid") },
         ["POST /api/v1/sandbox/clock/advance"] = _ => new JsonObject { ["hours"] = 1 },
         ["POST /api/v1/payment-instructions/{id}/resolve"] = _ => new JsonObject { ["note"] = "Sent by hand from the bank's portal." },
+        ["POST /api/v1/payment-instructions/{id}/result"] = _ => new JsonObject { ["status"] = "succeeded", ["reference"] = "re_marketplace_1" },
         ["POST /api/v1/sandbox/failures"] = _ => new JsonObject { ["kind"] = "payout", ["count"] = 1 },
         // On the cancelled order, so that no call changes what the other operations are tried on.
         ["POST /api/v1/payment-events"] = w => new JsonObject

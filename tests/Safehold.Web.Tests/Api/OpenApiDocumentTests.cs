@@ -107,4 +107,30 @@ public sealed class OpenApiDocumentTests(SafeholdApp app) : IClassFixture<Safeho
             }
         }
     }
+
+    [Fact]
+    public async Task The_external_rails_operations_document_their_fields()
+    {
+        var document = await Document();
+        var schemas = document["components"]!["schemas"]!;
+        JsonNode Body(string path) => document["paths"]![path]!["post"]!["requestBody"]!["content"]!["application/json"]!["schema"]!;
+        JsonNode Resolve(JsonNode schema) => schema["$ref"] is { } r ? schemas[r.GetValue<string>().Split('/')[^1]]!
+            : schema["oneOf"] is JsonArray any ? Resolve(any.Single(s => s!["$ref"] is not null)!) : schema;
+
+        var result = document["paths"]!["/api/v1/payment-instructions/{id}/result"]!["post"]!;
+        Assert.False(string.IsNullOrEmpty(result["operationId"]?.GetValue<string>()));
+        var input = Resolve(Body("/api/v1/payment-instructions/{id}/result"))["properties"]!;
+        Assert.Equal(["succeeded", "failed"], input["status"]!["enum"]!.AsArray().Select(v => v!.GetValue<string>()));
+        Assert.NotNull(input["reference"]);
+        Assert.NotNull(input["failureCode"]);
+        Assert.NotNull(input["amount"]);
+        Assert.Equal(["status"], Resolve(Body("/api/v1/payment-instructions/{id}/result"))["required"]!.AsArray().Select(v => v!.GetValue<string>()));
+        Assert.Equal("#/components/schemas/InstructionResponse",
+            result["responses"]!["200"]!["content"]!["application/json"]!["schema"]!["$ref"]!.GetValue<string>());
+        Assert.NotNull(schemas["InstructionResponse"]!["properties"]!["captureReference"]);
+
+        var external = Resolve(Resolve(Body("/api/v1/orders/{id}/pay"))["properties"]!["externalPayment"]!);
+        Assert.NotNull(external["properties"]!["reference"]);
+        Assert.NotNull(external["properties"]!["amount"]);
+    }
 }

@@ -4,22 +4,33 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Safehold.Domain;
 using Safehold.Domain.Disputes;
+using Safehold.Domain.Payments;
 using Safehold.Web.Api;
 using Safehold.Web.Data;
+using Safehold.Web.Features.PaymentInstructions;
+using Safehold.Web.Features.Users;
 
 namespace Safehold.Web.Features.Chargebacks;
 
-/// <summary>What Safehold did with a provider event: the chargeback's dispute it opened or decided, and its status then.</summary>
-public sealed record PaymentEventResponse(string Id, string Type, Guid OrderId, Guid DisputeId, string DisputeStatus, DateTimeOffset ReceivedAt);
+/// <summary>
+/// What Safehold did with a provider event: for a chargeback event, the dispute it opened or decided and its status then
+/// (<c>disputeStatus</c>); for <c>refund.failed</c> or <c>payout.failed</c>, the instruction it took back and its status
+/// then (<c>instructionStatus</c>, <c>failed</c>).
+/// </summary>
+public sealed record PaymentEventResponse(string Id, string Type, Guid? OrderId, Guid? DisputeId, string? DisputeStatus, DateTimeOffset ReceivedAt,
+    Guid? InstructionId = null, string? InstructionStatus = null);
 
 /// <summary>
 /// <c>POST /api/v1/payment-events</c> (SPEC 5): a provider event, reported by the platform's key (or an admin), applied
 /// once under the provider's own event <c>id</c>. The same id again answers the first result and changes nothing; the
 /// same id with other content is refused (409 <c>payment_event_reused</c>). An event that arrives before the one it
 /// depends on (<c>chargeback.won</c> before <c>chargeback.opened</c>) is refused with 409 <c>chargeback_not_open</c> and
-/// not recorded, so the provider's retry applies it once the chargeback is open.
+/// not recorded, so the provider's retry applies it once the chargeback is open. <c>refund.failed</c> and
+/// <c>payout.failed</c> take a sent refund or payout back (<see cref="InstructionChanges.ProviderFailedAsync"/>): its
+/// money is owed again and it waits in the admin's queue; one for an instruction that has not been sent yet is refused
+/// (409 <c>instruction_not_sent</c>), unrecorded, in the same way.
 /// </summary>
-public sealed class ReceivePaymentEvent(SafeholdDb db, Chargebacks chargebacks, WriteGate gate, TimeProvider clock)
+public sealed class ReceivePaymentEvent(SafeholdDb db, Chargebacks chargebacks, InstructionChanges instructions, WriteGate gate, TimeProvider clock)
 {
     public const string Opened = "chargeback.opened", Won = "chargeback.won", Lost = "chargeback.lost";
     public const string RefundFailed = "refund.failed", PayoutFailed = "payout.failed";
@@ -53,10 +64,14 @@ public sealed class ReceivePaymentEvent(SafeholdDb db, Chargebacks chargebacks, 
                 reason = errors.Text("reason", input.Reason, 500, required: false);
             }
         }
+        else if (type is RefundFailed or PayoutFailed)
+        {
+            if (input.InstructionId is null && reference is null)
+                errors.Add("instructionId", "Give the payment instruction's id, or the provider's reference of the refund or payout (reference).");
+            // The provider's failure code, kept on the instruction for the admin's queue.
+            reason = errors.Text("reason", input.Reason, 64, required: false);
+        }
         errors.ThrowIfAny();
-        if (type is RefundFailed or PayoutFailed)
-            throw new DomainException(RefusalKind.RuleRefused, "event_type_not_supported",
-                $"{type} is not applied by this version: failed refunds and payouts are reported with the payment instruction's result.");
 
         var hash = Hash(input);
         return await gate.InTransactionAsync(db, async () =>
@@ -73,19 +88,63 @@ public sealed class ReceivePaymentEvent(SafeholdDb db, Chargebacks chargebacks, 
                     throw new DomainException(RefusalKind.WrongState, "payment_event_reused", $"Event {id} was received before with other content.");
                 return (ResponseOf(previous), true);
             }
-            var dispute = type == Opened
-                ? await chargebacks.OpenAsync(caller, input.OrderId!.Value, reason!, input.RespondBy!.Value, input.Amount, reference, ct)
-                : await chargebacks.DecideAsync(caller, input.OrderId!.Value, type == Won ? ChargebackOutcome.Won : ChargebackOutcome.Lost,
-                    reason ?? reference, ct);
-            var received = new PaymentEvent(id!, type!, dispute.OrderId, dispute.Id, DisputeProcess.StatusName(dispute.Status), caller.Id, hash,
-                clock.GetUtcNow());
+            PaymentEvent received;
+            if (type is RefundFailed or PayoutFailed)
+            {
+                var instruction = await FailAsync(caller, type, input, reference, reason ?? type.Replace('.', '_'), ct);
+                received = new PaymentEvent(id!, type, instruction.OrderId, null, instruction.Id, InstructionResponse.Name(instruction.Status), caller.Id,
+                    hash, clock.GetUtcNow());
+            }
+            else
+            {
+                var dispute = type == Opened
+                    ? await chargebacks.OpenAsync(caller, input.OrderId!.Value, reason!, input.RespondBy!.Value, input.Amount, reference, ct)
+                    : await chargebacks.DecideAsync(caller, input.OrderId!.Value, type == Won ? ChargebackOutcome.Won : ChargebackOutcome.Lost,
+                        reason ?? reference, ct);
+                received = new PaymentEvent(id!, type!, dispute.OrderId, dispute.Id, null, DisputeProcess.StatusName(dispute.Status), caller.Id, hash,
+                    clock.GetUtcNow());
+            }
             db.PaymentEvents.Add(received);
             await db.SaveChangesAsync(CancellationToken.None);
             return (ResponseOf(received), false);
         }, ct);
     }
 
-    private static PaymentEventResponse ResponseOf(PaymentEvent e) => new(e.Id, e.Type, e.OrderId, e.DisputeId, e.Result, e.ReceivedAt);
+    /// <summary>
+    /// Checks a failure event against the instruction it names (its kind, order and amount; someone else's is 404 to a key
+    /// acting for a user) and takes the sent refund or payout back, in the caller's transaction.
+    /// </summary>
+    private async Task<PaymentInstruction> FailAsync(Caller caller, string type, Input input, string? reference, string failureCode, CancellationToken ct)
+    {
+        var query = db.PaymentInstructions.AsNoTracking();
+        var instruction = await (input.InstructionId is { } instructionId
+                ? query.Where(i => i.Id == instructionId)
+                : query.Where(i => i.ProviderReference == reference && i.Kind != InstructionKind.Capture))
+            .FirstOrDefaultAsync(ct) ?? throw Problems.NotFound("Payment instruction");
+        if (caller.Role is not (UserRole.Admin or UserRole.Platform) && !await ConcernsAsync(caller, instruction, ct))
+            throw Problems.NotFound("Payment instruction");
+        var kind = type == RefundFailed ? InstructionKind.Refund : InstructionKind.Payout;
+        if (instruction.Kind != kind)
+            throw new DomainException(RefusalKind.RuleRefused, "event_instruction_mismatch",
+                $"{type} names a {InstructionResponse.Name(instruction.Kind)} instruction.");
+        if (input.InstructionId is not null && reference is not null && instruction.ProviderReference != reference)
+            throw new DomainException(RefusalKind.RuleRefused, "event_instruction_mismatch", "The reference is not the instruction's provider reference.");
+        if (input.OrderId is { } orderId && instruction.OrderId != orderId)
+            throw new DomainException(RefusalKind.RuleRefused, "event_instruction_mismatch", "The instruction is not of this order.");
+        if (input.Amount is { } amount && (amount.Amount != instruction.Amount || amount.Currency != instruction.Currency))
+            throw new DomainException(RefusalKind.RuleRefused, "event_amount_mismatch",
+                $"The instruction moves {instruction.Amount} {instruction.Currency}, not {amount.Amount} {amount.Currency}.");
+        return await instructions.ProviderFailedAsync(instruction.Id, null, failureCode, ct);
+    }
+
+    /// <summary>Whether a key acting for a user may report on this instruction: a refund of the user's order, or the seller's payout.</summary>
+    private async Task<bool> ConcernsAsync(Caller caller, PaymentInstruction instruction, CancellationToken ct) =>
+        instruction.SellerId == caller.Id
+        || (instruction.OrderId is { } orderId && await db.Orders.AnyAsync(o => o.Id == orderId && (o.BuyerId == caller.Id || o.SellerId == caller.Id), ct));
+
+    private static PaymentEventResponse ResponseOf(PaymentEvent e) => e.InstructionId is null
+        ? new(e.Id, e.Type, e.OrderId, e.DisputeId, e.Result, e.ReceivedAt)
+        : new(e.Id, e.Type, e.OrderId, null, null, e.ReceivedAt, e.InstructionId, e.Result);
 
     private static string Hash(Input input) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(input))));

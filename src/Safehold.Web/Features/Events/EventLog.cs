@@ -30,11 +30,18 @@ public readonly record struct EventCursor(long TxId, long Position)
     }
 }
 
-/// <summary>One event of the log: something that happened to an order or its dispute, by whom and when. <c>Id</c> is its cursor.</summary>
-/// <remarks><c>Sequence</c> counts the events of the order (<c>order.*</c>) or of the dispute (<c>dispute.*</c>).
-/// <c>PlatformUserId</c> and <c>PlatformKeyId</c> name the marketplace's platform and key when it acted for the actor.</remarks>
-public sealed record EventItem(string Id, string Type, DateTimeOffset At, Guid OrderId, Guid? DisputeId, int Sequence, string Actor, Guid? ActorUserId,
-    string? Detail, Guid BuyerId, Guid SellerId, Guid? PlatformUserId = null, Guid? PlatformKeyId = null);
+/// <summary>
+/// One event of the log: something that happened to an order, its dispute or a payment instruction, by whom and when.
+/// <c>Id</c> is its cursor.
+/// </summary>
+/// <remarks><c>Sequence</c> counts the events of the order (<c>order.*</c>), of the dispute (<c>dispute.*</c>) or of the
+/// payment instruction (<c>payment_instruction.*</c>). <c>PlatformUserId</c> and <c>PlatformKeyId</c> name the
+/// marketplace's platform and key when it acted for the actor. A payment instruction's event carries
+/// <c>InstructionId</c>, <c>InstructionKind</c> (<c>refund</c> or <c>payout</c>) and <c>Amount</c>; a payout's has no order
+/// or buyer.</remarks>
+public sealed record EventItem(string Id, string Type, DateTimeOffset At, Guid? OrderId, Guid? DisputeId, int Sequence, string Actor, Guid? ActorUserId,
+    string? Detail, Guid? BuyerId, Guid? SellerId, Guid? PlatformUserId = null, Guid? PlatformKeyId = null, Guid? InstructionId = null,
+    string? InstructionKind = null, MoneyDto? Amount = null);
 
 public sealed record EventListResponse(IReadOnlyList<EventItem> Items, string Next);
 
@@ -59,18 +66,24 @@ public static class EventLog
         return TypedResults.Ok(new EventListResponse(items, items.Count > 0 ? items[^1].Id : from.ToString()));
     }
 
-    // Each log row is an order's or a dispute's event; the dispute's row carries its order and parties.
+    // Each log row is an order's, a dispute's or a payment instruction's event; the dispute's row carries its order and
+    // parties, the instruction's its order's (a refund) or its seller (a payout), and the system is its actor.
     private static string Select(bool postgres) => $"""
         SELECT {(postgres ? "l.\"TxId\"" : "0")}, l."Position", l."Source", l."EntityId", l."Sequence",
-               COALESCE(oe."Kind", de."Kind"), COALESCE(oe."At", de."At"), COALESCE(oe."Actor", de."Actor"),
+               COALESCE(oe."Kind", de."Kind", pe."Kind"), COALESCE(oe."At", de."At", pe."At"), COALESCE(oe."Actor", de."Actor", 'System'),
                COALESCE(oe."ActorUserId", de."ActorUserId"), COALESCE(oe."Detail", de."Detail"),
-               COALESCE(o."Id", d."OrderId"), COALESCE(o."BuyerId", d."BuyerId"), COALESCE(o."SellerId", d."SellerId"),
-               COALESCE(oe."PlatformUserId", de."PlatformUserId"), COALESCE(oe."PlatformKeyId", de."PlatformKeyId")
+               COALESCE(o."Id", d."OrderId", pi."OrderId"), COALESCE(o."BuyerId", d."BuyerId", po."BuyerId"),
+               COALESCE(o."SellerId", d."SellerId", pi."SellerId", po."SellerId"),
+               COALESCE(oe."PlatformUserId", de."PlatformUserId"), COALESCE(oe."PlatformKeyId", de."PlatformKeyId"),
+               pi."Kind", pi."Amount", pi."Currency"
         FROM "EventLog" l
         LEFT JOIN "OrderEvents" oe ON l."Source" = 'order' AND oe."OrderId" = l."EntityId" AND oe."Sequence" = l."Sequence"
         LEFT JOIN "Orders" o ON l."Source" = 'order' AND o."Id" = l."EntityId"
         LEFT JOIN "DisputeEvents" de ON l."Source" = 'dispute' AND de."DisputeId" = l."EntityId" AND de."Sequence" = l."Sequence"
         LEFT JOIN "Disputes" d ON l."Source" = 'dispute' AND d."Id" = l."EntityId"
+        LEFT JOIN "PaymentInstructionEvents" pe ON l."Source" = 'payment_instruction' AND pe."InstructionId" = l."EntityId" AND pe."Sequence" = l."Sequence"
+        LEFT JOIN "PaymentInstructions" pi ON l."Source" = 'payment_instruction' AND pi."Id" = l."EntityId"
+        LEFT JOIN "Orders" po ON po."Id" = pi."OrderId"
         """;
 
     /// <summary>Up to <paramref name="limit"/> events after <paramref name="after"/>, in log order.</summary>
@@ -103,11 +116,14 @@ public static class EventLog
                 DateTimeOffset offset => offset,
                 var other => throw new InvalidOperationException($"Unexpected event time {other.GetType()}"),
             };
+            var instruction = source == "payment_instruction";
             return new EventItem(new EventCursor(reader.GetInt64(0), reader.GetInt64(1)).ToString(), source + "." + reader.GetString(5), at,
-                GuidAt(reader, 10), source == "dispute" ? GuidAt(reader, 3) : null, reader.GetInt32(4),
-                reader.GetString(7).ToLowerInvariant(), reader.IsDBNull(8) ? null : GuidAt(reader, 8),
-                reader.IsDBNull(9) ? null : reader.GetString(9), GuidAt(reader, 11), GuidAt(reader, 12),
-                reader.IsDBNull(13) ? null : GuidAt(reader, 13), reader.IsDBNull(14) ? null : GuidAt(reader, 14));
+                NullableGuidAt(reader, 10), source == "dispute" ? GuidAt(reader, 3) : null, reader.GetInt32(4),
+                reader.GetString(7).ToLowerInvariant(), NullableGuidAt(reader, 8),
+                reader.IsDBNull(9) ? null : reader.GetString(9), NullableGuidAt(reader, 11), NullableGuidAt(reader, 12),
+                NullableGuidAt(reader, 13), NullableGuidAt(reader, 14),
+                instruction ? GuidAt(reader, 3) : null, instruction ? reader.GetString(15).ToLowerInvariant() : null,
+                instruction ? new MoneyDto(reader.GetInt64(16), reader.GetString(17)) : null);
         }, ct);
     }
 
@@ -154,6 +170,8 @@ public static class EventLog
             if (opened) await connection.CloseAsync();
         }
     }
+
+    private static Guid? NullableGuidAt(DbDataReader reader, int i) => reader.IsDBNull(i) ? null : GuidAt(reader, i);
 
     // SQLite keeps Guids as text, PostgreSQL as uuid.
     private static Guid GuidAt(DbDataReader reader, int i) => reader.GetValue(i) switch

@@ -1,7 +1,10 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Safehold.Domain;
 using Safehold.Domain.Orders;
 using Safehold.Web.Api;
+using Safehold.Web.Data;
+using Safehold.Web.Jobs;
 using Safehold.Web.Payments;
 
 namespace Safehold.Web.Features.Orders;
@@ -10,22 +13,81 @@ namespace Safehold.Web.Features.Orders;
 /// The buyer pays with a payment method (a token from the provider's own front end); in sandbox mode also with a test
 /// card, which becomes its sandbox payment method here, so no card number goes further (not to the provider, the
 /// database, a log or an error). The total moves into the order's escrow; a declined payment changes nothing.
+/// On <c>external</c> rails the marketplace has charged the buyer itself and reports the capture instead
+/// (<c>externalPayment</c>: its reference and the amount, which must be the order's total), with the platform's key
+/// acting for the buyer; a payment method or card is then refused, and <c>externalPayment</c> is refused on any other rails.
 /// </summary>
-public sealed class Pay(OrderChange change, IOptions<SafeholdOptions> options)
+public sealed class Pay(OrderChange change, SafeholdDb db, IOptions<SafeholdOptions> options, IOptions<PaymentOptions> payments)
 {
-    public sealed record Input(string? PaymentMethod = null, CardInput? Card = null);
+    public sealed record Input(string? PaymentMethod = null, CardInput? Card = null, ExternalPaymentInput? ExternalPayment = null);
     public sealed record CardInput(string? Number);
+
+    /// <summary>A capture the marketplace made with its own payment provider: the provider's reference and the amount charged.</summary>
+    public sealed record ExternalPaymentInput(string? Reference, MoneyDto? Amount);
 
     /// <summary>The longest payment-method token accepted.</summary>
     public const int MaxMethodLength = 200;
 
-    public Task<OrderResponse> RunAsync(Caller caller, Guid id, Input input, CancellationToken ct) =>
-        change.RunAsync(caller, id, async (order, actor, now, ct) =>
+    /// <summary>The longest reference of an external capture accepted.</summary>
+    public const int MaxReferenceLength = 100;
+
+    public Task<OrderResponse> RunAsync(Caller caller, Guid id, Input input, CancellationToken ct)
+    {
+        var external = payments.Value.External;
+        var reference = ExternalReferenceOf(input, external, caller);
+        return change.RunAsync(caller, id, async (order, actor, now, ct) =>
         {
             OrderProcess.Authorize(order, OrderTrigger.Pay, actor, now); // refuse before any money moves
+            if (external)
+            {
+                var amount = input.ExternalPayment!.Amount!;
+                if (amount.Amount != order.Total.Amount || amount.Currency != order.Total.Currency.Code)
+                    throw new DomainException(RefusalKind.RuleRefused, "external_payment_amount_mismatch",
+                        $"The order's total is {order.Total.Amount} {order.Total.Currency.Code}, not {amount.Amount} {amount.Currency}.");
+                if (await db.Orders.AnyAsync(o => o.PaymentReference == reference && o.Id != order.Id, ct))
+                    throw new DomainException(RefusalKind.RuleRefused, "external_payment_reference_used",
+                        "This capture's reference paid another order: report each order's own capture.");
+                return order.Pay(actor, now, reference!);
+            }
             var method = MethodOf(input, options.Value.Sandbox);
             return await change.CaptureAndPayAsync(order, actor, method, now, ct);
         }, ct);
+    }
+
+    /// <summary>
+    /// On external rails, the reported capture's reference, checked before the order is touched: only a platform key acting
+    /// for a user reports one, and only <c>externalPayment</c> is taken. On other rails, <c>externalPayment</c> is refused.
+    /// </summary>
+    public static string? ExternalReferenceOf(Input input, bool external, Caller caller)
+    {
+        if (!external)
+        {
+            if (input.ExternalPayment is not null)
+                throw new DomainException(RefusalKind.RuleRefused, "external_payment_not_accepted",
+                    "externalPayment is accepted on external payment rails only (Safehold:Payments:Provider=external): send a paymentMethod.");
+            return null;
+        }
+        if (input.PaymentMethod is not null || input.Card is not null)
+            throw new DomainException(RefusalKind.RuleRefused, "external_payment_required",
+                "Payments are made by the marketplace (external payment rails): its platform key reports the capture as externalPayment {reference, amount}.");
+        var errors = new InputErrors();
+        if (input.ExternalPayment is null) errors.Add("externalPayment", "Required: {reference, amount} of the capture the marketplace made.");
+        else
+        {
+            var reference = errors.Text("externalPayment.reference", input.ExternalPayment.Reference, MaxReferenceLength);
+            if (reference is not null && !reference.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' or ':' or '/'))
+                errors.Add("externalPayment.reference", "Letters, digits, '_', '-', '.', ':' or '/'.");
+            else if (reference is not null && reference.Length >= 12 && reference.All(char.IsAsciiDigit))
+                errors.Add("externalPayment.reference", "Send the provider's reference of the capture, not a card number.");
+            if (input.ExternalPayment.Amount is null) errors.Add("externalPayment.amount", "Required: the amount captured, in minor units with its currency.");
+            else if (input.ExternalPayment.Amount.Amount <= 0) errors.Add("externalPayment.amount", "Must be positive.");
+        }
+        errors.ThrowIfAny();
+        if (caller.Platform is null)
+            throw new DomainException(RefusalKind.NotAllowed, "action_not_allowed",
+                "On external payment rails the marketplace reports the capture: its platform key, acting for the buyer (Safehold-Acting-For).");
+        return input.ExternalPayment!.Reference!.Trim();
+    }
 
     /// <summary>The payment method to charge: the one given, or in sandbox mode the test card's; refuses anything else.</summary>
     public static string MethodOf(Input input, bool sandbox)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Safehold.Domain;
 using Safehold.Domain.Ledger;
 using Safehold.Domain.Payments;
@@ -8,6 +9,7 @@ using Safehold.Web.Api;
 using Safehold.Web.Data;
 using Safehold.Web.Features.Ledger;
 using Safehold.Web.Features.Notifications;
+using Safehold.Web.Jobs;
 using Safehold.Web.Payments;
 
 namespace Safehold.Web.Features.PaymentInstructions;
@@ -17,7 +19,8 @@ namespace Safehold.Web.Features.PaymentInstructions;
 /// provider, an admin's retry or resolution, and the provider saying later that one failed. Each loads the instruction
 /// under its row lock (PostgreSQL) and its version, posts the entry that moves its money, and tells whom it concerns.
 /// </summary>
-public sealed class InstructionChanges(SafeholdDb db, Notifier notifier, TimeProvider clock, ILogger<InstructionChanges> log)
+public sealed class InstructionChanges(SafeholdDb db, Notifier notifier, TimeProvider clock, IOptions<PaymentOptions> payments,
+    ILogger<InstructionChanges> log)
 {
     /// <summary>
     /// Records what the provider answered to <paramref name="attempt"/>; false (and nothing changed) when that claim is no
@@ -27,7 +30,49 @@ public sealed class InstructionChanges(SafeholdDb db, Notifier notifier, TimePro
     {
         var instruction = await LoadAsync(id, ct);
         if (!instruction.IsClaimedBy(attempt)) return false;
+        await ApplyAsync(instruction, answer, final: false, clock.GetUtcNow(), ct);
+        await db.SaveChangesAsync(CancellationToken.None);
+        return true;
+    }
+
+    /// <summary>
+    /// <c>external</c> rails: the marketplace reports the result of a pending refund or payout it executed. It is recorded as
+    /// the worker records a provider's answer (one attempt, claimed and answered at once); a failure is final and waits in
+    /// the admin's queue, since the marketplace has retried on its side. The same result again changes nothing
+    /// (<c>Replayed</c>); another result for one already recorded is refused (409 <c>result_already_reported</c>).
+    /// </summary>
+    public async Task<(PaymentInstruction Instruction, bool Replayed)> ReportResultAsync(Guid id, PaymentResult answer, CancellationToken ct)
+    {
+        var instruction = await LoadAsync(id, ct);
+        if (instruction.Kind == InstructionKind.Capture)
+            throw new DomainException(RefusalKind.RuleRefused, "instruction_not_external",
+                "A capture is reported with the order's pay (externalPayment), not as an instruction's result.");
+        switch (instruction.Status)
+        {
+            case InstructionStatus.Succeeded when answer.Succeeded && instruction.ProviderReference == answer.Reference:
+            case InstructionStatus.Failed when !answer.Succeeded && instruction.FailureCode == answer.DeclineCode:
+                return (instruction, true);
+            case InstructionStatus.Succeeded or InstructionStatus.Failed:
+                throw new DomainException(RefusalKind.WrongState, "result_already_reported",
+                    $"This instruction's result was reported already ({InstructionResponse.Name(instruction.Status)}" +
+                    $"{(instruction.ProviderReference ?? instruction.FailureCode) switch { { } said => $", {said}", null => "" }}). " +
+                    "A refund or payout that failed after it succeeded is reported with a refund.failed or payout.failed payment event.");
+        }
         var now = clock.GetUtcNow();
+        // The claim is the request's own: the worker does not run on external rails, and the row lock (PostgreSQL) or the
+        // single writer (SQLite) keeps a second report out until this one is committed.
+        instruction.Claim(now, TimeSpan.FromMinutes(1));
+        await ApplyAsync(instruction, answer, final: true, now, ct);
+        await db.SaveChangesAsync(ct);
+        return (instruction, false);
+    }
+
+    /// <summary>
+    /// Records an answer to the attempt that claimed <paramref name="instruction"/>: the one path for a provider's answer and
+    /// the marketplace's result. Success posts the entry that moves the money out (<c>refund_sent</c>, <c>payout_sent</c>).
+    /// </summary>
+    private async Task ApplyAsync(PaymentInstruction instruction, PaymentResult answer, bool final, DateTimeOffset now, CancellationToken ct)
+    {
         if (answer.Succeeded)
         {
             await PostAsync(instruction.Succeed(answer.Reference!, now), ct);
@@ -35,20 +80,27 @@ public sealed class InstructionChanges(SafeholdDb db, Notifier notifier, TimePro
         }
         else
         {
-            instruction.Fail(answer.DeclineCode ?? "provider_refused", now);
+            instruction.Fail(answer.DeclineCode ?? "provider_refused", now, final);
             if (instruction.Status == InstructionStatus.Failed) await WaitsForAdminAsync(instruction, now, ct);
             else log.LogWarning("Payment instruction {Id} ({Kind}) failed attempt {Attempt} with {Code}; next at {Next}",
-                instruction.Id, instruction.Kind, attempt, instruction.FailureCode, instruction.NextAttemptAt);
+                instruction.Id, instruction.Kind, instruction.Attempts, instruction.FailureCode, instruction.NextAttemptAt);
         }
-        await db.SaveChangesAsync(CancellationToken.None);
-        return true;
     }
 
-    /// <summary>An admin tries a failed refund or payout again (the worker sends it on its next pass).</summary>
+    /// <summary>
+    /// An admin tries a failed refund or payout again: the worker sends it on its next pass, or on external rails the
+    /// marketplace, told by a <c>payment_instruction.retried</c> event in the same transaction.
+    /// </summary>
     public async Task<PaymentInstruction> RetryAsync(Guid id, CancellationToken ct)
     {
         var instruction = await LoadAsync(id, ct);
-        instruction.Retry(clock.GetUtcNow());
+        var now = clock.GetUtcNow();
+        instruction.Retry(now);
+        if (payments.Value.External)
+        {
+            var sequence = await db.PaymentInstructionEvents.CountAsync(e => e.InstructionId == id, ct) + 1;
+            db.PaymentInstructionEvents.Add(new PaymentInstructionEvent(id, sequence, PaymentInstructionEvent.Retried, now));
+        }
         await db.SaveChangesAsync(ct);
         return instruction;
     }
@@ -66,13 +118,18 @@ public sealed class InstructionChanges(SafeholdDb db, Notifier notifier, TimePro
 
     /// <summary>
     /// The provider says a refund or payout failed (by Safehold's instruction id or by the provider's reference): it waits
-    /// in the admin's queue and its money is owed again if it had left. Refused (409) when it is already failed.
+    /// in the admin's queue and its money is owed again. Refused (409 <c>invalid_state</c>) when it is already failed, and
+    /// (409 <c>instruction_not_sent</c>) when it has not been sent yet: the report arrived before the result it contradicts,
+    /// and the provider's retry applies it once that result is recorded.
     /// </summary>
     public async Task<PaymentInstruction> ProviderFailedAsync(Guid? id, string? reference, string failureCode, CancellationToken ct)
     {
         var found = id ?? await db.PaymentInstructions.Where(i => reference != null && i.ProviderReference == reference)
             .Select(i => (Guid?)i.Id).FirstOrDefaultAsync(ct) ?? throw Problems.NotFound("Payment instruction");
         var instruction = await LoadAsync(found, ct);
+        if (instruction.Status is InstructionStatus.Pending or InstructionStatus.Processing)
+            throw new DomainException(RefusalKind.WrongState, "instruction_not_sent",
+                $"The {InstructionResponse.Name(instruction.Kind)} instruction has not been sent yet: report its failure once it has succeeded.");
         var now = clock.GetUtcNow();
         await PostAsync(instruction.ReportFailed(failureCode, now), ct);
         await WaitsForAdminAsync(instruction, now, ct);

@@ -8,15 +8,19 @@ using Safehold.Web.Payments;
 
 namespace Safehold.Web.Features.PaymentInstructions;
 
-/// <summary>A payment instruction as the API shows it: kind <c>capture</c>, <c>refund</c> or <c>payout</c>; status <c>pending</c>, <c>processing</c>, <c>succeeded</c> or <c>failed</c>.</summary>
+/// <summary>
+/// A payment instruction as the API shows it: kind <c>capture</c>, <c>refund</c> or <c>payout</c>; status <c>pending</c>,
+/// <c>processing</c>, <c>succeeded</c> or <c>failed</c>. <c>CaptureReference</c> is the capture a refund returns money from
+/// (on external rails, the reference the marketplace reported when it charged the buyer).
+/// </summary>
 public sealed record InstructionResponse(Guid Id, string Kind, string Status, MoneyDto Amount, Guid? OrderId, Guid? SellerId,
     Guid? PayoutId, string IdempotencyKey, int Attempts, DateTimeOffset? NextAttemptAt, string? ProviderReference, string? FailureCode,
-    string? ResolutionNote, Guid? ResolvedBy, DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt)
+    string? ResolutionNote, Guid? ResolvedBy, DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt, string? CaptureReference = null)
 {
     public static InstructionResponse From(PaymentInstruction i) => new(i.Id, Name(i.Kind), Name(i.Status),
         new MoneyDto(i.Amount, i.Currency), i.OrderId, i.SellerId, i.PayoutId, i.IdempotencyKey, i.Attempts,
         i.Status is InstructionStatus.Pending or InstructionStatus.Processing ? i.NextAttemptAt : null, i.ProviderReference, i.FailureCode,
-        i.ResolutionNote, i.ResolvedBy, i.CreatedAt, i.CompletedAt);
+        i.ResolutionNote, i.ResolvedBy, i.CreatedAt, i.CompletedAt, i.CaptureReference);
 
     public static string Name(Enum value) => value.ToString().ToLowerInvariant();
 }
@@ -24,8 +28,9 @@ public sealed record InstructionResponse(Guid Id, string Kind, string Status, Mo
 public sealed record InstructionListResponse(IReadOnlyList<InstructionResponse> Items, string? NextCursor);
 
 /// <summary>
-/// The payment instructions (SPEC 4, 5): the list, newest first (by status), one instruction, and the admin's hand on a
-/// failed one: retry it, or resolve it with a note.
+/// The payment instructions (SPEC 4, 5): the list, newest first (by status), and one instruction, for an admin or the
+/// platform's own key; the admin's hand on a failed one: retry it, or resolve it with a note; and on external rails the
+/// marketplace's result (<see cref="ReportResult"/>).
 /// </summary>
 public static class InstructionEndpoints
 {
@@ -40,6 +45,7 @@ public static class InstructionEndpoints
         group.MapGet("/{id:guid}", Get);
         group.MapPost("/{id:guid}/retry", Retry);
         group.MapPost("/{id:guid}/resolve", Resolve);
+        group.MapPost("/{id:guid}/result", ReportResult.Post);
     }
 
     /// <summary><c>POST /api/v1/sandbox/failures</c>: the next refunds or payouts fail at the sandbox provider (admin, sandbox only).</summary>
@@ -49,7 +55,7 @@ public static class InstructionEndpoints
     public static async Task<Ok<InstructionListResponse>> List(HttpContext http, SafeholdDb db, string? status, string? cursor, int? limit,
         CancellationToken ct)
     {
-        Caller.From(http.User).Require(UserRole.Admin, "see payment instructions");
+        RequireReader(Caller.From(http.User));
         var query = db.PaymentInstructions.AsNoTracking();
         if (status is not null)
         {
@@ -67,9 +73,17 @@ public static class InstructionEndpoints
 
     public static async Task<Ok<InstructionResponse>> Get(Guid id, HttpContext http, SafeholdDb db, CancellationToken ct)
     {
-        Caller.From(http.User).Require(UserRole.Admin, "see payment instructions");
+        RequireReader(Caller.From(http.User));
         var instruction = await db.PaymentInstructions.AsNoTracking().FirstOrDefaultAsync(i => i.Id == id, ct) ?? throw Problems.NotFound("Payment instruction");
         return TypedResults.Ok(InstructionResponse.From(instruction));
+    }
+
+    /// <summary>An admin, or the platform's own key (not acting for a user): on external rails it executes them.</summary>
+    private static void RequireReader(Caller caller)
+    {
+        if (caller.Role is not (UserRole.Admin or UserRole.Platform))
+            throw new Domain.DomainException(Domain.RefusalKind.NotAllowed, "action_not_allowed",
+                "Only an admin or the platform's own key (not acting for a user) sees payment instructions.");
     }
 
     public static async Task<Ok<InstructionResponse>> Retry(Guid id, HttpContext http, InstructionChanges changes, CancellationToken ct)

@@ -87,6 +87,6 @@ public sealed partial class WebhookEndpoint
 
     public static bool IsPattern(string pattern) => PatternRegex().IsMatch(pattern);
 
-    [GeneratedRegex("^(\\*|[a-z]+\\.(\\*|[a-z_]+))$")]
+    [GeneratedRegex("^(\\*|[a-z_]+\\.(\\*|[a-z_]+))$")]
     private static partial Regex PatternRegex();
 }

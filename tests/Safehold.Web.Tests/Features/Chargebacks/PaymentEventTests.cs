@@ -74,15 +74,6 @@ public sealed class PaymentEventTests(SafeholdApp app) : IClassFixture<SafeholdA
         Assert.Null((await Api.GetOrder(buyer, orderId))["dispute"]);
     }
 
-    [Theory]
-    [InlineData("refund.failed")]
-    [InlineData("payout.failed")]
-    public async Task A_failed_refund_or_payout_event_is_not_supported_yet_and_says_so(string type)
-    {
-        var (_, _, orderId) = await app.OrderIn("awaiting_delivery");
-        await Api.ExpectProblem(await Event(app.Admin, type, orderId), HttpStatusCode.UnprocessableEntity, "event_type_not_supported");
-    }
-
     [Fact]
     public async Task Bad_events_are_refused_with_their_fields_and_change_nothing()
     {

@@ -17,41 +17,6 @@ namespace Safehold.Web.Tests.Features.Webhooks;
 
 public sealed class WebhookTests
 {
-    /// <summary>A real HTTP server on loopback that records what it receives and answers with the statuses it is told.</summary>
-    private sealed class Receiver : IAsyncDisposable
-    {
-        private readonly WebApplication _app;
-        public ConcurrentQueue<(Dictionary<string, string> Headers, string Body)> Received { get; } = new();
-        public ConcurrentQueue<int> Answers { get; } = new(); // then 200
-        public string Url { get; }
-
-        private Receiver(WebApplication app, string url) => (_app, Url) = (app, url);
-
-        public static async Task<Receiver> StartAsync()
-        {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.Logging.ClearProviders();
-            var app = builder.Build();
-            Receiver? self = null;
-            app.MapPost("/hook", async (HttpContext http) =>
-            {
-                using var reader = new StreamReader(http.Request.Body);
-                // Copied: the request's own header collection is reused once the request ends.
-                var headers = http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
-                self!.Received.Enqueue((headers, await reader.ReadToEndAsync()));
-                return Results.StatusCode(self.Answers.TryDequeue(out var status) ? status : 200);
-            });
-            await app.StartAsync();
-            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            return self = new Receiver(app, address + "/hook");
-        }
-
-        public List<JsonNode> Bodies => Received.Select(r => JsonNode.Parse(r.Body)!).ToList();
-
-        public ValueTask DisposeAsync() => _app.DisposeAsync();
-    }
-
     private static async Task<JsonNode> Register(SafeholdApp app, string url, params string[] events)
     {
         await Events.EventLogSettling.Settled(app); // deliveries start after the last event readable at registration
@@ -70,7 +35,7 @@ public sealed class WebhookTests
     public async Task Events_after_registration_are_delivered_in_order_and_signed_with_the_secret()
     {
         using var app = new SafeholdApp();
-        await using var receiver = await Receiver.StartAsync();
+        await using var receiver = await WebhookReceiver.StartAsync();
         await app.OrderIn("awaiting_payment"); // before registration: not delivered
         var hook = await Register(app, receiver.Url, "*");
         var secret = hook["secret"]!.GetValue<string>();
@@ -97,7 +62,7 @@ public sealed class WebhookTests
     public async Task Signatures_carry_the_real_time_even_when_the_sandbox_clock_is_ahead()
     {
         using var app = new SafeholdApp();
-        await using var receiver = await Receiver.StartAsync();
+        await using var receiver = await WebhookReceiver.StartAsync();
         await Register(app, receiver.Url, "*");
         await Api.ExpectStatus(await app.Admin.PostAsJsonAsync("/api/v1/sandbox/clock/advance", new { days = 10 }), HttpStatusCode.OK);
 
@@ -114,7 +79,7 @@ public sealed class WebhookTests
     public async Task An_endpoint_gets_only_the_event_types_it_asked_for()
     {
         using var app = new SafeholdApp();
-        await using var receiver = await Receiver.StartAsync();
+        await using var receiver = await WebhookReceiver.StartAsync();
         await Register(app, receiver.Url, "order.shipped", "order.receipt_confirmed");
 
         await app.OrderIn("completed");
@@ -127,7 +92,7 @@ public sealed class WebhookTests
     public async Task A_refused_delivery_is_retried_after_a_growing_delay_and_nothing_overtakes_it()
     {
         using var app = new SafeholdApp();
-        await using var receiver = await Receiver.StartAsync();
+        await using var receiver = await WebhookReceiver.StartAsync();
         await Register(app, receiver.Url, "*");
         receiver.Answers.Enqueue(500);
         receiver.Answers.Enqueue(503);
@@ -174,7 +139,7 @@ public sealed class WebhookTests
     public async Task Two_dispatchers_at_once_deliver_each_event_once()
     {
         using var app = new SafeholdApp();
-        await using var receiver = await Receiver.StartAsync();
+        await using var receiver = await WebhookReceiver.StartAsync();
         await Register(app, receiver.Url, "*");
         for (var i = 0; i < 3; i++) await app.OrderIn("awaiting_delivery");
 

@@ -522,6 +522,8 @@ namespace Safehold.Web.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
+                    b.HasIndex("PaymentReference");
+
                     b.HasIndex("Status", "CreatedAt");
 
                     b.HasIndex("BuyerId", "CreatedAt", "Id");
@@ -823,10 +825,13 @@ namespace Safehold.Web.Data.Migrations.Postgres
                         .HasMaxLength(255)
                         .HasColumnType("character varying(255)");
 
-                    b.Property<Guid>("DisputeId")
+                    b.Property<Guid?>("DisputeId")
                         .HasColumnType("uuid");
 
-                    b.Property<Guid>("OrderId")
+                    b.Property<Guid?>("InstructionId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("OrderId")
                         .HasColumnType("uuid");
 
                     b.Property<DateTimeOffset>("ReceivedAt")
@@ -851,6 +856,8 @@ namespace Safehold.Web.Data.Migrations.Postgres
                         .HasColumnType("character varying(32)");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("InstructionId");
 
                     b.HasIndex("OrderId");
 
@@ -1048,6 +1055,27 @@ namespace Safehold.Web.Data.Migrations.Postgres
                     b.HasIndex("OrderId", "SentAt", "Id");
 
                     b.ToTable("OrderMessages");
+                });
+
+            modelBuilder.Entity("Safehold.Web.Features.PaymentInstructions.PaymentInstructionEvent", b =>
+                {
+                    b.Property<Guid>("InstructionId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Sequence")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.HasKey("InstructionId", "Sequence");
+
+                    b.ToTable("PaymentInstructionEvents", (string)null);
                 });
 
             modelBuilder.Entity("Safehold.Web.Features.Payouts.PayoutRun", b =>
@@ -1447,6 +1475,15 @@ namespace Safehold.Web.Data.Migrations.Postgres
                         .WithMany()
                         .HasForeignKey("OrderId")
                         .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Safehold.Web.Features.PaymentInstructions.PaymentInstructionEvent", b =>
+                {
+                    b.HasOne("Safehold.Domain.Payments.PaymentInstruction", null)
+                        .WithMany()
+                        .HasForeignKey("InstructionId")
+                        .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });
 

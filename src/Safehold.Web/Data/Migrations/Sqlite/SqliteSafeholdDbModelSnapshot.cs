@@ -516,6 +516,8 @@ namespace Safehold.Web.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
+                    b.HasIndex("PaymentReference");
+
                     b.HasIndex("Status", "CreatedAt");
 
                     b.HasIndex("BuyerId", "CreatedAt", "Id");
@@ -817,10 +819,13 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                         .HasMaxLength(255)
                         .HasColumnType("TEXT");
 
-                    b.Property<Guid>("DisputeId")
+                    b.Property<Guid?>("DisputeId")
                         .HasColumnType("TEXT");
 
-                    b.Property<Guid>("OrderId")
+                    b.Property<Guid?>("InstructionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("OrderId")
                         .HasColumnType("TEXT");
 
                     b.Property<long>("ReceivedAt")
@@ -845,6 +850,8 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("InstructionId");
 
                     b.HasIndex("OrderId");
 
@@ -1042,6 +1049,27 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                     b.HasIndex("OrderId", "SentAt", "Id");
 
                     b.ToTable("OrderMessages");
+                });
+
+            modelBuilder.Entity("Safehold.Web.Features.PaymentInstructions.PaymentInstructionEvent", b =>
+                {
+                    b.Property<Guid>("InstructionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Sequence")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("InstructionId", "Sequence");
+
+                    b.ToTable("PaymentInstructionEvents", (string)null);
                 });
 
             modelBuilder.Entity("Safehold.Web.Features.Payouts.PayoutRun", b =>
@@ -1441,6 +1469,15 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                         .WithMany()
                         .HasForeignKey("OrderId")
                         .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Safehold.Web.Features.PaymentInstructions.PaymentInstructionEvent", b =>
+                {
+                    b.HasOne("Safehold.Domain.Payments.PaymentInstruction", null)
+                        .WithMany()
+                        .HasForeignKey("InstructionId")
+                        .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });
 
