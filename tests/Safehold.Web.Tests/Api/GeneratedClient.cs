@@ -87,6 +87,10 @@ public sealed class GeneratedClient
         return list;
     }
 
+    /// <summary>A file for a generated multipart operation (NSwag's <c>FileParameter</c>).</summary>
+    public dynamic File(Stream content, string fileName, string contentType) =>
+        Activator.CreateInstance(Type("FileParameter"), content, fileName, contentType)!;
+
     /// <summary>The generated enum value of <paramref name="schema"/> that is sent as <paramref name="wire"/>.</summary>
     public object Enum(string schema, string wire) => EnumValue(Type(schema), wire);
 

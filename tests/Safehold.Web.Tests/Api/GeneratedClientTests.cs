@@ -1,4 +1,5 @@
 using Safehold.Web.Payments;
+using Safehold.Web.Tests.Features.Disputes;
 
 namespace Safehold.Web.Tests.Http;
 
@@ -114,6 +115,11 @@ public sealed class GeneratedClientTests(GeneratedClientFixture fixture) : IClas
         }));
         Guid disputeId = dispute.Id;
         Assert.Equal("awaiting_seller_response", Wire(dispute.Status));
+
+        // A photo of the damage, as the document's multipart body says.
+        using var photo = new MemoryStream(TestFiles.Png());
+        var evidence = await buyer.CreateDisputeEvidenceAsync(disputeId, null, _generated.File(photo, "cracked.png", "image/png"), "The cracked ear cup.");
+        Assert.Equal("cracked.png", (string)evidence.FileName);
 
         dispute = await seller.CounterDisputeOfferAsync(disputeId, null, _generated.New("CounterOfferInput", new
         {

@@ -25,7 +25,19 @@ public static class DisputeEndpoints
         ConfirmReturn.Map(disputes);
         Decide.Map(disputes);
         Appeal.Map(disputes);
-        disputes.MapGet("/{id:guid}/evidence/{evidenceId:guid}", GetEvidence);
+        disputes.MapGet("/{id:guid}/evidence/{evidenceId:guid}", GetEvidence)
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                if (operation.Responses?.TryGetValue("200", out var ok) == true && ok is Microsoft.OpenApi.OpenApiResponse response)
+                {
+                    response.Description = "The file as it was uploaded, with its own content type (PNG, JPEG or PDF).";
+                    response.Content = new[] { "image/png", "image/jpeg", "application/pdf" }.ToDictionary(type => type, _ => new Microsoft.OpenApi.OpenApiMediaType
+                    {
+                        Schema = new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String, Format = "binary" },
+                    });
+                }
+                return Task.CompletedTask;
+            });
         disputes.MapGet("/{id:guid}/messages", (Guid id, string? cursor, int? limit, HttpContext http, DisputeMessages m, CancellationToken ct) =>
             Ok(m.ListAsync(Caller.From(http.User), id, cursor, limit, ct)));
         disputes.MapPost("/{id:guid}/messages", async (Guid id, DisputeMessages.SendInput input, HttpContext http, DisputeMessages m, CancellationToken ct) =>
@@ -41,7 +53,43 @@ public static class DisputeEndpoints
             .RequireAuthorization()
             .WithTags("Disputes")
             .DisableAntiforgery()
-            .WithMetadata(new RequestSizeLimitAttribute(DisputeEvidenceFeature.MaxBytes + 1_000_000));
+            .WithMetadata(new RequestSizeLimitAttribute(DisputeEvidenceFeature.MaxBytes + 1_000_000))
+            .Produces<EvidenceResponse>(StatusCodes.Status201Created)
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                // The form is read by hand (outside the write transaction), so the document is told what it holds.
+                operation.RequestBody = new Microsoft.OpenApi.OpenApiRequestBody
+                {
+                    Required = true,
+                    Description = "One file (PNG, JPEG or PDF) and an optional description.",
+                    Content = new Dictionary<string, Microsoft.OpenApi.OpenApiMediaType>
+                    {
+                        ["multipart/form-data"] = new()
+                        {
+                            Schema = new Microsoft.OpenApi.OpenApiSchema
+                            {
+                                Type = Microsoft.OpenApi.JsonSchemaType.Object,
+                                Required = new HashSet<string> { "file" },
+                                Properties = new Dictionary<string, Microsoft.OpenApi.IOpenApiSchema>
+                                {
+                                    ["file"] = new Microsoft.OpenApi.OpenApiSchema
+                                    {
+                                        Type = Microsoft.OpenApi.JsonSchemaType.String,
+                                        Format = "binary",
+                                        Description = $"At most {DisputeEvidenceFeature.MaxBytes / 1024 / 1024} MB.",
+                                    },
+                                    ["description"] = new Microsoft.OpenApi.OpenApiSchema
+                                    {
+                                        Type = Microsoft.OpenApi.JsonSchemaType.String,
+                                        MaxLength = DisputeEvidenceFeature.MaxDescription,
+                                    },
+                                },
+                            },
+                        },
+                    },
+                };
+                return Task.CompletedTask;
+            });
 
     public static async Task<Ok<DisputeListResponse>> List([ApiEnum<Domain.Disputes.DisputeStatus>] string? status, string? cursor, int? limit, HttpContext http, SafeholdDb db, TimeProvider clock,
         CancellationToken ct) =>

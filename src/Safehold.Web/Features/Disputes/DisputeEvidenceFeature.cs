@@ -36,6 +36,9 @@ public sealed class EvidenceStore(string folder)
 public sealed class DisputeEvidenceFeature(SafeholdDb db, DueTimers timers, EvidenceStore store, DisputeChange change, TimeProvider clock)
 {
     public const long MaxBytes = 10L * 1024 * 1024;
+
+    /// <summary>The longest description of a file.</summary>
+    public const int MaxDescription = 1000;
     public const int MaxPerParty = 20;
 
     /// <summary>Who may add evidence: the buyer and the seller while the dispute is open; an arbiter once it went to the platform.</summary>
@@ -55,7 +58,7 @@ public sealed class DisputeEvidenceFeature(SafeholdDb db, DueTimers timers, Evid
     {
         var errors = new InputErrors();
         var fileName = errors.Text("file", Path.GetFileName(upload.FileName), 255, required: false) ?? "evidence";
-        var description = errors.Text("description", upload.Description, 1000, required: false);
+        var description = errors.Text("description", upload.Description, MaxDescription, required: false);
         if (upload.Length == 0) errors.Add("file", "The file is empty.");
         errors.ThrowIfAny();
         if (upload.Length > MaxBytes) throw TooLarge();
