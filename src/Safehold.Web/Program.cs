@@ -119,6 +119,8 @@ builder.Services.AddScoped<WriteTransaction>();
 
 // Timed work: the deadline sweeper and the email outbox.
 builder.Services.Configure<SweeperOptions>(builder.Configuration.GetSection("Safehold:Sweeper"));
+builder.Services.AddOptions<IdempotencyOptions>().Bind(builder.Configuration.GetSection("Safehold:Idempotency"))
+    .Validate(o => o.KeepHours is > 0 and <= 24 * 30, "Safehold:Idempotency:KeepHours must be more than 0 and at most 720.").ValidateOnStart();
 builder.Services.Configure<SmtpOptions>(builder.Configuration.GetSection("Safehold:Smtp"));
 builder.Services.AddScoped<Notifier>();
 builder.Services.AddScoped<DueTimers>();
@@ -135,6 +137,7 @@ builder.Services.AddSingleton<SweeperDiagnostics>();
 builder.Services.AddSingleton<EfBatchWriter>();
 builder.Services.AddSingleton<SqlitePreparedWriter>();
 builder.Services.AddSingleton<DeadlineSweeper>();
+builder.Services.AddSingleton<IdempotencyCleanup>();
 builder.Services.AddHostedService<DeadlineSweeperService>();
 builder.Services.Configure<PayoutOptions>(builder.Configuration.GetSection("Safehold:Payouts"));
 builder.Services.Configure<PaymentOptions>(builder.Configuration.GetSection("Safehold:Payments"));

@@ -29,3 +29,12 @@ public sealed class IdempotencyRecord
     public string? Location { get; private set; }
     public DateTimeOffset CreatedAt { get; private set; }
 }
+
+/// <summary><c>Safehold:Idempotency</c>: how long a key's answer is kept.</summary>
+public sealed class IdempotencyOptions
+{
+    /// <summary>Hours a key replays its answer; after them the key is free again and its record is deleted. 24, as Stripe's.</summary>
+    public double KeepHours { get; set; } = 24;
+
+    public TimeSpan Keep => TimeSpan.FromHours(KeepHours);
+}

@@ -60,6 +60,32 @@ public static class Problems
 
     public static DomainException NotFound(string what) => new(RefusalKind.NotFound, "not_found", $"{what} was not found.");
 
+    /// <summary>A refusal by the process or its rules, the answer of a request that ran (stored under its Idempotency-Key).</summary>
+    public sealed record StoredAnswer(int Status, string Code, string Detail);
+
+    /// <summary>
+    /// The answer an Idempotency-Key keeps for <paramref name="exception"/>: a refusal of the request that ran (by who may,
+    /// the state, a rule of the policy, the card), or null for what may be tried again (a race lost, an outage, input
+    /// that never got that far).
+    /// </summary>
+    public static StoredAnswer? Stored(Exception exception) => exception switch
+    {
+        _ when IsDatabaseUnavailable(exception) || IsConcurrencyFailure(exception) => null,
+        DomainException d when d.Kind is not RefusalKind.Invalid => new(StatusOf(d.Kind), d.Code, d.Message),
+        Features.TimerFailedException { InnerException: DomainException d } when d.Kind is not RefusalKind.Invalid => new(StatusOf(d.Kind), d.Code, d.Message),
+        _ => null,
+    };
+
+    /// <summary>The problem+json of a stored answer, as the first request got it (with its Request-Id).</summary>
+    public static string Body(StoredAnswer answer, HttpContext http) => System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object?>
+    {
+        ["title"] = TitleOf(answer.Status),
+        ["status"] = answer.Status,
+        ["detail"] = answer.Detail,
+        ["code"] = answer.Code,
+        ["traceId"] = Operations.RequestIds.Of(http),
+    });
+
     public static void AddSafeholdProblems(this IServiceCollection services)
     {
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>

@@ -14,13 +14,18 @@ namespace Safehold.Web.Api;
 /// so bad input never leaves a partial write.
 /// </summary>
 /// <remarks>
-/// With an <c>Idempotency-Key</c>, the first successful response is stored under (caller, key) with a hash
-/// of the request. A retry with the same request replays it (even after a restart); the same key with
-/// another request is refused with 409 <c>idempotency_key_reused</c>. On SQLite the transaction begins
-/// IMMEDIATE (queued in <see cref="WriteGate"/>), so a concurrent retry waits and then sees the stored response; on PostgreSQL a transaction-scoped
-/// advisory lock on (caller, key) does the same across hosts.
+/// With an <c>Idempotency-Key</c>, the answer of a request that began executing is stored under (caller, key) with a
+/// hash of the request, as Stripe does: a success, and a refusal by the process or its rules (403, 404, 409, 422, a
+/// declined card's 402), so a retry never runs a refused request again; not a request that never began (400 invalid
+/// input, 401, 429) nor one that lost a race or met an outage (<c>concurrent_change</c>, 503), which may be retried
+/// under the same key. A retry with the same request replays the answer (even after a restart); the same key with
+/// another request is refused with 409 <c>idempotency_key_reused</c>. Keys expire after
+/// <see cref="IdempotencyOptions.KeepHours"/> and are then deleted by the sweeper. On SQLite the transaction begins
+/// IMMEDIATE (queued in <see cref="WriteGate"/>), so a concurrent retry waits and then sees the stored response; on
+/// PostgreSQL a transaction-scoped advisory lock on (caller, key) does the same across hosts.
 /// </remarks>
-public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, TimeProvider clock, IOptions<JsonOptions> json) : IEndpointFilter
+public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, TimeProvider clock, IOptions<JsonOptions> json, IOptions<IdempotencyOptions> keys)
+    : IEndpointFilter
 {
     public const string Header = "Idempotency-Key";
 
@@ -34,27 +39,72 @@ public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, TimeProvid
         if (key is not null && (key.Length is 0 or > 255))
             throw new InvalidInputException(new Dictionary<string, string[]> { [Header] = ["Must be 1 to 255 characters."] });
 
-        await using var tx = await writes.BeginTransactionAsync(db, ct);
-        // A failure anywhere rolls the whole request back, so SaveChanges needs no savepoint of its own (two more
-        // statements per save, two more round trips on PostgreSQL).
-        db.Database.AutoSavepointsEnabled = false;
-        string? requestHash = null;
-        Guid userId = default;
-        if (key is not null && http.User.Identity?.IsAuthenticated == true)
+        var tx = await writes.BeginTransactionAsync(db, ct);
+        try
         {
-            userId = Caller.From(http.User).Id;
-            requestHash = await HashRequest(http.Request, ct);
-            if (db.Database.IsNpgsql())
+            // A failure anywhere rolls the whole request back, so SaveChanges needs no savepoint of its own (two more
+            // statements per save, two more round trips on PostgreSQL).
+            db.Database.AutoSavepointsEnabled = false;
+            string? requestHash = null;
+            Guid userId = default;
+            if (key is not null && http.User.Identity?.IsAuthenticated == true)
             {
-                // Retries with one key may reach several hosts at once: the first holds this lock until it commits,
-                // and the others then find its stored response instead of racing it.
-                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({userId + "/" + key}, 0))", ct);
+                userId = Caller.From(http.User).Id;
+                requestHash = await HashRequest(http.Request, ct);
+                if (await PreviousAsync(userId, key, ct) is { } previous) return Replay(previous, requestHash, http);
             }
-            var previous = await db.IdempotencyRecords.AsNoTracking().FirstOrDefaultAsync(r => r.UserId == userId && r.Key == key, ct);
-            if (previous is not null) return Replay(previous, requestHash, http);
-        }
 
-        var result = await next(context);
+            object? result;
+            try
+            {
+                result = await next(context);
+            }
+            catch (Exception refused) when (requestHash is not null && Problems.Stored(refused) is { } answer)
+            {
+                // The request ran and was refused: the refusal is its answer under this key. Nothing of the request
+                // is kept (its transaction rolls back); the answer is written in a transaction of its own.
+                await tx.RollbackAsync(CancellationToken.None);
+                await tx.DisposeAsync();
+                db.ChangeTracker.Clear();
+                tx = await writes.BeginTransactionAsync(db, CancellationToken.None);
+                if (await PreviousAsync(userId, key!, CancellationToken.None) is null)
+                {
+                    db.IdempotencyRecords.Add(new IdempotencyRecord(userId, key!, requestHash, answer.Status,
+                        Problems.Body(answer, http), null, clock.GetUtcNow()));
+                    await db.SaveChangesAsync(CancellationToken.None);
+                    await tx.CommitAsync(CancellationToken.None);
+                }
+                throw;
+            }
+            return await CompleteAsync(result, http, tx, userId, key, requestHash);
+        }
+        finally
+        {
+            await tx.DisposeAsync(); // rolls back what was not committed
+        }
+    }
+
+    /// <summary>
+    /// The stored answer under (caller, key) still in force, holding the key's lock on PostgreSQL; an expired one is
+    /// deleted, and the key is free again.
+    /// </summary>
+    private async Task<IdempotencyRecord?> PreviousAsync(Guid userId, string key, CancellationToken ct)
+    {
+        if (db.Database.IsNpgsql())
+        {
+            // Retries with one key may reach several hosts at once: the first holds this lock until it commits,
+            // and the others then find its stored response instead of racing it.
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({userId + "/" + key}, 0))", ct);
+        }
+        var previous = await db.IdempotencyRecords.AsNoTracking().FirstOrDefaultAsync(r => r.UserId == userId && r.Key == key, ct);
+        if (previous is null || previous.CreatedAt > clock.GetUtcNow() - keys.Value.Keep) return previous;
+        await db.IdempotencyRecords.Where(r => r.UserId == userId && r.Key == key).ExecuteDeleteAsync(ct);
+        return null;
+    }
+
+    private async Task<object?> CompleteAsync(object? result, HttpContext http, Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction tx,
+        Guid userId, string? key, string? requestHash)
+    {
         var status = (result as IStatusCodeHttpResult)?.StatusCode ?? StatusCodes.Status200OK;
         if (status is < 200 or >= 300) return result; // rolled back by disposal
 
@@ -82,7 +132,7 @@ public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, TimeProvid
                 "This Idempotency-Key was used with a different request.");
         http.Response.Headers["Idempotent-Replayed"] = "true";
         if (previous.Location is not null) http.Response.Headers.Location = previous.Location;
-        return Results.Text(previous.Body, "application/json", Encoding.UTF8, previous.StatusCode);
+        return Results.Text(previous.Body, previous.StatusCode >= 400 ? "application/problem+json" : "application/json", Encoding.UTF8, previous.StatusCode);
     }
 
     /// <summary>

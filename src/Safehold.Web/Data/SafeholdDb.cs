@@ -371,6 +371,7 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
             e.Property(r => r.Key).HasMaxLength(255);
             e.Property(r => r.RequestHash).HasMaxLength(64);
             e.Property(r => r.Location).HasMaxLength(500);
+            e.HasIndex(r => r.CreatedAt); // the expired ones are deleted (Jobs/IdempotencyCleanup)
         });
     }
 

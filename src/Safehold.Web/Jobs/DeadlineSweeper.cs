@@ -158,19 +158,29 @@ public sealed class DeadlineSweeper(IServiceScopeFactory scopes, TimeProvider cl
     }
 }
 
-/// <summary>Runs the sweeper in the host: at start (what fell due while it was down), then every interval.</summary>
-public sealed class DeadlineSweeperService(DeadlineSweeper sweeper, TimeProvider clock, IOptions<SweeperOptions> options, ILogger<DeadlineSweeperService> log)
+/// <summary>
+/// Runs the sweeper in the host: at start (what fell due while it was down), then every interval; and every
+/// <see cref="IdempotencyCleanup.Every"/> the expired Idempotency-Key answers go.
+/// </summary>
+public sealed class DeadlineSweeperService(DeadlineSweeper sweeper, IdempotencyCleanup keys, TimeProvider clock, IOptions<SweeperOptions> options,
+    ILogger<DeadlineSweeperService> log)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!options.Value.Enabled) return;
         var interval = TimeSpan.FromSeconds(Math.Max(0.05, options.Value.IntervalSeconds));
+        var keysNextAt = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 await sweeper.RunDueAsync(stoppingToken);
+                if (clock.GetUtcNow() >= keysNextAt)
+                {
+                    keysNextAt = clock.GetUtcNow() + IdempotencyCleanup.Every;
+                    await keys.RunAsync(stoppingToken);
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

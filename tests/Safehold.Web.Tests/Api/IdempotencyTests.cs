@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Safehold.Web.Tests.Http;
 
@@ -125,16 +126,95 @@ public sealed class IdempotencyTests(SafeholdApp app) : IClassFixture<SafeholdAp
     }
 
     [Fact]
-    public async Task A_refused_request_is_not_stored_so_the_key_can_be_used_once_the_request_is_fixed()
+    public async Task A_request_refused_as_it_ran_keeps_its_refusal_under_its_key_even_once_it_would_succeed()
+    {
+        var (buyer, seller, id) = await app.OrderIn("awaiting_shipment");
+        var early = await buyer.Http.SendAsync(Post($"/api/v1/orders/{id}/confirm-receipt", new { }, "confirm"));
+        await Api.ExpectProblem(early, HttpStatusCode.Conflict, "invalid_state");
+        await Api.ExpectStatus(await AppShip(seller, id), HttpStatusCode.OK);
+
+        // The retry gets the first answer, as Stripe's keys do: a key names one attempt, refused or not.
+        var retried = await buyer.Http.SendAsync(Post($"/api/v1/orders/{id}/confirm-receipt", new { }, "confirm"));
+        await Api.ExpectProblem(retried, HttpStatusCode.Conflict, "invalid_state");
+        Assert.True(retried.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal("awaiting_delivery", (await Api.GetOrder(buyer, id)).Status());
+
+        var fresh = await buyer.Http.SendAsync(Post($"/api/v1/orders/{id}/confirm-receipt", new { }, "confirm-2"));
+        await Api.ExpectStatus(fresh, HttpStatusCode.OK);
+        Assert.Equal("completed", (await Api.GetOrder(buyer, id)).Status());
+    }
+
+    [Fact]
+    public async Task A_declined_card_is_declined_again_under_the_same_key_without_asking_the_provider_twice()
     {
         var (buyer, _, id) = await app.OrderIn("awaiting_payment");
-        var declined = await buyer.Http.SendAsync(Post($"/api/v1/orders/{id}/pay", new { card = new { number = "4000000000000002" } }, "attempt"));
-        await Api.ExpectProblem(declined, HttpStatusCode.PaymentRequired, "card_declined");
+        var body = new { paymentMethod = Safehold.Web.Payments.SandboxPaymentProvider.Declined };
+        var declined = await buyer.Http.SendAsync(Post($"/api/v1/orders/{id}/pay", body, "attempt"));
+        var first = await Api.ExpectProblem(declined, HttpStatusCode.PaymentRequired, "card_declined");
 
-        // The same key and body is tried again (not replayed as a stored answer), and is refused again.
-        var again = await buyer.Http.SendAsync(Post($"/api/v1/orders/{id}/pay", new { card = new { number = "4000000000000002" } }, "attempt"));
-        await Api.ExpectProblem(again, HttpStatusCode.PaymentRequired, "card_declined");
-        Assert.Equal("awaiting_payment", (await Api.GetOrder(buyer, id)).Status());
+        var again = await buyer.Http.SendAsync(Post($"/api/v1/orders/{id}/pay", body, "attempt"));
+        var replayed = await Api.ExpectProblem(again, HttpStatusCode.PaymentRequired, "card_declined");
+        Assert.True(again.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal(first["traceId"]!.GetValue<string>(), replayed["traceId"]!.GetValue<string>()); // the first answer itself
+        Assert.Equal("application/problem+json", again.Content.Headers.ContentType!.MediaType);
+
+        var paid = await buyer.Http.SendAsync(Post($"/api/v1/orders/{id}/pay", new { paymentMethod = Safehold.Web.Payments.SandboxPaymentProvider.Visa }, "attempt-2"));
+        await Api.ExpectStatus(paid, HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Invalid_input_is_not_kept_so_the_key_can_be_used_once_the_request_is_fixed()
+    {
+        var seller = await app.NewUser("seller");
+        var buyer = await app.NewUser("buyer");
+        var product = await app.NewProduct(seller);
+
+        var invalid = await buyer.Http.SendAsync(Post("/api/v1/orders", new { items = Array.Empty<object>(), shippingAddress = "x" }, "fix-me"));
+        await Api.ExpectProblem(invalid, HttpStatusCode.BadRequest, "validation_failed");
+
+        var fixedUp = await buyer.Http.SendAsync(Post("/api/v1/orders", OrderBody(product), "fix-me"));
+        await Api.ExpectStatus(fixedUp, HttpStatusCode.Created);
+        Assert.Equal(1, await OrderCount(buyer.Id));
+    }
+
+    private static Task<HttpResponseMessage> AppShip(TestUser seller, Guid id) => SafeholdApp.Ship(seller, id);
+}
+
+/// <summary>Keys expire after a day (Safehold:Idempotency:KeepHours), and the sweeper's loop deletes their answers.</summary>
+public sealed class IdempotencyExpiryTests : IDisposable
+{
+    private readonly SafeholdApp _app = new();
+
+    public void Dispose() => _app.Dispose();
+
+    [Fact]
+    public async Task A_key_is_free_again_a_day_later_and_its_answer_is_deleted()
+    {
+        var seller = await _app.NewUser("seller");
+        var buyer = await _app.NewUser("buyer");
+        var product = await _app.NewProduct(seller);
+        var other = await _app.NewProduct(seller, amount: 555);
+        HttpRequestMessage Order(Guid productId) => new(HttpMethod.Post, "/api/v1/orders")
+        {
+            Content = JsonContent.Create(new { items = new[] { new { productId, quantity = 1 } }, shippingAddress = "1 Test Street, Tbilisi" }),
+            Headers = { { "Idempotency-Key", "daily" } },
+        };
+        await Api.ExpectStatus(await buyer.Http.SendAsync(Order(product)), HttpStatusCode.Created);
+
+        _app.Clock.Advance(TimeSpan.FromHours(23));
+        await Api.ExpectProblem(await buyer.Http.SendAsync(Order(other)), HttpStatusCode.Conflict, "idempotency_key_reused");
+
+        _app.Clock.Advance(TimeSpan.FromHours(1) + TimeSpan.FromSeconds(1));
+        Assert.True(await _app.Services.GetRequiredService<Safehold.Web.Jobs.IdempotencyCleanup>().RunAsync(CancellationToken.None) >= 1);
+        Assert.Equal(0, await Kept());
+        await Api.ExpectStatus(await buyer.Http.SendAsync(Order(other)), HttpStatusCode.Created); // a new request, not a replay
+        Assert.Equal(1, await Kept());
+
+        async Task<int> Kept()
+        {
+            var (scope, db) = _app.OpenDb();
+            using (scope) return await db.IdempotencyRecords.CountAsync(r => r.UserId == buyer.Id);
+        }
     }
 }
 

@@ -816,6 +816,8 @@ namespace Safehold.Web.Data.Migrations.Postgres
 
                     b.HasKey("UserId", "Key");
 
+                    b.HasIndex("CreatedAt");
+
                     b.ToTable("IdempotencyRecords");
                 });
 

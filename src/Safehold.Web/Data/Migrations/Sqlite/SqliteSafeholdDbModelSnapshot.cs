@@ -810,6 +810,8 @@ namespace Safehold.Web.Data.Migrations.Sqlite
 
                     b.HasKey("UserId", "Key");
 
+                    b.HasIndex("CreatedAt");
+
                     b.ToTable("IdempotencyRecords");
                 });
 
