@@ -24,9 +24,11 @@ public sealed record LedgerTotals(MoneyDto CapturedIn, MoneyDto RefundsSent, Mon
 /// <param name="Captured">Captures recorded as succeeded; null while captures are made in the pay request itself (no capture instructions).</param>
 /// <param name="Refunded">Refund instructions that succeeded (sent, or settled by hand).</param>
 /// <param name="PaidOut">Payout instructions that succeeded.</param>
+/// <param name="SettledByHand">Of <paramref name="Refunded"/> and <paramref name="PaidOut"/>, what an admin settled by hand (paid another
+/// way, so the provider never moved it).</param>
 /// <param name="Failed">Instructions that failed in the period and still wait in the admin's queue.</param>
 /// <param name="FailedCount">How many those are.</param>
-public sealed record InstructionTotals(MoneyDto? Captured, MoneyDto Refunded, MoneyDto PaidOut, MoneyDto Failed, int FailedCount);
+public sealed record InstructionTotals(MoneyDto? Captured, MoneyDto Refunded, MoneyDto PaidOut, MoneyDto SettledByHand, MoneyDto Failed, int FailedCount);
 
 /// <summary>What the payment provider's own records say succeeded in a period, in one currency.</summary>
 public sealed record ProviderTotals(MoneyDto Captured, MoneyDto Refunded, MoneyDto PaidOut);
@@ -248,7 +250,9 @@ public sealed class Reconcile(SafeholdDb db, IPaymentProvider provider)
                     new(Owed(AccountType.RefundsOwed), c), new(Owed(AccountType.PayoutsOwed), c), new(Flow(AccountType.PlatformCommission), c),
                     new(Flow(AccountType.ChargebacksOut), c)),
                 new InstructionTotals(capturesAreInstructions ? new(Succeeded(InstructionKind.Capture), c) : null, new(Succeeded(InstructionKind.Refund), c),
-                    new(Succeeded(InstructionKind.Payout), c), new(failed.Sum(i => i.Amount), c), failed.Count),
+                    new(Succeeded(InstructionKind.Payout), c),
+                    new(completed.Where(i => i.Status == InstructionStatus.Succeeded && i.ResolvedBy != null).Sum(i => i.Amount), c),
+                    new(failed.Sum(i => i.Amount), c), failed.Count),
                 records is null ? null : new ProviderTotals(new(Recorded("capture"), c), new(Recorded("refund"), c), new(Recorded("payout"), c)),
                 mismatches.Count(m => m.Currency == c));
         }).ToList();

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Safehold.Domain;
@@ -49,9 +50,30 @@ public sealed class ReconciliationTests
         var paidOut = Amount(usd, "ledger", "payoutsSent");
         Assert.True(paidOut > 0);
         Assert.Equal(10_000 - paidOut, Amount(usd, "ledger", "commission"));
-        Assert.Equal((4_000L, paidOut), (Amount(usd, "instructions", "refunded"), Amount(usd, "instructions", "paidOut")));
+        Assert.Equal((4_000L, paidOut, 0L), (Amount(usd, "instructions", "refunded"), Amount(usd, "instructions", "paidOut"), Amount(usd, "instructions", "settledByHand")));
         Assert.Null(usd["instructions"]!["captured"]); // captures are made in the pay request, not as instructions
         Assert.Equal((14_000L, 4_000L, paidOut), (Amount(usd, "provider", "captured"), Amount(usd, "provider", "refunded"), Amount(usd, "provider", "paidOut")));
+    }
+
+    [Fact]
+    public async Task A_refund_the_admin_settled_by_hand_agrees_without_the_provider_and_is_counted_as_settled_by_hand()
+    {
+        using var app = new SafeholdApp();
+        var (_, _, orderId) = await app.OrderIn("closed", 2_500);
+        var (scope, db) = app.OpenDb();
+        using (scope)
+        {
+            await db.Database.ExecuteSqlInterpolatedAsync($"""UPDATE "PaymentInstructions" SET "Status" = 'Failed', "FailureCode" = 'provider_error' WHERE "OrderId" = {SafeholdApp.SqlGuid(orderId)}""");
+        }
+        var id = (await Api.ItemsOf(app.Admin, "/api/v1/payment-instructions?status=failed")).Single()!.Id();
+        await Api.ExpectStatus(await app.Admin.PostAsJsonAsync($"/api/v1/payment-instructions/{id}/resolve", new { note = "Paid by bank transfer" }), HttpStatusCode.OK);
+
+        var result = await Reconcile(app);
+
+        Assert.True(result["ok"]!.GetValue<bool>(), result.ToJsonString());
+        var usd = result["currencies"]![0]!;
+        Assert.Equal((2_500L, 2_500L, 2_500L, 0L), (Amount(usd, "ledger", "refundsSent"), Amount(usd, "instructions", "refunded"),
+            Amount(usd, "instructions", "settledByHand"), Amount(usd, "provider", "refunded")));
     }
 
     [Fact]
