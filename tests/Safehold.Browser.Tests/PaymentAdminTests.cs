@@ -54,6 +54,7 @@ public sealed class PaymentAdminTests(Portal portal)
             await Assertions.Expect(page.Locator("main")).ToContainTextAsync(culture == "en" ? "the sandbox was told to fail it" : "სატესტო პროვაიდერს ჩაშლა დაევალა");
             Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), $"the queue scrolls sideways at {width} px ({culture})");
             await Portal.Screenshot(page, "admin-payment-instructions" + Suffix(width, culture));
+            await Portal.AssertAccessible(page);
             await page.Context.CloseAsync();
         }
 
@@ -70,6 +71,7 @@ public sealed class PaymentAdminTests(Portal portal)
         await next.GetByRole(AriaRole.Button, new() { Name = "Mark settled by hand" }).ClickAsync();
         await Assertions.Expect(admin.Locator(".confirm")).ToContainTextAsync("This cannot be undone.");
         await Portal.Screenshot(admin, "admin-payment-instructions-confirm");
+        await Portal.AssertAccessible(admin);
         await admin.GetByRole(AriaRole.Button, new() { Name = "Yes, mark it settled" }).ClickAsync();
         await Assertions.Expect(admin.GetByRole(AriaRole.Status).Filter(new() { HasText = "settled by hand" })).ToBeVisibleAsync();
         await admin.GotoAsync("/admin/payment-instructions?status=succeeded");
@@ -87,6 +89,7 @@ public sealed class PaymentAdminTests(Portal portal)
                 ? "Everything agrees: no mismatch in this period." : "ყველაფერი ემთხვევა: ამ პერიოდში შეუსაბამობა არ არის.");
             Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), $"reconciliation scrolls sideways at {width} px ({culture})");
             await Portal.Screenshot(page, "admin-reconciliation" + Suffix(width, culture));
+            await Portal.AssertAccessible(page);
             if (width > 600 && culture == "en")
             {
                 var download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Link, new() { Name = "Download the period's journal (CSV)" }).ClickAsync());

@@ -197,8 +197,8 @@ public sealed class Reconcile(SafeholdDb db, IPaymentProvider provider)
             var needs = instructionKey != first.Key // sends or returns an instruction's money
                 || entry.Any(l => l.Type is AccountType.RefundsOwed or AccountType.PayoutsOwed && l.Amount > 0)
                 || (first.Kind == "capture" && capturesAreInstructions);
-            if (needs && !instructionByKey.ContainsKey(instructionKey)
-                && !await db.PaymentInstructions.AnyAsync(i => i.IdempotencyKey == instructionKey, ct))
+            // Every instruction an entry of the period names was loaded above.
+            if (needs && !instructionByKey.ContainsKey(instructionKey))
             {
                 var moved = entry.Where(l => l.Amount > 0).Sum(l => l.Amount);
                 Add("entry_without_instruction", first.Currency, first.Key, null, first.EntryId, first.OrderId, moved, null, null,

@@ -100,6 +100,28 @@ public sealed class ReconciliationTests
     }
 
     [Fact]
+    public async Task An_entry_that_owes_a_refund_no_instruction_carries_and_an_instruction_of_another_amount_are_mismatches()
+    {
+        using var app = new SafeholdApp();
+        var (_, _, orphaned) = await app.OrderIn("closed", 2_500);
+        var (_, _, altered) = await app.OrderIn("closed", 3_000);
+        var (scope, db) = app.OpenDb();
+        using (scope)
+        {
+            await db.Database.ExecuteSqlInterpolatedAsync($"""DELETE FROM "PaymentInstructions" WHERE "OrderId" = {SafeholdApp.SqlGuid(orphaned)}""");
+            await db.Database.ExecuteSqlInterpolatedAsync($"""UPDATE "PaymentInstructions" SET "Amount" = 2000 WHERE "OrderId" = {SafeholdApp.SqlGuid(altered)}""");
+        }
+
+        var result = await Reconcile(app);
+
+        var found = result["mismatches"]!.AsArray()
+            .Select(m => (m!["code"]!.GetValue<string>(), m["orderId"]!.GetValue<Guid>(), m["ledger"]?["amount"]?.GetValue<long>(), m["instructed"]?["amount"]?.GetValue<long>()))
+            .ToList();
+        Assert.Equal([("entry_without_instruction", orphaned, 2_500L, (long?)null), ("amount_differs", altered, 3_000L, 2_000L)],
+            found.OrderBy(f => f.Item1 == "amount_differs"));
+    }
+
+    [Fact]
     public async Task A_capture_the_provider_never_made_and_one_the_ledger_never_recorded_are_mismatches()
     {
         using var app = new SafeholdApp();
