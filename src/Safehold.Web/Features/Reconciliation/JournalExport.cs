@@ -35,7 +35,7 @@ public static class JournalExport
     /// <summary>Writes the period's postings to <paramref name="body"/>, a row at a time as the database returns them.</summary>
     public static async Task WriteAsync(SafeholdDb db, Period period, Stream body, CancellationToken ct)
     {
-        var (start, end) = (period.From, period.To);
+        var (start, end) = (period.From.ToUniversalTime(), period.To.ToUniversalTime()); // PostgreSQL takes UTC instants only
         var rows = (from e in db.JournalEntries.AsNoTracking().IgnoreAutoIncludes()
                     where e.At >= start && e.At < end
                     from l in db.JournalLines.Where(l => l.EntryId == e.Id)

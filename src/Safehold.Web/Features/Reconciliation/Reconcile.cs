@@ -94,7 +94,7 @@ public sealed class Reconcile(SafeholdDb db, IPaymentProvider provider)
 
     public async Task<ReconciliationResponse> RunAsync(Period period, CancellationToken ct)
     {
-        var (from, to) = (period.From, period.To);
+        var (from, to) = (period.From.ToUniversalTime(), period.To.ToUniversalTime()); // PostgreSQL takes UTC instants only
         var inPeriod = await Lines(db.JournalEntries.Where(e => e.At >= from && e.At < to), ct);
         var owedAtEnd = await db.JournalLines
             .Where(l => (l.AccountType == AccountType.RefundsOwed || l.AccountType == AccountType.PayoutsOwed)
