@@ -33,9 +33,11 @@ public sealed record InstructionTotals(MoneyDto? Captured, MoneyDto Refunded, Mo
 /// <summary>What the payment provider's own records say succeeded in a period, in one currency.</summary>
 public sealed record ProviderTotals(MoneyDto Captured, MoneyDto Refunded, MoneyDto PaidOut);
 
-/// <summary>One currency's totals from each side, and how many mismatches it has.</summary>
+/// <summary>One currency's totals from each side (SPEC 5: ledger totals, instruction results, provider records) and its mismatches.</summary>
 /// <param name="Provider">Null when the provider's records cannot be read.</param>
-public sealed record CurrencyReconciliation(string Currency, LedgerTotals Ledger, InstructionTotals Instructions, ProviderTotals? Provider, int Mismatches);
+/// <param name="MismatchCount">All the currency's mismatches; <paramref name="Mismatches"/> lists the first <see cref="Reconcile.MaxListed"/>.</param>
+public sealed record CurrencyReconciliation(string Currency, LedgerTotals Ledger, InstructionTotals Instructions, ProviderTotals? Provider,
+    int MismatchCount, IReadOnlyList<ReconciliationMismatch> Mismatches);
 
 /// <summary>
 /// One disagreement between the ledger, the payment instructions and the provider's records. <c>code</c> is one of:
@@ -61,10 +63,10 @@ public sealed record ReconciliationMismatch(string Code, string Currency, string
 /// <param name="From">The period's start (included).</param>
 /// <param name="To">The period's end (excluded).</param>
 /// <param name="ProviderRecordsRead">Whether the provider's records were read (the sandbox's are; an external provider's are not).</param>
-/// <param name="Ok">No mismatch.</param>
-/// <param name="MismatchCount">All the mismatches found; <paramref name="Mismatches"/> lists the first <see cref="Reconcile.MaxListed"/>.</param>
-public sealed record ReconciliationResponse(DateTimeOffset From, DateTimeOffset To, bool ProviderRecordsRead, bool Ok,
-    IReadOnlyList<CurrencyReconciliation> Currencies, int MismatchCount, IReadOnlyList<ReconciliationMismatch> Mismatches);
+/// <param name="Ok">No mismatch in any currency.</param>
+/// <param name="MismatchCount">The mismatches of every currency.</param>
+public sealed record ReconciliationResponse(DateTimeOffset From, DateTimeOffset To, bool ProviderRecordsRead, bool Ok, int MismatchCount,
+    IReadOnlyList<CurrencyReconciliation> Currencies);
 
 /// <summary>
 /// Reconciliation (SPEC 4, <c>GET /api/v1/reconciliation?from=&amp;to=</c>, admin): for a period, per currency, the
@@ -236,6 +238,7 @@ public sealed class Reconcile(SafeholdDb db, IPaymentProvider provider)
 
         var currencies = inPeriod.Select(l => l.Currency).Concat(owedAtEnd.Where(o => o.Sum != 0).Select(o => o.Currency))
             .Concat(instructions.Select(i => i.Currency)).Concat(providerInPeriod.Where(r => r.Succeeded).Select(r => r.Currency))
+            .Concat(mismatches.Select(m => m.Currency))
             .Distinct().Order(StringComparer.Ordinal).ToList();
         var rows = currencies.Select(c =>
         {
@@ -254,10 +257,10 @@ public sealed class Reconcile(SafeholdDb db, IPaymentProvider provider)
                     new(completed.Where(i => i.Status == InstructionStatus.Succeeded && i.ResolvedBy != null).Sum(i => i.Amount), c),
                     new(failed.Sum(i => i.Amount), c), failed.Count),
                 records is null ? null : new ProviderTotals(new(Recorded("capture"), c), new(Recorded("refund"), c), new(Recorded("payout"), c)),
-                mismatches.Count(m => m.Currency == c));
+                mismatches.Count(m => m.Currency == c), mismatches.Where(m => m.Currency == c).Take(MaxListed).ToList());
         }).ToList();
 
-        return new ReconciliationResponse(from, to, records is not null, mismatches.Count == 0, rows, mismatches.Count, mismatches.Take(MaxListed).ToList());
+        return new ReconciliationResponse(from, to, records is not null, mismatches.Count == 0, mismatches.Count, rows);
     }
 
     /// <summary>The lines of <paramref name="entries"/> with their entry's key, kind and time.</summary>
