@@ -58,7 +58,7 @@ public sealed class QueueModel(SafeholdDb db, TimeProvider clock, InstructionCha
                     ? "The {0} refund is recorded as paid another way: it leaves the money owed to the buyer and will not be sent again. Your note is kept with it. This cannot be undone."
                     : "The {0} payout is recorded as paid another way: it leaves the money owed to the seller and will not be sent again. Your note is kept with it. This cannot be undone.",
                     Words.Money(failed.Money)],
-                L["Yes, mark it settled"], $"/admin/payment-instructions?handler=Resolve", Link(status),
+                L["Yes, mark it settled"], "/admin/payment-instructions?handler=Resolve", Link(status),
                 new Dictionary<string, string?> { ["id"] = id.ToString(), ["note"] = note, ["status"] = status });
             await Load(status, null, ct);
             return Page();
