@@ -106,6 +106,32 @@ public sealed partial class QueuePageTests(SafeholdApp app) : IClassFixture<Safe
     }
 
     [Fact]
+    public async Task The_queue_pages_by_key_and_the_next_page_repeats_and_skips_nothing()
+    {
+        using var own = new SafeholdApp();
+        var (buyer, _, first) = await own.OrderIn("awaiting_payment");
+        var product = (await Api.GetOrder(buyer, first))["items"]![0]!["productId"]!.GetValue<Guid>();
+        for (var n = 0; n < Safehold.Web.Features.PaymentInstructions.QueueModel.PageSize + 1; n++)
+        {
+            var id = Guid.Parse((await own.PlaceOrder(buyer, product))["id"]!.GetValue<string>());
+            await Api.ExpectStatus(await SafeholdApp.Pay(buyer, id), HttpStatusCode.OK);
+            await Api.ExpectStatus(await buyer.Http.PostAsync($"/api/v1/orders/{id}/cancel", null), HttpStatusCode.OK);
+        }
+        var admin = await PortalClient.As(own, await own.NewUser("admin"));
+
+        var one = await admin.Page("/admin/payment-instructions?status=pending");
+        var next = Regex.Match(one, "href=\"(/admin/payment-instructions\\?status=pending&(?:amp;)?cursor=[^\"]+)\"").Groups[1].Value;
+        var two = await admin.Page(System.Net.WebUtility.HtmlDecode(next));
+
+        var orders = new[] { one, two }.Select(p => Regex.Matches(p, "href=\"/orders/([0-9a-f-]{36})\"").Select(m => m.Groups[1].Value).ToList()).ToList();
+        Assert.Equal(Safehold.Web.Features.PaymentInstructions.QueueModel.PageSize, orders[0].Count);
+        Assert.Single(orders[1]);
+        Assert.Equal(orders[0].Count + 1, orders[0].Concat(orders[1]).Distinct().Count());
+        Assert.Contains("More instructions", PortalClient.Text(one));
+        Assert.DoesNotContain("More instructions", PortalClient.Text(two));
+    }
+
+    [Fact]
     public async Task Only_an_admin_sees_the_queue()
     {
         var seller = await PortalClient.As(app, await app.NewUser("seller"));
