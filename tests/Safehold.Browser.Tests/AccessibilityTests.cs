@@ -31,6 +31,8 @@ public sealed class AccessibilityTests(Portal portal)
         { "admin@demo.test", "demo-admin", "/admin/ledger" },
         { "admin@demo.test", "demo-admin", "/admin/policy" },
         { "admin@demo.test", "demo-admin", "/admin/payouts" },
+        { "admin@demo.test", "demo-admin", "/admin/payment-instructions" },
+        { "admin@demo.test", "demo-admin", "/admin/reconciliation" },
         { "admin@demo.test", "demo-admin", "/sandbox/clock" },
         { "admin@demo.test", "demo-admin", "/orders" },
     };

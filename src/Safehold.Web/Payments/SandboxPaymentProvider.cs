@@ -15,7 +15,7 @@ namespace Safehold.Web.Payments;
 /// <c>4242424242424242</c>, <c>4000000000000002</c> and <c>4000000000009995</c> are turned into those tokens before they
 /// reach the provider (<see cref="MethodForCard"/>), so no card number is stored, not even here.
 /// </remarks>
-public sealed class SandboxPaymentProvider : IPaymentProvider
+public sealed class SandboxPaymentProvider : IPaymentProvider, IPaymentRecords
 {
     public const string SuccessCard = "4242424242424242";
     public const string DeclinedCard = "4000000000000002";
@@ -217,6 +217,40 @@ public sealed class SandboxPaymentProvider : IPaymentProvider
     {
         using var c = Open();
         return Scalar(c, null, "SELECT COUNT(*) FROM operations WHERE kind = $kind AND succeeded = 1", ("$kind", kind)) ?? 0;
+    }
+
+    public Task<IReadOnlyList<ProviderRecord>> FindAsync(IReadOnlyCollection<string> keys, CancellationToken ct)
+    {
+        var found = new List<ProviderRecord>();
+        using var c = Open();
+        // SQLite binds at most 999 parameters a statement in older builds: a few hundred keys at a time.
+        foreach (var chunk in keys.Distinct().Chunk(500))
+        {
+            var names = chunk.Select((_, i) => "$k" + i).ToList();
+            found.AddRange(Records(c, $"idempotency_key IN ({string.Join(", ", names)})", names.Zip(chunk, (n, k) => (n, (object?)k)).ToArray()));
+        }
+        return Task.FromResult<IReadOnlyList<ProviderRecord>>(found);
+    }
+
+    public Task<IReadOnlyList<ProviderRecord>> ListAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        using var c = Open();
+        // Times are stored as round-trip UTC text, which sorts as the instants do.
+        return Task.FromResult<IReadOnlyList<ProviderRecord>>(Records(c, "at >= $from AND at < $to",
+            ("$from", from.ToUniversalTime().ToString("O")), ("$to", to.ToUniversalTime().ToString("O"))));
+    }
+
+    private static List<ProviderRecord> Records(SqliteConnection c, string where, params (string, object?)[] args)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = $"SELECT idempotency_key, kind, amount, currency, succeeded, reference, at FROM operations WHERE {where}";
+        foreach (var (n, v) in args) cmd.Parameters.AddWithValue(n, v ?? DBNull.Value);
+        using var r = cmd.ExecuteReader();
+        var records = new List<ProviderRecord>();
+        while (r.Read())
+            records.Add(new ProviderRecord(r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetString(3), r.GetInt64(4) == 1,
+                r.IsDBNull(5) ? null : r.GetString(5), DateTimeOffset.Parse(r.GetString(6), System.Globalization.CultureInfo.InvariantCulture)));
+        return records;
     }
 
     private SqliteConnection Open()

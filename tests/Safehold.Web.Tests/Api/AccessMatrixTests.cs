@@ -30,6 +30,8 @@ public sealed class AccessMatrixTests(SafeholdApp app) : IClassFixture<SafeholdA
         ["GET /api/v1/disputes/{id}/messages"] = (404, 404, 404, 200, 404),
         ["GET /api/v1/events"] = (403, 403, 403, 200, 403),
         ["GET /api/v1/ledger/check"] = (403, 403, 403, 200, 403),
+        ["GET /api/v1/ledger/journal.csv"] = (403, 403, 403, 200, 403),
+        ["GET /api/v1/reconciliation"] = (403, 403, 403, 200, 403),
         ["GET /api/v1/notifications"] = (200, 200, 200, 200, 200),
         ["GET /api/v1/orders"] = (200, 200, 200, 200, 200),
         ["GET /api/v1/orders/{id}"] = (404, 404, 404, 200, 404),

@@ -33,6 +33,8 @@ public static class LedgerEndpoints
         api.MapGet("/balance", GetBalance).WithTags("Ledger");
         api.MapGet("/ledger/check", Check).WithTags("Ledger");
         api.MapGet("/orders/{id:guid}/ledger", GetOrderLedger).WithTags("Ledger");
+        Reconciliation.Reconcile.Map(api);
+        Reconciliation.JournalExport.Map(api);
     }
 
     public static async Task<Ok<BalanceResponse>> GetBalance(HttpContext http, SafeholdDb db, CancellationToken ct)

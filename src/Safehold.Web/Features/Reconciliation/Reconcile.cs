@@ -1,0 +1,292 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Safehold.Domain.Ledger;
+using Safehold.Domain.Payments;
+using Safehold.Web.Api;
+using Safehold.Web.Data;
+using Safehold.Web.Features.Users;
+using Safehold.Web.Payments;
+
+namespace Safehold.Web.Features.Reconciliation;
+
+/// <summary>What the journal moved in a period, in one currency.</summary>
+/// <param name="CapturedIn">Money in from buyers' payments (what left payment clearing).</param>
+/// <param name="RefundsSent">Refunds that left, less those the provider returned.</param>
+/// <param name="PayoutsSent">Payouts that left, less those the provider returned.</param>
+/// <param name="RefundsOwed">Refunds decided and not yet sent, at the period's end.</param>
+/// <param name="PayoutsOwed">Payouts started and not yet sent, at the period's end.</param>
+/// <param name="Commission">The platform's commission earned (less what refunds and chargebacks took back).</param>
+/// <param name="Chargebacks">Money the card networks took back for lost chargebacks.</param>
+public sealed record LedgerTotals(MoneyDto CapturedIn, MoneyDto RefundsSent, MoneyDto PayoutsSent, MoneyDto RefundsOwed, MoneyDto PayoutsOwed,
+    MoneyDto Commission, MoneyDto Chargebacks);
+
+/// <summary>The payment instructions' results recorded in a period, in one currency.</summary>
+/// <param name="Captured">Captures recorded as succeeded; null while captures are made in the pay request itself (no capture instructions).</param>
+/// <param name="Refunded">Refund instructions that succeeded (sent, or settled by hand).</param>
+/// <param name="PaidOut">Payout instructions that succeeded.</param>
+/// <param name="SettledByHand">Of <paramref name="Refunded"/> and <paramref name="PaidOut"/>, what an admin settled by hand (paid another
+/// way, so the provider never moved it).</param>
+/// <param name="Failed">Instructions that failed in the period and still wait in the admin's queue.</param>
+/// <param name="FailedCount">How many those are.</param>
+public sealed record InstructionTotals(MoneyDto? Captured, MoneyDto Refunded, MoneyDto PaidOut, MoneyDto SettledByHand, MoneyDto Failed, int FailedCount);
+
+/// <summary>What the payment provider's own records say succeeded in a period, in one currency.</summary>
+public sealed record ProviderTotals(MoneyDto Captured, MoneyDto Refunded, MoneyDto PaidOut);
+
+/// <summary>One currency's totals from each side (SPEC 5: ledger totals, instruction results, provider records) and its mismatches.</summary>
+/// <param name="Provider">Null when the provider's records cannot be read.</param>
+/// <param name="MismatchCount">All the currency's mismatches; <paramref name="Mismatches"/> lists the first <see cref="Reconcile.MaxListed"/>.</param>
+public sealed record CurrencyReconciliation(string Currency, LedgerTotals Ledger, InstructionTotals Instructions, ProviderTotals? Provider,
+    int MismatchCount, IReadOnlyList<ReconciliationMismatch> Mismatches);
+
+/// <summary>
+/// One disagreement between the ledger, the payment instructions and the provider's records. <c>code</c> is one of:
+/// <c>succeeded_without_entry</c> (an instruction succeeded and no entry moved its money out),
+/// <c>sent_without_success</c> (an entry moved money out for an instruction that has not succeeded),
+/// <c>entry_without_instruction</c> (an entry owes or sends money that no instruction carries),
+/// <c>instruction_without_entry</c> (an instruction whose money no entry owes),
+/// <c>amount_differs</c> (the entry's and the instruction's amounts differ),
+/// <c>provider_has_no_record</c> (a succeeded instruction or a capture the provider does not know under its key),
+/// <c>provider_not_succeeded</c> (the provider's record of it is a refusal),
+/// <c>provider_amount_differs</c> (the provider recorded another amount),
+/// <c>provider_succeeded_instruction_failed</c> (the provider moved the money of an instruction waiting in the queue),
+/// <c>provider_record_without_entry</c> (the provider moved money under a key Safehold has no entry or instruction for).
+/// </summary>
+/// <param name="Key">The idempotency key (an instruction's, or an entry's dedupe key) the sides were matched by.</param>
+/// <param name="Ledger">What the ledger moved for it, when it is an amount question.</param>
+/// <param name="Instructed">What the instruction says.</param>
+/// <param name="Provider">What the provider recorded.</param>
+/// <param name="Detail">In English, for a person reading the API's answer (the portal writes its own from the code).</param>
+public sealed record ReconciliationMismatch(string Code, string Currency, string Key, Guid? InstructionId, Guid? EntryId, Guid? OrderId,
+    MoneyDto? Ledger, MoneyDto? Instructed, MoneyDto? Provider, string Detail);
+
+/// <param name="From">The period's start (included).</param>
+/// <param name="To">The period's end (excluded).</param>
+/// <param name="ProviderRecordsRead">Whether the provider's records were read (the sandbox's are; an external provider's are not).</param>
+/// <param name="Ok">No mismatch in any currency.</param>
+/// <param name="MismatchCount">The mismatches of every currency.</param>
+public sealed record ReconciliationResponse(DateTimeOffset From, DateTimeOffset To, bool ProviderRecordsRead, bool Ok, int MismatchCount,
+    IReadOnlyList<CurrencyReconciliation> Currencies);
+
+/// <summary>
+/// Reconciliation (SPEC 4, <c>GET /api/v1/reconciliation?from=&amp;to=</c>, admin): for a period, per currency, the
+/// journal's money in and out against the payment instructions' results and the provider's records, and each
+/// disagreement by the key that ties the three together (an instruction's idempotency key is the entry's that owes it;
+/// the entries that send and return it carry it as their prefix; the provider knows it under the same key).
+/// </summary>
+/// <remarks>
+/// Totals are the period's (entries by their time, instructions by when they completed, provider records by when the
+/// provider answered), so an instruction answered just before the period's end may fall on either side of it; the
+/// mismatches compare each instruction with all its entries, whenever they were written, and do not.
+/// </remarks>
+public sealed class Reconcile(SafeholdDb db, IPaymentProvider provider)
+{
+    public const int MaxListed = 200;
+
+    public static void Map(RouteGroupBuilder api) => api.MapGet("/reconciliation", Get).WithTags("Ledger");
+
+    public static async Task<Ok<ReconciliationResponse>> Get(HttpContext http, SafeholdDb db, IPaymentProvider provider, TimeProvider clock,
+        string? from, string? to, CancellationToken ct)
+    {
+        Caller.From(http.User).Require(UserRole.Admin, "reconcile the ledger");
+        return TypedResults.Ok(await new Reconcile(db, provider).RunAsync(Period.Parse(from, to, clock.GetUtcNow()), ct));
+    }
+
+    private sealed record Line(Guid EntryId, int LineNumber, string Key, string Kind, Guid? OrderId, DateTimeOffset At, AccountType Type, string Currency, long Amount);
+
+    public async Task<ReconciliationResponse> RunAsync(Period period, CancellationToken ct)
+    {
+        var (from, to) = (period.From.ToUniversalTime(), period.To.ToUniversalTime()); // PostgreSQL takes UTC instants only
+        var inPeriod = await Lines(db.JournalEntries.Where(e => e.At >= from && e.At < to), ct);
+        var owedAtEnd = await db.JournalLines
+            .Where(l => (l.AccountType == AccountType.RefundsOwed || l.AccountType == AccountType.PayoutsOwed)
+                && db.JournalEntries.Any(e => e.Id == l.EntryId && e.At < to))
+            .GroupBy(l => new { l.AccountType, l.Currency }).Select(g => new { g.Key.AccountType, g.Key.Currency, Sum = g.Sum(l => l.Amount) })
+            .ToListAsync(ct);
+
+        // The instructions the period touched: written or completed in it, or named by one of its entries.
+        var entryKeys = inPeriod.Select(l => InstructionKeyOf(l.Key)).Distinct().ToList();
+        var instructions = await db.PaymentInstructions.AsNoTracking()
+            .Where(i => (i.CreatedAt >= from && i.CreatedAt < to) || (i.CompletedAt >= from && i.CompletedAt < to) || entryKeys.Contains(i.IdempotencyKey))
+            .ToListAsync(ct);
+        var capturesAreInstructions = await db.PaymentInstructions.AnyAsync(i => i.Kind == InstructionKind.Capture, ct);
+
+        // Every entry of those instructions, whenever written: the one that owes (its key), and those that send and return it.
+        var keys = instructions.Select(i => i.IdempotencyKey).ToList();
+        var since = instructions.Count == 0 ? to : instructions.Min(i => i.CreatedAt);
+        var related = await Lines(db.JournalEntries.Where(e => keys.Contains(e.DedupeKey)
+            || (e.At >= since && (e.Kind == "refund_sent" || e.Kind == "payout_sent" || e.Kind == "refund_returned" || e.Kind == "payout_returned"))), ct);
+        var byInstruction = related.Concat(inPeriod).DistinctBy(l => (l.EntryId, l.LineNumber)).ToLookup(l => InstructionKeyOf(l.Key));
+        var instructionByKey = instructions.ToDictionary(i => i.IdempotencyKey);
+
+        var records = provider as IPaymentRecords;
+        var providerByKey = new Dictionary<string, ProviderRecord>();
+        IReadOnlyList<ProviderRecord> providerInPeriod = [];
+        if (records is not null)
+        {
+            var captureKeys = inPeriod.Where(l => l.Kind == "capture").Select(l => l.Key);
+            foreach (var r in await records.FindAsync(keys.Concat(captureKeys).Distinct().ToList(), ct)) providerByKey[r.IdempotencyKey] = r;
+            providerInPeriod = await records.ListAsync(from, to, ct);
+        }
+
+        var mismatches = new List<ReconciliationMismatch>();
+        void Add(string code, string currency, string key, Guid? instructionId, Guid? entryId, Guid? orderId, long? ledger, long? instructed, long? provided, string detail) =>
+            mismatches.Add(new(code, currency, key, instructionId, entryId, orderId, Dto(ledger, currency), Dto(instructed, currency), Dto(provided, currency), detail));
+
+        foreach (var i in instructions.OrderBy(i => i.CreatedAt).ThenBy(i => i.Id))
+        {
+            var lines = byInstruction[i.IdempotencyKey].ToList();
+            var owing = lines.Where(l => l.Key == i.IdempotencyKey).ToList();
+            var kind = InstructionName(i.Kind);
+            if (i.Kind == InstructionKind.Capture)
+            {
+                var captured = -owing.Where(l => l.Type == AccountType.PaymentClearing).Sum(l => l.Amount);
+                var expected = i.Status == InstructionStatus.Succeeded ? i.Amount : 0;
+                if (captured != expected)
+                    Add(expected == 0 ? "sent_without_success" : captured == 0 ? "succeeded_without_entry" : "amount_differs", i.Currency, i.IdempotencyKey,
+                        i.Id, owing.FirstOrDefault()?.EntryId, i.OrderId, captured, i.Amount, null,
+                        $"The {i.Status.ToString().ToLowerInvariant()} capture instruction's entry captured {captured}, not {expected} (minor units).");
+            }
+            else
+            {
+                var (owedType, outType) = i.Kind == InstructionKind.Refund
+                    ? (AccountType.RefundsOwed, AccountType.RefundsOut) : (AccountType.PayoutsOwed, AccountType.PayoutsOut);
+                var owed = owing.Where(l => l.Type == owedType).Sum(l => l.Amount);
+                if (owing.Count == 0)
+                    Add("instruction_without_entry", i.Currency, i.IdempotencyKey, i.Id, null, i.OrderId, null, i.Amount, null,
+                        $"No journal entry owes the {kind} instruction's money.");
+                else if (owed != i.Amount)
+                    Add("amount_differs", i.Currency, i.IdempotencyKey, i.Id, owing[0].EntryId, i.OrderId, owed, i.Amount, null,
+                        $"The entry owes {owed} and the {kind} instruction sends {i.Amount} (minor units).");
+                var sent = lines.Where(l => l.Key != i.IdempotencyKey && l.Type == outType).ToList();
+                var net = sent.Sum(l => l.Amount);
+                var expected = i.Status == InstructionStatus.Succeeded ? i.Amount : 0;
+                if (net != expected)
+                    Add(expected > 0 && net == 0 ? "succeeded_without_entry" : expected == 0 ? "sent_without_success" : "amount_differs",
+                        i.Currency, i.IdempotencyKey, i.Id, sent.LastOrDefault()?.EntryId, i.OrderId, net, i.Amount, null,
+                        expected > 0 && net == 0 ? $"The {kind} instruction succeeded and no entry sent its money."
+                        : expected == 0 ? $"Entries sent {net} (minor units) for a {i.Status.ToString().ToLowerInvariant()} {kind} instruction."
+                        : $"Entries sent {net} and the {kind} instruction {i.Amount} (minor units).");
+            }
+
+            if (records is null) continue;
+            providerByKey.TryGetValue(i.IdempotencyKey, out var record);
+            // A refund or payout an admin settled by hand did not go through the provider.
+            if (i.Status == InstructionStatus.Succeeded && i.ResolvedBy is null)
+            {
+                if (record is null)
+                    Add("provider_has_no_record", i.Currency, i.IdempotencyKey, i.Id, null, i.OrderId, null, i.Amount, null,
+                        $"The provider has no record of the succeeded {kind} instruction's key.");
+                else if (!record.Succeeded)
+                    Add("provider_not_succeeded", i.Currency, i.IdempotencyKey, i.Id, null, i.OrderId, null, i.Amount, null,
+                        $"The provider's record of the succeeded {kind} instruction is a refusal.");
+                else if (record.Amount != i.Amount || record.Currency != i.Currency)
+                    Add("provider_amount_differs", i.Currency, i.IdempotencyKey, i.Id, null, i.OrderId, null, i.Amount, record.Amount,
+                        $"The provider recorded {record.Amount} {record.Currency} for the {kind} instruction of {i.Amount} {i.Currency} (minor units).");
+            }
+            else if (i.Status == InstructionStatus.Failed && record is { Succeeded: true })
+            {
+                Add("provider_succeeded_instruction_failed", i.Currency, i.IdempotencyKey, i.Id, null, i.OrderId, null, i.Amount, record.Amount,
+                    $"The provider moved the money of a {kind} instruction that waits in the queue as failed: a retry records it.");
+            }
+        }
+
+        // Entries that owe or send money no instruction carries.
+        foreach (var entry in inPeriod.GroupBy(l => l.EntryId))
+        {
+            var first = entry.First();
+            var instructionKey = InstructionKeyOf(first.Key);
+            var needs = instructionKey != first.Key // sends or returns an instruction's money
+                || entry.Any(l => l.Type is AccountType.RefundsOwed or AccountType.PayoutsOwed && l.Amount > 0)
+                || (first.Kind == "capture" && capturesAreInstructions);
+            // Every instruction an entry of the period names was loaded above.
+            if (needs && !instructionByKey.ContainsKey(instructionKey))
+            {
+                var moved = entry.Where(l => l.Amount > 0).Sum(l => l.Amount);
+                Add("entry_without_instruction", first.Currency, first.Key, null, first.EntryId, first.OrderId, moved, null, null,
+                    $"The {first.Kind} entry moves {moved} (minor units) and no payment instruction carries it.");
+            }
+            if (first.Kind != "capture" || records is null) continue;
+            var captured = -entry.Where(l => l.Type == AccountType.PaymentClearing).Sum(l => l.Amount);
+            providerByKey.TryGetValue(first.Key, out var capture);
+            if (capture is null or { Succeeded: false })
+                Add(capture is null ? "provider_has_no_record" : "provider_not_succeeded", first.Currency, first.Key, null, first.EntryId, first.OrderId,
+                    captured, null, null, capture is null ? "The provider has no record of the capture's key." : "The provider's record of the capture is a refusal.");
+            else if (capture.Amount != captured || capture.Currency != first.Currency)
+                Add("provider_amount_differs", first.Currency, first.Key, null, first.EntryId, first.OrderId, captured, null, capture.Amount,
+                    $"The provider captured {capture.Amount} {capture.Currency} and the ledger {captured} {first.Currency} (minor units).");
+        }
+
+        // Money the provider moved under a key Safehold knows nothing of (a capture whose commit was lost, until it is returned).
+        var known = instructionByKey.Keys.Concat(inPeriod.Select(l => l.Key)).ToHashSet(StringComparer.Ordinal);
+        var unknown = providerInPeriod.Where(r => r.Succeeded && !known.Contains(r.IdempotencyKey)).ToList();
+        if (unknown.Count > 0)
+        {
+            var unknownKeys = unknown.Select(r => r.IdempotencyKey).ToList();
+            var found = (await db.JournalEntries.Where(e => unknownKeys.Contains(e.DedupeKey)).Select(e => e.DedupeKey).ToListAsync(ct))
+                .Concat(await db.PaymentInstructions.Where(i => unknownKeys.Contains(i.IdempotencyKey)).Select(i => i.IdempotencyKey).ToListAsync(ct))
+                .ToHashSet(StringComparer.Ordinal);
+            // A lost capture returned when its unpaid order ended (DueTimers.VoidLostCaptureAsync): in and out again, settled.
+            var voids = (await records!.FindAsync(unknown.Where(r => r.Kind == "capture").Select(r => VoidKeyOf(r.IdempotencyKey)).ToList(), ct))
+                .Where(v => v.Succeeded).ToDictionary(v => v.IdempotencyKey, StringComparer.Ordinal);
+            bool Voided(ProviderRecord r) => r.Kind == "capture" ? voids.TryGetValue(VoidKeyOf(r.IdempotencyKey), out var v) && v.Amount == r.Amount
+                : r.IdempotencyKey.EndsWith(VoidSuffix, StringComparison.Ordinal);
+            foreach (var r in unknown.Where(r => !found.Contains(r.IdempotencyKey) && !Voided(r)))
+                Add("provider_record_without_entry", r.Currency, r.IdempotencyKey, null, null, null, null, null, r.Amount,
+                    $"The provider recorded a {r.Kind} of {r.Amount} {r.Currency} (minor units) that Safehold has no entry or instruction for.");
+        }
+
+        var currencies = inPeriod.Select(l => l.Currency).Concat(owedAtEnd.Where(o => o.Sum != 0).Select(o => o.Currency))
+            .Concat(instructions.Select(i => i.Currency)).Concat(providerInPeriod.Where(r => r.Succeeded).Select(r => r.Currency))
+            .Concat(mismatches.Select(m => m.Currency))
+            .Distinct().Order(StringComparer.Ordinal).ToList();
+        var rows = currencies.Select(c =>
+        {
+            long Flow(AccountType type) => inPeriod.Where(l => l.Currency == c && l.Type == type).Sum(l => l.Amount);
+            long Owed(AccountType type) => owedAtEnd.Where(o => o.Currency == c && o.AccountType == type).Sum(o => o.Sum);
+            var completed = instructions.Where(i => i.Currency == c && i.CompletedAt >= from && i.CompletedAt < to).ToList();
+            long Succeeded(InstructionKind kind) => completed.Where(i => i.Kind == kind && i.Status == InstructionStatus.Succeeded).Sum(i => i.Amount);
+            var failed = completed.Where(i => i.Status == InstructionStatus.Failed).ToList();
+            long Recorded(string kind) => providerInPeriod.Where(r => r.Currency == c && r.Kind == kind && r.Succeeded).Sum(r => r.Amount);
+            return new CurrencyReconciliation(c,
+                new LedgerTotals(new(-Flow(AccountType.PaymentClearing), c), new(Flow(AccountType.RefundsOut), c), new(Flow(AccountType.PayoutsOut), c),
+                    new(Owed(AccountType.RefundsOwed), c), new(Owed(AccountType.PayoutsOwed), c), new(Flow(AccountType.PlatformCommission), c),
+                    new(Flow(AccountType.ChargebacksOut), c)),
+                new InstructionTotals(capturesAreInstructions ? new(Succeeded(InstructionKind.Capture), c) : null, new(Succeeded(InstructionKind.Refund), c),
+                    new(Succeeded(InstructionKind.Payout), c),
+                    new(completed.Where(i => i.Status == InstructionStatus.Succeeded && i.ResolvedBy != null).Sum(i => i.Amount), c),
+                    new(failed.Sum(i => i.Amount), c), failed.Count),
+                records is null ? null : new ProviderTotals(new(Recorded("capture"), c), new(Recorded("refund"), c), new(Recorded("payout"), c)),
+                mismatches.Count(m => m.Currency == c), mismatches.Where(m => m.Currency == c).Take(MaxListed).ToList());
+        }).ToList();
+
+        return new ReconciliationResponse(from, to, records is not null, mismatches.Count == 0, mismatches.Count, rows);
+    }
+
+    /// <summary>The lines of <paramref name="entries"/> with their entry's key, kind and time.</summary>
+    private async Task<List<Line>> Lines(IQueryable<JournalEntry> entries, CancellationToken ct) =>
+        await (from e in entries
+               from l in db.JournalLines.Where(l => l.EntryId == e.Id)
+               select new Line(e.Id, l.LineNumber, e.DedupeKey, e.Kind, e.OrderId, e.At, l.AccountType, l.Currency, l.Amount)).ToListAsync(ct);
+
+    /// <summary>The instruction key an entry's dedupe key belongs to: its own, or the prefix of one that sends or returns it (<c>{key}:sent:{n}</c>).</summary>
+    public static string InstructionKeyOf(string dedupeKey)
+    {
+        foreach (var marker in new[] { ":sent:", ":returned:" })
+        {
+            var at = dedupeKey.LastIndexOf(marker, StringComparison.Ordinal);
+            if (at > 0) return dedupeKey[..at];
+        }
+        return dedupeKey;
+    }
+
+    private const string VoidSuffix = ":void";
+
+    /// <summary>The key a lost capture (<c>order:{id}:capture</c>) is returned under (<c>order:{id}:void</c>).</summary>
+    private static string VoidKeyOf(string captureKey) =>
+        (captureKey.EndsWith(":capture", StringComparison.Ordinal) ? captureKey[..^":capture".Length] : captureKey) + VoidSuffix;
+
+    private static string InstructionName(InstructionKind kind) => kind.ToString().ToLowerInvariant();
+
+    private static MoneyDto? Dto(long? amount, string currency) => amount is { } a ? new MoneyDto(a, currency) : null;
+}
