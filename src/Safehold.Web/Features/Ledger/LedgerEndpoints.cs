@@ -67,8 +67,15 @@ public static class LedgerEndpoints
         return TypedResults.Ok(await RunChecksAsync(db, clock.GetUtcNow(), ct));
     }
 
-    /// <summary>Every invariant of SPEC 4, each computed by the database from the journal itself.</summary>
-    public static async Task<LedgerCheckResponse> RunChecksAsync(SafeholdDb db, DateTimeOffset now, CancellationToken ct)
+    /// <summary>
+    /// Every invariant of SPEC 4, each computed by the database from the journal itself, all from one snapshot: the
+    /// worker that sends a refund meanwhile (refund_sent and the instruction's success, in one commit) is seen wholly
+    /// or not at all, never as owed money with no open instruction.
+    /// </summary>
+    public static Task<LedgerCheckResponse> RunChecksAsync(SafeholdDb db, DateTimeOffset now, CancellationToken ct) =>
+        db.InSnapshotAsync(() => ChecksAsync(db, now, ct), ct);
+
+    private static async Task<LedgerCheckResponse> ChecksAsync(SafeholdDb db, DateTimeOffset now, CancellationToken ct)
     {
         var checks = new List<LedgerCheckItem>();
 

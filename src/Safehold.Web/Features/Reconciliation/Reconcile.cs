@@ -94,7 +94,10 @@ public sealed class Reconcile(SafeholdDb db, IPaymentProvider provider)
 
     private sealed record Line(Guid EntryId, int LineNumber, string Key, string Kind, Guid? OrderId, DateTimeOffset At, AccountType Type, string Currency, long Amount);
 
-    public async Task<ReconciliationResponse> RunAsync(Period period, CancellationToken ct)
+    /// <summary>The period's reconciliation, every figure read from one snapshot of the database.</summary>
+    public Task<ReconciliationResponse> RunAsync(Period period, CancellationToken ct) => db.InSnapshotAsync(() => ReconcileAsync(period, ct), ct);
+
+    private async Task<ReconciliationResponse> ReconcileAsync(Period period, CancellationToken ct)
     {
         var (from, to) = (period.From.ToUniversalTime(), period.To.ToUniversalTime()); // PostgreSQL takes UTC instants only
         var inPeriod = await Lines(db.JournalEntries.Where(e => e.At >= from && e.At < to), ct);
