@@ -58,8 +58,10 @@ public sealed class WebhookOptions
     /// <summary>Attempts at one event (with back-off from 10 s doubling to an hour between them) before it is parked.</summary>
     public int MaxAttempts { get; set; } = 8;
 
-    /// <summary>How long the previous secret keeps signing beside the new one after a roll.</summary>
-    public TimeSpan SecretOverlap { get; set; } = TimeSpan.FromHours(24);
+    /// <summary>How long, in hours, the previous secret keeps signing beside the new one after a roll (0: not at all).</summary>
+    public double SecretOverlapHours { get; set; } = 24;
+
+    public TimeSpan SecretOverlap => TimeSpan.FromHours(Math.Max(0, SecretOverlapHours));
 
     /// <summary>Whether a webhook URL may resolve to loopback, link-local or private addresses (tests, a local receiver).</summary>
     public bool AllowPrivateAddresses { get; set; }

@@ -102,7 +102,7 @@ public static class WebhookEndpoints
     }
 
     /// <summary>
-    /// A new signing secret, answered once. For <see cref="WebhookOptions.SecretOverlap"/> (24 hours unless configured)
+    /// A new signing secret, answered once. For <see cref="WebhookOptions.SecretOverlapHours"/> (24 unless configured)
     /// deliveries carry a signature under each secret, so the receiver can switch to the new one at its own pace.
     /// </summary>
     public static async Task<Ok<RolledSecretResponse>> RollSecret(Guid id, HttpContext http, SafeholdDb db, TimeProvider clock,
