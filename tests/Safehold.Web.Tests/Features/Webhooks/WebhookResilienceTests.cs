@@ -144,7 +144,7 @@ public sealed class WebhookResilienceTests
     }
 
     [Fact]
-    public async Task An_unknown_endpoint_is_not_found_and_only_an_admin_rolls_or_replays()
+    public async Task An_unknown_endpoint_is_not_found_and_only_an_admin_rolls_or_replays_with_nothing_changed()
     {
         using var app = new SafeholdApp();
         await using var receiver = await WebhookReceiver.StartAsync();
@@ -155,6 +155,7 @@ public sealed class WebhookResilienceTests
         foreach (var action in new[] { "roll-secret", "replay" })
         {
             await Api.ExpectProblem(await app.Admin.PostAsync($"/api/v1/webhook-endpoints/{Guid.NewGuid()}/{action}", null), HttpStatusCode.NotFound, "not_found");
+            await Api.ExpectProblem(await app.Admin.PostAsync($"/api/v1/webhook-endpoints/not-an-id/{action}", null), HttpStatusCode.NotFound, "not_found");
             await Api.ExpectProblem(await seller.Http.PostAsync($"/api/v1/webhook-endpoints/{hook.Id()}/{action}", null), HttpStatusCode.Forbidden, "action_not_allowed");
         }
 
