@@ -107,13 +107,25 @@ public sealed class WebhookDispatcher(IServiceScopeFactory scopes, IHttpClientFa
                             endpoint.Passed(place, delivered: false, clock.GetUtcNow());
                             var parked = new ParkedWebhookEvent(Guid.CreateVersion7(clock.GetUtcNow()), endpoint.Id, e.Id, e.Type, place.TxId, place.Position,
                                 error, clock.GetUtcNow());
-                            if (await Write(async () =>
+                            bool parkedHere;
+                            try
                             {
-                                if (await Save(false, ct) == 0) return false;
-                                db.ParkedWebhookEvents.Add(parked);
-                                await db.SaveChangesAsync(ct);
-                                return true;
-                            }, ct)) continue;
+                                parkedHere = await Write(async () =>
+                                {
+                                    if (await Save(false, ct) == 0) return false;
+                                    db.ParkedWebhookEvents.Add(parked);
+                                    await db.SaveChangesAsync(ct);
+                                    return true;
+                                }, ct);
+                            }
+                            catch
+                            {
+                                // Neither the park nor the move was written: the place must not move without the parked row,
+                                // so nothing more is saved; once the lease lapses the event gets one more attempt and is parked then.
+                                held = false;
+                                throw;
+                            }
+                            if (parkedHere) continue;
                             log.LogWarning("Webhook {Endpoint}: the lease lapsed; another host carries on", endpoint.Id);
                             held = false;
                             break;
