@@ -148,7 +148,19 @@ builder.Services.AddSingleton<InstructionWorker>();
 builder.Services.AddHostedService<InstructionWorkerService>();
 builder.Services.AddSingleton<PayoutRunner>();
 builder.Services.AddHostedService<PayoutSchedulerService>();
-builder.Services.AddHttpClient(WebhookDispatcher.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
+builder.Services.Configure<WebhookOptions>(builder.Configuration.GetSection(WebhookOptions.Section));
+// Deliveries connect only to addresses checked at connection time (SSRF; docs/webhooks.md), never through a proxy.
+builder.Services.AddHttpClient(WebhookDispatcher.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10))
+    .ConfigurePrimaryHttpMessageHandler(services =>
+    {
+        var options = services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<WebhookOptions>>();
+        return new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            ConnectCallback = (context, ct) => WebhookAddresses.ConnectAsync(context, options.CurrentValue.AllowPrivateAddresses, ct),
+        };
+    });
 builder.Services.AddSingleton<WebhookDispatcher>();
 builder.Services.AddHostedService<WebhookDispatcherService>();
 builder.Services.AddSingleton<EmailDispatcher>();

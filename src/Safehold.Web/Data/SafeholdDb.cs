@@ -43,6 +43,7 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
     public DbSet<Payout> Payouts => Set<Payout>();
     public DbSet<PayoutRun> PayoutRuns => Set<PayoutRun>();
     public DbSet<WebhookEndpoint> WebhookEndpoints => Set<WebhookEndpoint>();
+    public DbSet<ParkedWebhookEvent> ParkedWebhookEvents => Set<ParkedWebhookEvent>();
     public DbSet<PaymentInstruction> PaymentInstructions => Set<PaymentInstruction>();
     public DbSet<Features.PaymentInstructions.PaymentInstructionEvent> PaymentInstructionEvents => Set<Features.PaymentInstructions.PaymentInstructionEvent>();
     public DbSet<Features.Chargebacks.PaymentEvent> PaymentEvents => Set<Features.Chargebacks.PaymentEvent>();
@@ -350,10 +351,20 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
             e.Property(w => w.Url).HasMaxLength(2000);
             e.Property(w => w.EventTypes).HasMaxLength(2000);
             e.Property(w => w.Secret).HasMaxLength(100);
+            e.Property(w => w.PreviousSecret).HasMaxLength(100);
             e.Property(w => w.LastError).HasMaxLength(500);
             e.Ignore(w => w.Cursor);
             e.Ignore(w => w.Patterns);
             e.HasIndex(w => w.NextAttemptAt);
+        });
+        b.Entity<ParkedWebhookEvent>(e =>
+        {
+            e.HasKey(p => p.Id);
+            e.Property(p => p.EventId).HasMaxLength(64);
+            e.Property(p => p.EventType).HasMaxLength(64);
+            e.Property(p => p.LastError).HasMaxLength(500);
+            e.HasOne<WebhookEndpoint>().WithMany().HasForeignKey(p => p.EndpointId).OnDelete(DeleteBehavior.Cascade);
+            e.HasIndex(p => new { p.EndpointId, p.EventId }).IsUnique();
         });
         b.Entity<Features.Chargebacks.PaymentEvent>(e =>
         {

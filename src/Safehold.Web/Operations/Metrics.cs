@@ -45,7 +45,7 @@ public sealed class SafeholdMetrics
         _dueTimers = Factory.CreateGauge("safehold_due_timers", "Timers due and not yet fired, by the kind of aggregate they belong to.", ["aggregate"]);
         _sweeperLag = Factory.CreateGauge("safehold_sweeper_lag_seconds", "How long the oldest due timer has waited to be fired (0 when none is due).");
         _sweeperIdle = Factory.CreateGauge("safehold_sweeper_seconds_since_progress", "Seconds since this host's sweeper last made progress (-1: never, or switched off).");
-        _webhooks = Factory.CreateGauge("safehold_webhook_endpoints", "Webhook endpoints: failing ones are retrying after a refused delivery.", ["state"]);
+        _webhooks = Factory.CreateGauge("safehold_webhook_endpoints", "Webhook endpoints: retrying after a refused delivery; failing, with an event parked after its last attempt; or ok.", ["state"]);
         _webhooksDue = Factory.CreateGauge("safehold_webhook_endpoints_due", "Webhook endpoints whose next delivery attempt is due.");
         _webhookLag = Factory.CreateGauge("safehold_webhook_backlog_seconds", "How long the most overdue webhook endpoint has waited for its next attempt (0 when none).");
         Registry.AddBeforeCollectCallback(RefreshAsync);
@@ -81,8 +81,9 @@ public sealed class SafeholdMetrics
         _sweeperIdle.Set(_sweeper.SinceLastProgress?.TotalSeconds ?? -1);
 
         var endpoints = db.WebhookEndpoints.AsNoTracking();
-        _webhooks.WithLabels("failing").Set(await endpoints.CountAsync(w => w.FailedAttempts > 0, ct));
-        _webhooks.WithLabels("ok").Set(await endpoints.CountAsync(w => w.FailedAttempts == 0, ct));
+        _webhooks.WithLabels("failing").Set(await endpoints.CountAsync(w => w.FailingSince != null, ct));
+        _webhooks.WithLabels("retrying").Set(await endpoints.CountAsync(w => w.FailingSince == null && w.FailedAttempts > 0, ct));
+        _webhooks.WithLabels("ok").Set(await endpoints.CountAsync(w => w.FailingSince == null && w.FailedAttempts == 0, ct));
         var due = endpoints.Where(w => w.NextAttemptAt <= now);
         _webhooksDue.Set(await due.CountAsync(ct));
         var overdue = await due.OrderBy(w => w.NextAttemptAt).Select(w => (DateTimeOffset?)w.NextAttemptAt).FirstOrDefaultAsync(ct);

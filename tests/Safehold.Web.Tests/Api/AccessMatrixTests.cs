@@ -87,6 +87,8 @@ public sealed class AccessMatrixTests(SafeholdApp app) : IClassFixture<SafeholdA
         ["POST /api/v1/users/{id}/disable"] = (403, 403, 403, 200, 403),
         ["POST /api/v1/users/{id}/enable"] = (403, 403, 403, 200, 403),
         ["POST /api/v1/webhook-endpoints"] = (403, 403, 403, 201, 403),
+        ["POST /api/v1/webhook-endpoints/{id}/replay"] = (403, 403, 403, 200, 403),
+        ["POST /api/v1/webhook-endpoints/{id}/roll-secret"] = (403, 403, 403, 200, 403),
     };
 
     /// <summary>

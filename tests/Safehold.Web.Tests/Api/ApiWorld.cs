@@ -37,6 +37,9 @@ public sealed class ApiWorld
     public Guid CancelledOrder { get; private set; }
     public Guid Instruction { get; private set; }
 
+    /// <summary>A webhook endpoint the admin registered for this world (webhook endpoints are the admin's alone).</summary>
+    public Guid WebhookEndpoint { get; private set; }
+
     /// <summary>The words of the owners' messages, which no one else may ever read.</summary>
     public string Secret => $"Secret words of {Name}";
 
@@ -74,6 +77,9 @@ public sealed class ApiWorld
         var (scope, db) = app.OpenDb();
         using (scope) world.Instruction = db.PaymentInstructions.Where(i => i.OrderId == third).Select(i => i.Id).Single();
         world.CancelledOrder = third;
+        var hook = await app.Admin.PostAsJsonAsync("/api/v1/webhook-endpoints", new { url = $"https://hooks.example.com/{name.Replace(' ', '-')}", events = new[] { "order.paid" } });
+        await Api.ExpectStatus(hook, HttpStatusCode.Created);
+        world.WebhookEndpoint = (await Api.Json(hook)).Id();
         return world;
     }
 
@@ -93,6 +99,7 @@ public sealed class ApiWorld
                     "users" => Buyer.Id.ToString(),
                     "products" => Product.ToString(),
                     "payment-instructions" => Instruction.ToString(),
+                    "webhook-endpoints" => WebhookEndpoint.ToString(),
                     var other => throw new InvalidOperationException($"{template}: ApiWorld.Path knows no object of '{other}/{{id}}'; add it."),
                 },
                 "{evidenceId}" => Evidence.ToString(),

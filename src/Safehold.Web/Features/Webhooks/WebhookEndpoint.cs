@@ -7,7 +7,9 @@ namespace Safehold.Web.Features.Webhooks;
 /// <summary>
 /// Where an integrator wants the event log pushed: a URL, the event types it wants, and the secret its deliveries are
 /// signed with. It reads the log like any reader, from its own place in it, one event per delivery and in order; a
-/// failed delivery is retried with back-off, and nothing after it is sent until it succeeds.
+/// failed delivery is retried with back-off, and nothing after it is sent until it succeeds or, after the configured
+/// number of attempts (<see cref="WebhookOptions.MaxAttempts"/>), is parked (<see cref="ParkedWebhookEvent"/>): the
+/// endpoint is then marked failing and goes on with the events after it; an admin replays what was parked.
 /// </summary>
 public sealed partial class WebhookEndpoint
 {
@@ -37,6 +39,13 @@ public sealed partial class WebhookEndpoint
 
     /// <summary>The signing secret. Kept as it is: signing needs it, and the integrator holds the same value.</summary>
     public string Secret { get; private set; }
+
+    /// <summary>The secret before the last roll, still signing beside the new one until <see cref="PreviousSecretUntil"/>.</summary>
+    public string? PreviousSecret { get; private set; }
+    public DateTimeOffset? PreviousSecretUntil { get; private set; }
+
+    /// <summary>Since when an event has been parked after its last attempt failed; null once every parked event was replayed.</summary>
+    public DateTimeOffset? FailingSince { get; private set; }
     public Guid CreatedBy { get; private set; }
     public DateTimeOffset CreatedAt { get; private set; }
 
@@ -72,13 +81,48 @@ public sealed partial class WebhookEndpoint
         LastError = null;
     }
 
-    /// <summary>A delivery failed: the same event is tried again after a delay that doubles, from 10 seconds up to an hour.</summary>
-    public void Failed(string error, DateTimeOffset now)
+    /// <summary>
+    /// A delivery failed: the same event is tried again after a delay that doubles, from 10 seconds up to an hour; true
+    /// when that was its last attempt (the <paramref name="maxAttempts"/>th), and the caller parks it and goes on.
+    /// </summary>
+    public bool Failed(string error, DateTimeOffset now, int maxAttempts)
     {
         FailedAttempts++;
-        LastError = error.Length > 500 ? error[..500] : error;
+        LastError = Clip(error);
+        if (FailedAttempts >= maxAttempts)
+        {
+            FailedAttempts = 0;
+            FailingSince ??= now;
+            NextAttemptAt = now;
+            return true;
+        }
         NextAttemptAt = now + RetryDelay(FailedAttempts);
+        return false;
     }
+
+    /// <summary>A parked event was delivered on replay: counted, and the place in the log stays where it is.</summary>
+    public void Replayed(DateTimeOffset now)
+    {
+        Delivered++;
+        LastDeliveredAt = now;
+    }
+
+    /// <summary>Every parked event was delivered again: the endpoint is no longer failing.</summary>
+    public void Recovered() => FailingSince = null;
+
+    /// <summary>A new signing secret; the old one keeps signing beside it until <paramref name="now"/> + <paramref name="overlap"/>.</summary>
+    public void RollSecret(string secret, DateTimeOffset now, TimeSpan overlap)
+    {
+        PreviousSecret = overlap > TimeSpan.Zero ? Secret : null;
+        PreviousSecretUntil = overlap > TimeSpan.Zero ? now + overlap : null;
+        Secret = secret;
+    }
+
+    /// <summary>The secrets a delivery at <paramref name="now"/> is signed with: the current one, then the previous while it overlaps.</summary>
+    public IReadOnlyList<string> SigningSecrets(DateTimeOffset now) =>
+        PreviousSecret is not null && PreviousSecretUntil > now ? [Secret, PreviousSecret] : [Secret];
+
+    public static string Clip(string error) => error.Length > 500 ? error[..500] : error;
 
     public static TimeSpan RetryDelay(int failedAttempts) =>
         TimeSpan.FromSeconds(Math.Min(3600, 10 * Math.Pow(2, Math.Min(failedAttempts - 1, 20))));

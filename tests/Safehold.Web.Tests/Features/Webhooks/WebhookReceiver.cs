@@ -45,16 +45,22 @@ public sealed class WebhookReceiver : IAsyncDisposable
     public List<JsonNode> Bodies => Received.Select(r => JsonNode.Parse(r.Body)!).ToList();
 
     /// <summary>
-    /// Whether <paramref name="signature"/> (<c>Safehold-Signature</c>) is the HMAC-SHA256 of <c>{t}.{body}</c> under
-    /// <paramref name="secret"/>, compared in constant time, as a receiver checks it.
+    /// Whether <paramref name="signature"/> (<c>Safehold-Signature</c>) carries, among its <c>v1=</c> values (two while a
+    /// rolled secret overlaps), the HMAC-SHA256 of <c>{t}.{body}</c> under <paramref name="secret"/>, compared in constant
+    /// time, as a receiver checks it.
     /// </summary>
     public static bool SignedWith(string secret, string signature, string body)
     {
-        var parts = signature.Split(',').Select(p => p.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
-        if (!parts.TryGetValue("t", out var t) || !parts.TryGetValue("v1", out var v1)) return false;
+        var parts = signature.Split(',').Select(p => p.Split('=', 2)).Where(p => p.Length == 2).ToList();
+        if (parts.FirstOrDefault(p => p[0] == "t") is not [_, var t]) return false;
         var expected = HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes($"{t}.{body}"));
-        return v1.Length == expected.Length * 2 && CryptographicOperations.FixedTimeEquals(Convert.FromHexString(v1), expected);
+        return parts.Where(p => p[0] == "v1").Any(p => p[1].Length == expected.Length * 2 && p[1].All(Uri.IsHexDigit)
+            && CryptographicOperations.FixedTimeEquals(Convert.FromHexString(p[1]), expected));
     }
+
+    /// <summary>The <c>v1=</c> signatures of a <c>Safehold-Signature</c> header, in order.</summary>
+    public static IReadOnlyList<string> Signatures(string signature) =>
+        signature.Split(',').Where(p => p.StartsWith("v1=", StringComparison.Ordinal)).Select(p => p["v1=".Length..]).ToList();
 
     public ValueTask DisposeAsync() => _app.DisposeAsync();
 }

@@ -17,7 +17,7 @@ namespace Safehold.Web.Tests.Features.Webhooks;
 
 public sealed class WebhookTests
 {
-    private static async Task<JsonNode> Register(SafeholdApp app, string url, params string[] events)
+    internal static async Task<JsonNode> Register(SafeholdApp app, string url, params string[] events)
     {
         await Events.EventLogSettling.Settled(app); // deliveries start after the last event readable at registration
         var response = await app.Admin.PostAsJsonAsync("/api/v1/webhook-endpoints", new { url, events });
@@ -25,7 +25,7 @@ public sealed class WebhookTests
         return await Api.Json(response);
     }
 
-    private static async Task<int> Deliver(SafeholdApp app)
+    internal static async Task<int> Deliver(SafeholdApp app)
     {
         await Events.EventLogSettling.Settled(app);
         return await app.Services.GetRequiredService<WebhookDispatcher>().RunDueAsync(CancellationToken.None);

@@ -1256,6 +1256,50 @@ namespace Safehold.Web.Data.Migrations.Postgres
                     b.ToTable("Users");
                 });
 
+            modelBuilder.Entity("Safehold.Web.Features.Webhooks.ParkedWebhookEvent", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("EndpointId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("EventId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("EventType")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("LastError")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<DateTimeOffset>("ParkedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("Position")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset?>("ReplayRequestedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("TxId")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("EndpointId", "EventId")
+                        .IsUnique();
+
+                    b.ToTable("ParkedWebhookEvents");
+                });
+
             modelBuilder.Entity("Safehold.Web.Features.Webhooks.WebhookEndpoint", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1285,6 +1329,9 @@ namespace Safehold.Web.Data.Migrations.Postgres
                     b.Property<int>("FailedAttempts")
                         .HasColumnType("integer");
 
+                    b.Property<DateTimeOffset?>("FailingSince")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<DateTimeOffset?>("LastDeliveredAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -1296,6 +1343,13 @@ namespace Safehold.Web.Data.Migrations.Postgres
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<DateTimeOffset>("NextAttemptAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("PreviousSecret")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<DateTimeOffset?>("PreviousSecretUntil")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("Secret")
@@ -1503,6 +1557,15 @@ namespace Safehold.Web.Data.Migrations.Postgres
                     b.HasOne("Safehold.Web.Features.Users.User", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Safehold.Web.Features.Webhooks.ParkedWebhookEvent", b =>
+                {
+                    b.HasOne("Safehold.Web.Features.Webhooks.WebhookEndpoint", null)
+                        .WithMany()
+                        .HasForeignKey("EndpointId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

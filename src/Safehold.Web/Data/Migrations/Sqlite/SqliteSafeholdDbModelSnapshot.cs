@@ -1250,6 +1250,50 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                     b.ToTable("Users");
                 });
 
+            modelBuilder.Entity("Safehold.Web.Features.Webhooks.ParkedWebhookEvent", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("EndpointId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("EventId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("EventType")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LastError")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ParkedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Position")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ReplayRequestedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("TxId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("EndpointId", "EventId")
+                        .IsUnique();
+
+                    b.ToTable("ParkedWebhookEvents");
+                });
+
             modelBuilder.Entity("Safehold.Web.Features.Webhooks.WebhookEndpoint", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1279,6 +1323,9 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                     b.Property<int>("FailedAttempts")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("FailingSince")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("LastDeliveredAt")
                         .HasColumnType("INTEGER");
 
@@ -1290,6 +1337,13 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("NextAttemptAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("PreviousSecret")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("PreviousSecretUntil")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Secret")
@@ -1497,6 +1551,15 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                     b.HasOne("Safehold.Web.Features.Users.User", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Safehold.Web.Features.Webhooks.ParkedWebhookEvent", b =>
+                {
+                    b.HasOne("Safehold.Web.Features.Webhooks.WebhookEndpoint", null)
+                        .WithMany()
+                        .HasForeignKey("EndpointId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
