@@ -42,6 +42,7 @@ public sealed class Order : IProcessSubject<OrderStatus>
     private Guid? _chargebackId;
     private ChargebackBearer? _chargebackBearer; // in memory: who bears the chargeback being settled
     private OrderTransition? _lastTransition;
+    private OrderTables _process = OrderProcess.Standard;
 
     private Order()
     {
@@ -119,6 +120,9 @@ public sealed class Order : IProcessSubject<OrderStatus>
     /// </summary>
     public OrderTransition? LastTransition => _lastTransition;
 
+    /// <summary>The tables this order follows: <see cref="OrderProcess.Standard"/>, unless it was placed under others.</summary>
+    public OrderTables Process => _process;
+
     /// <summary>What a dispute refunded to the buyer, in minor units; the seller is credited the rest less commission.</summary>
     public long RefundedAmount => _refundedAmount;
 
@@ -132,8 +136,9 @@ public sealed class Order : IProcessSubject<OrderStatus>
     /// Places an order for <paramref name="lines"/>, all from one seller and in one currency, with the
     /// listing of each product copied as it is now.
     /// </summary>
+    /// <param name="process">The tables it follows; <see cref="OrderProcess.Standard"/> unless a change to them is being tried.</param>
     public static Order Place(Guid id, Guid buyerId, IReadOnlyList<(ListingSnapshot Listing, int Quantity)> lines,
-        string shippingAddress, ProtectionPolicy policy, DateTimeOffset now, ActingPlatform? via = null)
+        string shippingAddress, ProtectionPolicy policy, DateTimeOffset now, ActingPlatform? via = null, OrderTables? process = null)
     {
         if (lines.Count == 0)
             throw new DomainException(RefusalKind.Invalid, "validation_failed", "An order needs at least one item.");
@@ -191,6 +196,7 @@ public sealed class Order : IProcessSubject<OrderStatus>
             ShippingAddress = shippingAddress,
             CreatedAt = now,
             PayBy = now + policy.PayWithin,
+            _process = process ?? OrderProcess.Standard,
         };
         var lineNo = 0;
         foreach (var (listing, quantity) in lines)
@@ -369,7 +375,7 @@ public sealed class Order : IProcessSubject<OrderStatus>
             ?? throw DomainException.InvalidState($"The order has no pending {kind} timer.");
         if (timer.IsPaused)
             throw DomainException.InvalidState($"The order's {kind} timer is paused while a dispute is open.");
-        var rule = OrderProcess.RuleOf(kind);
+        var rule = _process.RuleOf(kind);
         if (rule.Fires is { } trigger)
             return new TimerOutcome(Fire(trigger, now), Party.None, _lastTransition!.Calls); // the transition removes the timer
         _timers.Remove(timer);
@@ -391,7 +397,7 @@ public sealed class Order : IProcessSubject<OrderStatus>
 
     /// <summary>The deadlines still ahead of the order: one per pending timer that is a deadline, by API name.</summary>
     public IReadOnlyDictionary<string, DateTimeOffset> PendingDeadlines() =>
-        _timers.Where(t => !t.IsPaused).Select(t => (Rule: OrderProcess.RuleOf(t.Kind), t.DueAt))
+        _timers.Where(t => !t.IsPaused).Select(t => (Rule: _process.RuleOf(t.Kind), t.DueAt))
             .Where(t => t.Rule.Deadline is not null)
             .OrderBy(t => t.DueAt)
             .ToDictionary(t => t.Rule.Deadline!, t => t.DueAt);
@@ -437,8 +443,8 @@ public sealed class Order : IProcessSubject<OrderStatus>
         }
 
         // Timers of the state left behind are cancelled, the one fired or answered is gone, and the new ones start.
-        _timers.RemoveAll(timer => OrderProcess.RuleOf(timer.Kind).LivesIn != t.To
-            || OrderProcess.RuleOf(timer.Kind).Fires == t.Trigger
+        _timers.RemoveAll(timer => _process.RuleOf(timer.Kind).LivesIn != t.To
+            || _process.RuleOf(timer.Kind).Fires == t.Trigger
             || (timer.Kind == OrderTimerKind.ExtensionDecision && t.Trigger is OrderTrigger.ApproveExtension or OrderTrigger.DeclineExtension));
         foreach (var kind in t.Starts)
             Reschedule(kind, now);
@@ -492,7 +498,7 @@ public sealed class Order : IProcessSubject<OrderStatus>
     /// <summary>(Re)computes a timer's due instant by its rule in the process table and writes it; a reminder already past is not scheduled.</summary>
     private void Reschedule(OrderTimerKind kind, DateTimeOffset now)
     {
-        var rule = OrderProcess.RuleOf(kind);
+        var rule = _process.RuleOf(kind);
         var due = rule.DueAt(this);
         var existing = _timers.FirstOrDefault(t => t.Kind == kind);
         var isReminder = rule.Fires is null;

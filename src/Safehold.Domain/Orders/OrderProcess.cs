@@ -320,21 +320,21 @@ public static class OrderProcess
             (o, t, now) => o.Extend(t.Trigger == OrderTrigger.ExtensionAutoApproved ? ExtensionStatus.AutoApproved : ExtensionStatus.Approved, now)),
     ];
 
+    /// <summary>The tables above as one value: every order follows these (<see cref="Order.Process"/>).</summary>
+    public static readonly OrderTables Standard = new(Table, Timers);
+
     /// <summary>The shared machinery over <see cref="Table"/>: authorization, <c>actions</c>, names.</summary>
-    public static readonly ProcessEngine<OrderTransition, OrderStatus, OrderTrigger, Party, Order, OrderAct> Engine =
-        new("order", Table, Describe, System);
+    public static ProcessEngine<OrderTransition, OrderStatus, OrderTrigger, Party, Order, OrderAct> Engine => Standard.Engine;
 
-    private static readonly Dictionary<OrderTimerKind, TimerRule> TimerRules = Timers.ToDictionary(t => t.Kind);
-
-    public static TimerRule RuleOf(OrderTimerKind kind) => TimerRules[kind];
+    public static TimerRule RuleOf(OrderTimerKind kind) => Standard.RuleOf(kind);
 
     /// <summary>The transition <paramref name="act"/> would take by <paramref name="trigger"/> at <paramref name="now"/>, or the reason why not.</summary>
     public static OrderTransition Authorize(Order order, OrderTrigger trigger, OrderAct act, DateTimeOffset now) =>
-        Engine.Authorize(order, trigger, act, now);
+        order.Process.Engine.Authorize(order, trigger, act, now);
 
     /// <summary>What <paramref name="who"/> may do to the order at <paramref name="now"/>, as API action names.</summary>
     public static IReadOnlyList<string> ActionsFor(Order order, Party who, DateTimeOffset now) =>
-        Engine.ActionsFor(order, new OrderAct(new Actor(who, null)), now);
+        order.Process.Engine.ActionsFor(order, new OrderAct(new Actor(who, null)), now);
 
     /// <summary>The snake-case API name of a trigger, e.g. <c>confirm_receipt</c>.</summary>
     public static string ActionName(OrderTrigger trigger) => ProcessNames.Of(trigger);
@@ -430,3 +430,37 @@ public static class OrderProcess
             : null;
     }
 }
+
+/// <summary>
+/// An order process's tables together: its transitions (and the engine over them) and its timers by kind. The one in
+/// force is <see cref="OrderProcess.Standard"/>; a change to the policy is a row added to (or changed in) these tables,
+/// and an order placed under other tables (<see cref="Order.Place"/>) follows them in every step, which is how such a
+/// change is tried before it is made.
+/// </summary>
+public sealed class OrderTables
+{
+    private readonly Dictionary<OrderTimerKind, TimerRule> _timers;
+
+    public OrderTables(IReadOnlyList<OrderTransition> table, IReadOnlyList<TimerRule> timers)
+    {
+        Table = table;
+        Timers = timers;
+        Engine = new("order", table, OrderProcess.Describe, Party.System);
+        _timers = timers.ToDictionary(t => t.Kind);
+        foreach (var row in table)
+            foreach (var kind in row.Starts)
+                if (!_timers.ContainsKey(kind))
+                    throw new ArgumentException($"The {ProcessNames.Of(row.Trigger)} row starts the timer {kind}, which has no row in the timers' table.", nameof(timers));
+    }
+
+    public IReadOnlyList<OrderTransition> Table { get; }
+
+    public IReadOnlyList<TimerRule> Timers { get; }
+
+    /// <summary>The shared machinery over <see cref="Table"/>: authorization, <c>actions</c>, names.</summary>
+    public ProcessEngine<OrderTransition, OrderStatus, OrderTrigger, Party, Order, OrderAct> Engine { get; }
+
+    /// <summary>The row of a timer kind.</summary>
+    public TimerRule RuleOf(OrderTimerKind kind) => _timers[kind];
+}
+

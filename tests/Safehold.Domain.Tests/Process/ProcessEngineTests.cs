@@ -132,6 +132,49 @@ public sealed class ProcessEngineTests
     }
 
     [Fact]
+    public void A_timer_is_added_by_adding_one_row_and_is_then_started_by_its_transition_fires_once_when_due_and_ends_with_its_state()
+    {
+        // A maintainer's change: a last call to the seller 12 hours before ship-by. Its kind, its row, and the row that starts it.
+        const OrderTimerKind lastCall = (OrderTimerKind)100;
+        TimerRule row = new(lastCall, OrderStatus.AwaitingShipment, null, o => o.ShipBy?.AddHours(-12), null, Remind: Party.Seller,
+            Due: "12 hours before ship-by");
+        var tables = new OrderTables(
+            [.. OrderProcess.Table.Select(t => t.Trigger == OrderTrigger.Pay ? t with { Starts = [.. t.Starts, lastCall] } : t)],
+            [.. OrderProcess.Timers, row]);
+        Order PlaceUnder() => Order.Place(Guid.NewGuid(), BuyerId, [(Listing(), 1)], "1 Rustaveli Ave, Tbilisi", DefaultPolicy, T0, process: tables);
+
+        var reminded = PlaceUnder();
+        Assert.DoesNotContain(reminded.Timers, t => t.Kind == lastCall); // not started before its transition
+        reminded.Pay(Buyer(reminded), T0.AddHours(1), "pay_1");
+        var due = reminded.ShipBy!.Value.AddHours(-12);
+        Assert.Equal(due, Assert.Single(reminded.Timers, t => t.Kind == lastCall).DueAt);
+
+        var outcome = reminded.FireTimer(lastCall, due);
+        Assert.Equal((null, Party.Seller), (outcome.Entry, outcome.Reminded));
+        Assert.Equal("seller_reminded", reminded.Timeline[^1].Kind);
+        Assert.DoesNotContain(reminded.Timers, t => t.Kind == lastCall); // fired once, gone
+        Assert.Contains(reminded.Timers, t => t.Kind == OrderTimerKind.ShipBy); // the standard timers go on beside it
+
+        var shipped = PlaceUnder();
+        shipped.Pay(Buyer(shipped), T0.AddHours(1), "pay_2");
+        shipped.Ship(Seller(shipped), T0.AddDays(1), "UPS", "1Z9999999999999999");
+        Assert.DoesNotContain(shipped.Timers, t => t.Kind == lastCall); // leaving its state ended it
+
+        var standard = Paid(PlaceOne(), T0.AddHours(1)); // the tables in force are untouched
+        Assert.DoesNotContain(standard.Timers, t => t.Kind == lastCall);
+    }
+
+    [Fact]
+    public void Tables_whose_transition_starts_a_timer_without_a_row_are_refused_when_made()
+    {
+        var table = OrderProcess.Table.Select(t => t.Trigger == OrderTrigger.Pay ? t with { Starts = [.. t.Starts, (OrderTimerKind)100] } : t).ToList();
+
+        var refused = Assert.Throws<ArgumentException>(() => new OrderTables(table, OrderProcess.Timers));
+
+        Assert.Contains("pay", refused.Message);
+    }
+
+    [Fact]
     public void A_party_that_never_may_is_told_so_before_the_state_is_considered()
     {
         var order = PlaceOne();
