@@ -120,7 +120,7 @@ public sealed partial class BuyerPathTests(Portal portal)
     }
 
     [Fact]
-    public async Task A_declined_card_is_explained_beside_the_card_field_and_leaves_no_order()
+    public async Task A_declined_card_is_explained_beside_the_card_field_and_another_card_pays_the_same_order()
     {
         var page = await portal.SignedIn(Buyer, BuyerPassword);
         var before = await OrderCount();
@@ -136,8 +136,14 @@ public sealed partial class BuyerPathTests(Portal portal)
         await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("The card was declined. Try another card.");
         await Assertions.Expect(page.Locator("#Card-error")).ToContainTextAsync("The card was declined");
         Assert.Contains("/checkout/", page.Url, StringComparison.Ordinal);
-        Assert.Equal(before, await OrderCount());
         await Portal.AssertAccessible(page);
+        // The order was placed (awaiting payment, as a marketplace's order is) and the payment refused: the next card pays
+        // that same order, never a second one.
+        Assert.Equal(before + 1, await OrderCount());
+        await page.GetByLabel("Card number").FillAsync("4242 4242 4242 4242");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Pay and place the order" }).ClickAsync();
+        await Assertions.Expect(page.GetByText("Paid. Your money is held safely")).ToBeVisibleAsync();
+        Assert.Equal(before + 1, await OrderCount());
         await page.Context.CloseAsync();
     }
 

@@ -24,6 +24,12 @@ public enum InstructionStatus
 
     /// <summary>Every attempt failed: it waits in the admin's queue (retry, or resolve by hand).</summary>
     Failed,
+
+    /// <summary>
+    /// A capture that took no money: the buyer's payment method was refused (the buyer has the answer and may pay again),
+    /// or the money taken was returned because the order had closed meanwhile. Nothing waits for an admin.
+    /// </summary>
+    Declined,
 }
 
 /// <summary>
@@ -133,6 +139,27 @@ public sealed class PaymentInstruction
         return capture;
     }
 
+    /// <summary>
+    /// The buyer pays again after a refusal (or after the host of an earlier attempt died and its claim ran out): the
+    /// capture is claimed by this request for one more attempt under the same key; returns the attempt's number. Refused
+    /// (409 <c>payment_in_progress</c>) while another attempt's claim is in force.
+    /// </summary>
+    public int ClaimCaptureAgain(DateTimeOffset now, TimeSpan lease)
+    {
+        if (Kind != InstructionKind.Capture) throw Wrong("claimed by a payment");
+        if (Status == InstructionStatus.Processing && NextAttemptAt > now)
+            throw new DomainException(RefusalKind.WrongState, "payment_in_progress",
+                "A payment of this order is being made right now: look at the order again in a moment.");
+        if (Status == InstructionStatus.Declined)
+        {
+            Status = InstructionStatus.Pending;
+            NextAttemptAt = now;
+            FailureCode = null;
+            CompletedAt = null;
+        }
+        return Claim(now, lease);
+    }
+
     /// <summary>Whether a worker may claim it at <paramref name="now"/>: pending and due, or processing with its claim run out.</summary>
     public bool IsDue(DateTimeOffset now) => Status is InstructionStatus.Pending or InstructionStatus.Processing && NextAttemptAt <= now;
 
@@ -163,15 +190,20 @@ public sealed class PaymentInstruction
 
     /// <summary>
     /// An attempt failed: it waits <see cref="FirstBackoff"/> doubled per earlier attempt, or, after <see cref="MaxAttempts"/>
-    /// (or a capture, whose buyer has the answer, or a <paramref name="final"/> answer: the marketplace's in the
-    /// <c>external</c> mode, which has retried on its own side), waits for an admin.
+    /// (or a <paramref name="final"/> answer: the marketplace's in the <c>external</c> mode, which has retried on its own
+    /// side), waits for an admin. A capture is <see cref="InstructionStatus.Declined"/> at once: its buyer has the answer.
     /// </summary>
     public void Fail(string failureCode, DateTimeOffset now, bool final = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(failureCode);
         if (Status != InstructionStatus.Processing) throw Wrong("recorded as failed");
         FailureCode = failureCode;
-        if (final || Kind == InstructionKind.Capture || Attempts >= MaxAttempts)
+        if (Kind == InstructionKind.Capture)
+        {
+            Status = InstructionStatus.Declined;
+            CompletedAt = now;
+        }
+        else if (final || Attempts >= MaxAttempts)
         {
             Status = InstructionStatus.Failed;
             CompletedAt = now;

@@ -71,6 +71,7 @@ public static class Problems
     public static StoredAnswer? Stored(Exception exception) => exception switch
     {
         _ when IsDatabaseUnavailable(exception) || IsConcurrencyFailure(exception) => null,
+        DomainException { Code: "payment_in_progress" } => null, // another attempt holds the payment for a moment: try again
         DomainException d when d.Kind is not RefusalKind.Invalid => new(StatusOf(d.Kind), d.Code, d.Message),
         Features.TimerFailedException { InnerException: DomainException d } when d.Kind is not RefusalKind.Invalid => new(StatusOf(d.Kind), d.Code, d.Message),
         _ => null,

@@ -39,6 +39,9 @@ public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, TimeProvid
         if (key is not null && (key.Length is 0 or > 255))
             throw new InvalidInputException(new Dictionary<string, string[]> { [Header] = ["Must be 1 to 255 characters."] });
 
+        if (http.GetEndpoint()?.Metadata.GetMetadata<OwnTransactions>() is not null)
+            return await WithOwnTransactionsAsync(context, next, http, key, ct);
+
         var tx = await writes.BeginTransactionAsync(db, ct);
         try
         {
@@ -66,23 +69,68 @@ public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, TimeProvid
                 await tx.RollbackAsync(CancellationToken.None);
                 await tx.DisposeAsync();
                 db.ChangeTracker.Clear();
-                tx = await writes.BeginTransactionAsync(db, CancellationToken.None);
-                if (await PreviousAsync(userId, key!, CancellationToken.None) is null)
-                {
-                    db.IdempotencyRecords.Add(new IdempotencyRecord(userId, key!, requestHash, answer.Status,
-                        Problems.Body(answer, http), null, clock.GetUtcNow()));
-                    await db.SaveChangesAsync(CancellationToken.None);
-                    await tx.CommitAsync(CancellationToken.None);
-                }
+                tx = null!; // disposed: the answer is kept in a transaction of its own
+                await KeepAsync(userId, key!, requestHash, answer.Status, Problems.Body(answer, http), null);
                 throw;
             }
             return await CompleteAsync(result, http, tx, userId, key, requestHash);
         }
         finally
         {
-            await tx.DisposeAsync(); // rolls back what was not committed
+            if (tx is not null) await tx.DisposeAsync(); // rolls back what was not committed
         }
     }
+
+    /// <summary>
+    /// A POST whose use case begins its own transactions (<see cref="OwnTransactions"/>): the pay, which commits its intent
+    /// before it calls the payment provider. The key works as for every POST (the replay of the first answer, a success or
+    /// a refusal), but the answer is kept in a transaction of its own once the use case is done. Two requests racing with
+    /// one key may both run: such a use case is idempotent on its own (the pay's capture instruction and provider key), and
+    /// the first answer kept is the one replayed.
+    /// </summary>
+    private async Task<object?> WithOwnTransactionsAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next, HttpContext http,
+        string? key, CancellationToken ct)
+    {
+        if (key is null || http.User.Identity?.IsAuthenticated != true) return await next(context);
+        var userId = Caller.From(http.User).Id;
+        var requestHash = await HashRequest(http.Request, ct);
+        var previous = await db.IdempotencyRecords.AsNoTracking().FirstOrDefaultAsync(r => r.UserId == userId && r.Key == key, ct);
+        if (previous is not null && previous.CreatedAt > clock.GetUtcNow() - keys.Value.Keep) return Replay(previous, requestHash, http);
+        object? result;
+        try
+        {
+            result = await next(context);
+        }
+        catch (Exception refused) when (Problems.Stored(refused) is { } answer)
+        {
+            db.ChangeTracker.Clear();
+            await KeepAsync(userId, key, requestHash, answer.Status, Problems.Body(answer, http), null);
+            throw;
+        }
+        var status = (result as IStatusCodeHttpResult)?.StatusCode ?? StatusCodes.Status200OK;
+        if (status is >= 200 and < 300) await KeepAsync(userId, key, requestHash, status, BodyOf(result, http), LocationOf(result));
+        return result;
+    }
+
+    /// <summary>Keeps an answer under (caller, key) in a transaction of its own, unless one is kept already (the first stands).</summary>
+    private async Task KeepAsync(Guid userId, string key, string requestHash, int status, string body, string? location)
+    {
+        await using var tx = await writes.BeginTransactionAsync(db, CancellationToken.None);
+        if (await PreviousAsync(userId, key, CancellationToken.None) is not null) return;
+        db.IdempotencyRecords.Add(new IdempotencyRecord(userId, key, requestHash, status, body, location, clock.GetUtcNow()));
+        await db.SaveChangesAsync(CancellationToken.None);
+        await tx.CommitAsync(CancellationToken.None);
+    }
+
+    private string BodyOf(object? result, HttpContext http)
+    {
+        var body = result is IValueHttpResult { Value: { } value }
+            ? JsonSerializer.Serialize(value, value.GetType(), json.Value.SerializerOptions)
+            : "";
+        return http.GetEndpoint()?.Metadata.GetMetadata<SecretInResponse>() is { } secret ? secret.Redact(body) : body;
+    }
+
+    private static string? LocationOf(object? result) => result?.GetType().GetProperty("Location")?.GetValue(result) as string;
 
     /// <summary>
     /// The stored answer under (caller, key) still in force, holding the key's lock on PostgreSQL; an expired one is
@@ -110,13 +158,7 @@ public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, TimeProvid
 
         if (requestHash is not null)
         {
-            var body = result is IValueHttpResult { Value: { } value }
-                ? JsonSerializer.Serialize(value, value.GetType(), json.Value.SerializerOptions)
-                : "";
-            if (http.GetEndpoint()?.Metadata.GetMetadata<SecretInResponse>() is { } secret)
-                body = secret.Redact(body);
-            var location = result?.GetType().GetProperty("Location")?.GetValue(result) as string;
-            db.IdempotencyRecords.Add(new IdempotencyRecord(userId, key!, requestHash, status, body, location, clock.GetUtcNow()));
+            db.IdempotencyRecords.Add(new IdempotencyRecord(userId, key!, requestHash, status, BodyOf(result, http), LocationOf(result), clock.GetUtcNow()));
             await db.SaveChangesAsync(CancellationToken.None);
         }
         // The work is done (and may include money moved at the provider): commit even if the client has gone.
@@ -133,30 +175,6 @@ public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, TimeProvid
         http.Response.Headers["Idempotent-Replayed"] = "true";
         if (previous.Location is not null) http.Response.Headers.Location = previous.Location;
         return Results.Text(previous.Body, previous.StatusCode >= 400 ? "application/problem+json" : "application/json", Encoding.UTF8, previous.StatusCode);
-    }
-
-    /// <summary>
-    /// Idempotency for a POST that runs its own transactions (the sandbox clock, which must commit before it sweeps):
-    /// the replay of an earlier answer under the caller's key, or null with what <see cref="RememberAsync"/> needs.
-    /// </summary>
-    public static async Task<(IResult? Replay, Func<int, object, Task>? Remember)> OutsideTransactionAsync(
-        SafeholdDb db, HttpContext http, TimeProvider clock, JsonSerializerOptions json, CancellationToken ct)
-    {
-        string? key = http.Request.Headers[Header];
-        if (key is null || http.User.Identity?.IsAuthenticated != true) return (null, null);
-        if (key.Length is 0 or > 255)
-            throw new InvalidInputException(new Dictionary<string, string[]> { [Header] = ["Must be 1 to 255 characters."] });
-        var userId = Caller.From(http.User).Id;
-        var requestHash = await HashRequest(http.Request, ct);
-        var previous = await db.IdempotencyRecords.AsNoTracking().FirstOrDefaultAsync(r => r.UserId == userId && r.Key == key, ct);
-        if (previous is not null) return (Replay(previous, requestHash, http), null);
-        return (null, (status, value) => RememberAsync(db, userId, key, requestHash, status, JsonSerializer.Serialize(value, value.GetType(), json), clock));
-    }
-
-    private static async Task RememberAsync(SafeholdDb db, Guid userId, string key, string requestHash, int status, string body, TimeProvider clock)
-    {
-        db.IdempotencyRecords.Add(new IdempotencyRecord(userId, key, requestHash, status, body, null, clock.GetUtcNow()));
-        await db.SaveChangesAsync(CancellationToken.None);
     }
 
     private static async Task<string> HashRequest(HttpRequest request, CancellationToken ct)
@@ -198,3 +216,10 @@ public sealed class SecretInResponse(params string[] properties)
         return node.ToJsonString();
     }
 }
+
+/// <summary>
+/// Marks a POST whose use case begins its own transactions (the pay: its intent commits before the payment provider is
+/// called): <see cref="WriteTransaction"/> then keeps its Idempotency-Key answer without wrapping it in one.
+/// </summary>
+public sealed class OwnTransactions;
+

@@ -120,8 +120,8 @@ public sealed class DueTimers(SafeholdDb db, IPaymentProvider payments, Notifier
     /// </summary>
     public async Task VoidLostCaptureAsync(Order order, CancellationToken ct)
     {
-        if (await payments.FindCaptureAsync($"order:{order.Id}:capture", ct) is not { Reference: { } reference }) return;
-        var voided = await payments.RefundAsync($"order:{order.Id}:void", reference, order.Total, ct);
+        if (await payments.FindCaptureAsync(OrderChange.CaptureKey(order.Id), ct) is not { Reference: { } reference }) return;
+        var voided = await payments.RefundAsync(OrderChange.VoidKey(order.Id), reference, order.Total, ct);
         if (!voided.Succeeded)
             throw new DomainException(RefusalKind.RuleRefused, "refund_failed", $"Could not return a lost capture: {voided.DeclineMessage}");
         log.LogWarning("Order {OrderId} expired with a capture that was never recorded; it was returned to the card", order.Id);

@@ -56,6 +56,13 @@ public sealed class PaymentOptions
 
     public TimeSpan CallTimeout => TimeSpan.FromSeconds(CallTimeoutSeconds);
     public TimeSpan Lease => TimeSpan.FromSeconds(LeaseSeconds);
+
+    /// <summary>
+    /// The claim of a pay request on its capture: the request gives up on the provider after <see cref="CallTimeout"/>, so a
+    /// claim that has lasted that (and 15 seconds to commit the answer) has lost its request, and the buyer, who is told to
+    /// look again in a moment, waits no longer than that for a worker to finish it. Never longer than <see cref="Lease"/>.
+    /// </summary>
+    public TimeSpan CaptureLease => CallTimeout + TimeSpan.FromSeconds(15) < Lease ? CallTimeout + TimeSpan.FromSeconds(15) : Lease;
 }
 
 /// <summary>
@@ -72,7 +79,7 @@ public sealed class InstructionWorker(IServiceScopeFactory scopes, IPaymentProvi
     private const int BatchSize = 20;
 
     /// <summary>A claimed attempt: what the provider call needs, read in the claiming transaction.</summary>
-    private sealed record Claimed(Guid Id, int Attempt, InstructionKind Kind, string Key, Money Money, string? CaptureReference, Guid? SellerId);
+    private sealed record Claimed(Guid Id, int Attempt, InstructionKind Kind, string Key, Money Money, string? CaptureReference, Guid? SellerId, Guid? OrderId);
 
     /// <summary>Executes every instruction due now, batch after batch, until none is left; returns how many answers were recorded.</summary>
     public async Task<int> RunDueAsync(CancellationToken ct)
@@ -118,7 +125,7 @@ public sealed class InstructionWorker(IServiceScopeFactory scopes, IPaymentProvi
         }
         var rows = await due.ToListAsync(ct);
         var claims = rows.Where(i => i.IsDue(now)).Select(i =>
-            new Claimed(i.Id, i.Claim(now, options.Value.Lease), i.Kind, i.IdempotencyKey, i.Money, i.CaptureReference, i.SellerId)).ToList();
+            new Claimed(i.Id, i.Claim(now, options.Value.Lease), i.Kind, i.IdempotencyKey, i.Money, i.CaptureReference, i.SellerId, i.OrderId)).ToList();
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return claims;
@@ -146,6 +153,9 @@ public sealed class InstructionWorker(IServiceScopeFactory scopes, IPaymentProvi
                 answer = PaymentResult.Declined("provider_error", "The payment provider could not be reached.");
             }
         }
+        // A capture whose provider cannot be asked now stays claimed: when the claim runs out it is asked again. (A capture
+        // is never declined for want of an answer: the money may have been taken.)
+        if (claimed.Kind == InstructionKind.Capture && answer.DeclineCode is "provider_timeout" or "provider_error") return false;
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SafeholdDb>();
         await using var tx = await scope.ServiceProvider.GetRequiredService<WriteGate>().BeginTransactionAsync(db, CancellationToken.None);
@@ -159,11 +169,26 @@ public sealed class InstructionWorker(IServiceScopeFactory scopes, IPaymentProvi
     {
         InstructionKind.Refund => await provider.RefundAsync(claimed.Key, claimed.CaptureReference!, claimed.Money, ct),
         InstructionKind.Payout => await provider.PayoutAsync(claimed.Key, claimed.SellerId!.Value, claimed.Money, ct),
-        // A capture is claimed by the request that makes it; one found here lost its host mid-call: ask the provider by key.
-        InstructionKind.Capture => await provider.FindCaptureAsync(claimed.Key, ct)
-            ?? PaymentResult.Declined("capture_not_found", "The provider has no capture under this key."),
+        InstructionKind.Capture => await FindCaptureAsync(claimed, ct),
         _ => throw new InvalidOperationException($"Unknown instruction kind {claimed.Kind}."),
     };
+
+    /// <summary>
+    /// A capture is claimed by the request that makes it; one claimed here lost its request (the host died, or the provider
+    /// did not answer in time) before the answer was recorded: the provider is asked by the key. Money taken for an order
+    /// that has closed since is returned to the card here, outside any transaction; else the answer pays the order.
+    /// </summary>
+    private async Task<PaymentResult> FindCaptureAsync(Claimed claimed, CancellationToken ct)
+    {
+        if (await provider.FindCaptureAsync(claimed.Key, ct) is not { Reference: { } reference } found)
+            return PaymentResult.Declined("capture_not_found", "The provider has no capture under this key.");
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SafeholdDb>();
+        var status = await db.Orders.AsNoTracking().Where(o => o.Id == claimed.OrderId).Select(o => o.Status).FirstAsync(ct);
+        if (status == Domain.Orders.OrderStatus.AwaitingPayment) return found;
+        await scope.ServiceProvider.GetRequiredService<Features.Orders.OrderChange>().ReturnCaptureAsync(claimed.OrderId!.Value, reference, claimed.Money, ct);
+        return PaymentResult.Declined("capture_returned", "The order had closed: the payment was returned to the card.");
+    }
 }
 
 /// <summary>

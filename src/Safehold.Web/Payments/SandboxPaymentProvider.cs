@@ -213,10 +213,12 @@ public sealed class SandboxPaymentProvider : IPaymentProvider, IPaymentRecords
     }
 
     /// <summary>How many operations of a kind the sandbox recorded as successful: what tests use to prove nothing was charged twice.</summary>
-    public long CountSucceeded(string kind)
+    /// <summary>How many operations of <paramref name="kind"/> succeeded; with <paramref name="keySuffix"/>, only those whose key ends so (<c>:void</c>).</summary>
+    public long CountSucceeded(string kind, string keySuffix = "")
     {
         using var c = Open();
-        return Scalar(c, null, "SELECT COUNT(*) FROM operations WHERE kind = $kind AND succeeded = 1", ("$kind", kind)) ?? 0;
+        return Scalar(c, null, "SELECT COUNT(*) FROM operations WHERE kind = $kind AND succeeded = 1 AND substr(idempotency_key, length(idempotency_key) - length($suffix) + 1) = $suffix",
+            ("$kind", kind), ("$suffix", keySuffix)) ?? 0;
     }
 
     public Task<IReadOnlyList<ProviderRecord>> FindAsync(IReadOnlyCollection<string> keys, CancellationToken ct)

@@ -75,7 +75,7 @@ public sealed class ApiWorld
         await Api.ExpectStatus(await SafeholdApp.Pay(buyer, third), HttpStatusCode.OK);
         await Api.ExpectStatus(await buyer.Http.PostAsJsonAsync($"/api/v1/orders/{third}/cancel", new { reason = "Changed my mind." }), HttpStatusCode.OK);
         var (scope, db) = app.OpenDb();
-        using (scope) world.Instruction = db.PaymentInstructions.Where(i => i.OrderId == third).Select(i => i.Id).Single();
+        using (scope) world.Instruction = db.PaymentInstructions.Where(i => i.OrderId == third && i.Kind == Safehold.Domain.Payments.InstructionKind.Refund).Select(i => i.Id).Single();
         world.CancelledOrder = third;
         var hook = await app.Admin.PostAsJsonAsync("/api/v1/webhook-endpoints", new { url = $"https://hooks.example.com/{name.Replace(' ', '-')}", events = new[] { "order.paid" } });
         await Api.ExpectStatus(hook, HttpStatusCode.Created);

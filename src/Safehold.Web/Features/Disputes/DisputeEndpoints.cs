@@ -51,6 +51,7 @@ public static class DisputeEndpoints
     public static void MapDisputeEvidenceUpload(this IEndpointRouteBuilder app) =>
         app.MapPost("/api/v1/disputes/{id:guid}/evidence", AddEvidence)
             .RequireAuthorization()
+            .AddEndpointFilter<WriteTransaction>().WithMetadata(new OwnTransactions())
             .WithTags("Disputes")
             .DisableAntiforgery()
             .WithMetadata(new RequestSizeLimitAttribute(DisputeEvidenceFeature.MaxBytes + 1_000_000))
@@ -99,11 +100,8 @@ public static class DisputeEndpoints
         TypedResults.Ok(await DisputeQueries.GetAsync(db, Caller.From(http.User), id, clock.GetUtcNow(), ct));
 
     /// <summary><c>multipart/form-data</c> with a <c>file</c> and, optionally, a <c>description</c>.</summary>
-    public static async Task<IResult> AddEvidence(Guid id, HttpContext http, DisputeEvidenceFeature evidence, SafeholdDb db, TimeProvider clock,
-        Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken ct)
+    public static async Task<IResult> AddEvidence(Guid id, HttpContext http, DisputeEvidenceFeature evidence, CancellationToken ct)
     {
-        var (replay, remember) = await WriteTransaction.OutsideTransactionAsync(db, http, clock, json.Value.SerializerOptions, ct);
-        if (replay is not null) return replay;
         if (!http.Request.HasFormContentType)
             throw new InvalidInputException(new Dictionary<string, string[]> { ["file"] = ["Send multipart/form-data with the file in a field named file."] });
         IFormCollection form;
@@ -122,7 +120,6 @@ public static class DisputeEndpoints
         await using var content = file.OpenReadStream();
         var added = await evidence.AddAsync(Caller.From(http.User), id,
             new DisputeEvidenceFeature.Upload(file.FileName, file.ContentType, file.Length, content, form["description"].FirstOrDefault()), ct);
-        if (remember is not null) await remember(StatusCodes.Status201Created, added);
         return TypedResults.Created(added.Url, added);
     }
 

@@ -45,6 +45,10 @@ public sealed class CheckoutModel(SafeholdDb db)
     [BindProperty, Required(ErrorMessage = "Required.")]
     public string? Card { get; set; }
 
+    /// <summary>The order an earlier attempt of this checkout placed, whose payment was refused: paying again pays it, not another.</summary>
+    [BindProperty]
+    public Guid? OrderId { get; set; }
+
     private static readonly Dictionary<string, string> Fields = new()
     {
         ["items[0].quantity"] = nameof(Quantity),
@@ -62,7 +66,7 @@ public sealed class CheckoutModel(SafeholdDb db)
     {
         await Load(productId, ct);
         if (Invalid()) return Page();
-        Guid orderId = default;
+        var orderId = OrderId ?? default;
         var address = JsonSerializer.SerializeToElement(new Dictionary<string, string?>
         {
             ["fullName"] = FullName,
@@ -71,12 +75,20 @@ public sealed class CheckoutModel(SafeholdDb db)
             ["postalCode"] = PostalCode,
             ["country"] = Country,
         });
+        var pay = new Pay.Input(Card: new Pay.CardInput(Card));
+        // The order and its payment commit apart (the payment's intent commits before the provider is called): the card is
+        // checked first, and an order placed by an attempt whose payment was refused is the one paid on the next.
         var ok = await Attempt(async ct =>
         {
-            var placed = await Service<PlaceOrder>().RunAsync(Me, new PlaceOrder.Request([new PlaceOrder.Item(productId, Quantity)], address), ct);
-            orderId = placed.Id;
-            await Service<Pay>().RunAsync(Me, orderId, new Pay.Input(Card: new Pay.CardInput(Card)), ct);
-        }, Fields);
+            Pay.MethodOf(pay, Service<IOptions<SafeholdOptions>>().Value.Sandbox);
+            if (orderId == default)
+            {
+                var placed = await Service<PlaceOrder>().RunAsync(Me, new PlaceOrder.Request([new PlaceOrder.Item(productId, Quantity)], address), ct);
+                orderId = placed.Id;
+                OrderId = orderId;
+            }
+            await Service<Pay>().RunAsync(Me, orderId, pay, ct);
+        }, Fields, ownTransactions: true);
         if (!ok)
         {
             if (Refusal is not null && Response.StatusCode == 402 && ModelState[nameof(Card)] is not { Errors.Count: > 0 }) ModelState.AddModelError(nameof(Card), Refusal);

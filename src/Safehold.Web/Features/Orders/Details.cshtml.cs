@@ -55,7 +55,7 @@ public sealed class DetailsModel(SafeholdDb db, TimeProvider clock, OrderMessage
     public Task<IActionResult> OnPostPayAsync(Guid id, string? card) =>
         Act(id, "Paid. Your money is held safely until you confirm the order arrived.", ct =>
             Service<Pay>().RunAsync(Me, id, new Pay.Input(Card: new Pay.CardInput(card)), ct),
-            new() { ["card.number"] = "card" });
+            new() { ["card.number"] = "card" }, ownTransactions: true);
 
     public async Task<IActionResult> OnPostCancelAsync(Guid id, string? reason, bool confirmed)
     {
@@ -117,14 +117,15 @@ public sealed class DetailsModel(SafeholdDb db, TimeProvider clock, OrderMessage
     public Task<IActionResult> OnPostMessageAsync(Guid id, string? body) =>
         Act(id, "The message is sent.", ct => messages.SendAsync(Me, id, new OrderMessages.SendInput(body), ct));
 
-    private async Task<IActionResult> Act(Guid id, string done, Func<CancellationToken, Task> work, Dictionary<string, string>? fields = null)
+    private async Task<IActionResult> Act(Guid id, string done, Func<CancellationToken, Task> work, Dictionary<string, string>? fields = null,
+        bool ownTransactions = false)
     {
         if (Invalid())
         {
             await Load(id, HttpContext.RequestAborted);
             return Page();
         }
-        if (await Attempt(work, fields))
+        if (await Attempt(work, fields, ownTransactions))
         {
             Done = done;
             return Redirect($"/orders/{id}");

@@ -1,6 +1,9 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Safehold.Domain;
 using Safehold.Domain.Ledger;
 using Safehold.Domain.Orders;
+using Safehold.Domain.Payments;
 using Safehold.Web.Api;
 using Safehold.Web.Data;
 using Safehold.Web.Features.Ledger;
@@ -15,7 +18,8 @@ namespace Safehold.Web.Features.Orders;
 /// row, carry out what the row asks outside the order (its journal entry, its provider call), save, and answer with
 /// the order as the caller now sees it.
 /// </summary>
-public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvider payments, WriteGate gate, TimeProvider clock)
+public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvider payments, WriteGate gate, TimeProvider clock,
+    IOptions<PaymentOptions> paymentOptions, ILogger<OrderChange> log)
 {
     /// <summary>What a use case does to the loaded order: the domain step, returning the journal entry it posts (if any).</summary>
     public delegate Task<JournalEntry?> Step(Order order, Actor actor, DateTimeOffset now, CancellationToken ct);
@@ -39,15 +43,132 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
             return await answer(order, now);
         }, ct);
 
+    /// <summary>The key of an order's capture at the provider: every attempt to pay the order is made under it.</summary>
+    public static string CaptureKey(Guid orderId) => $"order:{orderId}:capture";
+
     /// <summary>
-    /// Charges the buyer's payment method (idempotently, keyed by the order) and takes the <c>pay</c> row: the capture is
-    /// made before the transition, since a declined card must change nothing.
+    /// The buyer pays with <paramref name="paymentMethod"/>, and sees a refusal at once, with no transaction open while
+    /// the provider is called (SPEC 4): (1) the intent is committed, a capture instruction claimed by this request (the
+    /// pay row is checked first: a refused pay calls nobody); (2) the provider is called under the order's capture key;
+    /// (3) its answer is committed in a transaction of its own: the capture succeeded and the order is paid, or it was
+    /// declined and nothing else changed. A host that dies between (2) and (3) leaves the instruction claimed: when the
+    /// claim runs out, any host's instruction worker asks the provider by the key and finishes it
+    /// (<see cref="SettleFoundCaptureAsync"/>). An order that closed while its money was being taken (it expired, or the
+    /// seller cancelled it) gets the money returned to the card under its own key.
     /// </summary>
-    public async Task<JournalEntry> CaptureAndPayAsync(Order order, Actor actor, string paymentMethod, DateTimeOffset now, CancellationToken ct)
+    /// <remarks>Begins its own transactions: not to be called inside one (the API's pay runs outside the write-transaction filter's).</remarks>
+    public async Task<OrderResponse> CaptureAndPayAsync(Caller caller, Guid id, string paymentMethod, CancellationToken ct)
     {
-        var result = await payments.CaptureAsync($"order:{order.Id}:capture", order.Total, paymentMethod, ct);
-        if (!result.Succeeded)
-            throw new DomainException(RefusalKind.PaymentRefused, result.DeclineCode ?? "card_declined", result.DeclineMessage ?? "The card was declined.");
-        return order.Pay(actor, now, result.Reference!);
+        if (db.Database.CurrentTransaction is not null)
+            throw new InvalidOperationException("A capture commits its intent before it calls the provider: call it with no transaction open.");
+        var lease = paymentOptions.Value.CaptureLease;
+        // (1) The intent.
+        var (instructionId, attempt, total) = await RunAsync(caller, id, async (order, actor, now, ct) =>
+        {
+            OrderProcess.Authorize(order, OrderTrigger.Pay, actor, now); // refuse before any money moves
+            var key = CaptureKey(order.Id);
+            var capture = await db.PaymentInstructions.FirstOrDefaultAsync(i => i.IdempotencyKey == key, ct);
+            if (capture is null) db.PaymentInstructions.Add(PaymentInstruction.Capture(order.Id, key, order.Total, now, lease));
+            else capture.ClaimCaptureAgain(now, lease);
+            return null;
+        }, async (order, _) =>
+        {
+            var capture = await db.PaymentInstructions.AsNoTracking().FirstAsync(i => i.IdempotencyKey == CaptureKey(order.Id), CancellationToken.None);
+            return (capture.Id, capture.Attempts, order.Total);
+        }, ct);
+
+        // (2) The provider, with no transaction open; a client that hangs up does not stop it.
+        PaymentResult answer;
+        using (var call = new CancellationTokenSource(paymentOptions.Value.CallTimeout))
+        {
+            try
+            {
+                answer = await payments.CaptureAsync(CaptureKey(id), total, paymentMethod, call.Token).WaitAsync(call.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or HttpRequestException or IOException or TimeoutException)
+            {
+                // The outcome is unknown: the claim stays, and when it runs out the worker asks the provider by the key.
+                log.LogWarning(e, "Order {OrderId}: the capture's answer was not received; the instruction worker will ask the provider", id);
+                throw new HttpProblemException(StatusCodes.Status503ServiceUnavailable, "payment_pending",
+                    "The payment provider did not answer in time. The payment is being checked: look at the order again in a minute.");
+            }
+        }
+
+        // (3) The answer, read afresh: the order may have changed while the provider was called.
+        db.ChangeTracker.Clear();
+        var returned = false;
+        var response = await RunAsync(caller, id, async (order, actor, now, ct) =>
+        {
+            var capture = await LoadInstructionAsync(instructionId, ct);
+            if (!capture.IsClaimedBy(attempt))
+            {
+                // Its claim ran out and a worker took it over: the order says how, once the worker has recorded it.
+                if (order.Status == OrderStatus.AwaitingPayment)
+                    throw new DomainException(RefusalKind.WrongState, "payment_in_progress",
+                        "The payment is being checked with the payment provider: look at the order again in a moment.");
+                return null;
+            }
+            if (!answer.Succeeded)
+            {
+                capture.Fail(answer.DeclineCode ?? "card_declined", now);
+                return null;
+            }
+            if (order.Status != OrderStatus.AwaitingPayment)
+            {
+                returned = true; // left claimed until the money is back, so a worker finishes it if this host dies first
+                return null;
+            }
+            capture.Succeed(answer.Reference!, now);
+            return order.Pay(actor, now, answer.Reference!);
+        }, ct);
+        if (returned)
+        {
+            await ReturnCaptureAsync(id, answer.Reference!, total, CancellationToken.None);
+            db.ChangeTracker.Clear();
+            await RunAsync(caller, id, async (_, _, now, ct) =>
+            {
+                var capture = await LoadInstructionAsync(instructionId, ct);
+                if (capture.IsClaimedBy(attempt)) capture.Fail("capture_returned", now);
+                return null;
+            }, ct);
+            throw new DomainException(RefusalKind.WrongState, "invalid_state",
+                "The order closed while the payment was being taken (it expired, or it was cancelled): the money was returned to the card.");
+        }
+        if (!answer.Succeeded)
+            throw new DomainException(RefusalKind.PaymentRefused, answer.DeclineCode ?? "card_declined", answer.DeclineMessage ?? "The card was declined.");
+        return response;
+    }
+
+    /// <summary>
+    /// A capture the provider made and whose request never recorded it (its host died, or it timed out), found by the
+    /// instruction worker under the order's key, in the worker's transaction: the order is paid (the buyer's act, recorded
+    /// late) if it still waits for payment; otherwise false, and the caller returns the money (<see cref="ReturnCaptureAsync"/>).
+    /// </summary>
+    public async Task<bool> SettleFoundCaptureAsync(PaymentInstruction capture, string reference, DateTimeOffset now, CancellationToken ct)
+    {
+        var order = await timers.LoadForDisputeAsync(capture.OrderId!.Value, now, ct);
+        if (order.Status != OrderStatus.AwaitingPayment) return false;
+        capture.Succeed(reference, now);
+        await db.PostAsync(order.Pay(new Actor(Party.Buyer, order.BuyerId), now, reference), ct);
+        return true;
+    }
+
+    /// <summary>Returns a capture whose order closed before it was recorded, under the key every such return of the order uses.</summary>
+    public async Task ReturnCaptureAsync(Guid orderId, string reference, Money total, CancellationToken ct)
+    {
+        var voided = await payments.RefundAsync(VoidKey(orderId), reference, total, ct);
+        if (!voided.Succeeded)
+            throw new DomainException(RefusalKind.RuleRefused, "refund_failed", $"Could not return the payment: {voided.DeclineMessage}");
+        log.LogWarning("Order {OrderId} closed while its payment was being taken; the payment was returned to the card", orderId);
+    }
+
+    /// <summary>The key under which a capture of a closed order is returned (here, and by <see cref="DueTimers.VoidLostCaptureAsync"/>).</summary>
+    public static string VoidKey(Guid orderId) => $"order:{orderId}:void";
+
+    private async Task<PaymentInstruction> LoadInstructionAsync(Guid id, CancellationToken ct)
+    {
+        if (db.Database.IsNpgsql())
+            await db.Database.ExecuteSqlAsync($"""SELECT 1 FROM "PaymentInstructions" WHERE "Id" = {id} FOR UPDATE""", ct);
+        return await db.PaymentInstructions.FirstAsync(i => i.Id == id, ct);
     }
 }

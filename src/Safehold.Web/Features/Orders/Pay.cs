@@ -35,22 +35,18 @@ public sealed class Pay(OrderChange change, SafeholdDb db, IOptions<SafeholdOpti
     {
         var external = payments.Value.External;
         var reference = ExternalReferenceOf(input, external, caller);
+        if (!external) return change.CaptureAndPayAsync(caller, id, MethodOf(input, options.Value.Sandbox), ct);
         return change.RunAsync(caller, id, async (order, actor, now, ct) =>
         {
-            OrderProcess.Authorize(order, OrderTrigger.Pay, actor, now); // refuse before any money moves
-            if (external)
-            {
-                var amount = input.ExternalPayment!.Amount!;
-                if (amount.Amount != order.Total.Amount || amount.Currency != order.Total.Currency.Code)
-                    throw new DomainException(RefusalKind.RuleRefused, "external_payment_amount_mismatch",
-                        $"The order's total is {order.Total.Amount} {order.Total.Currency.Code}, not {amount.Amount} {amount.Currency}.");
-                if (await db.Orders.AnyAsync(o => o.PaymentReference == reference && o.Id != order.Id, ct))
-                    throw new DomainException(RefusalKind.RuleRefused, "external_payment_reference_used",
-                        "This capture's reference paid another order: report each order's own capture.");
-                return order.Pay(actor, now, reference!);
-            }
-            var method = MethodOf(input, options.Value.Sandbox);
-            return await change.CaptureAndPayAsync(order, actor, method, now, ct);
+            OrderProcess.Authorize(order, OrderTrigger.Pay, actor, now); // the marketplace's capture is recorded only for an order that may be paid
+            var amount = input.ExternalPayment!.Amount!;
+            if (amount.Amount != order.Total.Amount || amount.Currency != order.Total.Currency.Code)
+                throw new DomainException(RefusalKind.RuleRefused, "external_payment_amount_mismatch",
+                    $"The order's total is {order.Total.Amount} {order.Total.Currency.Code}, not {amount.Amount} {amount.Currency}.");
+            if (await db.Orders.AnyAsync(o => o.PaymentReference == reference && o.Id != order.Id, ct))
+                throw new DomainException(RefusalKind.RuleRefused, "external_payment_reference_used",
+                    "This capture's reference paid another order: report each order's own capture.");
+            return order.Pay(actor, now, reference!);
         }, ct);
     }
 
@@ -118,7 +114,8 @@ public sealed class Pay(OrderChange change, SafeholdDb db, IOptions<SafeholdOpti
 
     public static void Map(RouteGroupBuilder orders) =>
         orders.MapPost("/{id:guid}/pay", async (Guid id, Input input, HttpContext http, Pay pay, CancellationToken ct) =>
-            TypedResults.Ok(await pay.RunAsync(Caller.From(http.User), id, input, ct)));
+            TypedResults.Ok(await pay.RunAsync(Caller.From(http.User), id, input, ct)))
+            .WithMetadata(new OwnTransactions()); // the capture's intent commits before the provider is called
 
     private static bool PassesLuhn(string digits)
     {

@@ -20,7 +20,7 @@ namespace Safehold.Web.Features.PaymentInstructions;
 /// under its row lock (PostgreSQL) and its version, posts the entry that moves its money, and tells whom it concerns.
 /// </summary>
 public sealed class InstructionChanges(SafeholdDb db, Notifier notifier, TimeProvider clock, IOptions<PaymentOptions> payments,
-    ILogger<InstructionChanges> log)
+    Orders.OrderChange orders, ILogger<InstructionChanges> log)
 {
     /// <summary>
     /// Records what the provider answered to <paramref name="attempt"/>; false (and nothing changed) when that claim is no
@@ -73,7 +73,13 @@ public sealed class InstructionChanges(SafeholdDb db, Notifier notifier, TimePro
     /// </summary>
     private async Task ApplyAsync(PaymentInstruction instruction, PaymentResult answer, bool final, DateTimeOffset now, CancellationToken ct)
     {
-        if (answer.Succeeded)
+        if (answer.Succeeded && instruction.Kind == InstructionKind.Capture)
+        {
+            // A capture found by its key: it pays the order, unless the order closed as this was loaded (its pay-by
+            // passed: closing returned the money under the order's return key, as the closing rows do).
+            if (!await orders.SettleFoundCaptureAsync(instruction, answer.Reference!, now, ct)) instruction.Fail("capture_returned", now);
+        }
+        else if (answer.Succeeded)
         {
             await PostAsync(instruction.Succeed(answer.Reference!, now), ct);
             await PaidAsync(instruction, now, ct);

@@ -35,6 +35,7 @@ public static class PayoutEndpoints
     public static void MapPayoutRun(this IEndpointRouteBuilder app)
     {
         app.MapGroup("/api/v1/payouts").RequireAuthorization().WithTags("Payouts")
+            .AddEndpointFilter<WriteTransaction>().WithMetadata(new OwnTransactions())
             .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(10_000))
             .MapPost("/run", Run).Produces<PayoutRunResponse>();
     }
@@ -55,16 +56,12 @@ public static class PayoutEndpoints
     }
 
     /// <summary>Pays every seller whose available balance reaches the minimum, now; answers when each payout has its provider's answer.</summary>
-    public static async Task<IResult> Run(HttpContext http, SafeholdDb db, PayoutRunner runner, TimeProvider clock,
-        Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken ct)
+    public static async Task<Ok<PayoutRunResponse>> Run(HttpContext http, PayoutRunner runner, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
         caller.Require(UserRole.Admin, "run payouts");
-        var (replay, remember) = await WriteTransaction.OutsideTransactionAsync(db, http, clock, json.Value.SerializerOptions, ct);
-        if (replay is not null) return replay;
         var (key, payouts) = await runner.RunNowAsync(caller.Id, ct);
         var answer = new PayoutRunResponse(key, payouts.Select(PayoutResponse.From).ToList());
-        if (remember is not null) await remember(StatusCodes.Status200OK, answer);
         return TypedResults.Ok(answer);
     }
 

@@ -21,7 +21,7 @@ public sealed record LedgerTotals(MoneyDto CapturedIn, MoneyDto RefundsSent, Mon
     MoneyDto Commission, MoneyDto Chargebacks);
 
 /// <summary>The payment instructions' results recorded in a period, in one currency.</summary>
-/// <param name="Captured">Captures recorded as succeeded; null while captures are made in the pay request itself (no capture instructions).</param>
+/// <param name="Captured">Captures recorded as succeeded; null on external rails, where the marketplace reports its captures with the pay (no capture instructions).</param>
 /// <param name="Refunded">Refund instructions that succeeded (sent, or settled by hand).</param>
 /// <param name="PaidOut">Payout instructions that succeeded.</param>
 /// <param name="SettledByHand">Of <paramref name="Refunded"/> and <paramref name="PaidOut"/>, what an admin settled by hand (paid another

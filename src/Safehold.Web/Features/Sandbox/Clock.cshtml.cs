@@ -15,7 +15,7 @@ namespace Safehold.Web.Features.Sandbox;
 /// time and then runs everything that fell due. It runs its own transactions, as the API's does.
 /// </summary>
 [Authorize(Roles = nameof(Users.UserRole.Admin))]
-public sealed class ClockModel(SafeholdDb db, TimeProvider clock, IServiceProvider services, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json) : PortalPage
+public sealed class ClockModel(SafeholdDb db, TimeProvider clock, IServiceProvider services) : PortalPage
 {
     [BindProperty, Required(ErrorMessage = "Required."), Range(0, SandboxClockEndpoints.MaxDays, ErrorMessage = "Must be from {1} to {2}.")]
     public double? Days { get; set; } = 1;
@@ -35,7 +35,7 @@ public sealed class ClockModel(SafeholdDb db, TimeProvider clock, IServiceProvid
         {
             await SandboxClockEndpoints.Advance(new SandboxClockEndpoints.AdvanceRequest(Days, null), HttpContext, db, sandbox,
                 services.GetRequiredService<DeadlineSweeper>(), services.GetRequiredService<Payouts.PayoutRunner>(), services.GetRequiredService<InstructionWorker>(),
-                services.GetRequiredService<WriteGate>(), json, ct);
+                services.GetRequiredService<WriteGate>(), ct);
         }
         catch (InvalidInputException invalid)
         {

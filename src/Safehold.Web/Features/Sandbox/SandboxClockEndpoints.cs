@@ -26,6 +26,7 @@ public static class SandboxClockEndpoints
     public static void MapSandboxClock(this IEndpointRouteBuilder app)
     {
         var sandbox = app.MapGroup("/api/v1/sandbox/clock").RequireAuthorization().WithTags("Sandbox")
+            .AddEndpointFilter<WriteTransaction>().WithMetadata(new OwnTransactions())
             .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(10_000));
         sandbox.MapGet("/", Get);
         sandbox.MapPost("/advance", Advance).Produces<ClockResponse>();
@@ -37,12 +38,10 @@ public static class SandboxClockEndpoints
         return TypedResults.Ok(new ClockResponse(clock.GetUtcNow(), clock.Offset.TotalHours));
     }
 
-    public static async Task<IResult> Advance(AdvanceRequest request, HttpContext http, SafeholdDb db, SandboxClock clock,
-        DeadlineSweeper sweeper, PayoutRunner payouts, InstructionWorker instructions, WriteGate writes, Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken ct)
+    public static async Task<Ok<ClockResponse>> Advance(AdvanceRequest request, HttpContext http, SafeholdDb db, SandboxClock clock,
+        DeadlineSweeper sweeper, PayoutRunner payouts, InstructionWorker instructions, WriteGate writes, CancellationToken ct)
     {
         Caller.From(http.User).Require(UserRole.Admin, "advance the sandbox clock");
-        var (replay, remember) = await WriteTransaction.OutsideTransactionAsync(db, http, clock, json.Value.SerializerOptions, ct);
-        if (replay is not null) return replay;
         var errors = new InputErrors();
         var days = request.Days ?? 0;
         var hours = request.Hours ?? 0;
@@ -68,7 +67,6 @@ public static class SandboxClockEndpoints
         var paid = await payouts.RunDueAsync(ct); // a payout day the clock passed
         var recorded = await instructions.RunDueAsync(ct); // refunds the sweep decided, retries whose back-off the clock passed
         var answer = new ClockResponse(clock.GetUtcNow(), clock.Offset.TotalHours, fired, paid, recorded);
-        if (remember is not null) await remember(StatusCodes.Status200OK, answer);
         return TypedResults.Ok(answer);
     }
 }

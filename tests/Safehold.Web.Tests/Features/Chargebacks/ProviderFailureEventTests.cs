@@ -32,7 +32,7 @@ public sealed class ProviderFailureEventTests(SafeholdApp app) : IClassFixture<S
         var (buyer, _, orderId) = await app.OrderIn("awaiting_shipment", 4_321);
         await Api.ExpectStatus(await buyer.Http.PostAsJsonAsync($"/api/v1/orders/{orderId}/cancel", new { reason = "Changed my mind" }), HttpStatusCode.OK);
         if (send) await app.SendPayments();
-        var refund = (await Api.ItemsOf(app.Admin, "/api/v1/payment-instructions")).Single(i => i!["orderId"]?.GetValue<Guid>() == orderId)!;
+        var refund = (await Api.ItemsOf(app.Admin, "/api/v1/payment-instructions")).Single(i => i!["orderId"]?.GetValue<Guid>() == orderId && i["kind"]!.GetValue<string>() == "refund")!;
         return (buyer, orderId, refund);
     }
 

@@ -84,7 +84,7 @@ public sealed class LedgerCheckTests
         using (scope)
         {
             // Marked sent behind the API: the ledger still owes the buyer what no open instruction will send.
-            await db.Database.ExecuteSqlInterpolatedAsync($"""UPDATE "PaymentInstructions" SET "Status" = 'Succeeded' WHERE "OrderId" = {SafeholdApp.SqlGuid(orderId)}""");
+            await db.Database.ExecuteSqlInterpolatedAsync($"""UPDATE "PaymentInstructions" SET "Status" = 'Succeeded' WHERE "OrderId" = {SafeholdApp.SqlGuid(orderId)} AND "Kind" = 'Refund'""");
         }
 
         var json = await Api.Json(await app.Admin.GetAsync("/api/v1/ledger/check"));

@@ -5,8 +5,9 @@ namespace Safehold.Web.Tests.Features.Orders;
 
 /// <summary>
 /// Requests that call the payment provider race requests that change the order. Whoever loses, the money at
-/// the provider and the money in the ledger agree: no capture for an order that closed unpaid, no refund
-/// for an order that shipped. (On PostgreSQL the order's row is locked before the provider is called.)
+/// the provider and the money in the ledger agree: a capture made for an order that closed while it was being made is
+/// returned, never kept; no refund for an order that shipped. (The pay calls the provider with no transaction open,
+/// between its intent and its answer; the other changes lock the order's row, on PostgreSQL, before they call it.)
 /// </summary>
 public sealed class PaymentRaceTests(SafeholdApp app) : IClassFixture<SafeholdApp>
 {
@@ -25,6 +26,7 @@ public sealed class PaymentRaceTests(SafeholdApp app) : IClassFixture<SafeholdAp
     {
         var capturesBefore = app.Payments.CountSucceeded("capture");
         var refundsBefore = app.Payments.CountSucceeded("refund");
+        var returnedBefore = app.Payments.CountSucceeded("refund", ":void");
         var orders = new List<Guid>();
         for (var i = 0; i < 15; i++)
         {
@@ -36,8 +38,20 @@ public sealed class PaymentRaceTests(SafeholdApp app) : IClassFixture<SafeholdAp
 
         await app.SendPayments(); // the refunds the cancels owe, sent by the worker after their commits
         var (captures, refunds) = await EntriesOf(orders);
-        Assert.Equal(capturesBefore + captures, app.Payments.CountSucceeded("capture"));
-        Assert.Equal(refundsBefore + refunds, app.Payments.CountSucceeded("refund"));
+        // A cancel that won while the capture was being made closed the order: that capture was returned to the card (under
+        // the order's return key, never recorded as paid). Every other capture is in the ledger, every other refund too.
+        var returned = app.Payments.CountSucceeded("refund", ":void") - returnedBefore;
+        Assert.Equal(capturesBefore + captures + returned, app.Payments.CountSucceeded("capture"));
+        Assert.Equal(refundsBefore + refunds + returned, app.Payments.CountSucceeded("refund"));
+        var (scope, db) = app.OpenDb();
+        using (scope)
+        {
+            // Each capture settled: paid (its order in the ledger), declined, or returned; none left claimed.
+            var made = await db.PaymentInstructions.Where(i => i.OrderId != null && orders.Contains(i.OrderId.Value)).ToListAsync();
+            Assert.All(made, c => Assert.True(c.Status == Safehold.Domain.Payments.InstructionStatus.Succeeded
+                || c is { Status: Safehold.Domain.Payments.InstructionStatus.Declined, FailureCode: "capture_returned" }, $"{c.Status} {c.FailureCode}"));
+            Assert.Equal(returned, made.Count(c => c.FailureCode == "capture_returned"));
+        }
         await app.AssertLedgerOk();
     }
 

@@ -23,7 +23,7 @@ public sealed class PaymentInstructionTests
     }
 
     private static async Task<JsonNode> RefundOf(SafeholdApp app, Guid orderId) =>
-        (await Api.ItemsOf(app.Admin, "/api/v1/payment-instructions")).Single(i => i!["orderId"]?.GetValue<Guid>() == orderId)!;
+        (await Api.ItemsOf(app.Admin, "/api/v1/payment-instructions")).Single(i => i!["orderId"]?.GetValue<Guid>() == orderId && i["kind"]!.GetValue<string>() == "refund")!;
 
     private static async Task<JsonNode> Get(SafeholdApp app, JsonNode instruction) =>
         await Api.Json(await app.Admin.GetAsync($"/api/v1/payment-instructions/{instruction["id"]}"));

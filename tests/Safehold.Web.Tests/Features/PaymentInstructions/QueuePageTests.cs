@@ -17,8 +17,8 @@ public sealed partial class QueuePageTests(SafeholdApp app) : IClassFixture<Safe
         using (scope)
         {
             await db.Database.ExecuteSqlInterpolatedAsync(
-                $"""UPDATE "PaymentInstructions" SET "Status" = 'Failed', "FailureCode" = 'sandbox_failure', "Attempts" = 5 WHERE "OrderId" = {SafeholdApp.SqlGuid(orderId)}""");
-            return (orderId, await db.PaymentInstructions.Where(i => i.OrderId == orderId).Select(i => i.Id).SingleAsync());
+                $"""UPDATE "PaymentInstructions" SET "Status" = 'Failed', "FailureCode" = 'sandbox_failure', "Attempts" = 5 WHERE "OrderId" = {SafeholdApp.SqlGuid(orderId)} AND "Kind" = 'Refund'""");
+            return (orderId, await db.PaymentInstructions.Where(i => i.OrderId == orderId && i.Kind == Safehold.Domain.Payments.InstructionKind.Refund).Select(i => i.Id).SingleAsync());
         }
     }
 

@@ -55,7 +55,7 @@ public sealed class ReconciliationTests
         Assert.True(paidOut > 0);
         Assert.Equal(10_000 - paidOut, Amount(usd, "ledger", "commission"));
         Assert.Equal((4_000L, paidOut, 0L), (Amount(usd, "instructions", "refunded"), Amount(usd, "instructions", "paidOut"), Amount(usd, "instructions", "settledByHand")));
-        Assert.Null(usd["instructions"]!["captured"]); // captures are made in the pay request, not as instructions
+        Assert.Equal(14_000L, Amount(usd, "instructions", "captured")); // every capture is an instruction, settled by its pay request
         Assert.Equal((14_000L, 4_000L, paidOut), (Amount(usd, "provider", "captured"), Amount(usd, "provider", "refunded"), Amount(usd, "provider", "paidOut")));
     }
 
@@ -67,7 +67,7 @@ public sealed class ReconciliationTests
         var (scope, db) = app.OpenDb();
         using (scope)
         {
-            await db.Database.ExecuteSqlInterpolatedAsync($"""UPDATE "PaymentInstructions" SET "Status" = 'Failed', "FailureCode" = 'provider_error' WHERE "OrderId" = {SafeholdApp.SqlGuid(orderId)}""");
+            await db.Database.ExecuteSqlInterpolatedAsync($"""UPDATE "PaymentInstructions" SET "Status" = 'Failed', "FailureCode" = 'provider_error' WHERE "OrderId" = {SafeholdApp.SqlGuid(orderId)} AND "Kind" = 'Refund'""");
         }
         var id = (await Api.ItemsOf(app.Admin, "/api/v1/payment-instructions?status=failed")).Single()!.Id();
         await Api.ExpectStatus(await app.Admin.PostAsJsonAsync($"/api/v1/payment-instructions/{id}/resolve", new { note = "Paid by bank transfer" }), HttpStatusCode.OK);
@@ -89,7 +89,7 @@ public sealed class ReconciliationTests
         var (scope, db) = app.OpenDb();
         using (scope)
         {
-            await db.Database.ExecuteSqlInterpolatedAsync($"""UPDATE "PaymentInstructions" SET "Status" = 'Succeeded', "ProviderReference" = 're_by_hand' WHERE "OrderId" = {SafeholdApp.SqlGuid(orderId)}""");
+            await db.Database.ExecuteSqlInterpolatedAsync($"""UPDATE "PaymentInstructions" SET "Status" = 'Succeeded', "ProviderReference" = 're_by_hand' WHERE "OrderId" = {SafeholdApp.SqlGuid(orderId)} AND "Kind" = 'Refund'""");
         }
 
         var result = await Reconcile(app);
@@ -112,8 +112,8 @@ public sealed class ReconciliationTests
         var (scope, db) = app.OpenDb();
         using (scope)
         {
-            await db.Database.ExecuteSqlInterpolatedAsync($"""DELETE FROM "PaymentInstructions" WHERE "OrderId" = {SafeholdApp.SqlGuid(orphaned)}""");
-            await db.Database.ExecuteSqlInterpolatedAsync($"""UPDATE "PaymentInstructions" SET "Amount" = 2000 WHERE "OrderId" = {SafeholdApp.SqlGuid(altered)}""");
+            await db.Database.ExecuteSqlInterpolatedAsync($"""DELETE FROM "PaymentInstructions" WHERE "OrderId" = {SafeholdApp.SqlGuid(orphaned)} AND "Kind" = 'Refund'""");
+            await db.Database.ExecuteSqlInterpolatedAsync($"""UPDATE "PaymentInstructions" SET "Amount" = 2000 WHERE "OrderId" = {SafeholdApp.SqlGuid(altered)} AND "Kind" = 'Refund'""");
         }
 
         var result = await Reconcile(app);
@@ -150,7 +150,8 @@ public sealed class ReconciliationTests
         var result = await Reconcile(app);
 
         var found = Mismatches(result).Select(m => (m["code"]!.GetValue<string>(), m["key"]!.GetValue<string>())).Order().ToList();
-        Assert.Equal([("provider_has_no_record", $"order:{ghost}:capture"), ("provider_record_without_entry", $"order:{lost}:capture")], found);
+        Assert.Equal([("entry_without_instruction", $"order:{ghost}:capture"), ("provider_has_no_record", $"order:{ghost}:capture"),
+            ("provider_record_without_entry", $"order:{lost}:capture")], found);
         Assert.Equal(1_500, Mismatches(result).Single(m => m["code"]!.GetValue<string>() == "provider_record_without_entry")!["provider"]!["amount"]!.GetValue<long>());
     }
 

@@ -1,0 +1,168 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Safehold.Domain;
+using Safehold.Domain.Payments;
+using Safehold.Web.Data;
+using Safehold.Web.Features.Orders;
+using Safehold.Web.Payments;
+
+namespace Safehold.Web.Tests.Features.Orders;
+
+/// <summary>
+/// The capture (SPEC 4): its intent commits, the provider is called with no transaction open, its answer commits; a
+/// request that never got the answer (its host died, the provider did not answer in time) leaves the capture claimed,
+/// and once the claim runs out the instruction worker asks the provider by the key and finishes it exactly once.
+/// </summary>
+public sealed class CaptureTests
+{
+    [Fact]
+    public async Task The_provider_is_called_with_no_transaction_open_so_other_writes_commit_meanwhile()
+    {
+        var provider = new Provider();
+        using var app = new SafeholdApp { TestServices = provider.Install };
+        var (buyer, _, id) = await app.OrderIn("awaiting_payment");
+        provider.DuringCapture = async services =>
+        {
+            // Another request's write of the same order while the buyer's capture is at the provider: it must wait neither for
+            // SQLite's write lock nor for the order's row lock (PostgreSQL).
+            using var scope = services.CreateScope();
+            var db = scope.ServiceProvider.GetRequiredService<SafeholdDb>();
+            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await scope.ServiceProvider.GetRequiredService<WriteGate>().InTransactionAsync(db, async () =>
+                await db.Database.ExecuteSqlInterpolatedAsync($"""UPDATE "Orders" SET "Version" = "Version" WHERE "Id" = {SafeholdApp.SqlGuid(id)}""", patience.Token),
+                patience.Token);
+        };
+
+        await Api.ExpectStatus(await SafeholdApp.Pay(buyer, id), HttpStatusCode.OK);
+
+        Assert.Equal(1, provider.Captures);
+        Assert.Null(provider.DuringCaptureFailed);
+        await app.AssertLedgerOk();
+    }
+
+    [Fact]
+    public async Task A_declined_card_leaves_the_capture_declined_and_the_order_unpaid_and_another_card_pays_it_under_the_same_instruction()
+    {
+        using var app = new SafeholdApp();
+        var (buyer, _, id) = await app.OrderIn("awaiting_payment");
+
+        await Api.ExpectProblem(await SafeholdApp.Pay(buyer, id, SandboxPaymentProvider.DeclinedCard), HttpStatusCode.PaymentRequired, "card_declined");
+        var declined = Assert.Single(await CapturesOf(app, id));
+        Assert.Equal((InstructionStatus.Declined, "card_declined"), (declined.Status, declined.FailureCode));
+        Assert.Equal("awaiting_payment", (await Api.Json(await buyer.Http.GetAsync($"/api/v1/orders/{id}"))).Status());
+
+        await Api.ExpectStatus(await SafeholdApp.Pay(buyer, id), HttpStatusCode.OK);
+        var paid = Assert.Single(await CapturesOf(app, id));
+        Assert.Equal((declined.Id, InstructionStatus.Succeeded, 2), (paid.Id, paid.Status, paid.Attempts));
+        Assert.Equal("awaiting_shipment", (await Api.Json(await buyer.Http.GetAsync($"/api/v1/orders/{id}"))).Status());
+        await app.AssertLedgerOk();
+    }
+
+    [Fact]
+    public async Task A_capture_whose_answer_never_reached_its_request_is_found_by_its_key_once_the_claim_runs_out_and_pays_the_order_once()
+    {
+        var provider = new Provider();
+        using var app = new SafeholdApp { TestServices = provider.Install };
+        var (buyer, _, id) = await app.OrderIn("awaiting_payment");
+        var capturesBefore = app.Payments.CountSucceeded("capture");
+        provider.LoseNextAnswer = true; // the money is taken, and the request never hears of it (as if its host died)
+
+        await Api.ExpectProblem(await SafeholdApp.Pay(buyer, id), HttpStatusCode.ServiceUnavailable, "payment_pending");
+        Assert.Equal(InstructionStatus.Processing, Assert.Single(await CapturesOf(app, id)).Status);
+        Assert.Equal("awaiting_payment", (await Api.Json(await buyer.Http.GetAsync($"/api/v1/orders/{id}"))).Status());
+        // The buyer tries again at once: the claim is in force, nothing is charged twice.
+        await Api.ExpectProblem(await SafeholdApp.Pay(buyer, id), HttpStatusCode.Conflict, "payment_in_progress");
+        Assert.Equal(0, await app.SendPayments()); // the worker leaves a claim in force alone
+
+        await app.AdvanceAndSweep(TimeSpan.FromMinutes(3)); // the claim runs out: the worker asks the provider by the key
+
+        var settled = Assert.Single(await CapturesOf(app, id));
+        Assert.Equal(InstructionStatus.Succeeded, settled.Status);
+        Assert.Equal("awaiting_shipment", (await Api.Json(await buyer.Http.GetAsync($"/api/v1/orders/{id}"))).Status());
+        var (scope, db) = app.OpenDb();
+        using (scope)
+            Assert.Equal(settled.ProviderReference, await db.Orders.Where(o => o.Id == id).Select(o => o.PaymentReference).SingleAsync());
+        Assert.Equal(capturesBefore + 1, app.Payments.CountSucceeded("capture"));
+        Assert.Equal(0, await app.SendPayments());
+        await app.AssertLedgerOk();
+    }
+
+    [Fact]
+    public async Task A_capture_found_by_its_key_for_an_order_cancelled_meanwhile_is_returned_to_the_card_once()
+    {
+        var provider = new Provider();
+        using var app = new SafeholdApp { TestServices = provider.Install };
+        var (buyer, _, id) = await app.OrderIn("awaiting_payment");
+        var returnedBefore = app.Payments.CountSucceeded("refund", ":void");
+        provider.LoseNextAnswer = true;
+
+        await Api.ExpectProblem(await SafeholdApp.Pay(buyer, id), HttpStatusCode.ServiceUnavailable, "payment_pending");
+        await Api.ExpectStatus(await buyer.Http.PostAsJsonAsync($"/api/v1/orders/{id}/cancel", new { reason = "It took too long" }), HttpStatusCode.OK);
+        await app.AdvanceAndSweep(TimeSpan.FromMinutes(3));
+
+        var capture = Assert.Single(await CapturesOf(app, id));
+        Assert.Equal((InstructionStatus.Declined, "capture_returned"), (capture.Status, capture.FailureCode));
+        Assert.Equal("closed", (await Api.Json(await buyer.Http.GetAsync($"/api/v1/orders/{id}"))).Status());
+        Assert.Equal(returnedBefore + 1, app.Payments.CountSucceeded("refund", ":void"));
+        await app.AssertLedgerOk();
+    }
+
+    private static async Task<List<PaymentInstruction>> CapturesOf(SafeholdApp app, Guid orderId)
+    {
+        var (scope, db) = app.OpenDb();
+        using (scope)
+            return await db.PaymentInstructions.AsNoTracking().Where(i => i.OrderId == orderId && i.Kind == InstructionKind.Capture).ToListAsync();
+    }
+
+    /// <summary>The sandbox provider, with a hook run during each capture and an answer it can lose once it has taken the money.</summary>
+    private sealed class Provider
+    {
+        public Func<IServiceProvider, Task>? DuringCapture;
+        public volatile bool LoseNextAnswer;
+        public Exception? DuringCaptureFailed;
+        public int Captures;
+        private IServiceProvider? _services;
+
+        public void Install(IServiceCollection services)
+        {
+            services.RemoveAll<IPaymentProvider>();
+            services.AddSingleton<IPaymentProvider>(sp =>
+            {
+                _services = sp;
+                return new Wrapper(sp.GetRequiredService<SandboxPaymentProvider>(), this);
+            });
+        }
+
+        private sealed class Wrapper(SandboxPaymentProvider inner, Provider test) : IPaymentProvider
+        {
+            public async Task<PaymentResult> CaptureAsync(string key, Money amount, string method, CancellationToken ct)
+            {
+                Interlocked.Increment(ref test.Captures);
+                if (test.DuringCapture is { } during)
+                {
+                    try
+                    {
+                        await during(test._services!);
+                    }
+                    catch (Exception e)
+                    {
+                        test.DuringCaptureFailed = e;
+                    }
+                }
+                var answer = await inner.CaptureAsync(key, amount, method, ct);
+                if (!test.LoseNextAnswer) return answer;
+                test.LoseNextAnswer = false;
+                throw new TimeoutException("The provider's answer never arrived.");
+            }
+
+            public Task<PaymentResult?> FindCaptureAsync(string key, CancellationToken ct) => inner.FindCaptureAsync(key, ct);
+
+            public Task<PaymentResult> RefundAsync(string key, string capture, Money amount, CancellationToken ct) => inner.RefundAsync(key, capture, amount, ct);
+
+            public Task<PaymentResult> PayoutAsync(string key, Guid sellerId, Money amount, CancellationToken ct) => inner.PayoutAsync(key, sellerId, amount, ct);
+        }
+    }
+}
