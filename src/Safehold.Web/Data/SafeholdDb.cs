@@ -100,7 +100,6 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
             e.Property(p => p.Currency).HasMaxLength(3);
             e.Property(p => p.Category).HasMaxLength(64);
             e.Property(p => p.ExternalId).HasMaxLength(ExternalIds.MaxExternalId);
-            // The marketplace's id is unique per kind: two creates racing with one id leave one winner (ExternalIds.SaveNewAsync).
             e.HasIndex(p => p.ExternalId).IsUnique().HasFilter("\"ExternalId\" IS NOT NULL");
             e.Ignore(p => p.Price);
             e.HasOne<User>().WithMany().HasForeignKey(p => p.SellerId);
@@ -113,7 +112,6 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
             e.Property(o => o.Currency).HasMaxLength(3);
             e.Property(o => o.ShippingAddress).HasMaxLength(2000);
             e.Property(o => o.ExternalId).HasMaxLength(ExternalIds.MaxExternalId);
-            // The marketplace's id is unique per kind: two creates racing with one id leave one winner (ExternalIds.SaveNewAsync).
             e.HasIndex(o => o.ExternalId).IsUnique().HasFilter("\"ExternalId\" IS NOT NULL");
             e.Property(o => o.PaymentReference).HasMaxLength(100);
             // External rails: a capture the marketplace reports pays one order only.
