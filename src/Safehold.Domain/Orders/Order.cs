@@ -78,6 +78,12 @@ public sealed class Order : IProcessSubject<OrderStatus>
     public int SellerReminderDays { get; private set; }
 
     public string ShippingAddress { get; private set; }
+
+    /// <summary>The marketplace's own id for the order, unique among orders; Safehold never reads it.</summary>
+    public string? ExternalId { get; private set; }
+
+    /// <summary>The marketplace's notes on the order, as JSON text of string pairs; Safehold never reads them.</summary>
+    public string? Metadata { get; private set; }
     public string? PaymentReference { get; private set; }
     public string? Carrier { get; private set; }
     public string? TrackingNumber { get; private set; }
@@ -205,6 +211,9 @@ public sealed class Order : IProcessSubject<OrderStatus>
         order.Reschedule(OrderTimerKind.PayBy, now);
         return order;
     }
+
+    /// <summary>Keeps the marketplace's id and notes, checked by the caller (they are the marketplace's, not the process's).</summary>
+    public void SetExternalReference(string? externalId, string? metadata) => (ExternalId, Metadata) = (externalId, metadata);
 
     /// <summary>The buyer paid; the total moves into this order's escrow.</summary>
     public JournalEntry Pay(Actor actor, DateTimeOffset now, string paymentReference)

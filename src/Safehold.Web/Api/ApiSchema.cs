@@ -37,14 +37,28 @@ public interface IApiEnum
 [AttributeUsage(AttributeTargets.Property)]
 public sealed class ApiOptionalAttribute : Attribute;
 
-/// <summary>Applies <see cref="ApiEnumAttribute{TEnum}"/> and <see cref="ApiOptionalAttribute"/> to the document's schemas and parameters.</summary>
+/// <summary>The field or query parameter is the marketplace's <c>externalId</c> (<see cref="ExternalIds"/>): the document gives its limits.</summary>
+[AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter)]
+public sealed class ApiExternalIdAttribute : Attribute;
+
+/// <summary>The field is the marketplace's <c>metadata</c> (<see cref="ExternalIds"/>): the document gives its limits.</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class ApiMetadataAttribute : Attribute;
+
+/// <summary>
+/// Applies <see cref="ApiEnumAttribute{TEnum}"/>, <see cref="ApiOptionalAttribute"/>, <see cref="ApiExternalIdAttribute"/> and
+/// <see cref="ApiMetadataAttribute"/> to the document's schemas and parameters.
+/// </summary>
 public static class ApiSchema
 {
     public static Task Transform(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken _)
     {
-        if (context.JsonPropertyInfo?.AttributeProvider is { } property
-            && property.GetCustomAttributes(true).OfType<IApiEnum>().FirstOrDefault() is { } names)
-            Enumerate(schema, names);
+        if (context.JsonPropertyInfo?.AttributeProvider is { } property)
+        {
+            if (property.GetCustomAttributes(true).OfType<IApiEnum>().FirstOrDefault() is { } names) Enumerate(schema, names);
+            if (property.IsDefined(typeof(ApiExternalIdAttribute), true)) LimitExternalId(schema);
+            if (property.IsDefined(typeof(ApiMetadataAttribute), true)) LimitMetadata(schema);
+        }
         if (schema.Properties is not null && schema.Required is { Count: > 0 } required && IsRequest(context.JsonTypeInfo.Type))
         {
             foreach (var p in context.JsonTypeInfo.Properties)
@@ -80,12 +94,31 @@ public static class ApiSchema
         foreach (var description in context.Description.ParameterDescriptions)
         {
             if (description.ParameterDescriptor is not Microsoft.AspNetCore.Mvc.Infrastructure.IParameterInfoParameterDescriptor { ParameterInfo: { } info }
-                || info.GetCustomAttributes(true).OfType<IApiEnum>().FirstOrDefault() is not { } names)
+                || operation.Parameters?.FirstOrDefault(p => p.Name == description.Name) is not OpenApiParameter { Schema: OpenApiSchema schema } parameter)
                 continue;
-            if (operation.Parameters?.FirstOrDefault(p => p.Name == description.Name) is OpenApiParameter { Schema: OpenApiSchema schema })
-                Enumerate(schema, names);
+            if (info.GetCustomAttributes(true).OfType<IApiEnum>().FirstOrDefault() is { } names) Enumerate(schema, names);
+            if (info.IsDefined(typeof(ApiExternalIdAttribute), true))
+            {
+                LimitExternalId(schema);
+                parameter.Description ??= "Only the one with this externalId (the marketplace's own id), if the caller may see it: a page of zero or one.";
+            }
         }
         return Task.CompletedTask;
+    }
+
+    private static void LimitExternalId(OpenApiSchema schema)
+    {
+        schema.MinLength = 1;
+        schema.MaxLength = ExternalIds.MaxExternalId;
+        schema.Description ??= ExternalIds.ExternalIdSays;
+    }
+
+    private static void LimitMetadata(OpenApiSchema schema)
+    {
+        schema.MaxProperties = ExternalIds.MaxMetadataKeys;
+        schema.PropertyNames = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = ExternalIds.MaxMetadataKey };
+        schema.AdditionalProperties = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = ExternalIds.MaxMetadataValue };
+        schema.Description ??= ExternalIds.MetadataSays;
     }
 
     /// <summary>The names as the schema's enum, or as its items' enum for a list.</summary>

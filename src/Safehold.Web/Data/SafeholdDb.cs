@@ -80,6 +80,9 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
             e.Property(u => u.SessionStamp).HasMaxLength(32);
             e.Property(u => u.Language).HasMaxLength(8);
             e.Property(u => u.TimeZone).HasMaxLength(64);
+            e.Property(u => u.ExternalId).HasMaxLength(ExternalIds.MaxExternalId);
+            // The marketplace's id is unique per kind: two creates racing with one id leave one winner (ExternalIds.SaveNewAsync).
+            e.HasIndex(u => u.ExternalId).IsUnique().HasFilter("\"ExternalId\" IS NOT NULL");
         });
         b.Entity<ApiKey>(e =>
         {
@@ -96,6 +99,8 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
             e.Property(p => p.Description).HasMaxLength(5000);
             e.Property(p => p.Currency).HasMaxLength(3);
             e.Property(p => p.Category).HasMaxLength(64);
+            e.Property(p => p.ExternalId).HasMaxLength(ExternalIds.MaxExternalId);
+            e.HasIndex(p => p.ExternalId).IsUnique().HasFilter("\"ExternalId\" IS NOT NULL");
             e.Ignore(p => p.Price);
             e.HasOne<User>().WithMany().HasForeignKey(p => p.SellerId);
             e.HasIndex(p => new { p.SellerId, p.CreatedAt });
@@ -106,6 +111,8 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
             e.Property(o => o.Version).IsConcurrencyToken();
             e.Property(o => o.Currency).HasMaxLength(3);
             e.Property(o => o.ShippingAddress).HasMaxLength(2000);
+            e.Property(o => o.ExternalId).HasMaxLength(ExternalIds.MaxExternalId);
+            e.HasIndex(o => o.ExternalId).IsUnique().HasFilter("\"ExternalId\" IS NOT NULL");
             e.Property(o => o.PaymentReference).HasMaxLength(100);
             // External rails: a capture the marketplace reports pays one order only.
             e.HasIndex(o => o.PaymentReference);

@@ -142,6 +142,34 @@ public sealed class GeneratedClientTests(GeneratedClientFixture fixture) : IClas
         Assert.Equal((404, "not_found"), await GeneratedClient.ProblemOf(() => stranger.GetOrderAsync(orderId)));
     }
 
+    [Fact]
+    public async Task A_generated_client_places_an_order_under_the_marketplaces_own_id_and_finds_it_by_that_id()
+    {
+        var (seller, _) = await NewUser("seller");
+        var (buyer, _) = await NewUser("buyer");
+        var product = await seller.CreateProductAsync(null, _generated.New("ProductEndpointsCreateRequest", new
+        {
+            Title = "Wrist watch",
+            Description = "Steel, 40 mm.",
+            Price = _generated.New("MoneyDto", new { Amount = 9_900L, Currency = "USD" }),
+        }));
+        var externalId = $"cart-{Guid.NewGuid():N}";
+
+        var order = await buyer.CreateOrderAsync(null, _generated.New("PlaceOrderRequest", new
+        {
+            Items = _generated.List("PlaceOrderItem", _generated.New("PlaceOrderItem", new { ProductId = (Guid)product.Id, Quantity = 1 })),
+            ShippingAddress = _generated.New("ShippingAddress", new { Line1 = "12 Rustaveli Ave", City = "Tbilisi", Country = "GE" }),
+            ExternalId = externalId,
+            Metadata = new Dictionary<string, string> { ["channel"] = "app" },
+        }));
+        Assert.Equal(externalId, (string)order.ExternalId);
+
+        var page = await buyer.ListOrdersAsync(null, externalId, null, null);
+        var found = Assert.Single((IEnumerable<dynamic>)page.Items);
+        Assert.Equal((Guid)order.Id, (Guid)found.Id);
+        Assert.Equal("app", (string)found.Metadata["channel"]);
+    }
+
     /// <summary>A new user made by the admin's generated client, and a generated client with their key.</summary>
     private async Task<(dynamic Client, Guid Id)> NewUser(string role)
     {

@@ -133,4 +133,35 @@ public sealed class OpenApiDocumentTests(SafeholdApp app) : IClassFixture<Safeho
         Assert.NotNull(external["properties"]!["reference"]);
         Assert.NotNull(external["properties"]!["amount"]);
     }
+
+    [Fact]
+    public async Task ExternalId_and_metadata_are_documented_with_their_limits_on_users_products_and_orders()
+    {
+        var document = await Document();
+        var schemas = document["components"]!["schemas"]!;
+        JsonNode Body(string path) => document["paths"]![path]!["post"]!["requestBody"]!["content"]!["application/json"]!["schema"]!;
+        JsonNode Resolve(JsonNode schema) => schema["$ref"] is { } r ? schemas[r.GetValue<string>().Split('/')[^1]]! : schema;
+
+        foreach (var (path, response) in new[] { ("/api/v1/users", "UserResponse"), ("/api/v1/products", "ProductResponse"), ("/api/v1/orders", "OrderResponse") })
+        {
+            var request = Resolve(Body(path));
+            foreach (var schema in new[] { request, schemas[response]! })
+            {
+                var externalId = schema["properties"]!["externalId"]!;
+                Assert.Equal(1, externalId["minLength"]!.GetValue<int>());
+                Assert.Equal(100, externalId["maxLength"]!.GetValue<int>());
+                var metadata = schema["properties"]!["metadata"]!;
+                Assert.Equal(50, metadata["maxProperties"]!.GetValue<int>());
+                Assert.Equal(40, metadata["propertyNames"]!["maxLength"]!.GetValue<int>());
+                Assert.Equal("string", metadata["additionalProperties"]!["type"]!.GetValue<string>());
+                Assert.Equal(500, metadata["additionalProperties"]!["maxLength"]!.GetValue<int>());
+            }
+            Assert.DoesNotContain("externalId", request["required"]?.AsArray().Select(r => r!.GetValue<string>()) ?? []);
+            Assert.DoesNotContain("metadata", request["required"]?.AsArray().Select(r => r!.GetValue<string>()) ?? []);
+
+            var query = document["paths"]![path]!["get"]!["parameters"]!.AsArray().Single(p => p!["name"]!.GetValue<string>() == "externalId")!;
+            Assert.Equal("query", query["in"]!.GetValue<string>());
+            Assert.Equal(100, query["schema"]!["maxLength"]!.GetValue<int>());
+        }
+    }
 }

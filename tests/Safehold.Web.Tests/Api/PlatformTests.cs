@@ -54,6 +54,43 @@ public sealed class PlatformTests(SafeholdApp app) : IClassFixture<SafeholdApp>
     }
 
     [Fact]
+    public async Task Acting_for_a_seller_and_a_buyer_the_platform_sets_its_own_ids_and_finds_the_product_and_order_by_them()
+    {
+        var platform = await app.NewUser("platform");
+        var buyer = app.ActingFor(platform, await app.NewUser("buyer"));
+        var seller = app.ActingFor(platform, await app.NewUser("seller"));
+        var (sku, cart) = ($"sku-{Guid.NewGuid():N}", $"cart-{Guid.NewGuid():N}");
+
+        var product = await seller.Http.PostAsJsonAsync("/api/v1/products", new
+        {
+            title = "Headphones",
+            description = "Over-ear.",
+            price = new { amount = 4_500, currency = "USD" },
+            externalId = sku,
+            metadata = new { listing = "L-77" },
+        });
+        await Api.ExpectStatus(product, HttpStatusCode.Created);
+        var productId = (await Api.Json(product)).Id();
+        var order = await buyer.Http.PostAsJsonAsync("/api/v1/orders", new
+        {
+            items = new[] { new { productId, quantity = 1 } },
+            shippingAddress = "1 Test Street, Tbilisi, GE",
+            externalId = cart,
+            metadata = new { checkout = "web" },
+        });
+        await Api.ExpectStatus(order, HttpStatusCode.Created);
+
+        Assert.Equal(productId, Assert.Single(await Api.ItemsOf(seller, $"/api/v1/products?externalId={sku}"))!.Id());
+        var found = Assert.Single(await Api.ItemsOf(buyer, $"/api/v1/orders?externalId={cart}"))!;
+        Assert.Equal((await Api.Json(order)).Id(), found.Id());
+        Assert.Equal("web", found["metadata"]!["checkout"]!.GetValue<string>());
+        Assert.Single(await Api.ItemsOf(seller, $"/api/v1/orders?externalId={cart}"));
+        // Acting for another buyer, the order is not there; without the header the platform has no orders at all.
+        Assert.Empty(await Api.ItemsOf(app.ActingFor(platform, await app.NewUser("buyer")), $"/api/v1/orders?externalId={cart}"));
+        Assert.Empty(await Api.ItemsOf(platform, $"/api/v1/orders?externalId={cart}"));
+    }
+
+    [Fact]
     public async Task A_step_the_user_takes_with_their_own_key_records_no_platform()
     {
         var (buyer, _, orderId) = await app.OrderIn("awaiting_delivery");

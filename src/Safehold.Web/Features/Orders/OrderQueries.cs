@@ -10,11 +10,14 @@ namespace Safehold.Web.Features.Orders;
 /// <summary>"My orders" (newest first, by status, a page at a time) and "More details" of one order.</summary>
 public static class OrderQueries
 {
-    public static async Task<Ok<OrderListResponse>> List([ApiEnum<OrderStatus>] string? status, string? cursor, int? limit, HttpContext http, SafeholdDb db, TimeProvider clock, CancellationToken ct)
+    public static async Task<Ok<OrderListResponse>> List([ApiEnum<OrderStatus>] string? status, [ApiExternalId] string? externalId, string? cursor, int? limit,
+        HttpContext http, SafeholdDb db, TimeProvider clock, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
         var now = clock.GetUtcNow();
         var query = db.Orders.AsNoTracking().VisibleTo(caller);
+        // Someone else's order with this id is not there: an empty page, as for an id that no order has.
+        if (ExternalIds.Wanted(externalId) is { } wanted) query = query.Where(o => o.ExternalId == wanted);
         if (status is not null)
         {
             if (!OrderProcess.TryParseStatus(status, out var s))

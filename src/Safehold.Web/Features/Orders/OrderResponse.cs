@@ -33,7 +33,9 @@ public sealed record OrderResponse(
     IReadOnlyDictionary<string, DateTimeOffset> Deadlines,
     [property: ApiEnum<OrderTrigger>] IReadOnlyList<string> Actions,
     IReadOnlyList<ExtensionResponse> Extensions,
-    DisputeSummary? Dispute)
+    DisputeSummary? Dispute,
+    [property: ApiExternalId] string? ExternalId,
+    [property: ApiMetadata] IReadOnlyDictionary<string, string> Metadata)
 {
     /// <summary>The response with the order's current dispute read from the database (only for an order that ever had one).</summary>
     public static async Task<OrderResponse> ForAsync(SafeholdDb db, Order o, Caller caller, DateTimeOffset now, CancellationToken ct) =>
@@ -62,7 +64,9 @@ public sealed record OrderResponse(
         o.PendingDeadlines(),
         OrderProcess.ActionsFor(o, OrderAccess.PartyOf(o, caller), now),
         o.Extensions.OrderBy(e => e.RequestedAt).Select(ExtensionResponse.From).ToList(),
-        dispute);
+        dispute,
+        o.ExternalId,
+        ExternalIds.Read(o.Metadata));
 }
 
 public sealed record OrderListResponse(IReadOnlyList<OrderResponse> Items, string? NextCursor);

@@ -15,7 +15,10 @@ public sealed class PlaceOrder(SafeholdDb db, TimeProvider clock, IOptions<Prote
     public sealed record Item(Guid? ProductId, int? Quantity);
 
     /// <summary><c>shippingAddress</c> is either one line of text or an object of address fields.</summary>
-    public sealed record Request(IReadOnlyList<Item>? Items, JsonElement? ShippingAddress);
+    /// <param name="ExternalId">Optional: the marketplace's own id for the order, unique among orders.</param>
+    /// <param name="Metadata">Optional: the marketplace's notes on the order (string pairs).</param>
+    public sealed record Request(IReadOnlyList<Item>? Items, JsonElement? ShippingAddress,
+        [property: ApiExternalId] string? ExternalId = null, [property: ApiMetadata] IReadOnlyDictionary<string, string?>? Metadata = null);
 
     public const int MaxItems = 50;
     public const int MaxQuantity = 1000;
@@ -47,6 +50,8 @@ public sealed class PlaceOrder(SafeholdDb db, TimeProvider clock, IOptions<Prote
                 errors.Add("items", "List each product once, with its quantity.");
         }
         var address = ValidateAddress(request.ShippingAddress, errors);
+        var externalId = errors.ExternalId(request.ExternalId);
+        var metadata = errors.Metadata(request.Metadata);
         errors.ThrowIfAny();
 
         var ids = request.Items!.Select(i => i.ProductId!.Value).ToList();
@@ -59,8 +64,9 @@ public sealed class PlaceOrder(SafeholdDb db, TimeProvider clock, IOptions<Prote
         var order = Order.Place(Guid.CreateVersion7(now), caller.Id,
             request.Items!.Select(i => (products[i.ProductId!.Value].Snapshot(), i.Quantity!.Value)).ToList(),
             address!, policy.Value, now, OrderAccess.ViaOf(caller));
+        order.SetExternalReference(externalId, metadata);
         db.Orders.Add(order);
-        await db.SaveChangesAsync(ct);
+        await ExternalIds.SaveNewAsync(db, "Orders", "order", ct);
         return OrderResponse.From(order, caller, now);
     }
 

@@ -42,6 +42,15 @@ public sealed class Product
 
     public Money Price => new(PriceAmount, Domain.Currency.Of(Currency));
 
+    /// <summary>The marketplace's own id for the product, unique among products (see <see cref="Api.ExternalIds"/>).</summary>
+    public string? ExternalId { get; private set; }
+
+    /// <summary>The marketplace's notes on the product, as JSON text of string pairs (see <see cref="Api.ExternalIds"/>).</summary>
+    public string? Metadata { get; private set; }
+
+    /// <summary>Keeps the marketplace's id and notes, as checked by <see cref="Api.ExternalIds"/>.</summary>
+    public void SetExternalReference(string? externalId, string? metadata) => (ExternalId, Metadata) = (externalId, metadata);
+
     public ListingSnapshot Snapshot() =>
         new(Id, SellerId, Title, Description, Price, Category, Images, HandlingDays, ProtectionDays);
 }

@@ -7,10 +7,12 @@ using Safehold.Web.Features.Users;
 namespace Safehold.Web.Features.Products;
 
 public sealed record ProductResponse(Guid Id, Guid SellerId, string Title, string Description, MoneyDto Price, int HandlingDays,
-    int? ProtectionDays, string? Category, IReadOnlyList<string> Images, DateTimeOffset CreatedAt)
+    int? ProtectionDays, string? Category, IReadOnlyList<string> Images, DateTimeOffset CreatedAt,
+    [property: ApiExternalId] string? ExternalId, [property: ApiMetadata] IReadOnlyDictionary<string, string> Metadata)
 {
     public static ProductResponse From(Product p) =>
-        new(p.Id, p.SellerId, p.Title, p.Description, MoneyDto.From(p.Price), p.HandlingDays, p.ProtectionDays, p.Category, p.Images, p.CreatedAt);
+        new(p.Id, p.SellerId, p.Title, p.Description, MoneyDto.From(p.Price), p.HandlingDays, p.ProtectionDays, p.Category, p.Images, p.CreatedAt,
+            p.ExternalId, ExternalIds.Read(p.Metadata));
 }
 
 public sealed record ProductListResponse(IReadOnlyList<ProductResponse> Items, string? NextCursor);
@@ -19,7 +21,8 @@ public sealed record ProductListResponse(IReadOnlyList<ProductResponse> Items, s
 public static class ProductEndpoints
 {
     public sealed record CreateRequest(string? Title, string? Description, MoneyDto? Price, int? HandlingDays = null, int? ProtectionDays = null,
-        string? Category = null, IReadOnlyList<string>? Images = null);
+        string? Category = null, IReadOnlyList<string>? Images = null,
+        [property: ApiExternalId] string? ExternalId = null, [property: ApiMetadata] IReadOnlyDictionary<string, string?>? Metadata = null);
 
     public static void MapProducts(this RouteGroupBuilder api)
     {
@@ -48,19 +51,24 @@ public static class ProductEndpoints
             if (!Uri.TryCreate(images[i], UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http") || images[i].Length > 500)
                 errors.Add($"images[{i}]", "Must be an http(s) address of at most 500 characters.");
         }
+        var externalId = errors.ExternalId(request.ExternalId);
+        var metadata = errors.Metadata(request.Metadata);
         errors.ThrowIfAny();
 
         var now = clock.GetUtcNow();
         var product = new Product(Guid.CreateVersion7(now), caller.Id, title!, description!, price!.Value, handling, protection, category, images, now);
+        product.SetExternalReference(externalId, metadata);
         db.Products.Add(product);
-        await db.SaveChangesAsync(ct);
+        await ExternalIds.SaveNewAsync(db, "Products", "product", ct);
         return TypedResults.Created($"/api/v1/products/{product.Id}", ProductResponse.From(product));
     }
 
-    public static async Task<Ok<ProductListResponse>> List(Guid? sellerId, string? cursor, int? limit, SafeholdDb db, CancellationToken ct)
+    public static async Task<Ok<ProductListResponse>> List(Guid? sellerId, [ApiExternalId] string? externalId, string? cursor, int? limit, SafeholdDb db,
+        CancellationToken ct)
     {
         var query = db.Products.AsNoTracking();
         if (sellerId is { } s) query = query.Where(p => p.SellerId == s);
+        if (ExternalIds.Wanted(externalId) is { } wanted) query = query.Where(p => p.ExternalId == wanted);
         var page = await query.PageAsync(p => p.CreatedAt, p => p.Id, newestFirst: true, cursor, limit, ct);
         return TypedResults.Ok(new ProductListResponse(page.Items.Select(ProductResponse.From).ToList(), page.NextCursor));
     }

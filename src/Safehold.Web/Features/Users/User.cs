@@ -66,6 +66,15 @@ public sealed class User
         if (timeZone is not null) TimeZone = timeZone;
     }
 
+    /// <summary>The marketplace's own id for the user, unique among users (see <see cref="Api.ExternalIds"/>).</summary>
+    public string? ExternalId { get; private set; }
+
+    /// <summary>The marketplace's notes on the user, as JSON text of string pairs (see <see cref="Api.ExternalIds"/>).</summary>
+    public string? Metadata { get; private set; }
+
+    /// <summary>Keeps the marketplace's id and notes, as checked by <see cref="Api.ExternalIds"/>.</summary>
+    public void SetExternalReference(string? externalId, string? metadata) => (ExternalId, Metadata) = (externalId, metadata);
+
     public void SetPasswordHash(string hash) => PasswordHash = hash;
 
     public void Disable(DateTimeOffset now)

@@ -11,14 +11,16 @@ namespace Safehold.Web.Features.Users;
 /// <param name="Language">The language the user reads (<c>en</c>, <c>ka</c>), or null until chosen: their notifications are written in it.</param>
 /// <param name="TimeZone">The IANA time zone the user reads times in, or null until chosen (times are then UTC).</param>
 public sealed record UserResponse(Guid Id, string Email, string DisplayName, [property: ApiEnum<UserRole>] string Role, DateTimeOffset CreatedAt, DateTimeOffset? DisabledAt,
-    string? Language, string? TimeZone)
+    string? Language, string? TimeZone, [property: ApiExternalId] string? ExternalId, [property: ApiMetadata] IReadOnlyDictionary<string, string> Metadata)
 {
     public static UserResponse From(User u) =>
-        new(u.Id, u.Email, u.DisplayName, u.Role.ToString().ToLowerInvariant(), u.CreatedAt, u.DisabledAt, u.Language, u.TimeZone);
+        new(u.Id, u.Email, u.DisplayName, u.Role.ToString().ToLowerInvariant(), u.CreatedAt, u.DisabledAt, u.Language, u.TimeZone,
+            u.ExternalId, ExternalIds.Read(u.Metadata));
 }
 
 /// <summary>The response that carries a new API key: shown this once, stored only as a hash.</summary>
-public sealed record CreatedUserResponse(Guid Id, string Email, string DisplayName, [property: ApiEnum<UserRole>] string Role, string ApiKey);
+public sealed record CreatedUserResponse(Guid Id, string Email, string DisplayName, [property: ApiEnum<UserRole>] string Role, string ApiKey,
+    [property: ApiExternalId] string? ExternalId, [property: ApiMetadata] IReadOnlyDictionary<string, string> Metadata);
 public sealed record ApiKeyResponse(Guid Id, Guid UserId, string ApiKey, string Prefix, DateTimeOffset CreatedAt);
 public sealed record UserListResponse(IReadOnlyList<UserResponse> Items, string? NextCursor);
 
@@ -38,7 +40,10 @@ public static class UserEndpoints
 {
     /// <param name="Language">Optional: <c>en</c> or <c>ka</c>, the language of the user's notifications and pages.</param>
     /// <param name="TimeZone">Optional: an IANA time zone the portal offers (<c>Asia/Tbilisi</c>, ...).</param>
-    public sealed record CreateRequest(string? Email, string? DisplayName, [property: ApiEnum<UserRole>] string? Role, string? Password = null, string? Language = null, string? TimeZone = null);
+    /// <param name="ExternalId">Optional: the marketplace's own id for the user, unique among users.</param>
+    /// <param name="Metadata">Optional: the marketplace's notes on the user (string pairs).</param>
+    public sealed record CreateRequest(string? Email, string? DisplayName, [property: ApiEnum<UserRole>] string? Role, string? Password = null, string? Language = null,
+        string? TimeZone = null, [property: ApiExternalId] string? ExternalId = null, [property: ApiMetadata] IReadOnlyDictionary<string, string?>? Metadata = null);
 
     /// <summary>The caller's own language and time zone; a field left out (or null) stays as it was.</summary>
     /// <param name="Language"><c>en</c> or <c>ka</c>.</param>
@@ -77,20 +82,32 @@ public static class UserEndpoints
         else if (request.Password is not null && role == UserRole.Platform)
             errors.Add("password", "A platform user calls the API with its keys and never signs in to the portal: send no password.");
         var (language, timeZone) = Preferences.Check(errors, request.Language, request.TimeZone);
+        var externalId = errors.ExternalId(request.ExternalId);
+        var metadata = errors.Metadata(request.Metadata);
         errors.ThrowIfAny();
 
         if (await db.Users.AnyAsync(u => u.Email == email, ct))
             throw new DomainException(RefusalKind.WrongState, "email_taken", "A user with this email already exists.");
         var (user, key) = await CreateUserAsync(db, clock.GetUtcNow(), email!, name!, role, request.Password, hasher, apiKey: null, ct,
-            language, timeZone);
+            language, timeZone, externalId, metadata);
         return TypedResults.Created($"/api/v1/users/{user.Id}",
-            new CreatedUserResponse(user.Id, user.Email, user.DisplayName, user.Role.ToString().ToLowerInvariant(), key));
+            new CreatedUserResponse(user.Id, user.Email, user.DisplayName, user.Role.ToString().ToLowerInvariant(), key, user.ExternalId, ExternalIds.Read(user.Metadata)));
     }
 
-    public static async Task<Ok<UserListResponse>> List(string? cursor, int? limit, HttpContext http, SafeholdDb db, CancellationToken ct)
+    /// <summary>
+    /// Every user, newest first, for an admin. The platform finds a buyer or seller by the marketplace's own id
+    /// (<c>externalId</c>, required for it), to act for them; anyone else, or no one, is an empty page.
+    /// </summary>
+    public static async Task<Ok<UserListResponse>> List([ApiExternalId] string? externalId, string? cursor, int? limit, HttpContext http, SafeholdDb db,
+        CancellationToken ct)
     {
-        Caller.From(http.User).Require(UserRole.Admin, "list users");
-        var (page, next) = await db.Users.AsNoTracking().PageAsync(u => u.CreatedAt, u => u.Id, newestFirst: true, cursor, limit, ct);
+        var caller = Caller.From(http.User);
+        var query = db.Users.AsNoTracking();
+        if (caller.Role == UserRole.Platform && externalId is not null)
+            query = query.Where(u => u.Role == UserRole.Buyer || u.Role == UserRole.Seller);
+        else caller.Require(UserRole.Admin, "list users");
+        if (ExternalIds.Wanted(externalId) is { } wanted) query = query.Where(u => u.ExternalId == wanted);
+        var (page, next) = await query.PageAsync(u => u.CreatedAt, u => u.Id, newestFirst: true, cursor, limit, ct);
         return TypedResults.Ok(new UserListResponse(page.Select(UserResponse.From).ToList(), next));
     }
 
@@ -190,15 +207,17 @@ public static class UserEndpoints
 
     /// <summary>Creates a user with one API key (a new random one unless given) and, optionally, a portal password.</summary>
     public static async Task<(User User, string ApiKey)> CreateUserAsync(SafeholdDb db, DateTimeOffset now, string email, string displayName,
-        UserRole role, string? password, IPasswordHasher<User> hasher, string? apiKey, CancellationToken ct, string? language = null, string? timeZone = null)
+        UserRole role, string? password, IPasswordHasher<User> hasher, string? apiKey, CancellationToken ct, string? language = null, string? timeZone = null,
+        string? externalId = null, string? metadata = null)
     {
         var user = new User(Guid.CreateVersion7(now), email, displayName, role, now);
         user.Prefer(language, timeZone);
+        user.SetExternalReference(externalId, metadata);
         if (password is not null) user.SetPasswordHash(hasher.HashPassword(user, password));
         db.Users.Add(user);
         var key = apiKey ?? ApiKeyAuthentication.NewKey();
         AddKey(db, user.Id, key, now);
-        await db.SaveChangesAsync(ct);
+        await ExternalIds.SaveNewAsync(db, "Users", "user", ct);
         return (user, key);
     }
 

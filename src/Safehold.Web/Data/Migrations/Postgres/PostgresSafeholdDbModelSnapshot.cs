@@ -453,6 +453,10 @@ namespace Safehold.Web.Data.Migrations.Postgres
                     b.Property<int>("ExtensionResponseDays")
                         .HasColumnType("integer");
 
+                    b.Property<string>("ExternalId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
                     b.Property<int>("HandlingDays")
                         .HasColumnType("integer");
 
@@ -461,6 +465,9 @@ namespace Safehold.Web.Data.Migrations.Postgres
 
                     b.Property<int>("MaxExtensions")
                         .HasColumnType("integer");
+
+                    b.Property<string>("Metadata")
+                        .HasColumnType("text");
 
                     b.Property<Guid?>("OpenDisputeId")
                         .HasColumnType("uuid");
@@ -521,6 +528,10 @@ namespace Safehold.Web.Data.Migrations.Postgres
                         .HasColumnType("integer");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ExternalId")
+                        .IsUnique()
+                        .HasFilter("\"ExternalId\" IS NOT NULL");
 
                     b.HasIndex("PaymentReference");
 
@@ -1125,12 +1136,19 @@ namespace Safehold.Web.Data.Migrations.Postgres
                         .HasMaxLength(5000)
                         .HasColumnType("character varying(5000)");
 
+                    b.Property<string>("ExternalId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
                     b.Property<int>("HandlingDays")
                         .HasColumnType("integer");
 
                     b.PrimitiveCollection<List<string>>("Images")
                         .IsRequired()
                         .HasColumnType("text[]");
+
+                    b.Property<string>("Metadata")
+                        .HasColumnType("text");
 
                     b.Property<long>("PriceAmount")
                         .HasColumnType("bigint");
@@ -1147,6 +1165,10 @@ namespace Safehold.Web.Data.Migrations.Postgres
                         .HasColumnType("character varying(200)");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ExternalId")
+                        .IsUnique()
+                        .HasFilter("\"ExternalId\" IS NOT NULL");
 
                     b.HasIndex("SellerId", "CreatedAt");
 
@@ -1226,9 +1248,16 @@ namespace Safehold.Web.Data.Migrations.Postgres
                         .HasMaxLength(254)
                         .HasColumnType("character varying(254)");
 
+                    b.Property<string>("ExternalId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
                     b.Property<string>("Language")
                         .HasMaxLength(8)
                         .HasColumnType("character varying(8)");
+
+                    b.Property<string>("Metadata")
+                        .HasColumnType("text");
 
                     b.Property<string>("PasswordHash")
                         .HasMaxLength(200)
@@ -1252,6 +1281,10 @@ namespace Safehold.Web.Data.Migrations.Postgres
 
                     b.HasIndex("Email")
                         .IsUnique();
+
+                    b.HasIndex("ExternalId")
+                        .IsUnique()
+                        .HasFilter("\"ExternalId\" IS NOT NULL");
 
                     b.ToTable("Users");
                 });

@@ -447,6 +447,10 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                     b.Property<int>("ExtensionResponseDays")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("ExternalId")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("HandlingDays")
                         .HasColumnType("INTEGER");
 
@@ -455,6 +459,9 @@ namespace Safehold.Web.Data.Migrations.Sqlite
 
                     b.Property<int>("MaxExtensions")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("Metadata")
+                        .HasColumnType("TEXT");
 
                     b.Property<Guid?>("OpenDisputeId")
                         .HasColumnType("TEXT");
@@ -515,6 +522,10 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ExternalId")
+                        .IsUnique()
+                        .HasFilter("\"ExternalId\" IS NOT NULL");
 
                     b.HasIndex("PaymentReference");
 
@@ -1119,11 +1130,18 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                         .HasMaxLength(5000)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ExternalId")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("HandlingDays")
                         .HasColumnType("INTEGER");
 
                     b.PrimitiveCollection<string>("Images")
                         .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Metadata")
                         .HasColumnType("TEXT");
 
                     b.Property<long>("PriceAmount")
@@ -1141,6 +1159,10 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ExternalId")
+                        .IsUnique()
+                        .HasFilter("\"ExternalId\" IS NOT NULL");
 
                     b.HasIndex("SellerId", "CreatedAt");
 
@@ -1220,8 +1242,15 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                         .HasMaxLength(254)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ExternalId")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Language")
                         .HasMaxLength(8)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Metadata")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("PasswordHash")
@@ -1246,6 +1275,10 @@ namespace Safehold.Web.Data.Migrations.Sqlite
 
                     b.HasIndex("Email")
                         .IsUnique();
+
+                    b.HasIndex("ExternalId")
+                        .IsUnique()
+                        .HasFilter("\"ExternalId\" IS NOT NULL");
 
                     b.ToTable("Users");
                 });
