@@ -25,17 +25,20 @@ namespace Safehold.Web.Demo;
 /// </summary>
 public static class DemoSeeder
 {
-    /// <summary>A demo user; the platform (the marketplace's back end) has an API key and no portal password.</summary>
-    public sealed record DemoLogin(string Email, string? Password, string ApiKey, string DisplayName, UserRole Role);
+    /// <summary>
+    /// A demo user; the platform (the marketplace's back end) has an API key and no portal password. Buyers and sellers
+    /// carry the demo marketplace's own id for them (<c>externalId</c>), by which its platform key finds them.
+    /// </summary>
+    public sealed record DemoLogin(string Email, string? Password, string ApiKey, string DisplayName, UserRole Role, string? ExternalId = null);
 
     public static readonly IReadOnlyList<DemoLogin> Logins =
     [
-        new("buyer@demo.test", "demo-buyer", "sh_demo_buyer", "Nino Beridze", UserRole.Buyer),
-        new("seller@demo.test", "demo-seller", "sh_demo_seller", "Gadget Bazaar", UserRole.Seller),
+        new("buyer@demo.test", "demo-buyer", "sh_demo_buyer", "Nino Beridze", UserRole.Buyer, "cust_1001"),
+        new("seller@demo.test", "demo-seller", "sh_demo_seller", "Gadget Bazaar", UserRole.Seller, "shop_2001"),
         new("arbiter@demo.test", "demo-arbiter", "sh_demo_arbiter", "Ana Arbiter", UserRole.Arbiter),
         new("admin@demo.test", "demo-admin", "sh_demo_admin", "Platform Admin", UserRole.Admin),
-        new("buyer2@demo.test", "demo-buyer2", "sh_demo_buyer2", "Sam Carter", UserRole.Buyer),
-        new("seller2@demo.test", "demo-seller2", "sh_demo_seller2", "Tbilisi Crafts", UserRole.Seller),
+        new("buyer2@demo.test", "demo-buyer2", "sh_demo_buyer2", "Sam Carter", UserRole.Buyer, "cust_1002"),
+        new("seller2@demo.test", "demo-seller2", "sh_demo_seller2", "Tbilisi Crafts", UserRole.Seller, "shop_2002"),
         new("arbiter2@demo.test", "demo-arbiter2", "sh_demo_arbiter2", "Levan Arbiter", UserRole.Arbiter),
         new("platform@demo.test", null, "sh_demo_platform", "Demo Marketplace back end", UserRole.Platform),
     ];
@@ -57,7 +60,12 @@ public static class DemoSeeder
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var users = new Dictionary<string, User>();
         foreach (var login in Logins)
-            users[login.Email] = (await UserEndpoints.CreateUserAsync(db, now, login.Email, login.DisplayName, login.Role, login.Password, hasher, login.ApiKey, ct)).User;
+        {
+            var user = (await UserEndpoints.CreateUserAsync(db, now, login.Email, login.DisplayName, login.Role, login.Password, hasher, login.ApiKey, ct)).User;
+            user.SetExternalReference(login.ExternalId, null);
+            users[login.Email] = user;
+        }
+        await db.SaveChangesAsync(ct);
         var buyer = users["buyer@demo.test"];
         var buyer2 = users["buyer2@demo.test"];
         var seller = users["seller@demo.test"];
