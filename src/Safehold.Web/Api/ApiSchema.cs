@@ -24,7 +24,16 @@ public sealed class ApiValuesAttribute(params string[] names) : Attribute, IApiE
     public IReadOnlyList<string> Names => names;
 }
 
-/// <summary>An <see cref="ApiEnumAttribute{TEnum}"/> or <see cref="ApiValuesAttribute"/>.</summary>
+/// <summary>The field holds one of the words a static list of the code holds (<paramref name="source"/>'s <paramref name="member"/>), the list the code checks by.</summary>
+[AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter)]
+public sealed class ApiValuesOfAttribute(Type source, string member) : Attribute, IApiEnum
+{
+    public IReadOnlyList<string> Names =>
+        [.. (IEnumerable<string>)(source.GetField(member)?.GetValue(null) ?? source.GetProperty(member)?.GetValue(null)
+            ?? throw new InvalidOperationException($"{source.Name}.{member} is no static list of words."))];
+}
+
+/// <summary>An <see cref="ApiEnumAttribute{TEnum}"/>, <see cref="ApiValuesAttribute"/> or <see cref="ApiValuesOfAttribute"/>.</summary>
 public interface IApiEnum
 {
     IReadOnlyList<string> Names { get; }

@@ -104,6 +104,35 @@ public sealed class InputErrors
     }
 }
 
+/// <summary>
+/// The limits of a request's fields, declared once, on the request's record, with DataAnnotations (<c>[StringLength]</c>,
+/// <c>[Range]</c>): <see cref="InputErrors"/> checks by them, and the OpenAPI document states them from the same attributes
+/// (<c>maxLength</c>, <c>minimum</c>, <c>maximum</c>). The attributes are not run as validators: the checks stay
+/// <see cref="InputErrors"/>', which collect every field's problem in one answer.
+/// </summary>
+public static class Limits
+{
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(Type, string), Attribute> Found = new();
+
+    /// <summary>The most characters <typeparamref name="T"/>'s <paramref name="property"/> may have (its <c>[StringLength]</c>).</summary>
+    public static int Length<T>(string property) => Of<T, System.ComponentModel.DataAnnotations.StringLengthAttribute>(property).MaximumLength;
+
+    /// <summary>The fewest characters <typeparamref name="T"/>'s <paramref name="property"/> may have (its <c>[StringLength]</c>'s minimum).</summary>
+    public static int MinLength<T>(string property) => Of<T, System.ComponentModel.DataAnnotations.StringLengthAttribute>(property).MinimumLength;
+
+    /// <summary>The least <typeparamref name="T"/>'s <paramref name="property"/> may be (its <c>[Range]</c>).</summary>
+    public static int Min<T>(string property) => (int)Of<T, System.ComponentModel.DataAnnotations.RangeAttribute>(property).Minimum;
+
+    /// <summary>The most <typeparamref name="T"/>'s <paramref name="property"/> may be (its <c>[Range]</c>).</summary>
+    public static int Max<T>(string property) => (int)Of<T, System.ComponentModel.DataAnnotations.RangeAttribute>(property).Maximum;
+
+    private static TAttribute Of<T, TAttribute>(string property)
+        where TAttribute : Attribute =>
+        (TAttribute)Found.GetOrAdd((typeof(T), property + "/" + typeof(TAttribute).Name), _ =>
+            typeof(T).GetProperty(property)?.GetCustomAttributes(typeof(TAttribute), true).OfType<TAttribute>().FirstOrDefault()
+            ?? throw new InvalidOperationException($"{typeof(T).Name}.{property} declares no {typeof(TAttribute).Name}."));
+}
+
 /// <summary>Opaque keyset cursors for lists: the position after the last item returned.</summary>
 public static class Cursor
 {

@@ -22,6 +22,35 @@ public sealed class OpenApiDocumentTests(SafeholdApp app) : IClassFixture<Safeho
             .SelectMany(p => p.Value!.AsObject().Select(m => (m.Key.ToUpperInvariant(), p.Key, m.Value!.AsObject()))).ToList();
 
     [Fact]
+    public async Task Every_text_and_number_a_request_body_takes_states_its_limits_from_the_attributes_its_checks_read()
+    {
+        var schemas = (await Document())["components"]!["schemas"]!.AsObject();
+        var unbounded = new List<string>();
+        foreach (var (name, schema) in schemas)
+        {
+            foreach (var (field, property) in schema!["properties"]?.AsObject() ?? [])
+            {
+                var type = property!["type"] is JsonArray types ? types.Select(t => t?.GetValue<string>()).FirstOrDefault(t => t != "null") : property["type"]?.GetValue<string>();
+                var bounded = type switch
+                {
+                    "string" => property["maxLength"] is not null || property["enum"] is not null || property["format"] is not null,
+                    "integer" => property["maximum"] is not null,
+                    _ => true,
+                };
+                // Answers carry what the server wrote; only what a client sends must say its limits.
+                if (!bounded && (name.EndsWith("Input", StringComparison.Ordinal) || name.EndsWith("Request", StringComparison.Ordinal) || name == "PlaceOrderItem"))
+                    unbounded.Add($"{name}.{field}");
+            }
+        }
+        Assert.Empty(unbounded);
+        var product = schemas["ProductEndpointsCreateRequest"]!["properties"]!;
+        Assert.Equal(200, product["title"]!["maxLength"]!.GetValue<int>());
+        Assert.Equal((1, 60), (product["handlingDays"]!["minimum"]!.GetValue<int>(), product["handlingDays"]!["maximum"]!.GetValue<int>()));
+        Assert.Equal(Web.Api.Limits.Length<Web.Features.Orders.Ship.Input>(nameof(Web.Features.Orders.Ship.Input.Carrier)),
+            schemas["ShipInput"]!["properties"]!["carrier"]!["maxLength"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task Every_operation_has_a_unique_readable_operationId()
     {
         var operations = await Operations();

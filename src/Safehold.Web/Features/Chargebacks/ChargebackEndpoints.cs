@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Safehold.Web.Api;
 using Safehold.Web.Features.Users;
 
@@ -16,7 +17,7 @@ public static class ChargebackEndpoints
         if (sandbox) api.MapPost("/sandbox/chargebacks", RaiseInSandbox).WithTags("Sandbox");
     }
 
-    public sealed record SandboxChargebackInput(Guid? OrderId, string? Reason = null);
+    public sealed record SandboxChargebackInput(Guid? OrderId, [property: StringLength(500)] string? Reason = null);
 
     /// <summary>
     /// Raises a chargeback on an order as the provider would: a <c>chargeback.opened</c> event of the sandbox's own, with
@@ -29,7 +30,7 @@ public static class ChargebackEndpoints
         caller.Require(UserRole.Admin, "raise a chargeback in the sandbox");
         var errors = new InputErrors();
         if (input.OrderId is null) errors.Add("orderId", "Required.");
-        var reason = errors.Text("reason", input.Reason, 500, required: false) ?? "fraudulent";
+        var reason = errors.Text("reason", input.Reason, Limits.Length<SandboxChargebackInput>(nameof(SandboxChargebackInput.Reason)), required: false) ?? "fraudulent";
         errors.ThrowIfAny();
         var now = clock.GetUtcNow();
         var (response, _) = await receive.RunAsync(caller, new ReceivePaymentEvent.Input($"evt_sandbox_{Guid.CreateVersion7(now):N}", ReceivePaymentEvent.Opened,

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -38,7 +39,7 @@ public sealed class ReceivePaymentEvent(SafeholdDb db, Chargebacks chargebacks, 
     /// <summary>Every event type of SPEC 5.</summary>
     public static readonly IReadOnlyList<string> Types = [Opened, Won, Lost, RefundFailed, PayoutFailed];
 
-    public sealed record Input(string? Id, string? Type, Guid? OrderId, Guid? InstructionId, string? Reference, MoneyDto? Amount, string? Reason,
+    public sealed record Input([property: StringLength(255)] string? Id, [property: StringLength(32)] string? Type, Guid? OrderId, Guid? InstructionId, [property: StringLength(100)] string? Reference, MoneyDto? Amount, [property: StringLength(500)] string? Reason,
         DateTimeOffset? RespondBy);
 
     /// <summary>Applies the event, or answers its first result again; <c>Replayed</c> says which.</summary>
@@ -46,30 +47,30 @@ public sealed class ReceivePaymentEvent(SafeholdDb db, Chargebacks chargebacks, 
     {
         Chargebacks.RequireReporter(caller);
         var errors = new InputErrors();
-        var id = errors.Text("id", input.Id, 255);
-        var type = errors.Text("type", input.Type, 32);
+        var id = errors.Text("id", input.Id, Limits.Length<Input>(nameof(Input.Id)));
+        var type = errors.Text("type", input.Type, Limits.Length<Input>(nameof(Input.Type)));
         if (type is not null && !Types.Contains(type)) errors.Add("type", $"One of: {string.Join(", ", Types)}.");
-        var reference = errors.Text("reference", input.Reference, 100, required: false);
+        var reference = errors.Text("reference", input.Reference, Limits.Length<Input>(nameof(Input.Reference)), required: false);
         string? reason = null;
         if (type is Opened or Won or Lost)
         {
             if (input.OrderId is null) errors.Add("orderId", "Required for a chargeback event.");
             if (type == Opened)
             {
-                reason = errors.Text("reason", input.Reason, 500);
+                reason = errors.Text("reason", input.Reason, Limits.Length<Input>(nameof(Input.Reason)));
                 if (input.RespondBy is null) errors.Add("respondBy", "Required: the card network's deadline for the seller's response.");
             }
             else
             {
-                reason = errors.Text("reason", input.Reason, 500, required: false);
+                reason = errors.Text("reason", input.Reason, Limits.Length<Input>(nameof(Input.Reason)), required: false);
             }
         }
         else if (type is RefundFailed or PayoutFailed)
         {
             if (input.InstructionId is null && reference is null)
                 errors.Add("instructionId", "Give the payment instruction's id, or the provider's reference of the refund or payout (reference).");
-            // The provider's failure code, kept on the instruction for the admin's queue.
-            reason = errors.Text("reason", input.Reason, 64, required: false);
+            // The provider's failure code, kept on the instruction for the admin's queue: as long as a reported result's.
+            reason = errors.Text("reason", input.Reason, Limits.Length<PaymentInstructions.ReportResult.Input>(nameof(PaymentInstructions.ReportResult.Input.FailureCode)), required: false);
         }
         errors.ThrowIfAny();
 

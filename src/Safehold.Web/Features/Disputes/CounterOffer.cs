@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Safehold.Domain.Disputes;
 using Safehold.Web.Api;
 
@@ -6,13 +7,13 @@ namespace Safehold.Web.Features.Disputes;
 /// <summary>The seller offers a partial refund or a return and refund instead.</summary>
 public sealed class CounterOffer(DisputeChange change)
 {
-    public sealed record Input([property: ApiEnum<DisputeOutcome>] string? Outcome, [property: ApiOptional] MoneyDto? Amount, string? Message);
+    public sealed record Input([property: ApiEnum<DisputeOutcome>] string? Outcome, [property: ApiOptional] MoneyDto? Amount, [property: StringLength(2000)] string? Message);
 
     public Task<DisputeResponse> RunAsync(Caller caller, Guid id, Input input, CancellationToken ct)
     {
         var errors = new InputErrors();
         var outcome = DisputeChange.Parse<DisputeOutcome>(errors, "outcome", input.Outcome);
-        var message = errors.Text("message", input.Message, 2000);
+        var message = errors.Text("message", input.Message, Limits.Length<Input>(nameof(Input.Message)));
         errors.ThrowIfAny();
         return change.RunAsync(caller, id, (d, actor, now) => d.CounterOffer(actor, now, outcome!.Value, DisputeChange.Amount(input.Amount, "amount", d.Currency), message!), ct);
     }

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Safehold.Domain.Disputes;
 using Safehold.Web.Api;
 
@@ -6,13 +7,13 @@ namespace Safehold.Web.Features.Disputes;
 /// <summary>An arbiter decides, with a rationale; never on an order they are a party to, nor the appeal of their own decision.</summary>
 public sealed class Decide(DisputeChange change)
 {
-    public sealed record Input([property: ApiEnum<DisputeOutcome>] string? Outcome, [property: ApiOptional] MoneyDto? RefundAmount, string? Rationale);
+    public sealed record Input([property: ApiEnum<DisputeOutcome>] string? Outcome, [property: ApiOptional] MoneyDto? RefundAmount, [property: StringLength(5000)] string? Rationale);
 
     public Task<DisputeResponse> RunAsync(Caller caller, Guid id, Input input, CancellationToken ct)
     {
         var errors = new InputErrors();
         var outcome = DisputeChange.Parse<DisputeOutcome>(errors, "outcome", input.Outcome);
-        var rationale = errors.Text("rationale", input.Rationale, 5000);
+        var rationale = errors.Text("rationale", input.Rationale, Limits.Length<Input>(nameof(Input.Rationale)));
         errors.ThrowIfAny();
         return change.RunAsync(caller, id, (d, actor, now) => d.Decide(actor, now, outcome!.Value, DisputeChange.Amount(input.RefundAmount, "refundAmount", d.Currency), rationale!), ct);
     }

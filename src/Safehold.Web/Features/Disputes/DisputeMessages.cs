@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.EntityFrameworkCore;
 using Safehold.Domain;
 using Safehold.Domain.Disputes;
@@ -13,7 +14,7 @@ public sealed record DisputeMessageListResponse(IReadOnlyList<DisputeMessageResp
 /// <summary>A dispute's message thread: buyer and seller, and an arbiter once it has been escalated. Oldest first.</summary>
 public sealed class DisputeMessages(SafeholdDb db, Notifier notifier, TimeProvider clock)
 {
-    public sealed record SendInput(string? Body);
+    public sealed record SendInput([property: StringLength(5000)] string? Body);
 
     /// <summary>Who may write: the buyer and the seller while the dispute is open; an arbiter once it went to the platform.</summary>
     public static bool MaySend(Dispute d, DisputeActor actor) =>
@@ -32,7 +33,7 @@ public sealed class DisputeMessages(SafeholdDb db, Notifier notifier, TimeProvid
     public async Task<DisputeMessageResponse> SendAsync(Caller caller, Guid disputeId, SendInput input, CancellationToken ct)
     {
         var errors = new InputErrors();
-        var body = errors.Text("body", input.Body, 5000);
+        var body = errors.Text("body", input.Body, Limits.Length<SendInput>(nameof(SendInput.Body)));
         errors.ThrowIfAny();
 
         var dispute = await DisputeAccess.LoadVisibleAsync(db, disputeId, caller, ct);

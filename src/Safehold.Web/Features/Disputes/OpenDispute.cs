@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 using Safehold.Domain.Disputes;
 using Safehold.Domain.Policy;
@@ -16,14 +17,14 @@ public sealed class OpenDispute(SafeholdDb db, DueTimers timers, DisputeNotices 
         [property: ApiEnum<DisputeReason>] string? Reason,
         [property: ApiEnum<DisputeOutcome>] string? RequestedOutcome,
         [property: ApiOptional] MoneyDto? RequestedAmount,
-        string? Description);
+        [property: StringLength(5000)] string? Description);
 
     public async Task<DisputeResponse> RunAsync(Caller caller, Guid orderId, Input input, CancellationToken ct)
     {
         var errors = new InputErrors();
         var reason = DisputeChange.Parse<DisputeReason>(errors, "reason", input.Reason);
         var outcome = DisputeChange.Parse<DisputeOutcome>(errors, "requestedOutcome", input.RequestedOutcome);
-        var description = errors.Text("description", input.Description, 5000);
+        var description = errors.Text("description", input.Description, Limits.Length<Input>(nameof(Input.Description)));
         errors.ThrowIfAny();
 
         return await change.InTransactionAsync(async () =>

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Safehold.Web.Api;
 
 namespace Safehold.Web.Features.Disputes;
@@ -5,12 +6,12 @@ namespace Safehold.Web.Features.Disputes;
 /// <summary>The seller rejects the buyer's request, saying why; the buyer may then escalate (or withdraw).</summary>
 public sealed class Reject(DisputeChange change)
 {
-    public sealed record Input(string? Reason);
+    public sealed record Input([property: StringLength(2000)] string? Reason);
 
     public Task<DisputeResponse> RunAsync(Caller caller, Guid id, Input input, CancellationToken ct)
     {
         var errors = new InputErrors();
-        var reason = errors.Text("reason", input.Reason, 2000);
+        var reason = errors.Text("reason", input.Reason, Limits.Length<Input>(nameof(Input.Reason)));
         errors.ThrowIfAny();
         return change.RunAsync(caller, id, (d, actor, now) => d.Reject(actor, now, reason!), ct);
     }

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Safehold.Web.Api;
 
 namespace Safehold.Web.Features.Disputes;
@@ -5,13 +6,13 @@ namespace Safehold.Web.Features.Disputes;
 /// <summary>The buyer shipped the item back with a carrier and tracking number.</summary>
 public sealed class ShipReturn(DisputeChange change)
 {
-    public sealed record Input(string? Carrier, string? TrackingNumber);
+    public sealed record Input([property: StringLength(100)] string? Carrier, [property: StringLength(100)] string? TrackingNumber);
 
     public Task<DisputeResponse> RunAsync(Caller caller, Guid id, Input input, CancellationToken ct)
     {
         var errors = new InputErrors();
-        var carrier = errors.Text("carrier", input.Carrier, 100);
-        var tracking = errors.Text("trackingNumber", input.TrackingNumber, 100);
+        var carrier = errors.Text("carrier", input.Carrier, Limits.Length<Input>(nameof(Input.Carrier)));
+        var tracking = errors.Text("trackingNumber", input.TrackingNumber, Limits.Length<Input>(nameof(Input.TrackingNumber)));
         errors.ThrowIfAny();
         return change.RunAsync(caller, id, (d, actor, now) => d.ShipReturn(actor, now, carrier!, tracking!), ct);
     }

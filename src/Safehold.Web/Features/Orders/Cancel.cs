@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Safehold.Web.Api;
 
 namespace Safehold.Web.Features.Orders;
@@ -5,12 +6,12 @@ namespace Safehold.Web.Features.Orders;
 /// <summary>The buyer or the seller cancels before shipment; a paid order is refunded in full at once.</summary>
 public sealed class Cancel(OrderChange change)
 {
-    public sealed record Input(string? Reason = null);
+    public sealed record Input([property: StringLength(500)] string? Reason = null);
 
     public Task<OrderResponse> RunAsync(Caller caller, Guid id, Input? input, CancellationToken ct)
     {
         var errors = new InputErrors();
-        var reason = errors.Text("reason", input?.Reason, 500, required: false);
+        var reason = errors.Text("reason", input?.Reason, Limits.Length<Input>(nameof(Input.Reason)), required: false);
         errors.ThrowIfAny();
         return change.RunAsync(caller, id, (order, actor, now, _) => Task.FromResult(order.Cancel(actor, now, reason)), ct);
     }

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.EntityFrameworkCore;
 using Safehold.Domain.Process;
 using Safehold.Domain;
@@ -18,7 +19,7 @@ public sealed record OrderMessageListResponse(IReadOnlyList<OrderMessageResponse
 /// <summary>The buyer and the seller of an order write to each other (oldest first); an admin may read.</summary>
 public sealed class OrderMessages(SafeholdDb db, Notifier notifier, TimeProvider clock)
 {
-    public sealed record SendInput(string? Body);
+    public sealed record SendInput([property: StringLength(5000)] string? Body);
 
     public async Task<OrderMessageListResponse> ListAsync(Caller caller, Guid orderId, string? cursor, int? limit, CancellationToken ct)
     {
@@ -33,7 +34,7 @@ public sealed class OrderMessages(SafeholdDb db, Notifier notifier, TimeProvider
     public async Task<OrderMessageResponse> SendAsync(Caller caller, Guid orderId, SendInput input, CancellationToken ct)
     {
         var errors = new InputErrors();
-        var body = errors.Text("body", input.Body, 5000);
+        var body = errors.Text("body", input.Body, Limits.Length<SendInput>(nameof(SendInput.Body)));
         errors.ThrowIfAny();
         var order = await db.Orders.AsNoTracking().VisibleTo(caller).IgnoreAutoIncludes()
             .Where(o => o.Id == orderId).Select(o => new { o.BuyerId, o.SellerId }).FirstOrDefaultAsync(ct) ?? throw Problems.NotFound("Order");

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Safehold.Domain;
@@ -19,14 +20,17 @@ namespace Safehold.Web.Features.Orders;
 /// </summary>
 public sealed class Pay(OrderChange change, SafeholdDb db, IOptions<SafeholdOptions> options, IOptions<PaymentOptions> payments)
 {
-    public sealed record Input(string? PaymentMethod = null, CardInput? Card = null, ExternalPaymentInput? ExternalPayment = null);
-    public sealed record CardInput(string? Number);
+    public sealed record Input([property: StringLength(MaxMethodLength)] string? PaymentMethod = null, CardInput? Card = null, ExternalPaymentInput? ExternalPayment = null);
+    public sealed record CardInput([property: StringLength(MaxCardLength)] string? Number);
 
     /// <summary>A capture the marketplace made with its own payment provider: the provider's reference and the amount charged.</summary>
-    public sealed record ExternalPaymentInput(string? Reference, MoneyDto? Amount);
+    public sealed record ExternalPaymentInput([property: StringLength(MaxReferenceLength)] string? Reference, MoneyDto? Amount);
 
     /// <summary>The longest payment-method token accepted.</summary>
     public const int MaxMethodLength = 200;
+
+    /// <summary>The longest card number accepted as typed, with its spaces or dashes (sandbox only).</summary>
+    public const int MaxCardLength = 40;
 
     /// <summary>The longest reference of an external capture accepted.</summary>
     public const int MaxReferenceLength = 100;
@@ -101,6 +105,7 @@ public sealed class Pay(OrderChange change, SafeholdDb db, IOptions<SafeholdOpti
         {
             var number = new string((input.Card.Number ?? "").Where(c => c is not ' ' and not '-').ToArray());
             if (number.Length == 0) errors.Add("card.number", "Required.");
+            else if (input.Card.Number!.Length > MaxCardLength) errors.Add("card.number", "Not a valid card number.");
             else if (number.Length is < 12 or > 19 || !number.All(char.IsAsciiDigit) || !PassesLuhn(number))
                 errors.Add("card.number", "Not a valid card number.");
         }

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -12,7 +13,7 @@ namespace Safehold.Web.Features.Orders;
 /// <summary>A buyer places an order for products of one seller; the listing of each is copied onto the order.</summary>
 public sealed class PlaceOrder(SafeholdDb db, TimeProvider clock, IOptions<ProtectionPolicy> policy)
 {
-    public sealed record Item(Guid? ProductId, int? Quantity);
+    public sealed record Item(Guid? ProductId, [property: Range(1, MaxQuantity)] int? Quantity);
 
     /// <summary><c>shippingAddress</c> is either one line of text or an object of address fields.</summary>
     /// <param name="ExternalId">Optional: the marketplace's own id for the order, unique among orders.</param>
@@ -44,7 +45,7 @@ public sealed class PlaceOrder(SafeholdDb db, TimeProvider clock, IOptions<Prote
                 var item = request.Items[i];
                 if (item is null) { errors.Add($"items[{i}]", "Required."); continue; }
                 if (item.ProductId is null || item.ProductId == Guid.Empty) errors.Add($"items[{i}].productId", "Required.");
-                errors.Range($"items[{i}].quantity", item.Quantity, 1, MaxQuantity, required: true);
+                errors.Range($"items[{i}].quantity", item.Quantity, Limits.Min<Item>(nameof(Item.Quantity)), Limits.Max<Item>(nameof(Item.Quantity)), required: true);
             }
             if (request.Items.Where(i => i?.ProductId is not null).GroupBy(i => i.ProductId).Any(g => g.Count() > 1))
                 errors.Add("items", "List each product once, with its quantity.");

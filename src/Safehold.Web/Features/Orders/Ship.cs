@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Safehold.Domain.Ledger;
 using Safehold.Web.Api;
 
@@ -6,13 +7,13 @@ namespace Safehold.Web.Features.Orders;
 /// <summary>The seller ships with a carrier and tracking number; the buyer's protection starts.</summary>
 public sealed class Ship(OrderChange change)
 {
-    public sealed record Input(string? Carrier, string? TrackingNumber);
+    public sealed record Input([property: StringLength(100)] string? Carrier, [property: StringLength(100)] string? TrackingNumber);
 
     public Task<OrderResponse> RunAsync(Caller caller, Guid id, Input input, CancellationToken ct)
     {
         var errors = new InputErrors();
-        var carrier = errors.Text("carrier", input.Carrier, 100);
-        var tracking = errors.Text("trackingNumber", input.TrackingNumber, 100);
+        var carrier = errors.Text("carrier", input.Carrier, Limits.Length<Input>(nameof(Input.Carrier)));
+        var tracking = errors.Text("trackingNumber", input.TrackingNumber, Limits.Length<Input>(nameof(Input.TrackingNumber)));
         errors.ThrowIfAny();
         return change.RunAsync(caller, id, (order, actor, now, _) =>
         {

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Safehold.Domain.Payments;
@@ -34,8 +35,8 @@ public sealed record InstructionListResponse(IReadOnlyList<InstructionResponse> 
 /// </summary>
 public static class InstructionEndpoints
 {
-    public sealed record ResolveRequest(string? Note);
-    public sealed record FailuresRequest(string? Kind, int? Count);
+    public sealed record ResolveRequest([property: StringLength(2000)] string? Note);
+    public sealed record FailuresRequest([property: ApiValues("refund", "payout")] string? Kind, [property: Range(0, 1000)] int? Count);
     public sealed record FailuresResponse(string Kind, int Count);
 
     public static void MapPaymentInstructions(this RouteGroupBuilder api)
@@ -97,7 +98,7 @@ public static class InstructionEndpoints
         var caller = Caller.From(http.User);
         caller.Require(UserRole.Admin, "resolve a payment instruction");
         var errors = new InputErrors();
-        var note = errors.Text("note", request.Note, 2000);
+        var note = errors.Text("note", request.Note, Limits.Length<ResolveRequest>(nameof(ResolveRequest.Note)));
         errors.ThrowIfAny();
         return TypedResults.Ok(InstructionResponse.From(await changes.ResolveAsync(id, note!, caller.Id, ct)));
     }
@@ -107,7 +108,8 @@ public static class InstructionEndpoints
         Caller.From(http.User).Require(UserRole.Admin, "make the sandbox fail payments");
         var errors = new InputErrors();
         if (request.Kind is not ("refund" or "payout")) errors.Add("kind", "One of refund, payout.");
-        if (request.Count is not (>= 0 and <= 1000)) errors.Add("count", "From 0 to 1000.");
+        var (least, most) = (Limits.Min<FailuresRequest>(nameof(FailuresRequest.Count)), Limits.Max<FailuresRequest>(nameof(FailuresRequest.Count)));
+        if (request.Count is not { } count || count < least || count > most) errors.Add("count", $"From {least} to {most}.");
         errors.ThrowIfAny();
         sandbox.FailNext(request.Kind!, request.Count!.Value);
         return TypedResults.Ok(new FailuresResponse(request.Kind!, request.Count!.Value));

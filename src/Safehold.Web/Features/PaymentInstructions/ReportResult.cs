@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Safehold.Domain;
@@ -26,7 +27,7 @@ public sealed class ReportResult(SafeholdDb db, InstructionChanges changes, Writ
     /// reference of the refund or payout, required on success); <c>failureCode</c> (required on failure, kept for the
     /// admin); <c>amount</c> (optional: when sent, it must be the instruction's).
     /// </summary>
-    public sealed record Input([property: ApiValues(ReportResult.Succeeded, ReportResult.Failed)] string? Status, string? Reference = null, string? FailureCode = null, MoneyDto? Amount = null);
+    public sealed record Input([property: ApiValues(ReportResult.Succeeded, ReportResult.Failed)] string? Status, [property: StringLength(100)] string? Reference = null, [property: StringLength(64)] string? FailureCode = null, MoneyDto? Amount = null);
 
     public async Task<(InstructionResponse Response, bool Replayed)> RunAsync(Caller caller, Guid id, Input input, CancellationToken ct)
     {
@@ -38,8 +39,8 @@ public sealed class ReportResult(SafeholdDb db, InstructionChanges changes, Writ
                 "Results are reported on external payment rails only (Safehold:Payments:Provider=external); here Safehold's worker sends the money.");
         var errors = new InputErrors();
         if (input.Status is not (Succeeded or Failed)) errors.Add("status", $"One of: {Succeeded}, {Failed}.");
-        var reference = errors.Text("reference", input.Reference, 100, required: input.Status == Succeeded);
-        var failureCode = errors.Text("failureCode", input.FailureCode, 64, required: input.Status == Failed);
+        var reference = errors.Text("reference", input.Reference, Limits.Length<Input>(nameof(Input.Reference)), required: input.Status == Succeeded);
+        var failureCode = errors.Text("failureCode", input.FailureCode, Limits.Length<Input>(nameof(Input.FailureCode)), required: input.Status == Failed);
         if (input.Status == Succeeded && failureCode is not null) errors.Add("failureCode", "Only with status failed.");
         if (input.Status == Failed && reference is not null) errors.Add("reference", "Only with status succeeded.");
         errors.ThrowIfAny();

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Safehold.Web.Api;
@@ -20,8 +21,8 @@ public sealed record ProductListResponse(IReadOnlyList<ProductResponse> Items, s
 /// <summary>Sellers list products; everyone signed in can browse them.</summary>
 public static class ProductEndpoints
 {
-    public sealed record CreateRequest(string? Title, string? Description, MoneyDto? Price, int? HandlingDays = null, int? ProtectionDays = null,
-        string? Category = null, IReadOnlyList<string>? Images = null,
+    public sealed record CreateRequest([property: StringLength(200)] string? Title, [property: StringLength(5000)] string? Description, MoneyDto? Price, [property: Range(1, 60)] int? HandlingDays = null, [property: Range(1, 365)] int? ProtectionDays = null,
+        [property: StringLength(64)] string? Category = null, IReadOnlyList<string>? Images = null,
         [property: ApiExternalId] string? ExternalId = null, [property: ApiMetadata] IReadOnlyDictionary<string, string?>? Metadata = null);
 
     public static void MapProducts(this RouteGroupBuilder api)
@@ -38,12 +39,12 @@ public static class ProductEndpoints
         var caller = Caller.From(http.User);
         caller.Require(UserRole.Seller, "list a product");
         var errors = new InputErrors();
-        var title = errors.Text("title", request.Title, 200);
-        var description = errors.Text("description", request.Description, 5000);
+        var title = errors.Text("title", request.Title, Limits.Length<CreateRequest>(nameof(CreateRequest.Title)));
+        var description = errors.Text("description", request.Description, Limits.Length<CreateRequest>(nameof(CreateRequest.Description)));
         var price = errors.Money("price", request.Price);
-        var handling = errors.Range("handlingDays", request.HandlingDays, 1, 60, required: false) ?? policy.Value.DefaultHandlingDays;
-        var protection = errors.Range("protectionDays", request.ProtectionDays, 1, 365, required: false);
-        var category = errors.Text("category", request.Category, 64, required: false)?.ToLowerInvariant();
+        var handling = errors.Range("handlingDays", request.HandlingDays, Limits.Min<CreateRequest>(nameof(CreateRequest.HandlingDays)), Limits.Max<CreateRequest>(nameof(CreateRequest.HandlingDays)), required: false) ?? policy.Value.DefaultHandlingDays;
+        var protection = errors.Range("protectionDays", request.ProtectionDays, Limits.Min<CreateRequest>(nameof(CreateRequest.ProtectionDays)), Limits.Max<CreateRequest>(nameof(CreateRequest.ProtectionDays)), required: false);
+        var category = errors.Text("category", request.Category, Limits.Length<CreateRequest>(nameof(CreateRequest.Category)), required: false)?.ToLowerInvariant();
         var images = request.Images ?? [];
         if (images.Count > 10) errors.Add("images", "At most 10 images.");
         for (var i = 0; i < images.Count; i++)

@@ -20,6 +20,9 @@ public static class Preferences
         ["ka"] = PortalSetup.Cultures[1],
     };
 
+    /// <summary>The languages' API values, as the document lists them.</summary>
+    public static IReadOnlyList<string> LanguageNames => [.. Languages.Keys];
+
     /// <summary>The API value of a portal culture: <c>en</c>, <c>ka</c>.</summary>
     public static string LanguageOf(CultureInfo culture) => culture.TwoLetterISOLanguageName;
 

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Net.Mail;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
@@ -42,13 +43,16 @@ public static class UserEndpoints
     /// <param name="TimeZone">Optional: an IANA time zone the portal offers (<c>Asia/Tbilisi</c>, ...).</param>
     /// <param name="ExternalId">Optional: the marketplace's own id for the user, unique among users.</param>
     /// <param name="Metadata">Optional: the marketplace's notes on the user (string pairs).</param>
-    public sealed record CreateRequest(string? Email, string? DisplayName, [property: ApiEnum<UserRole>] string? Role, string? Password = null, string? Language = null,
-        string? TimeZone = null, [property: ApiExternalId] string? ExternalId = null, [property: ApiMetadata] IReadOnlyDictionary<string, string?>? Metadata = null);
+    public sealed record CreateRequest([property: StringLength(254)] string? Email, [property: StringLength(100)] string? DisplayName,
+        [property: ApiEnum<UserRole>] string? Role, [property: StringLength(128, MinimumLength = 8)] string? Password = null,
+        [property: ApiValuesOf(typeof(Preferences), nameof(Preferences.LanguageNames))] string? Language = null,
+        [property: ApiValuesOf(typeof(Portal.PortalSetup), nameof(Portal.PortalSetup.TimeZones))] string? TimeZone = null, [property: ApiExternalId] string? ExternalId = null, [property: ApiMetadata] IReadOnlyDictionary<string, string?>? Metadata = null);
 
     /// <summary>The caller's own language and time zone; a field left out (or null) stays as it was.</summary>
     /// <param name="Language"><c>en</c> or <c>ka</c>.</param>
     /// <param name="TimeZone">One of the IANA time zones the portal offers: UTC, Asia/Tbilisi, Europe/Istanbul, Europe/Berlin, Europe/London, America/New_York.</param>
-    public sealed record PreferencesRequest(string? Language, string? TimeZone);
+    public sealed record PreferencesRequest([property: ApiValuesOf(typeof(Preferences), nameof(Preferences.LanguageNames))] string? Language,
+        [property: ApiValuesOf(typeof(Portal.PortalSetup), nameof(Portal.PortalSetup.TimeZones))] string? TimeZone);
 
     public static void MapUsers(this RouteGroupBuilder api)
     {
@@ -69,16 +73,17 @@ public static class UserEndpoints
     {
         Caller.From(http.User).Require(UserRole.Admin, "create users");
         var errors = new InputErrors();
-        var email = errors.Text("email", request.Email, 254)?.ToLowerInvariant();
+        var email = errors.Text("email", request.Email, Limits.Length<CreateRequest>(nameof(CreateRequest.Email)))?.ToLowerInvariant();
         if (email is not null && !IsEmail(email)) errors.Add("email", "Not an email address.");
-        var name = errors.Text("displayName", request.DisplayName, 100);
+        var name = errors.Text("displayName", request.DisplayName, Limits.Length<CreateRequest>(nameof(CreateRequest.DisplayName)));
         UserRole role = default;
         // Exactly one role by its name: no numbers, no "buyer,seller" flag combinations.
         var roles = Enum.GetValues<UserRole>().ToDictionary(r => r.ToString().ToLowerInvariant());
         if (string.IsNullOrWhiteSpace(request.Role)) errors.Add("role", "Required.");
         else if (!roles.TryGetValue(request.Role.Trim().ToLowerInvariant(), out role))
             errors.Add("role", "One of: buyer, seller, arbiter, admin, platform.");
-        if (request.Password is { } pw && (pw.Length < 8 || pw.Length > 128)) errors.Add("password", "From 8 to 128 characters.");
+        var (shortest, longest) = (Limits.MinLength<CreateRequest>(nameof(CreateRequest.Password)), Limits.Length<CreateRequest>(nameof(CreateRequest.Password)));
+        if (request.Password is { } pw && (pw.Length < shortest || pw.Length > longest)) errors.Add("password", $"From {shortest} to {longest} characters.");
         else if (request.Password is not null && role == UserRole.Platform)
             errors.Add("password", "A platform user calls the API with its keys and never signs in to the portal: send no password.");
         var (language, timeZone) = Preferences.Check(errors, request.Language, request.TimeZone);

@@ -9,7 +9,7 @@ using Safehold.Web.Features.Users;
 
 namespace Safehold.Web.Features.Webhooks;
 
-public sealed record CreateWebhookRequest(string? Url, string[]? Events);
+public sealed record CreateWebhookRequest([property: System.ComponentModel.DataAnnotations.StringLength(2000)] string? Url, string[]? Events);
 public sealed record CreatedWebhookResponse(Guid Id, string Url, IReadOnlyList<string> Events, string Secret, DateTimeOffset CreatedAt);
 /// <summary>
 /// An endpoint and its delivery state. <c>Failing</c> (since <c>FailingSince</c>): an event was parked after its last attempt
@@ -48,7 +48,7 @@ public static class WebhookEndpoints
         var caller = Caller.From(http.User);
         caller.Require(UserRole.Admin, "register webhook endpoints");
         var errors = new InputErrors();
-        var url = errors.Text("url", request.Url, 2000);
+        var url = errors.Text("url", request.Url, Limits.Length<CreateWebhookRequest>(nameof(CreateWebhookRequest.Url)));
         if (url is not null && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http") || !string.IsNullOrEmpty(uri.UserInfo)))
             errors.Add("url", "An absolute http or https URL, without credentials in it.");
         var events = request.Events ?? [];
