@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Net.Http.Headers;
 using Safehold.Web.Api;
@@ -85,32 +86,39 @@ public sealed class ProductImages(SafeholdDb db, WriteGate gate, TimeProvider cl
     public async Task<ImageResponse> AddAsync(Caller caller, Guid productId, Upload upload, CancellationToken ct)
     {
         await OwnProductAsync(caller, productId, ct); // someone else's product: 404 before reading a byte
-        if (upload.Length == 0) throw new InvalidInputException(new Dictionary<string, string[]> { ["file"] = ["The file is empty."] });
+        var photo = await InspectAsync(upload, ct);
+        return await gate.InTransactionAsync(db, () => StoreAsync(productId, photo, ct), ct);
+    }
+
+    /// <summary>Reads the upload (at most <see cref="MaxBytes"/>) and checks and re-encodes it; refusals are 400, 413 and 415 problems.</summary>
+    public static async Task<PhotoInspection.Photo> InspectAsync(Upload upload, CancellationToken ct)
+    {
         if (upload.Length > MaxBytes) throw TooLarge();
-        var content = await ReadAsync(upload.Content, ct);
+        var content = upload.Length == 0 ? [] : await ReadAsync(upload.Content, ct);
         if (content.Length == 0) throw new InvalidInputException(new Dictionary<string, string[]> { ["file"] = ["The file is empty."] });
         var format = PhotoInspection.Detect(content)
             ?? throw new HttpProblemException(StatusCodes.Status415UnsupportedMediaType, "unsupported_file_type",
                 "A product image must be a JPEG, PNG or WebP picture; the content of this file is none of them.");
-        var photo = await PhotoInspection.ReencodeAsync(content, format, MaxPixels, MaxSide, ct);
+        return await PhotoInspection.ReencodeAsync(content, format, MaxPixels, MaxSide, ct);
+    }
 
-        return await gate.InTransactionAsync(db, async () =>
-        {
-            if (db.Database.IsNpgsql())
-            {
-                // Two uploads racing for the last place: the second waits here and then counts the first.
-                await db.Database.ExecuteSqlAsync($"""SELECT 1 FROM "Products" WHERE "Id" = {productId} FOR UPDATE""", ct);
-            }
-            var positions = await db.ListingImages.Where(i => i.ProductId == productId).Select(i => i.Position).ToListAsync(ct);
-            if (positions.Count >= MaxPerProduct)
-                throw new Domain.DomainException(Domain.RefusalKind.RuleRefused, "image_limit_reached", $"A product may have at most {MaxPerProduct} images.");
-            var now = clock.GetUtcNow();
-            var image = new ListingImage(Guid.CreateVersion7(now), productId, null, positions.Count == 0 ? 0 : positions.Max() + 1,
-                photo.ContentType, photo.Width, photo.Height, photo.Bytes, now);
-            db.ListingImages.Add(image);
-            await db.SaveChangesAsync(ct);
-            return new ImageResponse(image.Id, ImageResponse.ProductUrl(productId, image.Id));
-        }, ct);
+    /// <summary>
+    /// Adds a checked photo to a product, in the caller's transaction (the caller checked the product is the seller's):
+    /// the product's row is locked on PostgreSQL so two uploads racing for the last place are counted one after the other.
+    /// </summary>
+    public async Task<ImageResponse> StoreAsync(Guid productId, PhotoInspection.Photo photo, CancellationToken ct)
+    {
+        if (db.Database.IsNpgsql())
+            await db.Database.ExecuteSqlAsync($"""SELECT 1 FROM "Products" WHERE "Id" = {productId} FOR UPDATE""", ct);
+        var positions = await db.ListingImages.Where(i => i.ProductId == productId).Select(i => i.Position).ToListAsync(ct);
+        if (positions.Count >= MaxPerProduct)
+            throw new Domain.DomainException(Domain.RefusalKind.RuleRefused, "image_limit_reached", $"A product may have at most {MaxPerProduct} images.");
+        var now = clock.GetUtcNow();
+        var image = new ListingImage(Guid.CreateVersion7(now), productId, null, positions.Count == 0 ? 0 : positions.Max() + 1,
+            photo.ContentType, photo.Width, photo.Height, photo.Bytes, now);
+        db.ListingImages.Add(image);
+        await db.SaveChangesAsync(ct);
+        return new ImageResponse(image.Id, ImageResponse.ProductUrl(productId, image.Id));
     }
 
     /// <summary>Removes an image from the seller's product; orders placed before keep their copies.</summary>
@@ -171,13 +179,28 @@ public sealed class ProductImages(SafeholdDb db, WriteGate gate, TimeProvider cl
     /// <summary>The bytes of a stored image as an answer: immutable, so cached for a year; never sniffed.</summary>
     public static IResult Serve(HttpContext http, StoredImage image)
     {
-        http.Response.Headers.XContentTypeOptions = "nosniff";
-        http.Response.Headers.ContentSecurityPolicy = "default-src 'none'; sandbox";
-        http.Response.Headers.CacheControl = "private, max-age=31536000, immutable";
-        return TypedResults.Bytes(image.Bytes, image.ContentType, entityTag: new EntityTagHeaderValue($"\"{image.Id:N}\""));
+        SetHeaders(http.Response);
+        return TypedResults.Bytes(image.Bytes, image.ContentType, entityTag: ETagOf(image));
     }
 
-    private async Task OwnProductAsync(Caller caller, Guid productId, CancellationToken ct)
+    /// <summary>The same answer from a portal page.</summary>
+    public static FileContentResult ServeFile(PageModel page, StoredImage image)
+    {
+        SetHeaders(page.Response);
+        return new FileContentResult(image.Bytes, image.ContentType) { EntityTag = ETagOf(image) };
+    }
+
+    private static void SetHeaders(HttpResponse response)
+    {
+        response.Headers.XContentTypeOptions = "nosniff";
+        response.Headers.ContentSecurityPolicy = "default-src 'none'; sandbox";
+        response.Headers.CacheControl = "private, max-age=31536000, immutable";
+    }
+
+    private static EntityTagHeaderValue ETagOf(StoredImage image) => new($"\"{image.Id:N}\"");
+
+    /// <summary>404 unless the product is the calling seller's.</summary>
+    public async Task OwnProductAsync(Caller caller, Guid productId, CancellationToken ct)
     {
         if (caller.Role != UserRole.Seller || !await db.Products.AnyAsync(p => p.Id == productId && p.SellerId == caller.Id, ct))
             throw Problems.NotFound("Product");
