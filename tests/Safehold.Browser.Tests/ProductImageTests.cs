@@ -25,6 +25,7 @@ public sealed class ProductImageTests(Portal portal)
         await Assertions.Expect(seller.Locator("#Image-error")).ToContainTextAsync("Only JPEG, PNG and WebP images are accepted");
         await Assertions.Expect(seller.Locator("#Image")).ToHaveAttributeAsync("aria-invalid", "true");
         await Assertions.Expect(seller.GetByRole(AriaRole.Link, new() { Name = Title, Exact = true })).ToHaveCountAsync(0);
+        await Portal.Screenshot(seller, "seller-products-image-refused");
 
         await seller.GetByLabel("Price").FillAsync("45.00");
         await image.SetInputFilesAsync(new FilePayload { Name = "slippers.png", MimeType = "image/png", Buffer = TestPng.Make(200, 150) });
@@ -45,6 +46,7 @@ public sealed class ProductImageTests(Portal portal)
         // On the product's page the seller deletes it; the catalog shows none.
         await seller.GetByRole(AriaRole.Link, new() { Name = Title, Exact = true }).ClickAsync();
         await Portal.AssertAccessible(seller);
+        await Portal.Screenshot(seller, "product-seller");
         await seller.GetByRole(AriaRole.Button, new() { Name = "Delete image 1" }).ClickAsync();
         await Assertions.Expect(seller.GetByText("The image is deleted.")).ToBeVisibleAsync();
         await Assertions.Expect(seller.GetByRole(AriaRole.Img, new() { Name = Title, Exact = true })).ToHaveCountAsync(0);
