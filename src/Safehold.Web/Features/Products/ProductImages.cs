@@ -238,7 +238,7 @@ public static class ProductImageEndpoints
             .RequireAuthorization()
             .WithTags("Products")
             .DisableAntiforgery()
-            .WithMetadata(new RequestSizeLimitAttribute(ProductImages.MaxBytes + 1_000_000))
+            .WithMetadata(new AcceptsFile(), new RequestSizeLimitAttribute(ProductImages.MaxBytes + 1_000_000))
             .Produces<ImageResponse>(StatusCodes.Status201Created)
             .AddOpenApiOperationTransformer((operation, _, _) =>
             {

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using SkiaSharp;
 using Safehold.Web.Tests.Features.Disputes;
+using static Safehold.Web.Tests.Features.Disputes.DisputeApi;
 
 namespace Safehold.Web.Tests.Features.Products;
 
@@ -187,5 +188,28 @@ public sealed class ProductImageTests(SafeholdApp app) : IClassFixture<SafeholdA
         }
         // The copy is the order's: not reachable as the product's image.
         await Api.ExpectProblem(await buyer.Http.GetAsync($"/api/v1/products/{productId}/images/{copy.Id()}"), HttpStatusCode.NotFound, "not_found");
+    }
+
+    [Fact]
+    public async Task The_arbiter_of_an_escalated_dispute_sees_the_orders_image()
+    {
+        var seller = await app.NewUser("seller");
+        var buyer = await app.NewUser("buyer");
+        var productId = await app.NewProduct(seller);
+        await Api.ExpectStatus(await Upload(seller, productId, Picture(SKEncodedImageFormat.Jpeg), "front.jpg"), HttpStatusCode.Created);
+        var order = await app.PlaceOrder(buyer, productId);
+        var url = order["items"]![0]!["listing"]!["uploadedImages"]![0]!["url"]!.GetValue<string>();
+        await Api.ExpectStatus(await SafeholdApp.Pay(buyer, order.Id()), HttpStatusCode.OK);
+        await Api.ExpectStatus(await SafeholdApp.Ship(seller, order.Id()), HttpStatusCode.OK);
+        var dispute = await OpenOk(buyer, order.Id(), "damaged", "full_refund", null);
+        var arbiter = await app.NewUser("arbiter");
+        await Api.ExpectProblem(await arbiter.Http.GetAsync(url), HttpStatusCode.NotFound, "not_found"); // not escalated: not theirs
+
+        await PostOk(seller, dispute.Id(), "reject", new { reason = "Intact when shipped." });
+        await PostOk(seller, dispute.Id(), "escalate");
+
+        var download = await arbiter.Http.GetAsync(url);
+        await Api.ExpectStatus(download, HttpStatusCode.OK);
+        Assert.Equal("image/jpeg", download.Content.Headers.ContentType?.MediaType);
     }
 }
