@@ -88,6 +88,7 @@ public sealed class LayoutTests(Portal portal)
         var shots = new (string Name, string Email, string Password, Func<IPage, Task<string>> Path)[]
         {
             ("catalog", "", "", _ => Task.FromResult("/")),
+            ("product", "", "", async p => await FirstLink(p, "/", "/products/")),
             ("my-orders", "buyer@demo.test", "demo-buyer", _ => Task.FromResult("/orders")),
             ("more-details", "buyer@demo.test", "demo-buyer", async p => await FirstLink(p, "/orders?tab=shipped", "/orders/")),
             ("to-ship", "seller@demo.test", "demo-seller", _ => Task.FromResult("/seller/to-ship")),
@@ -106,7 +107,7 @@ public sealed class LayoutTests(Portal portal)
                 await Assertions.Expect(page.Locator("h1")).ToBeVisibleAsync();
                 Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), $"{name} scrolls sideways at {width} px ({culture})");
                 // The desktop's English pictures are the path tests' (taken at the step they show); these are the others.
-                if (width < 600 || culture != "en" || name is "inbox" or "ledger-check") await Portal.Screenshot(page, name + (culture == "en" ? "" : "-ka") + (width < 600 ? "-phone" : ""));
+                if (width < 600 || culture != "en" || name is "inbox" or "ledger-check" or "product") await Portal.Screenshot(page, name + (culture == "en" ? "" : "-ka") + (width < 600 ? "-phone" : ""));
                 await page.Context.CloseAsync();
             }
         }

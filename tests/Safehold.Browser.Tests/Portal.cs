@@ -135,6 +135,10 @@ public sealed class Portal : IAsyncLifetime
         var folder = Environment.GetEnvironmentVariable("SAFEHOLD_SCREENSHOTS");
         if (string.IsNullOrEmpty(folder)) return;
         Directory.CreateDirectory(folder);
+        // A full page shows what lies below the fold too: lazy images are loaded first.
+        await page.EvaluateAsync("""
+            () => Promise.all([...document.images].map(i => { i.loading = 'eager'; return i.complete ? null : new Promise(r => { i.onload = r; i.onerror = r; }); }))
+            """);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, name + ".png"), FullPage = true });
     }
 }

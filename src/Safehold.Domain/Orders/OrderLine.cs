@@ -16,6 +16,9 @@ public sealed record ListingSnapshot(
     int? HandlingDays,
     int? ProtectionDays)
 {
+    /// <summary>The order's own copies of the images the seller uploaded, by id: they outlive the product's.</summary>
+    public IReadOnlyList<Guid> UploadedImageIds { get; init; } = [];
+
     internal bool BuyerCannotBuy(Guid buyerId) => buyerId == SellerId;
 }
 
@@ -26,6 +29,7 @@ public sealed class OrderLine
     {
         Title = Description = Currency = "";
         Images = [];
+        UploadedImageIds = [];
     }
 
     internal OrderLine(Guid orderId, int lineNumber, ListingSnapshot listing, int quantity)
@@ -37,6 +41,7 @@ public sealed class OrderLine
         Description = listing.Description;
         Category = listing.Category;
         Images = [.. listing.Images];
+        UploadedImageIds = [.. listing.UploadedImageIds];
         Currency = listing.Price.Currency.Code;
         UnitPriceAmount = listing.Price.Amount;
         Quantity = quantity;
@@ -49,6 +54,7 @@ public sealed class OrderLine
     public string Description { get; private set; }
     public string? Category { get; private set; }
     public List<string> Images { get; private set; }
+    public List<Guid> UploadedImageIds { get; private set; }
     public string Currency { get; private set; }
     public long UnitPriceAmount { get; private set; }
     public int Quantity { get; private set; }

@@ -96,6 +96,11 @@ public static class OpenApiConventions
             problems.Add((409, "Not in a state that allows this (invalid_state), a concurrent change (concurrent_change), or an Idempotency-Key reused with another request (idempotency_key_reused)."));
             problems.Add((422, "A rule of buyer protection refused it (the code names the rule)."));
         }
+        if (description.ActionDescriptor.EndpointMetadata.OfType<AcceptsFile>().Any())
+        {
+            problems.Add((413, "The file is larger than the operation allows (file_too_large), or the picture has too many pixels (image_too_large)."));
+            problems.Add((415, "The file's content is not of a type accepted here (unsupported_file_type), or not a sound file of its type (file_damaged)."));
+        }
         problems.Add((429, "Too many requests (rate_limited): wait the seconds in Retry-After."));
         operation.Responses ??= [];
         foreach (var (status, says) in problems)
@@ -233,3 +238,6 @@ public static class OpenApiConventions
     private static string Singular(string noun) => noun.EndsWith("ies", StringComparison.Ordinal) ? noun[..^3] + "y"
         : noun.EndsWith('s') && !noun.EndsWith("ss", StringComparison.Ordinal) ? noun[..^1] : noun;
 }
+
+/// <summary>Marks an operation that takes a file upload: the document lists its 413 and 415 answers.</summary>
+public sealed class AcceptsFile;

@@ -27,6 +27,7 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
     public DbSet<User> Users => Set<User>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<Product> Products => Set<Product>();
+    public DbSet<ListingImage> ListingImages => Set<ListingImage>();
     public DbSet<Order> Orders => Set<Order>();
     public DbSet<JournalEntry> JournalEntries => Set<JournalEntry>();
     public DbSet<JournalLine> JournalLines => Set<JournalLine>();
@@ -104,6 +105,17 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
             e.Ignore(p => p.Price);
             e.HasOne<User>().WithMany().HasForeignKey(p => p.SellerId);
             e.HasIndex(p => new { p.SellerId, p.CreatedAt });
+        });
+        b.Entity<ListingImage>(e =>
+        {
+            e.HasKey(i => i.Id);
+            e.Property(i => i.Id).ValueGeneratedNever();
+            e.Property(i => i.ContentType).HasMaxLength(32);
+            e.HasOne<Product>().WithMany().HasForeignKey(i => i.ProductId);
+            e.HasOne<Order>().WithMany().HasForeignKey(i => i.OrderId);
+            e.HasIndex(i => new { i.ProductId, i.Position });
+            e.HasIndex(i => i.OrderId);
+            e.ToTable(t => t.HasCheckConstraint("CK_ListingImages_Owner", "(\"ProductId\" IS NULL) <> (\"OrderId\" IS NULL)"));
         });
         b.Entity<Order>(e =>
         {

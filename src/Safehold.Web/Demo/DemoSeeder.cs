@@ -19,7 +19,7 @@ using Safehold.Web.Features.Disputes;
 namespace Safehold.Web.Demo;
 
 /// <summary>
-/// Demo users of every role, two sellers' products, a buyer's orders in several states, disputes (awaiting the
+/// Demo users of every role, two sellers' products (each with a drawn image), a buyer's orders in several states, disputes (awaiting the
 /// seller, under review, resolved) and a chargeback, written
 /// through the same domain operations and ledger postings as real traffic, so the ledger check is ok.
 /// </summary>
@@ -85,16 +85,23 @@ public static class DemoSeeder
             "Hand-knotted in Kakheti from undyed sheep's wool; traditional red and indigo pattern.", 45000, "GEL", "home", 10, 60);
         var pendant = P(seller2, "Minankari enamel pendant", "Georgian cloisonné enamel on silver, 25 mm, with a 45 cm chain.", 12000, "GEL", "jewelry", 4);
         db.Products.AddRange(ticwatch, headphones, charger, carpet, pendant);
+        foreach (var (p, kind) in new[] { (ticwatch, DemoImages.Kind.Watch), (headphones, DemoImages.Kind.Headphones), (charger, DemoImages.Kind.Charger),
+            (carpet, DemoImages.Kind.Carpet), (pendant, DemoImages.Kind.Pendant) })
+            db.ListingImages.Add(DemoImages.For(Guid.CreateVersion7(now), p.Id, kind, now));
         await db.SaveChangesAsync(ct);
 
         const string address = """{"fullName":"Nino Beridze","line1":"12 Rustaveli Avenue","city":"Tbilisi","postalCode":"0108","country":"GE"}""";
-        async Task<Order> OrderOf(User b, Product p, int quantity = 1)
+        // As PlaceOrder does: the listing snapshot keeps its own copies of the product's images.
+        async Task<Order> Placed(User b, Product p, int quantity, DateTimeOffset at)
         {
-            var o = Order.Place(Guid.CreateVersion7(clock.GetUtcNow()), b.Id, [(p.Snapshot(), quantity)], address, policy, clock.GetUtcNow());
+            var images = await ProductImages.PrepareCopiesAsync(db, [p.Id], at, ct);
+            var o = Order.Place(Guid.CreateVersion7(at), b.Id, [(p.Snapshot() with { UploadedImageIds = images.IdsOf(p.Id) }, quantity)], address, policy, at);
             db.Orders.Add(o);
+            images.AddTo(db, o.Id);
             await db.SaveChangesAsync(ct);
             return o;
         }
+        Task<Order> OrderOf(User b, Product p, int quantity = 1) => Placed(b, p, quantity, clock.GetUtcNow());
         // Paid as a buyer pays (a capture at the sandbox provider under the order's key, its instruction recorded), in
         // the seeder's one transaction: there is no buyer waiting for the answer.
         async Task PayAt(Order o, User b, DateTimeOffset at)
@@ -135,9 +142,7 @@ public static class DemoSeeder
         // Completed weeks ago: its dispute window has closed, so at start the sweeper makes the seller's share available,
         // ready for a payout run (weekly, or the admin's "run payouts").
         var earlier = clock.GetUtcNow().AddDays(-40);
-        var old = Order.Place(Guid.CreateVersion7(earlier), buyer.Id, [(ticwatch.Snapshot(), 1)], address, policy, earlier);
-        db.Orders.Add(old);
-        await db.SaveChangesAsync(ct);
+        var old = await Placed(buyer, ticwatch, 1, earlier);
         await PayAt(old, buyer, earlier.AddHours(1));
         old.Ship(new Actor(Party.Seller, seller.Id), earlier.AddDays(1), "DHL", "JD014600003899990000");
         await db.PostAsync(old.ConfirmReceipt(new Actor(Party.Buyer, buyer.Id), earlier.AddDays(10)), ct);

@@ -37,9 +37,13 @@ public sealed class AccessMatrixTests(SafeholdApp app) : IClassFixture<SafeholdA
         ["GET /api/v1/orders/{id}"] = (404, 404, 404, 200, 404),
         ["GET /api/v1/orders/{id}/ledger"] = (404, 404, 404, 200, 404),
         ["GET /api/v1/orders/{id}/messages"] = (404, 404, 404, 200, 404),
+        ["GET /api/v1/orders/{id}/images/{imageId}"] = (404, 404, 404, 200, 404), // the listing snapshot's copy is the order's
         ["GET /api/v1/payouts"] = (403, 200, 403, 200, 403),
         ["GET /api/v1/products"] = (200, 200, 200, 200, 200),
         ["GET /api/v1/products/{id}"] = (200, 200, 200, 200, 200),
+        ["GET /api/v1/products/{id}/images/{imageId}"] = (200, 200, 200, 200, 200),
+        ["DELETE /api/v1/products/{id}/images/{imageId}"] = (404, 404, 404, 404, 404), // only the product's seller
+        ["POST /api/v1/products/{id}/images"] = (404, 404, 404, 404, 404),
         ["GET /api/v1/sandbox/clock"] = (403, 403, 403, 200, 403),
         ["GET /api/v1/users"] = (403, 403, 403, 200, 403),
         ["GET /api/v1/users/{id}/api-keys"] = (404, 404, 404, 200, 404),

@@ -9,7 +9,8 @@ namespace Safehold.Web.Tests.Http;
 /// <summary>
 /// One party's objects, made through the API, for the tests that call every operation of the OpenAPI document (the
 /// access matrix and the fuzzer): a buyer and a seller, the seller's product, an order of it with an open dispute (a
-/// photo and a message on it, a message on the order), and a second order shipped with a protection extension waiting
+/// photo and a message on it, a message on the order), an image of the product, and a second order (with its copy of
+/// the image) shipped with a protection extension waiting
 /// for the seller's answer. <see cref="Path"/> fills an operation's path template with these objects.
 /// </summary>
 public sealed class ApiWorld
@@ -31,6 +32,10 @@ public sealed class ApiWorld
     /// <summary>A spare key of the buyer's (not the one <see cref="Buyer"/> calls with).</summary>
     public Guid BuyerKey { get; private set; }
     public Guid ExtensionOrder { get; private set; }
+
+    /// <summary>An image of the seller's product, and the extension order's own copy of it.</summary>
+    public Guid ProductImage { get; private set; }
+    public Guid OrderImage { get; private set; }
     public Guid Extension { get; private set; }
 
     /// <summary>A third order, paid and then cancelled; and its refund, a payment instruction.</summary>
@@ -46,7 +51,7 @@ public sealed class ApiWorld
     /// <summary>What no answer to anyone but the owners (and the admin) may carry: the owners' ids, email and words.</summary>
     public IReadOnlyList<string> Secrets =>
         [Order.ToString(), Dispute.ToString(), Evidence.ToString(), BuyerKey.ToString(), ExtensionOrder.ToString(), Extension.ToString(), Instruction.ToString(),
-            Buyer.Email, Seller.Email, Secret];
+            OrderImage.ToString(), Buyer.Email, Seller.Email, Secret];
 
     public static async Task<ApiWorld> CreateAsync(SafeholdApp app, string name)
     {
@@ -63,7 +68,14 @@ public sealed class ApiWorld
         await Api.ExpectStatus(spare, HttpStatusCode.Created);
         world.BuyerKey = (await Api.Json(spare)).Id();
 
-        var second = Guid.Parse((await app.PlaceOrder(buyer, world.Product))["id"]!.GetValue<string>());
+        using (var image = new MultipartFormDataContent())
+        {
+            image.Add(new ByteArrayContent(TestFiles.Png()), "file", "front.png");
+            world.ProductImage = (await Api.Json(await seller.Http.PostAsync($"/api/v1/products/{world.Product}/images", image))).Id();
+        }
+        var placed = await app.PlaceOrder(buyer, world.Product);
+        var second = placed.Id();
+        world.OrderImage = placed["items"]![0]!["listing"]!["uploadedImages"]![0]!.Id();
         await Api.ExpectStatus(await SafeholdApp.Pay(buyer, second), HttpStatusCode.OK);
         await Api.ExpectStatus(await SafeholdApp.Ship(seller, second), HttpStatusCode.OK);
         var extension = await buyer.Http.PostAsJsonAsync($"/api/v1/orders/{second}/protection-extensions", new { days = 10, reason = "Customs are slow." });
@@ -93,7 +105,8 @@ public sealed class ApiWorld
             {
                 "{id}" => segments[i - 1] switch
                 {
-                    "orders" when template.Contains("{extensionId}", StringComparison.Ordinal) => ExtensionOrder.ToString(),
+                    "orders" when template.Contains("{extensionId}", StringComparison.Ordinal) || template.Contains("{imageId}", StringComparison.Ordinal) =>
+                        ExtensionOrder.ToString(),
                     "orders" => Order.ToString(),
                     "disputes" => Dispute.ToString(),
                     "users" => Buyer.Id.ToString(),
@@ -103,6 +116,7 @@ public sealed class ApiWorld
                     var other => throw new InvalidOperationException($"{template}: ApiWorld.Path knows no object of '{other}/{{id}}'; add it."),
                 },
                 "{evidenceId}" => Evidence.ToString(),
+                "{imageId}" => template.StartsWith("/api/v1/products/", StringComparison.Ordinal) ? ProductImage.ToString() : OrderImage.ToString(),
                 "{keyId}" => BuyerKey.ToString(),
                 "{extensionId}" => Extension.ToString(),
                 var s when s.StartsWith('{') => throw new InvalidOperationException($"{template}: ApiWorld.Path knows no value of {s}; add it."),
@@ -173,7 +187,7 @@ public static class ApiExamples
     private static JsonObject Money(long amount) => new() { ["amount"] = amount, ["currency"] = "USD" };
 
     /// <summary>Whether the operation's example body is a file upload rather than JSON.</summary>
-    public static bool IsUpload(string operation) => operation == "POST /api/v1/disputes/{id}/evidence";
+    public static bool IsUpload(string operation) => operation is "POST /api/v1/disputes/{id}/evidence" or "POST /api/v1/products/{id}/images";
 
     /// <summary>The operation's valid JSON body for the world, or null when it has none; throws for an operation the table lacks.</summary>
     public static JsonNode? JsonFor(string operation, ApiWorld world, bool documentedBody) =>

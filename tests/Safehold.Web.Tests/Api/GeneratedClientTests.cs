@@ -45,6 +45,12 @@ public sealed class GeneratedClientTests(GeneratedClientFixture fixture) : IClas
             HandlingDays = 5,
         }));
         Assert.Equal(12_500L, (long)product.Price.Amount);
+        // An image of the product, as the document's multipart body says.
+        using (var front = new MemoryStream(TestFiles.Png()))
+        {
+            var image = await seller.CreateProductImageAsync((Guid)product.Id, null, _generated.File(front, "front.png", "image/png"));
+            Assert.Equal($"/api/v1/products/{(Guid)product.Id}/images/{(Guid)image.Id}", (string)image.Url);
+        }
 
         var order = await buyer.CreateOrderAsync(Guid.NewGuid().ToString(), _generated.New("PlaceOrderRequest", new
         {
@@ -53,6 +59,14 @@ public sealed class GeneratedClientTests(GeneratedClientFixture fixture) : IClas
         }));
         Guid orderId = order.Id;
         Assert.Equal("awaiting_payment", Wire(order.Status));
+        // The order's own copy of the image, downloaded as the file the document says.
+        var listing = ((System.Collections.IEnumerable)order.Items).Cast<dynamic>().Single().Listing;
+        Guid copyId = ((System.Collections.IEnumerable)listing.UploadedImages).Cast<dynamic>().Single().Id;
+        using (var file = (IDisposable)await buyer.GetOrderImageAsync(orderId, copyId))
+        {
+            using var bitmap = SkiaSharp.SKBitmap.Decode((Stream)((dynamic)file).Stream);
+            Assert.Equal((48, 32), (bitmap.Width, bitmap.Height));
+        }
         Assert.Equal(25_000L, (long)order.Total.Amount);
 
         order = await buyer.PayOrderAsync(orderId, null, _generated.New("PayInput", new { PaymentMethod = SandboxPaymentProvider.Visa }));

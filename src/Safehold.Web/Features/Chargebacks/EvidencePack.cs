@@ -80,7 +80,7 @@ public sealed class EvidencePack(SafeholdDb db, TimeProvider clock)
             new EvidencePackOrder(order.Id, OrderNumber.Of(order.Id), OrderProcess.StatusName(order.Status), M(order.TotalAmount), M(order.RefundedAmount),
                 ShippingAddress.Lines(order.ShippingAddress), order.CreatedAt, order.PaidAt, order.PaymentReference, order.CompletedAt, order.ClosedAt),
             order.Lines.OrderBy(l => l.LineNumber).Select(l => new EvidencePackItem(l.Quantity, MoneyDto.From(l.LineTotal),
-                new ListingResponse(l.Title, l.Description, MoneyDto.From(l.UnitPrice), l.Category, l.Images))).ToList(),
+                ListingResponse.Of(l))).ToList(),
             order.Carrier is { } carrier && order.TrackingNumber is { } tracking && order.ShippedAt is { } shipped
                 ? new EvidencePackShipment(carrier, tracking, shipped, order.DeliveredAt, delivered is null ? null : ProcessNames.Of(delivered.Actor))
                 : null,

@@ -54,7 +54,7 @@ public static class DisputeEndpoints
             .AddEndpointFilter<WriteTransaction>().WithMetadata(new OwnTransactions())
             .WithTags("Disputes")
             .DisableAntiforgery()
-            .WithMetadata(new RequestSizeLimitAttribute(DisputeEvidenceFeature.MaxBytes + 1_000_000))
+            .WithMetadata(new AcceptsFile(), new RequestSizeLimitAttribute(DisputeEvidenceFeature.MaxBytes + 1_000_000))
             .Produces<EvidenceResponse>(StatusCodes.Status201Created)
             .AddOpenApiOperationTransformer((operation, _, _) =>
             {

@@ -180,9 +180,12 @@ public sealed record EvidenceType(string ContentType, string[] Extensions)
     /// <summary>The type the first bytes show, or null for anything else.</summary>
     public static EvidenceType? Detect(ReadOnlySpan<byte> head)
     {
-        if (head.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF])) return Jpeg;
-        if (head.StartsWith((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])) return Png;
-        if (head.Length >= 12 && head[..4].SequenceEqual("RIFF"u8) && head[8..12].SequenceEqual("WEBP"u8)) return WebP;
+        switch (Photos.PhotoInspection.Detect(head))
+        {
+            case Photos.PhotoFormat.Jpeg: return Jpeg;
+            case Photos.PhotoFormat.Png: return Png;
+            case Photos.PhotoFormat.WebP: return WebP;
+        }
         if (head.Length >= 12 && head[4..8].SequenceEqual("ftyp"u8) && Mp4Brands.Contains(System.Text.Encoding.ASCII.GetString(head[8..12]))) return Mp4;
         if (head.StartsWith("%PDF-"u8)) return Pdf;
         return null;

@@ -101,7 +101,7 @@ public sealed record DisputeResponse(
             ActionsFor(d, actor, now),
             order is null ? null : new DisputedOrderResponse(order.Id, OrderProcess.StatusName(order.Status), MoneyDto.From(order.Total),
                 order.Lines.OrderBy(l => l.LineNumber).Select(l => new OrderItemResponse(l.ProductId, l.Quantity, MoneyDto.From(l.UnitPrice),
-                    MoneyDto.From(l.LineTotal), new ListingResponse(l.Title, l.Description, MoneyDto.From(l.UnitPrice), l.Category, l.Images))).ToList(),
+                    MoneyDto.From(l.LineTotal), ListingResponse.Of(l))).ToList(),
                 order.Carrier is not null && order.TrackingNumber is not null && order.ShippedAt is { } s ? new ShipmentResponse(order.Carrier, order.TrackingNumber, s) : null,
                 order.DeliveredAt, order.CompletedAt));
     }

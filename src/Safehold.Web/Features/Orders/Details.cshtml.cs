@@ -52,6 +52,16 @@ public sealed class DetailsModel(SafeholdDb db, TimeProvider clock, OrderMessage
 
     public async Task OnGetAsync(Guid id, CancellationToken ct) => await Load(id, ct);
 
+    /// <summary>The portal's address of the listing snapshot's own copy of an image.</summary>
+    public static string ImageUrl(Guid orderId, Guid imageId) => $"/orders/{orderId}?handler=image&imageId={imageId}";
+
+    /// <summary>An image of the listing as bought, for those who may see the order.</summary>
+    public async Task<IActionResult> OnGetImageAsync(Guid id, Guid imageId, CancellationToken ct)
+    {
+        await OrderAccess.RequireVisibleAsync(db, id, Me, ct);
+        return Products.ProductImages.ServeFile(this, await Service<Products.ProductImages>().OrderImageAsync(id, imageId, ct));
+    }
+
     public Task<IActionResult> OnPostPayAsync(Guid id, string? card) =>
         Act(id, "Paid. Your money is held safely until you confirm the order arrived.", ct =>
             Service<Pay>().RunAsync(Me, id, new Pay.Input(Card: new Pay.CardInput(card)), ct),

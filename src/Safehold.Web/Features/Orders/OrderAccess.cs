@@ -33,6 +33,15 @@ public static class OrderAccess
             ?? throw Problems.NotFound("Order");
     }
 
+    /// <summary>404 unless the caller may see the order: its buyer, its seller, an admin, or an arbiter of a dispute about it.</summary>
+    public static async Task RequireVisibleAsync(SafeholdDb db, Guid id, Caller caller, CancellationToken ct)
+    {
+        var visible = caller.Role == UserRole.Arbiter
+            ? await Disputes.DisputeAccess.VisibleTo(db.Disputes, caller).AnyAsync(d => d.OrderId == id, ct)
+            : await db.Orders.VisibleTo(caller).AnyAsync(o => o.Id == id, ct);
+        if (!visible) throw Problems.NotFound("Order");
+    }
+
     /// <summary>The caller's relation to an order they can see.</summary>
     public static Party PartyOf(Order order, Caller caller) =>
         order.BuyerId == caller.Id ? Party.Buyer

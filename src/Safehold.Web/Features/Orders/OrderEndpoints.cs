@@ -1,3 +1,4 @@
+using Safehold.Web.Features.Products;
 namespace Safehold.Web.Features.Orders;
 
 /// <summary>The order's API: each path is mapped by its use case's own file.</summary>
@@ -9,6 +10,7 @@ public static class OrderEndpoints
         PlaceOrder.Map(orders);
         orders.MapGet("/", OrderQueries.List);
         orders.MapGet("/{id:guid}", OrderQueries.Get);
+        orders.MapOrderImages();
         Pay.Map(orders);
         Cancel.Map(orders);
         Ship.Map(orders);

@@ -7,7 +7,13 @@ using Safehold.Web.Features.Disputes;
 
 namespace Safehold.Web.Features.Orders;
 
-public sealed record ListingResponse(string Title, string Description, MoneyDto Price, string? Category, IReadOnlyList<string> Images);
+/// <summary>The listing as it was when the order was placed; <c>UploadedImages</c> are the order's own copies.</summary>
+public sealed record ListingResponse(string Title, string Description, MoneyDto Price, string? Category, IReadOnlyList<string> Images,
+    IReadOnlyList<Products.ImageResponse> UploadedImages)
+{
+    public static ListingResponse Of(OrderLine l) => new(l.Title, l.Description, MoneyDto.From(l.UnitPrice), l.Category, l.Images,
+        l.UploadedImageIds.Select(id => new Products.ImageResponse(id, Products.ImageResponse.OrderUrl(l.OrderId, id))).ToList());
+}
 public sealed record OrderItemResponse(Guid ProductId, int Quantity, MoneyDto UnitPrice, MoneyDto LineTotal, ListingResponse Listing);
 public sealed record ShipmentResponse(string Carrier, string TrackingNumber, DateTimeOffset ShippedAt);
 /// <summary>One event of an order's or a dispute's history; <c>PlatformUserId</c> is the marketplace's platform when it acted for the actor.</summary>
@@ -52,7 +58,7 @@ public sealed record OrderResponse(
         MoneyDto.From(o.Total),
         o.CommissionBasisPoints,
         o.Lines.OrderBy(l => l.LineNumber).Select(l => new OrderItemResponse(l.ProductId, l.Quantity, MoneyDto.From(l.UnitPrice), MoneyDto.From(l.LineTotal),
-            new ListingResponse(l.Title, l.Description, MoneyDto.From(l.UnitPrice), l.Category, l.Images))).ToList(),
+            ListingResponse.Of(l))).ToList(),
         JsonDocument.Parse(o.ShippingAddress).RootElement.Clone(),
         o.Carrier is not null && o.TrackingNumber is not null && o.ShippedAt is { } shipped ? new ShipmentResponse(o.Carrier, o.TrackingNumber, shipped) : null,
         o.CreatedAt,

@@ -62,11 +62,13 @@ public sealed class PlaceOrder(SafeholdDb db, TimeProvider clock, IOptions<Prote
         errors.ThrowIfAny();
 
         var now = clock.GetUtcNow();
+        var images = await Products.ProductImages.PrepareCopiesAsync(db, ids, now, ct); // the snapshot keeps its own copies
         var order = Order.Place(Guid.CreateVersion7(now), caller.Id,
-            request.Items!.Select(i => (products[i.ProductId!.Value].Snapshot(), i.Quantity!.Value)).ToList(),
+            request.Items!.Select(i => (products[i.ProductId!.Value].Snapshot() with { UploadedImageIds = images.IdsOf(i.ProductId!.Value) }, i.Quantity!.Value)).ToList(),
             address!, policy.Value, now, OrderAccess.ViaOf(caller));
         order.SetExternalReference(externalId, metadata);
         db.Orders.Add(order);
+        images.AddTo(db, order.Id);
         await ExternalIds.SaveNewAsync(db, "Orders", "order", ct);
         return OrderResponse.From(order, caller, now);
     }

@@ -84,6 +84,32 @@ public abstract class PortalPage : PageModel
         return false;
     }
 
+    /// <summary>
+    /// A product image posted in the form field <paramref name="field"/>, read and checked as the API does; null when it
+    /// is refused, with the reason said beside the field.
+    /// </summary>
+    protected async Task<Photos.PhotoInspection.Photo?> CheckedImageAsync(IFormFile? file, string field, CancellationToken ct)
+    {
+        try
+        {
+            if (file is null) throw new InvalidInputException(new Dictionary<string, string[]> { ["file"] = ["The file is empty."] });
+            await using var content = file.OpenReadStream();
+            return await Products.ProductImages.InspectAsync(new Products.ProductImages.Upload(file.Length, content), ct);
+        }
+        catch (InvalidInputException)
+        {
+            Refuse(400, "validation_failed");
+            ModelState.AddModelError(field, L["Choose an image file: JPEG, PNG or WebP."]);
+        }
+        catch (HttpProblemException problem)
+        {
+            Refuse(problem.Status, problem.Code);
+            var words = L["image." + problem.Code]; // the product image's own limits, where they differ from evidence's
+            ModelState.AddModelError(field, words.ResourceNotFound ? Refusal! : words);
+        }
+        return null;
+    }
+
     /// <summary>Shows a refusal by its problem <c>code</c>, in words.</summary>
     protected void Refuse(int status, string code)
     {

@@ -13,6 +13,12 @@ public sealed class CatalogModel(SafeholdDb db, IOptions<ProtectionPolicy> polic
 
     public int DefaultProtectionDays => policy.Value.DefaultProtectionDays;
 
-    public async Task OnGetAsync(CancellationToken ct) =>
+    /// <summary>Each product's first image, where it has one: its thumbnail.</summary>
+    public IReadOnlyDictionary<Guid, Guid> Thumbnails { get; private set; } = new Dictionary<Guid, Guid>();
+
+    public async Task OnGetAsync(CancellationToken ct)
+    {
         Products = await db.Products.AsNoTracking().OrderByDescending(p => p.CreatedAt).ThenByDescending(p => p.Id).Take(100).ToListAsync(ct);
+        Thumbnails = (await ProductImages.OfProductsAsync(db, Products.Select(p => p.Id).ToList(), ct)).ToDictionary(e => e.Key, e => e.Value[0].Id);
+    }
 }

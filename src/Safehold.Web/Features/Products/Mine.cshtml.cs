@@ -38,7 +38,14 @@ public sealed class MineModel(SafeholdDb db, TimeProvider clock, IOptions<Protec
     [BindProperty, StringLength(64, ErrorMessage = "Too long.")]
     public string? Category { get; set; }
 
+    /// <summary>An optional first image, checked before the product is listed so a refused file lists nothing.</summary>
+    [BindProperty]
+    public IFormFile? Image { get; set; }
+
     public IReadOnlyList<Product> Products { get; private set; } = [];
+
+    /// <summary>How many images each product has.</summary>
+    public IReadOnlyDictionary<Guid, int> ImageCounts { get; private set; } = new Dictionary<Guid, int>();
     public DateTimeOffset Now { get; private set; }
     public int DefaultProtectionDays => policy.Value.DefaultProtectionDays;
 
@@ -65,11 +72,16 @@ public sealed class MineModel(SafeholdDb db, TimeProvider clock, IOptions<Protec
             minor = read.Minor;
             if (minor is null) ModelState.AddModelError(nameof(Price), Words.AmountProblem(L, read.Problem!, currency.MinorUnits));
         }
-        if (!Invalid())
+        var photo = Image is null ? null : await CheckedImageAsync(Image, nameof(Image), ct);
+        if (!Invalid() && (Image is null || photo is not null))
         {
             var request = new ProductEndpoints.CreateRequest(Title, Description, new MoneyDto(minor!.Value, Currency!), HandlingDays, ProtectionDays,
                 Category, null);
-            if (await Attempt(ct => ProductEndpoints.Create(request, HttpContext, db, clock, policy, ct), Fields))
+            if (await Attempt(async ct =>
+                {
+                    var created = await ProductEndpoints.Create(request, HttpContext, db, clock, policy, ct);
+                    if (photo is not null) await Service<ProductImages>().StoreAsync(created.Value!.Id, photo, ct);
+                }, Fields))
             {
                 // What the price was read as, said back ("listed at 19.50 USD"): a misread price is seen at once.
                 Done = L["The product is listed at {0}.", Words.Money(minor!.Value, Currency!)];
@@ -86,5 +98,6 @@ public sealed class MineModel(SafeholdDb db, TimeProvider clock, IOptions<Protec
         var me = Me.Id;
         Products = await db.Products.AsNoTracking().Where(p => p.SellerId == me).OrderByDescending(p => p.CreatedAt).ThenByDescending(p => p.Id)
             .Take(200).ToListAsync(ct);
+        ImageCounts = (await ProductImages.OfProductsAsync(db, Products.Select(p => p.Id).ToList(), ct)).ToDictionary(e => e.Key, e => e.Value.Count);
     }
 }

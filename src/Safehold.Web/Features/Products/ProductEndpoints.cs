@@ -9,11 +9,11 @@ namespace Safehold.Web.Features.Products;
 
 public sealed record ProductResponse(Guid Id, Guid SellerId, string Title, string Description, MoneyDto Price, int HandlingDays,
     int? ProtectionDays, string? Category, IReadOnlyList<string> Images, DateTimeOffset CreatedAt,
-    [property: ApiExternalId] string? ExternalId, [property: ApiMetadata] IReadOnlyDictionary<string, string> Metadata)
+    [property: ApiExternalId] string? ExternalId, [property: ApiMetadata] IReadOnlyDictionary<string, string> Metadata, IReadOnlyList<ImageResponse> UploadedImages)
 {
-    public static ProductResponse From(Product p) =>
+    public static ProductResponse From(Product p, IReadOnlyList<ImageResponse>? uploaded = null) =>
         new(p.Id, p.SellerId, p.Title, p.Description, MoneyDto.From(p.Price), p.HandlingDays, p.ProtectionDays, p.Category, p.Images, p.CreatedAt,
-            p.ExternalId, ExternalIds.Read(p.Metadata));
+            p.ExternalId, ExternalIds.Read(p.Metadata), uploaded ?? []);
 }
 
 public sealed record ProductListResponse(IReadOnlyList<ProductResponse> Items, string? NextCursor);
@@ -31,6 +31,7 @@ public static class ProductEndpoints
         products.MapPost("/", Create);
         products.MapGet("/", List);
         products.MapGet("/{id:guid}", Get);
+        products.MapProductImages();
     }
 
     public static async Task<Created<ProductResponse>> Create(CreateRequest request, HttpContext http, SafeholdDb db, TimeProvider clock,
@@ -71,12 +72,14 @@ public static class ProductEndpoints
         if (sellerId is { } s) query = query.Where(p => p.SellerId == s);
         if (ExternalIds.Wanted(externalId) is { } wanted) query = query.Where(p => p.ExternalId == wanted);
         var page = await query.PageAsync(p => p.CreatedAt, p => p.Id, newestFirst: true, cursor, limit, ct);
-        return TypedResults.Ok(new ProductListResponse(page.Items.Select(ProductResponse.From).ToList(), page.NextCursor));
+        var uploaded = await ProductImages.OfProductsAsync(db, page.Items.Select(p => p.Id).ToList(), ct);
+        return TypedResults.Ok(new ProductListResponse(page.Items.Select(p => ProductResponse.From(p, uploaded.GetValueOrDefault(p.Id))).ToList(), page.NextCursor));
     }
 
     public static async Task<Ok<ProductResponse>> Get(Guid id, SafeholdDb db, CancellationToken ct)
     {
         var product = await db.Products.AsNoTracking().FirstOrDefaultAsync(p => p.Id == id, ct) ?? throw Problems.NotFound("Product");
-        return TypedResults.Ok(ProductResponse.From(product));
+        var uploaded = await ProductImages.OfProductsAsync(db, [id], ct);
+        return TypedResults.Ok(ProductResponse.From(product, uploaded.GetValueOrDefault(id)));
     }
 }

@@ -627,6 +627,10 @@ namespace Safehold.Web.Data.Migrations.Postgres
                     b.Property<long>("UnitPriceAmount")
                         .HasColumnType("bigint");
 
+                    b.PrimitiveCollection<List<Guid>>("UploadedImageIds")
+                        .IsRequired()
+                        .HasColumnType("uuid[]");
+
                     b.HasKey("OrderId", "LineNumber");
 
                     b.ToTable("OrderLines", (string)null);
@@ -1113,6 +1117,50 @@ namespace Safehold.Web.Data.Migrations.Postgres
                     b.ToTable("PayoutRuns");
                 });
 
+            modelBuilder.Entity("Safehold.Web.Features.Products.ListingImage", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid");
+
+                    b.Property<byte[]>("Bytes")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<string>("ContentType")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Height")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid?>("OrderId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid?>("ProductId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Width")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrderId");
+
+                    b.HasIndex("ProductId", "Position");
+
+                    b.ToTable("ListingImages", t =>
+                        {
+                            t.HasCheckConstraint("CK_ListingImages_Owner", "(\"ProductId\" IS NULL) <> (\"OrderId\" IS NULL)");
+                        });
+                });
+
             modelBuilder.Entity("Safehold.Web.Features.Products.Product", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1574,6 +1622,17 @@ namespace Safehold.Web.Data.Migrations.Postgres
                         .HasForeignKey("InstructionId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("Safehold.Web.Features.Products.ListingImage", b =>
+                {
+                    b.HasOne("Safehold.Domain.Orders.Order", null)
+                        .WithMany()
+                        .HasForeignKey("OrderId");
+
+                    b.HasOne("Safehold.Web.Features.Products.Product", null)
+                        .WithMany()
+                        .HasForeignKey("ProductId");
                 });
 
             modelBuilder.Entity("Safehold.Web.Features.Products.Product", b =>

@@ -621,6 +621,10 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                     b.Property<long>("UnitPriceAmount")
                         .HasColumnType("INTEGER");
 
+                    b.PrimitiveCollection<string>("UploadedImageIds")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
                     b.HasKey("OrderId", "LineNumber");
 
                     b.ToTable("OrderLines", (string)null);
@@ -1107,6 +1111,50 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                     b.ToTable("PayoutRuns");
                 });
 
+            modelBuilder.Entity("Safehold.Web.Features.Products.ListingImage", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("Bytes")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<string>("ContentType")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Height")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("OrderId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("ProductId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Width")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrderId");
+
+                    b.HasIndex("ProductId", "Position");
+
+                    b.ToTable("ListingImages", t =>
+                        {
+                            t.HasCheckConstraint("CK_ListingImages_Owner", "(\"ProductId\" IS NULL) <> (\"OrderId\" IS NULL)");
+                        });
+                });
+
             modelBuilder.Entity("Safehold.Web.Features.Products.Product", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1568,6 +1616,17 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                         .HasForeignKey("InstructionId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("Safehold.Web.Features.Products.ListingImage", b =>
+                {
+                    b.HasOne("Safehold.Domain.Orders.Order", null)
+                        .WithMany()
+                        .HasForeignKey("OrderId");
+
+                    b.HasOne("Safehold.Web.Features.Products.Product", null)
+                        .WithMany()
+                        .HasForeignKey("ProductId");
                 });
 
             modelBuilder.Entity("Safehold.Web.Features.Products.Product", b =>
