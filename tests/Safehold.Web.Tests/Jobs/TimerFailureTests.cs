@@ -30,9 +30,9 @@ public sealed class TimerFailureTests(SafeholdApp app) : IClassFixture<SafeholdA
         Assert.Equal("closed", (await Api.GetOrder(otherBuyer, healthy)).Status());
         Assert.Equal("closed", (await Api.GetOrder(buyer, broken)).Status()); // the deadline decided; the money follows
         var instructions = await Api.ItemsOf(app.Admin, "/api/v1/payment-instructions");
-        var stuck = instructions.Single(i => i!["orderId"]?.GetValue<Guid>() == broken)!;
+        var stuck = instructions.Single(i => i!["orderId"]?.GetValue<Guid>() == broken && i["kind"]!.GetValue<string>() == "refund")!;
         Assert.Equal(("pending", "unknown_capture"), (stuck["status"]!.GetValue<string>(), stuck["failureCode"]!.GetValue<string>()));
-        Assert.Equal("succeeded", instructions.Single(i => i!["orderId"]?.GetValue<Guid>() == healthy)!["status"]!.GetValue<string>());
+        Assert.Equal("succeeded", instructions.Single(i => i!["orderId"]?.GetValue<Guid>() == healthy && i["kind"]!.GetValue<string>() == "refund")!["status"]!.GetValue<string>());
         await app.AssertLedgerOk();
     }
 
@@ -50,7 +50,7 @@ public sealed class TimerFailureTests(SafeholdApp app) : IClassFixture<SafeholdA
         await Api.ExpectProblem(response, HttpStatusCode.Conflict, "invalid_state");
         await app.AdvanceAndSweep(TimeSpan.Zero);
         Assert.Equal("closed", (await Api.GetOrder(buyer, broken)).Status());
-        var refund = (await Api.ItemsOf(app.Admin, "/api/v1/payment-instructions")).Single(i => i!["orderId"]?.GetValue<Guid>() == broken)!;
+        var refund = (await Api.ItemsOf(app.Admin, "/api/v1/payment-instructions")).Single(i => i!["orderId"]?.GetValue<Guid>() == broken && i["kind"]!.GetValue<string>() == "refund")!;
         Assert.Equal("unknown_capture", refund["failureCode"]!.GetValue<string>());
         await app.AssertLedgerOk();
     }
