@@ -134,15 +134,23 @@ public sealed class PaymentInstructionTests
     }
 
     [Fact]
-    public void A_capture_moves_no_owed_money_and_a_declined_one_is_final()
+    public void A_capture_moves_no_owed_money_and_a_declined_one_waits_for_no_admin_but_for_the_buyer_to_pay_again()
     {
         var capture = PaymentInstruction.Capture(OrderId, $"order:{OrderId}:capture", new Money(4_000, Currency.Usd), Now, Lease);
 
         Assert.Equal(InstructionStatus.Processing, capture.Status);
         Assert.False(capture.IsOwed);
         capture.Fail("card_declined", Now);
-        Assert.Equal(InstructionStatus.Failed, capture.Status);
-        Assert.Throws<DomainException>(() => capture.Retry(Now));
+        Assert.Equal((InstructionStatus.Declined, "card_declined"), (capture.Status, capture.FailureCode));
+        Assert.Throws<DomainException>(() => capture.Retry(Now)); // not the admin's: the buyer pays again
+        Assert.Throws<DomainException>(() => capture.Resolve("paid by hand", Guid.NewGuid(), Now));
+
+        Assert.Equal(2, capture.ClaimCaptureAgain(Now.AddMinutes(1), Lease));
+        Assert.Equal((InstructionStatus.Processing, (string?)null), (capture.Status, capture.FailureCode));
+        Assert.Equal("payment_in_progress", Assert.Throws<DomainException>(() => capture.ClaimCaptureAgain(Now.AddMinutes(1), Lease)).Code);
+        Assert.Equal(3, capture.ClaimCaptureAgain(Now.AddMinutes(1) + Lease, Lease)); // a claim that ran out: its request was lost
+        Assert.Null(capture.Succeed("ch_1", Now.AddMinutes(2))); // the pay row posts the capture's entry
+        Assert.Equal(InstructionStatus.Succeeded, capture.Status);
     }
 
     private static PaymentInstruction Failed(PaymentInstruction instruction)
