@@ -140,16 +140,15 @@ public sealed class PaymentInstruction
     }
 
     /// <summary>
-    /// The buyer pays again after a refusal (or after the host of an earlier attempt died and its claim ran out): the
-    /// capture is claimed by this request for one more attempt under the same key; returns the attempt's number. Refused
-    /// (409 <c>payment_in_progress</c>) while another attempt's claim is in force.
+    /// The buyer pays again, after a refusal or after an attempt whose answer never came back (its request cut off, its
+    /// host dead): the capture is claimed by this request for one more attempt under the same key, taking the claim over
+    /// from an earlier attempt even while that one's lease runs (the provider answers every attempt under the key alike:
+    /// the first success, once made). Only the newest claim's answer is recorded. Returns the attempt's number.
     /// </summary>
     public int ClaimCaptureAgain(DateTimeOffset now, TimeSpan lease)
     {
         if (Kind != InstructionKind.Capture) throw Wrong("claimed by a payment");
-        if (Status == InstructionStatus.Processing && NextAttemptAt > now)
-            throw new DomainException(RefusalKind.WrongState, "payment_in_progress",
-                "A payment of this order is being made right now: look at the order again in a moment.");
+        if (Status == InstructionStatus.Processing) NextAttemptAt = now; // taken over
         if (Status == InstructionStatus.Declined)
         {
             Status = InstructionStatus.Pending;

@@ -262,8 +262,8 @@ public sealed class MultiHostTests : IDisposable
         if (response.StatusCode == HttpStatusCode.Conflict)
         {
             var code = JsonNode.Parse(body)?["code"]?.GetValue<string>();
-            // payment_in_progress: the same pay on the other host holds the capture's claim (the pay runs no transaction around
-            // the provider call, so one Idempotency-Key on two hosts at once is answered as Stripe answers it: 409, try again).
+            // payment_in_progress: the same pay on the other host took this one's claim on the capture over and has not
+            // recorded its answer yet (the pay runs no transaction around the provider call): look again in a moment.
             if (code is "invalid_state" or "concurrent_change") return false;
             if (code is "payment_in_progress") return true;
         }

@@ -73,8 +73,6 @@ public sealed class CaptureTests
         await Api.ExpectProblem(await SafeholdApp.Pay(buyer, id), HttpStatusCode.ServiceUnavailable, "payment_pending");
         Assert.Equal(InstructionStatus.Processing, Assert.Single(await CapturesOf(app, id)).Status);
         Assert.Equal("awaiting_payment", (await Api.Json(await buyer.Http.GetAsync($"/api/v1/orders/{id}"))).Status());
-        // The buyer tries again at once: the claim is in force, nothing is charged twice.
-        await Api.ExpectProblem(await SafeholdApp.Pay(buyer, id), HttpStatusCode.Conflict, "payment_in_progress");
         Assert.Equal(0, await app.SendPayments()); // the worker leaves a claim in force alone
 
         await app.AdvanceAndSweep(TimeSpan.FromMinutes(3)); // the claim runs out: the worker asks the provider by the key
@@ -87,6 +85,27 @@ public sealed class CaptureTests
             Assert.Equal(settled.ProviderReference, await db.Orders.Where(o => o.Id == id).Select(o => o.PaymentReference).SingleAsync());
         Assert.Equal(capturesBefore + 1, app.Payments.CountSucceeded("capture"));
         Assert.Equal(0, await app.SendPayments());
+        await app.AssertLedgerOk();
+    }
+
+    [Fact]
+    public async Task A_buyer_who_pays_again_after_a_lost_answer_pays_at_once_with_that_same_capture()
+    {
+        var provider = new Provider();
+        using var app = new SafeholdApp { TestServices = provider.Install };
+        var (buyer, _, id) = await app.OrderIn("awaiting_payment");
+        var capturesBefore = app.Payments.CountSucceeded("capture");
+        provider.LoseNextAnswer = true;
+
+        await Api.ExpectProblem(await SafeholdApp.Pay(buyer, id), HttpStatusCode.ServiceUnavailable, "payment_pending");
+        await Api.ExpectStatus(await SafeholdApp.Pay(buyer, id), HttpStatusCode.OK); // takes the claim over; the provider replays its capture
+
+        var capture = Assert.Single(await CapturesOf(app, id));
+        Assert.Equal((InstructionStatus.Succeeded, 2), (capture.Status, capture.Attempts));
+        Assert.Equal("awaiting_shipment", (await Api.Json(await buyer.Http.GetAsync($"/api/v1/orders/{id}"))).Status());
+        Assert.Equal(capturesBefore + 1, app.Payments.CountSucceeded("capture"));
+        await app.AdvanceAndSweep(TimeSpan.FromMinutes(3)); // nothing left for the worker
+        Assert.Equal(InstructionStatus.Succeeded, Assert.Single(await CapturesOf(app, id)).Status);
         await app.AssertLedgerOk();
     }
 
