@@ -90,7 +90,8 @@ if (options.Sandbox)
 {
     // Also with external rails: the sandbox's failures endpoint is mapped in sandbox mode.
     var store = options.SandboxProviderStore ?? Path.Combine("data", "sandbox-provider.db");
-    builder.Services.AddSingleton(sp => new SandboxPaymentProvider(store, sp.GetRequiredService<TimeProvider>()));
+    builder.Services.AddSingleton(sp => new SandboxPaymentProvider(store, sp.GetRequiredService<TimeProvider>(),
+        TimeSpan.FromMilliseconds(options.SandboxProviderDelayMs)));
 }
 if (rails == PaymentRails.Sandbox)
 {

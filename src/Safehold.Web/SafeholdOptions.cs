@@ -22,6 +22,12 @@ public sealed class SafeholdOptions
     /// <summary>Where the sandbox payment provider keeps its records (a SQLite file of its own).</summary>
     public string? SandboxProviderStore { get; set; }
 
+    /// <summary>
+    /// How long the sandbox provider takes to answer, in milliseconds, after it has made its record: a real provider's
+    /// round trip, for benchmarks (<c>--provider-delay</c>) and for tests that kill a host between the call and the commit.
+    /// </summary>
+    public double SandboxProviderDelayMs { get; set; }
+
     /// <summary>Where dispute evidence files are kept (outside the database); by default <c>evidence</c> beside the SQLite file, or <c>data/evidence</c>.</summary>
     public string? EvidenceFolder { get; set; }
 

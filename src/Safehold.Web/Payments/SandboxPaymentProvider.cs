@@ -38,9 +38,14 @@ public sealed class SandboxPaymentProvider : IPaymentProvider, IPaymentRecords
     // Its file has one write lock: writers queue here rather than in Microsoft.Data.Sqlite's 150 ms busy sleep.
     private readonly SemaphoreSlim _writes = new(1, 1);
 
-    public SandboxPaymentProvider(string path, TimeProvider clock)
+    private readonly TimeSpan _answerDelay;
+
+    /// <param name="answerDelay">How long each call takes to answer after its record is committed (a real provider's round trip).</param>
+    public SandboxPaymentProvider(string path, TimeProvider clock, TimeSpan answerDelay = default)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(answerDelay, TimeSpan.Zero);
         _clock = clock;
+        _answerDelay = answerDelay;
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (dir is not null) Directory.CreateDirectory(dir);
         _connectionString = new SqliteConnectionStringBuilder { DataSource = path, DefaultTimeout = 30, Pooling = true }.ToString();
@@ -66,14 +71,16 @@ public sealed class SandboxPaymentProvider : IPaymentProvider, IPaymentRecords
     public async Task<PaymentResult> CaptureAsync(string idempotencyKey, Money amount, string paymentMethod, CancellationToken ct)
     {
         await _writes.WaitAsync(ct);
+        PaymentResult result;
         try
         {
-            return Capture(idempotencyKey, amount, paymentMethod);
+            result = Capture(idempotencyKey, amount, paymentMethod);
         }
         finally
         {
             _writes.Release();
         }
+        return await AnsweredAsync(result, ct);
     }
 
     private PaymentResult Capture(string idempotencyKey, Money amount, string paymentMethod)
@@ -107,14 +114,16 @@ public sealed class SandboxPaymentProvider : IPaymentProvider, IPaymentRecords
     public async Task<PaymentResult> RefundAsync(string idempotencyKey, string captureReference, Money amount, CancellationToken ct)
     {
         await _writes.WaitAsync(ct);
+        PaymentResult result;
         try
         {
-            return Refund(idempotencyKey, captureReference, amount);
+            result = Refund(idempotencyKey, captureReference, amount);
         }
         finally
         {
             _writes.Release();
         }
+        return await AnsweredAsync(result, ct);
     }
 
     private PaymentResult Refund(string idempotencyKey, string captureReference, Money amount)
@@ -133,6 +142,13 @@ public sealed class SandboxPaymentProvider : IPaymentProvider, IPaymentRecords
                 ? PaymentResult.Declined("refund_exceeds_capture", "A refund cannot exceed what was captured.")
                 : PaymentResult.Success("re_sandbox_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)));
         return Record(c, tx, idempotencyKey, "refund", amount, captureReference, refusal);
+    }
+
+    /// <summary>The answer, after the configured round trip: the money has moved (or not) at the provider, and the caller has yet to hear it.</summary>
+    private async Task<PaymentResult> AnsweredAsync(PaymentResult result, CancellationToken ct)
+    {
+        if (_answerDelay > TimeSpan.Zero) await Task.Delay(_answerDelay, _clock, ct);
+        return result;
     }
 
     /// <summary>The answer of a told failure (<see cref="FailNext"/>): not final, so the same key may succeed when tried again.</summary>
@@ -182,14 +198,16 @@ public sealed class SandboxPaymentProvider : IPaymentProvider, IPaymentRecords
     public async Task<PaymentResult> PayoutAsync(string idempotencyKey, Guid sellerId, Money amount, CancellationToken ct)
     {
         await _writes.WaitAsync(ct);
+        PaymentResult result;
         try
         {
-            return Payout(idempotencyKey, sellerId, amount);
+            result = Payout(idempotencyKey, sellerId, amount);
         }
         finally
         {
             _writes.Release();
         }
+        return await AnsweredAsync(result, ct);
     }
 
     private PaymentResult Payout(string idempotencyKey, Guid sellerId, Money amount)
