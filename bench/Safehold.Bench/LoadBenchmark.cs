@@ -126,11 +126,13 @@ public static class LoadBenchmark
                 ["Safehold:Database:Provider"] = options.Database,
                 ["ConnectionStrings:Safehold"] = connectionString,
                 ["Safehold:SandboxProviderStore"] = Path.Combine(dir, "sandbox-provider.db"),
+                ["Safehold:SandboxProviderDelayMs"] = options.ProviderDelayMs.ToString(CultureInfo.InvariantCulture),
                 // Every client is on this machine, one address, each as fast as it is answered: a budget per address and per
                 // caller that the unpaced mix never reaches, so a run measures the host and never a 429.
                 ["Safehold:RateLimits:PerAddressPerMinute"] = "100000000",
                 ["Safehold:RateLimits:PerCallerPerMinute"] = "100000000",
             }, adminKey, options.HostLog ? output : null, options.HostEnvironment);
+            if (options.ProviderDelayMs > 0) output.WriteLine($"  the sandbox provider answers {options.ProviderDelayMs:F0} ms after each call");
             if (options.HostEnvironment.Count > 0)
                 output.WriteLine($"  host environment: {string.Join(" ", options.HostEnvironment.Select(e => $"{e.Key}={e.Value}"))}");
             output.WriteLine($"  host: pid {host.ProcessId} at {host.Address}");

@@ -78,6 +78,9 @@ public sealed record LoadOptions
     /// <summary>Prints the host's own output (warnings and errors).</summary>
     public bool HostLog { get; init; }
 
+    /// <summary>How long the sandbox provider takes to answer each call, in milliseconds (a real provider's round trip).</summary>
+    public double ProviderDelayMs { get; init; }
+
     /// <summary>Extra environment variables for the host process, for experiments (<c>--host-env DOTNET_gcServer=0</c>).</summary>
     public IReadOnlyDictionary<string, string> HostEnvironment { get; init; } = new Dictionary<string, string>();
 
@@ -85,14 +88,16 @@ public sealed record LoadOptions
           load [--database sqlite|postgres] [--clients 32] [--duration 60] [--warmup 10] [--limit-duration 20]
                [--cancel-share 0.1] [--dispute-share 0.05] [--reads-per-write 2] [--tab-share 0.25] [--no-idempotency-keys] [--rate R] [--then-rate R|half]
                [--seed-orders 0] [--no-pgbench] [--pgbench-scale N] [--postgres "<npgsql connection string>"]
-               [--short] [--keep-database] [--host-log] [--host-env NAME=VALUE ...]
+               [--provider-delay MS] [--short] [--keep-database] [--host-log] [--host-env NAME=VALUE ...]
                                                   protected orders moved per second over HTTP by N clients,
                                                   against the database's own limit measured in the same run
                                                   (--short: about a minute in all; --rate: paced at R requests/s
                                                   for latency below saturation; --then-rate: a second window paced
                                                   after the first, half: at half its rate; --cancel-share and
                                                   --dispute-share: the lifecycles cancelled after paying, and
-                                                  disputed after shipping and settled by agreement, exclusive)
+                                                  disputed after shipping and settled by agreement, exclusive;
+                                                  --provider-delay: the sandbox provider answers each capture,
+                                                  refund and payout that many ms after its record, as a real one)
         """;
 
     public static LoadOptions Parse(IReadOnlyList<string> args)
@@ -124,6 +129,7 @@ public sealed record LoadOptions
                 "--no-pgbench" => o with { Pgbench = false },
                 "--pgbench-scale" => o with { PgbenchScale = (int)Number() },
                 "--keep-database" => o with { KeepDatabase = true },
+                "--provider-delay" => o with { ProviderDelayMs = Number() },
                 "--host-log" => o with { HostLog = true },
                 "--host-env" => Value().Split('=', 2) is [var name, var value]
                     ? o with { HostEnvironment = new Dictionary<string, string>(o.HostEnvironment) { [name] = value } }
@@ -142,6 +148,7 @@ public sealed record LoadOptions
         if (CancelShare + DisputeShare > 1)
             throw new ArgumentException("--cancel-share and --dispute-share together are at most 1: a lifecycle is cancelled or disputed, never both.");
         if (ReadsPerWrite < 0) throw new ArgumentException("--reads-per-write must be at least 0.");
+        if (ProviderDelayMs < 0) throw new ArgumentException("--provider-delay must be at least 0.");
         if (SeedOrders < 0) throw new ArgumentException("--seed-orders must be at least 0.");
         if (Rate is <= 0) throw new ArgumentException("--rate must be above 0.");
         if (ThenRate is < 0) throw new ArgumentException("--then-rate must be above 0, or half.");

@@ -20,6 +20,9 @@ public enum RefusalKind
 
     /// <summary>The payment provider refused the card.</summary>
     PaymentRefused,
+
+    /// <summary>Another request holds this for a moment (a payment being taken): the same request may succeed when sent again.</summary>
+    InProgress,
 }
 
 /// <summary>

@@ -33,7 +33,7 @@ public static class Problems
         RefusalKind.Invalid => StatusCodes.Status400BadRequest,
         RefusalKind.NotAllowed => StatusCodes.Status403Forbidden, // SPEC 5: the caller's role may never do this (a seller confirming receipt)
         RefusalKind.NotFound => StatusCodes.Status404NotFound,
-        RefusalKind.WrongState => StatusCodes.Status409Conflict,
+        RefusalKind.WrongState or RefusalKind.InProgress => StatusCodes.Status409Conflict,
         RefusalKind.RuleRefused => StatusCodes.Status422UnprocessableEntity,
         RefusalKind.PaymentRefused => StatusCodes.Status402PaymentRequired,
         _ => StatusCodes.Status400BadRequest,
@@ -71,9 +71,8 @@ public static class Problems
     public static StoredAnswer? Stored(Exception exception) => exception switch
     {
         _ when IsDatabaseUnavailable(exception) || IsConcurrencyFailure(exception) => null,
-        DomainException { Code: "payment_in_progress" } => null, // another attempt holds the payment for a moment: try again
-        DomainException d when d.Kind is not RefusalKind.Invalid => new(StatusOf(d.Kind), d.Code, d.Message),
-        Features.TimerFailedException { InnerException: DomainException d } when d.Kind is not RefusalKind.Invalid => new(StatusOf(d.Kind), d.Code, d.Message),
+        DomainException d when d.Kind is not (RefusalKind.Invalid or RefusalKind.InProgress) => new(StatusOf(d.Kind), d.Code, d.Message),
+        Features.TimerFailedException { InnerException: DomainException d } when d.Kind is not (RefusalKind.Invalid or RefusalKind.InProgress) => new(StatusOf(d.Kind), d.Code, d.Message),
         _ => null,
     };
 

@@ -106,7 +106,7 @@ public static class DemoSeeder
         // the seeder's one transaction: there is no buyer waiting for the answer.
         async Task PayAt(Order o, User b, DateTimeOffset at)
         {
-            var key = OrderChange.CaptureKey(o.Id);
+            var key = CaptureReturns.CaptureKey(o.Id);
             var captured = await payments.CaptureAsync(key, o.Total, SandboxPaymentProvider.Visa, ct);
             var capture = PaymentInstruction.Capture(o.Id, key, o.Total, at, TimeSpan.FromMinutes(1));
             capture.Succeed(captured.Reference!, at);

@@ -120,10 +120,8 @@ public sealed class DueTimers(SafeholdDb db, IPaymentProvider payments, Notifier
     /// </summary>
     public async Task VoidLostCaptureAsync(Order order, CancellationToken ct)
     {
-        if (await payments.FindCaptureAsync(OrderChange.CaptureKey(order.Id), ct) is not { Reference: { } reference }) return;
-        var voided = await payments.RefundAsync(OrderChange.VoidKey(order.Id), reference, order.Total, ct);
-        if (!voided.Succeeded)
-            throw new DomainException(RefusalKind.RuleRefused, "refund_failed", $"Could not return a lost capture: {voided.DeclineMessage}");
+        if (await payments.FindCaptureAsync(CaptureReturns.CaptureKey(order.Id), ct) is not { Reference: { } reference }) return;
+        await payments.ReturnCaptureAsync(order.Id, reference, order.Total, ct);
         log.LogWarning("Order {OrderId} expired with a capture that was never recorded; it was returned to the card", order.Id);
     }
 }

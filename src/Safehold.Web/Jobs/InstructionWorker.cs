@@ -186,7 +186,7 @@ public sealed class InstructionWorker(IServiceScopeFactory scopes, IPaymentProvi
         var db = scope.ServiceProvider.GetRequiredService<SafeholdDb>();
         var status = await db.Orders.AsNoTracking().Where(o => o.Id == claimed.OrderId).Select(o => o.Status).FirstAsync(ct);
         if (status == Domain.Orders.OrderStatus.AwaitingPayment) return found;
-        await scope.ServiceProvider.GetRequiredService<Features.Orders.OrderChange>().ReturnCaptureAsync(claimed.OrderId!.Value, reference, claimed.Money, ct);
+        await provider.ReturnCaptureAsync(claimed.OrderId!.Value, reference, claimed.Money, ct);
         return PaymentResult.Declined("capture_returned", "The order had closed: the payment was returned to the card.");
     }
 }

@@ -43,9 +43,6 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
             return await answer(order, now);
         }, ct);
 
-    /// <summary>The key of an order's capture at the provider: every attempt to pay the order is made under it.</summary>
-    public static string CaptureKey(Guid orderId) => $"order:{orderId}:capture";
-
     /// <summary>
     /// The buyer pays with <paramref name="paymentMethod"/>, and sees a refusal at once, with no transaction open while
     /// the provider is called (SPEC 4): (1) the intent is committed, a capture instruction claimed by this request (the
@@ -63,19 +60,17 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
             throw new InvalidOperationException("A capture commits its intent before it calls the provider: call it with no transaction open.");
         var lease = paymentOptions.Value.CaptureLease;
         // (1) The intent.
-        var (instructionId, attempt, total) = await RunAsync(caller, id, async (order, actor, now, ct) =>
+        PaymentInstruction? claimed = null;
+        var total = await RunAsync(caller, id, async (order, actor, now, ct) =>
         {
             OrderProcess.Authorize(order, OrderTrigger.Pay, actor, now); // refuse before any money moves
-            var key = CaptureKey(order.Id);
-            var capture = await db.PaymentInstructions.FirstOrDefaultAsync(i => i.IdempotencyKey == key, ct);
-            if (capture is null) db.PaymentInstructions.Add(PaymentInstruction.Capture(order.Id, key, order.Total, now, lease));
-            else capture.ClaimCaptureAgain(now, lease);
+            var key = CaptureReturns.CaptureKey(order.Id);
+            claimed = await db.PaymentInstructions.FirstOrDefaultAsync(i => i.IdempotencyKey == key, ct);
+            if (claimed is null) db.PaymentInstructions.Add(claimed = PaymentInstruction.Capture(order.Id, key, order.Total, now, lease));
+            else claimed.ClaimCaptureAgain(now, lease);
             return null;
-        }, async (order, _) =>
-        {
-            var capture = await db.PaymentInstructions.AsNoTracking().FirstAsync(i => i.IdempotencyKey == CaptureKey(order.Id), CancellationToken.None);
-            return (capture.Id, capture.Attempts, order.Total);
-        }, ct);
+        }, (order, _) => Task.FromResult(order.Total), ct);
+        var (instructionId, attempt) = (claimed!.Id, claimed.Attempts); // as committed: this request's claim
 
         // (2) The provider, with no transaction open; a client that hangs up does not stop it.
         PaymentResult answer;
@@ -83,7 +78,7 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
         {
             try
             {
-                answer = await payments.CaptureAsync(CaptureKey(id), total, paymentMethod, call.Token).WaitAsync(call.Token);
+                answer = await payments.CaptureAsync(CaptureReturns.CaptureKey(id), total, paymentMethod, call.Token).WaitAsync(call.Token);
             }
             catch (Exception e) when (e is OperationCanceledException or HttpRequestException or IOException or TimeoutException)
             {
@@ -104,7 +99,7 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
             {
                 // Its claim ran out and a worker took it over: the order says how, once the worker has recorded it.
                 if (order.Status == OrderStatus.AwaitingPayment)
-                    throw new DomainException(RefusalKind.WrongState, "payment_in_progress",
+                    throw new DomainException(RefusalKind.InProgress, "payment_in_progress",
                         "The payment is being checked with the payment provider: look at the order again in a moment.");
                 return null;
             }
@@ -123,7 +118,8 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
         }, ct);
         if (returned)
         {
-            await ReturnCaptureAsync(id, answer.Reference!, total, CancellationToken.None);
+            await payments.ReturnCaptureAsync(id, answer.Reference!, total, CancellationToken.None);
+            log.LogWarning("Order {OrderId} closed while its payment was being taken; the payment was returned to the card", id);
             db.ChangeTracker.Clear();
             await RunAsync(caller, id, async (_, _, now, ct) =>
             {
@@ -142,7 +138,7 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
     /// <summary>
     /// A capture the provider made and whose request never recorded it (its host died, or it timed out), found by the
     /// instruction worker under the order's key, in the worker's transaction: the order is paid (the buyer's act, recorded
-    /// late) if it still waits for payment; otherwise false, and the caller returns the money (<see cref="ReturnCaptureAsync"/>).
+    /// late) if it still waits for payment; otherwise false, and the caller returns the money (<see cref="CaptureReturns"/>).
     /// </summary>
     public async Task<bool> SettleFoundCaptureAsync(PaymentInstruction capture, string reference, DateTimeOffset now, CancellationToken ct)
     {
@@ -152,18 +148,6 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
         await db.PostAsync(order.Pay(new Actor(Party.Buyer, order.BuyerId), now, reference), ct);
         return true;
     }
-
-    /// <summary>Returns a capture whose order closed before it was recorded, under the key every such return of the order uses.</summary>
-    public async Task ReturnCaptureAsync(Guid orderId, string reference, Money total, CancellationToken ct)
-    {
-        var voided = await payments.RefundAsync(VoidKey(orderId), reference, total, ct);
-        if (!voided.Succeeded)
-            throw new DomainException(RefusalKind.RuleRefused, "refund_failed", $"Could not return the payment: {voided.DeclineMessage}");
-        log.LogWarning("Order {OrderId} closed while its payment was being taken; the payment was returned to the card", orderId);
-    }
-
-    /// <summary>The key under which a capture of a closed order is returned (here, and by <see cref="DueTimers.VoidLostCaptureAsync"/>).</summary>
-    public static string VoidKey(Guid orderId) => $"order:{orderId}:void";
 
     private async Task<PaymentInstruction> LoadInstructionAsync(Guid id, CancellationToken ct)
     {

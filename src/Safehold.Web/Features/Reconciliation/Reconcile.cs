@@ -230,10 +230,10 @@ public sealed class Reconcile(SafeholdDb db, IPaymentProvider provider)
                 .Concat(await db.PaymentInstructions.Where(i => unknownKeys.Contains(i.IdempotencyKey)).Select(i => i.IdempotencyKey).ToListAsync(ct))
                 .ToHashSet(StringComparer.Ordinal);
             // A lost capture returned when its unpaid order ended (DueTimers.VoidLostCaptureAsync): in and out again, settled.
-            var voids = (await records!.FindAsync(unknown.Where(r => r.Kind == "capture").Select(r => VoidKeyOf(r.IdempotencyKey)).ToList(), ct))
+            var voids = (await records!.FindAsync(unknown.Where(r => r.Kind == "capture").Select(r => CaptureReturns.VoidKeyOf(r.IdempotencyKey)).ToList(), ct))
                 .Where(v => v.Succeeded).ToDictionary(v => v.IdempotencyKey, StringComparer.Ordinal);
-            bool Voided(ProviderRecord r) => r.Kind == "capture" ? voids.TryGetValue(VoidKeyOf(r.IdempotencyKey), out var v) && v.Amount == r.Amount
-                : r.IdempotencyKey.EndsWith(VoidSuffix, StringComparison.Ordinal);
+            bool Voided(ProviderRecord r) => r.Kind == "capture" ? voids.TryGetValue(CaptureReturns.VoidKeyOf(r.IdempotencyKey), out var v) && v.Amount == r.Amount
+                : CaptureReturns.IsVoidKey(r.IdempotencyKey);
             foreach (var r in unknown.Where(r => !found.Contains(r.IdempotencyKey) && !Voided(r)))
                 Add("provider_record_without_entry", r.Currency, r.IdempotencyKey, null, null, null, null, null, r.Amount,
                     $"The provider recorded a {r.Kind} of {r.Amount} {r.Currency} (minor units) that Safehold has no entry or instruction for.");
@@ -282,12 +282,6 @@ public sealed class Reconcile(SafeholdDb db, IPaymentProvider provider)
         }
         return dedupeKey;
     }
-
-    private const string VoidSuffix = ":void";
-
-    /// <summary>The key a lost capture (<c>order:{id}:capture</c>) is returned under (<c>order:{id}:void</c>).</summary>
-    private static string VoidKeyOf(string captureKey) =>
-        (captureKey.EndsWith(":capture", StringComparison.Ordinal) ? captureKey[..^":capture".Length] : captureKey) + VoidSuffix;
 
     private static string InstructionName(InstructionKind kind) => kind.ToString().ToLowerInvariant();
 

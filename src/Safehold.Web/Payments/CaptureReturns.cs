@@ -1,0 +1,36 @@
+using Safehold.Domain;
+
+namespace Safehold.Web.Payments;
+
+/// <summary>
+/// The one way money taken for an order that cannot keep it goes back to the card: a capture the provider made whose order
+/// closed (it expired, or was cancelled) before the capture was recorded. The pay request, the instruction worker and the
+/// order's expiry timer all return it here, under the one key per order, so that however many of them find it, the
+/// provider returns it once.
+/// </summary>
+public static class CaptureReturns
+{
+    private const string CaptureSuffix = ":capture";
+    private const string VoidSuffix = ":void";
+
+    /// <summary>The key of an order's capture at the provider: every attempt to pay the order is made under it.</summary>
+    public static string CaptureKey(Guid orderId) => $"order:{orderId}{CaptureSuffix}";
+
+    /// <summary>The key under which a capture of a closed order is returned.</summary>
+    public static string VoidKey(Guid orderId) => $"order:{orderId}{VoidSuffix}";
+
+    /// <summary>The return's key of a capture's key (<c>order:{id}:capture</c> → <c>order:{id}:void</c>).</summary>
+    public static string VoidKeyOf(string captureKey) =>
+        (captureKey.EndsWith(CaptureSuffix, StringComparison.Ordinal) ? captureKey[..^CaptureSuffix.Length] : captureKey) + VoidSuffix;
+
+    /// <summary>Whether the provider's key is a capture's return.</summary>
+    public static bool IsVoidKey(string key) => key.EndsWith(VoidSuffix, StringComparison.Ordinal);
+
+    /// <summary>Returns the capture <paramref name="reference"/> of the closed order in full; a refusal is the provider's, as <c>refund_failed</c>.</summary>
+    public static async Task ReturnCaptureAsync(this IPaymentProvider payments, Guid orderId, string reference, Money total, CancellationToken ct)
+    {
+        var voided = await payments.RefundAsync(VoidKey(orderId), reference, total, ct);
+        if (!voided.Succeeded)
+            throw new DomainException(RefusalKind.RuleRefused, "refund_failed", $"Could not return the payment: {voided.DeclineMessage}");
+    }
+}
