@@ -10,11 +10,12 @@ namespace Safehold.Web.Features.PaymentInstructions;
 /// An event of a payment instruction in the event log (<c>payment_instruction.{Kind}</c>); a database trigger appends it to
 /// the log as it is written, as it does for order and dispute events. On <c>external</c> rails, what the marketplace is to
 /// send, through the webhooks: <c>created</c>, each refund and payout Safehold decides; <c>retried</c>, one an admin
-/// sends again from the queue.
+/// sends again from the queue. On any rails, what became of a refund or payout: <c>succeeded</c> (the money left),
+/// <c>failed</c> (it did not, or came back, and waits for an admin), <c>resolved</c> (an admin settled it by hand).
 /// </summary>
 public sealed class PaymentInstructionEvent
 {
-    public const string Created = "created", Retried = "retried";
+    public const string Created = "created", Retried = "retried", Succeeded = "succeeded", Failed = "failed", Resolved = "resolved";
 
     private PaymentInstructionEvent()
     {

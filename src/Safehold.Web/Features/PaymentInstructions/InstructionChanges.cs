@@ -83,6 +83,7 @@ public sealed class InstructionChanges(SafeholdDb db, Notifier notifier, TimePro
         {
             await PostAsync(instruction.Succeed(answer.Reference!, now), ct);
             await PaidAsync(instruction, now, ct);
+            await AnnounceAsync(instruction, PaymentInstructionEvent.Succeeded, now, ct);
         }
         else
         {
@@ -102,11 +103,7 @@ public sealed class InstructionChanges(SafeholdDb db, Notifier notifier, TimePro
         var instruction = await LoadAsync(id, ct);
         var now = clock.GetUtcNow();
         instruction.Retry(now);
-        if (payments.Value.External)
-        {
-            var sequence = await db.PaymentInstructionEvents.CountAsync(e => e.InstructionId == id, ct) + 1;
-            db.PaymentInstructionEvents.Add(new PaymentInstructionEvent(id, sequence, PaymentInstructionEvent.Retried, now));
-        }
+        if (payments.Value.External) await AnnounceAsync(instruction, PaymentInstructionEvent.Retried, now, ct);
         await db.SaveChangesAsync(ct);
         return instruction;
     }
@@ -118,6 +115,7 @@ public sealed class InstructionChanges(SafeholdDb db, Notifier notifier, TimePro
         var now = clock.GetUtcNow();
         await PostAsync(instruction.Resolve(note, adminId, now), ct);
         await PaidAsync(instruction, now, ct);
+        await AnnounceAsync(instruction, PaymentInstructionEvent.Resolved, now, ct);
         await db.SaveChangesAsync(ct);
         return instruction;
     }
@@ -165,8 +163,21 @@ public sealed class InstructionChanges(SafeholdDb db, Notifier notifier, TimePro
             new NoticeValues().Id("payoutId", payout.Id).Money("amount", payout.Money).Text("reference", instruction.ProviderReference), now, ct);
     }
 
+    /// <summary>
+    /// The instruction's next event in the log (<c>payment_instruction.{kind}</c>), in the caller's transaction: the webhooks
+    /// deliver it. Results (<c>succeeded</c>, <c>failed</c>, <c>resolved</c>) are facts on any rails: a marketplace tells the
+    /// buyer that the refund has left, or its finance team that a payout bounced.
+    /// </summary>
+    private async Task AnnounceAsync(PaymentInstruction instruction, string kind, DateTimeOffset now, CancellationToken ct)
+    {
+        var sequence = await db.PaymentInstructionEvents.CountAsync(e => e.InstructionId == instruction.Id, ct)
+            + db.ChangeTracker.Entries<PaymentInstructionEvent>().Count(e => e.State == EntityState.Added && e.Entity.InstructionId == instruction.Id) + 1;
+        db.PaymentInstructionEvents.Add(new PaymentInstructionEvent(instruction.Id, sequence, kind, now));
+    }
+
     private async Task WaitsForAdminAsync(PaymentInstruction instruction, DateTimeOffset now, CancellationToken ct)
     {
+        await AnnounceAsync(instruction, PaymentInstructionEvent.Failed, now, ct);
         log.LogWarning("Payment instruction {Id} ({Kind}, {Amount} {Currency}) failed ({Code}) and waits for an admin",
             instruction.Id, instruction.Kind, instruction.Amount, instruction.Currency, instruction.FailureCode);
         if (instruction.Kind == InstructionKind.Payout)

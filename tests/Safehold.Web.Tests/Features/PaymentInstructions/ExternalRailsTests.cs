@@ -112,6 +112,9 @@ public sealed class ExternalRailsTests : IAsyncLifetime
         var paid = await ResultOk(id, new { status = "succeeded", reference = "po_mkt_1", amount = new { amount = 9_500, currency = "USD" } });
 
         Assert.Equal(("succeeded", "po_mkt_1"), (paid["status"]!.GetValue<string>(), paid["providerReference"]!.GetValue<string>()));
+        var result = Assert.Single(await DeliveredInstructions()); // the result is an event too, for whoever else listens
+        Assert.Equal(("payment_instruction.succeeded", id, 2), (result["type"]!.GetValue<string>(), result["instructionId"]!.GetValue<Guid>(),
+            result["sequence"]!.GetValue<int>()));
         Assert.Equal((0L, 9_500L), await AvailableAndPaidOut(seller));
         await _app.AssertLedgerOk();
         var payouts = await Api.ItemsOf(seller, "/api/v1/payouts");
@@ -155,15 +158,19 @@ public sealed class ExternalRailsTests : IAsyncLifetime
         Assert.Empty(await _app.Entries(orderId, "refund_sent"));
         await _app.AssertLedgerOk();
         await Api.ExpectStatus(await Result(_platform.Http, id, new { status = "failed", failureCode = "card_expired" }), HttpStatusCode.OK);
+        var failure = Assert.Single(await DeliveredInstructions()); // once, though reported twice
+        Assert.Equal(("payment_instruction.failed", 2), (failure["type"]!.GetValue<string>(), failure["sequence"]!.GetValue<int>()));
 
         // The admin retries, which the marketplace is told; it sends the refund another way and reports it.
         await Api.ExpectStatus(await _app.Admin.PostAsync($"/api/v1/payment-instructions/{id}/retry", null), HttpStatusCode.OK);
         var retried = Assert.Single(await DeliveredInstructions());
-        Assert.Equal(("payment_instruction.retried", id, 2), (retried["type"]!.GetValue<string>(), retried["instructionId"]!.GetValue<Guid>(),
+        Assert.Equal(("payment_instruction.retried", id, 3), (retried["type"]!.GetValue<string>(), retried["instructionId"]!.GetValue<Guid>(),
             retried["sequence"]!.GetValue<int>()));
         var sent = await ResultOk(id, new { status = "succeeded", reference = "re_mkt_1" });
 
         Assert.Equal("succeeded", sent["status"]!.GetValue<string>());
+        Assert.Equal(("payment_instruction.succeeded", 4), Assert.Single(await DeliveredInstructions()) is var left
+            ? (left["type"]!.GetValue<string>(), left["sequence"]!.GetValue<int>()) : default);
         Assert.Equal(10_000, Assert.Single(await _app.Entries(orderId, "refund_sent"))["RefundsOut"]);
         await _app.AssertLedgerOk();
     }

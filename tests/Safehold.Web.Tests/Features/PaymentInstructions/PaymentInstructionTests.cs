@@ -174,6 +174,12 @@ public sealed class PaymentInstructionTests
         Assert.Contains(ledger["entries"]!.AsArray(), e => e!["kind"]!.GetValue<string>() == "refund_sent");
         Assert.Equal(0, await app.SendPayments());
         await app.AssertLedgerOk();
+
+        // What became of it is in the event log (and so in the webhooks), on sandbox rails too.
+        await Events.EventLogSettling.Settled(app);
+        var events = (await Api.Json(await app.Admin.GetAsync("/api/v1/events?limit=500")))["items"]!.AsArray()
+            .Where(e => e!["instructionId"]?.GetValue<Guid>() == queued.Id()).Select(e => e!["type"]!.GetValue<string>()).ToList();
+        Assert.Equal(["payment_instruction.failed", "payment_instruction.resolved"], events);
     }
 
     [Fact]
