@@ -27,7 +27,8 @@ public sealed record LoadResult(
     string LoadAverageBefore,
     string LoadAverageAfter,
     bool LedgerOk,
-    string LedgerReport)
+    string LedgerReport,
+    WriteLockSample? WriteLock = null)
 {
     public long Lifecycles => Ended.Total;
     public double LifecyclesPerSecond => Lifecycles / Seconds;
@@ -64,11 +65,11 @@ public readonly record struct LifecycleCounts(long Confirmed, long Cancelled, lo
 
 /// <summary>One measured window of load.</summary>
 internal sealed record Window(LoadOptions Options, double Seconds, LifecycleCounts Ended, IReadOnlyList<EndpointStats> Stats,
-    IReadOnlyDictionary<string, int> Errors, CpuShares Cpu, long PeakMemory, string LoadAtStart, string LoadAtEnd)
+    IReadOnlyDictionary<string, int> Errors, CpuShares Cpu, long PeakMemory, string LoadAtStart, string LoadAtEnd, WriteLockSample? WriteLock)
 {
     public LoadResult Result(LoadOptions options, IReadOnlyList<LimitResult> limits, bool ledgerOk, string ledger) =>
         new(options, Seconds, Ended, Stats.Sum(s => (long)s.Count), Stats.Where(s => s.IsWrite).Sum(s => (long)s.Count),
-            Stats, Errors, limits, PeakMemory, Cpu, LoadAtStart, LoadAtEnd, ledgerOk, ledger);
+            Stats, Errors, limits, PeakMemory, Cpu, LoadAtStart, LoadAtEnd, ledgerOk, ledger, WriteLock);
 }
 
 /// <summary>CPU used during the measured window, in cores (1.0 = one core busy the whole time).</summary>
@@ -176,6 +177,7 @@ public static class LoadBenchmark
 
                 var loadAtStart = LoadAverage();
                 var cpuBefore = CpuSample.Take(host.ProcessId);
+                var lockBefore = await WriteLockSample.TakeAsync(host.Http);
                 clients.ForEach(c => c.Recorder.Recording = true);
                 var window = Stopwatch.StartNew();
                 await Task.Delay(duration);
@@ -185,6 +187,7 @@ public static class LoadBenchmark
                 clients.ForEach(c => c.Recorder.Recording = false);
                 window.Stop();
                 var cpu = CpuSample.Take(host.ProcessId).Since(cpuBefore, window.Elapsed);
+                var writeLock = lockBefore is null ? null : (await WriteLockSample.TakeAsync(host.Http))?.Since(lockBefore);
                 var loadAtEnd = LoadAverage();
                 await stop.CancelAsync();
                 await Task.WhenAll(running);
@@ -192,7 +195,7 @@ public static class LoadBenchmark
                 var all = LatencyRecorder.Merge(clients.Select(c => c.Recorder));
                 return new Window(o, window.Elapsed.TotalSeconds, clients.Aggregate(default(LifecycleCounts), (sum, c) => sum + c.Ended),
                     all.Stats().OrderBy(s => s.IsWrite ? 0 : 1).ThenBy(s => EndpointOrder(s.Endpoint)).ToList(), all.Errors, cpu,
-                    host.PeakMemoryBytes(), loadAtStart, loadAtEnd);
+                    host.PeakMemoryBytes(), loadAtStart, loadAtEnd, writeLock);
             }
 
             output.WriteLine($"  load: warm-up {options.Warmup.TotalSeconds:F0} s, then {options.Duration.TotalSeconds:F0} s measured ...");
@@ -275,6 +278,8 @@ public static class LoadBenchmark
         o.WriteLine();
         o.WriteLine($"CPU during the window, in cores of {Environment.ProcessorCount}: host {r.Cpu.Host:F2} ({r.Cpu.Host * 1000 / r.RequestsPerSecond:F2} ms a request), "
             + $"bench clients {r.Cpu.Bench:F2}" + (r.Options.Database == "postgres" ? $", PostgreSQL {r.Cpu.Postgres:F2} ({r.Cpu.Postgres * 1000 / r.RequestsPerSecond:F2} ms a request; all its processes, other users' too)" : ""));
+        o.WriteLine("the write lock (the host's own histograms: SQLite's one lock from BEGIN IMMEDIATE to the end; PostgreSQL, each transaction's life):");
+        o.WriteLine("  " + (r.WriteLock?.Describe(r.Seconds) ?? "not measured (the host has no safehold_write_lock_* metrics)"));
         o.WriteLine($"host peak memory (VmHWM): {r.HostPeakMemoryBytes / 1024.0 / 1024:F0} MB");
         o.WriteLine($"ledger check: {(r.LedgerOk ? "ok" : "FAILED " + r.LedgerReport)}");
     }

@@ -36,9 +36,9 @@ public sealed class SafeholdMetrics
     private readonly DeadlineSweeper _sweeper;
     private readonly Gauge _orders, _disputes, _dueTimers, _sweeperLag, _sweeperIdle, _webhooks, _webhooksDue, _webhookLag;
 
-    public SafeholdMetrics(IServiceScopeFactory scopes, TimeProvider clock, DeadlineSweeper sweeper)
+    public SafeholdMetrics(IServiceScopeFactory scopes, TimeProvider clock, DeadlineSweeper sweeper, CollectorRegistry registry)
     {
-        (_scopes, _clock, _sweeper) = (scopes, clock, sweeper);
+        (_scopes, _clock, _sweeper, Registry) = (scopes, clock, sweeper, registry);
         Factory = Prometheus.Metrics.WithCustomRegistry(Registry);
         _orders = Factory.CreateGauge("safehold_orders", "Orders by status.", ["status"]);
         _disputes = Factory.CreateGauge("safehold_disputes", "Disputes by status.", ["status"]);
@@ -51,7 +51,8 @@ public sealed class SafeholdMetrics
         Registry.AddBeforeCollectCallback(RefreshAsync);
     }
 
-    public CollectorRegistry Registry { get; } = Prometheus.Metrics.NewCustomRegistry();
+    /// <summary>The host's own registry (a singleton of its services): what else measures itself (<see cref="WriteGate"/>) adds to it.</summary>
+    public CollectorRegistry Registry { get; }
     public IMetricFactory Factory { get; }
 
     private async Task RefreshAsync(CancellationToken ct)
@@ -101,6 +102,7 @@ public static class MetricsEndpoint
     public static void AddSafeholdMetrics(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<MetricsOptions>(configuration.GetSection(MetricsOptions.Section));
+        services.AddSingleton(_ => Prometheus.Metrics.NewCustomRegistry());
         services.AddSingleton<SafeholdMetrics>();
         services.AddSingleton<IAuthorizationHandler, ScraperOrAdmin>();
         services.AddAuthorizationBuilder().AddPolicy(SafeholdMetrics.Policy, p => p.AddRequirements(new ScraperOrAdmin.Requirement()));

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
+using Safehold.Bench;
 
 namespace Safehold.Web.Tests.Operations;
 
@@ -56,6 +57,21 @@ public sealed class MetricsTests(MetricsTests.App app) : IClassFixture<MetricsTe
         Assert.Equal(Value(placed, "safehold_orders{status=\"awaiting_payment\"}") - 1, Value(paid, "safehold_orders{status=\"awaiting_payment\"}"));
         Assert.Equal(Value(placed, "safehold_orders{status=\"awaiting_shipment\"}") + 1, Value(paid, "safehold_orders{status=\"awaiting_shipment\"}"));
         Assert.Equal(0, Value(paid, "safehold_orders{status=\"completed\"}")); // every status is there, at zero too
+    }
+
+    [Fact]
+    public async Task Every_write_transaction_is_timed_for_how_long_it_held_the_write_lock()
+    {
+        var before = LockHistogram.Parse(await Scrape(), "safehold_write_lock_held_seconds");
+        await app.Host.OrderIn("awaiting_payment"); // a user, a product and an order: write transactions, each timed
+
+        var after = LockHistogram.Parse(await Scrape(), "safehold_write_lock_held_seconds");
+        var since = after.Since(before);
+        Assert.InRange(since.Count, 3, 100);
+        Assert.True(since.Sum > 0, "the transactions took no time at all");
+        Assert.Equal(since.Count, since.Buckets[^1].Count); // +Inf holds every one
+        Assert.True(since.Quantile(0.5) <= since.Quantile(0.99));
+        Assert.Contains("safehold_write_lock_wait_seconds_count", await Scrape(), StringComparison.Ordinal);
     }
 
     [Fact]
