@@ -49,6 +49,7 @@ public sealed class Dispute : IProcessSubject<DisputeStatus>
     private readonly List<DisputeEvent> _timeline = [];
     private readonly List<DisputeTimer> _timers = [];
     private DisputeTransition? _lastTransition;
+    private DisputeTables _process = DisputeProcess.Standard;
 
     private Dispute()
     {
@@ -141,6 +142,9 @@ public sealed class Dispute : IProcessSubject<DisputeStatus>
     /// </summary>
     public DisputeTransition? LastTransition => _lastTransition;
 
+    /// <summary>The tables this dispute follows: its order's process's (<see cref="OrderTables.Disputes"/>), normally <see cref="DisputeProcess.Standard"/>.</summary>
+    public DisputeTables Process => _process;
+
     public IReadOnlyList<DisputeOffer> Offers => _offers;
     public DisputeOffer? LatestOffer => _offers.Count == 0 ? null : _offers[^1];
     public IReadOnlyList<DisputeEvent> Timeline => _timeline;
@@ -176,7 +180,7 @@ public sealed class Dispute : IProcessSubject<DisputeStatus>
         DisputeOutcome requestedOutcome, long? requestedAmount, string description, DisputeTerms terms)
     {
         var by = DisputeActor.Of(actor);
-        var t = DisputeProcess.Authorize(null, DisputeTrigger.Open, new DisputeAct(by, requestedOutcome), now);
+        var t = order.Process.Disputes.Engine.Authorize(null, DisputeTrigger.Open, new DisputeAct(by, requestedOutcome), now);
         if (!Enum.IsDefined(reason) || reason == DisputeReason.Chargeback)
             throw new DomainException(RefusalKind.Invalid, "validation_failed",
                 reason == DisputeReason.Chargeback ? "A chargeback is reported by the payment provider, not opened by a buyer." : "Unknown dispute reason.");
@@ -186,6 +190,7 @@ public sealed class Dispute : IProcessSubject<DisputeStatus>
         Require(description, "A dispute needs a description.");
         var dispute = new Dispute
         {
+            _process = order.Process.Disputes,
             Id = id,
             OrderId = order.Id,
             BuyerId = order.BuyerId,
@@ -217,10 +222,11 @@ public sealed class Dispute : IProcessSubject<DisputeStatus>
     internal static Dispute OpenChargeback(Guid id, Order order, DateTimeOffset now, string networkReason, DateTimeOffset respondBy, long amount,
         ChargebackBearer bearer, string? reference, DisputeTerms terms)
     {
-        var t = DisputeProcess.Authorize(null, DisputeTrigger.ChargebackOpened, new DisputeAct(DisputeActor.System), now);
+        var t = order.Process.Disputes.Engine.Authorize(null, DisputeTrigger.ChargebackOpened, new DisputeAct(DisputeActor.System), now);
         Require(networkReason, "A chargeback needs the network's reason.");
         var dispute = new Dispute
         {
+            _process = order.Process.Disputes,
             Id = id,
             OrderId = order.Id,
             BuyerId = order.BuyerId,
@@ -394,7 +400,7 @@ public sealed class Dispute : IProcessSubject<DisputeStatus>
     {
         var timer = _timers.FirstOrDefault(t => t.Kind == kind)
             ?? throw DomainException.InvalidState($"The dispute has no pending {kind} timer.");
-        var rule = DisputeProcess.RuleOf(kind);
+        var rule = _process.RuleOf(kind);
         if (rule.Fires is { } trigger)
             return Fire(trigger, now); // the transition removes the timer
         _timers.Remove(timer);
@@ -414,7 +420,7 @@ public sealed class Dispute : IProcessSubject<DisputeStatus>
     /// <summary>The deadlines ahead of the dispute, by API name: its pending timers that are deadlines, and the arbiter's target.</summary>
     public IReadOnlyDictionary<string, DateTimeOffset> PendingDeadlines()
     {
-        var deadlines = _timers.Select(t => (Rule: DisputeProcess.RuleOf(t.Kind), t.DueAt))
+        var deadlines = _timers.Select(t => (Rule: _process.RuleOf(t.Kind), t.DueAt))
             .Where(t => t.Rule.Deadline is not null)
             .ToDictionary(t => t.Rule.Deadline!, t => t.DueAt);
         if (Status == DisputeStatus.UnderReview && DecisionDueAt is { } due) deadlines[IsChargeback ? "respondBy" : "decisionDueAt"] = due;
@@ -465,11 +471,11 @@ public sealed class Dispute : IProcessSubject<DisputeStatus>
         }
 
         // Timers of the state left behind are cancelled, the one fired is gone, and the new ones start.
-        _timers.RemoveAll(timer => !DisputeProcess.RuleOf(timer.Kind).LivesIn.Contains(t.To) || DisputeProcess.RuleOf(timer.Kind).Fires == t.Trigger);
+        _timers.RemoveAll(timer => !_process.RuleOf(timer.Kind).LivesIn.Contains(t.To) || _process.RuleOf(timer.Kind).Fires == t.Trigger);
         var terms = t.Starts.Length == 0 ? null : Terms;
         foreach (var kind in t.Starts)
         {
-            var rule = DisputeProcess.RuleOf(kind);
+            var rule = _process.RuleOf(kind);
             var due = now + rule.After(terms!);
             if (rule.Fires is null && due <= now) continue;
             _timers.RemoveAll(x => x.Kind == kind);

@@ -397,24 +397,24 @@ public static class DisputeProcess
             Due: "the appeal days after a first decision"),
     ];
 
+    /// <summary>The tables above as one value: every dispute follows these (<see cref="Dispute.Process"/>), unless its order's process names others.</summary>
+    public static readonly DisputeTables Standard = new(Table, Timers);
+
     /// <summary>The shared machinery over <see cref="Table"/>: authorization, <c>actions</c>, names.</summary>
-    public static readonly ProcessEngine<DisputeTransition, DisputeStatus, DisputeTrigger, DisputeParty, Dispute, DisputeAct> Engine =
-        new("dispute", Table, Describe, System);
+    public static ProcessEngine<DisputeTransition, DisputeStatus, DisputeTrigger, DisputeParty, Dispute, DisputeAct> Engine => Standard.Engine;
 
-    private static readonly Dictionary<DisputeTimerKind, DisputeTimerRule> TimerRules = Timers.ToDictionary(t => t.Kind);
-
-    public static DisputeTimerRule RuleOf(DisputeTimerKind kind) => TimerRules[kind];
+    public static DisputeTimerRule RuleOf(DisputeTimerKind kind) => Standard.RuleOf(kind);
 
     /// <summary>
     /// The transition <paramref name="act"/> would take by <paramref name="trigger"/> at <paramref name="now"/>, or the reason
     /// why not: <c>action_not_allowed</c> for a party that never may, <c>invalid_state</c> for the wrong state, or the refusal of a rule.
     /// </summary>
     public static DisputeTransition Authorize(Dispute? dispute, DisputeTrigger trigger, DisputeAct act, DateTimeOffset now) =>
-        Engine.Authorize(dispute, trigger, act, now);
+        (dispute?.Process ?? Standard).Engine.Authorize(dispute, trigger, act, now);
 
     /// <summary>What <paramref name="actor"/> may do to the dispute at <paramref name="now"/>; knowing who they are, an arbiter who may not decide is not offered to.</summary>
     public static IReadOnlyList<string> ActionsFor(Dispute dispute, DisputeActor actor, DateTimeOffset now) =>
-        Engine.ActionsFor(dispute, new DisputeAct(actor), now);
+        dispute.Process.Engine.ActionsFor(dispute, new DisputeAct(actor), now);
 
     /// <summary>What a party may do to the dispute at <paramref name="now"/>, not knowing who in particular.</summary>
     public static IReadOnlyList<string> ActionsFor(Dispute dispute, DisputeParty who, DateTimeOffset now) => ActionsFor(dispute, new DisputeActor(who, null), now);
@@ -543,4 +543,37 @@ public static class DisputeProcess
                 ? new DomainException(RefusalKind.RuleRefused, "appeal_window_closed", "The days to appeal this decision are over.")
             : null;
     }
+}
+
+/// <summary>
+/// A dispute process's tables together: its transitions (and the engine over them) and its timers by kind, as
+/// <see cref="OrderTables"/> are the order's. The one in force is <see cref="DisputeProcess.Standard"/>; an order placed
+/// under other tables opens its disputes under the dispute tables those name (<see cref="OrderTables.Disputes"/>), which is
+/// how a change to the dispute's rows is tried on a single dispute before it is made.
+/// </summary>
+public sealed class DisputeTables
+{
+    private readonly Dictionary<DisputeTimerKind, DisputeTimerRule> _timers;
+
+    public DisputeTables(IReadOnlyList<DisputeTransition> table, IReadOnlyList<DisputeTimerRule> timers)
+    {
+        Table = table;
+        Timers = timers;
+        Engine = new("dispute", table, DisputeProcess.Describe, DisputeParty.System);
+        _timers = timers.ToDictionary(t => t.Kind);
+        foreach (var row in table)
+            foreach (var kind in row.Starts)
+                if (!_timers.ContainsKey(kind))
+                    throw new ArgumentException($"The {ProcessNames.Of(row.Trigger)} row starts the timer {kind}, which has no row in the timers' table.", nameof(timers));
+    }
+
+    public IReadOnlyList<DisputeTransition> Table { get; }
+
+    public IReadOnlyList<DisputeTimerRule> Timers { get; }
+
+    /// <summary>The shared machinery over <see cref="Table"/>: authorization, <c>actions</c>, names.</summary>
+    public ProcessEngine<DisputeTransition, DisputeStatus, DisputeTrigger, DisputeParty, Dispute, DisputeAct> Engine { get; }
+
+    /// <summary>The row of a timer kind.</summary>
+    public DisputeTimerRule RuleOf(DisputeTimerKind kind) => _timers[kind];
 }

@@ -1,3 +1,4 @@
+using Safehold.Domain.Disputes;
 using Safehold.Domain.Process;
 
 namespace Safehold.Domain.Orders;
@@ -441,10 +442,12 @@ public sealed class OrderTables
 {
     private readonly Dictionary<OrderTimerKind, TimerRule> _timers;
 
-    public OrderTables(IReadOnlyList<OrderTransition> table, IReadOnlyList<TimerRule> timers)
+    /// <param name="disputes">The tables its disputes follow; <see cref="DisputeProcess.Standard"/> unless a change to them is being tried.</param>
+    public OrderTables(IReadOnlyList<OrderTransition> table, IReadOnlyList<TimerRule> timers, DisputeTables? disputes = null)
     {
         Table = table;
         Timers = timers;
+        Disputes = disputes ?? DisputeProcess.Standard;
         Engine = new("order", table, OrderProcess.Describe, Party.System);
         _timers = timers.ToDictionary(t => t.Kind);
         foreach (var row in table)
@@ -456,6 +459,9 @@ public sealed class OrderTables
     public IReadOnlyList<OrderTransition> Table { get; }
 
     public IReadOnlyList<TimerRule> Timers { get; }
+
+    /// <summary>The dispute's tables, which a dispute opened on an order under these tables follows.</summary>
+    public DisputeTables Disputes { get; }
 
     /// <summary>The shared machinery over <see cref="Table"/>: authorization, <c>actions</c>, names.</summary>
     public ProcessEngine<OrderTransition, OrderStatus, OrderTrigger, Party, Order, OrderAct> Engine { get; }

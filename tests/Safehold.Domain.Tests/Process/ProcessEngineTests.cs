@@ -165,6 +165,42 @@ public sealed class ProcessEngineTests
     }
 
     [Fact]
+    public void A_dispute_timer_is_added_by_adding_one_row_and_is_tried_on_a_single_dispute_through_its_orders_process()
+    {
+        // A maintainer's change: the buyer is nudged a day before their answer to the seller's offer is due.
+        const DisputeTimerKind nudge = (DisputeTimerKind)100;
+        DisputeTimerRule row = new(nudge, [DisputeStatus.AwaitingBuyerResponse], t => TimeSpan.FromDays(t.BuyerResponseDays - 1), null, null,
+            Remind: DisputeParty.Buyer, Due: "a day before the buyer's answer is due");
+        var disputes = new DisputeTables(
+            [.. DisputeProcess.Table.Select(t => t.Starts.Contains(DisputeTimerKind.BuyerResponse) ? t with { Starts = [.. t.Starts, nudge] } : t)],
+            [.. DisputeProcess.Timers, row]);
+        var order = Order.Place(Guid.NewGuid(), BuyerId, [(Listing(), 1)], "1 Rustaveli Ave, Tbilisi", DefaultPolicy, T0,
+            process: new OrderTables(OrderProcess.Table, OrderProcess.Timers, disputes));
+        Shipped(Paid(order, T0.AddHours(1)), T0.AddDays(2));
+        var dispute = order.OpenDispute(Buyer(order), T0.AddDays(7), Guid.NewGuid(), DisputeReason.Damaged, DisputeOutcome.FullRefund, null,
+            "Arrived with a cracked screen.", new DisputeTerms());
+        Assert.Same(disputes, dispute.Process);
+        Assert.DoesNotContain(dispute.Timers, t => t.Kind == nudge); // not started before its transition
+
+        var offeredAt = T0.AddDays(8);
+        dispute.CounterOffer(SellerOf(dispute), offeredAt, DisputeOutcome.PartialRefund, 500, "Half of it back?");
+        var due = offeredAt.AddDays(new DisputeTerms().BuyerResponseDays - 1);
+        Assert.Equal(due, Assert.Single(dispute.Timers, t => t.Kind == nudge).DueAt);
+
+        var step = dispute.FireTimer(nudge, due);
+        Assert.Equal((DisputeParty.Buyer, DisputeStatus.AwaitingBuyerResponse), (step.Reminded, dispute.Status));
+        Assert.Equal("buyer_reminded", dispute.Timeline[^1].Kind);
+        Assert.DoesNotContain(dispute.Timers, t => t.Kind == nudge); // fired once, gone
+        Assert.Contains(dispute.Timers, t => t.Kind == DisputeTimerKind.BuyerResponse); // the standard timers go on beside it
+
+        var (_, standard) = Open(); // the tables in force are untouched
+        Assert.Same(DisputeProcess.Standard, standard.Process);
+        standard.CounterOffer(SellerOf(standard), OpenedAt.AddDays(1), DisputeOutcome.PartialRefund, 500, "Half of it back?");
+        Assert.DoesNotContain(standard.Timers, t => t.Kind == nudge);
+        Assert.Throws<ArgumentException>(() => new DisputeTables(disputes.Table, DisputeProcess.Timers)); // a row's timer must have its row
+    }
+
+    [Fact]
     public void Tables_whose_transition_starts_a_timer_without_a_row_are_refused_when_made()
     {
         var table = OrderProcess.Table.Select(t => t.Trigger == OrderTrigger.Pay ? t with { Starts = [.. t.Starts, (OrderTimerKind)100] } : t).ToList();
