@@ -43,7 +43,7 @@ public sealed class ChargebackTests(Portal portal)
             var seller = await portal.NewPage(width, culture);
             await SignIn(seller, "seller@demo.test", "demo-seller");
             await seller.GotoAsync("/seller/balance");
-            await Assertions.Expect(seller.Locator("main")).ToContainTextAsync(culture == "en" ? "Chargeback: taken back and held" : "ჩარჯბექი: თანხა დაბრუნდა და შეჩერებულია");
+            await Assertions.Expect(seller.Locator("main")).ToContainTextAsync(culture == "en" ? "Chargeback: taken back and held" : "ჩარჯბექი: თანხა ჩამოიჭრა და დაკავებულია");
             var order = await seller.Locator("main tr").Filter(new() { HasText = culture == "en" ? "Chargeback: taken back and held" : "ჩარჯბექი" })
                 .Locator("a[href^='/orders/']").First.GetAttributeAsync("href");
             await Portal.Screenshot(seller, "seller-balance-chargeback" + suffix);

@@ -81,6 +81,36 @@ public sealed class LayoutTests(Portal portal)
         await Portal.WaitForPage(page, url => !url.Contains("/signin", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// The ledger check's table stacks on a phone: nothing scrolls sideways, not even inside the table's frame, and each
+    /// invariant's result and detail take the screen's width under their names instead of columns a few letters wide.
+    /// </summary>
+    [Theory]
+    [InlineData("en")]
+    [InlineData("ka-GE")]
+    public async Task The_ledger_check_stacks_its_rows_as_cards_on_a_phone(string culture)
+    {
+        var page = await portal.NewPage(390, culture);
+        await SignIn(page, "admin@demo.test", "demo-admin");
+        await Portal.Visit(page, "/admin/ledger");
+        var rows = page.Locator("main table tbody tr");
+        Assert.True(await rows.CountAsync() >= 5, "the ledger check lists its invariants");
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), "the page scrolls sideways");
+        Assert.True(await page.EvaluateAsync<bool>("() => [...document.querySelectorAll('main .table-wrap')].every(w => w.scrollWidth <= w.clientWidth)"), "the table scrolls sideways in its frame");
+        var narrowest = await page.EvaluateAsync<double>("""
+            () => {
+                const table = document.querySelector('main table').getBoundingClientRect().width;
+                return Math.min(...[...document.querySelectorAll('main table tbody th, main table tbody td')].map(c => c.getBoundingClientRect().width / table));
+            }
+            """);
+        Assert.True(narrowest > 0.9, $"a cell takes only {narrowest:P0} of the table's width");
+        // Each value is told under its name, in the page's language.
+        var labels = await page.Locator("main table tbody td").EvaluateAllAsync<string[]>("cells => cells.map(c => getComputedStyle(c, '::before').content)");
+        Assert.All(labels, l => Assert.NotEqual("none", l));
+        Assert.Contains(culture == "en" ? "Result" : "შედეგი", labels[0]);
+        await page.Context.CloseAsync();
+    }
+
     /// <summary>The main pages of each role, for the README's pictures: each at 390 and 1366 px, in English and Georgian (the inbox and the ledger check in docs/screenshots only).</summary>
     [Fact]
     public async Task The_main_pages_fit_a_phone_and_a_desktop_in_both_languages()

@@ -33,7 +33,10 @@ public static class NotificationText
     public static Text Write(IStringLocalizer l, string kind, NoticeValues v, DateTimeOffset createdAt, DateTimeOffset now)
     {
         var key = "notice." + kind + (Variant(kind, v) is { } variant ? "." + variant : "");
-        object deadline = Deadline(kind) is { } name && v.AtOf(name) is { } due ? Words.At(due, now) : l["notice.the deadline"].Value;
+        // A notice without its deadline's date names "the deadline", declined as the date would have been.
+        object deadline = Deadline(kind) is { } name && v.AtOf(name) is { } due
+            ? Words.At(due, now)
+            : new Words.DeclinedPhrase(l["notice.the deadline"], l["notice.the deadline.at"], l["notice.the deadline.until"]);
         object title = v.TextOf("title") is { } t ? l["notice.quoted", t].Value : l["notice.your order"].Value;
         object[] args = [title, deadline, v.TextOf("orderNumber") ?? "", .. Arguments(l, kind, v, createdAt)];
         var subject = l[key, args];

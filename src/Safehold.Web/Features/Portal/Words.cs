@@ -226,6 +226,22 @@ public static class Words
         }
     }
 
+    /// <summary>
+    /// A phrase with its declined forms written out, for words a template declines like a date: "the deadline"; in Georgian
+    /// "დადგენილი ვადა", <c>at</c> "დადგენილ დღეს", <c>until</c> "დადგენილ ვადამდე".
+    /// </summary>
+    public sealed record DeclinedPhrase(string Nominative, string At, string Until) : IFormattable
+    {
+        public override string ToString() => Nominative;
+
+        public string ToString(string? format, IFormatProvider? formatProvider) => format switch
+        {
+            "at" => At,
+            "until" => Until,
+            _ => Nominative,
+        };
+    }
+
     /// <summary>A day and its time: "3 January 2027, 18:05 UTC+4"; in Georgian the day takes its case and the time follows in brackets.</summary>
     public sealed record InstantPhrase(DatePhrase Day, string Time) : IFormattable
     {

@@ -20,7 +20,7 @@ public sealed class ChargebackPagesTests(SafeholdApp app) : IClassFixture<Safeho
         Assert.Matches(@"Your available balance is below zero \([^)]*95[^)]*\): a chargeback took back money you had already been paid\.", english);
         Assert.Contains("Chargeback: taken back and held", english);
         Assert.Contains("თქვენი ხელმისაწვდომი ბალანსი ნულზე ნაკლებია", georgian);
-        Assert.Contains("ჩარჯბექი: თანხა დაბრუნდა და შეჩერებულია", georgian);
+        Assert.Contains("ჩარჯბექი: თანხა ჩამოიჭრა და დაკავებულია", georgian);
     }
 
     [Fact]

@@ -135,6 +135,26 @@ public sealed partial class NotificationTextTests : IClassFixture<SafeholdApp>, 
         Assert.Equal("მყიდველის დაცვა მთავრდება 3 დღეში: „Mobvoi Ticwatch“", NotificationText.Write(_l, "protection_ending", values, Created, Created).Subject);
     }
 
+    /// <summary>A notice stored without its deadline's date names "the deadline", in the case its sentence needs.</summary>
+    [Theory]
+    [InlineData("en", "ship_by_reminder", "Ship \"Mobvoi Ticwatch\" by the deadline")]
+    [InlineData("ka-GE", "ship_by_reminder", "გააგზავნეთ დადგენილ ვადამდე: „Mobvoi Ticwatch“")]
+    [InlineData("ka-GE", "dispute_response_reminder", "უპასუხეთ დავას დადგენილ ვადამდე: „Mobvoi Ticwatch“")]
+    public void A_notice_without_its_deadlines_date_declines_the_deadline_as_it_would_the_date(string culture, string kind, string subject)
+    {
+        CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = new CultureInfo(culture);
+        var values = new NoticeValues().Text("title", Title).Text("orderNumber", "7C41-09AF");
+        Assert.Equal(subject, NotificationText.Write(_l, kind, values, Created, Created).Subject);
+    }
+
+    [Fact]
+    public void Protection_without_its_date_ends_on_the_set_day_in_Georgian()
+    {
+        CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = new CultureInfo("ka-GE");
+        var values = new NoticeValues().Text("title", Title).Text("orderNumber", "7C41-09AF");
+        Assert.StartsWith("შეკვეთა 7C41-09AF: დაცვა მთავრდება დადგენილ დღეს.", NotificationText.Write(_l, "protection_ending", values, Created, Created).Body, StringComparison.Ordinal);
+    }
+
     // A snake_case API value (partial_refund, not_as_described, account_closed): never shown to a reader.
     [GeneratedRegex(@"\b[a-z]+_[a-z_]+\b")]
     private static partial Regex RawCode();

@@ -38,7 +38,7 @@ public sealed class ProductPagesTests : IDisposable
         var portal = await PortalClient.As(_app, seller, language: "ka-GE");
         var response = await portal.Post("/seller/products", Form("19,50"));
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        Assert.Contains("პროდუქტი გამოქვეყნდა, ფასი: 19,50 USD.", PortalClient.Text(await portal.Page("/seller/products")), StringComparison.Ordinal);
+        Assert.Contains("პროდუქტი განთავსდა, ფასი: 19,50 USD.", PortalClient.Text(await portal.Page("/seller/products")), StringComparison.Ordinal);
         var listed = await Api.ItemsOf(seller, "/api/v1/products?sellerId=" + seller.Id);
         Assert.Equal(1950, Assert.Single(listed)!["price"]!["amount"]!.GetValue<long>());
     }
