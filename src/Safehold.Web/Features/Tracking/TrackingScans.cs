@@ -36,7 +36,8 @@ public static class TrackingScans
     {
         var c = TrackingScan.Normalise(carrier);
         var n = TrackingScan.Normalise(trackingNumber);
-        return db.TrackingScans.AsNoTracking().Where(s => s.Carrier == c && s.TrackingNumber == n && s.OccurredAt >= since)
+        var from = TrackingScan.Instant(since); // scans are kept to the microsecond: one made the same instant counts
+        return db.TrackingScans.AsNoTracking().Where(s => s.Carrier == c && s.TrackingNumber == n && s.OccurredAt >= from)
             .OrderBy(s => s.OccurredAt).ThenBy(s => s.Status);
     }
 
