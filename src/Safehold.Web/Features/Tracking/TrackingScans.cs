@@ -38,19 +38,23 @@ public static class TrackingScans
         var n = TrackingScan.Normalise(trackingNumber);
         var from = TrackingScan.Instant(since); // scans are kept to the microsecond: one made the same instant counts
         return db.TrackingScans.AsNoTracking().Where(s => s.Carrier == c && s.TrackingNumber == n && s.OccurredAt >= from)
-            .OrderBy(s => s.OccurredAt).ThenBy(s => s.Status);
+            .OrderBy(s => s.OccurredAt);
     }
+
+    /// <summary>Scans as a timeline: by when they happened, and scans of one instant in the parcel's order (in transit before delivered).</summary>
+    public static IReadOnlyList<TrackingScanResponse> Timeline(IEnumerable<TrackingScan> scans, string shipment) =>
+        scans.OrderBy(s => s.OccurredAt).ThenBy(s => (int)s.Status).Select(s => TrackingScanResponse.Of(s, shipment)).ToList();
 
     /// <summary>The scans of an order's shipment (none before it ships), oldest first.</summary>
     public static async Task<IReadOnlyList<TrackingScanResponse>> ForOrderAsync(SafeholdDb db, Order o, CancellationToken ct) =>
         o.Carrier is { } carrier && o.TrackingNumber is { } number
-            ? (await Of(db, carrier, number, o.CreatedAt).ToListAsync(ct)).Select(s => TrackingScanResponse.Of(s, OrderShipment)).ToList()
+            ? Timeline(await Of(db, carrier, number, o.CreatedAt).ToListAsync(ct), OrderShipment)
             : [];
 
     /// <summary>The scans of a dispute's return shipment (none before the buyer reports it), oldest first.</summary>
     public static async Task<IReadOnlyList<TrackingScanResponse>> ForReturnAsync(SafeholdDb db, Dispute d, CancellationToken ct) =>
         d.ReturnCarrier is { } carrier && d.ReturnTrackingNumber is { } number
-            ? (await Of(db, carrier, number, d.OpenedAt).ToListAsync(ct)).Select(s => TrackingScanResponse.Of(s, ReturnShipment)).ToList()
+            ? Timeline(await Of(db, carrier, number, d.OpenedAt).ToListAsync(ct), ReturnShipment)
             : [];
 
     /// <summary>The first scan showing a shipment delivered, if the carrier has reported one.</summary>
