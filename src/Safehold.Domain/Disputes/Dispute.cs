@@ -105,6 +105,9 @@ public sealed class Dispute : IProcessSubject<DisputeStatus>
     public string? ReturnCarrier { get; private set; }
     public string? ReturnTrackingNumber { get; private set; }
     public DateTimeOffset? ReturnShippedAt { get; private set; }
+
+    /// <summary>When the carrier's scan showed the returned item delivered to the seller: their confirmation window runs from then.</summary>
+    public DateTimeOffset? ReturnDeliveredAt { get; private set; }
     public DateTimeOffset? ReturnReceivedAt { get; private set; }
 
     /// <summary>The arbiter who made the first decision.</summary>
@@ -336,6 +339,16 @@ public sealed class Dispute : IProcessSubject<DisputeStatus>
         return Apply(t, actor, now, "return_shipped", $"{carrier} {trackingNumber}");
     }
 
+    /// <summary>
+    /// The carrier's scan shows the returned item delivered to the seller: the seller's days to confirm it (and the reminder
+    /// before them) start again from now, once. <paramref name="source"/> names the scan.
+    /// </summary>
+    public DisputeStep ReturnDelivered(DateTimeOffset now, string source)
+    {
+        var t = DisputeProcess.Authorize(this, DisputeTrigger.ReturnDelivered, new DisputeAct(DisputeActor.System), now);
+        return Apply(t, DisputeActor.System, now, "return_delivered", source);
+    }
+
     /// <summary>The seller confirms the returned item arrived: the buyer is refunded in full.</summary>
     public DisputeStep ConfirmReturn(DisputeActor actor, DateTimeOffset now)
     {
@@ -443,6 +456,7 @@ public sealed class Dispute : IProcessSubject<DisputeStatus>
             if (!IsChargeback) DecisionDueAt = now.AddDays(DecisionTargetDays);
         }
         if (t.To == DisputeStatus.AwaitingReturnShipment && left != DisputeStatus.AwaitingReturnShipment) ReturnAgreedAt = now;
+        if (t.Trigger == DisputeTrigger.ReturnDelivered) ReturnDeliveredAt = now;
 
         var settlement = t.Settles switch
         {
@@ -478,8 +492,9 @@ public sealed class Dispute : IProcessSubject<DisputeStatus>
             var rule = _process.RuleOf(kind);
             var due = now + rule.After(terms!);
             if (rule.Fires is null && due <= now) continue;
-            _timers.RemoveAll(x => x.Kind == kind);
-            _timers.Add(new DisputeTimer(Id, kind, due));
+            // A timer started again (the return's delivery restarts the seller's window) keeps its row and moves.
+            if (_timers.FirstOrDefault(x => x.Kind == kind) is { } running) running.MoveTo(due);
+            else _timers.Add(new DisputeTimer(Id, kind, due));
         }
         Record(now, actor, eventKind, detail);
         return new DisputeStep(settlement, t.Settles == DisputeSettles.ResumeOrder);
@@ -570,4 +585,6 @@ public sealed class DisputeTimer
     public Guid DisputeId { get; private set; }
     public DisputeTimerKind Kind { get; private set; }
     public DateTimeOffset DueAt { get; private set; }
+
+    internal void MoveTo(DateTimeOffset dueAt) => DueAt = dueAt;
 }

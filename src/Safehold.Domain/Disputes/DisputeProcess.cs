@@ -124,6 +124,9 @@ public enum DisputeTrigger
 
     /// <summary>System: a chargeback on the order took over from this dispute, which closes without an outcome.</summary>
     Superseded,
+
+    /// <summary>System, from the carrier's tracking: the returned item was delivered to the seller; their confirmation window starts then.</summary>
+    ReturnDelivered,
 }
 
 /// <summary>Who acts on a dispute (or is told of a step): the order's buyer or seller, an arbiter of the platform, or the system.</summary>
@@ -319,7 +322,7 @@ public static class DisputeProcess
         EscalatedToBoth = new(Buyer | Seller, "dispute_escalated"), AppealedToBoth = new(Buyer | Seller, "dispute_appealed"),
         ResolvedToBoth = new(Buyer | Seller, "dispute_resolved"), WithdrawnToSeller = new(Seller, "dispute_withdrawn"),
         ChargebackToBoth = new(Buyer | Seller, "chargeback_opened"), ChargebackDecidedToBoth = new(Buyer | Seller, "chargeback_decided"),
-        SupersededToBoth = new(Buyer | Seller, "dispute_superseded");
+        SupersededToBoth = new(Buyer | Seller, "dispute_superseded"), ReturnDeliveredToSeller = new(Seller, "dispute_return_delivered");
 
     public static readonly IReadOnlyList<DisputeTransition> Table =
     [
@@ -348,6 +351,7 @@ public static class DisputeProcess
         new(DisputeTrigger.Appeal,                AwaitingReturn, Buyer | Seller,  Any,    UnderReview,     Nothing,                                      DisputeSettles.Nothing,          AppealedToBoth,        Both(Rules.ReturnDecisionAppealable, Rules.AppealWindowOpen)),
 
         new(DisputeTrigger.ConfirmReturn,         AwaitingReceipt, Seller,         Any,    Resolved,        Nothing,                                      DisputeSettles.FullRefund,       ResolvedToBoth),
+        new(DisputeTrigger.ReturnDelivered,       AwaitingReceipt, System,         Any,    AwaitingReceipt, [ReturnReceipt, ReturnReminder],              DisputeSettles.Nothing,          ReturnDeliveredToSeller, Rules.ReturnNotYetDelivered),
         new(DisputeTrigger.ReturnReceiptMissed,   AwaitingReceipt, System,         Any,    Resolved,        Nothing,                                      DisputeSettles.FullRefund,       ResolvedToBoth),
         new(DisputeTrigger.Appeal,                AwaitingReceipt, Buyer | Seller, Any,    UnderReview,     Nothing,                                      DisputeSettles.Nothing,          AppealedToBoth,        Both(Rules.ReturnDecisionAppealable, Rules.AppealWindowOpen)),
 
@@ -390,7 +394,7 @@ public static class DisputeProcess
         new(ReturnShipBy,   [AwaitingReturn],                t => Days(t.ReturnShipDays),                              DisputeTrigger.ReturnNotShipped,     "returnShipBy",
             Due: "the return-shipping days after the return is agreed"),
         new(ReturnReceipt,  [AwaitingReceipt],               t => Days(t.ReturnReceiptDays),                           DisputeTrigger.ReturnReceiptMissed,  "returnReceiptBy",
-            Due: "the return-confirmation days after the return ships"),
+            Due: "the return-confirmation days after the return ships, or after the carrier's scan shows it delivered"),
         new(ReturnReminder, [AwaitingReceipt],               t => Days(t.ReturnReceiptDays - t.SellerReminderDays),    null,                                null, Remind: Seller,
             Due: "the seller's reminder days before the return confirmation is due"),
         new(AppealWindow,   [Resolved],                      t => Days(t.AppealDays),                                  DisputeTrigger.AppealWindowClosed,   "appealBy",
@@ -492,6 +496,10 @@ public static class DisputeProcess
 
         public static DomainException? IsChargeback(Dispute d, DisputeAct _, DateTimeOffset __) =>
             d.IsChargeback ? null : new DomainException(RefusalKind.WrongState, "chargeback_not_open", "This dispute is not a chargeback.");
+
+        /// <summary>The carrier's delivery of the return starts the seller's window once; a later scan changes nothing.</summary>
+        public static DomainException? ReturnNotYetDelivered(Dispute d, DisputeAct _, DateTimeOffset __) =>
+            d.ReturnDeliveredAt is null ? null : DomainException.InvalidState("The returned item's delivery has already been reported.");
 
         public static DomainException? NotSettled(Dispute d, DisputeAct _, DateTimeOffset __) =>
             d.SettledAt is null ? null : DomainException.InvalidState("This dispute has settled.");

@@ -237,9 +237,10 @@ public sealed class Order : IProcessSubject<OrderStatus>
     }
 
     /// <summary>Delivery was reported; the order will complete on its own some days later.</summary>
-    public void MarkDelivered(Actor actor, DateTimeOffset now)
+    /// <param name="source">Where the report came from when it was not a person: the carrier's scan (<c>tracking: ...</c>).</param>
+    public void MarkDelivered(Actor actor, DateTimeOffset now, string? source = null)
     {
-        Apply(OrderProcess.Authorize(this, OrderTrigger.MarkDelivered, actor, now), actor, now, "delivered", null);
+        Apply(OrderProcess.Authorize(this, OrderTrigger.MarkDelivered, actor, now), actor, now, "delivered", source);
     }
 
     /// <summary>The buyer confirmed the order arrived as described; escrow is released to the seller.</summary>

@@ -48,6 +48,7 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
     public DbSet<PaymentInstruction> PaymentInstructions => Set<PaymentInstruction>();
     public DbSet<Features.PaymentInstructions.PaymentInstructionEvent> PaymentInstructionEvents => Set<Features.PaymentInstructions.PaymentInstructionEvent>();
     public DbSet<Features.Chargebacks.PaymentEvent> PaymentEvents => Set<Features.Chargebacks.PaymentEvent>();
+    public DbSet<Features.Tracking.TrackingScan> TrackingScans => Set<Features.Tracking.TrackingScan>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder builder)
     {
@@ -67,6 +68,7 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
         builder.Properties<PayoutStatus>().HaveConversion<string>().HaveMaxLength(16);
         builder.Properties<InstructionKind>().HaveConversion<string>().HaveMaxLength(16);
         builder.Properties<InstructionStatus>().HaveConversion<string>().HaveMaxLength(16);
+        builder.Properties<Features.Tracking.TrackingStatus>().HaveConversion<string>().HaveMaxLength(32);
     }
 
     protected override void OnModelCreating(ModelBuilder b)
@@ -394,6 +396,17 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
             e.Property(x => x.RequestHash).HasMaxLength(64);
             e.HasIndex(x => x.OrderId);
             e.HasIndex(x => x.InstructionId);
+        });
+        b.Entity<Features.Tracking.TrackingScan>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).ValueGeneratedNever();
+            e.Property(x => x.Carrier).HasMaxLength(100);
+            e.Property(x => x.TrackingNumber).HasMaxLength(100);
+            e.Property(x => x.SignedBy).HasMaxLength(200);
+            e.Property(x => x.Location).HasMaxLength(200);
+            // The same scan twice is one scan; a shipment's scans are found by carrier and number.
+            e.HasIndex(x => new { x.Carrier, x.TrackingNumber, x.Status, x.OccurredAt }).IsUnique();
         });
         b.Entity<IdempotencyRecord>(e =>
         {

@@ -104,6 +104,11 @@ public static class DemoSeeder
         Task<Order> OrderOf(User b, Product p, int quantity = 1) => Placed(b, p, quantity, clock.GetUtcNow());
         // Paid as a buyer pays (a capture at the sandbox provider under the order's key, its instruction recorded), in
         // the seeder's one transaction: there is no buyer waiting for the answer.
+        // A carrier's scan of an order's shipment, as the platform's tracking feed reports it.
+        Features.Tracking.TrackingScan Scanned(Order o, Features.Tracking.TrackingStatus status, DateTimeOffset at, string? signedBy = null, string? location = null) =>
+            db.TrackingScans.Add(new Features.Tracking.TrackingScan(Guid.CreateVersion7(at), o.Carrier!, o.TrackingNumber!, status, at, signedBy, location,
+                users["platform@demo.test"].Id, clock.GetUtcNow())).Entity;
+
         async Task PayAt(Order o, User b, DateTimeOffset at)
         {
             var key = CaptureReturns.CaptureKey(o.Id);
@@ -126,12 +131,16 @@ public static class DemoSeeder
         var shipped = await OrderOf(buyer, ticwatch);
         await Pay(shipped, buyer);
         shipped.Ship(new Actor(Party.Seller, seller.Id), clock.GetUtcNow(), "DHL", "JD014600003812345678");
+        Scanned(shipped, Features.Tracking.TrackingStatus.InTransit, clock.GetUtcNow(), location: "DHL hub, Leipzig");
 
         // Delivered, waiting for the buyer's confirmation.
         var delivered = await OrderOf(buyer, pendant);
         await Pay(delivered, buyer);
         delivered.Ship(new Actor(Party.Seller, seller2.Id), clock.GetUtcNow(), "Georgian Post", "RR123456785GE");
-        delivered.MarkDelivered(new Actor(Party.Seller, seller2.Id), clock.GetUtcNow());
+        // Its carrier's feed reported the delivery (POST /tracking-events): the system's report, with the scan.
+        Scanned(delivered, Features.Tracking.TrackingStatus.OutForDelivery, clock.GetUtcNow(), location: "Tbilisi");
+        var deliveredScan = Scanned(delivered, Features.Tracking.TrackingStatus.Delivered, clock.GetUtcNow(), "N. Beridze", "Tbilisi");
+        delivered.MarkDelivered(Actor.System, clock.GetUtcNow(), Features.Tracking.TrackingScans.Source(deliveredScan));
 
         // Completed: the seller has the total less commission pending.
         var completed = await OrderOf(buyer, headphones);
@@ -145,6 +154,10 @@ public static class DemoSeeder
         var old = await Placed(buyer, ticwatch, 1, earlier);
         await PayAt(old, buyer, earlier.AddHours(1));
         old.Ship(new Actor(Party.Seller, seller.Id), earlier.AddDays(1), "DHL", "JD014600003899990000");
+        Scanned(old, Features.Tracking.TrackingStatus.InTransit, earlier.AddDays(2), location: "DHL hub, Leipzig");
+        Scanned(old, Features.Tracking.TrackingStatus.Exception, earlier.AddDays(4), location: "Customs, Tbilisi");
+        Scanned(old, Features.Tracking.TrackingStatus.OutForDelivery, earlier.AddDays(6), location: "Tbilisi");
+        Scanned(old, Features.Tracking.TrackingStatus.Delivered, earlier.AddDays(6).AddHours(3), "Buyer", "Tbilisi");
         await db.PostAsync(old.ConfirmReceipt(new Actor(Party.Buyer, buyer.Id), earlier.AddDays(10)), ct);
 
         // Cancelled after payment: refunded in full.

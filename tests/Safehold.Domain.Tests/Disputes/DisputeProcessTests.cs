@@ -65,6 +65,7 @@ public sealed class DisputeProcessTests
 
         new(Stage.ReturnShipped, DisputeTrigger.ConfirmReturn, DisputeParty.Seller, Stage.Agreed, Settle(DisputeOutcome.FullRefund, Total)),
         new(Stage.ReturnShipped, DisputeTrigger.ReturnReceiptMissed, DisputeParty.System, Stage.Agreed, Settle(DisputeOutcome.FullRefund, Total)),
+        new(Stage.ReturnShipped, DisputeTrigger.ReturnDelivered, DisputeParty.System, Stage.ReturnShipped, Nothing), // the carrier's scan, once
 
         new(Stage.UnderReview, DisputeTrigger.Decision, DisputeParty.Arbiter, Stage.Decided, Nothing),
         new(Stage.UnderReview, DisputeTrigger.Withdraw, DisputeParty.Buyer, Stage.Withdrawn, Resume),

@@ -57,12 +57,14 @@ public sealed class OrderProcessTests
 
         new(Stage.InTransit, OrderTrigger.MarkDelivered, Party.Seller, Stage.Delivered, null),
         new(Stage.InTransit, OrderTrigger.MarkDelivered, Party.Admin, Stage.Delivered, null),
+        new(Stage.InTransit, OrderTrigger.MarkDelivered, Party.System, Stage.Delivered, null), // the carrier's delivered scan
         new(Stage.InTransit, OrderTrigger.ConfirmReceipt, Party.Buyer, Stage.Completed, "release"),
         new(Stage.InTransit, OrderTrigger.ProtectionEnded, Party.System, Stage.Completed, "release"),
         new(Stage.InTransit, OrderTrigger.ExtendProtection, Party.Buyer, Stage.InTransitAsking, null),
 
         new(Stage.InTransitAsking, OrderTrigger.MarkDelivered, Party.Seller, Stage.DeliveredAsking, null),
         new(Stage.InTransitAsking, OrderTrigger.MarkDelivered, Party.Admin, Stage.DeliveredAsking, null),
+        new(Stage.InTransitAsking, OrderTrigger.MarkDelivered, Party.System, Stage.DeliveredAsking, null), // the carrier's delivered scan
         new(Stage.InTransitAsking, OrderTrigger.ConfirmReceipt, Party.Buyer, Stage.Completed, "release"),
         new(Stage.InTransitAsking, OrderTrigger.ProtectionEnded, Party.System, Stage.Completed, "release"),
         new(Stage.InTransitAsking, OrderTrigger.ApproveExtension, Party.Seller, Stage.InTransit, null),
@@ -71,6 +73,7 @@ public sealed class OrderProcessTests
 
         new(Stage.InTransitExtendedTwice, OrderTrigger.MarkDelivered, Party.Seller, Stage.DeliveredExtendedTwice, null),
         new(Stage.InTransitExtendedTwice, OrderTrigger.MarkDelivered, Party.Admin, Stage.DeliveredExtendedTwice, null),
+        new(Stage.InTransitExtendedTwice, OrderTrigger.MarkDelivered, Party.System, Stage.DeliveredExtendedTwice, null), // the carrier's delivered scan
         new(Stage.InTransitExtendedTwice, OrderTrigger.ConfirmReceipt, Party.Buyer, Stage.Completed, "release"),
         new(Stage.InTransitExtendedTwice, OrderTrigger.ProtectionEnded, Party.System, Stage.Completed, "release"),
 

@@ -77,6 +77,8 @@ public sealed class AccessMatrixTests(SafeholdApp app) : IClassFixture<SafeholdA
         ["GET /api/v1/disputes/{id}/evidence-pack"] = (404, 404, 404, 200, 404),
         ["POST /api/v1/payment-events"] = (403, 403, 403, 409, 409), // the platform's and the admin's: a closed order takes no chargeback
         ["POST /api/v1/sandbox/chargebacks"] = (403, 403, 403, 409, 403),
+        ["POST /api/v1/tracking-events"] = (403, 403, 403, 200, 200), // the platform's and the admin's: a scan of a number no shipment has yet is kept
+        ["POST /api/v1/sandbox/tracking-events"] = (403, 403, 403, 409, 403), // the admin's: a cancelled order has nothing shipped to scan
         ["GET /api/v1/payment-instructions"] = (403, 403, 403, 200, 200), // the platform executes them on external rails
         ["GET /api/v1/payment-instructions/{id}"] = (403, 403, 403, 200, 200),
         ["POST /api/v1/payment-instructions/{id}/result"] = (403, 403, 403, 403, 422), // the platform's, on external rails only (ExternalRailsTests)
@@ -102,6 +104,7 @@ public sealed class AccessMatrixTests(SafeholdApp app) : IClassFixture<SafeholdA
     private static readonly Dictionary<string, int> ActingDiffers = new()
     {
         ["POST /api/v1/payment-events"] = 404,
+        ["POST /api/v1/tracking-events"] = 404, // a number that is none of the user's shipments
     };
 
     /// <summary>

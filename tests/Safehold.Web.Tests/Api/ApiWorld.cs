@@ -181,6 +181,15 @@ public static class ApiExamples
             ["respondBy"] = "2030-01-01T00:00:00Z",
         },
         ["POST /api/v1/sandbox/chargebacks"] = w => new JsonObject { ["orderId"] = w.CancelledOrder.ToString(), ["reason"] = "fraudulent" },
+        // A number none of the world's shipments has: kept, matched to nothing, so no call changes the others' objects.
+        ["POST /api/v1/tracking-events"] = _ => new JsonObject
+        {
+            ["carrier"] = "DHL",
+            ["trackingNumber"] = "ZZ0000000001",
+            ["status"] = "in_transit",
+            ["occurredAt"] = "2026-11-01T00:00:00Z",
+        },
+        ["POST /api/v1/sandbox/tracking-events"] = w => new JsonObject { ["orderId"] = w.CancelledOrder.ToString(), ["status"] = "in_transit" },
         ["PATCH /api/v1/users/me"] = _ => new JsonObject { ["language"] = "ka", ["timeZone"] = "Asia/Tbilisi" },
     };
 

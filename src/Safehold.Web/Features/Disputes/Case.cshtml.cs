@@ -19,6 +19,18 @@ public sealed class CaseModel(SafeholdDb db, TimeProvider clock, DisputeEvidence
     public IReadOnlyDictionary<Guid, string> Names { get; private set; } = new Dictionary<Guid, string>();
     public DateTimeOffset Now { get; private set; }
 
+    /// <summary>The carrier's scans of the order's shipment, oldest first.</summary>
+    public IReadOnlyList<Tracking.TrackingScanResponse> OrderScans { get; private set; } = [];
+
+    /// <summary>The carrier's scans of the item's return shipment, oldest first.</summary>
+    public IReadOnlyList<Tracking.TrackingScanResponse> ReturnScans { get; private set; } = [];
+
+    /// <summary>
+    /// For the arbiter: a <c>not_received</c> dispute on an order the carrier's scan shows delivered with a signature, and
+    /// that scan (the buyer says the parcel never came; someone signed for it).
+    /// </summary>
+    public Tracking.TrackingScanResponse? SignedDelivery { get; private set; }
+
     public bool Can(string action) => Dispute.Actions.Contains(action);
 
     public string NameOf(Guid id) => Names.GetValueOrDefault(id, "");
@@ -198,6 +210,16 @@ public sealed class CaseModel(SafeholdDb db, TimeProvider clock, DisputeEvidence
             .Concat(Dispute.Evidence.Select(e => e.UploadedBy)).Concat(Dispute.Messages.Select(m => m.AuthorId))
             .Concat(new[] { Dispute.Decision?.ArbiterId, Dispute.Appeal?.Decision?.ArbiterId }.OfType<Guid>()).Distinct().ToList();
         Names = await db.Users.AsNoTracking().Where(u => ids.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.DisplayName, ct);
+        var shipment = await db.Orders.AsNoTracking().Where(o => o.Id == Dispute.OrderId).Select(o => new { o.Carrier, o.TrackingNumber, o.CreatedAt })
+            .FirstAsync(ct);
+        if (shipment is { Carrier: { } carrier, TrackingNumber: { } number })
+            OrderScans = Tracking.TrackingScans.Timeline(await Tracking.TrackingScans.Of(db, carrier, number, shipment.CreatedAt).ToListAsync(ct),
+                Tracking.TrackingScans.OrderShipment);
+        if (Dispute.ReturnShipment is { } rs)
+            ReturnScans = Tracking.TrackingScans.Timeline(await Tracking.TrackingScans.Of(db, rs.Carrier, rs.TrackingNumber, Dispute.OpenedAt).ToListAsync(ct),
+                Tracking.TrackingScans.ReturnShipment);
+        if (Dispute.Reason == "not_received" && Me.Role is Users.UserRole.Arbiter or Users.UserRole.Admin)
+            SignedDelivery = OrderScans.FirstOrDefault(s => s.Status == "delivered" && s.SignedBy is not null);
     }
 
     public static bool IsImage(EvidenceResponse e) => e.ContentType.StartsWith("image/", StringComparison.Ordinal);

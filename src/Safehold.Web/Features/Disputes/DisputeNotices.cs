@@ -44,7 +44,7 @@ public sealed class DisputeNotices(SafeholdDb db, Notifier notifier)
                 if (d.RejectionReason is null && d.LatestOffer is { } offer)
                     values.Text("offerOutcome", DisputeProcess.Name(offer.Outcome)).Money("offerAmount", offer.Amount, d.Currency);
                 break;
-            case "dispute_return_shipped":
+            case "dispute_return_shipped" or "dispute_return_delivered":
                 values.Text("carrier", d.ReturnCarrier).Text("trackingNumber", d.ReturnTrackingNumber);
                 break;
             case "dispute_resolved":

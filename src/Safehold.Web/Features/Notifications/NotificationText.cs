@@ -22,6 +22,7 @@ public static class NotificationText
         "dispute_opened", "dispute_answered", "dispute_return_requested", "dispute_return_shipped", "dispute_escalated",
         "dispute_appealed", "dispute_resolved", "dispute_withdrawn", "dispute_response_reminder", "dispute_return_reminder",
         "dispute_message", "payout_paid", "payout_failed", "chargeback_opened", "chargeback_decided", "dispute_superseded",
+        "dispute_return_delivered",
     ];
 
     public sealed record Text(string Subject, string Body);
@@ -64,7 +65,7 @@ public static class NotificationText
         "dispute_opened" or "dispute_response_reminder" => "sellerResponseBy",
         "dispute_answered" => "buyerResponseBy",
         "dispute_return_requested" => "returnShipBy",
-        "dispute_return_shipped" or "dispute_return_reminder" => "returnReceiptBy",
+        "dispute_return_shipped" or "dispute_return_reminder" or "dispute_return_delivered" => "returnReceiptBy",
         "dispute_resolved" => "appealBy",
         "chargeback_opened" => "respondBy",
         _ => null,
@@ -76,7 +77,7 @@ public static class NotificationText
         "protection_ending" => [Words.Duration((v.AtOf("protectionEndsAt") ?? createdAt) - createdAt)],
         "dispute_opened" => [Words.Name(l, "reason", v.TextOf("reason") ?? ""), Outcome(l, v, "requestedOutcome", "requestedAmount")],
         "dispute_answered" => [Outcome(l, v, "offerOutcome", "offerAmount")],
-        "dispute_return_shipped" => [v.TextOf("carrier") ?? "", v.TextOf("trackingNumber") ?? ""],
+        "dispute_return_shipped" or "dispute_return_delivered" => [v.TextOf("carrier") ?? "", v.TextOf("trackingNumber") ?? ""],
         "dispute_resolved" => [Outcome(l, v, "outcome", "refundAmount")],
         "dispute_message" or "order_message" => [v.TextOf("message") ?? ""],
         "payout_paid" => [Money(v, "amount"), v.TextOf("reference") ?? ""],

@@ -41,11 +41,19 @@ public sealed record OrderResponse(
     IReadOnlyList<ExtensionResponse> Extensions,
     DisputeSummary? Dispute,
     [property: ApiExternalId] string? ExternalId,
-    [property: ApiMetadata] IReadOnlyDictionary<string, string> Metadata)
+    [property: ApiMetadata] IReadOnlyDictionary<string, string> Metadata,
+    IReadOnlyList<Features.Tracking.TrackingScanResponse>? Tracking = null)
 {
-    /// <summary>The response with the order's current dispute read from the database (only for an order that ever had one).</summary>
-    public static async Task<OrderResponse> ForAsync(SafeholdDb db, Order o, Caller caller, DateTimeOffset now, CancellationToken ct) =>
-        From(o, caller, now, HadDispute(o) ? await DisputeSummary.ForOrderAsync(db, o.Id, ct) : null);
+    /// <summary>
+    /// The response with the order's current dispute read from the database (only for an order that ever had one), and its
+    /// shipment's carrier scans (<c>tracking</c>, oldest first; only "More details" carries them, not a list).
+    /// </summary>
+    public static async Task<OrderResponse> ForAsync(SafeholdDb db, Order o, Caller caller, DateTimeOffset now, CancellationToken ct)
+    {
+        var dispute = HadDispute(o) ? await DisputeSummary.ForOrderAsync(db, o.Id, ct) : null;
+        var tracking = await Features.Tracking.TrackingScans.ForOrderAsync(db, o, ct);
+        return From(o, caller, now, dispute) with { Tracking = tracking };
+    }
 
     /// <summary>Whether a dispute was ever opened on the order, as its (loaded) timeline tells.</summary>
     public static bool HadDispute(Order o) => o.Timeline.Any(e => e.Kind is "dispute_opened" or "chargeback_opened");

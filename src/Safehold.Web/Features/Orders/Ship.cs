@@ -1,11 +1,17 @@
 using System.ComponentModel.DataAnnotations;
 using Safehold.Domain.Ledger;
+using Safehold.Domain.Orders;
 using Safehold.Web.Api;
+using Safehold.Web.Data;
+using Safehold.Web.Features.Tracking;
 
 namespace Safehold.Web.Features.Orders;
 
-/// <summary>The seller ships with a carrier and tracking number; the buyer's protection starts.</summary>
-public sealed class Ship(OrderChange change)
+/// <summary>
+/// The seller ships with a carrier and tracking number; the buyer's protection starts. A delivered scan the carrier's
+/// feed reported before the shipment was (<c>POST /tracking-events</c>) reports the delivery at once, by the system.
+/// </summary>
+public sealed class Ship(OrderChange change, SafeholdDb db)
 {
     public sealed record Input([property: StringLength(100)] string? Carrier, [property: StringLength(100)] string? TrackingNumber);
 
@@ -15,10 +21,12 @@ public sealed class Ship(OrderChange change)
         var carrier = errors.Text("carrier", input.Carrier, Limits.Length<Input>(nameof(Input.Carrier)));
         var tracking = errors.Text("trackingNumber", input.TrackingNumber, Limits.Length<Input>(nameof(Input.TrackingNumber)));
         errors.ThrowIfAny();
-        return change.RunAsync(caller, id, (order, actor, now, _) =>
+        return change.RunAsync(caller, id, async (order, actor, now, ct) =>
         {
             order.Ship(actor, now, carrier!, tracking!);
-            return Task.FromResult<JournalEntry?>(null);
+            if (await TrackingScans.DeliveredAsync(db, carrier!, tracking!, order.CreatedAt, ct) is { } delivered)
+                order.MarkDelivered(Actor.System, now, TrackingScans.Source(delivered));
+            return (JournalEntry?)null;
         }, ct);
     }
 

@@ -27,6 +27,8 @@ public static partial class EventWords
                 return Days(m.Groups[1].Value);
             case "dispute_released_to_seller":
                 return null;
+            case "delivered":
+                return Scan(l, detail);
             case "dispute_refunded_in_full" or "dispute_refunded_in_part" when MinorAndCode().Match(detail) is { Success: true } m:
                 return l["Refunded {0}", Words.Money(long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), m.Groups[2].Value)];
             default:
@@ -44,6 +46,8 @@ public static partial class EventWords
                 return null;
             case "opened" when ReasonAndRest().Match(detail) is { Success: true } m:
                 return Words.Name(l, "reason", m.Groups[1].Value) + ": " + (Outcome(l, m.Groups[2].Value, currency) ?? m.Groups[2].Value);
+            case "return_delivered":
+                return Scan(l, detail);
             case "offer_made" or "offer_accepted":
                 return Outcome(l, detail, currency) ?? detail;
             case "decided" or "appeal_decided":
@@ -64,10 +68,21 @@ public static partial class EventWords
         return m.Groups[2].Success ? name + " " + Words.Money(long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture), currency) : name;
     }
 
+    /// <summary>"tracking: DHL JD0142, signed by A. Buyer" (a delivery a carrier's scan reported) in the reader's words.</summary>
+    public static string Scan(IStringLocalizer l, string detail)
+    {
+        var m = TrackingSource().Match(detail);
+        if (!m.Success) return detail;
+        return m.Groups[2].Success ? l["Carrier's scan: {0}, signed by {1}", m.Groups[1].Value, m.Groups[2].Value] : l["Carrier's scan: {0}", m.Groups[1].Value];
+    }
+
     private static string Days(string n) => Words.Duration(TimeSpan.FromDays(int.Parse(n, CultureInfo.InvariantCulture))).ToString();
 
     [GeneratedRegex(@"^(\d+) days?: (.*)$", RegexOptions.Singleline)]
     private static partial Regex DaysAndText();
+
+    [GeneratedRegex(@"^tracking: (.+?)(?:, signed by (.+))?$", RegexOptions.Singleline)]
+    private static partial Regex TrackingSource();
 
     [GeneratedRegex(@"^(\d+) days?$")]
     private static partial Regex DaysOnly();

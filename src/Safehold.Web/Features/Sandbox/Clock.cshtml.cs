@@ -27,6 +27,37 @@ public sealed class ClockModel(SafeholdDb db, TimeProvider clock, IServiceProvid
 
     public IActionResult OnGet() => services.GetService<SandboxClock>() is null ? NotFound() : Page();
 
+    /// <summary>
+    /// A carrier's scan of an order's shipment or a dispute's return, made now (<c>POST /api/v1/sandbox/tracking-events</c>):
+    /// a <c>delivered</c> one reports the delivery as the carrier's feed would.
+    /// </summary>
+    public async Task<IActionResult> OnPostScanAsync(string? orderId, string? disputeId, string? status, string? signedBy, string? location, CancellationToken ct)
+    {
+        if (services.GetService<SandboxClock>() is null) return NotFound();
+        ModelState.Clear(); // the clock's own fields are not this form's
+        Guid? order = Guid.TryParse(orderId, out var o) ? o : null;
+        Guid? dispute = Guid.TryParse(disputeId, out var d) ? d : null;
+        try
+        {
+            await Tracking.TrackingEndpoints.SendAsync(Me, new Tracking.TrackingEndpoints.SandboxScanInput(order, dispute, status, signedBy, location), db,
+                services.GetRequiredService<Tracking.ReportTrackingEvents>(), clock, ct);
+        }
+        catch (InvalidInputException invalid)
+        {
+            foreach (var (_, messages) in invalid.Errors)
+                foreach (var m in messages) ModelState.AddModelError("scan", Words.Input(L, m));
+            Refuse(400, "validation_failed");
+            return Page();
+        }
+        catch (DomainException refused)
+        {
+            Refuse(Problems.StatusOf(refused.Kind), refused.Code);
+            return Page();
+        }
+        Done = L["The scan was sent: {0}.", Words.Name(L, "tracking", status ?? "")];
+        return LocalRedirect("/sandbox/clock");
+    }
+
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
         if (services.GetService<SandboxClock>() is not { } sandbox) return NotFound();

@@ -47,6 +47,7 @@ public sealed partial class NotificationTextTests : IClassFixture<SafeholdApp>, 
         yield return ("dispute_answered", Base().Text("answer", "rejected"));
         yield return ("dispute_return_requested", Base());
         yield return ("dispute_return_shipped", Base().Text("carrier", "DHL").Text("trackingNumber", "JD0142"));
+        yield return ("dispute_return_delivered", Base().Text("carrier", "DHL").Text("trackingNumber", "JD0142"));
         foreach (var reader in new[] { "buyer", "seller" })
         {
             yield return ("dispute_escalated", Base().Text("reader", reader));

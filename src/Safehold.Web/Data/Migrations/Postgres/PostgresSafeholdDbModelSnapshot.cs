@@ -161,6 +161,9 @@ namespace Safehold.Web.Data.Migrations.Postgres
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
 
+                    b.Property<DateTimeOffset?>("ReturnDeliveredAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<int>("ReturnReceiptDays")
                         .HasColumnType("integer");
 
@@ -1234,6 +1237,51 @@ namespace Safehold.Web.Data.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.ToTable("SandboxClock");
+                });
+
+            modelBuilder.Entity("Safehold.Web.Features.Tracking.TrackingScan", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Carrier")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("Location")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTimeOffset>("OccurredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("ReceivedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("ReportedBy")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("SignedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("TrackingNumber")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Carrier", "TrackingNumber", "Status", "OccurredAt")
+                        .IsUnique();
+
+                    b.ToTable("TrackingScans");
                 });
 
             modelBuilder.Entity("Safehold.Web.Features.Users.ApiKey", b =>

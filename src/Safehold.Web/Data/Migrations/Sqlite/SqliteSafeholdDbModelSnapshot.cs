@@ -155,6 +155,9 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("ReturnDeliveredAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("ReturnReceiptDays")
                         .HasColumnType("INTEGER");
 
@@ -1228,6 +1231,51 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.ToTable("SandboxClock");
+                });
+
+            modelBuilder.Entity("Safehold.Web.Features.Tracking.TrackingScan", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Carrier")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Location")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("OccurredAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ReceivedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("ReportedBy")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SignedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TrackingNumber")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Carrier", "TrackingNumber", "Status", "OccurredAt")
+                        .IsUnique();
+
+                    b.ToTable("TrackingScans");
                 });
 
             modelBuilder.Entity("Safehold.Web.Features.Users.ApiKey", b =>
