@@ -27,7 +27,7 @@ public sealed class TrackingTests(Portal portal)
             var scans = page.Locator("main ol.tracking-scans li");
             await Assertions.Expect(scans).ToHaveCountAsync(2);
             await Assertions.Expect(scans.Nth(1)).ToContainTextAsync(culture == "en" ? "Signed by N. Beridze" : "ხელი მოაწერა: N. Beridze");
-            await Assertions.Expect(page.Locator("main")).ToContainTextAsync(culture == "en" ? "Carrier's scans" : "გადამზიდავის სკანირებები");
+            await Assertions.Expect(page.Locator("main")).ToContainTextAsync(culture == "en" ? "Carrier's scans" : "კურიერის სკანირებები");
             Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), $"the order scrolls sideways at {width} px");
             await Portal.Screenshot(page, "order-tracking" + (culture == "en" ? "" : "-ka") + (width < 600 ? "-phone" : ""));
             await page.Context.CloseAsync();

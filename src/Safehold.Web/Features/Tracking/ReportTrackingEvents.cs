@@ -204,7 +204,7 @@ public sealed class ReportTrackingEvents(SafeholdDb db, DueTimers timers, Disput
     {
         var order = await timers.LoadForDisputeAsync(orderId, now, ct); // fires what fell due on the order and its open dispute first
         var dispute = await db.Disputes.AsSplitQuery().FirstAsync(d => d.Id == disputeId, ct);
-        if (!DisputeProcess.Engine.Allows(dispute, DisputeTrigger.ReturnDelivered, new DisputeAct(DisputeActor.System), now)) return false;
+        if (!dispute.Process.Engine.Allows(dispute, DisputeTrigger.ReturnDelivered, new DisputeAct(DisputeActor.System), now)) return false;
         var step = dispute.ReturnDelivered(now, TrackingScans.Source(scan));
         await DueDisputeTimers.SettleAsync(db, order, step, now, ct);
         await notices.StepAsync(dispute, actorUserId: null, now, ct);

@@ -79,6 +79,7 @@ public sealed class GeorgianTextTests : IDisposable
     [InlineData("მიიღეთ მყიდველის მოთხოვნა", "a request is agreed to (დაეთანხმეთ), not received")]
     [InlineData("პლატფორმისთვის მიმართვა", "one appeals to the platform: პლატფორმისადმი მიმართვა")]
     [InlineData("გადაწყვეტილების ჩაწერა", "an arbiter makes a decision: გადაწყვეტილების მიღება")]
+    [InlineData("გადამზიდავ", "the carrier is the კურიერი, as in the notices")]
     public void No_Georgian_string_uses_a_word_the_readers_pass_replaced(string word, string instead)
     {
         var flagged = Georgian().Where(s => s.Value.Contains(word, StringComparison.Ordinal)).Select(s => s.Key).ToList();

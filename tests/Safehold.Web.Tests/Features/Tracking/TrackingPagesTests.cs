@@ -38,7 +38,7 @@ public sealed class TrackingPagesTests(SafeholdApp app) : IClassFixture<Safehold
             Assert.Contains("Carrier's scan: DHL " + number + ", signed by Nino B.", text, StringComparison.Ordinal);
         }
         var georgian = PortalClient.Text(await (await PortalClient.As(app, buyer, "ka-GE")).Page($"/orders/{orderId}"));
-        Assert.Contains("გადამზიდავის სკანირებები", georgian, StringComparison.Ordinal);
+        Assert.Contains("კურიერის სკანირებები", georgian, StringComparison.Ordinal);
         Assert.Contains("ხელი მოაწერა: Nino B.", georgian, StringComparison.Ordinal);
         Assert.DoesNotContain("signed by", georgian, StringComparison.Ordinal);
     }
