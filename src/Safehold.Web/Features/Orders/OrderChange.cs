@@ -101,7 +101,8 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
                 if (order.Status == OrderStatus.AwaitingPayment)
                     throw new DomainException(RefusalKind.InProgress, "payment_in_progress",
                         "The payment is being checked with the payment provider: look at the order again in a moment.");
-                return null;
+                // Another attempt (a pay racing this one) recorded the one capture: one winner, as the pay row answers a paid order.
+                throw DomainException.InvalidState("The order has been paid by another payment attempt.");
             }
             if (!answer.Succeeded)
             {
