@@ -127,6 +127,7 @@ builder.Services.Configure<SmtpOptions>(builder.Configuration.GetSection("Safeho
 builder.Services.AddScoped<Notifier>();
 builder.Services.AddScoped<DueTimers>();
 builder.Services.AddOrderUseCases();
+builder.Services.AddScoped<Safehold.Web.Features.Checkouts.Checkouts>();
 builder.Services.AddScoped<OrderMessages>();
 builder.Services.AddScoped<DisputeNotices>();
 builder.Services.AddDisputeUseCases();
@@ -207,6 +208,7 @@ var api = app.MapGroup("/api/v1")
 api.MapUsers();
 api.MapProducts();
 api.MapOrders();
+Safehold.Web.Features.Checkouts.Checkouts.MapCheckouts(api);
 api.MapDisputes();
 api.MapChargebacks(options.Sandbox);
 api.MapTracking(options.Sandbox);

@@ -85,6 +85,9 @@ public sealed class Order : IProcessSubject<OrderStatus>
     /// <summary>The marketplace's notes on the order, as JSON text of string pairs; Safehold never reads them.</summary>
     public string? Metadata { get; private set; }
     public string? PaymentReference { get; private set; }
+
+    /// <summary>The checkout that placed it with other sellers' orders, paid with one payment; none for an order placed alone.</summary>
+    public Guid? CheckoutId { get; private set; }
     public string? Carrier { get; private set; }
     public string? TrackingNumber { get; private set; }
 
@@ -211,6 +214,9 @@ public sealed class Order : IProcessSubject<OrderStatus>
         order.Reschedule(OrderTimerKind.PayBy, now);
         return order;
     }
+
+    /// <summary>Marks the order as one of a checkout's (placed with other sellers' orders, to be paid together).</summary>
+    public void PlacedBy(Guid checkoutId) => CheckoutId = CheckoutId is null ? checkoutId : throw new InvalidOperationException("The order already belongs to a checkout.");
 
     /// <summary>Keeps the marketplace's id and notes, checked by the caller (they are the marketplace's, not the process's).</summary>
     public void SetExternalReference(string? externalId, string? metadata) => (ExternalId, Metadata) = (externalId, metadata);

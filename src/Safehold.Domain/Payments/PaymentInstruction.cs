@@ -80,8 +80,11 @@ public sealed class PaymentInstruction
     public long Amount { get; private set; }
     public string Currency { get; private set; }
 
-    /// <summary>The order it is for (captures and refunds).</summary>
+    /// <summary>The order it is for (captures and refunds); none for a checkout's capture, which pays its orders together.</summary>
     public Guid? OrderId { get; private set; }
+
+    /// <summary>The checkout whose orders a capture pays with one payment (<see cref="CheckoutCapture"/>).</summary>
+    public Guid? CheckoutId { get; private set; }
 
     /// <summary>The seller it pays (payouts).</summary>
     public Guid? SellerId { get; private set; }
@@ -135,6 +138,17 @@ public sealed class PaymentInstruction
     public static PaymentInstruction Capture(Guid orderId, string key, Money amount, DateTimeOffset now, TimeSpan lease)
     {
         var capture = new PaymentInstruction(InstructionKind.Capture, key, amount, orderId, null, null, null, now);
+        capture.Claim(now, lease);
+        return capture;
+    }
+
+    /// <summary>
+    /// A checkout's one capture for all its orders (their totals summed), claimed at once like an order's
+    /// (<see cref="Capture"/>); each order's share then enters its own escrow, and is refunded from this capture.
+    /// </summary>
+    public static PaymentInstruction CheckoutCapture(Guid checkoutId, string key, Money amount, DateTimeOffset now, TimeSpan lease)
+    {
+        var capture = new PaymentInstruction(InstructionKind.Capture, key, amount, null, null, null, null, now) { CheckoutId = checkoutId };
         capture.Claim(now, lease);
         return capture;
     }

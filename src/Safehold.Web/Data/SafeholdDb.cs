@@ -29,6 +29,7 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
     public DbSet<Product> Products => Set<Product>();
     public DbSet<ListingImage> ListingImages => Set<ListingImage>();
     public DbSet<Order> Orders => Set<Order>();
+    public DbSet<Checkout> Checkouts => Set<Checkout>();
     public DbSet<JournalEntry> JournalEntries => Set<JournalEntry>();
     public DbSet<JournalLine> JournalLines => Set<JournalLine>();
     public DbSet<SellerBalance> SellerBalances => Set<SellerBalance>();
@@ -133,6 +134,8 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
             e.Property(o => o.Carrier).HasMaxLength(100);
             e.Property(o => o.TrackingNumber).HasMaxLength(100);
             e.Ignore(o => o.Total);
+            e.HasOne<Checkout>().WithMany().HasForeignKey(o => o.CheckoutId).OnDelete(DeleteBehavior.Restrict);
+            e.HasIndex(o => o.CheckoutId);
             // The dispute state the domain keeps in fields (read-only properties over them).
             e.Property(o => o.OpenDisputeId).HasField("_openDisputeId").UsePropertyAccessMode(PropertyAccessMode.Field);
             e.Property(o => o.DisputeOpenedAt).HasField("_disputeOpenedAt").UsePropertyAccessMode(PropertyAccessMode.Field);
@@ -329,6 +332,17 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
             e.HasIndex(p => new { p.SellerId, p.CreatedAt, p.Id });
             e.HasIndex(p => new { p.Status, p.CreatedAt });
         });
+        b.Entity<Checkout>(e =>
+        {
+            e.HasKey(c => c.Id);
+            e.Property(c => c.Id).ValueGeneratedNever();
+            e.Property(c => c.Version).IsConcurrencyToken();
+            e.Property(c => c.Currency).HasMaxLength(3);
+            e.Property(c => c.PaymentReference).HasMaxLength(100);
+            e.Ignore(c => c.Total);
+            e.HasOne<User>().WithMany().HasForeignKey(c => c.BuyerId).OnDelete(DeleteBehavior.Restrict);
+            e.HasIndex(c => new { c.BuyerId, c.CreatedAt });
+        });
         b.Entity<PaymentInstruction>(e =>
         {
             e.HasKey(i => i.Id);
@@ -349,6 +363,7 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
             e.HasIndex(i => new { i.Status, i.CreatedAt, i.Id });
             e.HasIndex(i => new { i.CreatedAt, i.Id });
             e.HasIndex(i => i.OrderId);
+            e.HasIndex(i => i.CheckoutId);
             e.HasIndex(i => i.PayoutId);
         });
         b.Entity<Features.PaymentInstructions.PaymentInstructionEvent>(e =>

@@ -120,9 +120,17 @@ public sealed class DueTimers(SafeholdDb db, IPaymentProvider payments, Notifier
     /// </summary>
     public async Task VoidLostCaptureAsync(Order order, CancellationToken ct)
     {
-        if (await payments.FindCaptureAsync(CaptureReturns.CaptureKey(order.Id), ct) is not { Reference: { } reference }) return;
-        await payments.ReturnCaptureAsync(order.Id, reference, order.Total, ct);
-        log.LogWarning("Order {OrderId} expired with a capture that was never recorded; it was returned to the card", order.Id);
+        // Its own key, and its checkout's: a checkout's capture pays all its orders or none, so one of them closing
+        // unpaid means the whole capture goes back (whichever of its orders finds it first; the return's key is one).
+        foreach (var key in CaptureReturns.KeysPaying(order.Id, order.CheckoutId))
+        {
+            if (await payments.FindCaptureAsync(key, ct) is not { Reference: { } reference }) continue;
+            var amount = order.CheckoutId is { } checkoutId && key == CaptureReturns.CheckoutCaptureKey(checkoutId)
+                ? (await db.Checkouts.AsNoTracking().FirstAsync(c => c.Id == checkoutId, ct)).Total
+                : order.Total;
+            await payments.ReturnCaptureAsync(key, reference, amount, ct);
+            log.LogWarning("Order {OrderId} expired with a capture ({Key}) that was never recorded; it was returned to the card", order.Id, key);
+        }
     }
 }
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Safehold.Domain;
 using Safehold.Domain.Payments;
 using Safehold.Web.Data;
+using Safehold.Web.Features.Orders;
 using Safehold.Web.Features.PaymentInstructions;
 using Safehold.Web.Features.Sandbox;
 using Safehold.Web.Payments;
@@ -184,9 +185,9 @@ public sealed class InstructionWorker(IServiceScopeFactory scopes, IPaymentProvi
             return PaymentResult.Declined("capture_not_found", "The provider has no capture under this key.");
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SafeholdDb>();
-        var status = await db.Orders.AsNoTracking().Where(o => o.Id == claimed.OrderId).Select(o => o.Status).FirstAsync(ct);
-        if (status == Domain.Orders.OrderStatus.AwaitingPayment) return found;
-        await provider.ReturnCaptureAsync(claimed.OrderId!.Value, reference, claimed.Money, ct);
+        var capture = await db.PaymentInstructions.AsNoTracking().FirstAsync(i => i.Id == claimed.Id, ct);
+        if (await scope.ServiceProvider.GetRequiredService<OrderChange>().AwaitPaymentAsync(capture, ct)) return found;
+        await provider.ReturnCaptureAsync(claimed.Key, reference, claimed.Money, ct);
         return PaymentResult.Declined("capture_returned", "The order had closed: the payment was returned to the card.");
     }
 }

@@ -6,7 +6,8 @@ namespace Safehold.Web.Payments;
 /// The one way money taken for an order that cannot keep it goes back to the card: a capture the provider made whose order
 /// closed (it expired, or was cancelled) before the capture was recorded. The pay request, the instruction worker and the
 /// order's expiry timer all return it here, under the one key per order, so that however many of them find it, the
-/// provider returns it once.
+/// provider returns it once. A checkout's one capture (<see cref="CheckoutCaptureKey"/>) pays all its orders or none:
+/// it is returned whole, under the checkout's own key, when one of its orders closed before it was recorded.
 /// </summary>
 public static class CaptureReturns
 {
@@ -16,8 +17,12 @@ public static class CaptureReturns
     /// <summary>The key of an order's capture at the provider: every attempt to pay the order is made under it.</summary>
     public static string CaptureKey(Guid orderId) => $"order:{orderId}{CaptureSuffix}";
 
-    /// <summary>The key under which a capture of a closed order is returned.</summary>
-    public static string VoidKey(Guid orderId) => $"order:{orderId}{VoidSuffix}";
+    /// <summary>The key of a checkout's one capture, which pays all its orders.</summary>
+    public static string CheckoutCaptureKey(Guid checkoutId) => $"checkout:{checkoutId}{CaptureSuffix}";
+
+    /// <summary>The keys a capture for the order may have been made under: its own, and its checkout's if it has one.</summary>
+    public static IEnumerable<string> KeysPaying(Guid orderId, Guid? checkoutId) =>
+        checkoutId is { } id ? [CaptureKey(orderId), CheckoutCaptureKey(id)] : [CaptureKey(orderId)];
 
     /// <summary>The return's key of a capture's key (<c>order:{id}:capture</c> → <c>order:{id}:void</c>).</summary>
     public static string VoidKeyOf(string captureKey) =>
@@ -26,10 +31,13 @@ public static class CaptureReturns
     /// <summary>Whether the provider's key is a capture's return.</summary>
     public static bool IsVoidKey(string key) => key.EndsWith(VoidSuffix, StringComparison.Ordinal);
 
-    /// <summary>Returns the capture <paramref name="reference"/> of the closed order in full; a refusal is the provider's, as <c>refund_failed</c>.</summary>
-    public static async Task ReturnCaptureAsync(this IPaymentProvider payments, Guid orderId, string reference, Money total, CancellationToken ct)
+    /// <summary>
+    /// Returns the capture <paramref name="reference"/> made under <paramref name="captureKey"/> in full (<paramref name="amount"/>),
+    /// under the capture's return key; a refusal is the provider's, as <c>refund_failed</c>.
+    /// </summary>
+    public static async Task ReturnCaptureAsync(this IPaymentProvider payments, string captureKey, string reference, Money amount, CancellationToken ct)
     {
-        var voided = await payments.RefundAsync(VoidKey(orderId), reference, total, ct);
+        var voided = await payments.RefundAsync(VoidKeyOf(captureKey), reference, amount, ct);
         if (!voided.Succeeded)
             throw new DomainException(RefusalKind.RuleRefused, "refund_failed", $"Could not return the payment: {voided.DeclineMessage}");
     }

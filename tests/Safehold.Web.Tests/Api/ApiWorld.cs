@@ -45,6 +45,9 @@ public sealed class ApiWorld
     /// <summary>A webhook endpoint the admin registered for this world (webhook endpoints are the admin's alone).</summary>
     public Guid WebhookEndpoint { get; private set; }
 
+    /// <summary>The buyer's checkout of the seller's product, not paid.</summary>
+    public Guid Checkout { get; private set; }
+
     /// <summary>The words of the owners' messages, which no one else may ever read.</summary>
     public string Secret => $"Secret words of {Name}";
 
@@ -89,6 +92,9 @@ public sealed class ApiWorld
         var (scope, db) = app.OpenDb();
         using (scope) world.Instruction = db.PaymentInstructions.Where(i => i.OrderId == third && i.Kind == Safehold.Domain.Payments.InstructionKind.Refund).Select(i => i.Id).Single();
         world.CancelledOrder = third;
+        var checkout = await buyer.Http.PostAsync("/api/v1/checkouts", ApiExamples.ContentFor("POST /api/v1/checkouts", world, documentedBody: true));
+        await Api.ExpectStatus(checkout, HttpStatusCode.Created);
+        world.Checkout = (await Api.Json(checkout)).Id();
         var hook = await app.Admin.PostAsJsonAsync("/api/v1/webhook-endpoints", new { url = $"https://hooks.example.com/{name.Replace(' ', '-')}", events = new[] { "order.paid" } });
         await Api.ExpectStatus(hook, HttpStatusCode.Created);
         world.WebhookEndpoint = (await Api.Json(hook)).Id();
@@ -113,6 +119,7 @@ public sealed class ApiWorld
                     "products" => Product.ToString(),
                     "payment-instructions" => Instruction.ToString(),
                     "webhook-endpoints" => WebhookEndpoint.ToString(),
+                    "checkouts" => Checkout.ToString(),
                     var other => throw new InvalidOperationException($"{template}: ApiWorld.Path knows no object of '{other}/{{id}}'; add it."),
                 },
                 "{evidenceId}" => Evidence.ToString(),
@@ -149,6 +156,12 @@ public static class ApiExamples
             ["shippingAddress"] = new JsonObject { ["fullName"] = "Test Buyer", ["line1"] = "1 Test Street", ["city"] = "Tbilisi", ["country"] = "GE" },
         },
         ["POST /api/v1/orders/{id}/pay"] = _ => new JsonObject { ["card"] = new JsonObject { ["number"] = "4242424242424242" } },
+        ["POST /api/v1/checkouts"] = w => new JsonObject
+        {
+            ["items"] = new JsonArray(new JsonObject { ["productId"] = w.Product.ToString(), ["quantity"] = 2 }),
+            ["shippingAddress"] = "1 Test Street, Tbilisi, GE",
+        },
+        ["POST /api/v1/checkouts/{id}/pay"] = _ => new JsonObject { ["card"] = new JsonObject { ["number"] = "4242424242424242" } },
         ["POST /api/v1/orders/{id}/cancel"] = _ => new JsonObject { ["reason"] = "Changed my mind." },
         ["POST /api/v1/orders/{id}/ship"] = _ => new JsonObject { ["carrier"] = "DHL", ["trackingNumber"] = "JD0146000038" },
         ["POST /api/v1/orders/{id}/protection-extensions"] = _ => new JsonObject { ["days"] = 10, ["reason"] = "Customs are slow." },

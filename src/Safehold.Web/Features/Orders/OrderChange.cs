@@ -44,110 +44,218 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
         }, ct);
 
     /// <summary>
-    /// The buyer pays with <paramref name="paymentMethod"/>, and sees a refusal at once, with no transaction open while
-    /// the provider is called (SPEC 4): (1) the intent is committed, a capture instruction claimed by this request (the
-    /// pay row is checked first: a refused pay calls nobody); (2) the provider is called under the order's capture key;
-    /// (3) its answer is committed in a transaction of its own: the capture succeeded and the order is paid, or it was
-    /// declined and nothing else changed. A host that dies between (2) and (3) leaves the instruction claimed: when the
-    /// claim runs out, any host's instruction worker asks the provider by the key and finishes it
-    /// (<see cref="SettleFoundCaptureAsync"/>). An order that closed while its money was being taken (it expired, or the
-    /// seller cancelled it) gets the money returned to the card under its own key.
+    /// The buyer pays the order with <paramref name="paymentMethod"/> (<see cref="CaptureAndPayAsync{T}"/>) and sees the
+    /// order as it now is.
     /// </summary>
     /// <remarks>Begins its own transactions: not to be called inside one (the API's pay runs outside the write-transaction filter's).</remarks>
-    public async Task<OrderResponse> CaptureAndPayAsync(Caller caller, Guid id, string paymentMethod, CancellationToken ct)
+    public Task<OrderResponse> CaptureAndPayAsync(Caller caller, Guid id, string paymentMethod, CancellationToken ct) =>
+        CaptureAndPayAsync(caller, Payment.OfOrder(id), paymentMethod,
+            (paid, now) => OrderResponse.ForAsync(db, paid.Orders[0], caller, now, CancellationToken.None), ct);
+
+    /// <summary>
+    /// The buyer pays what <paramref name="payment"/> pays (one order, or all of a checkout's orders) with
+    /// <paramref name="paymentMethod"/> in one capture, and sees a refusal at once, with no transaction open while the
+    /// provider is called (SPEC 4): (1) the intent is committed, a capture instruction under the payment's key claimed by
+    /// this request (every order's pay row is checked first: a refused pay calls nobody); (2) the provider is called under
+    /// that key; (3) its answer is committed in a transaction of its own: the capture succeeded and every order is paid,
+    /// each into its own escrow, or it was declined and nothing else changed. A host that dies between (2) and (3)
+    /// leaves the instruction claimed: when the claim runs out, any host's instruction worker asks the provider by the
+    /// key and finishes it (<see cref="SettleFoundCaptureAsync"/>). If an order closed while the money was being taken (it
+    /// expired, or was cancelled), the whole capture is returned to the card under its own key, and nothing is paid.
+    /// </summary>
+    /// <remarks>Begins its own transactions: not to be called inside one (the API's pay runs outside the write-transaction filter's).</remarks>
+    public async Task<T> CaptureAndPayAsync<T>(Caller caller, Payment payment, string paymentMethod, Func<Payees, DateTimeOffset, Task<T>> answer,
+        CancellationToken ct)
     {
         if (db.Database.CurrentTransaction is not null)
             throw new InvalidOperationException("A capture commits its intent before it calls the provider: call it with no transaction open.");
         var lease = paymentOptions.Value.CaptureLease;
         // (1) The intent.
         PaymentInstruction? claimed = null;
-        var total = await RunAsync(caller, id, async (order, actor, now, ct) =>
+        var total = await InPaymentAsync(caller, payment, async (payees, actor, now, ct) =>
         {
-            OrderProcess.Authorize(order, OrderTrigger.Pay, actor, now); // refuse before any money moves
-            var key = CaptureReturns.CaptureKey(order.Id);
-            claimed = await db.PaymentInstructions.FirstOrDefaultAsync(i => i.IdempotencyKey == key, ct);
-            if (claimed is null) db.PaymentInstructions.Add(claimed = PaymentInstruction.Capture(order.Id, key, order.Total, now, lease));
+            payees.Authorize(actor, now); // refuse before any money moves
+            claimed = await db.PaymentInstructions.FirstOrDefaultAsync(i => i.IdempotencyKey == payment.Key, ct);
+            if (claimed is null) db.PaymentInstructions.Add(claimed = payment.NewCapture(payees.Total, now, lease));
             else claimed.ClaimCaptureAgain(now, lease);
-            return null;
-        }, (order, _) => Task.FromResult(order.Total), ct);
+            return [];
+        }, (payees, _) => Task.FromResult(payees.Total), ct);
         var (instructionId, attempt) = (claimed!.Id, claimed.Attempts); // as committed: this request's claim
 
         // (2) The provider, with no transaction open; a client that hangs up does not stop it.
-        PaymentResult answer;
+        PaymentResult result;
         using (var call = new CancellationTokenSource(paymentOptions.Value.CallTimeout))
         {
             try
             {
-                answer = await payments.CaptureAsync(CaptureReturns.CaptureKey(id), total, paymentMethod, call.Token).WaitAsync(call.Token);
+                result = await payments.CaptureAsync(payment.Key, total, paymentMethod, call.Token).WaitAsync(call.Token);
             }
             catch (Exception e) when (e is OperationCanceledException or HttpRequestException or IOException or TimeoutException)
             {
                 // The outcome is unknown: the claim stays, and when it runs out the worker asks the provider by the key.
-                log.LogWarning(e, "Order {OrderId}: the capture's answer was not received; the instruction worker will ask the provider", id);
+                log.LogWarning(e, "Payment {Key}: the capture's answer was not received; the instruction worker will ask the provider", payment.Key);
                 throw new HttpProblemException(StatusCodes.Status503ServiceUnavailable, "payment_pending",
                     "The payment provider did not answer in time. The payment is being checked: look at the order again in a minute.");
             }
         }
 
-        // (3) The answer, read afresh: the order may have changed while the provider was called.
+        // (3) The answer, read afresh: the orders may have changed while the provider was called.
         db.ChangeTracker.Clear();
         var returned = false;
-        var response = await RunAsync(caller, id, async (order, actor, now, ct) =>
+        var response = await InPaymentAsync(caller, payment, async (payees, actor, now, ct) =>
         {
             var capture = await LoadInstructionAsync(instructionId, ct);
             if (!capture.IsClaimedBy(attempt))
             {
-                // Its claim ran out and a worker took it over: the order says how, once the worker has recorded it.
-                if (order.Status == OrderStatus.AwaitingPayment)
+                // Its claim ran out and a worker took it over: the orders say how, once the worker has recorded it.
+                if (payees.AwaitPayment)
                     throw new DomainException(RefusalKind.InProgress, "payment_in_progress",
                         "The payment is being checked with the payment provider: look at the order again in a moment.");
                 // Another attempt (a pay racing this one) recorded the one capture: one winner, as the pay row answers a paid order.
                 throw DomainException.InvalidState("The order has been paid by another payment attempt.");
             }
-            if (!answer.Succeeded)
+            if (!result.Succeeded)
             {
-                capture.Fail(answer.DeclineCode ?? "card_declined", now);
-                return null;
+                capture.Fail(result.DeclineCode ?? "card_declined", now);
+                return [];
             }
-            if (order.Status != OrderStatus.AwaitingPayment)
+            if (!payees.AwaitPayment)
             {
                 returned = true; // left claimed until the money is back, so a worker finishes it if this host dies first
-                return null;
+                return [];
             }
-            capture.Succeed(answer.Reference!, now);
-            return order.Pay(actor, now, answer.Reference!);
-        }, ct);
+            capture.Succeed(result.Reference!, now);
+            return payees.Pay(actor, now, result.Reference!);
+        }, answer, ct);
         if (returned)
         {
-            await payments.ReturnCaptureAsync(id, answer.Reference!, total, CancellationToken.None);
-            log.LogWarning("Order {OrderId} closed while its payment was being taken; the payment was returned to the card", id);
+            await payments.ReturnCaptureAsync(payment.Key, result.Reference!, total, CancellationToken.None);
+            log.LogWarning("Payment {Key}: an order closed while its payment was being taken; the payment was returned to the card", payment.Key);
             db.ChangeTracker.Clear();
-            await RunAsync(caller, id, async (_, _, now, ct) =>
+            await gate.InTransactionAsync(db, async () =>
             {
-                var capture = await LoadInstructionAsync(instructionId, ct);
-                if (capture.IsClaimedBy(attempt)) capture.Fail("capture_returned", now);
-                return null;
+                var capture = await LoadInstructionAsync(instructionId, CancellationToken.None);
+                if (capture.IsClaimedBy(attempt)) capture.Fail("capture_returned", clock.GetUtcNow());
+                await db.SaveChangesAsync(CancellationToken.None);
+                return 0;
             }, ct);
             throw new DomainException(RefusalKind.WrongState, "invalid_state",
                 "The order closed while the payment was being taken (it expired, or it was cancelled): the money was returned to the card.");
         }
-        if (!answer.Succeeded)
-            throw new DomainException(RefusalKind.PaymentRefused, answer.DeclineCode ?? "card_declined", answer.DeclineMessage ?? "The card was declined.");
+        if (!result.Succeeded)
+            throw new DomainException(RefusalKind.PaymentRefused, result.DeclineCode ?? "card_declined", result.DeclineMessage ?? "The card was declined.");
         return response;
     }
 
     /// <summary>
+    /// On external rails the marketplace charged the buyer itself and reports the capture: it pays what
+    /// <paramref name="payment"/> pays, if every order may be paid now, <paramref name="amount"/> is their total, and the
+    /// capture's reference paid no other order (one capture pays one order, or one checkout's orders).
+    /// </summary>
+    public Task<T> RecordExternalPaymentAsync<T>(Caller caller, Payment payment, string reference, MoneyDto amount,
+        Func<Payees, DateTimeOffset, Task<T>> answer, CancellationToken ct) =>
+        InPaymentAsync(caller, payment, async (payees, actor, now, ct) =>
+        {
+            payees.Authorize(actor, now); // the marketplace's capture is recorded only for orders that may be paid
+            if (amount.Amount != payees.Total.Amount || amount.Currency != payees.Total.Currency.Code)
+                throw new DomainException(RefusalKind.RuleRefused, "external_payment_amount_mismatch",
+                    $"The total to pay is {payees.Total.Amount} {payees.Total.Currency.Code}, not {amount.Amount} {amount.Currency}.");
+            var ids = payees.Orders.Select(o => o.Id).ToList();
+            if (await db.Orders.AnyAsync(o => o.PaymentReference == reference && !ids.Contains(o.Id), ct))
+                throw new DomainException(RefusalKind.RuleRefused, "external_payment_reference_used",
+                    "This capture's reference paid another order: report each payment's own capture.");
+            return payees.Pay(actor, now, reference);
+        }, answer, ct);
+
+    /// <summary>
     /// A capture the provider made and whose request never recorded it (its host died, or it timed out), found by the
-    /// instruction worker under the order's key, in the worker's transaction: the order is paid (the buyer's act, recorded
-    /// late) if it still waits for payment; otherwise false, and the caller returns the money (<see cref="CaptureReturns"/>).
+    /// instruction worker under its key, in the worker's transaction: the orders it pays are paid (the buyer's act,
+    /// recorded late) if they all still wait for payment; otherwise false, and the caller returns the money
+    /// (<see cref="CaptureReturns"/>).
     /// </summary>
     public async Task<bool> SettleFoundCaptureAsync(PaymentInstruction capture, string reference, DateTimeOffset now, CancellationToken ct)
     {
-        var order = await timers.LoadForDisputeAsync(capture.OrderId!.Value, now, ct);
-        if (order.Status != OrderStatus.AwaitingPayment) return false;
+        var payees = await LoadPayeesAsync(Payment.Of(capture), id => timers.LoadForDisputeAsync(id, now, ct), ct);
+        if (!payees.AwaitPayment) return false;
         capture.Succeed(reference, now);
-        await db.PostAsync(order.Pay(new Actor(Party.Buyer, order.BuyerId), now, reference), ct);
+        await db.PostAllAsync(payees.Pay(new Actor(Party.Buyer, payees.Orders[0].BuyerId), now, reference), ct);
         return true;
+    }
+
+    /// <summary>Whether the orders a capture would pay all still wait for payment: read by the worker before it settles or returns it.</summary>
+    public async Task<bool> AwaitPaymentAsync(PaymentInstruction capture, CancellationToken ct)
+    {
+        var payment = Payment.Of(capture);
+        var statuses = await db.Orders.AsNoTracking().Where(o => payment.CheckoutId == null ? o.Id == payment.OrderId : o.CheckoutId == payment.CheckoutId)
+            .Select(o => o.Status).ToListAsync(ct);
+        return statuses.Count > 0 && statuses.All(s => s == OrderStatus.AwaitingPayment);
+    }
+
+    /// <summary>What one capture pays: an order alone, or every order of a checkout; <see cref="Key"/> is the capture's key at the provider.</summary>
+    public sealed record Payment(string Key, Guid? OrderId, Guid? CheckoutId)
+    {
+        public static Payment OfOrder(Guid orderId) => new(CaptureReturns.CaptureKey(orderId), orderId, null);
+
+        public static Payment OfCheckout(Guid checkoutId) => new(CaptureReturns.CheckoutCaptureKey(checkoutId), null, checkoutId);
+
+        public static Payment Of(PaymentInstruction capture) =>
+            capture.CheckoutId is { } checkoutId ? OfCheckout(checkoutId) : OfOrder(capture.OrderId!.Value);
+
+        public PaymentInstruction NewCapture(Money total, DateTimeOffset now, TimeSpan lease) => CheckoutId is { } checkoutId
+            ? PaymentInstruction.CheckoutCapture(checkoutId, Key, total, now, lease)
+            : PaymentInstruction.Capture(OrderId!.Value, Key, total, now, lease);
+    }
+
+    /// <summary>The orders one payment pays, loaded for a change, with their checkout if they are one's.</summary>
+    public sealed record Payees(Checkout? Checkout, IReadOnlyList<Order> Orders)
+    {
+        public Money Total => Checkout?.Total ?? Orders[0].Total;
+
+        /// <summary>Whether every order may still be paid by this payment (none paid or closed since).</summary>
+        public bool AwaitPayment => Checkout?.PaidAt is null && Orders.All(o => o.Status == OrderStatus.AwaitingPayment);
+
+        /// <summary>Refuses, changing nothing, unless every order may be paid by <paramref name="actor"/> now.</summary>
+        public void Authorize(Actor actor, DateTimeOffset now)
+        {
+            if (Checkout is { } checkout) checkout.Authorize(Orders, actor, now);
+            else if (Orders[0].CheckoutId is { } checkoutId)
+                throw new DomainException(RefusalKind.WrongState, "checkout_payment_required",
+                    $"The order is one of a checkout's, paid with one payment for all of them: pay checkout {checkoutId} (POST /api/v1/checkouts/{checkoutId}/pay).");
+            else OrderProcess.Authorize(Orders[0], OrderTrigger.Pay, actor, now);
+        }
+
+        /// <summary>Pays every order, each into its own escrow: one journal entry per order.</summary>
+        public IReadOnlyList<JournalEntry> Pay(Actor actor, DateTimeOffset now, string reference) =>
+            Checkout is { } checkout ? checkout.Pay(Orders, actor, now, reference) : [Orders[0].Pay(actor, now, reference)];
+    }
+
+    private delegate Task<IReadOnlyList<JournalEntry>> PaymentStep(Payees payees, Actor actor, DateTimeOffset now, CancellationToken ct);
+
+    /// <summary>Runs <paramref name="step"/> on the payment's orders in one write transaction, posts what it returns, saves, and answers.</summary>
+    private Task<T> InPaymentAsync<T>(Caller caller, Payment payment, PaymentStep step, Func<Payees, DateTimeOffset, Task<T>> answer, CancellationToken ct) =>
+        gate.InTransactionAsync(db, async () =>
+        {
+            var now = clock.GetUtcNow();
+            var payees = await LoadPayeesAsync(payment, id => timers.LoadForChangeAsync(id, caller, now, ct), ct, caller);
+            var entries = await step(payees, OrderAccess.ActorOf(payees.Orders[0], caller), now, ct);
+            // Money may have moved at the provider: from here on a client hanging up must not roll back its record.
+            await db.PostAllAsync(entries, CancellationToken.None);
+            await db.SaveChangesAsync(CancellationToken.None);
+            return await answer(payees, now);
+        }, ct);
+
+    /// <summary>
+    /// The payment's orders, each loaded (and locked, on PostgreSQL) by <paramref name="load"/> in the order of their ids,
+    /// so that two payments of one checkout wait for each other rather than deadlock; a checkout the caller may not see is 404.
+    /// </summary>
+    private async Task<Payees> LoadPayeesAsync(Payment payment, Func<Guid, Task<Order>> load, CancellationToken ct, Caller? caller = null)
+    {
+        if (payment.CheckoutId is not { } checkoutId) return new(null, [await load(payment.OrderId!.Value)]);
+        var checkout = await Checkouts.CheckoutAccess.LoadAsync(db, checkoutId, caller, tracked: true, ct);
+        var ids = await db.Orders.Where(o => o.CheckoutId == checkoutId).Select(o => o.Id).OrderBy(id => id).ToListAsync(ct);
+        var orders = new List<Order>(ids.Count);
+        foreach (var id in ids) orders.Add(await load(id));
+        return new(checkout, orders);
     }
 
     private async Task<PaymentInstruction> LoadInstructionAsync(Guid id, CancellationToken ct)

@@ -19,7 +19,7 @@ public sealed record ShipmentResponse(string Carrier, string TrackingNumber, Dat
 /// <summary>One event of an order's or a dispute's history; <c>PlatformUserId</c> is the marketplace's platform when it acted for the actor.</summary>
 public sealed record TimelineEntry(DateTimeOffset At, string Actor, Guid? ActorUserId, string Event, string? Detail, Guid? PlatformUserId = null);
 
-/// <summary>"More details" of an order: everything a party needs, and what they may do now.</summary>
+/// <summary>"More details" of an order: everything a party needs, and what they may do now; <c>checkoutId</c> names the checkout that placed it with other sellers' orders (paid on the checkout's path).</summary>
 public sealed record OrderResponse(
     Guid Id,
     [property: ApiEnum<OrderStatus>] string Status,
@@ -42,7 +42,8 @@ public sealed record OrderResponse(
     DisputeSummary? Dispute,
     [property: ApiExternalId] string? ExternalId,
     [property: ApiMetadata] IReadOnlyDictionary<string, string> Metadata,
-    IReadOnlyList<Features.Tracking.TrackingScanResponse>? Tracking = null)
+    IReadOnlyList<Features.Tracking.TrackingScanResponse>? Tracking = null,
+    Guid? CheckoutId = null)
 {
     /// <summary>
     /// The response with the order's current dispute read from the database (only for an order that ever had one), and its
@@ -76,11 +77,13 @@ public sealed record OrderResponse(
         o.ClosedAt,
         o.Timeline.OrderBy(e => e.Sequence).Select(e => new TimelineEntry(e.At, ProcessNames.Of(e.Actor), e.ActorUserId, e.Kind, e.Detail, e.PlatformUserId)).ToList(),
         o.PendingDeadlines(),
-        OrderProcess.ActionsFor(o, OrderAccess.PartyOf(o, caller), now),
+        // A checkout's order is paid on its checkout's path (checkoutId), with the others, never alone.
+        OrderProcess.ActionsFor(o, OrderAccess.PartyOf(o, caller), now).Where(a => o.CheckoutId is null || a != "pay").ToList(),
         o.Extensions.OrderBy(e => e.RequestedAt).Select(ExtensionResponse.From).ToList(),
         dispute,
         o.ExternalId,
-        ExternalIds.Read(o.Metadata));
+        ExternalIds.Read(o.Metadata),
+        CheckoutId: o.CheckoutId);
 }
 
 public sealed record OrderListResponse(IReadOnlyList<OrderResponse> Items, string? NextCursor);

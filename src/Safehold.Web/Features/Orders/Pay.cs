@@ -35,23 +35,21 @@ public sealed class Pay(OrderChange change, SafeholdDb db, IOptions<SafeholdOpti
     /// <summary>The longest reference of an external capture accepted.</summary>
     public const int MaxReferenceLength = 100;
 
-    public Task<OrderResponse> RunAsync(Caller caller, Guid id, Input input, CancellationToken ct)
+    public Task<OrderResponse> RunAsync(Caller caller, Guid id, Input input, CancellationToken ct) =>
+        RunAsync(caller, OrderChange.Payment.OfOrder(id), input, (paid, now) => OrderResponse.ForAsync(db, paid.Orders[0], caller, now, CancellationToken.None), ct);
+
+    /// <summary>
+    /// Pays what <paramref name="payment"/> pays (an order, or a checkout's orders) as <paramref name="input"/> says: a
+    /// capture with the payment method, or on external rails the marketplace's own capture, recorded.
+    /// </summary>
+    public Task<T> RunAsync<T>(Caller caller, OrderChange.Payment payment, Input input, Func<OrderChange.Payees, DateTimeOffset, Task<T>> answer,
+        CancellationToken ct)
     {
         var external = payments.Value.External;
         var reference = ExternalReferenceOf(input, external, caller);
-        if (!external) return change.CaptureAndPayAsync(caller, id, MethodOf(input, options.Value.Sandbox), ct);
-        return change.RunAsync(caller, id, async (order, actor, now, ct) =>
-        {
-            OrderProcess.Authorize(order, OrderTrigger.Pay, actor, now); // the marketplace's capture is recorded only for an order that may be paid
-            var amount = input.ExternalPayment!.Amount!;
-            if (amount.Amount != order.Total.Amount || amount.Currency != order.Total.Currency.Code)
-                throw new DomainException(RefusalKind.RuleRefused, "external_payment_amount_mismatch",
-                    $"The order's total is {order.Total.Amount} {order.Total.Currency.Code}, not {amount.Amount} {amount.Currency}.");
-            if (await db.Orders.AnyAsync(o => o.PaymentReference == reference && o.Id != order.Id, ct))
-                throw new DomainException(RefusalKind.RuleRefused, "external_payment_reference_used",
-                    "This capture's reference paid another order: report each order's own capture.");
-            return order.Pay(actor, now, reference!);
-        }, ct);
+        if (!external) return change.CaptureAndPayAsync(caller, payment, MethodOf(input, options.Value.Sandbox), answer, ct);
+        var amount = input.ExternalPayment!.Amount!;
+        return change.RecordExternalPaymentAsync(caller, payment, reference!, amount, answer, ct);
     }
 
     /// <summary>

@@ -36,41 +36,66 @@ public sealed class PlaceOrder(SafeholdDb db, TimeProvider clock, IOptions<Prote
         caller.Require(UserRole.Buyer, "place an order");
 
         var errors = new InputErrors();
-        if (request.Items is null || request.Items.Count == 0) errors.Add("items", "At least one item is required.");
-        else if (request.Items.Count > MaxItems) errors.Add("items", $"At most {MaxItems} items.");
-        else
-        {
-            for (var i = 0; i < request.Items.Count; i++)
-            {
-                var item = request.Items[i];
-                if (item is null) { errors.Add($"items[{i}]", "Required."); continue; }
-                if (item.ProductId is null || item.ProductId == Guid.Empty) errors.Add($"items[{i}].productId", "Required.");
-                errors.Range($"items[{i}].quantity", item.Quantity, Limits.Min<Item>(nameof(Item.Quantity)), Limits.Max<Item>(nameof(Item.Quantity)), required: true);
-            }
-            if (request.Items.Where(i => i?.ProductId is not null).GroupBy(i => i.ProductId).Any(g => g.Count() > 1))
-                errors.Add("items", "List each product once, with its quantity.");
-        }
+        ValidateItems(request.Items, errors);
         var address = ValidateAddress(request.ShippingAddress, errors);
         var externalId = errors.ExternalId(request.ExternalId);
         var metadata = errors.Metadata(request.Metadata);
         errors.ThrowIfAny();
 
-        var ids = request.Items!.Select(i => i.ProductId!.Value).ToList();
+        var products = await ProductsOfAsync(request.Items!, ct);
+        var now = clock.GetUtcNow();
+        var order = await AddOrderAsync(caller, request.Items!, products, address!, now, ct);
+        order.SetExternalReference(externalId, metadata);
+        await ExternalIds.SaveNewAsync(db, "Orders", "order", ct);
+        return OrderResponse.From(order, caller, now);
+    }
+
+    /// <summary>Records what is wrong with a request's items: none, more than <see cref="MaxItems"/>, a line without its product or quantity, a product twice.</summary>
+    public static void ValidateItems(IReadOnlyList<Item>? items, InputErrors errors)
+    {
+        if (items is null || items.Count == 0) errors.Add("items", "At least one item is required.");
+        else if (items.Count > MaxItems) errors.Add("items", $"At most {MaxItems} items.");
+        else
+        {
+            for (var i = 0; i < items.Count; i++)
+            {
+                var item = items[i];
+                if (item is null) { errors.Add($"items[{i}]", "Required."); continue; }
+                if (item.ProductId is null || item.ProductId == Guid.Empty) errors.Add($"items[{i}].productId", "Required.");
+                errors.Range($"items[{i}].quantity", item.Quantity, Limits.Min<Item>(nameof(Item.Quantity)), Limits.Max<Item>(nameof(Item.Quantity)), required: true);
+            }
+            if (items.Where(i => i?.ProductId is not null).GroupBy(i => i.ProductId).Any(g => g.Count() > 1))
+                errors.Add("items", "List each product once, with its quantity.");
+        }
+    }
+
+    /// <summary>The products of checked <paramref name="items"/>, by id; 400 naming each line whose product does not exist.</summary>
+    public async Task<IReadOnlyDictionary<Guid, Products.Product>> ProductsOfAsync(IReadOnlyList<Item> items, CancellationToken ct)
+    {
+        var ids = items.Select(i => i.ProductId!.Value).ToList();
         var products = await db.Products.AsNoTracking().Where(p => ids.Contains(p.Id)).ToDictionaryAsync(p => p.Id, ct);
+        var errors = new InputErrors();
         foreach (var (id, i) in ids.Select((id, i) => (id, i)))
             if (!products.ContainsKey(id)) errors.Add($"items[{i}].productId", "No such product.");
         errors.ThrowIfAny();
+        return products;
+    }
 
-        var now = clock.GetUtcNow();
+    /// <summary>
+    /// Places one order for <paramref name="items"/> (all of one seller) and adds it to the database with the copies of its
+    /// products' images: the listing of each product as it is now, under the policy in force.
+    /// </summary>
+    public async Task<Order> AddOrderAsync(Caller caller, IReadOnlyList<Item> items, IReadOnlyDictionary<Guid, Products.Product> products,
+        string address, DateTimeOffset now, CancellationToken ct)
+    {
+        var ids = items.Select(i => i.ProductId!.Value).ToList();
         var images = await Products.ProductImages.PrepareCopiesAsync(db, ids, now, ct); // the snapshot keeps its own copies
         var order = Order.Place(Guid.CreateVersion7(now), caller.Id,
-            request.Items!.Select(i => (products[i.ProductId!.Value].Snapshot() with { UploadedImageIds = images.IdsOf(i.ProductId!.Value) }, i.Quantity!.Value)).ToList(),
-            address!, policy.Value, now, OrderAccess.ViaOf(caller));
-        order.SetExternalReference(externalId, metadata);
+            items.Select(i => (products[i.ProductId!.Value].Snapshot() with { UploadedImageIds = images.IdsOf(i.ProductId!.Value) }, i.Quantity!.Value)).ToList(),
+            address, policy.Value, now, OrderAccess.ViaOf(caller));
         db.Orders.Add(order);
         images.AddTo(db, order.Id);
-        await ExternalIds.SaveNewAsync(db, "Orders", "order", ct);
-        return OrderResponse.From(order, caller, now);
+        return order;
     }
 
     /// <summary>Stored as written: Georgian or any other script is kept as characters, not six-character escapes.</summary>
@@ -95,7 +120,7 @@ public sealed class PlaceOrder(SafeholdDb db, TimeProvider clock, IOptions<Prote
     public const int MaxAddressLine = 500;
 
     /// <summary>Returns the address as compact JSON (a string or an object of known text fields), or records why not.</summary>
-    private static string? ValidateAddress(JsonElement? value, InputErrors errors)
+    public static string? ValidateAddress(JsonElement? value, InputErrors errors)
     {
         switch (value?.ValueKind)
         {

@@ -100,7 +100,7 @@ public sealed class Reconcile(SafeholdDb db, IPaymentProvider provider)
     private async Task<ReconciliationResponse> ReconcileAsync(Period period, CancellationToken ct)
     {
         var (from, to) = (period.From.ToUniversalTime(), period.To.ToUniversalTime()); // PostgreSQL takes UTC instants only
-        var inPeriod = await Lines(db.JournalEntries.Where(e => e.At >= from && e.At < to), ct);
+        var inPeriod = await CheckoutKeyed(await Lines(db.JournalEntries.Where(e => e.At >= from && e.At < to), ct), ct);
         var owedAtEnd = await db.JournalLines
             .Where(l => (l.AccountType == AccountType.RefundsOwed || l.AccountType == AccountType.PayoutsOwed)
                 && db.JournalEntries.Any(e => e.Id == l.EntryId && e.At < to))
@@ -117,8 +117,11 @@ public sealed class Reconcile(SafeholdDb db, IPaymentProvider provider)
         // Every entry of those instructions, whenever written: the one that owes (its key), and those that send and return it.
         var keys = instructions.Select(i => i.IdempotencyKey).ToList();
         var since = instructions.Count == 0 ? to : instructions.Min(i => i.CreatedAt);
-        var related = await Lines(db.JournalEntries.Where(e => keys.Contains(e.DedupeKey)
-            || (e.At >= since && (e.Kind == "refund_sent" || e.Kind == "payout_sent" || e.Kind == "refund_returned" || e.Kind == "payout_returned"))), ct);
+        // A checkout's capture is entered once per order it paid, each under the order's own key (see CheckoutKeyed).
+        var checkoutIds = instructions.Where(i => i.CheckoutId != null).Select(i => i.CheckoutId).ToList();
+        var related = await CheckoutKeyed(await Lines(db.JournalEntries.Where(e => keys.Contains(e.DedupeKey)
+            || (e.At >= since && (e.Kind == "refund_sent" || e.Kind == "payout_sent" || e.Kind == "refund_returned" || e.Kind == "payout_returned"))
+            || (e.Kind == "capture" && db.Orders.Any(o => o.Id == e.OrderId && checkoutIds.Contains(o.CheckoutId)))), ct), ct);
         var byInstruction = related.Concat(inPeriod).DistinctBy(l => (l.EntryId, l.LineNumber)).ToLookup(l => InstructionKeyOf(l.Key));
         var instructionByKey = instructions.ToDictionary(i => i.IdempotencyKey);
 
@@ -209,8 +212,13 @@ public sealed class Reconcile(SafeholdDb db, IPaymentProvider provider)
                 Add("entry_without_instruction", first.Currency, first.Key, null, first.EntryId, first.OrderId, moved, null, null,
                     $"The {first.Kind} entry moves {moved} (minor units) and no payment instruction carries it.");
             }
-            if (first.Kind != "capture" || records is null) continue;
-            var captured = -entry.Where(l => l.Type == AccountType.PaymentClearing).Sum(l => l.Amount);
+        }
+
+        // Every capture the period entered against the provider's record under its key (a checkout's: its orders' entries together).
+        foreach (var entries in records is null ? [] : inPeriod.Where(l => l.Kind == "capture").GroupBy(l => l.Key))
+        {
+            var first = entries.First();
+            var captured = -entries.Where(l => l.Type == AccountType.PaymentClearing).Sum(l => l.Amount);
             providerByKey.TryGetValue(first.Key, out var capture);
             if (capture is null or { Succeeded: false })
                 Add(capture is null ? "provider_has_no_record" : "provider_not_succeeded", first.Currency, first.Key, null, first.EntryId, first.OrderId,
@@ -271,6 +279,21 @@ public sealed class Reconcile(SafeholdDb db, IPaymentProvider provider)
         await (from e in entries
                from l in db.JournalLines.Where(l => l.EntryId == e.Id)
                select new Line(e.Id, l.LineNumber, e.DedupeKey, e.Kind, e.OrderId, e.At, l.AccountType, l.Currency, l.Amount)).ToListAsync(ct);
+
+    /// <summary>
+    /// The lines with each capture entry of a checkout's order keyed by the checkout's one capture (<c>checkout:{id}:capture</c>),
+    /// the key its instruction and the provider know it by: the order's entry keeps its own key (one capture entry per
+    /// order), and all of a checkout's are matched together against the one capture.
+    /// </summary>
+    private async Task<List<Line>> CheckoutKeyed(List<Line> lines, CancellationToken ct)
+    {
+        var captureOrders = lines.Where(l => l.Kind == "capture" && l.OrderId != null).Select(l => l.OrderId!.Value).Distinct().ToList();
+        if (captureOrders.Count == 0) return lines;
+        var checkoutOf = await db.Orders.AsNoTracking().Where(o => captureOrders.Contains(o.Id) && o.CheckoutId != null)
+            .ToDictionaryAsync(o => o.Id, o => o.CheckoutId!.Value, ct);
+        return checkoutOf.Count == 0 ? lines : lines.Select(l => l.Kind == "capture" && l.OrderId is { } id && checkoutOf.TryGetValue(id, out var checkoutId)
+            ? l with { Key = CaptureReturns.CheckoutCaptureKey(checkoutId) } : l).ToList();
+    }
 
     /// <summary>The instruction key an entry's dedupe key belongs to: its own, or the prefix of one that sends or returns it (<c>{key}:sent:{n}</c>).</summary>
     public static string InstructionKeyOf(string dedupeKey)

@@ -393,6 +393,46 @@ namespace Safehold.Web.Data.Migrations.Postgres
                     b.ToTable("JournalLines");
                 });
 
+            modelBuilder.Entity("Safehold.Domain.Orders.Checkout", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("BuyerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasMaxLength(3)
+                        .HasColumnType("character varying(3)");
+
+                    b.Property<int>("OrderCount")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset?>("PaidAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("PaymentReference")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<long>("TotalAmount")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("BuyerId", "CreatedAt");
+
+                    b.ToTable("Checkouts");
+                });
+
             modelBuilder.Entity("Safehold.Domain.Orders.Order", b =>
                 {
                     b.Property<Guid>("Id")
@@ -416,6 +456,9 @@ namespace Safehold.Web.Data.Migrations.Postgres
                         .HasColumnType("character varying(100)");
 
                     b.Property<Guid?>("ChargebackId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("CheckoutId")
                         .HasColumnType("uuid");
 
                     b.Property<DateTimeOffset?>("ClosedAt")
@@ -531,6 +574,8 @@ namespace Safehold.Web.Data.Migrations.Postgres
                         .HasColumnType("integer");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("CheckoutId");
 
                     b.HasIndex("ExternalId")
                         .IsUnique()
@@ -676,6 +721,9 @@ namespace Safehold.Web.Data.Migrations.Postgres
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
 
+                    b.Property<Guid?>("CheckoutId")
+                        .HasColumnType("uuid");
+
                     b.Property<DateTimeOffset?>("CompletedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -734,6 +782,8 @@ namespace Safehold.Web.Data.Migrations.Postgres
                         .HasColumnType("integer");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("CheckoutId");
 
                     b.HasIndex("IdempotencyKey")
                         .IsUnique();
@@ -1543,6 +1593,15 @@ namespace Safehold.Web.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Safehold.Domain.Orders.Checkout", b =>
+                {
+                    b.HasOne("Safehold.Web.Features.Users.User", null)
+                        .WithMany()
+                        .HasForeignKey("BuyerId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Safehold.Domain.Orders.Order", b =>
                 {
                     b.HasOne("Safehold.Web.Features.Users.User", null)
@@ -1550,6 +1609,11 @@ namespace Safehold.Web.Data.Migrations.Postgres
                         .HasForeignKey("BuyerId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
+
+                    b.HasOne("Safehold.Domain.Orders.Checkout", null)
+                        .WithMany()
+                        .HasForeignKey("CheckoutId")
+                        .OnDelete(DeleteBehavior.Restrict);
 
                     b.HasOne("Safehold.Web.Features.Users.User", null)
                         .WithMany()

@@ -387,6 +387,46 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                     b.ToTable("JournalLines");
                 });
 
+            modelBuilder.Entity("Safehold.Domain.Orders.Checkout", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("BuyerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasMaxLength(3)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("OrderCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("PaidAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("PaymentReference")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("TotalAmount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("BuyerId", "CreatedAt");
+
+                    b.ToTable("Checkouts");
+                });
+
             modelBuilder.Entity("Safehold.Domain.Orders.Order", b =>
                 {
                     b.Property<Guid>("Id")
@@ -410,6 +450,9 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<Guid?>("ChargebackId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("CheckoutId")
                         .HasColumnType("TEXT");
 
                     b.Property<long?>("ClosedAt")
@@ -525,6 +568,8 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("CheckoutId");
 
                     b.HasIndex("ExternalId")
                         .IsUnique()
@@ -670,6 +715,9 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("CheckoutId")
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("CompletedAt")
                         .HasColumnType("INTEGER");
 
@@ -728,6 +776,8 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("CheckoutId");
 
                     b.HasIndex("IdempotencyKey")
                         .IsUnique();
@@ -1537,6 +1587,15 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Safehold.Domain.Orders.Checkout", b =>
+                {
+                    b.HasOne("Safehold.Web.Features.Users.User", null)
+                        .WithMany()
+                        .HasForeignKey("BuyerId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Safehold.Domain.Orders.Order", b =>
                 {
                     b.HasOne("Safehold.Web.Features.Users.User", null)
@@ -1544,6 +1603,11 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                         .HasForeignKey("BuyerId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
+
+                    b.HasOne("Safehold.Domain.Orders.Checkout", null)
+                        .WithMany()
+                        .HasForeignKey("CheckoutId")
+                        .OnDelete(DeleteBehavior.Restrict);
 
                     b.HasOne("Safehold.Web.Features.Users.User", null)
                         .WithMany()
