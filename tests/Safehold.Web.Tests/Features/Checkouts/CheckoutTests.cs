@@ -14,7 +14,7 @@ namespace Safehold.Web.Tests.Features.Checkouts;
 /// </summary>
 public sealed class CheckoutTests(SafeholdApp app) : IClassFixture<SafeholdApp>
 {
-    private static readonly object Address = new { fullName = "Test Buyer", line1 = "1 Test Street", city = "Tbilisi", country = "GE" };
+    internal static readonly object Address = new { fullName = "Test Buyer", line1 = "1 Test Street", city = "Tbilisi", country = "GE" };
 
     [Fact]
     public async Task A_cart_of_three_sellers_makes_one_order_per_seller_and_one_payment_pays_them_all_each_into_its_own_escrow()
@@ -235,17 +235,17 @@ public sealed class CheckoutTests(SafeholdApp app) : IClassFixture<SafeholdApp>
         return (buyer, sellers.ToArray(), products.ToArray());
     }
 
-    private static async Task<JsonNode> Place(TestUser buyer, params (Guid Product, int Quantity)[] items)
+    internal static async Task<JsonNode> Place(TestUser buyer, params (Guid Product, int Quantity)[] items)
     {
         var response = await PlaceRaw(buyer, items.Select(i => new { productId = i.Product, quantity = i.Quantity }).ToArray());
         await Api.ExpectStatus(response, HttpStatusCode.Created);
         return await Api.Json(response);
     }
 
-    private static Task<HttpResponseMessage> PlaceRaw<T>(TestUser buyer, T[] items) =>
+    internal static Task<HttpResponseMessage> PlaceRaw<T>(TestUser buyer, T[] items) =>
         buyer.Http.PostAsJsonAsync("/api/v1/checkouts", new { items, shippingAddress = Address });
 
-    private static Task<HttpResponseMessage> PayCheckout(TestUser buyer, Guid id, string card = SandboxPaymentProvider.SuccessCard) =>
+    internal static Task<HttpResponseMessage> PayCheckout(TestUser buyer, Guid id, string card = SandboxPaymentProvider.SuccessCard) =>
         buyer.Http.PostAsJsonAsync($"/api/v1/checkouts/{id}/pay", new { card = new { number = card } });
 
     private async Task<int> EntriesOf(JsonNode checkout, string kind)
@@ -270,5 +270,69 @@ public sealed class CheckoutTests(SafeholdApp app) : IClassFixture<SafeholdApp>
         await Api.ExpectStatus(response, HttpStatusCode.OK);
         var json = await Api.Json(response);
         Assert.True(json["ok"]!.GetValue<bool>(), json.ToJsonString());
+    }
+}
+
+/// <summary>
+/// A checkout's one capture whose answer never reached its request: the instruction worker finds it by the checkout's key
+/// and pays every order, or, when one of them closed meanwhile, returns the whole capture under the checkout's own key.
+/// </summary>
+public sealed class CheckoutCaptureTests
+{
+    [Fact]
+    public async Task A_lost_checkout_capture_found_by_the_worker_pays_every_order_of_the_checkout_once()
+    {
+        var provider = new Orders.CaptureTests.Provider();
+        using var app = new SafeholdApp { TestServices = provider.Install };
+        var (buyer, placed) = await TwoSellerCheckout(app);
+        var captures = app.Payments.CountSucceeded("capture");
+        provider.LoseNextAnswer = true;
+
+        await Api.ExpectProblem(await CheckoutTests.PayCheckout(buyer, placed.Id()), HttpStatusCode.ServiceUnavailable, "payment_pending");
+        await app.AdvanceAndSweep(TimeSpan.FromMinutes(3)); // the claim runs out: the worker asks the provider by the checkout's key
+
+        var checkout = await Api.Json(await buyer.Http.GetAsync($"/api/v1/checkouts/{placed.Id()}"));
+        Assert.Equal("paid", checkout.Status());
+        Assert.All(checkout["orders"]!.AsArray(), o => Assert.Equal("awaiting_shipment", o!.Status()));
+        Assert.Equal(captures + 1, app.Payments.CountSucceeded("capture"));
+        Assert.Equal(0, await app.SendPayments());
+        await app.AssertLedgerOk();
+    }
+
+    [Fact]
+    public async Task A_lost_checkout_capture_whose_order_was_cancelled_meanwhile_is_returned_whole_once_and_pays_nothing()
+    {
+        var provider = new Orders.CaptureTests.Provider();
+        using var app = new SafeholdApp { TestServices = provider.Install };
+        var (buyer, placed) = await TwoSellerCheckout(app);
+        var returned = app.Payments.CountSucceeded("refund", ":void");
+        provider.LoseNextAnswer = true;
+
+        await Api.ExpectProblem(await CheckoutTests.PayCheckout(buyer, placed.Id()), HttpStatusCode.ServiceUnavailable, "payment_pending");
+        await Api.ExpectStatus(await buyer.Http.PostAsync($"/api/v1/orders/{placed["orders"]![0]!.Id()}/cancel", null), HttpStatusCode.OK);
+        await app.AdvanceAndSweep(TimeSpan.FromMinutes(3));
+        await app.AdvanceAndSweep(TimeSpan.FromDays(2)); // the other order expires unpaid
+
+        var checkout = await Api.Json(await buyer.Http.GetAsync($"/api/v1/checkouts/{placed.Id()}"));
+        Assert.Equal("closed", checkout.Status());
+        Assert.All(checkout["orders"]!.AsArray(), o => Assert.Equal("closed", o!.Status()));
+        Assert.Equal(returned + 1, app.Payments.CountSucceeded("refund", ":void"));
+        var records = await app.Payments.FindAsync([$"checkout:{placed.Id()}:void"], CancellationToken.None);
+        Assert.Equal(placed["total"]!["amount"]!.GetValue<long>(), Assert.Single(records).Amount);
+        var (scope, db) = app.OpenDb();
+        using (scope)
+        {
+            var ids = placed["orders"]!.AsArray().Select(o => o!.Id()).ToList();
+            Assert.Equal(0, await db.JournalEntries.CountAsync(e => ids.Contains(e.OrderId!.Value)));
+        }
+        await app.AssertLedgerOk();
+    }
+
+    private static async Task<(TestUser Buyer, JsonNode Checkout)> TwoSellerCheckout(SafeholdApp app)
+    {
+        var buyer = await app.NewUser("buyer");
+        var first = await app.NewProduct(await app.NewUser("seller"), 2_100);
+        var second = await app.NewProduct(await app.NewUser("seller"), 3_300);
+        return (buyer, await CheckoutTests.Place(buyer, (first, 1), (second, 2)));
     }
 }

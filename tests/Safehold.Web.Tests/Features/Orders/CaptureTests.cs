@@ -137,7 +137,7 @@ public sealed class CaptureTests
     }
 
     /// <summary>The sandbox provider, with a hook run during each capture and an answer it can lose once it has taken the money.</summary>
-    private sealed class Provider
+    internal sealed class Provider
     {
         public Func<IServiceProvider, Task>? DuringCapture;
         public volatile bool LoseNextAnswer;

@@ -85,6 +85,28 @@ public sealed class ExternalRailsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_marketplace_reports_one_capture_for_a_checkout_and_it_pays_every_order_and_no_other_order_may_reuse_it()
+    {
+        var buyer = _app.ActingFor(_platform, await _app.NewUser("buyer"));
+        var first = await _app.NewProduct(await _app.NewUser("seller"), 1_500);
+        var second = await _app.NewProduct(await _app.NewUser("seller"), 2_500);
+        var placed = await Checkouts.CheckoutTests.Place(buyer, (first, 1), (second, 2));
+        var pay = (long amount) => buyer.Http.PostAsJsonAsync($"/api/v1/checkouts/{placed.Id()}/pay",
+            new { externalPayment = new { reference = "ch_mkt_cart_1", amount = new { amount, currency = "USD" } } });
+
+        await Api.ExpectProblem(await pay(1_500), HttpStatusCode.UnprocessableEntity, "external_payment_amount_mismatch");
+        var paid = await pay(6_500);
+        await Api.ExpectStatus(paid, HttpStatusCode.OK);
+
+        Assert.Equal("paid", (await Api.Json(paid)).Status());
+        foreach (var order in placed["orders"]!.AsArray())
+            Assert.Equal(order!["total"]!["amount"]!.GetValue<long>(), Assert.Single(await _app.Entries(order.Id(), "capture"))["Escrow"]);
+        var other = (await _app.PlaceOrder(buyer, first)).Id();
+        await Api.ExpectProblem(await PayExternally(buyer, other, "ch_mkt_cart_1", 1_500), HttpStatusCode.UnprocessableEntity, "external_payment_reference_used");
+        await _app.AssertLedgerOk();
+    }
+
+    [Fact]
     public async Task A_marketplace_takes_an_order_from_its_own_capture_to_the_sellers_payout()
     {
         var (buyer, seller, orderId) = await PaidOrder("ch_mkt_payout_1");
