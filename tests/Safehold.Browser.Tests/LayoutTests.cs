@@ -51,7 +51,7 @@ public sealed class LayoutTests(Portal portal)
         foreach (var (width, culture) in new[] { (390, "en"), (390, "ka-GE"), (1366, "en") })
         {
             var page = await portal.NewPage(width, culture);
-            if (email.Length > 0) await SignIn(page, email, password);
+            if (email.Length > 0) await Portal.SignIn(page, email, password);
             foreach (var path in await PagesOf(page))
             {
                 await Portal.Visit(page, path);
@@ -72,15 +72,6 @@ public sealed class LayoutTests(Portal portal)
     }
 
     /// <summary>Signs in through the form in whichever language the page is in (the fields by their ids).</summary>
-    private static async Task SignIn(IPage page, string email, string password)
-    {
-        await page.GotoAsync("/signin");
-        await page.Locator("#Email").FillAsync(email);
-        await page.Locator("#Password").FillAsync(password);
-        await page.Locator("main button[type=submit]").ClickAsync();
-        await Portal.WaitForPage(page, url => !url.Contains("/signin", StringComparison.Ordinal));
-    }
-
     /// <summary>
     /// The ledger check's table stacks on a phone: nothing scrolls sideways, not even inside the table's frame, and each
     /// invariant's result and detail take the screen's width under their names instead of columns a few letters wide.
@@ -91,7 +82,7 @@ public sealed class LayoutTests(Portal portal)
     public async Task The_ledger_check_stacks_its_rows_as_cards_on_a_phone(string culture)
     {
         var page = await portal.NewPage(390, culture);
-        await SignIn(page, "admin@demo.test", "demo-admin");
+        await Portal.SignIn(page, "admin@demo.test", "demo-admin");
         await Portal.Visit(page, "/admin/ledger");
         var rows = page.Locator("main table tbody tr");
         Assert.True(await rows.CountAsync() >= 5, "the ledger check lists its invariants");
@@ -132,7 +123,7 @@ public sealed class LayoutTests(Portal portal)
             foreach (var (name, email, password, path) in shots)
             {
                 var page = await portal.NewPage(width, culture);
-                if (email.Length > 0) await SignIn(page, email, password);
+                if (email.Length > 0) await Portal.SignIn(page, email, password);
                 await Portal.Visit(page, await path(page));
                 await Assertions.Expect(page.Locator("h1")).ToBeVisibleAsync();
                 Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), $"{name} scrolls sideways at {width} px ({culture})");

@@ -84,9 +84,10 @@ public sealed class Portal : IAsyncLifetime
     public static async Task SignIn(IPage page, string email, string password)
     {
         await page.GotoAsync("/signin");
-        await page.GetByLabel("Email").FillAsync(email);
-        await page.GetByLabel("Password").FillAsync(password);
-        await page.Locator("main").GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        // By the fields' ids, not their labels: the page may be in any language.
+        await page.Locator("#Email").FillAsync(email);
+        await page.Locator("#Password").FillAsync(password);
+        await page.Locator("main button[type=submit]").ClickAsync();
         await WaitForPage(page, url => !url.Contains("/signin", StringComparison.Ordinal));
     }
 

@@ -16,6 +16,7 @@ public static class DemoImages
         Charger,
         Carpet,
         Pendant,
+        Bowl,
     }
 
     public static ListingImage For(Guid id, Guid productId, Kind kind, DateTimeOffset now)
@@ -117,6 +118,17 @@ public static class DemoImages
                         c.DrawLine(Width - 120, y, Width - 95, y, fringe);
                     }
                 }
+                break;
+            case Kind.Bowl:
+                c.Clear(new SKColor(0xFFF3F0E6));
+                using (var body = Fill(0xFF2E6B8A)) c.DrawArc(new SKRect(cx - 220, cy - 200, cx + 220, cy + 200), 0, 180, true, body);
+                using (var rim = Fill(0xFFE9E1CC)) c.DrawOval(cx, cy, 220, 40, rim);
+                using (var inside = Fill(0xFFB9D3DF)) c.DrawOval(cx, cy, 196, 28, inside);
+                using (var vine = Stroke(0xFFE8B93B, 8))
+                {
+                    for (var x = -150f; x <= 150f; x += 75f) c.DrawCircle(cx + x, cy + 95, 22, vine);
+                }
+                using (var foot = Fill(0xFF24546D)) c.DrawRect(cx - 70, cy + 196, 140, 24, foot);
                 break;
             default:
                 c.Clear(new SKColor(0xFFEAF2F8));

@@ -84,9 +84,11 @@ public static class DemoSeeder
         var carpet = P(seller2, "Handwoven wool carpet, 120 × 180 cm",
             "Hand-knotted in Kakheti from undyed sheep's wool; traditional red and indigo pattern.", 45000, "GEL", "home", 10, 60);
         var pendant = P(seller2, "Minankari enamel pendant", "Georgian cloisonné enamel on silver, 25 mm, with a 45 cm chain.", 12000, "GEL", "jewelry", 4);
-        db.Products.AddRange(ticwatch, headphones, charger, carpet, pendant);
+        // Priced in dollars like the first seller's: a cart of both sellers' products is one checkout (one currency).
+        var bowl = P(seller2, "Hand-painted ceramic bowl", "Glazed stoneware from a Tbilisi studio, 24 cm, with a blue-and-gold vine pattern.", 3500, "USD", "home", 4);
+        db.Products.AddRange(ticwatch, headphones, charger, carpet, pendant, bowl);
         foreach (var (p, kind) in new[] { (ticwatch, DemoImages.Kind.Watch), (headphones, DemoImages.Kind.Headphones), (charger, DemoImages.Kind.Charger),
-            (carpet, DemoImages.Kind.Carpet), (pendant, DemoImages.Kind.Pendant) })
+            (carpet, DemoImages.Kind.Carpet), (pendant, DemoImages.Kind.Pendant), (bowl, DemoImages.Kind.Bowl) })
             db.ListingImages.Add(DemoImages.For(Guid.CreateVersion7(now), p.Id, kind, now));
         await db.SaveChangesAsync(ct);
 

@@ -80,7 +80,7 @@ public sealed class DemoSeederTests
         }
         using var second = SafeholdApp.Over(directory, demo: true);
         var products = await Api.Json(await second.As("sh_demo_buyer").GetAsync("/api/v1/products?limit=100"));
-        Assert.Equal(5, products["items"]!.AsArray().Count);
+        Assert.Equal(6, products["items"]!.AsArray().Count);
 
         using var notEmpty = new SafeholdApp();
         await notEmpty.NewUser("buyer");

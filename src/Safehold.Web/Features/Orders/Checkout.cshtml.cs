@@ -19,46 +19,18 @@ namespace Safehold.Web.Features.Orders;
 /// one transaction, so a declined card leaves no order behind.
 /// </summary>
 [Authorize(Roles = nameof(Users.UserRole.Buyer))]
-public sealed class CheckoutModel(SafeholdDb db)
-    : PortalPage
+public sealed class CheckoutModel(SafeholdDb db) : PaymentFormPage
 {
     public Product Product { get; private set; } = null!;
 
     [BindProperty, Required(ErrorMessage = "Required."), Range(1, PlaceOrder.MaxQuantity, ErrorMessage = "Must be from {1} to {2}.")]
     public int? Quantity { get; set; } = 1;
 
-    [BindProperty, StringLength(200, ErrorMessage = "Too long.")]
-    public string? FullName { get; set; }
-
-    [BindProperty, Required(ErrorMessage = "Required."), StringLength(200, ErrorMessage = "Too long.")]
-    public string? Line1 { get; set; }
-
-    [BindProperty, Required(ErrorMessage = "Required."), StringLength(200, ErrorMessage = "Too long.")]
-    public string? City { get; set; }
-
-    [BindProperty, StringLength(200, ErrorMessage = "Too long.")]
-    public string? PostalCode { get; set; }
-
-    [BindProperty, Required(ErrorMessage = "Required."), StringLength(56, ErrorMessage = "Too long.")]
-    public string? Country { get; set; }
-
-    [BindProperty, Required(ErrorMessage = "Required.")]
-    public string? Card { get; set; }
-
     /// <summary>The order an earlier attempt of this checkout placed, whose payment was refused: paying again pays it, not another.</summary>
     [BindProperty]
     public Guid? OrderId { get; set; }
 
-    private static readonly Dictionary<string, string> Fields = new()
-    {
-        ["items[0].quantity"] = nameof(Quantity),
-        ["shippingAddress.fullName"] = nameof(FullName),
-        ["shippingAddress.line1"] = nameof(Line1),
-        ["shippingAddress.city"] = nameof(City),
-        ["shippingAddress.postalCode"] = nameof(PostalCode),
-        ["shippingAddress.country"] = nameof(Country),
-        ["card.number"] = nameof(Card),
-    };
+    private static readonly Dictionary<string, string> Fields = new(PaymentFields) { ["items[0].quantity"] = nameof(Quantity) };
 
     public async Task OnGetAsync(Guid productId, CancellationToken ct) => await Load(productId, ct);
 
@@ -67,23 +39,14 @@ public sealed class CheckoutModel(SafeholdDb db)
         await Load(productId, ct);
         if (Invalid()) return Page();
         var orderId = OrderId ?? default;
-        var address = JsonSerializer.SerializeToElement(new Dictionary<string, string?>
-        {
-            ["fullName"] = FullName,
-            ["line1"] = Line1,
-            ["city"] = City,
-            ["postalCode"] = PostalCode,
-            ["country"] = Country,
-        });
-        var pay = new Pay.Input(Card: new Pay.CardInput(Card));
         // The order and its payment commit apart (the payment's intent commits before the provider is called): the card is
         // checked first, and an order placed by an attempt whose payment was refused is the one paid on the next.
         var ok = await Attempt(async ct =>
         {
-            Pay.MethodOf(pay, Service<IOptions<SafeholdOptions>>().Value.Sandbox);
+            var pay = CheckedPayment();
             if (orderId == default)
             {
-                var placed = await Service<PlaceOrder>().RunAsync(Me, new PlaceOrder.Request([new PlaceOrder.Item(productId, Quantity)], address), ct);
+                var placed = await Service<PlaceOrder>().RunAsync(Me, new PlaceOrder.Request([new PlaceOrder.Item(productId, Quantity)], Address()), ct);
                 orderId = placed.Id;
                 OrderId = orderId;
             }
@@ -91,7 +54,7 @@ public sealed class CheckoutModel(SafeholdDb db)
         }, Fields, ownTransactions: true);
         if (!ok)
         {
-            if (Refusal is not null && Response.StatusCode == 402 && ModelState[nameof(Card)] is not { Errors.Count: > 0 }) ModelState.AddModelError(nameof(Card), Refusal);
+            ShowRefusedCard();
             return Page();
         }
         Done = "Paid. Your money is held safely until you confirm the order arrived.";

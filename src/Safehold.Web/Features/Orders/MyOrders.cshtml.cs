@@ -28,6 +28,12 @@ public sealed class MyOrdersModel(SafeholdDb db, TimeProvider clock) : PortalPag
     public string Tab { get; private set; } = "all";
     public IReadOnlyList<Order> Orders { get; private set; } = [];
     public string? NextCursor { get; private set; }
+
+    /// <summary>
+    /// The page's orders in groups, each where its newest order is: a checkout's orders (placed together, paid with one
+    /// payment) in one group, any other order alone.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<Order>> Groups => Orders.GroupBy(o => o.CheckoutId ?? o.Id).Select(g => (IReadOnlyList<Order>)g.ToList()).ToList();
     public DateTimeOffset Now { get; private set; }
 
     /// <summary>
