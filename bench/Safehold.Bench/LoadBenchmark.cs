@@ -170,7 +170,7 @@ public static class LoadBenchmark
 
             async Task<Window> WindowAsync(LoadOptions o, TimeSpan warmup, TimeSpan duration)
             {
-                var clients = parties.Select((p, i) => new LoadClient(http, p, o, seeded.GetValueOrDefault(p.BuyerId) ?? [], i)).ToList();
+                var clients = parties.Select((p, i) => new LoadClient(http, p, parties, o, seeded.GetValueOrDefault(p.BuyerId) ?? [], i)).ToList();
                 using var stop = new CancellationTokenSource();
                 var running = clients.Select(c => Task.Run(() => c.RunAsync(stop.Token))).ToList();
                 await Task.Delay(warmup);
@@ -242,7 +242,7 @@ public static class LoadBenchmark
     }
 
     private static int EndpointOrder(string endpoint) =>
-        Array.FindIndex(["POST /orders", "POST /orders/{id}/pay", "POST /orders/{id}/ship", "POST /orders/{id}/confirm-receipt", "POST /orders/{id}/cancel",
+        Array.FindIndex(["POST /checkouts", "POST /checkouts/{id}/pay", "POST /orders", "POST /orders/{id}/pay", "POST /orders/{id}/ship", "POST /orders/{id}/confirm-receipt", "POST /orders/{id}/cancel",
             "POST /orders/{id}/disputes", "POST /disputes/{id}/accept", "POST /disputes/{id}/counter-offer", "POST /disputes/{id}/accept-offer",
             "GET /orders (My orders)", "GET /orders?status= (My orders, a tab)", "GET /orders/{id} (More details)", "GET /disputes/{id} (the dispute)"],
             e => e == endpoint) is var i and >= 0 ? i : 99;
@@ -257,7 +257,8 @@ public static class LoadBenchmark
         var mix = r.Options;
         o.WriteLine(string.Format(inv, "mix: each lifecycle one of: cancelled after paying {0:0%}, disputed after shipping and settled by agreement {1:0%} "
             + "(the seller accepts the partial refund asked for, or counter-offers a smaller one that the buyer accepts, in turn), "
-            + "confirmed {2:0%}; about {3:0.##} reads per write", mix.CancelShare, mix.DisputeShare, 1 - mix.CancelShare - mix.DisputeShare, mix.ReadsPerWrite));
+            + "confirmed {2:0%}; about {3:0.##} reads per write{4}", mix.CancelShare, mix.DisputeShare, 1 - mix.CancelShare - mix.DisputeShare, mix.ReadsPerWrite,
+            mix.CartShare > 0 ? string.Format(inv, "; before that, {0:0%} of lifecycles buy a cart of three sellers (one checkout, paid once; its three orders shipped and confirmed)", mix.CartShare) : ""));
         var ended = r.Ended;
         o.WriteLine($"lifecycles: {r.LifecyclesPerSecond:N1}/s ({ended.Total:N0}: {ended.Confirmed:N0} confirmed, {ended.Cancelled:N0} cancelled after paying, "
             + $"{ended.Disputed:N0} disputed and settled: {ended.RequestAccepted:N0} request accepted, {ended.OfferAccepted:N0} counter-offer accepted)");
@@ -345,7 +346,7 @@ public static class LoadBenchmark
     public sealed record Party(Guid BuyerId, string BuyerKey, Guid SellerId, string SellerKey, Guid ProductId, ListingSnapshot Listing);
 
     /// <summary>One marketplace client: runs lifecycles of its buyer's orders with its seller, one request at a time.</summary>
-    private sealed class LoadClient(HttpClient http, Party party, LoadOptions options, List<Guid> seeded, int seed)
+    private sealed class LoadClient(HttpClient http, Party party, IReadOnlyList<Party> parties, LoadOptions options, List<Guid> seeded, int seed)
     {
         private readonly Random _random = new(seed);
         private readonly AuthenticationHeaderValue _buyer = new("Bearer", party.BuyerKey);
@@ -403,6 +404,11 @@ public static class LoadBenchmark
 
         private async Task LifecycleAsync(CancellationToken stop)
         {
+            if (options.CartShare > 0 && parties.Count >= 3 && _random.NextDouble() < options.CartShare)
+            {
+                await CartLifecycleAsync();
+                return;
+            }
             var begunInWindow = Recorder.Recording;
             long total;
             string currency;
@@ -443,6 +449,44 @@ public static class LoadBenchmark
                 }
             }
             if (!Recorder.Recording) return;
+            Ended += ended;
+            if (begunInWindow) WholeInWindow += ended;
+        }
+
+        /// <summary>
+        /// A cart of three sellers' products (this client's seller's and two other clients'): one checkout, paid once; then
+        /// each of its three orders is shipped by its own seller and confirmed by the buyer.
+        /// </summary>
+        private async Task CartLifecycleAsync()
+        {
+            var begunInWindow = Recorder.Recording;
+            var others = parties.Where(p => p.SellerId != party.SellerId).OrderBy(_ => _random.Next()).Take(2).ToList();
+            var body = JsonSerializer.SerializeToUtf8Bytes(new
+            {
+                items = new[] { party }.Concat(others).Select(p => new { productId = p.ProductId, quantity = 1 }),
+                shippingAddress = new { fullName = "Nino Beridze", line1 = "12 Rustaveli Ave", city = "Tbilisi", country = "GE" },
+            });
+            Guid checkoutId;
+            List<(Guid Order, Party Seller)> orders;
+            using (var created = await SendAsync("POST /checkouts", HttpMethod.Post, "/api/v1/checkouts", _buyer, body, wantBody: true))
+            {
+                checkoutId = created!.RootElement.GetProperty("id").GetGuid();
+                orders = created.RootElement.GetProperty("orders").EnumerateArray()
+                    .Select(o => (o.GetProperty("id").GetGuid(), parties.First(p => p.SellerId == o.GetProperty("sellerId").GetGuid()))).ToList();
+            }
+            await ReadsAsync(orders[0].Order);
+            await SendAsync("POST /checkouts/{id}/pay", HttpMethod.Post, $"/api/v1/checkouts/{checkoutId}/pay", _buyer, PayBody);
+            await ReadsAsync(orders[0].Order);
+            foreach (var (order, seller) in orders)
+            {
+                var path = $"/api/v1/orders/{order}";
+                await SendAsync("POST /orders/{id}/ship", HttpMethod.Post, path + "/ship", new AuthenticationHeaderValue("Bearer", seller.SellerKey), ShipBody);
+                await ReadsAsync(order);
+                await SendAsync("POST /orders/{id}/confirm-receipt", HttpMethod.Post, path + "/confirm-receipt", _buyer, EmptyBody);
+                await ReadsAsync(order);
+            }
+            if (!Recorder.Recording) return;
+            var ended = new LifecycleCounts(orders.Count, 0, 0, 0);
             Ended += ended;
             if (begunInWindow) WholeInWindow += ended;
         }

@@ -43,6 +43,13 @@ public sealed record LoadOptions
     /// </summary>
     public double DisputeShare { get; init; } = 0.05;
 
+    /// <summary>
+    /// The share of lifecycles that buy a cart instead of one product: a checkout of three sellers' products (this
+    /// client's seller's and two others'), paid once, whose three orders are then each shipped by their seller and
+    /// confirmed (three confirmed lifecycles). Drawn before, and apart from, <see cref="CancelShare"/> and <see cref="DisputeShare"/>.
+    /// </summary>
+    public double CartShare { get; init; }
+
     /// <summary>Reads (My orders, More details) per write, on average.</summary>
     public double ReadsPerWrite { get; init; } = 2;
 
@@ -86,7 +93,7 @@ public sealed record LoadOptions
 
     public static string Usage => """
           load [--database sqlite|postgres] [--clients 32] [--duration 60] [--warmup 10] [--limit-duration 20]
-               [--cancel-share 0.1] [--dispute-share 0.05] [--reads-per-write 2] [--tab-share 0.25] [--no-idempotency-keys] [--rate R] [--then-rate R|half]
+               [--cancel-share 0.1] [--dispute-share 0.05] [--cart-share 0] [--reads-per-write 2] [--tab-share 0.25] [--no-idempotency-keys] [--rate R] [--then-rate R|half]
                [--seed-orders 0] [--no-pgbench] [--pgbench-scale N] [--postgres "<npgsql connection string>"]
                [--provider-delay MS] [--short] [--keep-database] [--host-log] [--host-env NAME=VALUE ...]
                                                   protected orders moved per second over HTTP by N clients,
@@ -96,6 +103,8 @@ public sealed record LoadOptions
                                                   after the first, half: at half its rate; --cancel-share and
                                                   --dispute-share: the lifecycles cancelled after paying, and
                                                   disputed after shipping and settled by agreement, exclusive;
+                                                  --cart-share: the lifecycles that pay one checkout of three
+                                                  sellers' products, then ship and confirm its three orders;
                                                   --provider-delay: the sandbox provider answers each capture,
                                                   refund and payout that many ms after its record, as a real one)
         """;
@@ -120,6 +129,7 @@ public sealed record LoadOptions
                 "--limit-duration" => o with { LimitDuration = TimeSpan.FromSeconds(Number()) },
                 "--cancel-share" => o with { CancelShare = Number() },
                 "--dispute-share" => o with { DisputeShare = Number() },
+                "--cart-share" => o with { CartShare = Number() },
                 "--reads-per-write" => o with { ReadsPerWrite = Number() },
                 "--tab-share" => o with { TabShare = Number() },
                 "--no-idempotency-keys" => o with { IdempotencyKeys = false },
@@ -144,7 +154,7 @@ public sealed record LoadOptions
     {
         if (Database is not ("sqlite" or "postgres")) throw new ArgumentException("--database is sqlite or postgres.");
         if (Clients < 1) throw new ArgumentException("--clients must be at least 1.");
-        if (CancelShare is < 0 or > 1 || DisputeShare is < 0 or > 1 || TabShare is < 0 or > 1) throw new ArgumentException("Shares are from 0 to 1.");
+        if (CancelShare is < 0 or > 1 || DisputeShare is < 0 or > 1 || TabShare is < 0 or > 1 || CartShare is < 0 or > 1) throw new ArgumentException("Shares are from 0 to 1.");
         if (CancelShare + DisputeShare > 1)
             throw new ArgumentException("--cancel-share and --dispute-share together are at most 1: a lifecycle is cancelled or disputed, never both.");
         if (ReadsPerWrite < 0) throw new ArgumentException("--reads-per-write must be at least 0.");
