@@ -62,10 +62,18 @@ public sealed class DetailsModel(SafeholdDb db, TimeProvider clock, OrderMessage
         return Products.ProductImages.ServeFile(this, await Service<Products.ProductImages>().OrderImageAsync(id, imageId, ct));
     }
 
-    public Task<IActionResult> OnPostPayAsync(Guid id, string? card) =>
-        Act(id, "Paid. Your money is held safely until you confirm the order arrived.", ct =>
-            Service<Pay>().RunAsync(Me, id, new Pay.Input(Card: new Pay.CardInput(card)), ct),
-            new() { ["card.number"] = "card" }, ownTransactions: true);
+    /// <summary>Pays the order; an order of a checkout is paid with its checkout's other orders (one payment for all).</summary>
+    public async Task<IActionResult> OnPostPayAsync(Guid id, string? card)
+    {
+        var input = new Pay.Input(Card: new Pay.CardInput(card));
+        var checkoutId = await db.Orders.Where(o => o.Id == id).Select(o => o.CheckoutId).FirstOrDefaultAsync(HttpContext.RequestAborted);
+        return await Act(id, checkoutId is null ? "Paid. Your money is held safely until you confirm the order arrived."
+            : "Paid. Your money is held safely until you confirm each order arrived.", async ct =>
+        {
+            if (checkoutId is { } checkout) await Service<Checkouts.Checkouts>().PayAsync(Me, checkout, input, ct);
+            else await Service<Pay>().RunAsync(Me, id, input, ct);
+        }, new() { ["card.number"] = "card" }, ownTransactions: true);
+    }
 
     public async Task<IActionResult> OnPostCancelAsync(Guid id, string? reason, bool confirmed)
     {
@@ -160,6 +168,8 @@ public sealed class DetailsModel(SafeholdDb db, TimeProvider clock, OrderMessage
             RefundOnItsWay = await db.PaymentInstructions.AsNoTracking().AnyAsync(i => i.OrderId == id
                 && i.Kind == Domain.Payments.InstructionKind.Refund && i.Status != Domain.Payments.InstructionStatus.Succeeded, ct);
         }
+        if (Order.CheckoutId is { } checkoutId && Order.Status == "awaiting_payment" && Me.Role == Users.UserRole.Buyer)
+            Checkout = await Service<Checkouts.Checkouts>().GetAsync(Me, checkoutId, ct);
         if (InDispute && Me.Role != Users.UserRole.Arbiter)
             DisputeDeadlines = (await Disputes.DisputeQueries.GetAsync(db, Me, Order.Dispute!.Id, Now, ct)).Deadlines;
     }
@@ -176,7 +186,11 @@ public sealed class DetailsModel(SafeholdDb db, TimeProvider clock, OrderMessage
         return refunded == 0 ? null : new Api.MoneyDto(refunded, o.Total.Currency);
     }
 
-    public bool Can(string action) => Order.Actions.Contains(action);
+    /// <summary>The checkout an unpaid order belongs to, for its buyer: it is paid with the checkout's other orders.</summary>
+    public Checkouts.CheckoutResponse? Checkout { get; private set; }
+
+    /// <summary>Whether the reader may do <paramref name="action"/> now; <c>pay</c> of a checkout's order pays its whole checkout.</summary>
+    public bool Can(string action) => Order.Actions.Contains(action) || (action == "pay" && Checkout?.Actions.Contains("pay") == true);
 
     public static string Trigger(OrderTrigger t) => OrderProcess.ActionName(t);
 }

@@ -27,6 +27,27 @@ public sealed class OrderPagesTests : IDisposable
     }
 
     [Fact]
+    public async Task The_page_of_an_unpaid_checkouts_order_pays_the_whole_checkout_with_one_payment()
+    {
+        var buyer = await _app.NewUser("buyer");
+        var first = await _app.NewProduct(await _app.NewUser("seller"), 1_000);
+        var second = await _app.NewProduct(await _app.NewUser("seller"), 2_000);
+        var placed = await Checkouts.CheckoutTests.Place(buyer, (first, 1), (second, 1));
+        var orderId = placed["orders"]![0]!.Id();
+        var portal = await PortalClient.As(_app, buyer);
+
+        Assert.Contains("This order was placed in one cart of 2 orders: one payment of 30.00 USD pays them all.",
+            PortalClient.Text(await portal.Page($"/orders/{orderId}")), StringComparison.Ordinal);
+        var paid = await portal.Post($"/orders/{orderId}?handler=Pay", new() { ["card"] = "4242 4242 4242 4242" }, formPage: $"/orders/{orderId}");
+
+        Assert.Equal(HttpStatusCode.Redirect, paid.StatusCode);
+        var checkout = await Api.Json(await buyer.Http.GetAsync($"/api/v1/checkouts/{placed.Id()}"));
+        Assert.Equal("paid", checkout.Status());
+        Assert.All(checkout["orders"]!.AsArray(), o => Assert.Equal("awaiting_shipment", o!.Status()));
+        await _app.AssertLedgerOk();
+    }
+
+    [Fact]
     public async Task The_seller_sees_the_shipping_address_and_the_order_number_on_orders_to_ship_and_on_the_order_page()
     {
         var (_, seller, orderId) = await _app.OrderIn("awaiting_shipment");
