@@ -96,6 +96,12 @@ public static class OpenApiConventions
             problems.Add((409, "Not in a state that allows this (invalid_state), a concurrent change (concurrent_change), or an Idempotency-Key reused with another request (idempotency_key_reused)."));
             problems.Add((422, "A rule of buyer protection refused it (the code names the rule)."));
         }
+        if (method == "POST" && path.EndsWith("/pay", StringComparison.Ordinal))
+        {
+            // A payment's own answers: an order's, or a checkout's for all its orders.
+            problems.Add((402, "The payment provider refused the payment method (card_declined, insufficient_funds): nothing was paid."));
+            problems.Add((503, "The payment provider did not answer in time (payment_pending): the payment is being checked; look again in a minute."));
+        }
         if (description.ActionDescriptor.EndpointMetadata.OfType<AcceptsFile>().Any())
         {
             problems.Add((413, "The file is larger than the operation allows (file_too_large), or the picture has too many pixels (image_too_large)."));

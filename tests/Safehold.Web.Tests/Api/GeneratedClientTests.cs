@@ -31,6 +31,44 @@ public sealed class GeneratedClientTests(GeneratedClientFixture fixture) : IClas
     private readonly GeneratedClient _generated = fixture.Client;
 
     [Fact]
+    public async Task A_generated_client_pays_a_cart_of_two_sellers_with_one_payment_and_a_declined_card_pays_none()
+    {
+        var (buyer, _) = await NewUser("buyer");
+        var products = new List<Guid>();
+        foreach (var (title, amount) in new[] { ("Tea set", 4_000L), ("Wool scarf", 2_500L) })
+        {
+            var (seller, _) = await NewUser("seller");
+            products.Add((Guid)(await seller.CreateProductAsync(null, _generated.New("ProductEndpointsCreateRequest", new
+            {
+                Title = title,
+                Description = "As in the photos.",
+                Price = _generated.New("MoneyDto", new { Amount = amount, Currency = "USD" }),
+                HandlingDays = 3,
+            }))).Id);
+        }
+
+        var checkout = await buyer.CreateCheckoutAsync(Guid.NewGuid().ToString(), _generated.New("CheckoutsRequest", new
+        {
+            Items = _generated.List("PlaceOrderItem", products.Select((p, i) => _generated.New("PlaceOrderItem", new { ProductId = p, Quantity = i + 1 })).ToArray()),
+            ShippingAddress = _generated.New("ShippingAddress", new { FullName = "Nino Beridze", Line1 = "12 Rustaveli Ave", City = "Tbilisi", Country = "GE" }),
+        }));
+        Guid checkoutId = checkout.Id;
+        Assert.Equal("awaiting_payment", Wire(checkout.Status));
+        Assert.Equal(9_000L, (long)checkout.Total.Amount);
+        Assert.Equal(2, ((System.Collections.IEnumerable)checkout.Orders).Cast<object>().Count());
+
+        Assert.Equal((402, "card_declined"), await GeneratedClient.ProblemOf(() =>
+            buyer.PayCheckoutAsync(checkoutId, null, _generated.New("PayInput", new { PaymentMethod = SandboxPaymentProvider.Declined }))));
+        Assert.Equal("awaiting_payment", Wire((await buyer.GetCheckoutAsync(checkoutId)).Status));
+
+        checkout = await buyer.PayCheckoutAsync(checkoutId, null, _generated.New("PayInput", new { PaymentMethod = SandboxPaymentProvider.Visa }));
+        Assert.Equal("paid", Wire(checkout.Status));
+        foreach (var order in (System.Collections.IEnumerable)checkout.Orders)
+            Assert.Equal("awaiting_shipment", Wire(((dynamic)order).Status));
+        await _app.AssertLedgerOk();
+    }
+
+    [Fact]
     public async Task A_generated_client_takes_an_order_from_payment_to_the_sellers_payout()
     {
         var admin = _generated.For(_app.Admin);
