@@ -226,8 +226,7 @@ public sealed class Dispute : IProcessSubject<DisputeStatus>
         };
         foreach (var (line, quantity) in items ?? [])
             dispute._items.Add(new DisputeItem(id, line, quantity));
-        dispute.Apply(t, by, now, "opened", DisputeProcess.Name(reason) + ": " + Describe(requestedOutcome, requestedAmount)
-            + (itemsAmount is { } value ? $" ({value} {order.Currency} of items)" : ""));
+        dispute.Apply(t, by, now, "opened", DisputeProcess.Name(reason) + ": " + Describe(requestedOutcome, requestedAmount));
         return dispute;
     }
 

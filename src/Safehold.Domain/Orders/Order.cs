@@ -307,9 +307,7 @@ public sealed class Order : IProcessSubject<OrderStatus>
         _openDisputeId = disputeId;
         if (t.Clock == OrderClock.Pauses) _disputeOpenedAt = now; // the order's clock stops only when the whole order is held
         if (t.Part == OrderPart.Items) _partAmount = claim!.Value.Value;
-        Apply(t, actor, now, "dispute_opened",
-            claim is { } c ? $"{DisputeProcess.Name(reason)}: {c.Value} {Currency} of {string.Join(", ", c.Lines.Select(l => $"{l.Quantity} × #{l.Line.LineNumber}"))}"
-                : DisputeProcess.Name(reason));
+        Apply(t, actor, now, "dispute_opened", DisputeProcess.Name(reason)); // the items claimed are the dispute's (Dispute.Items)
         return dispute;
     }
 

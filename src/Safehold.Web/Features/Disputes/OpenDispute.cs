@@ -16,7 +16,7 @@ public sealed class OpenDispute(SafeholdDb db, DueTimers timers, DisputeNotices 
     /// <summary>One item a dispute claims: an order item's <c>itemId</c> (as <c>GET /api/v1/orders/{id}</c> lists it) and how many of it.</summary>
     /// <param name="ItemId">The order item's <c>itemId</c>; an item of another order is unknown (400 <c>unknown_item</c>).</param>
     /// <param name="Quantity">How many of the item are claimed: 1 to what was bought (400 <c>quantity_out_of_range</c>).</param>
-    public sealed record ItemInput(Guid? ItemId, int? Quantity);
+    public sealed record ItemInput(Guid? ItemId, [property: Range(1, PlaceOrder.MaxQuantity)] int? Quantity);
 
     /// <param name="Items">
     /// Optional: the items the dispute claims, each once (400 <c>duplicate_item</c>). None named means the whole order. A dispute
