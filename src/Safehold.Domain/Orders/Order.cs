@@ -301,14 +301,27 @@ public sealed class Order : IProcessSubject<OrderStatus>
         DisputeOutcome requestedOutcome, long? requestedAmount, string description, DisputeTerms terms,
         IReadOnlyList<(Guid ItemId, int Quantity)>? items = null)
     {
+        var (dispute, entry) = OpenDisputeWithEntry(actor, now, disputeId, reason, requestedOutcome, requestedAmount, description, terms, items);
+        return entry is null ? dispute
+            : throw new InvalidOperationException($"Opening this dispute moves money: use {nameof(OpenDisputeWithEntry)} and post its entry.");
+    }
+
+    /// <summary>
+    /// Opens a dispute as <see cref="OpenDispute"/> does, with the journal entry to post with it: a per-item dispute opened
+    /// after completion takes its part back into escrow (<see cref="MoneyMovement.PartHoldFromCredit"/>); otherwise none.
+    /// </summary>
+    public (Dispute Dispute, JournalEntry? Entry) OpenDisputeWithEntry(Actor actor, DateTimeOffset now, Guid disputeId, DisputeReason reason,
+        DisputeOutcome requestedOutcome, long? requestedAmount, string description, DisputeTerms terms,
+        IReadOnlyList<(Guid ItemId, int Quantity)>? items = null)
+    {
         var claim = ClaimOf(items);
         var t = OrderProcess.Authorize(this, OrderTrigger.OpenDispute, new OrderAct(actor, Reason: reason, Claim: claim?.Value), now);
         var dispute = Dispute.Open(disputeId, this, actor, now, reason, requestedOutcome, requestedAmount, description, terms, claim?.Lines);
         _openDisputeId = disputeId;
         if (t.Clock == OrderClock.Pauses) _disputeOpenedAt = now; // the order's clock stops only when the whole order is held
         if (t.Part == OrderPart.Items) _partAmount = claim!.Value.Value;
-        Apply(t, actor, now, "dispute_opened", DisputeProcess.Name(reason)); // the items claimed are the dispute's (Dispute.Items)
-        return dispute;
+        var entry = Apply(t, actor, now, "dispute_opened", DisputeProcess.Name(reason)); // the items claimed are the dispute's (Dispute.Items)
+        return (dispute, entry);
     }
 
     /// <summary>

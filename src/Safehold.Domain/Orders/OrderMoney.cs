@@ -44,6 +44,12 @@ public enum MoneyMovement
     PartReleaseToSeller,
 
     /// <summary>
+    /// A per-item dispute opened after completion: its part is taken back into escrow from the seller's pending credit and
+    /// the commission, so that what stays released is the rest less commission on the rest.
+    /// </summary>
+    PartHoldFromCredit,
+
+    /// <summary>
     /// A chargeback on released money: the seller's share is taken back from where the order's credit sits (pending while
     /// its dispute window is open, else available, which may go negative) and the commission with it, into the order's
     /// escrow, frozen there like money never released.
@@ -109,6 +115,12 @@ public static class OrderMoney
         new(MoneyMovement.PartReleaseToSeller, "escrow → the seller's credit: a per-item dispute's part less commission; commission to the platform",
             ProviderCall.None,
             (o, now) => DisputeEntry(o, now, "dispute_release", PartLines(o))),
+        new(MoneyMovement.PartHoldFromCredit,
+            "seller pending and commission → escrow: a per-item dispute's part, the commission recomputed on the rest that stays released",
+            ProviderCall.None,
+            (o, now) => DisputeEntry(o, now, "dispute_hold",
+                [(Account.SellerPending(o.SellerId), o.RestSplit.SellerShare - o.FullShare.SellerShare),
+                    (Account.PlatformCommission, o.RestSplit.Commission - o.FullShare.Commission), (Account.Escrow(o.Id), o.Part)])),
         new(MoneyMovement.ChargebackHold, "seller pending (or available, once the credit is) and commission → escrow: what was released, frozen",
             ProviderCall.None,
             (o, now) => o.Released.IsZero ? null : ChargebackEntry(o, now, "chargeback_hold",

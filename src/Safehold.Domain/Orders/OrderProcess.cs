@@ -286,7 +286,7 @@ public static class OrderProcess
         // Disputes (SPEC 3; the dispute's own process is Disputes.DisputeProcess). While one is open the order is frozen:
         // every row above refuses, and its timers are paused. Opening is bounded in time and by reason (Rules.DisputeWindowOpen).
         new(OrderTrigger.OpenDispute,         AwaitingDelivery, Buyer,           AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Both(Rules.MayOpenDispute, Rules.DisputeWindowOpen), Pauses, Part: OrderPart.Whole),
-        new(OrderTrigger.OpenDispute,         Completed,        Buyer,           Completed,        MoneyMovement.None,                 Nothing,                            Both(Rules.CreditStillPendingForDispute, Both(Rules.MayOpenDispute, Rules.DisputeWindowOpen)), Pauses),
+        new(OrderTrigger.OpenDispute,         Completed,        Buyer,           Completed,        MoneyMovement.None,                 Nothing,                            Both(Rules.CreditStillPendingForDispute, Both(Rules.MayOpenDispute, Rules.DisputeWindowOpen)), Pauses, Part: OrderPart.Whole),
         new(OrderTrigger.DisputeWithdrawn,    AwaitingDelivery, System,          AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Rules.DisputeOpen,     Resumes, Part: OrderPart.Whole),
         new(OrderTrigger.DisputeWithdrawn,    Completed,        System,          Completed,        MoneyMovement.None,                 Nothing,                            Rules.DisputeOpen,     Resumes, Part: OrderPart.Whole),
         new(OrderTrigger.DisputeRefundedInFull, AwaitingDelivery, System,        Closed,           MoneyMovement.DisputeRefundFromEscrow, Nothing,                         Rules.DisputeOpen,                                   Sets: OrderDate.Closed, Part: OrderPart.Whole),
@@ -296,12 +296,13 @@ public static class OrderProcess
         new(OrderTrigger.DisputeRefundedInPart, Completed,      System,          Completed,        MoneyMovement.DisputePartRefundFromPending, Nothing,                    Rules.DisputeOpen,     Resumes, Part: OrderPart.Whole),
         new(OrderTrigger.DisputeReleasedToSeller, Completed,    System,          Completed,        MoneyMovement.None,                 Nothing,                            Rules.DisputeOpen,     Resumes, Part: OrderPart.Whole),
 
-        // Disputes per item (SPEC 3): opened before completion on items worth less than the total, a dispute holds only their
-        // value apart in escrow (Order.PartAmount). The rest is not frozen: it goes on by its own clock (the rows above
-        // guarded by Rules.NotFrozen: delivery, confirm receipt, protection's end, the dispute window), released less its
-        // commission. The outcome posts against the part only, whether the rest is still in escrow or already released;
-        // a dispute opened after completion holds the seller's credit as a whole one does, its refund capped by its items.
+        // Disputes per item (SPEC 3): opened on items worth less than the total, a dispute holds only their value apart in
+        // escrow (Order.PartAmount; after completion, taken back from the seller's pending credit and the commission). The
+        // rest is not frozen: it goes on by its own clock (the rows above guarded by Rules.NotFrozen: delivery, confirm
+        // receipt, protection's end, the dispute window), released less its commission. The outcome posts against the part
+        // only, whether the rest is still in escrow or already released.
         new(OrderTrigger.OpenDispute,         AwaitingDelivery, Buyer,           AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Both(Rules.MayOpenDispute, Rules.DisputeWindowOpen), Part: OrderPart.Items),
+        new(OrderTrigger.OpenDispute,         Completed,        Buyer,           Completed,        MoneyMovement.PartHoldFromCredit,   Nothing,                            Both(Rules.CreditStillPendingForDispute, Both(Rules.MayOpenDispute, Rules.DisputeWindowOpen)), Part: OrderPart.Items),
         new(OrderTrigger.DisputeWithdrawn,    AwaitingDelivery, System,          AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Rules.DisputeOpen,     Sets: OrderDate.PartRejoined, Part: OrderPart.Items),
         new(OrderTrigger.DisputeWithdrawn,    Completed,        System,          Completed,        MoneyMovement.PartReleaseToSeller,  Nothing,                            Rules.DisputeOpen,     Sets: OrderDate.PartSettled, Part: OrderPart.Items),
         new(OrderTrigger.DisputeRefundedInFull, AwaitingDelivery, System,        AwaitingDelivery, MoneyMovement.PartRefund,           Nothing,                            Rules.DisputeOpen,     Sets: OrderDate.PartSettled, Part: OrderPart.Items),

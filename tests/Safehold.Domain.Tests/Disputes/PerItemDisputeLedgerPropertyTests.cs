@@ -73,6 +73,7 @@ public sealed class PerItemDisputeLedgerPropertyTests
         Assert.Contains(entries, e => e.Kind == "dispute_release");
         Assert.Contains(entries, e => e.Kind == "dispute_partial_refund");
         Assert.Contains(cases, c => c.Order.PartAmount > 0 && c.Order.Status == OrderStatus.Completed && c.Order.PartSettledAt is not null);
+        Assert.Contains(entries, e => e.Kind == "dispute_hold");
         Assert.Equal(entries.Count, entries.Select(e => e.DedupeKey).Distinct().Count());
         foreach (var currency in Currencies)
             Assert.Equal(0, entries.SelectMany(e => e.Lines).Where(l => l.Currency == currency).Sum(l => l.Amount));
@@ -100,8 +101,10 @@ public sealed class PerItemDisputeLedgerPropertyTests
                 var items = o.Lines.Where(_ => random.Next(2) == 0).Select(l => (l.ItemId, random.Next(1, l.Quantity + 1))).ToList();
                 var claim = o.ClaimOf(items)?.Value ?? o.TotalAmount;
                 var asks = (DisputeOutcome)random.Next(3);
-                c.Disputes.Add(o.OpenDispute(Buyer(o), now, Guid.NewGuid(), (DisputeReason)random.Next(1, 6), asks,
-                    asks == DisputeOutcome.PartialRefund ? random.NextInt64(1, claim + 1) : null, "Not right.", new DisputeTerms(), items));
+                var (opened, hold) = o.OpenDisputeWithEntry(Buyer(o), now, Guid.NewGuid(), (DisputeReason)random.Next(1, 6), asks,
+                    asks == DisputeOutcome.PartialRefund ? random.NextInt64(1, claim + 1) : null, "Not right.", new DisputeTerms(), items);
+                c.Disputes.Add(opened);
+                Post(hold);
                 return;
         }
         if (d is null) return;

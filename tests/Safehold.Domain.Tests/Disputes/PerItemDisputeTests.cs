@@ -167,17 +167,32 @@ public sealed class PerItemDisputeTests
     }
 
     [Fact]
-    public void After_completion_a_per_item_full_refund_refunds_the_items_value_from_the_sellers_credit()
+    public void After_completion_a_per_item_dispute_takes_its_part_back_into_escrow_and_the_rest_becomes_available_on_its_own_clock()
     {
         var order = WatchAndStraps();
-        order.ConfirmReceipt(Buyer(order), OpenedAt);
-        var dispute = OpenOnOneStrap(order);
+        var release = order.ConfirmReceipt(Buyer(order), OpenedAt);
+        var (dispute, hold) = order.OpenDisputeWithEntry(Buyer(order), OpenedAt, Guid.NewGuid(), DisputeReason.Damaged, DisputeOutcome.FullRefund, null,
+            "One strap is torn.", new DisputeTerms(), [(Strap(order), 1)]);
 
-        var entry = dispute.Accept(SellerOf(dispute), OpenedAt.AddHours(1)).ApplyTo(order, OpenedAt.AddHours(1));
+        // 130.00 was released (6.50 commission); the strap's 15.00 comes back, and the rest's commission is 5.75.
+        Assert.Equal(1_500, Balance([hold], AccountType.Escrow));
+        Assert.Equal(10_925 - 12_350, Balance([hold], AccountType.SellerPending));
+        Assert.Equal(575 - 650, Balance([hold], AccountType.PlatformCommission));
+        Assert.All(order.Timers, t => Assert.False(t.IsPaused));
+        var window = order.Timers.Single(t => t.Kind == OrderTimerKind.DisputeWindowEnds);
+        var available = order.FireTimer(OrderTimerKind.DisputeWindowEnds, window.DueAt).Entry;
+        Assert.Equal(10_925, Balance([available], AccountType.SellerAvailable));
 
-        Assert.Equal(1_500, Balance([entry], AccountType.RefundsOwed));
+        var settle = dispute.Accept(SellerOf(dispute), window.DueAt.AddHours(1)).ApplyTo(order, window.DueAt.AddHours(1));
+        Assert.Equal((-1_500L, 1_500L), (Balance([settle], AccountType.Escrow), Balance([settle], AccountType.RefundsOwed)));
+        Assert.Equal(-13_000, Balance([release, hold, settle], AccountType.Escrow));
         Assert.Equal(OrderStatus.Completed, order.Status);
-        Assert.Equal(1_500, order.RefundedAmount);
+        Assert.Throws<InvalidOperationException>(() =>
+        {
+            var other = WatchAndStraps();
+            other.ConfirmReceipt(Buyer(other), OpenedAt);
+            OpenOnOneStrap(other); // an entry that would be lost: the caller must post it
+        });
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using Safehold.Domain.Disputes;
 using Safehold.Domain.Policy;
 using Safehold.Web.Api;
 using Safehold.Web.Data;
+using Safehold.Web.Features.Ledger;
 using Safehold.Web.Features.Orders;
 using Safehold.Web.Jobs;
 
@@ -45,9 +46,10 @@ public sealed class OpenDispute(SafeholdDb db, DueTimers timers, DisputeNotices 
             var now = clock.GetUtcNow();
             var order = await timers.LoadForChangeAsync(orderId, caller, now, ct);
             var amount = DisputeChange.Amount(input.RequestedAmount, "requestedAmount", order.Currency);
-            var dispute = order.OpenDispute(OrderAccess.ActorOf(order, caller), now, Guid.CreateVersion7(now), reason!.Value, outcome!.Value, amount,
-                description!, policy.Value.Disputes, items);
+            var (dispute, entry) = order.OpenDisputeWithEntry(OrderAccess.ActorOf(order, caller), now, Guid.CreateVersion7(now), reason!.Value,
+                outcome!.Value, amount, description!, policy.Value.Disputes, items);
             db.Disputes.Add(dispute);
+            if (entry is not null) await db.PostAsync(entry, ct); // a per-item dispute after completion takes its part back into escrow
             await notices.StepAsync(dispute, caller.Id, now, ct);
             await db.SaveChangesAsync(CancellationToken.None);
             return await DisputeResponse.LoadAsync(db, dispute, order, caller, now, ct);

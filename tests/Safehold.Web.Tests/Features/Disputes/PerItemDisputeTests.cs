@@ -125,6 +125,36 @@ public sealed class PerItemDisputeTests(SafeholdApp app) : IClassFixture<Safehol
     }
 
     [Fact]
+    public async Task After_completion_a_per_item_dispute_takes_its_part_back_into_escrow_while_the_rest_becomes_available()
+    {
+        var (buyer, seller, orderId, _, strap) = await WatchAndStraps();
+        await Api.ExpectStatus(await buyer.Http.PostAsync($"/api/v1/orders/{orderId}/confirm-receipt", null), HttpStatusCode.OK);
+        var opened = await OpenOn(buyer, orderId, [new { itemId = strap, quantity = 1 }]);
+        await Api.ExpectStatus(opened, HttpStatusCode.Created);
+        var dispute = await Api.Json(opened);
+        Assert.Equal(1_500, dispute.Amount("heldAmount"));
+        Assert.Equal(1_500, await Escrow(orderId));
+        Assert.Contains("dispute_hold", await JournalKinds(seller, orderId));
+        await app.AssertLedgerOk();
+
+        await PostOk(seller, dispute.Id(), "reject", new { reason = "It left here whole." });
+        await PostOk(buyer, dispute.Id(), "escalate");
+        await app.AdvanceAndSweep(TimeSpan.FromDays(16)); // past the 15-day window: the rest's credit becomes available
+        var available = Assert.Single(await app.Entries(orderId, "credit_available"));
+        Assert.Equal(11_500, available["SellerAvailable"] + Assert.Single(await app.Entries(orderId, "release"))["PlatformCommission"]
+            + Assert.Single(await app.Entries(orderId, "dispute_hold"))["PlatformCommission"]); // commission on the rest only
+        Assert.Equal(1_500, await Escrow(orderId));
+        await app.AssertLedgerOk();
+
+        var arbiter = await app.NewUser("arbiter");
+        await PostOk(arbiter, dispute.Id(), "decision", new { outcome = "full_refund", rationale = "Torn in the photos." });
+        await app.AdvanceAndSweep(TimeSpan.FromDays(31));
+        Assert.Equal(1_500, Assert.Single(await app.Entries(orderId, "dispute_refund"))["RefundsOwed"]);
+        Assert.Equal(0, await Escrow(orderId));
+        await app.AssertLedgerOk();
+    }
+
+    [Fact]
     public async Task A_requested_amount_above_the_claimed_items_value_is_refused()
     {
         var (buyer, _, orderId, _, strap) = await WatchAndStraps();
