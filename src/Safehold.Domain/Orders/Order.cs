@@ -134,8 +134,8 @@ public sealed class Order : IProcessSubject<OrderStatus>
     public long RefundedAmount => _refundedAmount;
 
     /// <summary>
-    /// The value, in minor units, of the items a per-item dispute opened before completion holds apart in escrow (SPEC 3);
-    /// 0 when the order's money is one. The rest of the order (<see cref="Rest"/>) goes on by its own clock, and the
+    /// The value, in minor units, of the items a per-item dispute holds apart in escrow (SPEC 3; after completion, taken
+    /// back from the seller's pending credit); 0 when the order's money is one. The rest of the order (<see cref="Rest"/>) goes on by its own clock, and the
     /// dispute's outcome posts against this part only.
     /// </summary>
     public long PartAmount => _partAmount;
@@ -291,9 +291,9 @@ public sealed class Order : IProcessSubject<OrderStatus>
     /// it cannot complete or release, and its timers are paused with the time they have left.
     /// </summary>
     /// <remarks>
-    /// A dispute naming <paramref name="items"/> (none: the whole order) claims at most their value. Opened before completion
-    /// on items worth less than the total, only that value stays in escrow (<see cref="PartAmount"/>): the order is not
-    /// frozen, and the rest goes on by its own clock (<see cref="OrderPart.Items"/> rows).
+    /// A dispute naming <paramref name="items"/> (none: the whole order) claims at most their value. On items worth less than
+    /// the total, only that value stays in escrow (<see cref="PartAmount"/>; after completion it is taken back there, see
+    /// <see cref="OpenDisputeWithEntry"/>): the order is not frozen, and the rest goes on by its own clock (<see cref="OrderPart.Items"/> rows).
     /// </remarks>
     /// <param name="terms">The dispute's terms (its durations), copied from the policy in force when it opens.</param>
     /// <param name="items">The items claimed, by <see cref="OrderLine.ItemId"/>, with the quantity of each; null or empty: the whole order.</param>

@@ -33,8 +33,8 @@ public sealed record DisputedOrderResponse(Guid Id, [property: ApiEnum<OrderStat
 /// <param name="ClaimedAmount">What the dispute claims: the value of its <c>items</c> (unit price × quantity claimed), or the order's total. A full refund is this; no refund is more.</param>
 /// <param name="Items">The items the dispute names, each with the quantity claimed; empty for a dispute on the whole order.</param>
 /// <param name="HeldAmount">
-/// While it is open, what it holds: a per-item dispute opened before completion keeps only its items' value in escrow
-/// while the rest of the order goes on; a dispute on the whole order holds all that is captured. Null once it has ended.
+/// While it is open, what it holds: a per-item dispute keeps only its items' value in escrow while the rest of the order
+/// goes on; a dispute on the whole order holds all that is captured. Null once it has ended.
 /// </param>
 public sealed record DisputeResponse(
     Guid Id,

@@ -22,8 +22,9 @@ public sealed class OpenDispute(SafeholdDb db, DueTimers timers, DisputeNotices 
     /// <param name="Items">
     /// Optional: the items the dispute claims, each once (400 <c>duplicate_item</c>). None named means the whole order. A dispute
     /// naming items claims at most their value (unit price × quantity): the requested amount is capped by it, and a full refund
-    /// is that value. Opened before completion on items worth less than the total, only that value stays in escrow while
-    /// the dispute runs; the rest of the order is released on its own clock (confirm receipt, or protection's end).
+    /// is that value. On items worth less than the total, only that value stays in escrow while the dispute runs (after
+    /// completion it is taken back from the seller's pending credit); the rest of the order goes on by its own clock (confirm
+    /// receipt or protection's end releases it; the end of the dispute window makes it available).
     /// </param>
     public sealed record Input(
         [property: ApiEnum<DisputeReason>] string? Reason,
