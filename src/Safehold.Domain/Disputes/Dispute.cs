@@ -28,12 +28,9 @@ public sealed record DisputeStep(Settlement? Settle, bool ResumesOrder, DisputeP
     public JournalEntry? ApplyTo(Order order, DateTimeOffset now)
     {
         if (Chargeback is { } chargeback) return order.SettleChargeback(chargeback.Outcome, chargeback.Bearer, now);
-        if (ResumesOrder)
-        {
-            order.WithdrawDispute(now);
-            return null;
-        }
-        return Settle is { } s ? order.ResolveDispute(s.Outcome, s.PartialAmount, now) : null;
+        if (ResumesOrder) return order.WithdrawDispute(now);
+        // A full refund carries what the dispute claims: its items' value, or the order's total.
+        return Settle is { } s ? order.ResolveDispute(s.Outcome, s.Outcome == DisputeOutcome.FullRefund ? s.RefundAmount : s.PartialAmount, now) : null;
     }
 }
 
@@ -48,6 +45,7 @@ public sealed class Dispute : IProcessSubject<DisputeStatus>
     private readonly List<DisputeOffer> _offers = [];
     private readonly List<DisputeEvent> _timeline = [];
     private readonly List<DisputeTimer> _timers = [];
+    private readonly List<DisputeItem> _items = [];
     private DisputeTransition? _lastTransition;
     private DisputeTables _process = DisputeProcess.Standard;
 
@@ -68,8 +66,17 @@ public sealed class Dispute : IProcessSubject<DisputeStatus>
 
     public string Currency { get; private set; }
 
-    /// <summary>The order's total when the dispute was opened: the most any refund can be.</summary>
+    /// <summary>The order's total when the dispute was opened.</summary>
     public long OrderTotalAmount { get; private set; }
+
+    /// <summary>For a dispute naming items (SPEC 3): their value, unit price × quantity claimed; null for the whole order.</summary>
+    public long? ItemsAmount { get; private set; }
+
+    /// <summary>What the dispute claims: its items' value, or the order's total. The most any refund can be; a full refund is this.</summary>
+    public long ClaimedAmount => ItemsAmount ?? OrderTotalAmount;
+
+    /// <summary>The items the dispute names, with the quantity claimed; empty for the whole order.</summary>
+    public IReadOnlyList<DisputeItem> Items => _items;
 
     // The terms of the dispute, copied from the policy when it opened (DisputeTerms).
     public int SellerResponseDays { get; private set; }
@@ -180,7 +187,8 @@ public sealed class Dispute : IProcessSubject<DisputeStatus>
 
     /// <summary>Opens a dispute on <paramref name="order"/>: called by <see cref="Order.OpenDispute"/>, which freezes the order with it.</summary>
     internal static Dispute Open(Guid id, Order order, Actor actor, DateTimeOffset now, DisputeReason reason,
-        DisputeOutcome requestedOutcome, long? requestedAmount, string description, DisputeTerms terms)
+        DisputeOutcome requestedOutcome, long? requestedAmount, string description, DisputeTerms terms,
+        IReadOnlyList<(OrderLine Line, int Quantity)>? items = null)
     {
         var by = DisputeActor.Of(actor);
         var t = order.Process.Disputes.Engine.Authorize(null, DisputeTrigger.Open, new DisputeAct(by, requestedOutcome), now);
@@ -189,7 +197,8 @@ public sealed class Dispute : IProcessSubject<DisputeStatus>
                 reason == DisputeReason.Chargeback ? "A chargeback is reported by the payment provider, not opened by a buyer." : "Unknown dispute reason.");
         if (requestedOutcome is not (DisputeOutcome.FullRefund or DisputeOutcome.PartialRefund or DisputeOutcome.ReturnAndRefund))
             throw new DomainException(RefusalKind.Invalid, "validation_failed", "A buyer asks for a full refund, a partial refund or a return and refund.");
-        DisputeProcess.CheckAmount(requestedOutcome, requestedAmount, order.TotalAmount);
+        var itemsAmount = items?.Sum(i => (i.Line.UnitPrice * i.Quantity).Amount);
+        DisputeProcess.CheckAmount(requestedOutcome, requestedAmount, itemsAmount ?? order.TotalAmount);
         Require(description, "A dispute needs a description.");
         var dispute = new Dispute
         {
@@ -200,6 +209,7 @@ public sealed class Dispute : IProcessSubject<DisputeStatus>
             SellerId = order.SellerId,
             Currency = order.Currency,
             OrderTotalAmount = order.TotalAmount,
+            ItemsAmount = itemsAmount,
             Reason = reason,
             RequestedOutcome = requestedOutcome,
             RequestedAmount = requestedAmount,
@@ -214,6 +224,8 @@ public sealed class Dispute : IProcessSubject<DisputeStatus>
             DecisionTargetDays = terms.DecisionTargetDays,
             AppealDays = terms.AppealDays,
         };
+        foreach (var (line, quantity) in items ?? [])
+            dispute._items.Add(new DisputeItem(id, line, quantity));
         dispute.Apply(t, by, now, "opened", DisputeProcess.Name(reason) + ": " + Describe(requestedOutcome, requestedAmount));
         return dispute;
     }
@@ -291,7 +303,7 @@ public sealed class Dispute : IProcessSubject<DisputeStatus>
         var t = DisputeProcess.Authorize(this, DisputeTrigger.CounterOffer, new DisputeAct(actor, outcome), now);
         if (outcome is not (DisputeOutcome.PartialRefund or DisputeOutcome.ReturnAndRefund))
             throw new DomainException(RefusalKind.Invalid, "validation_failed", "A seller offers a partial refund or a return and refund.");
-        DisputeProcess.CheckAmount(outcome, amount, OrderTotalAmount);
+        DisputeProcess.CheckAmount(outcome, amount, ClaimedAmount);
         Require(message, "An offer needs a message.");
         SellerAnsweredAt ??= now;
         _offers.Add(new DisputeOffer(Id, _offers.Count + 1, actor, now, outcome, amount, message));
@@ -368,7 +380,7 @@ public sealed class Dispute : IProcessSubject<DisputeStatus>
             throw new DomainException(RefusalKind.Invalid, "validation_failed", "A decision needs the arbiter's identity.");
         if (!Enum.IsDefined(outcome))
             throw new DomainException(RefusalKind.Invalid, "validation_failed", "Unknown outcome.");
-        DisputeProcess.CheckAmount(outcome, refundAmount, OrderTotalAmount);
+        DisputeProcess.CheckAmount(outcome, refundAmount, ClaimedAmount);
         Require(rationale, "A decision needs a rationale.");
         if (AppealedAt is null)
         {
@@ -504,7 +516,7 @@ public sealed class Dispute : IProcessSubject<DisputeStatus>
 
     private long AmountOf(DisputeOutcome outcome, long? amount) => outcome switch
     {
-        DisputeOutcome.FullRefund => OrderTotalAmount,
+        DisputeOutcome.FullRefund => ClaimedAmount,
         DisputeOutcome.PartialRefund => amount!.Value,
         DisputeOutcome.ReleasedToSeller => 0,
         _ => throw new InvalidOperationException($"{outcome} is not an outcome that settles."),
@@ -521,6 +533,40 @@ public sealed class Dispute : IProcessSubject<DisputeStatus>
 
     private void Record(DateTimeOffset at, DisputeActor actor, string kind, string? detail) =>
         _timeline.Add(new DisputeEvent(Id, ++EventCount, at, actor, kind, detail));
+}
+
+/// <summary>
+/// An item a dispute names (SPEC 3): the order's line, the quantity claimed, and its unit price and title as bought, so
+/// the claim reads the same whatever happens to the product.
+/// </summary>
+public sealed class DisputeItem
+{
+    private DisputeItem()
+    {
+        Title = "";
+    }
+
+    internal DisputeItem(Guid disputeId, OrderLine line, int quantity)
+    {
+        DisputeId = disputeId;
+        LineNumber = line.LineNumber;
+        Title = line.Title;
+        UnitPriceAmount = line.UnitPriceAmount;
+        Quantity = quantity;
+    }
+
+    public Guid DisputeId { get; private set; }
+
+    /// <summary>The order's line (<see cref="OrderLine.LineNumber"/>); its API id is <see cref="OrderLine.ItemIdOf"/> of the order and this.</summary>
+    public int LineNumber { get; private set; }
+    public string Title { get; private set; }
+    public long UnitPriceAmount { get; private set; }
+
+    /// <summary>How many of the line's units are claimed: at least 1, at most what was bought.</summary>
+    public int Quantity { get; private set; }
+
+    /// <summary>What the item claims: its unit price × the quantity claimed, in minor units.</summary>
+    public long Amount => UnitPriceAmount * Quantity;
 }
 
 /// <summary>A seller's counter-offer: who made it and when, what it offers and the message with it.</summary>

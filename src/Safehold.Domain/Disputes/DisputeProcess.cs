@@ -425,9 +425,9 @@ public static class DisputeProcess
 
     /// <summary>
     /// Checks the amount that goes with an outcome: a partial refund needs one of at least one minor unit and at most
-    /// the order's total (<c>amount_out_of_range</c>); every other outcome takes none.
+    /// what the dispute claims, the order's total or its items' value (<c>amount_out_of_range</c>); every other outcome takes none.
     /// </summary>
-    public static void CheckAmount(DisputeOutcome outcome, long? amount, long orderTotal)
+    public static void CheckAmount(DisputeOutcome outcome, long? amount, long claimed)
     {
         if (outcome != DisputeOutcome.PartialRefund)
         {
@@ -437,9 +437,9 @@ public static class DisputeProcess
         }
         if (amount is not { } a)
             throw new DomainException(RefusalKind.Invalid, "validation_failed", "A partial refund needs an amount.");
-        if (a < 1 || a > orderTotal)
+        if (a < 1 || a > claimed)
             throw new DomainException(RefusalKind.RuleRefused, "amount_out_of_range",
-                $"A partial refund must be at least one minor unit and at most the order's total ({orderTotal}).");
+                $"A partial refund must be at least one minor unit and at most what the dispute claims ({claimed}).");
     }
 
     /// <summary>The snake-case API name of a trigger, e.g. <c>counter_offer</c>.</summary>

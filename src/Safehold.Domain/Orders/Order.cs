@@ -39,6 +39,7 @@ public sealed class Order : IProcessSubject<OrderStatus>
     private DateTimeOffset? _disputeOpenedAt;
     private DateTimeOffset? _disputeResolvedAt;
     private long _refundedAmount;
+    private long _partAmount;
     private Guid? _chargebackId;
     private ChargebackBearer? _chargebackBearer; // in memory: who bears the chargeback being settled
     private OrderTransition? _lastTransition;
@@ -134,6 +135,22 @@ public sealed class Order : IProcessSubject<OrderStatus>
 
     /// <summary>What a dispute refunded to the buyer, in minor units; the seller is credited the rest less commission.</summary>
     public long RefundedAmount => _refundedAmount;
+
+    /// <summary>
+    /// The value, in minor units, of the items a per-item dispute holds apart in escrow (SPEC 3; after completion, taken
+    /// back from the seller's pending credit); 0 when the order's money is one. The rest of the order (<see cref="Rest"/>) goes on by its own clock, and the
+    /// dispute's outcome posts against this part only.
+    /// </summary>
+    public long PartAmount => _partAmount;
+
+    /// <summary>
+    /// What the open dispute holds from the seller: a per-item dispute's part while it is held apart; for a dispute (or
+    /// chargeback) on the whole order, all that is captured; nothing when no dispute is open.
+    /// </summary>
+    public Money HeldByDispute => _openDisputeId is null ? Money.Zero(Total.Currency) : PartHeld ? Part : Captured;
+
+    /// <summary>When the part a per-item dispute held apart was refunded or released; null while it is held (or there is none).</summary>
+    public DateTimeOffset? PartSettledAt { get; internal set; }
 
     /// <summary>The chargeback's dispute, once the provider has reported one; an order has at most one.</summary>
     public Guid? ChargebackId => _chargebackId;
@@ -279,23 +296,70 @@ public sealed class Order : IProcessSubject<OrderStatus>
     /// <c>not_received</c>) until the post-completion window closes. The order is frozen while the dispute is open:
     /// it cannot complete or release, and its timers are paused with the time they have left.
     /// </summary>
+    /// <remarks>
+    /// A dispute naming <paramref name="items"/> (none: the whole order) claims at most their value. On items worth less than
+    /// the total, only that value stays in escrow (<see cref="PartAmount"/>; after completion it is taken back there, see
+    /// <see cref="OpenDisputeWithEntry"/>): the order is not frozen, and the rest goes on by its own clock (<see cref="OrderPart.Items"/> rows).
+    /// </remarks>
     /// <param name="terms">The dispute's terms (its durations), copied from the policy in force when it opens.</param>
+    /// <param name="items">The items claimed, by <see cref="OrderLine.ItemId"/>, with the quantity of each; null or empty: the whole order.</param>
     public Dispute OpenDispute(Actor actor, DateTimeOffset now, Guid disputeId, DisputeReason reason,
-        DisputeOutcome requestedOutcome, long? requestedAmount, string description, DisputeTerms terms)
+        DisputeOutcome requestedOutcome, long? requestedAmount, string description, DisputeTerms terms,
+        IReadOnlyList<(Guid ItemId, int Quantity)>? items = null)
     {
-        var t = OrderProcess.Authorize(this, OrderTrigger.OpenDispute, new OrderAct(actor, Reason: reason), now);
-        var dispute = Dispute.Open(disputeId, this, actor, now, reason, requestedOutcome, requestedAmount, description, terms);
-        _openDisputeId = disputeId;
-        _disputeOpenedAt = now;
-        Apply(t, actor, now, "dispute_opened", DisputeProcess.Name(reason));
-        return dispute;
+        var (dispute, entry) = OpenDisputeWithEntry(actor, now, disputeId, reason, requestedOutcome, requestedAmount, description, terms, items);
+        return entry is null ? dispute
+            : throw new InvalidOperationException($"Opening this dispute moves money: use {nameof(OpenDisputeWithEntry)} and post its entry.");
     }
 
-    /// <summary>The open dispute was withdrawn: the order continues where it was, its timers running again with the time they had left.</summary>
-    public void WithdrawDispute(DateTimeOffset now)
+    /// <summary>
+    /// Opens a dispute as <see cref="OpenDispute"/> does, with the journal entry to post with it: a per-item dispute opened
+    /// after completion takes its part back into escrow (<see cref="MoneyMovement.PartHoldFromCredit"/>); otherwise none.
+    /// </summary>
+    public (Dispute Dispute, JournalEntry? Entry) OpenDisputeWithEntry(Actor actor, DateTimeOffset now, Guid disputeId, DisputeReason reason,
+        DisputeOutcome requestedOutcome, long? requestedAmount, string description, DisputeTerms terms,
+        IReadOnlyList<(Guid ItemId, int Quantity)>? items = null)
+    {
+        var claim = ClaimOf(items);
+        var t = OrderProcess.Authorize(this, OrderTrigger.OpenDispute, new OrderAct(actor, Reason: reason, Claim: claim?.Value), now);
+        var dispute = Dispute.Open(disputeId, this, actor, now, reason, requestedOutcome, requestedAmount, description, terms, claim?.Lines);
+        _openDisputeId = disputeId;
+        if (t.Clock == OrderClock.Pauses) _disputeOpenedAt = now; // the order's clock stops only when the whole order is held
+        if (t.Part == OrderPart.Items) _partAmount = claim!.Value.Value;
+        var entry = Apply(t, actor, now, "dispute_opened", DisputeProcess.Name(reason)); // the items claimed are the dispute's (Dispute.Items)
+        return (dispute, entry);
+    }
+
+    /// <summary>
+    /// The lines and value a dispute naming <paramref name="items"/> claims: each item of this order, once, with a quantity
+    /// of 1 to what was bought; null when none is named (the whole order). Bad input is refused with a named error.
+    /// </summary>
+    public (IReadOnlyList<(OrderLine Line, int Quantity)> Lines, long Value)? ClaimOf(IReadOnlyList<(Guid ItemId, int Quantity)>? items)
+    {
+        if (items is null || items.Count == 0) return null;
+        var lines = new List<(OrderLine Line, int Quantity)>();
+        foreach (var (itemId, quantity) in items)
+        {
+            var line = _lines.FirstOrDefault(l => l.ItemId == itemId)
+                ?? throw new DomainException(RefusalKind.Invalid, "unknown_item", $"The order has no item {itemId}.");
+            if (lines.Any(l => l.Line == line))
+                throw new DomainException(RefusalKind.Invalid, "duplicate_item", $"The item {itemId} is named more than once.");
+            if (quantity < 1 || quantity > line.Quantity)
+                throw new DomainException(RefusalKind.Invalid, "quantity_out_of_range",
+                    $"The quantity of item {itemId} must be between 1 and {line.Quantity}, what was bought.");
+            lines.Add((line, quantity));
+        }
+        return (lines, lines.Sum(l => (l.Line.UnitPrice * l.Quantity).Amount));
+    }
+
+    /// <summary>
+    /// The open dispute was withdrawn: the order continues where it was, its timers running again with the time they had
+    /// left. A per-item dispute's part rejoins the rest, or, once the rest was released, is released too: its entry.
+    /// </summary>
+    public JournalEntry? WithdrawDispute(DateTimeOffset now)
     {
         var t = OrderProcess.Authorize(this, OrderTrigger.DisputeWithdrawn, Actor.System, now);
-        Apply(t, Actor.System, now, "dispute_withdrawn", null);
+        return Apply(t, Actor.System, now, "dispute_withdrawn", null);
     }
 
     /// <summary>
@@ -303,27 +367,31 @@ public sealed class Order : IProcessSubject<OrderStatus>
     /// <paramref name="refundAmount"/>, or <c>released_to_seller</c>); returns the one journal entry that settles it, or
     /// null when no money moves. Before completion the money comes from escrow; after it, from the seller's pending
     /// credit (frozen while the dispute was open) and the commission. In every case the refund, the seller's share and
-    /// the commission add up to the total, and commission is charged only on what stays released.
+    /// the commission add up to the total, and commission is charged only on what stays released. A per-item dispute
+    /// holding its part apart (<see cref="PartAmount"/>) settles against the part only.
     /// </summary>
+    /// <param name="refundAmount">
+    /// For a partial refund, its amount; for a full refund, what the dispute claimed (its items' value), null for the whole
+    /// order: a full refund of fewer items than the order has is a partial refund of the order.
+    /// </param>
     public JournalEntry? ResolveDispute(DisputeOutcome outcome, long? refundAmount, DateTimeOffset now)
     {
-        var trigger = outcome switch
+        var claimed = _partAmount > 0 ? _partAmount : TotalAmount;
+        if (outcome is not (DisputeOutcome.FullRefund or DisputeOutcome.PartialRefund or DisputeOutcome.ReleasedToSeller))
+            throw new DomainException(RefusalKind.Invalid, "validation_failed",
+                "A return and refund settles as a full refund once the item is back, or as released to the seller.");
+        if (outcome == DisputeOutcome.FullRefund && _partAmount > 0 && refundAmount is { } part && part != _partAmount)
+            throw new InvalidOperationException($"A full refund of a per-item dispute is its part ({_partAmount}), not {part}.");
+        var refund = outcome == DisputeOutcome.FullRefund ? refundAmount ?? claimed : refundAmount;
+        DisputeProcess.CheckAmount(outcome == DisputeOutcome.ReleasedToSeller ? outcome : DisputeOutcome.PartialRefund, refund, claimed);
+        var trigger = refund switch
         {
-            DisputeOutcome.FullRefund => OrderTrigger.DisputeRefundedInFull,
-            DisputeOutcome.PartialRefund when refundAmount == TotalAmount => OrderTrigger.DisputeRefundedInFull, // the whole total is a full refund
-            DisputeOutcome.PartialRefund => OrderTrigger.DisputeRefundedInPart,
-            DisputeOutcome.ReleasedToSeller => OrderTrigger.DisputeReleasedToSeller,
-            _ => throw new DomainException(RefusalKind.Invalid, "validation_failed",
-                "A return and refund settles as a full refund once the item is back, or as released to the seller."),
+            null => OrderTrigger.DisputeReleasedToSeller,
+            { } all when all == claimed => OrderTrigger.DisputeRefundedInFull, // all that is claimed is a full refund
+            _ => OrderTrigger.DisputeRefundedInPart,
         };
-        DisputeProcess.CheckAmount(outcome, refundAmount, TotalAmount);
         var t = OrderProcess.Authorize(this, trigger, Actor.System, now);
-        _refundedAmount = trigger switch
-        {
-            OrderTrigger.DisputeRefundedInFull => TotalAmount,
-            OrderTrigger.DisputeRefundedInPart => refundAmount!.Value,
-            _ => 0,
-        };
+        _refundedAmount = refund ?? 0;
         _disputeResolvedAt = now;
         return Apply(t, Actor.System, now, ProcessNames.Of(trigger), refundAmount is { } r ? $"{r} {Currency}" : null);
     }
@@ -348,11 +416,16 @@ public sealed class Order : IProcessSubject<OrderStatus>
             throw new DomainException(RefusalKind.RuleRefused, "chargeback_amount_mismatch",
                 $"A chargeback takes back what is still captured for the order ({captured} {Currency}), not {reported}.");
         var chargeback = Dispute.OpenChargeback(disputeId, this, now, networkReason, respondBy, captured, bearer, reference, terms);
+        var partHeld = PartHeld;
         open?.Supersede(now, disputeId);
         _chargebackId = disputeId;
         _openDisputeId = disputeId;
         _disputeOpenedAt ??= now; // a dispute it takes over from paused the clock already: it stays paused from then
-        return (chargeback, Apply(t, Actor.System, now, "chargeback_opened", networkReason));
+        var entry = Apply(t, Actor.System, now, "chargeback_opened", networkReason);
+        // A per-item dispute's part still held is superseded with its dispute: once the hold has taken back what was
+        // released of the rest, the part rejoins it, and the whole order is frozen in escrow for the network to decide.
+        if (partHeld) RejoinPart();
+        return (chargeback, entry);
     }
 
     /// <summary>
@@ -480,11 +553,43 @@ public sealed class Order : IProcessSubject<OrderStatus>
 
     /// <summary>
     /// What the seller is credited for the order: what is released (the total, less what a dispute refunded) less
-    /// commission on it.
+    /// commission on it; with a per-item dispute's part, the commission is on each part, the rest and what stays of the part.
     /// </summary>
-    public Money SellerShare => (Total - Refunded).SplitCommission(CommissionBasisPoints).SellerShare;
+    public Money SellerShare => _partAmount == 0
+        ? (Total - Refunded).SplitCommission(CommissionBasisPoints).SellerShare
+        : RestSplit.SellerShare + PartSplit.SellerShare;
 
     internal Money Refunded => new(_refundedAmount, Total.Currency);
+
+    /// <summary>The part a per-item dispute holds apart (<see cref="PartAmount"/>), as money.</summary>
+    internal Money Part => new(_partAmount, Total.Currency);
+
+    /// <summary>The rest of the order: the total less the part a per-item dispute holds apart (the total when there is none).</summary>
+    internal Money Rest => Total - Part;
+
+    /// <summary>Whether a per-item dispute's part is still held in escrow: not yet refunded, released, or rejoined.</summary>
+    internal bool PartHeld => _partAmount > 0 && PartSettledAt is null;
+
+    internal (Money SellerShare, Money Commission) RestSplit => Rest.SplitCommission(CommissionBasisPoints);
+
+    /// <summary>What of the part stays released (the part less its refund), split into the seller's share and commission.</summary>
+    internal (Money SellerShare, Money Commission) PartSplit => (Part - Refunded).SplitCommission(CommissionBasisPoints);
+
+    /// <summary>
+    /// What of the order's money has been released to the seller and commission so far: the rest once the order completed,
+    /// and a per-item dispute's part (less its refund) once it settled; without a part, what is captured once completed.
+    /// </summary>
+    internal Money Released => _partAmount == 0
+        ? (CompletedAt is null ? Money.Zero(Total.Currency) : Captured)
+        : (CompletedAt is null ? Money.Zero(Total.Currency) : Rest) + (PartHeld ? Money.Zero(Total.Currency) : Part - Refunded);
+
+    /// <summary>The seller's share of <see cref="Released"/>: where the order's credit sits now.</summary>
+    internal Money ReleasedShare => _partAmount == 0
+        ? (CompletedAt is null ? Money.Zero(Total.Currency) : SellerShare)
+        : (CompletedAt is null ? Money.Zero(Total.Currency) : RestSplit.SellerShare) + (PartHeld ? Money.Zero(Total.Currency) : PartSplit.SellerShare);
+
+    /// <summary>The part a per-item dispute held apart rejoins the rest: the dispute ended with no money moved.</summary>
+    internal void RejoinPart() => _partAmount = 0;
 
     /// <summary>What is still captured from the buyer's card: the total less what a dispute refunded.</summary>
     internal Money Captured => Total - Refunded;

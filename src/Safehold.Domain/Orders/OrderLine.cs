@@ -59,6 +59,24 @@ public sealed class OrderLine
     public long UnitPriceAmount { get; private set; }
     public int Quantity { get; private set; }
 
+    /// <summary>
+    /// The line's id in the API (<c>itemId</c>): derived from the order's id and the line number (a name-based UUID, version
+    /// 5 layout), so it is stable, needs no column, and names a line of this order only.
+    /// </summary>
+    public Guid ItemId => ItemIdOf(OrderId, LineNumber);
+
+    public static Guid ItemIdOf(Guid orderId, int lineNumber)
+    {
+        Span<byte> name = stackalloc byte[20];
+        orderId.TryWriteBytes(name, bigEndian: true, out _);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(name[16..], lineNumber);
+        Span<byte> hash = stackalloc byte[20];
+        System.Security.Cryptography.SHA1.HashData(name, hash);
+        hash[6] = (byte)((hash[6] & 0x0F) | 0x50);
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
+        return new Guid(hash[..16], bigEndian: true);
+    }
+
     public Money UnitPrice => new(UnitPriceAmount, Safehold.Domain.Currency.Of(Currency));
     public Money LineTotal => UnitPrice * Quantity;
 }

@@ -144,6 +144,31 @@ public enum OrderDate
 
     /// <summary>The waiting extension is granted: protection (and a pending auto-completion) end later by its days.</summary>
     Extended = 64,
+
+    /// <summary><c>partSettledAt</c>: the part a per-item dispute held apart in escrow was refunded or released (<see cref="OrderPart.Items"/>).</summary>
+    PartSettled = 128,
+
+    /// <summary>The part a per-item dispute held apart rejoins the rest of the order: the dispute ended with no money moved.</summary>
+    PartRejoined = 256,
+}
+
+/// <summary>
+/// Which of a trigger's rows applies, by the dispute's claim (SPEC 3): a dispute on the whole order freezes it; one that
+/// names items worth less than the total holds only their value apart in escrow, and the rest goes on by its own clock.
+/// </summary>
+public enum OrderPart
+{
+    /// <summary>Whatever the claim.</summary>
+    Any,
+
+    /// <summary>No part held apart: the order's money is one (no dispute, or a dispute on the whole order).</summary>
+    Whole,
+
+    /// <summary>
+    /// A per-item dispute holds its items' value apart (<see cref="Order.PartAmount"/>), or, for opening one, the act names
+    /// items worth less than the total (<see cref="OrderAct.Claim"/>).
+    /// </summary>
+    Items,
 }
 
 /// <summary>What a transition asks of the payment provider, outside the database: its money has left or entered.</summary>
@@ -165,7 +190,8 @@ public enum ProviderCall
 /// <param name="By">Who acts.</param>
 /// <param name="Reason">For <c>open_dispute</c>: the reason, which some windows depend on; null asks for any reason.</param>
 /// <param name="Days">For <c>extend_protection</c>: the days asked for; null asks whether any may be.</param>
-public readonly record struct OrderAct(Actor By, Disputes.DisputeReason? Reason = null, int? Days = null) : IProcessAct<Party>
+/// <param name="Claim">For <c>open_dispute</c>: the value of the items the dispute names, in minor units; null for the whole order.</param>
+public readonly record struct OrderAct(Actor By, Disputes.DisputeReason? Reason = null, int? Days = null, long? Claim = null) : IProcessAct<Party>
 {
     public Party Party => By.Party;
 
@@ -193,7 +219,7 @@ public sealed record TimerRule(OrderTimerKind Kind, OrderStatus LivesIn, OrderTr
 /// One row of the order's process: in state <see cref="From"/>, <see cref="Who"/> may <see cref="Trigger"/> (if the
 /// <see cref="Guard"/> lets them now), and then the order goes <see cref="To"/>, moves <see cref="Money"/>, starts the
 /// timers <see cref="Starts"/>, sets the dates <see cref="Sets"/>, pauses or resumes its clock, and asks the payment
-/// provider for <see cref="Calls"/>.
+/// provider for <see cref="Calls"/>. A row for a <see cref="Part"/> applies only to an order (or an act) with that claim.
 /// </summary>
 public sealed record OrderTransition(
     OrderTrigger Trigger,
@@ -205,14 +231,16 @@ public sealed record OrderTransition(
     OrderGuard? Guard = null,
     OrderClock Clock = OrderClock.Runs,
     OrderDate Sets = OrderDate.None,
-    ProviderCall Outside = ProviderCall.None) : IProcessRow<OrderStatus, OrderTrigger, Party, Order, OrderAct>
+    ProviderCall Outside = ProviderCall.None,
+    OrderPart Part = OrderPart.Any) : IProcessRow<OrderStatus, OrderTrigger, Party, Order, OrderAct>
 {
     /// <summary>The provider call the row needs: its own (<see cref="Outside"/>), or the one its money movement needs.</summary>
     public ProviderCall Calls => Outside != ProviderCall.None ? Outside : OrderMoney.Of(Money).Calls;
 
     OrderStatus? IProcessRow<OrderStatus, OrderTrigger, Party, Order, OrderAct>.From => From;
 
-    bool IProcessRow<OrderStatus, OrderTrigger, Party, Order, OrderAct>.Takes(Order? subject, OrderAct act) => true;
+    bool IProcessRow<OrderStatus, OrderTrigger, Party, Order, OrderAct>.Takes(Order? subject, OrderAct act) =>
+        Part == OrderPart.Any || subject is null || (Part == OrderPart.Items) == OrderProcess.HoldsPart(subject, act);
 
     public DomainException? Refusal(Order subject, OrderAct act, DateTimeOffset now) => Guard?.Invoke(subject, act, now);
 }
@@ -243,39 +271,58 @@ public static class OrderProcess
         new(OrderTrigger.Ship,                AwaitingShipment, Seller,          AwaitingDelivery, MoneyMovement.None,                 [OrderTimerKind.ProtectionEnds, OrderTimerKind.ProtectionEndingReminder], Rules.NoOpenDispute, Sets: OrderDate.Shipped),
         new(OrderTrigger.Cancel,              AwaitingShipment, Buyer | Seller,  Closed,           MoneyMovement.RefundInFull,         Nothing,                                                      Rules.NoOpenDispute, Sets: OrderDate.Closed),
         new(OrderTrigger.ShipByMissed,        AwaitingShipment, System,          Closed,           MoneyMovement.RefundInFull,         Nothing,                                                      Sets: OrderDate.Closed),
-        new(OrderTrigger.MarkDelivered,       AwaitingDelivery, Seller | Admin,  AwaitingDelivery, MoneyMovement.None,                 [OrderTimerKind.AutoComplete],      Both(Rules.NoOpenDispute, Rules.NotYetDelivered), Sets: OrderDate.Delivered),
+        new(OrderTrigger.MarkDelivered,       AwaitingDelivery, Seller | Admin,  AwaitingDelivery, MoneyMovement.None,                 [OrderTimerKind.AutoComplete],      Both(Rules.NotFrozen, Rules.NotYetDelivered), Sets: OrderDate.Delivered),
         // The carrier's own scan reports the delivery (POST /tracking-events): the same report, by the system, once.
-        new(OrderTrigger.MarkDelivered,       AwaitingDelivery, System,          AwaitingDelivery, MoneyMovement.None,                 [OrderTimerKind.AutoComplete],      Both(Rules.NoOpenDispute, Rules.NotYetDelivered), Sets: OrderDate.Delivered),
-        new(OrderTrigger.ConfirmReceipt,      AwaitingDelivery, Buyer,           Completed,        MoneyMovement.ReleaseToSeller,      [OrderTimerKind.DisputeWindowEnds], Rules.NoOpenDispute,                             Sets: OrderDate.Completed),
-        new(OrderTrigger.ExtendProtection,    AwaitingDelivery, Buyer,           AwaitingDelivery, MoneyMovement.None,                 [OrderTimerKind.ExtensionDecision], Both(Rules.NoOpenDispute, Rules.MayRequestExtension)),
-        new(OrderTrigger.ApproveExtension,    AwaitingDelivery, Seller,          AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Both(Rules.NoOpenDispute, Rules.ExtensionPending), Sets: OrderDate.Extended),
-        new(OrderTrigger.DeclineExtension,    AwaitingDelivery, Seller,          AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Both(Rules.NoOpenDispute, Rules.ExtensionPending)),
-        new(OrderTrigger.ExtensionAutoApproved, AwaitingDelivery, System,        AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Both(Rules.NoOpenDispute, Rules.ExtensionPending), Sets: OrderDate.Extended),
-        new(OrderTrigger.ProtectionEnded,     AwaitingDelivery, System,          Completed,        MoneyMovement.ReleaseToSeller,      [OrderTimerKind.DisputeWindowEnds], Rules.NoOpenDispute,                             Sets: OrderDate.Completed),
-        new(OrderTrigger.DeliveryAutoComplete, AwaitingDelivery, System,         Completed,        MoneyMovement.ReleaseToSeller,      [OrderTimerKind.DisputeWindowEnds], Both(Rules.NoOpenDispute, Rules.Delivered),      Sets: OrderDate.Completed),
-        new(OrderTrigger.DisputeWindowClosed, Completed,        System,          Completed,        MoneyMovement.PendingToAvailable,   Nothing,                            Both(Rules.NoOpenDispute, Rules.CreditStillPending), Sets: OrderDate.CreditAvailable),
+        new(OrderTrigger.MarkDelivered,       AwaitingDelivery, System,          AwaitingDelivery, MoneyMovement.None,                 [OrderTimerKind.AutoComplete],      Both(Rules.NotFrozen, Rules.NotYetDelivered), Sets: OrderDate.Delivered),
+        new(OrderTrigger.ConfirmReceipt,      AwaitingDelivery, Buyer,           Completed,        MoneyMovement.ReleaseToSeller,      [OrderTimerKind.DisputeWindowEnds], Rules.NotFrozen,                             Sets: OrderDate.Completed),
+        new(OrderTrigger.ExtendProtection,    AwaitingDelivery, Buyer,           AwaitingDelivery, MoneyMovement.None,                 [OrderTimerKind.ExtensionDecision], Both(Rules.NotFrozen, Rules.MayRequestExtension)),
+        new(OrderTrigger.ApproveExtension,    AwaitingDelivery, Seller,          AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Both(Rules.NotFrozen, Rules.ExtensionPending), Sets: OrderDate.Extended),
+        new(OrderTrigger.DeclineExtension,    AwaitingDelivery, Seller,          AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Both(Rules.NotFrozen, Rules.ExtensionPending)),
+        new(OrderTrigger.ExtensionAutoApproved, AwaitingDelivery, System,        AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Both(Rules.NotFrozen, Rules.ExtensionPending), Sets: OrderDate.Extended),
+        new(OrderTrigger.ProtectionEnded,     AwaitingDelivery, System,          Completed,        MoneyMovement.ReleaseToSeller,      [OrderTimerKind.DisputeWindowEnds], Rules.NotFrozen,                             Sets: OrderDate.Completed),
+        new(OrderTrigger.DeliveryAutoComplete, AwaitingDelivery, System,         Completed,        MoneyMovement.ReleaseToSeller,      [OrderTimerKind.DisputeWindowEnds], Both(Rules.NotFrozen, Rules.Delivered),      Sets: OrderDate.Completed),
+        new(OrderTrigger.DisputeWindowClosed, Completed,        System,          Completed,        MoneyMovement.PendingToAvailable,   Nothing,                            Both(Rules.NotFrozen, Rules.CreditStillPending), Sets: OrderDate.CreditAvailable),
 
         // Disputes (SPEC 3; the dispute's own process is Disputes.DisputeProcess). While one is open the order is frozen:
         // every row above refuses, and its timers are paused. Opening is bounded in time and by reason (Rules.DisputeWindowOpen).
-        new(OrderTrigger.OpenDispute,         AwaitingDelivery, Buyer,           AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Both(Rules.MayOpenDispute, Rules.DisputeWindowOpen), Pauses),
-        new(OrderTrigger.OpenDispute,         Completed,        Buyer,           Completed,        MoneyMovement.None,                 Nothing,                            Both(Rules.CreditStillPendingForDispute, Both(Rules.MayOpenDispute, Rules.DisputeWindowOpen)), Pauses),
-        new(OrderTrigger.DisputeWithdrawn,    AwaitingDelivery, System,          AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Rules.DisputeOpen,     Resumes),
-        new(OrderTrigger.DisputeWithdrawn,    Completed,        System,          Completed,        MoneyMovement.None,                 Nothing,                            Rules.DisputeOpen,     Resumes),
-        new(OrderTrigger.DisputeRefundedInFull, AwaitingDelivery, System,        Closed,           MoneyMovement.DisputeRefundFromEscrow, Nothing,                         Rules.DisputeOpen,                                   Sets: OrderDate.Closed),
-        new(OrderTrigger.DisputeRefundedInPart, AwaitingDelivery, System,        Completed,        MoneyMovement.DisputeSplitEscrow,   [OrderTimerKind.DisputeWindowEnds], Rules.DisputeOpen,                                   Sets: OrderDate.Completed),
-        new(OrderTrigger.DisputeReleasedToSeller, AwaitingDelivery, System,      Completed,        MoneyMovement.ReleaseToSeller,      [OrderTimerKind.DisputeWindowEnds], Rules.DisputeOpen,                                   Sets: OrderDate.Completed),
-        new(OrderTrigger.DisputeRefundedInFull, Completed,      System,          Closed,           MoneyMovement.DisputeRefundFromPending, Nothing,                        Rules.DisputeOpen,                                   Sets: OrderDate.Closed),
-        new(OrderTrigger.DisputeRefundedInPart, Completed,      System,          Completed,        MoneyMovement.DisputePartRefundFromPending, Nothing,                    Rules.DisputeOpen,     Resumes),
-        new(OrderTrigger.DisputeReleasedToSeller, Completed,    System,          Completed,        MoneyMovement.None,                 Nothing,                            Rules.DisputeOpen,     Resumes),
+        new(OrderTrigger.OpenDispute,         AwaitingDelivery, Buyer,           AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Both(Rules.MayOpenDispute, Rules.DisputeWindowOpen), Pauses, Part: OrderPart.Whole),
+        new(OrderTrigger.OpenDispute,         Completed,        Buyer,           Completed,        MoneyMovement.None,                 Nothing,                            Both(Rules.CreditStillPendingForDispute, Both(Rules.MayOpenDispute, Rules.DisputeWindowOpen)), Pauses, Part: OrderPart.Whole),
+        new(OrderTrigger.DisputeWithdrawn,    AwaitingDelivery, System,          AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Rules.DisputeOpen,     Resumes, Part: OrderPart.Whole),
+        new(OrderTrigger.DisputeWithdrawn,    Completed,        System,          Completed,        MoneyMovement.None,                 Nothing,                            Rules.DisputeOpen,     Resumes, Part: OrderPart.Whole),
+        new(OrderTrigger.DisputeRefundedInFull, AwaitingDelivery, System,        Closed,           MoneyMovement.DisputeRefundFromEscrow, Nothing,                         Rules.DisputeOpen,                                   Sets: OrderDate.Closed, Part: OrderPart.Whole),
+        new(OrderTrigger.DisputeRefundedInPart, AwaitingDelivery, System,        Completed,        MoneyMovement.DisputeSplitEscrow,   [OrderTimerKind.DisputeWindowEnds], Rules.DisputeOpen,                                   Sets: OrderDate.Completed, Part: OrderPart.Whole),
+        new(OrderTrigger.DisputeReleasedToSeller, AwaitingDelivery, System,      Completed,        MoneyMovement.ReleaseToSeller,      [OrderTimerKind.DisputeWindowEnds], Rules.DisputeOpen,                                   Sets: OrderDate.Completed, Part: OrderPart.Whole),
+        new(OrderTrigger.DisputeRefundedInFull, Completed,      System,          Closed,           MoneyMovement.DisputeRefundFromPending, Nothing,                        Rules.DisputeOpen,                                   Sets: OrderDate.Closed, Part: OrderPart.Whole),
+        new(OrderTrigger.DisputeRefundedInPart, Completed,      System,          Completed,        MoneyMovement.DisputePartRefundFromPending, Nothing,                    Rules.DisputeOpen,     Resumes, Part: OrderPart.Whole),
+        new(OrderTrigger.DisputeReleasedToSeller, Completed,    System,          Completed,        MoneyMovement.None,                 Nothing,                            Rules.DisputeOpen,     Resumes, Part: OrderPart.Whole),
+
+        // Disputes per item (SPEC 3): opened on items worth less than the total, a dispute holds only their value apart in
+        // escrow (Order.PartAmount; after completion, taken back from the seller's pending credit and the commission). The
+        // rest is not frozen: it goes on by its own clock (the rows above guarded by Rules.NotFrozen: delivery, confirm
+        // receipt, protection's end, the dispute window), released less its commission. The outcome posts against the part
+        // only, whether the rest is still in escrow or already released.
+        new(OrderTrigger.OpenDispute,         AwaitingDelivery, Buyer,           AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Both(Rules.MayOpenDispute, Rules.DisputeWindowOpen), Part: OrderPart.Items),
+        new(OrderTrigger.OpenDispute,         Completed,        Buyer,           Completed,        MoneyMovement.PartHoldFromCredit,   Nothing,                            Both(Rules.CreditStillPendingForDispute, Both(Rules.MayOpenDispute, Rules.DisputeWindowOpen)), Part: OrderPart.Items),
+        new(OrderTrigger.DisputeWithdrawn,    AwaitingDelivery, System,          AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Rules.DisputeOpen,     Sets: OrderDate.PartRejoined, Part: OrderPart.Items),
+        new(OrderTrigger.DisputeWithdrawn,    Completed,        System,          Completed,        MoneyMovement.PartReleaseToSeller,  Nothing,                            Rules.DisputeOpen,     Sets: OrderDate.PartSettled, Part: OrderPart.Items),
+        new(OrderTrigger.DisputeRefundedInFull, AwaitingDelivery, System,        AwaitingDelivery, MoneyMovement.PartRefund,           Nothing,                            Rules.DisputeOpen,     Sets: OrderDate.PartSettled, Part: OrderPart.Items),
+        new(OrderTrigger.DisputeRefundedInPart, AwaitingDelivery, System,        AwaitingDelivery, MoneyMovement.PartRefund,           Nothing,                            Rules.DisputeOpen,     Sets: OrderDate.PartSettled, Part: OrderPart.Items),
+        new(OrderTrigger.DisputeReleasedToSeller, AwaitingDelivery, System,      AwaitingDelivery, MoneyMovement.PartReleaseToSeller,  Nothing,                            Rules.DisputeOpen,     Sets: OrderDate.PartSettled, Part: OrderPart.Items),
+        new(OrderTrigger.DisputeRefundedInFull, Completed,      System,          Completed,        MoneyMovement.PartRefund,           Nothing,                            Rules.DisputeOpen,     Sets: OrderDate.PartSettled, Part: OrderPart.Items),
+        new(OrderTrigger.DisputeRefundedInPart, Completed,      System,          Completed,        MoneyMovement.PartRefund,           Nothing,                            Rules.DisputeOpen,     Sets: OrderDate.PartSettled, Part: OrderPart.Items),
+        new(OrderTrigger.DisputeReleasedToSeller, Completed,    System,          Completed,        MoneyMovement.PartReleaseToSeller,  Nothing,                            Rules.DisputeOpen,     Sets: OrderDate.PartSettled, Part: OrderPart.Items),
 
         // Chargebacks (SPEC 4): the provider reports them, whatever Safehold decided. Money still in escrow is frozen there;
         // money released is taken back into escrow (ChargebackHold). Won, it goes back and the order continues; lost, it
         // has left to the card and the order closes. A chargeback takes over from an open dispute (the order stays frozen).
         new(OrderTrigger.ChargebackOpened,    AwaitingShipment, System,          AwaitingShipment, MoneyMovement.None,                 Nothing,                            Rules.NoChargebackOpen, Pauses),
-        new(OrderTrigger.ChargebackOpened,    AwaitingDelivery, System,          AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Rules.NoChargebackOpen, Pauses),
+        new(OrderTrigger.ChargebackOpened,    AwaitingDelivery, System,          AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Rules.NoChargebackOpen, Pauses, Part: OrderPart.Whole),
+        // With a per-item dispute's part: what of it was released is taken back; a part still held rejoins the rest (Order.OpenChargeback).
+        new(OrderTrigger.ChargebackOpened,    AwaitingDelivery, System,          AwaitingDelivery, MoneyMovement.ChargebackHold,       Nothing,                            Rules.NoChargebackOpen, Pauses, Part: OrderPart.Items),
         new(OrderTrigger.ChargebackOpened,    Completed,        System,          Completed,        MoneyMovement.ChargebackHold,       Nothing,                            Rules.NoChargebackOpen, Pauses),
         new(OrderTrigger.ChargebackWon,       AwaitingShipment, System,          AwaitingShipment, MoneyMovement.None,                 Nothing,                            Rules.ChargebackOpen,  Resumes),
-        new(OrderTrigger.ChargebackWon,       AwaitingDelivery, System,          AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Rules.ChargebackOpen,  Resumes),
+        new(OrderTrigger.ChargebackWon,       AwaitingDelivery, System,          AwaitingDelivery, MoneyMovement.None,                 Nothing,                            Rules.ChargebackOpen,  Resumes, Part: OrderPart.Whole),
+        new(OrderTrigger.ChargebackWon,       AwaitingDelivery, System,          AwaitingDelivery, MoneyMovement.ChargebackReturned,   Nothing,                            Rules.ChargebackOpen,  Resumes, Part: OrderPart.Items),
         new(OrderTrigger.ChargebackWon,       Completed,        System,          Completed,        MoneyMovement.ChargebackReturned,   Nothing,                            Rules.ChargebackOpen,  Resumes),
         new(OrderTrigger.ChargebackLost,      AwaitingShipment, System,          Closed,           MoneyMovement.ChargebackLost,       Nothing,                            Rules.ChargebackOpen,  Sets: OrderDate.Closed),
         new(OrderTrigger.ChargebackLost,      AwaitingDelivery, System,          Closed,           MoneyMovement.ChargebackLost,       Nothing,                            Rules.ChargebackOpen,  Sets: OrderDate.Closed),
@@ -321,6 +368,8 @@ public static class OrderProcess
         (OrderDate.CreditAvailable, "creditAvailableAt = now", (o, _, now) => o.CreditAvailableAt = now),
         (OrderDate.Extended, "protectionEndsAt and autoCompleteAt move later by the extension's days",
             (o, t, now) => o.Extend(t.Trigger == OrderTrigger.ExtensionAutoApproved ? ExtensionStatus.AutoApproved : ExtensionStatus.Approved, now)),
+        (OrderDate.PartSettled, "partSettledAt = now", (o, _, now) => o.PartSettledAt = now),
+        (OrderDate.PartRejoined, "partAmount = 0: the order is one again", (o, _, _) => o.RejoinPart()),
     ];
 
     /// <summary>The tables above as one value: every order follows these (<see cref="Order.Process"/>).</summary>
@@ -347,6 +396,12 @@ public static class OrderProcess
 
     public static bool TryParseStatus(string? value, out OrderStatus status) => ProcessNames.TryParse(value, out status);
 
+    /// <summary>
+    /// Whether the order's money is in two parts (<see cref="OrderPart.Items"/>): a per-item dispute holds its items' value
+    /// apart, or the act opens one on items worth less than the total.
+    /// </summary>
+    internal static bool HoldsPart(Order o, OrderAct act) => act.Claim is { } claim ? claim < o.TotalAmount : o.PartAmount > 0;
+
     internal static string Describe(Party who) => who switch
     {
         Party.Buyer => "buyer",
@@ -364,6 +419,13 @@ public static class OrderProcess
         public static DomainException? NoOpenDispute(Order o, OrderAct _, DateTimeOffset __) =>
             o.OpenDisputeId is null ? null : DomainException.InvalidState("A dispute is open on this order; it waits for the dispute to end.");
 
+        /// <summary>
+        /// The rest of the order goes on unless a dispute holds the whole of it: none is open, or the open one is a per-item
+        /// dispute holding only its part apart (a chargeback always holds the whole).
+        /// </summary>
+        public static DomainException? NotFrozen(Order o, OrderAct _, DateTimeOffset __) =>
+            o.OpenDisputeId is null || o.PartHeld ? null : DomainException.InvalidState("A dispute is open on this order; it waits for the dispute to end.");
+
         public static DomainException? DisputeOpen(Order o, OrderAct _, DateTimeOffset __) =>
             o.OpenDisputeId is not null ? null : DomainException.InvalidState("There is no open dispute on this order.");
 
@@ -378,7 +440,7 @@ public static class OrderProcess
         public static DomainException? MayOpenDispute(Order o, OrderAct _, DateTimeOffset __) =>
             o.OpenDisputeId is not null
                 ? new DomainException(RefusalKind.RuleRefused, "dispute_already_open", "This order already has an open dispute.")
-                : o.DisputeResolvedAt is not null
+                : o.DisputeResolvedAt is not null || o.PartSettledAt is not null
                     ? new DomainException(RefusalKind.RuleRefused, "dispute_already_resolved", "A dispute on this order has already been resolved.")
                     : null;
 

@@ -48,8 +48,9 @@ public static class PolicyDocument
     /// </summary>
     public static IReadOnlyList<Table> Tables(ProtectionPolicy policy) =>
     [
-        new("The order", 2, ["from", "trigger", "who", "to", "money", "starts timers", "sets dates", "provider", "clock", "guarded"],
-            [.. OrderProcess.Table.Select(t => Cells(ProcessNames.Of(t.From), ProcessNames.Of(t.Trigger), Parties(t.Who), ProcessNames.Of(t.To), ProcessNames.Of(t.Money),
+        new("The order", 2, ["from", "trigger", "who", "part", "to", "money", "starts timers", "sets dates", "provider", "clock", "guarded"],
+            [.. OrderProcess.Table.Select(t => Cells(ProcessNames.Of(t.From), ProcessNames.Of(t.Trigger), Parties(t.Who),
+                t.Part == OrderPart.Any ? "" : ProcessNames.Of(t.Part), ProcessNames.Of(t.To), ProcessNames.Of(t.Money),
                 List(t.Starts.Select(ProcessNames.Of)), t.Sets == OrderDate.None ? "" : Flags(t.Sets), ProcessNames.Of(t.Calls),
                 t.Clock == OrderClock.Runs ? "" : ProcessNames.Of(t.Clock), t.Guard is null ? "" : "yes"))]),
         new("The order's timers", 3, ["timer", "lives in", "fires", "falls due", "deadline", "reminds"],

@@ -143,6 +143,8 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
             e.Property(o => o.RefundedAmount).HasField("_refundedAmount").UsePropertyAccessMode(PropertyAccessMode.Field);
             e.Property(o => o.ChargebackId).HasField("_chargebackId").UsePropertyAccessMode(PropertyAccessMode.Field);
             e.Ignore(o => o.ChargebackIsOpen);
+            // A per-item dispute's part held apart in escrow (0: none), and when it settled.
+            e.Property(o => o.PartAmount).HasField("_partAmount").UsePropertyAccessMode(PropertyAccessMode.Field);
             e.HasOne<User>().WithMany().HasForeignKey(o => o.BuyerId).OnDelete(DeleteBehavior.Restrict);
             e.HasOne<User>().WithMany().HasForeignKey(o => o.SellerId).OnDelete(DeleteBehavior.Restrict);
             // "My orders", newest first, for either side, optionally by status.
@@ -180,6 +182,7 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
             l.Property(x => x.Currency).HasMaxLength(3);
             l.Ignore(x => x.UnitPrice);
             l.Ignore(x => x.LineTotal);
+            l.Ignore(x => x.ItemId);
         });
         b.Entity<OrderEvent>(t =>
         {
@@ -228,6 +231,17 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
             e.Navigation(d => d.Timeline).AutoInclude();
             e.HasMany(d => d.Timers).WithOne().HasForeignKey(t => t.DisputeId);
             e.Navigation(d => d.Timers).AutoInclude();
+            e.Ignore(d => d.ClaimedAmount);
+            e.HasMany(d => d.Items).WithOne().HasForeignKey(i => i.DisputeId);
+            e.Navigation(d => d.Items).AutoInclude();
+        });
+        b.Entity<DisputeItem>(e =>
+        {
+            e.ToTable("DisputeItems");
+            e.HasKey(x => new { x.DisputeId, x.LineNumber });
+            e.Property(x => x.LineNumber).ValueGeneratedNever();
+            e.Property(x => x.Title).HasMaxLength(200);
+            e.Ignore(x => x.Amount);
         });
         b.Entity<DisputeOffer>(e =>
         {

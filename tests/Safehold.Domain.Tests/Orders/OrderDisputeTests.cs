@@ -469,7 +469,8 @@ public sealed class OrderDisputeTests
     [InlineData(DisputeOutcome.PartialRefund, 0L, "amount_out_of_range")]
     [InlineData(DisputeOutcome.PartialRefund, 13000L, "amount_out_of_range")]
     [InlineData(DisputeOutcome.PartialRefund, null, "validation_failed")]
-    [InlineData(DisputeOutcome.FullRefund, 12999L, "validation_failed")]
+    [InlineData(DisputeOutcome.FullRefund, 13000L, "amount_out_of_range")] // a full refund carries at most what is claimed
+    [InlineData(DisputeOutcome.ReleasedToSeller, 1L, "validation_failed")]
     [InlineData(DisputeOutcome.ReturnAndRefund, null, "validation_failed")]
     public void Resolving_with_a_wrong_amount_or_outcome_is_refused_and_changes_nothing(DisputeOutcome outcome, long? amount, string code)
     {

@@ -238,7 +238,7 @@ public sealed class ProcessEngineTests
         foreach (var row in OrderProcess.Table)
         {
             var paysOut = row.Money is MoneyMovement.RefundInFull or MoneyMovement.DisputeRefundFromEscrow or MoneyMovement.DisputeSplitEscrow
-                or MoneyMovement.DisputeRefundFromPending or MoneyMovement.DisputePartRefundFromPending;
+                or MoneyMovement.DisputeRefundFromPending or MoneyMovement.DisputePartRefundFromPending or MoneyMovement.PartRefund;
             Assert.Equal(paysOut, row.Calls == ProviderCall.Refund);
         }
     }

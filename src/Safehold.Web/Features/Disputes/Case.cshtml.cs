@@ -155,13 +155,13 @@ public sealed class CaseModel(SafeholdDb db, TimeProvider clock, DisputeEvidence
 
     private async Task<IActionResult> WithAmount(Guid id, string? amount, string done, Func<MoneyDto?, CancellationToken, Task> work, string field = "amount")
     {
-        var dispute = await db.Disputes.AsNoTracking().VisibleTo(Me).Where(d => d.Id == id).Select(d => new { d.Currency, d.OrderTotalAmount }).FirstOrDefaultAsync()
+        var dispute = await db.Disputes.AsNoTracking().VisibleTo(Me).Where(d => d.Id == id).Select(d => new { d.Currency, d.OrderTotalAmount, d.ItemsAmount }).FirstOrDefaultAsync()
             ?? throw Problems.NotFound("Dispute");
         var money = Amount(this, "amount", amount, dispute.Currency);
         // What the amount was read as is said with what was done (the layout shows a message it has no translation for as it is).
         if (money is not null) done = L[done] + " " + L["Amount: {0}.", Words.Money(money)];
         var result = await Act(id, done, ct => work(money, ct), new() { [field] = "amount", [field + ".currency"] = "amount" });
-        AmountRefusedBeside(this, "amount", new MoneyDto(dispute.OrderTotalAmount, dispute.Currency));
+        AmountRefusedBeside(this, "amount", new MoneyDto(dispute.ItemsAmount ?? dispute.OrderTotalAmount, dispute.Currency), ofItems: dispute.ItemsAmount is not null);
         return result;
     }
 
@@ -178,11 +178,14 @@ public sealed class CaseModel(SafeholdDb db, TimeProvider clock, DisputeEvidence
     }
 
     /// <summary>An amount the dispute rules refused (out of range, or given with an outcome that takes none) is said beside the amount's field.</summary>
-    public static void AmountRefusedBeside(PortalPage page, string field, MoneyDto total)
+    /// <param name="ofItems">Whether <paramref name="total"/> is the value of the items a dispute claims, not the order's total.</param>
+    public static void AmountRefusedBeside(PortalPage page, string field, MoneyDto total, bool ofItems = false)
     {
         if (page.ModelState.TryGetValue(field, out var entry) && entry.Errors.Count > 0) return;
         var message = page.RefusedCode switch
         {
+            "amount_out_of_range" when ofItems =>
+                page.L["A partial refund is more than nothing and at most the value of the items disputed, {0}.", Words.Money(total)].Value,
             "amount_out_of_range" => page.L["A partial refund is more than nothing and at most the order's total, {0}.", Words.Money(total)].Value,
             "validation_failed" when page.ModelState.ErrorCount == 0 => page.L["A partial refund needs an amount; the other outcomes take none."].Value,
             _ => null,

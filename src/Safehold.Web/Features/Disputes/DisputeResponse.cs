@@ -17,11 +17,25 @@ public sealed record EvidenceResponse(Guid Id, string Party, Guid UploadedBy, st
     string? Description, DateTimeOffset UploadedAt, string Url);
 public sealed record DisputeMessageResponse(Guid Id, string Party, Guid AuthorId, string Body, DateTimeOffset SentAt);
 
+/// <summary>An item a dispute claims: the order item's <c>itemId</c>, its title and unit price as bought, the quantity claimed and its value.</summary>
+public sealed record DisputeItemResponse(Guid ItemId, string Title, int Quantity, MoneyDto UnitPrice, MoneyDto Amount)
+{
+    public static IReadOnlyList<DisputeItemResponse> Of(Guid orderId, string currency, IEnumerable<DisputeItem> items) =>
+        items.OrderBy(i => i.LineNumber).Select(i => new DisputeItemResponse(OrderLine.ItemIdOf(orderId, i.LineNumber), i.Title, i.Quantity,
+            new MoneyDto(i.UnitPriceAmount, currency), new MoneyDto(i.Amount, currency))).ToList();
+}
+
 /// <summary>The disputed order as an arbiter needs it: its state, total, shipment and the listing as it was bought.</summary>
 public sealed record DisputedOrderResponse(Guid Id, [property: ApiEnum<OrderStatus>] string Status, MoneyDto Total, IReadOnlyList<OrderItemResponse> Items, ShipmentResponse? Shipment,
     DateTimeOffset? DeliveredAt, DateTimeOffset? CompletedAt);
 
 /// <summary>A dispute as its parties and arbiters see it, with what the caller may do now.</summary>
+/// <param name="ClaimedAmount">What the dispute claims: the value of its <c>items</c> (unit price × quantity claimed), or the order's total. A full refund is this; no refund is more.</param>
+/// <param name="Items">The items the dispute names, each with the quantity claimed; empty for a dispute on the whole order.</param>
+/// <param name="HeldAmount">
+/// While it is open, what it holds: a per-item dispute keeps only its items' value in escrow while the rest of the order
+/// goes on; a dispute on the whole order holds all that is captured. Null once it has ended.
+/// </param>
 public sealed record DisputeResponse(
     Guid Id,
     Guid OrderId,
@@ -53,7 +67,10 @@ public sealed record DisputeResponse(
     IReadOnlyList<EvidenceResponse> Evidence,
     IReadOnlyList<DisputeMessageResponse> Messages,
     [property: ApiEnum<DisputeTrigger>(DisputeResponse.AddEvidence, DisputeResponse.SendMessage)] IReadOnlyList<string> Actions,
-    DisputedOrderResponse? Order)
+    DisputedOrderResponse? Order,
+    MoneyDto ClaimedAmount,
+    IReadOnlyList<DisputeItemResponse> Items,
+    MoneyDto? HeldAmount)
 {
     public static DisputeResponse From(Dispute d, Order? order, IEnumerable<DisputeEvidence> evidence, IEnumerable<DisputeMessage> messages,
         Caller caller, DateTimeOffset now)
@@ -100,10 +117,12 @@ public sealed record DisputeResponse(
             messages.OrderBy(m => m.SentAt).ThenBy(m => m.Id).Select(MessageOf).ToList(),
             ActionsFor(d, actor, now),
             order is null ? null : new DisputedOrderResponse(order.Id, OrderProcess.StatusName(order.Status), MoneyDto.From(order.Total),
-                order.Lines.OrderBy(l => l.LineNumber).Select(l => new OrderItemResponse(l.ProductId, l.Quantity, MoneyDto.From(l.UnitPrice),
-                    MoneyDto.From(l.LineTotal), ListingResponse.Of(l))).ToList(),
+                order.Lines.OrderBy(l => l.LineNumber).Select(OrderItemResponse.Of).ToList(),
                 order.Carrier is not null && order.TrackingNumber is not null && order.ShippedAt is { } s ? new ShipmentResponse(order.Carrier, order.TrackingNumber, s) : null,
-                order.DeliveredAt, order.CompletedAt));
+                order.DeliveredAt, order.CompletedAt),
+            new MoneyDto(d.ClaimedAmount, currency.Code),
+            DisputeItemResponse.Of(d.OrderId, currency.Code, d.Items),
+            order is not null && order.OpenDisputeId == d.Id ? MoneyDto.From(order.HeldByDispute) : null);
     }
 
     /// <summary>The actions besides the process's transitions.</summary>
@@ -139,24 +158,38 @@ public sealed record DisputeResponse(
 public sealed record DisputeListResponse(IReadOnlyList<DisputeResponse> Items, string? NextCursor);
 
 /// <summary>What the order's <c>dispute</c> field says of its current (latest) dispute.</summary>
+/// <param name="ClaimedAmount">What the dispute claims: its items' value, or the order's total.</param>
+/// <param name="Items">The items it claims; empty when it is on the whole order.</param>
+/// <param name="HeldAmount">
+/// While it is open, what it holds (only "More details" says): a per-item dispute's items' value, kept in escrow while the
+/// rest of the order goes on; for a dispute on the whole order, all that is captured.
+/// </param>
 public sealed record DisputeSummary(Guid Id, [property: ApiEnum<DisputeStatus>] string Status, string Kind, [property: ApiEnum<DisputeReason>] string Reason,
-    [property: ApiEnum<DisputeOutcome>] string? Outcome, MoneyDto? RefundAmount, DateTimeOffset OpenedAt)
+    [property: ApiEnum<DisputeOutcome>] string? Outcome, MoneyDto? RefundAmount, DateTimeOffset OpenedAt, MoneyDto? ClaimedAmount = null,
+    IReadOnlyList<DisputeItemResponse>? Items = null, MoneyDto? HeldAmount = null)
 {
     /// <summary>The latest dispute of each order, by order id.</summary>
     public static async Task<Dictionary<Guid, DisputeSummary>> ForOrdersAsync(SafeholdDb db, IReadOnlyCollection<Guid> orderIds, CancellationToken ct)
     {
         var rows = await db.Disputes.AsNoTracking().IgnoreAutoIncludes().Where(d => orderIds.Contains(d.OrderId))
-            .Select(d => new { d.Id, d.OrderId, d.Status, d.Reason, d.Outcome, d.RefundAmount, d.Currency, d.OpenedAt }).ToListAsync(ct);
-        return rows.GroupBy(r => r.OrderId).ToDictionary(g => g.Key, g =>
-        {
+            .Select(d => new { d.Id, d.OrderId, d.Status, d.Reason, d.Outcome, d.RefundAmount, d.Currency, d.OpenedAt, d.ItemsAmount, d.OrderTotalAmount })
+            .ToListAsync(ct);
+        var latest = rows.GroupBy(r => r.OrderId)
             // A chargeback opened in the same instant as the dispute it took over from is the later one.
-            var r = g.OrderByDescending(x => x.OpenedAt).ThenByDescending(x => x.Reason == DisputeReason.Chargeback).ThenByDescending(x => x.Id).First();
-            return new DisputeSummary(r.Id, DisputeProcess.StatusName(r.Status), r.Reason == DisputeReason.Chargeback ? "chargeback" : "protection",
-                DisputeProcess.Name(r.Reason), r.Outcome is { } o ? DisputeProcess.Name(o) : null,
-                r.RefundAmount is { } a ? new MoneyDto(a, r.Currency) : null, r.OpenedAt);
-        });
+            .Select(g => g.OrderByDescending(x => x.OpenedAt).ThenByDescending(x => x.Reason == DisputeReason.Chargeback).ThenByDescending(x => x.Id).First())
+            .ToList();
+        var perItem = latest.Where(r => r.ItemsAmount is not null).Select(r => r.Id).ToList();
+        var items = perItem.Count == 0 ? [] : await db.Set<DisputeItem>().AsNoTracking().Where(i => perItem.Contains(i.DisputeId)).ToListAsync(ct);
+        return latest.ToDictionary(r => r.OrderId, r => new DisputeSummary(r.Id, DisputeProcess.StatusName(r.Status),
+            r.Reason == DisputeReason.Chargeback ? "chargeback" : "protection",
+            DisputeProcess.Name(r.Reason), r.Outcome is { } o ? DisputeProcess.Name(o) : null,
+            r.RefundAmount is { } a ? new MoneyDto(a, r.Currency) : null, r.OpenedAt, new MoneyDto(r.ItemsAmount ?? r.OrderTotalAmount, r.Currency),
+            DisputeItemResponse.Of(r.OrderId, r.Currency, items.Where(i => i.DisputeId == r.Id))));
     }
 
-    public static async Task<DisputeSummary?> ForOrderAsync(SafeholdDb db, Guid orderId, CancellationToken ct) =>
-        (await ForOrdersAsync(db, [orderId], ct)).GetValueOrDefault(orderId);
+    /// <summary>The order's current dispute, with what it holds while it is open.</summary>
+    public static async Task<DisputeSummary?> ForOrderAsync(SafeholdDb db, Order order, CancellationToken ct) =>
+        (await ForOrdersAsync(db, [order.Id], ct)).GetValueOrDefault(order.Id) is { } summary
+            ? summary with { HeldAmount = order.OpenDisputeId == summary.Id ? MoneyDto.From(order.HeldByDispute) : null }
+            : null;
 }

@@ -40,20 +40,43 @@ public sealed class OpenModel(SafeholdDb db, DisputeEvidenceFeature evidence, Ti
 
     public async Task OnGetAsync(Guid orderId, CancellationToken ct) => Order = (await OrderQueries.Get(orderId, HttpContext, db, clock, ct)).Value!;
 
+    /// <summary>Whether the buyer ticked the item (on a form sent back); none ticked is the whole order.</summary>
+    public bool Ticked(Guid itemId) => Request.HasFormContentType && Request.Form["item"].Contains(itemId.ToString());
+
+    /// <summary>The quantity the buyer chose for an item (on a form sent back), else all that was bought.</summary>
+    public string Quantity(OrderItemResponse item) => Posted("qty-" + item.ItemId) ?? item.Quantity.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The ticked items with their quantities, as the API takes them; null when none is ticked (the whole order).</summary>
+    private List<OpenDispute.ItemInput>? ItemsChosen(IReadOnlyList<string> ticked)
+    {
+        if (ticked.Count == 0) return null;
+        var items = new List<OpenDispute.ItemInput>();
+        foreach (var item in Order.Items.Where(i => ticked.Contains(i.ItemId.ToString())))
+        {
+            var field = "qty-" + item.ItemId;
+            if (!int.TryParse(Posted(field), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var quantity))
+                ModelState.AddModelError(field, L["Between 1 and {0}.", item.Quantity]);
+            items.Add(new OpenDispute.ItemInput(item.ItemId, quantity));
+        }
+        return items;
+    }
+
     public async Task<IActionResult> OnPostAsync(Guid orderId, string? reason, string? requestedOutcome, string? amount, string? description,
-        IFormFile? file, CancellationToken ct)
+        IFormFile? file, string[]? item, CancellationToken ct)
     {
         Order = (await OrderQueries.Get(orderId, HttpContext, db, clock, ct)).Value!;
         var requested = CaseModel.Amount(this, "amount", amount, Order.Total.Currency);
+        var items = ItemsChosen(item ?? []);
         if (file is { Length: > 0 }) await CheckFile(file);
         if (Invalid()) return Page();
         Guid disputeId = default;
         var ok = await Attempt(async ct =>
-            disputeId = (await Service<OpenDispute>().RunAsync(Me, orderId, new OpenDispute.Input(reason, requestedOutcome, requested, description), ct)).Id,
+            disputeId = (await Service<OpenDispute>().RunAsync(Me, orderId, new OpenDispute.Input(reason, requestedOutcome, requested, description, items), ct)).Id,
             new Dictionary<string, string> { ["requestedAmount"] = "amount", ["requestedAmount.currency"] = "amount" });
         if (!ok)
         {
-            CaseModel.AmountRefusedBeside(this, "amount", Order.Total);
+            var claimed = items?.Sum(i => Order.Items.First(l => l.ItemId == i.ItemId).UnitPrice.Amount * (i.Quantity ?? 0));
+            CaseModel.AmountRefusedBeside(this, "amount", claimed is { } value ? Order.Total with { Amount = value } : Order.Total, ofItems: claimed is not null);
             return Page();
         }
         Done = "The dispute is open. The seller has been told.";

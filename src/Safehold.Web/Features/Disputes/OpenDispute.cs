@@ -4,6 +4,7 @@ using Safehold.Domain.Disputes;
 using Safehold.Domain.Policy;
 using Safehold.Web.Api;
 using Safehold.Web.Data;
+using Safehold.Web.Features.Ledger;
 using Safehold.Web.Features.Orders;
 using Safehold.Web.Jobs;
 
@@ -13,11 +14,24 @@ namespace Safehold.Web.Features.Disputes;
 public sealed class OpenDispute(SafeholdDb db, DueTimers timers, DisputeNotices notices, DisputeChange change, TimeProvider clock,
     IOptions<ProtectionPolicy> policy)
 {
+    /// <summary>One item a dispute claims: an order item's <c>itemId</c> (as <c>GET /api/v1/orders/{id}</c> lists it) and how many of it.</summary>
+    /// <param name="ItemId">The order item's <c>itemId</c>; an item of another order is unknown (400 <c>unknown_item</c>).</param>
+    /// <param name="Quantity">How many of the item are claimed: 1 to what was bought (400 <c>quantity_out_of_range</c>).</param>
+    public sealed record ItemInput(Guid? ItemId, [property: Range(1, PlaceOrder.MaxQuantity)] int? Quantity);
+
+    /// <param name="Items">
+    /// Optional: the items the dispute claims, each once (400 <c>duplicate_item</c>). None named means the whole order. A dispute
+    /// naming items claims at most their value (unit price × quantity): the requested amount is capped by it, and a full refund
+    /// is that value. On items worth less than the total, only that value stays in escrow while the dispute runs (after
+    /// completion it is taken back from the seller's pending credit); the rest of the order goes on by its own clock (confirm
+    /// receipt or protection's end releases it; the end of the dispute window makes it available).
+    /// </param>
     public sealed record Input(
         [property: ApiEnum<DisputeReason>] string? Reason,
         [property: ApiEnum<DisputeOutcome>] string? RequestedOutcome,
         [property: ApiOptional] MoneyDto? RequestedAmount,
-        [property: StringLength(5000)] string? Description);
+        [property: StringLength(5000)] string? Description,
+        [property: ApiOptional] IReadOnlyList<ItemInput>? Items = null);
 
     public async Task<DisputeResponse> RunAsync(Caller caller, Guid orderId, Input input, CancellationToken ct)
     {
@@ -25,6 +39,7 @@ public sealed class OpenDispute(SafeholdDb db, DueTimers timers, DisputeNotices 
         var reason = DisputeChange.Parse<DisputeReason>(errors, "reason", input.Reason);
         var outcome = DisputeChange.Parse<DisputeOutcome>(errors, "requestedOutcome", input.RequestedOutcome);
         var description = errors.Text("description", input.Description, Limits.Length<Input>(nameof(Input.Description)));
+        var items = Items(errors, input.Items);
         errors.ThrowIfAny();
 
         return await change.InTransactionAsync(async () =>
@@ -32,13 +47,37 @@ public sealed class OpenDispute(SafeholdDb db, DueTimers timers, DisputeNotices 
             var now = clock.GetUtcNow();
             var order = await timers.LoadForChangeAsync(orderId, caller, now, ct);
             var amount = DisputeChange.Amount(input.RequestedAmount, "requestedAmount", order.Currency);
-            var dispute = order.OpenDispute(OrderAccess.ActorOf(order, caller), now, Guid.CreateVersion7(now), reason!.Value, outcome!.Value, amount,
-                description!, policy.Value.Disputes);
+            var (dispute, entry) = order.OpenDisputeWithEntry(OrderAccess.ActorOf(order, caller), now, Guid.CreateVersion7(now), reason!.Value,
+                outcome!.Value, amount, description!, policy.Value.Disputes, items);
             db.Disputes.Add(dispute);
+            if (entry is not null) await db.PostAsync(entry, ct); // a per-item dispute after completion takes its part back into escrow
             await notices.StepAsync(dispute, caller.Id, now, ct);
             await db.SaveChangesAsync(CancellationToken.None);
             return await DisputeResponse.LoadAsync(db, dispute, order, caller, now, ct);
         }, ct);
+    }
+
+    /// <summary>The items named, each with an id and a quantity; whether they are this order's, once, and not more than bought is the order's rule.</summary>
+    private static List<(Guid ItemId, int Quantity)>? Items(InputErrors errors, IReadOnlyList<ItemInput>? items)
+    {
+        if (items is null) return null;
+        if (items.Count > PlaceOrder.MaxItems)
+        {
+            errors.Add("items", $"At most {PlaceOrder.MaxItems} items.");
+            return null;
+        }
+        var named = new List<(Guid, int)>();
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (items[i] is not { ItemId: { } id, Quantity: { } quantity } || id == Guid.Empty)
+            {
+                if (items[i]?.ItemId is null || items[i]!.ItemId == Guid.Empty) errors.Add($"items[{i}].itemId", "Required.");
+                if (items[i]?.Quantity is null) errors.Add($"items[{i}].quantity", "Required.");
+                continue;
+            }
+            named.Add((id, quantity));
+        }
+        return named;
     }
 
     public static void Map(IEndpointRouteBuilder api) =>

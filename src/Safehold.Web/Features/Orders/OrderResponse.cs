@@ -14,7 +14,12 @@ public sealed record ListingResponse(string Title, string Description, MoneyDto 
     public static ListingResponse Of(OrderLine l) => new(l.Title, l.Description, MoneyDto.From(l.UnitPrice), l.Category, l.Images,
         l.UploadedImageIds.Select(id => new Products.ImageResponse(id, Products.ImageResponse.OrderUrl(l.OrderId, id))).ToList());
 }
-public sealed record OrderItemResponse(Guid ProductId, int Quantity, MoneyDto UnitPrice, MoneyDto LineTotal, ListingResponse Listing);
+/// <summary>One item (line) of an order.</summary>
+/// <param name="ItemId">The item's id: stable, and unique to this order's line; a dispute names it in <c>items</c>.</param>
+public sealed record OrderItemResponse(Guid ItemId, Guid ProductId, int Quantity, MoneyDto UnitPrice, MoneyDto LineTotal, ListingResponse Listing)
+{
+    public static OrderItemResponse Of(OrderLine l) => new(l.ItemId, l.ProductId, l.Quantity, MoneyDto.From(l.UnitPrice), MoneyDto.From(l.LineTotal), ListingResponse.Of(l));
+}
 public sealed record ShipmentResponse(string Carrier, string TrackingNumber, DateTimeOffset ShippedAt);
 /// <summary>One event of an order's or a dispute's history; <c>PlatformUserId</c> is the marketplace's platform when it acted for the actor.</summary>
 public sealed record TimelineEntry(DateTimeOffset At, string Actor, Guid? ActorUserId, string Event, string? Detail, Guid? PlatformUserId = null);
@@ -51,7 +56,7 @@ public sealed record OrderResponse(
     /// </summary>
     public static async Task<OrderResponse> ForAsync(SafeholdDb db, Order o, Caller caller, DateTimeOffset now, CancellationToken ct)
     {
-        var dispute = HadDispute(o) ? await DisputeSummary.ForOrderAsync(db, o.Id, ct) : null;
+        var dispute = HadDispute(o) ? await DisputeSummary.ForOrderAsync(db, o, ct) : null;
         var tracking = await Features.Tracking.TrackingScans.ForOrderAsync(db, o, ct);
         return From(o, caller, now, dispute) with { Tracking = tracking };
     }
@@ -66,8 +71,7 @@ public sealed record OrderResponse(
         o.SellerId,
         MoneyDto.From(o.Total),
         o.CommissionBasisPoints,
-        o.Lines.OrderBy(l => l.LineNumber).Select(l => new OrderItemResponse(l.ProductId, l.Quantity, MoneyDto.From(l.UnitPrice), MoneyDto.From(l.LineTotal),
-            ListingResponse.Of(l))).ToList(),
+        o.Lines.OrderBy(l => l.LineNumber).Select(OrderItemResponse.Of).ToList(),
         JsonDocument.Parse(o.ShippingAddress).RootElement.Clone(),
         o.Carrier is not null && o.TrackingNumber is not null && o.ShippedAt is { } shipped ? new ShipmentResponse(o.Carrier, o.TrackingNumber, shipped) : null,
         o.CreatedAt,

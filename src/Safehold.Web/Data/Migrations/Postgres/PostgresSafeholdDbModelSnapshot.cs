@@ -115,6 +115,9 @@ namespace Safehold.Web.Data.Migrations.Postgres
                     b.Property<int>("EventCount")
                         .HasColumnType("integer");
 
+                    b.Property<long?>("ItemsAmount")
+                        .HasColumnType("bigint");
+
                     b.Property<int>("NoAgreementDays")
                         .HasColumnType("integer");
 
@@ -260,6 +263,30 @@ namespace Safehold.Web.Data.Migrations.Postgres
                     b.HasKey("DisputeId", "Sequence");
 
                     b.ToTable("DisputeEvents", (string)null);
+                });
+
+            modelBuilder.Entity("Safehold.Domain.Disputes.DisputeItem", b =>
+                {
+                    b.Property<Guid>("DisputeId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("LineNumber")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Quantity")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<long>("UnitPriceAmount")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("DisputeId", "LineNumber");
+
+                    b.ToTable("DisputeItems", (string)null);
                 });
 
             modelBuilder.Entity("Safehold.Domain.Disputes.DisputeOffer", b =>
@@ -519,6 +546,12 @@ namespace Safehold.Web.Data.Migrations.Postgres
                         .HasColumnType("uuid");
 
                     b.Property<DateTimeOffset?>("PaidAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("PartAmount")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset?>("PartSettledAt")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<DateTimeOffset>("PayBy")
@@ -1566,6 +1599,15 @@ namespace Safehold.Web.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Safehold.Domain.Disputes.DisputeItem", b =>
+                {
+                    b.HasOne("Safehold.Domain.Disputes.Dispute", null)
+                        .WithMany("Items")
+                        .HasForeignKey("DisputeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Safehold.Domain.Disputes.DisputeOffer", b =>
                 {
                     b.HasOne("Safehold.Domain.Disputes.Dispute", null)
@@ -1776,6 +1818,8 @@ namespace Safehold.Web.Data.Migrations.Postgres
 
             modelBuilder.Entity("Safehold.Domain.Disputes.Dispute", b =>
                 {
+                    b.Navigation("Items");
+
                     b.Navigation("Offers");
 
                     b.Navigation("Timeline");

@@ -109,6 +109,9 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                     b.Property<int>("EventCount")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("ItemsAmount")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("NoAgreementDays")
                         .HasColumnType("INTEGER");
 
@@ -254,6 +257,30 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                     b.HasKey("DisputeId", "Sequence");
 
                     b.ToTable("DisputeEvents", (string)null);
+                });
+
+            modelBuilder.Entity("Safehold.Domain.Disputes.DisputeItem", b =>
+                {
+                    b.Property<Guid>("DisputeId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("LineNumber")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Quantity")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UnitPriceAmount")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("DisputeId", "LineNumber");
+
+                    b.ToTable("DisputeItems", (string)null);
                 });
 
             modelBuilder.Entity("Safehold.Domain.Disputes.DisputeOffer", b =>
@@ -513,6 +540,12 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<long?>("PaidAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("PartAmount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("PartSettledAt")
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("PayBy")
@@ -1560,6 +1593,15 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Safehold.Domain.Disputes.DisputeItem", b =>
+                {
+                    b.HasOne("Safehold.Domain.Disputes.Dispute", null)
+                        .WithMany("Items")
+                        .HasForeignKey("DisputeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Safehold.Domain.Disputes.DisputeOffer", b =>
                 {
                     b.HasOne("Safehold.Domain.Disputes.Dispute", null)
@@ -1770,6 +1812,8 @@ namespace Safehold.Web.Data.Migrations.Sqlite
 
             modelBuilder.Entity("Safehold.Domain.Disputes.Dispute", b =>
                 {
+                    b.Navigation("Items");
+
                     b.Navigation("Offers");
 
                     b.Navigation("Timeline");
