@@ -107,7 +107,15 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
             var capture = await LoadInstructionAsync(instructionId, ct);
             if (!capture.IsClaimedBy(attempt))
             {
-                // Its claim ran out and a worker took it over: the orders say how, once the worker has recorded it.
+                // Its claim ran out and a worker took it over (and may have found nothing yet: the provider recorded this
+                // capture after the worker asked). Money this attempt took for orders that closed meanwhile, and that no
+                // order recorded, goes back to the card, as in the claimed case below.
+                if (result.Succeeded && !payees.AwaitPayment && !payees.Orders.Any(o => o.PaymentReference == result.Reference))
+                {
+                    returned = true;
+                    return [];
+                }
+                // Otherwise the orders say how, once the worker has recorded it.
                 if (payees.AwaitPayment)
                     throw new DomainException(RefusalKind.InProgress, "payment_in_progress",
                         "The payment is being checked with the payment provider: look at the order again in a moment.");

@@ -110,6 +110,33 @@ public sealed class CaptureTests
     }
 
     [Fact]
+    public async Task A_capture_made_after_a_worker_took_its_claim_over_and_found_nothing_for_an_order_closed_meanwhile_is_returned_to_the_card()
+    {
+        // The fault suite's case (seed 217684 on PostgreSQL): the sandbox clock passed the claim while the provider was
+        // still capturing, a worker took the claim over, asked the provider before it had recorded the capture (not found,
+        // declined), and the order closed; the capture then succeeded, and nobody gave the money back.
+        var provider = new Provider();
+        using var app = new SafeholdApp { TestServices = provider.Install };
+        var (buyer, _, id) = await app.OrderIn("awaiting_payment");
+        var returnedBefore = app.Payments.CountSucceeded("refund", ":void");
+        provider.DuringCapture = async services =>
+        {
+            app.Clock.Advance(TimeSpan.FromMinutes(3)); // the pay request's claim runs out
+            await services.GetRequiredService<Safehold.Web.Jobs.InstructionWorker>().RunDueAsync(CancellationToken.None);
+            await Api.ExpectStatus(await buyer.Http.PostAsJsonAsync($"/api/v1/orders/{id}/cancel", new { reason = "Too slow" }), HttpStatusCode.OK);
+        };
+
+        await Api.ExpectProblem(await SafeholdApp.Pay(buyer, id), HttpStatusCode.Conflict, "invalid_state");
+
+        Assert.Null(provider.DuringCaptureFailed);
+        var capture = Assert.Single(await CapturesOf(app, id));
+        Assert.Equal((InstructionStatus.Declined, "capture_not_found"), (capture.Status, capture.FailureCode));
+        Assert.Equal("closed", (await Api.Json(await buyer.Http.GetAsync($"/api/v1/orders/{id}"))).Status());
+        Assert.Equal(returnedBefore + 1, app.Payments.CountSucceeded("refund", ":void")); // the money went back once
+        await app.AssertLedgerOk();
+    }
+
+    [Fact]
     public async Task A_capture_found_by_its_key_for_an_order_cancelled_meanwhile_is_returned_to_the_card_once()
     {
         var provider = new Provider();
