@@ -82,12 +82,16 @@ public sealed class Checkout
     public IReadOnlyList<JournalEntry> Pay(IReadOnlyList<Order> orders, Actor actor, DateTimeOffset now, string paymentReference)
     {
         Authorize(orders, actor, now);
-        var entries = orders.Select(o => o.Pay(actor, now, paymentReference)).ToList();
+        var entries = orders.Select(o => o.Pay(new OrderAct(actor, WithItsCheckout: true), now, paymentReference)).ToList();
         PaidAt = now;
         PaymentReference = paymentReference;
         Version++;
         return entries;
     }
+
+    /// <summary>Whether <paramref name="who"/> may pay the checkout now: it is unpaid and every order's pay row lets them, with it.</summary>
+    public bool MayBePaid(IReadOnlyList<Order> orders, Party who, DateTimeOffset now) =>
+        PaidAt is null && orders.All(o => o.Process.Engine.Allows(o, OrderTrigger.Pay, new OrderAct(new Actor(who, null), WithItsCheckout: true), now));
 
     /// <summary>
     /// Refuses, changing nothing, unless every order of the checkout may be paid by <paramref name="actor"/> now (each by
@@ -99,7 +103,8 @@ public sealed class Checkout
             throw new InvalidOperationException("A checkout is paid with all its orders and only them.");
         if (PaidAt is not null)
             throw DomainException.InvalidState("The checkout has been paid.");
-        foreach (var order in orders) OrderProcess.Authorize(order, OrderTrigger.Pay, actor, now); // a closed order refuses the whole payment
+        foreach (var order in orders) // a closed order refuses the whole payment
+            OrderProcess.Authorize(order, OrderTrigger.Pay, new OrderAct(actor, WithItsCheckout: true), now);
         if (orders.Sum(o => o.Total.Amount) != TotalAmount)
             throw new InvalidOperationException("The checkout's orders no longer add up to its total.");
     }

@@ -238,12 +238,12 @@ public sealed class Order : IProcessSubject<OrderStatus>
     /// <summary>Keeps the marketplace's id and notes, checked by the caller (they are the marketplace's, not the process's).</summary>
     public void SetExternalReference(string? externalId, string? metadata) => (ExternalId, Metadata) = (externalId, metadata);
 
-    /// <summary>The buyer paid; the total moves into this order's escrow.</summary>
-    public JournalEntry Pay(Actor actor, DateTimeOffset now, string paymentReference)
+    /// <summary>The buyer paid; the total moves into this order's escrow. An order of a checkout is paid with it (<see cref="Checkout.Pay"/>).</summary>
+    public JournalEntry Pay(OrderAct act, DateTimeOffset now, string paymentReference)
     {
-        var t = OrderProcess.Authorize(this, OrderTrigger.Pay, actor, now);
+        var t = OrderProcess.Authorize(this, OrderTrigger.Pay, act, now);
         PaymentReference = paymentReference;
-        return Apply(t, actor, now, "paid", null)!;
+        return Apply(t, act.By, now, "paid", null)!;
     }
 
     /// <summary>Cancelled by a party before shipment; a paid order is refunded in full at once.</summary>

@@ -191,7 +191,7 @@ public enum ProviderCall
 /// <param name="Reason">For <c>open_dispute</c>: the reason, which some windows depend on; null asks for any reason.</param>
 /// <param name="Days">For <c>extend_protection</c>: the days asked for; null asks whether any may be.</param>
 /// <param name="Claim">For <c>open_dispute</c>: the value of the items the dispute names, in minor units; null for the whole order.</param>
-public readonly record struct OrderAct(Actor By, Disputes.DisputeReason? Reason = null, int? Days = null, long? Claim = null) : IProcessAct<Party>
+public readonly record struct OrderAct(Actor By, Disputes.DisputeReason? Reason = null, int? Days = null, long? Claim = null, bool WithItsCheckout = false) : IProcessAct<Party>
 {
     public Party Party => By.Party;
 
@@ -265,7 +265,8 @@ public static class OrderProcess
     public static readonly IReadOnlyList<OrderTransition> Table =
     [
         //  trigger                           from              who              to                money                               starts                              guard
-        new(OrderTrigger.Pay,                 AwaitingPayment,  Buyer,           AwaitingShipment, MoneyMovement.CaptureIntoEscrow,    [OrderTimerKind.ShipBy, OrderTimerKind.ShipByReminder],       Sets: OrderDate.Paid),
+        // An order of a checkout is paid only with the checkout's one payment, together with its other orders.
+        new(OrderTrigger.Pay,                 AwaitingPayment,  Buyer,           AwaitingShipment, MoneyMovement.CaptureIntoEscrow,    [OrderTimerKind.ShipBy, OrderTimerKind.ShipByReminder],       Rules.PaidAsItsCheckoutIs, Sets: OrderDate.Paid),
         new(OrderTrigger.Cancel,              AwaitingPayment,  Buyer | Seller,  Closed,           MoneyMovement.None,                 Nothing,                                                      Sets: OrderDate.Closed, Outside: ProviderCall.VoidLostCapture),
         new(OrderTrigger.ExpireUnpaid,        AwaitingPayment,  System,          Closed,           MoneyMovement.None,                 Nothing,                                                      Sets: OrderDate.Closed, Outside: ProviderCall.VoidLostCapture),
         new(OrderTrigger.Ship,                AwaitingShipment, Seller,          AwaitingDelivery, MoneyMovement.None,                 [OrderTimerKind.ProtectionEnds, OrderTimerKind.ProtectionEndingReminder], Rules.NoOpenDispute, Sets: OrderDate.Shipped),
@@ -416,6 +417,12 @@ public static class OrderProcess
     /// <summary>The guards of the table: each answers null when the transition may go ahead, or the refusal.</summary>
     private static class Rules
     {
+        /// <summary>An order of a checkout is paid only by the checkout's payment (<see cref="OrderAct.WithItsCheckout"/>), never alone.</summary>
+        public static DomainException? PaidAsItsCheckoutIs(Order o, OrderAct act, DateTimeOffset _) =>
+            o.CheckoutId is not { } checkoutId || act.WithItsCheckout ? null
+                : new DomainException(RefusalKind.WrongState, "checkout_payment_required",
+                    $"The order is one of a checkout's, paid with one payment for all of them: pay checkout {checkoutId}.");
+
         public static DomainException? NoOpenDispute(Order o, OrderAct _, DateTimeOffset __) =>
             o.OpenDisputeId is null ? null : DomainException.InvalidState("A dispute is open on this order; it waits for the dispute to end.");
 

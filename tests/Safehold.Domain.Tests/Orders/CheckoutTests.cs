@@ -80,6 +80,24 @@ public sealed class CheckoutTests
     }
 
     [Fact]
+    public void An_order_of_a_checkout_is_not_paid_alone_and_does_not_offer_its_buyer_pay()
+    {
+        var orders = new[] { Place((Listing(1_000, sellerId: Guid.NewGuid()), 1)), Place((Listing(2_000, sellerId: Guid.NewGuid()), 1)) };
+        var alone = Place((Listing(3_000, sellerId: Guid.NewGuid()), 1));
+        var checkout = Checkout.Place(Guid.NewGuid(), BuyerId, orders, T0);
+
+        var refused = Assert.Throws<DomainException>(() => orders[0].Pay(Buyer(orders[0]), T0.AddMinutes(1), "cap_1"));
+
+        Assert.Equal("checkout_payment_required", refused.Code);
+        Assert.Equal(OrderStatus.AwaitingPayment, orders[0].Status);
+        Assert.DoesNotContain("pay", OrderProcess.ActionsFor(orders[0], Party.Buyer, T0.AddMinutes(1)));
+        Assert.Contains("cancel", OrderProcess.ActionsFor(orders[0], Party.Buyer, T0.AddMinutes(1)));
+        Assert.Contains("pay", OrderProcess.ActionsFor(alone, Party.Buyer, T0.AddMinutes(1)));
+        Assert.True(checkout.MayBePaid(orders, Party.Buyer, T0.AddMinutes(1)));
+        Assert.False(checkout.MayBePaid(orders, Party.Seller, T0.AddMinutes(1)));
+    }
+
+    [Fact]
     public void A_checkout_is_paid_once()
     {
         var orders = new[] { Place((Listing(1_000, sellerId: Guid.NewGuid()), 1)), Place((Listing(2_000, sellerId: Guid.NewGuid()), 1)) };

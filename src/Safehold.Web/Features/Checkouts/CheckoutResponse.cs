@@ -50,9 +50,8 @@ public sealed record CheckoutResponse(
         foreach (var order in orders.OrderBy(o => o.CreatedAt).ThenBy(o => o.Id))
             responses.Add(await OrderResponse.ForAsync(db, order, caller, now, ct));
         var status = StatusOf(checkout, orders);
-        // Pay while every order's own pay row lets the caller pay it now.
-        var payable = status == CheckoutStatus.AwaitingPayment
-            && orders.All(o => OrderProcess.ActionsFor(o, OrderAccess.PartyOf(o, caller), now).Contains(ProcessNames.Of(OrderTrigger.Pay)));
+        // Pay while every order's own pay row lets the caller pay it now, with the checkout.
+        var payable = status == CheckoutStatus.AwaitingPayment && checkout.MayBePaid(orders, OrderAccess.PartyOf(orders[0], caller), now);
         IReadOnlyList<string> actions = payable ? [ProcessNames.Of(OrderTrigger.Pay)] : [];
         return new(checkout.Id, ProcessNames.Of(status), checkout.BuyerId, MoneyDto.From(checkout.Total), checkout.CreatedAt,
             orders.Min(o => o.PayBy), checkout.PaidAt, responses, actions);

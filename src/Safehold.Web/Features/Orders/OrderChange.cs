@@ -226,10 +226,7 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
         public void Authorize(Actor actor, DateTimeOffset now)
         {
             if (Checkout is { } checkout) checkout.Authorize(Orders, actor, now);
-            else if (Orders[0].CheckoutId is { } checkoutId)
-                throw new DomainException(RefusalKind.WrongState, "checkout_payment_required",
-                    $"The order is one of a checkout's, paid with one payment for all of them: pay checkout {checkoutId} (POST /api/v1/checkouts/{checkoutId}/pay).");
-            else OrderProcess.Authorize(Orders[0], OrderTrigger.Pay, actor, now);
+            else OrderProcess.Authorize(Orders[0], OrderTrigger.Pay, actor, now); // an order of a checkout refuses: checkout_payment_required
         }
 
         /// <summary>Pays every order, each into its own escrow: one journal entry per order.</summary>

@@ -81,8 +81,8 @@ public sealed record OrderResponse(
         o.ClosedAt,
         o.Timeline.OrderBy(e => e.Sequence).Select(e => new TimelineEntry(e.At, ProcessNames.Of(e.Actor), e.ActorUserId, e.Kind, e.Detail, e.PlatformUserId)).ToList(),
         o.PendingDeadlines(),
-        // A checkout's order is paid on its checkout's path (checkoutId), with the others, never alone.
-        OrderProcess.ActionsFor(o, OrderAccess.PartyOf(o, caller), now).Where(a => o.CheckoutId is null || a != "pay").ToList(),
+        // What the caller may do now, from the order's table: a checkout's order offers no pay of its own (its row's guard).
+        OrderProcess.ActionsFor(o, OrderAccess.PartyOf(o, caller), now).ToList(),
         o.Extensions.OrderBy(e => e.RequestedAt).Select(ExtensionResponse.From).ToList(),
         dispute,
         o.ExternalId,

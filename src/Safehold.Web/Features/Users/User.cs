@@ -75,7 +75,12 @@ public sealed class User
     /// <summary>Keeps the marketplace's id and notes, as checked by <see cref="Api.ExternalIds"/>.</summary>
     public void SetExternalReference(string? externalId, string? metadata) => (ExternalId, Metadata) = (externalId, metadata);
 
-    public void SetPasswordHash(string hash) => PasswordHash = hash;
+    /// <summary>Sets the portal password; every session signed in with an earlier one ends (on every host within 5 seconds).</summary>
+    public void SetPasswordHash(string hash)
+    {
+        PasswordHash = hash;
+        EndSessions();
+    }
 
     public void Disable(DateTimeOffset now)
     {

@@ -26,6 +26,18 @@ public sealed class SessionTests(SafeholdApp app) : IClassFixture<SafeholdApp>
         Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
         Assert.StartsWith("/signin", page.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Setting_a_new_password_ends_every_session_signed_in_with_the_old_one()
+    {
+        var user = new User(Guid.CreateVersion7(), "changes@example.com", "Changes", UserRole.Buyer, DateTimeOffset.UnixEpoch);
+        user.SetPasswordHash("first");
+        var signedIn = user.SessionStamp;
+
+        user.SetPasswordHash("second");
+
+        Assert.NotEqual(signedIn, user.SessionStamp);
+    }
 }
 
 /// <summary>Sign-in takes as long for an email nobody has as for a wrong password: the password is always hashed.</summary>
