@@ -118,6 +118,7 @@ builder.Services.AddSafeholdOpenApi(); // Api/OpenApiConventions.cs: operation i
 builder.Services.AddSingleton<WriteGate>();
 builder.Services.AddSingleton<ApiKeyMemory>();
 builder.Services.AddScoped<WriteTransaction>();
+builder.Services.AddScoped<WriteSession>();
 
 // Timed work: the deadline sweeper and the email outbox.
 builder.Services.Configure<SweeperOptions>(builder.Configuration.GetSection("Safehold:Sweeper"));

@@ -24,7 +24,7 @@ namespace Safehold.Web.Api;
 /// IMMEDIATE (queued in <see cref="WriteGate"/>), so a concurrent retry waits and then sees the stored response; on
 /// PostgreSQL a transaction-scoped advisory lock on (caller, key) does the same across hosts.
 /// </remarks>
-public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, TimeProvider clock, IOptions<JsonOptions> json, IOptions<IdempotencyOptions> keys)
+public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, WriteSession session, TimeProvider clock, IOptions<JsonOptions> json, IOptions<IdempotencyOptions> keys)
     : IEndpointFilter
 {
     public const string Header = "Idempotency-Key";
@@ -42,43 +42,67 @@ public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, TimeProvid
         if (http.GetEndpoint()?.Metadata.GetMetadata<OwnTransactions>() is not null)
             return await WithOwnTransactionsAsync(context, next, http, key, ct);
 
-        var tx = await writes.BeginTransactionAsync(db, ct);
+        string? requestHash = null;
+        Guid userId = default;
+        if (key is not null && http.User.Identity?.IsAuthenticated == true)
+        {
+            userId = Caller.From(http.User).Id;
+            requestHash = await HashRequest(http.Request, ct);
+        }
+        var prepared = http.GetEndpoint()?.Metadata.GetMetadata<PreparedAhead>() is not null;
         try
         {
-            // A failure anywhere rolls the whole request back, so SaveChanges needs no savepoint of its own (two more
-            // statements per save, two more round trips on PostgreSQL).
-            db.Database.AutoSavepointsEnabled = false;
-            string? requestHash = null;
-            Guid userId = default;
-            if (key is not null && http.User.Identity?.IsAuthenticated == true)
+            if (prepared)
             {
-                userId = Caller.From(http.User).Id;
-                requestHash = await HashRequest(http.Request, ct);
-                if (await PreviousAsync(userId, key, ct) is { } previous) return Replay(previous, requestHash, http);
+                // The use case reads and decides before the write lock, and begins the transaction when it is ready to
+                // write; a stored answer is looked for once the lock is held (and replayed instead of writing), or when
+                // the request was refused (by what an earlier request under the same key did).
+                session.Defer(async begun =>
+                {
+                    if (requestHash is not null && await PreviousAsync(userId, key!, begun) is { } previous) throw new ReplayInsteadException(previous);
+                });
             }
-
+            else
+            {
+                await session.BeginAsync(ct);
+                if (requestHash is not null && await PreviousAsync(userId, key!, ct) is { } previous) return Replay(previous, requestHash, http);
+            }
             object? result;
             try
             {
                 result = await next(context);
+                if (IsSuccess(result)) await session.BeginAsync(ct); // a use case that answered without writing
+            }
+            catch (ReplayInsteadException replay)
+            {
+                db.ChangeTracker.Clear();
+                return Replay(replay.Previous, requestHash!, http);
             }
             catch (Exception refused) when (requestHash is not null && Problems.Stored(refused) is { } answer)
             {
                 // The request ran and was refused: the refusal is its answer under this key. Nothing of the request
                 // is kept (its transaction rolls back); the answer is written in a transaction of its own.
-                await tx.RollbackAsync(CancellationToken.None);
-                await tx.DisposeAsync();
+                await session.EndAsync();
                 db.ChangeTracker.Clear();
-                tx = null!; // disposed: the answer is kept in a transaction of its own
-                await KeepAsync(userId, key!, requestHash, answer.Status, Problems.Body(answer, http), null);
+                var first = await KeepAsync(userId, key!, requestHash, answer.Status, Problems.Body(answer, http), null);
+                if (prepared && first is not null) return Replay(first, requestHash, http); // a retry, refused by what its first did
                 throw;
             }
-            return await CompleteAsync(result, http, tx, userId, key, requestHash);
+            return await CompleteAsync(result, http, session.Transaction, userId, key, requestHash);
         }
         finally
         {
-            if (tx is not null) await tx.DisposeAsync(); // rolls back what was not committed
+            await session.EndAsync(); // rolls back what was not committed
         }
+    }
+
+    private static bool IsSuccess(object? result) => ((result as IStatusCodeHttpResult)?.StatusCode ?? StatusCodes.Status200OK) is >= 200 and < 300;
+
+    /// <summary>The stored answer under (caller, key) still in force, read without a lock.</summary>
+    private async Task<IdempotencyRecord?> StoredAsync(Guid userId, string key, CancellationToken ct)
+    {
+        var previous = await db.IdempotencyRecords.AsNoTracking().FirstOrDefaultAsync(r => r.UserId == userId && r.Key == key, ct);
+        return previous is not null && previous.CreatedAt > clock.GetUtcNow() - keys.Value.Keep ? previous : null;
     }
 
     /// <summary>
@@ -94,8 +118,14 @@ public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, TimeProvid
         if (key is null || http.User.Identity?.IsAuthenticated != true) return await next(context);
         var userId = Caller.From(http.User).Id;
         var requestHash = await HashRequest(http.Request, ct);
-        var previous = await db.IdempotencyRecords.AsNoTracking().FirstOrDefaultAsync(r => r.UserId == userId && r.Key == key, ct);
-        if (previous is not null && previous.CreatedAt > clock.GetUtcNow() - keys.Value.Keep) return Replay(previous, requestHash, http);
+        if (await StoredAsync(userId, key, ct) is { } previous) return Replay(previous, requestHash, http);
+        // A success is kept by the use case in its last transaction (WriteSession.KeepAnswerAsync), saving a transaction.
+        session.KeepAnswerWith(async value =>
+        {
+            if (await PreviousAsync(userId, key, CancellationToken.None) is not null) return; // the first stands
+            db.IdempotencyRecords.Add(new IdempotencyRecord(userId, key, requestHash, StatusCodes.Status200OK, BodyOfValue(value, http), null, clock.GetUtcNow()));
+            await db.SaveChangesAsync(CancellationToken.None);
+        });
         object? result;
         try
         {
@@ -108,25 +138,30 @@ public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, TimeProvid
             throw;
         }
         var status = (result as IStatusCodeHttpResult)?.StatusCode ?? StatusCodes.Status200OK;
+        if (status == StatusCodes.Status200OK && session.Kept((result as IValueHttpResult)?.Value)) return result;
         if (status is >= 200 and < 300) await KeepAsync(userId, key, requestHash, status, BodyOf(result, http), LocationOf(result));
         return result;
     }
 
-    /// <summary>Keeps an answer under (caller, key) in a transaction of its own, unless one is kept already (the first stands).</summary>
-    private async Task KeepAsync(Guid userId, string key, string requestHash, int status, string body, string? location)
+    /// <summary>
+    /// Keeps an answer under (caller, key) in a transaction of its own, unless one is kept already (the first stands):
+    /// returns that first one, or null when this answer was kept.
+    /// </summary>
+    private async Task<IdempotencyRecord?> KeepAsync(Guid userId, string key, string requestHash, int status, string body, string? location)
     {
         await using var tx = await writes.BeginTransactionAsync(db, CancellationToken.None);
-        if (await PreviousAsync(userId, key, CancellationToken.None) is not null) return;
+        if (await PreviousAsync(userId, key, CancellationToken.None) is { } first) return first;
         db.IdempotencyRecords.Add(new IdempotencyRecord(userId, key, requestHash, status, body, location, clock.GetUtcNow()));
         await db.SaveChangesAsync(CancellationToken.None);
         await tx.CommitAsync(CancellationToken.None);
+        return null;
     }
 
-    private string BodyOf(object? result, HttpContext http)
+    private string BodyOf(object? result, HttpContext http) => result is IValueHttpResult { Value: { } value } ? BodyOfValue(value, http) : "";
+
+    private string BodyOfValue(object value, HttpContext http)
     {
-        var body = result is IValueHttpResult { Value: { } value }
-            ? JsonSerializer.Serialize(value, value.GetType(), json.Value.SerializerOptions)
-            : "";
+        var body = JsonSerializer.Serialize(value, value.GetType(), json.Value.SerializerOptions);
         return http.GetEndpoint()?.Metadata.GetMetadata<SecretInResponse>() is { } secret ? secret.Redact(body) : body;
     }
 
@@ -150,11 +185,11 @@ public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, TimeProvid
         return null;
     }
 
-    private async Task<object?> CompleteAsync(object? result, HttpContext http, Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction tx,
+    private async Task<object?> CompleteAsync(object? result, HttpContext http, Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction? tx,
         Guid userId, string? key, string? requestHash)
     {
+        if (!IsSuccess(result) || tx is null) return result; // rolled back by disposal
         var status = (result as IStatusCodeHttpResult)?.StatusCode ?? StatusCodes.Status200OK;
-        if (status is < 200 or >= 300) return result; // rolled back by disposal
 
         if (requestHash is not null)
         {

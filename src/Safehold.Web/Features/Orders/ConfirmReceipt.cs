@@ -11,5 +11,6 @@ public sealed class ConfirmReceipt(OrderChange change)
 
     public static void Map(RouteGroupBuilder orders) =>
         orders.MapPost("/{id:guid}/confirm-receipt", async (Guid id, HttpContext http, ConfirmReceipt confirm, CancellationToken ct) =>
-            TypedResults.Ok(await confirm.RunAsync(Caller.From(http.User), id, ct)));
+            TypedResults.Ok(await confirm.RunAsync(Caller.From(http.User), id, ct)))
+            .WithMetadata(new PreparedAhead()); // the step reads nothing but the order
 }

@@ -18,18 +18,84 @@ namespace Safehold.Web.Features.Orders;
 /// row, carry out what the row asks outside the order (its journal entry, its provider call), save, and answer with
 /// the order as the caller now sees it.
 /// </summary>
-public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvider payments, WriteGate gate, TimeProvider clock,
+public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvider payments, WriteGate gate, WriteSession session, TimeProvider clock,
     IOptions<PaymentOptions> paymentOptions, ILogger<OrderChange> log)
 {
     /// <summary>What a use case does to the loaded order: the domain step, returning the journal entry it posts (if any).</summary>
     public delegate Task<JournalEntry?> Step(Order order, Actor actor, DateTimeOffset now, CancellationToken ct);
 
-    /// <summary>Runs <paramref name="step"/> on the order and answers with the order as the caller now sees it.</summary>
-    public Task<OrderResponse> RunAsync(Caller caller, Guid id, Step step, CancellationToken ct) =>
-        RunAsync(caller, id, step, (order, now) => OrderResponse.ForAsync(db, order, caller, now, CancellationToken.None), ct);
+    /// <summary>
+    /// Under the write lock, whether what a prepared step read besides the order (whose version is checked for it) is as
+    /// it was when the step ran.
+    /// </summary>
+    public delegate Task<bool> StillTrue(Order order, CancellationToken ct);
 
-    /// <summary>Runs <paramref name="step"/> on the order and answers with what <paramref name="answer"/> makes of it.</summary>
-    public Task<T> RunAsync<T>(Caller caller, Guid id, Step step, Func<Order, DateTimeOffset, Task<T>> answer, CancellationToken ct) =>
+    /// <summary>Runs <paramref name="step"/> on the order and answers with the order as the caller now sees it.</summary>
+    public Task<OrderResponse> RunAsync(Caller caller, Guid id, Step step, CancellationToken ct, StillTrue? stillTrue = null) =>
+        RunAsync(caller, id, step, (order, now) => OrderResponse.ForAsync(db, order, caller, now, CancellationToken.None), ct, stillTrue);
+
+    /// <summary>
+    /// Runs <paramref name="step"/> on the order and answers with what <paramref name="answer"/> makes of it. In a request
+    /// whose transaction is deferred (<see cref="PreparedAhead"/>), the order is loaded, its due timers fired, the step
+    /// taken and the answer made before the write lock is taken; under it, the order's version (and
+    /// <paramref name="stillTrue"/>, for what else the step read) is checked and the prepared change written, or, if
+    /// anything changed meanwhile, it is all done again under the lock. A step whose row calls the payment provider, a
+    /// due timer that would, and an order with a dispute open are done under the lock.
+    /// </summary>
+    public async Task<T> RunAsync<T>(Caller caller, Guid id, Step step, Func<Order, DateTimeOffset, Task<T>> answer, CancellationToken ct,
+        StillTrue? stillTrue = null)
+    {
+        if (session.Deferred && db.Database.CurrentTransaction is null)
+        {
+            var prepared = await PrepareAsync(caller, id, step, answer, ct);
+            await session.BeginAsync(ct);
+            if (prepared is { } p && await UnchangedAsync(p.Order, stillTrue, ct))
+            {
+                await db.PostAllAsync(p.ToPost, CancellationToken.None);
+                await db.SaveChangesAsync(CancellationToken.None);
+                return p.Answer;
+            }
+            db.ChangeTracker.Clear(); // changed meanwhile, or not to be prepared: all again, under the lock
+        }
+        return await InTransactionAsync(caller, id, step, answer, ct);
+    }
+
+    private sealed record Prepared<T>(Order Order, List<JournalEntry> ToPost, T Answer);
+
+    /// <summary>The change made ahead of the write lock, in memory; null when it must be made under the lock.</summary>
+    private async Task<Prepared<T>?> PrepareAsync<T>(Caller caller, Guid id, Step step, Func<Order, DateTimeOffset, Task<T>> answer, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var order = await OrderAccess.LoadVisibleAsync(db, id, caller, tracked: true, ct);
+        if (order.OpenDisputeId is not null) return null; // the dispute's timers and outcome are the dispute's: under the lock
+        var toPost = new List<JournalEntry>();
+        try
+        {
+            await timers.FireAsync(order, now, toPost, withoutProvider: true, ct);
+        }
+        catch (NeedsProviderException)
+        {
+            return null;
+        }
+        var entry = await step(order, OrderAccess.ActorOf(order, caller), now, ct);
+        if ((order.LastTransition?.Calls ?? ProviderCall.None) != ProviderCall.None) return null;
+        await timers.CarryOutAsync(order, entry, ProviderCall.None, toPost, ct);
+        return new Prepared<T>(order, toPost, await answer(order, now));
+    }
+
+    /// <summary>
+    /// Under the write lock: whether the order is at the version the change was prepared on. One statement that writes
+    /// nothing new, and on PostgreSQL also takes the order's row lock until the commit.
+    /// </summary>
+    private async Task<bool> UnchangedAsync(Order order, StillTrue? stillTrue, CancellationToken ct)
+    {
+        var prepared = db.Entry(order).Property(o => o.Version).OriginalValue;
+        var unchanged = await db.Database.ExecuteSqlAsync(
+            $"""UPDATE "Orders" SET "Version" = "Version" WHERE "Id" = {order.Id} AND "Version" = {prepared}""", ct) == 1;
+        return unchanged && (stillTrue is null || await stillTrue(order, ct));
+    }
+
+    private Task<T> InTransactionAsync<T>(Caller caller, Guid id, Step step, Func<Order, DateTimeOffset, Task<T>> answer, CancellationToken ct) =>
         gate.InTransactionAsync(db, async () =>
         {
             var now = clock.GetUtcNow();
@@ -134,7 +200,13 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
             }
             capture.Succeed(result.Reference!, now);
             return payees.Pay(actor, now, result.Reference!);
-        }, answer, ct);
+        }, async (payees, now) =>
+        {
+            var value = await answer(payees, now);
+            // Paid: the request's Idempotency-Key answer commits with the payment, not in a transaction of its own.
+            if (!returned && result.Succeeded && value is not null) await session.KeepAnswerAsync(value);
+            return value;
+        }, ct);
         if (returned)
         {
             await payments.ReturnCaptureAsync(payment.Key, result.Reference!, total, CancellationToken.None);

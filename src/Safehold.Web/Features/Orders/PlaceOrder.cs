@@ -11,7 +11,7 @@ using Safehold.Web.Features.Users;
 namespace Safehold.Web.Features.Orders;
 
 /// <summary>A buyer places an order for products of one seller; the listing of each is copied onto the order.</summary>
-public sealed class PlaceOrder(SafeholdDb db, TimeProvider clock, IOptions<ProtectionPolicy> policy)
+public sealed class PlaceOrder(SafeholdDb db, WriteSession session, TimeProvider clock, IOptions<ProtectionPolicy> policy)
 {
     public sealed record Item(Guid? ProductId, [property: Range(1, MaxQuantity)] int? Quantity);
 
@@ -29,7 +29,10 @@ public sealed class PlaceOrder(SafeholdDb db, TimeProvider clock, IOptions<Prote
         {
             var order = await place.RunAsync(Caller.From(http.User), request, ct);
             return TypedResults.Created($"/api/v1/orders/{order.Id}", order);
-        });
+        })
+        // The order is made from what was read (the listings, their images), snapshotted as they were then: nothing read
+        // needs checking again once the write lock is held.
+        .WithMetadata(new PreparedAhead());
 
     public async Task<OrderResponse> RunAsync(Caller caller, Request request, CancellationToken ct)
     {
@@ -46,6 +49,7 @@ public sealed class PlaceOrder(SafeholdDb db, TimeProvider clock, IOptions<Prote
         var now = clock.GetUtcNow();
         var order = await AddOrderAsync(caller, request.Items!, products, address!, now, ct);
         order.SetExternalReference(externalId, metadata);
+        if (session.Deferred) await session.BeginAsync(ct); // read and built ahead of the write lock: now only the writes
         await ExternalIds.SaveNewAsync(db, "Orders", "order", ct);
         return OrderResponse.From(order, caller, now);
     }

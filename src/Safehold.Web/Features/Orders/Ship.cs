@@ -21,16 +21,23 @@ public sealed class Ship(OrderChange change, SafeholdDb db)
         var carrier = errors.Text("carrier", input.Carrier, Limits.Length<Input>(nameof(Input.Carrier)));
         var tracking = errors.Text("trackingNumber", input.TrackingNumber, Limits.Length<Input>(nameof(Input.TrackingNumber)));
         errors.ThrowIfAny();
+        var deliveredScan = false;
         return change.RunAsync(caller, id, async (order, actor, now, ct) =>
         {
             order.Ship(actor, now, carrier!, tracking!);
             if (await TrackingScans.DeliveredAsync(db, carrier!, tracking!, order.CreatedAt, ct) is { } delivered)
+            {
+                deliveredScan = true;
                 order.MarkDelivered(Actor.System, now, TrackingScans.Source(delivered));
+            }
             return (JournalEntry?)null;
-        }, ct);
+        }, ct,
+        // Prepared ahead of the write lock: a delivered scan reported meanwhile would be missed, so it is looked for again.
+        stillTrue: async (order, ct) => deliveredScan || await TrackingScans.DeliveredAsync(db, carrier!, tracking!, order.CreatedAt, ct) is null);
     }
 
     public static void Map(RouteGroupBuilder orders) =>
         orders.MapPost("/{id:guid}/ship", async (Guid id, Input input, HttpContext http, Ship ship, CancellationToken ct) =>
-            TypedResults.Ok(await ship.RunAsync(Caller.From(http.User), id, input, ct)));
+            TypedResults.Ok(await ship.RunAsync(Caller.From(http.User), id, input, ct)))
+            .WithMetadata(new PreparedAhead());
 }

@@ -121,7 +121,10 @@ public sealed class PortalTests : IDisposable
         using (scope)
         {
             var stored = db.Users.Single(u => u.Id == user.Id);
-            stored.SetPasswordHash(new Microsoft.AspNetCore.Identity.PasswordHasher<Safehold.Web.Features.Users.User>().HashPassword(stored, password));
+            // Set unless it is already this one: setting a password ends the sessions of the user's other clients (User.SetPasswordHash).
+            var hasher = new Microsoft.AspNetCore.Identity.PasswordHasher<Safehold.Web.Features.Users.User>();
+            if (stored.PasswordHash is null || hasher.VerifyHashedPassword(stored, stored.PasswordHash, password) == Microsoft.AspNetCore.Identity.PasswordVerificationResult.Failed)
+                stored.SetPasswordHash(hasher.HashPassword(stored, password));
             db.SaveChanges();
         }
         return password;

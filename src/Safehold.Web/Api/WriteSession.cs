@@ -1,0 +1,75 @@
+using Microsoft.EntityFrameworkCore.Storage;
+using Safehold.Web.Data;
+
+namespace Safehold.Web.Api;
+
+/// <summary>
+/// The write transaction of one request, begun by <see cref="WriteTransaction"/> before the handler runs, or, for an
+/// endpoint marked <see cref="PreparedAhead"/>, by its use case once it has read and decided outside the write lock and is
+/// ready to write (<see cref="BeginAsync"/>). The filter commits it, with the request's Idempotency-Key answer, when the
+/// handler has answered.
+/// </summary>
+public sealed class WriteSession(SafeholdDb db, WriteGate gate)
+{
+    private Func<CancellationToken, Task>? _whenBegun;
+
+    /// <summary>The request's transaction, once begun.</summary>
+    public IDbContextTransaction? Transaction { get; private set; }
+
+    /// <summary>Whether the use case may read and decide before the transaction (and the write lock) is begun.</summary>
+    public bool Deferred { get; private set; }
+
+    /// <summary>Lets the use case begin the transaction itself; <paramref name="whenBegun"/> runs first thing inside it.</summary>
+    public void Defer(Func<CancellationToken, Task> whenBegun) => (Deferred, _whenBegun) = (true, whenBegun);
+
+    /// <summary>Begins the request's transaction (on SQLite: takes the write lock) unless it is begun already.</summary>
+    public async Task BeginAsync(CancellationToken ct)
+    {
+        if (Transaction is not null) return;
+        Transaction = await gate.BeginTransactionAsync(db, ct);
+        // A failure anywhere rolls the whole request back, so SaveChanges needs no savepoint of its own (two more
+        // statements per save, two more round trips on PostgreSQL).
+        db.Database.AutoSavepointsEnabled = false;
+        if (_whenBegun is not null) await _whenBegun(ct);
+    }
+
+    private Func<object, Task>? _keepAnswer;
+    private object? _kept;
+
+    /// <summary>How the request's answer is kept under its Idempotency-Key inside a use case's own last transaction.</summary>
+    public void KeepAnswerWith(Func<object, Task> keep) => _keepAnswer = keep;
+
+    /// <summary>
+    /// For a use case with its own transactions (<see cref="OwnTransactions"/>): keeps <paramref name="answer"/>, its final
+    /// successful answer, in the transaction it is about to commit, rather than in one more transaction afterwards.
+    /// </summary>
+    public async Task KeepAnswerAsync(object answer)
+    {
+        if (_keepAnswer is null || _kept is not null) return;
+        await _keepAnswer(answer);
+        _kept = answer;
+    }
+
+    /// <summary>Whether <paramref name="answer"/> is the one kept by <see cref="KeepAnswerAsync"/>.</summary>
+    public bool Kept(object? answer) => answer is not null && ReferenceEquals(answer, _kept);
+
+    /// <summary>Rolls back what was not committed and gives the write lock up; the session may begin again.</summary>
+    public async Task EndAsync()
+    {
+        if (Transaction is not { } tx) return;
+        Transaction = null;
+        await tx.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// Marks a POST whose use case reads and decides before it takes the write lock, then re-checks under it that what it
+/// read is unchanged (the order's version) and writes, or else does it all again under the lock (<c>OrderChange</c>).
+/// </summary>
+public sealed class PreparedAhead;
+
+/// <summary>A stored answer under the request's Idempotency-Key, found once the write lock was held: it is replayed instead.</summary>
+public sealed class ReplayInsteadException(IdempotencyRecord previous) : Exception("An answer is stored under this Idempotency-Key.")
+{
+    public IdempotencyRecord Previous { get; } = previous;
+}

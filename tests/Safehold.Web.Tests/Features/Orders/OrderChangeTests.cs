@@ -1,0 +1,136 @@
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Safehold.Domain;
+using Safehold.Domain.Ledger;
+using Safehold.Web.Api;
+using Safehold.Web.Data;
+using Safehold.Web.Features.Orders;
+using Safehold.Web.Features.Users;
+
+namespace Safehold.Web.Tests.Features.Orders;
+
+/// <summary>
+/// A change prepared ahead of the write lock (<see cref="PreparedAhead"/>): read and decided with no transaction open, then
+/// written under the lock only if the order is as it was read; otherwise done again under the lock, where the winner of
+/// the race is seen.
+/// </summary>
+public sealed class OrderChangeTests(SafeholdApp app) : IClassFixture<SafeholdApp>
+{
+    private sealed record Prepared(IServiceScope Scope, WriteSession Session, OrderChange Change, SafeholdDb Db) : IDisposable
+    {
+        public void Dispose() => Scope.Dispose();
+    }
+
+    private Prepared Deferred()
+    {
+        var scope = app.Services.CreateScope();
+        var session = scope.ServiceProvider.GetRequiredService<WriteSession>();
+        session.Defer(_ => Task.CompletedTask);
+        return new(scope, session, scope.ServiceProvider.GetRequiredService<OrderChange>(), scope.ServiceProvider.GetRequiredService<SafeholdDb>());
+    }
+
+    private async Task<int> Releases(Guid orderId)
+    {
+        var (scope, db) = app.OpenDb();
+        using (scope) return await db.JournalEntries.CountAsync(e => e.OrderId == orderId && e.Kind == "release");
+    }
+
+    [Fact]
+    public async Task A_prepared_confirmation_is_decided_with_no_transaction_open_and_written_under_the_lock()
+    {
+        var (buyer, _, id) = await app.OrderIn("awaiting_delivery", amount: 20_000);
+        using var prepared = Deferred();
+        var runs = new List<bool>(); // each run of the step: whether a transaction was open
+
+        var answer = await prepared.Change.RunAsync(new Caller(buyer.Id, UserRole.Buyer), id, (order, actor, now, _) =>
+        {
+            runs.Add(prepared.Db.Database.CurrentTransaction is not null);
+            return Task.FromResult<JournalEntry?>(order.ConfirmReceipt(actor, now));
+        }, CancellationToken.None);
+        await prepared.Session.Transaction!.CommitAsync();
+        await prepared.Session.EndAsync();
+
+        Assert.Equal([false], runs);
+        Assert.Equal("completed", answer.Status);
+        Assert.Equal("completed", (await Api.GetOrder(buyer, id)).Status());
+        Assert.Equal(1, await Releases(id));
+        await app.AssertLedgerOk();
+    }
+
+    [Fact]
+    public async Task A_prepared_confirmation_whose_order_was_confirmed_meanwhile_is_done_again_under_the_lock_and_refused()
+    {
+        var (buyer, _, id) = await app.OrderIn("awaiting_delivery", amount: 20_000);
+        using var prepared = Deferred();
+        var runs = new List<bool>();
+
+        var refused = await Assert.ThrowsAsync<DomainException>(() => prepared.Change.RunAsync(new Caller(buyer.Id, UserRole.Buyer), id,
+            async (order, actor, now, _) =>
+            {
+                runs.Add(prepared.Db.Database.CurrentTransaction is not null);
+                // Between this request's read and its lock, another confirmation (the buyer's second tab) commits.
+                if (runs.Count == 1)
+                    await Api.ExpectStatus(await buyer.Http.PostAsync($"/api/v1/orders/{id}/confirm-receipt", null), HttpStatusCode.OK);
+                return order.ConfirmReceipt(actor, now);
+            }, CancellationToken.None));
+        await prepared.Session.EndAsync();
+
+        Assert.Equal([false, true], runs); // prepared without the lock, then done again under it
+        Assert.Equal(RefusalKind.WrongState, refused.Kind);
+        Assert.Equal(1, await Releases(id));
+        await app.AssertLedgerOk();
+    }
+
+    [Fact]
+    public async Task A_prepared_change_whose_other_reads_no_longer_hold_is_done_again_under_the_lock()
+    {
+        var (buyer, _, id) = await app.OrderIn("awaiting_delivery");
+        using var prepared = Deferred();
+        var runs = new List<bool>();
+
+        await prepared.Change.RunAsync(new Caller(buyer.Id, UserRole.Buyer), id, (order, actor, now, _) =>
+        {
+            runs.Add(prepared.Db.Database.CurrentTransaction is not null);
+            return Task.FromResult<JournalEntry?>(order.ConfirmReceipt(actor, now));
+        }, CancellationToken.None, stillTrue: (_, _) => Task.FromResult(false));
+        await prepared.Session.Transaction!.CommitAsync();
+        await prepared.Session.EndAsync();
+
+        Assert.Equal([false, true], runs);
+        Assert.Equal(1, await Releases(id));
+        await app.AssertLedgerOk();
+    }
+
+    [Fact]
+    public async Task A_confirmation_sent_again_with_its_key_after_it_succeeded_is_answered_as_the_first_not_refused()
+    {
+        var (buyer, _, id) = await app.OrderIn("awaiting_delivery");
+        var key = Guid.NewGuid().ToString();
+        HttpRequestMessage Confirm() => new(HttpMethod.Post, $"/api/v1/orders/{id}/confirm-receipt") { Headers = { { "Idempotency-Key", key } } };
+        var first = await buyer.Http.SendAsync(Confirm());
+
+        // The retry's own read finds the order completed (its step would be refused): the first answer is what it gets.
+        var again = await buyer.Http.SendAsync(Confirm());
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal("true", again.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal(await first.Content.ReadAsStringAsync(), await again.Content.ReadAsStringAsync());
+        Assert.Equal(1, await Releases(id));
+    }
+
+    [Fact]
+    public async Task A_confirmation_sent_twice_at_once_with_one_key_releases_once_and_answers_both_alike()
+    {
+        var (buyer, _, id) = await app.OrderIn("awaiting_delivery", amount: 20_000);
+        var key = Guid.NewGuid().ToString();
+        HttpRequestMessage Confirm() => new(HttpMethod.Post, $"/api/v1/orders/{id}/confirm-receipt") { Headers = { { "Idempotency-Key", key } } };
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => buyer.Http.SendAsync(Confirm())));
+
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.StatusCode));
+        Assert.Equal(1, await Releases(id));
+        await app.AssertLedgerOk();
+    }
+}
