@@ -90,6 +90,7 @@ public sealed partial class PerItemDisputeTests(Portal portal)
         await Portal.Screenshot(buyer, "open-dispute-items");
         await buyer.GetByRole(AriaRole.Button, new() { Name = "Open the dispute" }).ClickAsync();
         await buyer.WaitForURLAsync(DisputeUrl());
+        var disputePath = new Uri(buyer.Url).AbsolutePath;
 
         // The dispute's page: the item claimed, its value, and what is held.
         var claimed = buyer.Locator("ul.claimed-items li");
@@ -107,6 +108,22 @@ public sealed partial class PerItemDisputeTests(Portal portal)
         await Portal.AssertAccessible(buyer);
         await Portal.Screenshot(buyer, "more-details-dispute-items");
         await buyer.Context.CloseAsync();
+
+        // Both pages at a phone's width and in Georgian too: nothing scrolls sideways.
+        foreach (var (width, culture) in new[] { (390, "en"), (390, "ka-GE"), (1366, "ka-GE") })
+        {
+            var look = await portal.NewPage(width, culture);
+            await SignIn(look);
+            var suffix = (culture == "en" ? "" : "-ka") + (width < 600 ? "-phone" : "");
+            foreach (var (path, name) in new[] { (disputePath, "dispute-items"), ($"/orders/{orderId}", "more-details-dispute-items") })
+            {
+                await Portal.Visit(look, path);
+                await Assertions.Expect(look.Locator("p.held").First).ToBeVisibleAsync();
+                Assert.True(await look.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), $"{path} scrolls sideways at {width} px ({culture})");
+                await Portal.Screenshot(look, name + suffix);
+            }
+            await look.Context.CloseAsync();
+        }
     }
 
     /// <summary>Signs the demo buyer in by the form's field ids, whatever the page's language.</summary>

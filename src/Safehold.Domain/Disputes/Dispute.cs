@@ -188,7 +188,7 @@ public sealed class Dispute : IProcessSubject<DisputeStatus>
     /// <summary>Opens a dispute on <paramref name="order"/>: called by <see cref="Order.OpenDispute"/>, which freezes the order with it.</summary>
     internal static Dispute Open(Guid id, Order order, Actor actor, DateTimeOffset now, DisputeReason reason,
         DisputeOutcome requestedOutcome, long? requestedAmount, string description, DisputeTerms terms,
-        IReadOnlyList<(OrderLine Line, int Quantity)>? items = null)
+        (IReadOnlyList<(OrderLine Line, int Quantity)> Lines, long Value)? claim = null)
     {
         var by = DisputeActor.Of(actor);
         var t = order.Process.Disputes.Engine.Authorize(null, DisputeTrigger.Open, new DisputeAct(by, requestedOutcome), now);
@@ -197,7 +197,7 @@ public sealed class Dispute : IProcessSubject<DisputeStatus>
                 reason == DisputeReason.Chargeback ? "A chargeback is reported by the payment provider, not opened by a buyer." : "Unknown dispute reason.");
         if (requestedOutcome is not (DisputeOutcome.FullRefund or DisputeOutcome.PartialRefund or DisputeOutcome.ReturnAndRefund))
             throw new DomainException(RefusalKind.Invalid, "validation_failed", "A buyer asks for a full refund, a partial refund or a return and refund.");
-        var itemsAmount = items?.Sum(i => (i.Line.UnitPrice * i.Quantity).Amount);
+        var itemsAmount = claim?.Value; // the items' value, as the order reckoned it (Order.ClaimOf)
         DisputeProcess.CheckAmount(requestedOutcome, requestedAmount, itemsAmount ?? order.TotalAmount);
         Require(description, "A dispute needs a description.");
         var dispute = new Dispute
@@ -224,7 +224,7 @@ public sealed class Dispute : IProcessSubject<DisputeStatus>
             DecisionTargetDays = terms.DecisionTargetDays,
             AppealDays = terms.AppealDays,
         };
-        foreach (var (line, quantity) in items ?? [])
+        foreach (var (line, quantity) in claim?.Lines ?? [])
             dispute._items.Add(new DisputeItem(id, line, quantity));
         dispute.Apply(t, by, now, "opened", DisputeProcess.Name(reason) + ": " + Describe(requestedOutcome, requestedAmount));
         return dispute;

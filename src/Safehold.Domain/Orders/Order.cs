@@ -322,7 +322,7 @@ public sealed class Order : IProcessSubject<OrderStatus>
     {
         var claim = ClaimOf(items);
         var t = OrderProcess.Authorize(this, OrderTrigger.OpenDispute, new OrderAct(actor, Reason: reason, Claim: claim?.Value), now);
-        var dispute = Dispute.Open(disputeId, this, actor, now, reason, requestedOutcome, requestedAmount, description, terms, claim?.Lines);
+        var dispute = Dispute.Open(disputeId, this, actor, now, reason, requestedOutcome, requestedAmount, description, terms, claim);
         _openDisputeId = disputeId;
         if (t.Clock == OrderClock.Pauses) _disputeOpenedAt = now; // the order's clock stops only when the whole order is held
         if (t.Part == OrderPart.Items) _partAmount = claim!.Value.Value;

@@ -17,10 +17,10 @@ public sealed class WriteSession(SafeholdDb db, WriteGate gate)
     public IDbContextTransaction? Transaction { get; private set; }
 
     /// <summary>Whether the use case may read and decide before the transaction (and the write lock) is begun.</summary>
-    public bool Deferred { get; private set; }
+    public bool Deferred => _whenBegun is not null;
 
     /// <summary>Lets the use case begin the transaction itself; <paramref name="whenBegun"/> runs first thing inside it.</summary>
-    public void Defer(Func<CancellationToken, Task> whenBegun) => (Deferred, _whenBegun) = (true, whenBegun);
+    public void Defer(Func<CancellationToken, Task> whenBegun) => _whenBegun = whenBegun;
 
     /// <summary>Begins the request's transaction (on SQLite: takes the write lock) unless it is begun already.</summary>
     public async Task BeginAsync(CancellationToken ct)
@@ -30,7 +30,7 @@ public sealed class WriteSession(SafeholdDb db, WriteGate gate)
         // A failure anywhere rolls the whole request back, so SaveChanges needs no savepoint of its own (two more
         // statements per save, two more round trips on PostgreSQL).
         db.Database.AutoSavepointsEnabled = false;
-        if (_whenBegun is not null) await _whenBegun(ct);
+        if (_whenBegun is { } whenBegun) await whenBegun(ct);
     }
 
     private Func<object, Task>? _keepAnswer;

@@ -195,6 +195,60 @@ public sealed class GeneratedClientTests(GeneratedClientFixture fixture) : IClas
     }
 
     [Fact]
+    public async Task A_generated_client_disputes_one_item_of_two_and_the_rest_of_the_order_is_released_on_receipt()
+    {
+        var (seller, _) = await NewUser("seller");
+        var (buyer, _) = await NewUser("buyer");
+        async Task<Guid> Product(string title, long amount) => (Guid)(await seller.CreateProductAsync(null, _generated.New("ProductEndpointsCreateRequest", new
+        {
+            Title = title,
+            Description = "New in its box.",
+            Price = _generated.New("MoneyDto", new { Amount = amount, Currency = "USD" }),
+        }))).Id;
+        var dock = await Product("Charging dock", 2_500);
+        var strap = await Product("Watch strap", 1_500);
+        var order = await buyer.CreateOrderAsync(null, _generated.New("PlaceOrderRequest", new
+        {
+            Items = _generated.List("PlaceOrderItem",
+                _generated.New("PlaceOrderItem", new { ProductId = dock, Quantity = 1 }), _generated.New("PlaceOrderItem", new { ProductId = strap, Quantity = 2 })),
+            ShippingAddress = _generated.New("ShippingAddress", new { Line1 = "1 Rustaveli Ave", City = "Tbilisi", Country = "GE" }),
+        }));
+        Guid orderId = order.Id;
+        var strapItem = ((System.Collections.IEnumerable)order.Items).Cast<dynamic>().Single(i => (Guid)i.ProductId == strap);
+        await buyer.PayOrderAsync(orderId, null, _generated.New("PayInput", new { PaymentMethod = SandboxPaymentProvider.Visa }));
+        await seller.ShipOrderAsync(orderId, null, _generated.New("ShipInput", new { Carrier = "DHL", TrackingNumber = "JD014600003800000077" }));
+
+        // An item named twice is refused with its code, and nothing is opened.
+        dynamic Strap(int quantity) => _generated.New("OpenDisputeItemInput", new { ItemId = (Guid)strapItem.ItemId, Quantity = quantity });
+        Assert.Equal((400, "duplicate_item"), await GeneratedClient.ProblemOf(() => buyer.CreateOrderDisputeAsync(orderId, null, _generated.New("OpenDisputeInput", new
+        {
+            Reason = "damaged",
+            RequestedOutcome = "full_refund",
+            Description = "One strap arrived torn.",
+            Items = _generated.List("OpenDisputeItemInput", Strap(1), Strap(1)),
+        }))));
+
+        // One of the two straps, by the item's id as the order lists it: only its value is held.
+        var dispute = await buyer.CreateOrderDisputeAsync(orderId, null, _generated.New("OpenDisputeInput", new
+        {
+            Reason = "damaged",
+            RequestedOutcome = "full_refund",
+            Description = "One strap arrived torn.",
+            Items = _generated.List("OpenDisputeItemInput", Strap(1)),
+        }));
+        Assert.Equal(1_500L, (long)dispute.ClaimedAmount.Amount);
+        Assert.Equal(1_500L, (long)dispute.HeldAmount.Amount);
+        Assert.Equal((Guid)strapItem.ItemId, (Guid)((System.Collections.IEnumerable)dispute.Items).Cast<dynamic>().Single().ItemId);
+
+        // The rest of the order goes on: the buyer confirms receipt while the dispute runs.
+        var confirmed = await buyer.ConfirmOrderReceiptAsync(orderId, null);
+        Assert.Equal("completed", Wire(confirmed.Status));
+        Assert.Equal(1_500L, (long)confirmed.Dispute.HeldAmount.Amount);
+
+        Assert.True((bool)(await _generated.For(_app.Admin).GetLedgerCheckAsync()).Ok);
+    }
+
+    [Fact]
     public async Task A_generated_client_places_an_order_under_the_marketplaces_own_id_and_finds_it_by_that_id()
     {
         var (seller, _) = await NewUser("seller");
