@@ -98,10 +98,14 @@ public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, WriteSessi
 
     private static bool IsSuccess(object? result) => ((result as IStatusCodeHttpResult)?.StatusCode ?? StatusCodes.Status200OK) is >= 200 and < 300;
 
+    // Looked for by every write with a key: compiled once.
+    private static readonly Func<SafeholdDb, Guid, string, CancellationToken, Task<IdempotencyRecord?>> Stored = EF.CompileAsyncQuery(
+        (SafeholdDb db, Guid userId, string key, CancellationToken ct) => db.IdempotencyRecords.AsNoTracking().FirstOrDefault(r => r.UserId == userId && r.Key == key));
+
     /// <summary>The stored answer under (caller, key) still in force, read without a lock.</summary>
     private async Task<IdempotencyRecord?> StoredAsync(Guid userId, string key, CancellationToken ct)
     {
-        var previous = await db.IdempotencyRecords.AsNoTracking().FirstOrDefaultAsync(r => r.UserId == userId && r.Key == key, ct);
+        var previous = await Stored(db, userId, key, ct);
         return previous is not null && previous.CreatedAt > clock.GetUtcNow() - keys.Value.Keep ? previous : null;
     }
 
@@ -123,7 +127,7 @@ public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, WriteSessi
         session.KeepAnswerWith(async value =>
         {
             if (await PreviousAsync(userId, key, CancellationToken.None) is not null) return; // the first stands
-            db.IdempotencyRecords.Add(new IdempotencyRecord(userId, key, requestHash, StatusCodes.Status200OK, BodyOfValue(value, http), null, clock.GetUtcNow()));
+            db.IdempotencyRecords.Add(new IdempotencyRecord(userId, key, requestHash, StatusCodes.Status200OK, SerializedValue(value, http).Stored, null, clock.GetUtcNow()));
             await db.SaveChangesAsync(CancellationToken.None);
         });
         object? result;
@@ -139,7 +143,7 @@ public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, WriteSessi
         }
         var status = (result as IStatusCodeHttpResult)?.StatusCode ?? StatusCodes.Status200OK;
         if (status == StatusCodes.Status200OK && session.Kept((result as IValueHttpResult)?.Value)) return result;
-        if (status is >= 200 and < 300) await KeepAsync(userId, key, requestHash, status, BodyOf(result, http), LocationOf(result));
+        if (status is >= 200 and < 300) await KeepAsync(userId, key, requestHash, status, Serialized(result, http).Stored, LocationOf(result));
         return result;
     }
 
@@ -157,14 +161,6 @@ public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, WriteSessi
         return null;
     }
 
-    private string BodyOf(object? result, HttpContext http) => result is IValueHttpResult { Value: { } value } ? BodyOfValue(value, http) : "";
-
-    private string BodyOfValue(object value, HttpContext http)
-    {
-        var body = JsonSerializer.Serialize(value, value.GetType(), json.Value.SerializerOptions);
-        return http.GetEndpoint()?.Metadata.GetMetadata<SecretInResponse>() is { } secret ? secret.Redact(body) : body;
-    }
-
     private static string? LocationOf(object? result) => result?.GetType().GetProperty("Location")?.GetValue(result) as string;
 
     /// <summary>
@@ -179,7 +175,7 @@ public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, WriteSessi
             // and the others then find its stored response instead of racing it.
             await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({userId + "/" + key}, 0))", ct);
         }
-        var previous = await db.IdempotencyRecords.AsNoTracking().FirstOrDefaultAsync(r => r.UserId == userId && r.Key == key, ct);
+        var previous = await Stored(db, userId, key, ct);
         if (previous is null || previous.CreatedAt > clock.GetUtcNow() - keys.Value.Keep) return previous;
         await db.IdempotencyRecords.Where(r => r.UserId == userId && r.Key == key).ExecuteDeleteAsync(ct);
         return null;
@@ -193,12 +189,34 @@ public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, WriteSessi
 
         if (requestHash is not null)
         {
-            db.IdempotencyRecords.Add(new IdempotencyRecord(userId, key!, requestHash, status, BodyOf(result, http), LocationOf(result), clock.GetUtcNow()));
+            var (body, stored) = Serialized(result, http);
+            var location = LocationOf(result);
+            db.IdempotencyRecords.Add(new IdempotencyRecord(userId, key!, requestHash, status, stored, location, clock.GetUtcNow()));
             await db.SaveChangesAsync(CancellationToken.None);
+            await tx.CommitAsync(CancellationToken.None);
+            // The answer is sent as serialised once for its record, not serialised again.
+            if (body is not null) return AnswerOf(status, body, location, http);
+            return result;
         }
         // The work is done (and may include money moved at the provider): commit even if the client has gone.
         await tx.CommitAsync(CancellationToken.None);
         return result;
+    }
+
+    /// <summary>The answer as JSON (null when it has no body), and as kept under its key (with a shown-once secret blanked).</summary>
+    private (string? Body, string Stored) Serialized(object? result, HttpContext http) =>
+        result is IValueHttpResult { Value: { } value } ? SerializedValue(value, http) : (null, "");
+
+    private (string Body, string Stored) SerializedValue(object value, HttpContext http)
+    {
+        var body = JsonSerializer.Serialize(value, value.GetType(), json.Value.SerializerOptions);
+        return http.GetEndpoint()?.Metadata.GetMetadata<SecretInResponse>() is { } secret ? (body, secret.Redact(body)) : (body, body);
+    }
+
+    private static IResult AnswerOf(int status, string body, string? location, HttpContext http)
+    {
+        if (location is not null) http.Response.Headers.Location = location;
+        return Results.Text(body, "application/json", Encoding.UTF8, status);
     }
 
     /// <summary>The stored first answer, or the refusal of a key reused with another request.</summary>

@@ -43,10 +43,12 @@ public sealed class SandboxClock(TimeProvider inner) : TimeProvider
     /// <summary>Reads the stored offset, every host's, and moves to it. Throws when the database cannot be read.</summary>
     public async Task RefreshAsync(SafeholdDb db, CancellationToken ct)
     {
-        var stored = await db.SandboxClock.AsNoTracking()
-            .Where(c => c.Id == SandboxClockState.SingletonId).Select(c => (long?)c.OffsetTicks).FirstOrDefaultAsync(ct);
-        if (stored is { } ticks) MoveForwardTo(ticks);
+        if (await StoredOffset(db, ct) is { } ticks) MoveForwardTo(ticks);
     }
+
+    // Read before every request: compiled once, so a read is the statement alone, not the query's translation looked up again.
+    private static readonly Func<SafeholdDb, CancellationToken, Task<long?>> StoredOffset = EF.CompileAsyncQuery((SafeholdDb db, CancellationToken ct) =>
+        db.SandboxClock.AsNoTracking().Where(c => c.Id == SandboxClockState.SingletonId).Select(c => (long?)c.OffsetTicks).FirstOrDefault());
 
     /// <summary>As <see cref="RefreshAsync(SafeholdDb, CancellationToken)"/>, in a scope of its own (timed work).</summary>
     public async Task RefreshAsync(IServiceScopeFactory scopes, CancellationToken ct)
