@@ -55,12 +55,17 @@ public static class Keyset
     /// page query once per collection.
     /// </summary>
     public static async Task<KeysetPage<T>> PageByIdsAsync<T>(this IQueryable<T> query, Expression<Func<T, DateTimeOffset>> at, Expression<Func<T, Guid>> id,
-        bool newestFirst, string? cursor, int? limit, Func<List<Guid>, IQueryable<T>> load, CancellationToken ct)
+        bool newestFirst, string? cursor, int? limit, Func<List<Guid>, IQueryable<T>> load, CancellationToken ct) =>
+        await query.PageByIdsAsync(at, id, newestFirst, cursor, limit, (ids, ct) => load(ids).ToListAsync(ct), ct);
+
+    /// <summary>As the other overload, with the page's rows read by <paramref name="load"/> in whatever order.</summary>
+    public static async Task<KeysetPage<T>> PageByIdsAsync<T>(this IQueryable<T> query, Expression<Func<T, DateTimeOffset>> at, Expression<Func<T, Guid>> id,
+        bool newestFirst, string? cursor, int? limit, Func<List<Guid>, CancellationToken, Task<List<T>>> load, CancellationToken ct)
     {
         var take = Cursor.Limit(limit);
         var ids = await query.After(at, id, newestFirst, cursor).Take(take + 1).Select(id).ToListAsync(ct);
         var idOf = Getter(id);
-        var loaded = (await load(ids).ToListAsync(ct)).ToDictionary(idOf);
+        var loaded = (await load(ids, ct)).ToDictionary(idOf);
         // A row cannot vanish between the two reads, but never trust that.
         return Cut(ids.Where(loaded.ContainsKey).Select(k => loaded[k]).ToList(), take, at, id);
     }

@@ -34,7 +34,7 @@ public sealed class DueTimers(SafeholdDb db, IPaymentProvider payments, Notifier
     {
         if (db.Database.IsNpgsql() && db.Database.CurrentTransaction is not null)
             await db.Database.ExecuteSqlAsync($"""SELECT 1 FROM "Orders" WHERE "Id" = {orderId} FOR UPDATE""", ct);
-        var order = await db.Orders.AsSingleQuery().FirstOrDefaultAsync(o => o.Id == orderId, ct) ?? throw Api.Problems.NotFound("Order");
+        var order = await Orders.OrderReader.FindAsync(db, orderId, tracked: true, ct) ?? throw Api.Problems.NotFound("Order");
         await FireAllDueAsync(order, now, ct);
         return order;
     }

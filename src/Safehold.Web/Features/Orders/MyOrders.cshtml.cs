@@ -60,9 +60,9 @@ public sealed class MyOrdersModel(SafeholdDb db, TimeProvider clock) : PortalPag
             var statuses = chosen.Value;
             query = query.Where(o => statuses.Contains(o.Status));
         }
-        // As the API's list: the page's ids first, then the page by key in one single query with its collections.
+        // As the API's list: the page's ids first, then the page's orders whole by key (OrderReader).
         var (page, next) = await query.IgnoreAutoIncludes().PageByIdsAsync(o => o.CreatedAt, o => o.Id, newestFirst: true, Cursor.FromLink(cursor), PageSize,
-            ids => db.Orders.AsNoTracking().Where(o => ids.Contains(o.Id)).AsSingleQuery(), ct);
+            (ids, ct) => OrderReader.ReadAsync(db, ids, ct), ct);
         Orders = page;
         NextCursor = next;
         var ids = Orders.Select(o => o.Id).ToList();

@@ -27,9 +27,9 @@ public static class OrderQueries
                 });
             query = query.Where(o => o.Status == s);
         }
-        // The page's ids first, then the page by primary key in one single query with its collections (Keyset.PageByIdsAsync).
+        // The page's ids first, then the page's orders by primary key, whole, in one round trip (OrderReader).
         var (page, next) = await query.IgnoreAutoIncludes().PageByIdsAsync(o => o.CreatedAt, o => o.Id, newestFirst: true, cursor, limit,
-            ids => db.Orders.AsNoTracking().Where(o => ids.Contains(o.Id)).AsSingleQuery(), ct);
+            (ids, ct) => OrderReader.ReadAsync(db, ids, ct), ct);
         var disputes = await DisputeSummary.ForOrdersAsync(db, page.Select(o => o.Id).ToList(), ct);
         return TypedResults.Ok(new OrderListResponse(page.Select(o => OrderResponse.From(o, caller, now, disputes.GetValueOrDefault(o.Id))).ToList(), next));
     }
@@ -38,10 +38,7 @@ public static class OrderQueries
     {
         var caller = Caller.From(http.User);
         var now = clock.GetUtcNow();
-        // One query: the order and its few lines, events, timers and extensions joined (a handful of rows),
-        // rather than one query per collection.
-        var order = await db.Orders.AsNoTracking().VisibleTo(caller).AsSingleQuery().FirstOrDefaultAsync(o => o.Id == id, ct)
-            ?? throw Problems.NotFound("Order");
+        var order = await OrderAccess.LoadVisibleAsync(db, id, caller, tracked: false, ct);
         return TypedResults.Ok(await OrderResponse.ForAsync(db, order, caller, now, ct));
     }
 }

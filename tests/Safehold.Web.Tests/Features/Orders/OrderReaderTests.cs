@@ -1,0 +1,129 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Safehold.Domain.Orders;
+using Safehold.Web.Data;
+using Safehold.Web.Features.Orders;
+using Safehold.Web.Tests.Features.Disputes;
+
+namespace Safehold.Web.Tests.Features.Orders;
+
+/// <summary>
+/// Orders read whole in one round trip (<see cref="OrderReader"/>, by <see cref="RowReader{T}"/>) against EF Core's own
+/// query of them: every mapped value of the order and of each of its lines, events, timers and extensions, on the
+/// database the suite runs on.
+/// </summary>
+public sealed class OrderReaderTests(SafeholdApp app) : IClassFixture<SafeholdApp>
+{
+    /// <summary>Orders with most of what an order carries: several states, an extension asked for, a dispute (its timers paused).</summary>
+    private async Task<List<Guid>> VariedOrdersAsync()
+    {
+        var (_, _, placed) = await app.OrderIn("awaiting_payment");
+        var (_, _, completed) = await app.OrderIn("completed", amount: 12_345);
+        var (buyer, _, extended) = await app.OrderIn("awaiting_delivery");
+        await Api.ExpectStatus(await buyer.Http.PostAsJsonAsync($"/api/v1/orders/{extended}/protection-extensions",
+            new { days = 5, reason = "Still in customs." }), HttpStatusCode.Created);
+        var (_, _, disputed, _) = await app.Disputed(amount: 20_000);
+        var (_, _, closed) = await app.OrderIn("closed");
+        return [placed, completed, extended, disputed, closed];
+    }
+
+    [Fact]
+    public async Task Orders_read_whole_hold_every_value_that_EF_Core_reads_for_them()
+    {
+        var ids = await VariedOrdersAsync();
+        var (scope, db) = app.OpenDb();
+        using (scope)
+        {
+            var read = (await OrderReader.ReadAsync(db, [.. ids, Guid.NewGuid()], CancellationToken.None)).ToDictionary(o => o.Id);
+            var expected = await db.Orders.AsNoTracking().AsSingleQuery().Where(o => ids.Contains(o.Id)).ToListAsync();
+
+            Assert.Equal(ids.Order(), read.Keys.Order()); // an id no order has is not there
+            foreach (var order in expected)
+            {
+                var actual = read[order.Id];
+                AssertSame(db.Model.FindEntityType(typeof(Order))!, order, actual);
+                AssertSameRows(db, order.Lines, actual.Lines, l => l.LineNumber);
+                AssertSameRows(db, order.Timeline, actual.Timeline, e => e.Sequence);
+                AssertSameRows(db, order.Timers, actual.Timers, t => t.Kind.ToString());
+                AssertSameRows(db, order.Extensions, actual.Extensions, e => e.Id);
+            }
+            Assert.Contains(read.Values, o => o.Extensions.Count == 1);
+            Assert.Contains(read.Values, o => o.OpenDisputeId is not null && o.Timers.Any(t => t.IsPaused));
+        }
+    }
+
+    [Fact]
+    public async Task An_order_read_for_a_change_is_tracked_unchanged_and_its_change_is_saved_against_the_version_read()
+    {
+        var (_, _, id) = await app.OrderIn("awaiting_delivery");
+        int version;
+        var (scope, db) = app.OpenDb();
+        using (scope)
+        {
+            var order = (await OrderReader.FindAsync(db, id, tracked: true, CancellationToken.None))!;
+
+            Assert.All(db.ChangeTracker.Entries(), e => Assert.Equal(EntityState.Unchanged, e.State));
+            Assert.Equal(1 + order.Lines.Count + order.Timeline.Count + order.Timers.Count, db.ChangeTracker.Entries().Count());
+            Assert.Same(order, await OrderReader.FindAsync(db, id, tracked: true, CancellationToken.None)); // tracked already: that instance
+
+            version = order.Version;
+            order.ConfirmReceipt(new Actor(Party.Buyer, order.BuyerId), app.Clock.GetUtcNow());
+            await db.SaveChangesAsync();
+        }
+        var (again, db2) = app.OpenDb();
+        using (again)
+        {
+            var saved = await db2.Orders.AsNoTracking().AsSingleQuery().FirstAsync(o => o.Id == id);
+            Assert.Equal(OrderStatus.Completed, saved.Status);
+            Assert.True(saved.Version > version);
+        }
+    }
+
+    [Fact]
+    public async Task A_change_to_an_order_read_for_it_is_refused_when_the_order_changed_after_the_read()
+    {
+        var (_, _, id) = await app.OrderIn("awaiting_delivery");
+        var (scope, db) = app.OpenDb();
+        using (scope)
+        {
+            var order = (await OrderReader.FindAsync(db, id, tracked: true, CancellationToken.None))!;
+            var (other, otherDb) = app.OpenDb();
+            using (other) await otherDb.Database.ExecuteSqlAsync($"""UPDATE "Orders" SET "Version" = "Version" + 1 WHERE "Id" = {id}""");
+
+            order.ConfirmReceipt(new Actor(Party.Buyer, order.BuyerId), app.Clock.GetUtcNow());
+            await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => db.SaveChangesAsync());
+        }
+    }
+
+    [Fact]
+    public async Task No_order_is_read_for_an_id_no_order_has_or_for_no_ids()
+    {
+        var (scope, db) = app.OpenDb();
+        using (scope)
+        {
+            Assert.Null(await OrderReader.FindAsync(db, Guid.NewGuid(), tracked: true, CancellationToken.None));
+            Assert.Empty(await OrderReader.ReadAsync(db, [], CancellationToken.None));
+            Assert.Empty(db.ChangeTracker.Entries());
+        }
+    }
+
+    private static void AssertSameRows<T>(SafeholdDb db, IReadOnlyList<T> expected, IReadOnlyList<T> actual, Func<T, object> key) where T : class
+    {
+        var type = db.Model.FindEntityType(typeof(T))!;
+        Assert.Equal(expected.Count, actual.Count);
+        foreach (var (e, a) in expected.OrderBy(key).Zip(actual.OrderBy(key))) AssertSame(type, e, a);
+    }
+
+    /// <summary>Every mapped property of <paramref name="type"/>, compared as EF Core compares its values.</summary>
+    private static void AssertSame(IEntityType type, object expected, object actual)
+    {
+        foreach (var property in type.GetProperties())
+        {
+            var getter = property.GetGetter();
+            var (e, a) = (getter.GetClrValue(expected), getter.GetClrValue(actual));
+            Assert.True(property.GetValueComparer().Equals(e, a), $"{type.DisplayName()}.{property.Name}: expected {e}, read {a}");
+        }
+    }
+}
