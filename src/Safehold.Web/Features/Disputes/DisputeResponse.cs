@@ -171,6 +171,7 @@ public sealed record DisputeSummary(Guid Id, [property: ApiEnum<DisputeStatus>] 
     /// <summary>The latest dispute of each order, by order id.</summary>
     public static async Task<Dictionary<Guid, DisputeSummary>> ForOrdersAsync(SafeholdDb db, IReadOnlyCollection<Guid> orderIds, CancellationToken ct)
     {
+        if (orderIds.Count == 0) return [];
         var rows = await db.Disputes.AsNoTracking().IgnoreAutoIncludes().Where(d => orderIds.Contains(d.OrderId))
             .Select(d => new { d.Id, d.OrderId, d.Status, d.Reason, d.Outcome, d.RefundAmount, d.Currency, d.OpenedAt, d.ItemsAmount, d.OrderTotalAmount })
             .ToListAsync(ct);

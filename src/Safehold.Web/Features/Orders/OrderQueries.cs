@@ -30,7 +30,8 @@ public static class OrderQueries
         // The page's ids first, then the page's orders by primary key, whole, in one round trip (OrderReader).
         var (page, next) = await query.IgnoreAutoIncludes().PageByIdsAsync(o => o.CreatedAt, o => o.Id, newestFirst: true, cursor, limit,
             (ids, ct) => OrderReader.ReadAsync(db, ids, ct), ct);
-        var disputes = await DisputeSummary.ForOrdersAsync(db, page.Select(o => o.Id).ToList(), ct);
+        // Only an order whose timeline shows a dispute has one to summarise (as for one order, OrderResponse.ForAsync).
+        var disputes = await DisputeSummary.ForOrdersAsync(db, page.Where(OrderResponse.HadDispute).Select(o => o.Id).ToList(), ct);
         return TypedResults.Ok(new OrderListResponse(page.Select(o => OrderResponse.From(o, caller, now, disputes.GetValueOrDefault(o.Id))).ToList(), next));
     }
 
