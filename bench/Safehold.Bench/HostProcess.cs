@@ -153,12 +153,20 @@ public sealed class HostProcess : IDisposable
         _logFile is not null && File.Exists(_logFile) ? string.Join('\n', File.ReadLines(_logFile).TakeLast(lines)) : "(no log file)";
 
     /// <summary>The host's peak resident memory so far, from /proc (Linux).</summary>
-    public long PeakMemoryBytes()
+    public long PeakMemoryBytes() => StatusBytes("VmHWM:");
+
+    /// <summary>
+    /// The host's resident memory now, apart: its own (heap, stacks: <c>RssAnon</c>) and files mapped into it
+    /// (<c>RssFile</c>: the runtime's libraries and SQLite's shared WAL index, pages of the operating system's file cache).
+    /// </summary>
+    public (long Anonymous, long Files) MemoryBytes() => (StatusBytes("RssAnon:"), StatusBytes("RssFile:"));
+
+    private long StatusBytes(string field)
     {
         try
         {
             foreach (var line in File.ReadLines($"/proc/{ProcessId}/status"))
-                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                if (line.StartsWith(field, StringComparison.Ordinal))
                     return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
         }
         catch (IOException)

@@ -28,7 +28,8 @@ public sealed record LoadResult(
     string LoadAverageAfter,
     bool LedgerOk,
     string LedgerReport,
-    WriteLockSample? WriteLock = null)
+    WriteLockSample? WriteLock = null,
+    (long Anonymous, long Files) HostMemoryAtEnd = default)
 {
     public long Lifecycles => Ended.Total;
     public double LifecyclesPerSecond => Lifecycles / Seconds;
@@ -65,11 +66,12 @@ public readonly record struct LifecycleCounts(long Confirmed, long Cancelled, lo
 
 /// <summary>One measured window of load.</summary>
 internal sealed record Window(LoadOptions Options, double Seconds, LifecycleCounts Ended, IReadOnlyList<EndpointStats> Stats,
-    IReadOnlyDictionary<string, int> Errors, CpuShares Cpu, long PeakMemory, string LoadAtStart, string LoadAtEnd, WriteLockSample? WriteLock)
+    IReadOnlyDictionary<string, int> Errors, CpuShares Cpu, long PeakMemory, string LoadAtStart, string LoadAtEnd, WriteLockSample? WriteLock,
+    (long Anonymous, long Files) MemoryAtEnd)
 {
     public LoadResult Result(LoadOptions options, IReadOnlyList<LimitResult> limits, bool ledgerOk, string ledger) =>
         new(options, Seconds, Ended, Stats.Sum(s => (long)s.Count), Stats.Where(s => s.IsWrite).Sum(s => (long)s.Count),
-            Stats, Errors, limits, PeakMemory, Cpu, LoadAtStart, LoadAtEnd, ledgerOk, ledger, WriteLock);
+            Stats, Errors, limits, PeakMemory, Cpu, LoadAtStart, LoadAtEnd, ledgerOk, ledger, WriteLock, MemoryAtEnd);
 }
 
 /// <summary>CPU used during the measured window, in cores (1.0 = one core busy the whole time).</summary>
@@ -195,7 +197,7 @@ public static class LoadBenchmark
                 var all = LatencyRecorder.Merge(clients.Select(c => c.Recorder));
                 return new Window(o, window.Elapsed.TotalSeconds, clients.Aggregate(default(LifecycleCounts), (sum, c) => sum + c.Ended),
                     all.Stats().OrderBy(s => s.IsWrite ? 0 : 1).ThenBy(s => EndpointOrder(s.Endpoint)).ToList(), all.Errors, cpu,
-                    host.PeakMemoryBytes(), loadAtStart, loadAtEnd, writeLock);
+                    host.PeakMemoryBytes(), loadAtStart, loadAtEnd, writeLock, host.MemoryBytes());
             }
 
             output.WriteLine($"  load: warm-up {options.Warmup.TotalSeconds:F0} s, then {options.Duration.TotalSeconds:F0} s measured ...");
@@ -281,7 +283,8 @@ public static class LoadBenchmark
             + $"bench clients {r.Cpu.Bench:F2}" + (r.Options.Database == "postgres" ? $", PostgreSQL {r.Cpu.Postgres:F2} ({r.Cpu.Postgres * 1000 / r.RequestsPerSecond:F2} ms a request; all its processes, other users' too)" : ""));
         o.WriteLine("the write lock (the host's own histograms: SQLite's one lock from BEGIN IMMEDIATE to the end; PostgreSQL, each transaction's life):");
         o.WriteLine("  " + (r.WriteLock?.Describe(r.Seconds) ?? "not measured (the host has no safehold_write_lock_* metrics)"));
-        o.WriteLine($"host peak memory (VmHWM): {r.HostPeakMemoryBytes / 1024.0 / 1024:F0} MB");
+        o.WriteLine($"host peak memory (VmHWM): {r.HostPeakMemoryBytes / 1024.0 / 1024:F0} MB; at the window's end its own {r.HostMemoryAtEnd.Anonymous / 1024.0 / 1024:F0} MB (RssAnon) "
+            + $"and files mapped {r.HostMemoryAtEnd.Files / 1024.0 / 1024:F0} MB (RssFile: the runtime's libraries, SQLite's shared WAL index)");
         o.WriteLine($"ledger check: {(r.LedgerOk ? "ok" : "FAILED " + r.LedgerReport)}");
     }
 

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.Data;
 using System.Data.Common;
+using Microsoft.Data.Sqlite;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
@@ -36,12 +38,20 @@ public static class OrderReader
         var model = db.Model.FindEntityType(typeof(Order))!;
 
         var connection = db.Database.GetDbConnection();
-        var opened = connection.State != System.Data.ConnectionState.Open;
+        var opened = connection.State != ConnectionState.Open;
         if (opened) await db.Database.OpenConnectionAsync(ct);
         try
         {
+            // The five statements must see one state of the database: each statement outside a transaction reads its own
+            // snapshot, and a change committed between them would tear the order (its row from before, its events from
+            // after). With no transaction open, a read-only one holds one snapshot for the five: SQLite's deferred
+            // BEGIN takes no write lock; PostgreSQL's REPEATABLE READ takes its snapshot at the first statement. Inside
+            // the request's transaction the order is the writer's already (SQLite's write lock; PostgreSQL's row lock).
+            await using DbTransaction? snapshot = db.Database.CurrentTransaction is not null ? null
+                : connection is SqliteConnection sqlite ? sqlite.BeginTransaction(deferred: true)
+                : await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
             await using var command = connection.CreateCommand();
-            command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+            command.Transaction = snapshot ?? db.Database.CurrentTransaction!.GetDbTransaction();
             command.CommandText = Sql.GetOrAdd((db.Model, ids.Count), static (key, r) => StatementsFor(key.Item2, r), (orders, lines, events, timers, extensions));
             var idMapping = orders.MappingOf[nameof(Order.Id)];
             var i = 0;
@@ -99,7 +109,7 @@ public static class OrderReader
         Children(r.Lines, nameof(OrderLine.OrderId), nameof(OrderLine.LineNumber));
         Children(r.Events, nameof(OrderEvent.OrderId), nameof(OrderEvent.Sequence));
         Children(r.Timers, nameof(OrderTimer.OrderId), nameof(OrderTimer.Kind));
-        Children(r.Extensions, nameof(ProtectionExtension.OrderId), nameof(ProtectionExtension.RequestedAt));
+        Children(r.Extensions, nameof(ProtectionExtension.OrderId), nameof(ProtectionExtension.Id));
         return sql.ToString();
 
         void Children<TChild>(RowReader<TChild> rows, string parent, string orderBy) where TChild : class =>

@@ -98,6 +98,64 @@ public sealed class OrderReaderTests(SafeholdApp app) : IClassFixture<SafeholdAp
     }
 
     [Fact]
+    public async Task A_read_racing_commits_sees_each_order_as_one_commit_left_it()
+    {
+        var (_, _, id) = await app.OrderIn("awaiting_delivery");
+        int first;
+        var (scope, db) = app.OpenDb();
+        using (scope) first = (await db.Orders.AsNoTracking().FirstAsync(o => o.Id == id)).EventCount;
+        using var stop = new CancellationTokenSource();
+
+        // A writer appends events one commit at a time, each with the order's count of them (as every change does).
+        var writer = Task.Run(async () =>
+        {
+            for (var sequence = first + 1; sequence <= first + 150; sequence++)
+            {
+                var (writing, w) = app.OpenDb();
+                using (writing)
+                {
+                    await using var tx = await w.Database.BeginTransactionAsync();
+                    await w.Database.ExecuteSqlAsync($"""
+                        INSERT INTO "OrderEvents" ("OrderId", "Sequence", "At", "Actor", "ActorUserId", "PlatformUserId", "PlatformKeyId", "Kind", "Detail")
+                        SELECT "OrderId", {sequence}, "At", "Actor", "ActorUserId", "PlatformUserId", "PlatformKeyId", 'note', NULL
+                        FROM "OrderEvents" WHERE "OrderId" = {id} AND "Sequence" = 1
+                        """);
+                    await w.Database.ExecuteSqlAsync($"""UPDATE "Orders" SET "EventCount" = {sequence}, "Version" = "Version" + 1 WHERE "Id" = {id}""");
+                    await tx.CommitAsync();
+                }
+            }
+            await stop.CancelAsync();
+        });
+
+        var reads = 0;
+        while (!stop.IsCancellationRequested)
+        {
+            var (reading, r) = app.OpenDb();
+            using (reading)
+            {
+                var order = (await OrderReader.FindAsync(r, id, tracked: false, CancellationToken.None))!;
+                Assert.Equal(order.EventCount, order.Timeline.Count); // never the row of one commit with the events of another
+                reads++;
+            }
+        }
+        await writer;
+        Assert.True(reads > 0);
+    }
+
+    [Fact]
+    public void The_reader_reads_every_collection_an_order_has()
+    {
+        var (scope, db) = app.OpenDb();
+        using (scope)
+        {
+            // A collection added to the order must be added to OrderReader's statements, or orders would be read without it.
+            var collections = db.Model.FindEntityType(typeof(Order))!.GetNavigations().Where(n => n.IsCollection).Select(n => n.Name).Order();
+            Assert.Equal([nameof(Order.Extensions), nameof(Order.Lines), nameof(Order.Timeline), nameof(Order.Timers)], collections);
+            Assert.Empty(db.Model.FindEntityType(typeof(Order))!.GetSkipNavigations());
+        }
+    }
+
+    [Fact]
     public async Task No_order_is_read_for_an_id_no_order_has_or_for_no_ids()
     {
         var (scope, db) = app.OpenDb();
