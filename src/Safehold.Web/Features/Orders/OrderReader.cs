@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.Data;
 using System.Data.Common;
+using Microsoft.Data.Sqlite;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
@@ -35,15 +37,21 @@ public static class OrderReader
         var extensions = RowReader<ProtectionExtension>.For(db);
         var model = db.Model.FindEntityType(typeof(Order))!;
 
-        // The five statements must see one state of the database: outside a transaction each statement reads its own
-        // snapshot, and a change committed between them would tear the order (its row from before, its events from
-        // after). ReadSnapshot holds one for the five when no transaction is open; inside the request's transaction the
-        // order is the writer's already (SQLite's write lock; PostgreSQL's row lock).
-        return await db.InSnapshotAsync(async () =>
+        var connection = db.Database.GetDbConnection();
+        var opened = connection.State != ConnectionState.Open;
+        if (opened) await db.Database.OpenConnectionAsync(ct);
+        try
         {
-            var connection = db.Database.GetDbConnection();
+            // The five statements must see one state of the database: each statement outside a transaction reads its own
+            // snapshot, and a change committed between them would tear the order (its row from before, its events from
+            // after). With no transaction open, a read-only one holds one snapshot for the five: SQLite's deferred
+            // BEGIN takes no write lock; PostgreSQL's REPEATABLE READ takes its snapshot at the first statement. Inside
+            // the request's transaction the order is the writer's already (SQLite's write lock; PostgreSQL's row lock).
+            await using DbTransaction? snapshot = db.Database.CurrentTransaction is not null ? null
+                : connection is SqliteConnection sqlite ? sqlite.BeginTransaction(deferred: true)
+                : await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
             await using var command = connection.CreateCommand();
-            command.Transaction = db.Database.CurrentTransaction!.GetDbTransaction();
+            command.Transaction = snapshot ?? db.Database.CurrentTransaction!.GetDbTransaction();
             command.CommandText = Sql.GetOrAdd((db.Model, ids.Count), static (key, r) => StatementsFor(key.Item2, r), (orders, lines, events, timers, extensions));
             var idMapping = orders.MappingOf[nameof(Order.Id)];
             var i = 0;
@@ -60,8 +68,12 @@ public static class OrderReader
             await ReadChildrenAsync(reader, events, e => e.OrderId, model.FindNavigation(nameof(Order.Timeline))!, byId, ct);
             await ReadChildrenAsync(reader, timers, t => t.OrderId, model.FindNavigation(nameof(Order.Timers))!, byId, ct);
             await ReadChildrenAsync(reader, extensions, e => e.OrderId, model.FindNavigation(nameof(Order.Extensions))!, byId, ct);
-            return (List<Order>)[.. byId.Values];
-        }, ct);
+            return [.. byId.Values];
+        }
+        finally
+        {
+            if (opened) await db.Database.CloseConnectionAsync();
+        }
     }
 
     /// <summary>The order with this id, or null; tracked (attached unchanged, for a change) or not.</summary>
