@@ -47,6 +47,8 @@ public static class OrderReader
             // after). With no transaction open, a read-only one holds one snapshot for the five: SQLite's deferred
             // BEGIN takes no write lock; PostgreSQL's REPEATABLE READ takes its snapshot at the first statement. Inside
             // the request's transaction the order is the writer's already (SQLite's write lock; PostgreSQL's row lock).
+            // The same as ReadSnapshot.InSnapshotAsync, on the raw connection: through EF Core's transaction it measured
+            // no faster and higher at the peak of memory (docs/benchmarks.md); to be settled by longer runs.
             await using DbTransaction? snapshot = db.Database.CurrentTransaction is not null ? null
                 : connection is SqliteConnection sqlite ? sqlite.BeginTransaction(deferred: true)
                 : await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
