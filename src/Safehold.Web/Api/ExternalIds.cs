@@ -94,13 +94,15 @@ public static class ExternalIds
     /// Saves a new object with an <c>externalId</c>: when another of its kind already has it (checked by the unique index,
     /// so two creates racing with one id leave one winner on every host), refuses with 409 <c>external_id_taken</c>.
     /// </summary>
-    public static async Task SaveNewAsync(SafeholdDb db, string table, string kind, CancellationToken ct)
+    /// <param name="statements">The save worked out ahead of the write transaction (<see cref="PreparedWrite.Plan"/>), if it was.</param>
+    public static async Task SaveNewAsync(SafeholdDb db, string table, string kind, CancellationToken ct, PreparedSaver.SavePlan? statements = null)
     {
         try
         {
-            await db.SaveChangesAsync(ct);
+            if (statements is null) await db.SaveChangesAsync(ct);
+            else await PreparedWrite.SaveAsync(db, statements, []);
         }
-        catch (DbUpdateException e) when (IsTaken(e, table))
+        catch (Exception e) when (IsTaken(e, table))
         {
             throw new DomainException(RefusalKind.WrongState, "external_id_taken", $"Another {kind} already has this externalId.");
         }
@@ -109,7 +111,7 @@ public static class ExternalIds
     /// <summary>The index that keeps a kind's externalIds unique: <c>IX_Orders_ExternalId</c>.</summary>
     public static string IndexOf(string table) => $"IX_{table}_ExternalId";
 
-    private static bool IsTaken(DbUpdateException exception, string table) => exception.InnerException switch
+    private static bool IsTaken(Exception exception, string table) => (exception is DbUpdateException ? exception.InnerException : exception) switch
     {
         PostgresException p => p.SqlState == PostgresErrorCodes.UniqueViolation && p.ConstraintName == IndexOf(table),
         // SQLITE_CONSTRAINT_UNIQUE names the table and column it was refused on.

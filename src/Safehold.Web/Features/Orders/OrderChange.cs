@@ -48,11 +48,12 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
         if (session.Deferred && db.Database.CurrentTransaction is null)
         {
             var prepared = await PrepareAsync(caller, id, step, answer, ct);
+            // On SQLite the prepared change is also turned into its statements ahead of the lock: under it, they are only run.
+            var statements = prepared is { } ready ? PreparedWrite.Plan(db, ready.ToPost) : null;
             await session.BeginAsync(ct);
             if (prepared is { } p && await UnchangedAsync(p.Order, stillTrue, ct))
             {
-                await db.PostAllAsync(p.ToPost, CancellationToken.None);
-                await db.SaveChangesAsync(CancellationToken.None);
+                await PreparedWrite.SaveAsync(db, statements, p.ToPost);
                 return p.Answer;
             }
             db.ChangeTracker.Clear(); // changed meanwhile, or not to be prepared: all again, under the lock
