@@ -191,7 +191,7 @@ public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, WriteSessi
         {
             var (body, stored) = Serialized(result, http);
             var location = LocationOf(result);
-            await SaveAnswerAsync(new IdempotencyRecord(userId, key!, requestHash, status, stored, location, clock.GetUtcNow()));
+            await PreparedWrite.InsertAsync(db, new IdempotencyRecord(userId, key!, requestHash, status, stored, location, clock.GetUtcNow()));
             await tx.CommitAsync(CancellationToken.None);
             // The answer is sent as serialised once for its record, not serialised again.
             if (body is not null) return AnswerOf(status, body, location, http);
@@ -200,21 +200,6 @@ public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, WriteSessi
         // The work is done (and may include money moved at the provider): commit even if the client has gone.
         await tx.CommitAsync(CancellationToken.None);
         return result;
-    }
-
-    /// <summary>
-    /// Writes the answer's record in the request's transaction. On SQLite, when the use case has saved its change already
-    /// (a prepared change has), the one row is inserted by a prepared statement rather than by EF Core's save.
-    /// </summary>
-    private async Task SaveAnswerAsync(IdempotencyRecord record)
-    {
-        if (db.Database.IsSqlite() && !db.ChangeTracker.HasChanges())
-        {
-            await PreparedSaver.Plan(db, inserts: [record]).ExecuteAsync(db, CancellationToken.None);
-            return;
-        }
-        db.IdempotencyRecords.Add(record);
-        await db.SaveChangesAsync(CancellationToken.None);
     }
 
     /// <summary>The answer as JSON (null when it has no body), and as kept under its key (with a shown-once secret blanked).</summary>

@@ -44,4 +44,20 @@ public static class PreparedWrite
         await plan.ExecuteAsync(db, CancellationToken.None);
         db.ChangeTracker.AcceptAllChanges();
     }
+
+    /// <summary>
+    /// Inside the write transaction: inserts one new row (a request's Idempotency-Key record, once its change is written).
+    /// On SQLite, when nothing else is left to save, by one prepared statement without tracking it; otherwise EF Core
+    /// saves it with whatever else is left.
+    /// </summary>
+    public static async Task InsertAsync(SafeholdDb db, object row)
+    {
+        if (db.Database.IsSqlite() && !db.ChangeTracker.HasChanges())
+        {
+            await PreparedSaver.Plan(db, inserts: [row]).ExecuteAsync(db, CancellationToken.None);
+            return;
+        }
+        db.Add(row);
+        await db.SaveChangesAsync(CancellationToken.None);
+    }
 }

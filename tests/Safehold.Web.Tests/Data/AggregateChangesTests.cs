@@ -13,11 +13,10 @@ namespace Safehold.Web.Tests.Data;
 /// </summary>
 public sealed class AggregateChangesTests : IDisposable
 {
-    private readonly string _directory = SafeholdApp.NewDirectory();
+    private readonly SqliteFiles _files = new();
     private readonly DateTimeOffset _placed = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
 
-    private SqliteSafeholdDb Open(string name) =>
-        new(new DbContextOptionsBuilder<SqliteSafeholdDb>().UseSqlite($"Data Source={Path.Combine(_directory, name)}").Options);
+    private SqliteSafeholdDb Open(string name) => _files.Open(name);
 
     /// <summary>
     /// Delivered orders, one with an extension waiting for the seller and one in a dispute (its timers paused), in
@@ -40,7 +39,7 @@ public sealed class AggregateChangesTests : IDisposable
             await db.Database.ExecuteSqlRawAsync("PRAGMA wal_checkpoint(TRUNCATE)");
         }
         SqliteConnection.ClearAllPools();
-        File.Copy(Path.Combine(_directory, "ef.db"), Path.Combine(_directory, "saver.db"));
+        File.Copy(_files.PathOf("ef.db"), _files.PathOf("saver.db"));
         return ids;
     }
 
@@ -96,8 +95,8 @@ public sealed class AggregateChangesTests : IDisposable
         string[] created = ["JournalEntries.Id", "JournalLines.EntryId"];
         foreach (var table in new[] { "Orders", "Timers", "OrderEvents", "ProtectionExtensions", "Disputes", "JournalEntries", "JournalLines" })
         {
-            Assert.Equal(await SqliteRows.OfAsync(Path.Combine(_directory, "ef.db"), table, created),
-                await SqliteRows.OfAsync(Path.Combine(_directory, "saver.db"), table, created));
+            Assert.Equal(await SqliteRows.OfAsync(_files.PathOf("ef.db"), table, created),
+                await SqliteRows.OfAsync(_files.PathOf("saver.db"), table, created));
         }
     }
 
@@ -149,15 +148,5 @@ public sealed class AggregateChangesTests : IDisposable
         Assert.Equal(0, await check.JournalEntries.CountAsync(e => e.Kind == "release"));
     }
 
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public void Dispose() => _files.Dispose();
 }

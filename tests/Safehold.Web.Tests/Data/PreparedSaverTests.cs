@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Safehold.Domain.Ledger;
 using Safehold.Domain.Orders;
@@ -14,11 +13,10 @@ namespace Safehold.Web.Tests.Data;
 /// </summary>
 public sealed class PreparedSaverTests : IDisposable
 {
-    private readonly string _directory = SafeholdApp.NewDirectory();
+    private readonly SqliteFiles _files = new();
     private readonly DateTimeOffset _placed = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
 
-    private SqliteSafeholdDb Open() =>
-        new(new DbContextOptionsBuilder<SqliteSafeholdDb>().UseSqlite($"Data Source={Path.Combine(_directory, "saver.db")}").Options);
+    private SqliteSafeholdDb Open() => _files.Open("saver.db");
 
     private async Task<IReadOnlyList<Guid>> SeedAsync(int count)
     {
@@ -193,15 +191,5 @@ public sealed class PreparedSaverTests : IDisposable
         Assert.Equal(45, await check.SellerBalances.CountAsync(b => b.Pending > 0));
     }
 
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public void Dispose() => _files.Dispose();
 }

@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Safehold.Domain;
 using Safehold.Domain.Ledger;
@@ -17,11 +16,10 @@ namespace Safehold.Web.Tests.Data;
 /// </summary>
 public sealed class PreparedWriteTests : IDisposable
 {
-    private readonly string _directory = SafeholdApp.NewDirectory();
+    private readonly SqliteFiles _files = new();
     private readonly DateTimeOffset _placed = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
 
-    private SqliteSafeholdDb Open() =>
-        new(new DbContextOptionsBuilder<SqliteSafeholdDb>().UseSqlite($"Data Source={Path.Combine(_directory, "prepared.db")}").Options);
+    private SqliteSafeholdDb Open() => _files.Open("prepared.db");
 
     /// <summary>The buyer confirms receipt of the order, read as a request reads it for a change, and the confirmation is written by <paramref name="statements"/>.</summary>
     private async Task ConfirmAsync(Guid id, bool statements)
@@ -99,15 +97,5 @@ public sealed class PreparedWriteTests : IDisposable
 
     private static List<string> Kinds(IEnumerable<string> kinds) => kinds.Order(StringComparer.Ordinal).ToList();
 
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public void Dispose() => _files.Dispose();
 }

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Data;
 using System.Data.Common;
-using Microsoft.Data.Sqlite;
 using System.Text;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;

@@ -49,14 +49,10 @@ public sealed class PlaceOrder(SafeholdDb db, WriteSession session, TimeProvider
         var now = clock.GetUtcNow();
         var order = await AddOrderAsync(caller, request.Items!, products, address!, now, ct);
         order.SetExternalReference(externalId, metadata);
-        if (session.Deferred)
-        {
-            // Read and built ahead of the write lock (on SQLite, down to the statements): under it, only the writes.
-            var statements = PreparedWrite.Plan(db, []);
-            await session.BeginAsync(ct);
-            await ExternalIds.SaveNewAsync(db, "Orders", "order", ct, statements);
-        }
-        else await ExternalIds.SaveNewAsync(db, "Orders", "order", ct);
+        // Read and built ahead of the write lock (on SQLite, down to the statements): under it, only the writes.
+        var statements = session.Deferred ? PreparedWrite.Plan(db, []) : null;
+        if (session.Deferred) await session.BeginAsync(ct);
+        await ExternalIds.SaveNewAsync(db, "Orders", "order", ct, statements);
         return OrderResponse.From(order, caller, now);
     }
 
