@@ -5,16 +5,18 @@ namespace Safehold.Bench;
 /// <summary>
 /// The host's own histograms of its write lock (<c>safehold_write_lock_held_seconds</c>, <c>..._wait_seconds</c> on
 /// <c>/metrics</c>), read at the start and the end of a window: how many write transactions there were, how long each
-/// held the lock (mean, and percentiles to the histogram's bucket), and how long SQLite's writers queued for it.
+/// held the lock (mean, and percentiles to the histogram's bucket), how long SQLite's writers queued for it, and how many
+/// requests' writes each group commit wrote (<c>safehold_group_commit_writes</c>, SQLite only).
 /// </summary>
-public sealed record WriteLockSample(LockHistogram Held, LockHistogram Waited)
+public sealed record WriteLockSample(LockHistogram Held, LockHistogram Waited, LockHistogram Grouped)
 {
     public static async Task<WriteLockSample?> TakeAsync(HttpClient adminHttp)
     {
         try
         {
             var text = await adminHttp.GetStringAsync("/metrics");
-            return new WriteLockSample(LockHistogram.Parse(text, "safehold_write_lock_held_seconds"), LockHistogram.Parse(text, "safehold_write_lock_wait_seconds"));
+            return new WriteLockSample(LockHistogram.Parse(text, "safehold_write_lock_held_seconds"), LockHistogram.Parse(text, "safehold_write_lock_wait_seconds"),
+                LockHistogram.Parse(text, "safehold_group_commit_writes"));
         }
         catch (HttpRequestException)
         {
@@ -22,13 +24,14 @@ public sealed record WriteLockSample(LockHistogram Held, LockHistogram Waited)
         }
     }
 
-    public WriteLockSample Since(WriteLockSample before) => new(Held.Since(before.Held), Waited.Since(before.Waited));
+    public WriteLockSample Since(WriteLockSample before) => new(Held.Since(before.Held), Waited.Since(before.Waited), Grouped.Since(before.Grouped));
 
     /// <summary>One line for the report: transactions a second, the time each held the lock, and the lock's busy share.</summary>
     public string Describe(double seconds) => Held.Count == 0 ? "no write transactions" :
         $"{Held.Count / seconds:N0} transactions/s, held mean {Held.Mean * 1000:F2} ms, p50 ≤ {Held.Quantile(0.5) * 1000:F2} ms, "
         + $"p99 ≤ {Held.Quantile(0.99) * 1000:F2} ms; held {Held.Sum / seconds:P0} of the time; "
-        + $"queued for it: mean {Waited.Mean * 1000:F2} ms, p99 ≤ {Waited.Quantile(0.99) * 1000:F2} ms";
+        + $"queued for it: mean {Waited.Mean * 1000:F2} ms, p99 ≤ {Waited.Quantile(0.99) * 1000:F2} ms"
+        + (Grouped.Count == 0 ? "" : $"; {Grouped.Count / seconds:N0} group commits/s of {Grouped.Mean:F1} writes on average (p50 ≤ {Grouped.Quantile(0.5):N0}, p99 ≤ {Grouped.Quantile(0.99):N0})");
 }
 
 /// <summary>A Prometheus histogram's cumulative buckets (upper bound → count), sum and count.</summary>

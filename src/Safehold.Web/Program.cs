@@ -116,6 +116,7 @@ builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true)
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict);
 builder.Services.AddSafeholdOpenApi(); // Api/OpenApiConventions.cs: operation ids, the bearer scheme, Idempotency-Key, problem answers
 builder.Services.AddSingleton<WriteGate>();
+builder.Services.AddSingleton<GroupCommit>();
 builder.Services.AddSingleton<ApiKeyMemory>();
 builder.Services.AddScoped<WriteTransaction>();
 builder.Services.AddScoped<WriteSession>();

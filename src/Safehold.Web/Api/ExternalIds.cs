@@ -94,13 +94,11 @@ public static class ExternalIds
     /// Saves a new object with an <c>externalId</c>: when another of its kind already has it (checked by the unique index,
     /// so two creates racing with one id leave one winner on every host), refuses with 409 <c>external_id_taken</c>.
     /// </summary>
-    /// <param name="statements">The save worked out ahead of the write transaction (<see cref="PreparedWrite.Plan"/>), if it was.</param>
-    public static async Task SaveNewAsync(SafeholdDb db, string table, string kind, CancellationToken ct, PreparedSaver.SavePlan? statements = null)
+    public static async Task SaveNewAsync(SafeholdDb db, string table, string kind, CancellationToken ct)
     {
         try
         {
-            if (statements is null) await db.SaveChangesAsync(ct);
-            else await PreparedWrite.SaveAsync(db, statements, []);
+            await db.SaveChangesAsync(ct);
         }
         catch (Exception e) when (IsTaken(e, table))
         {

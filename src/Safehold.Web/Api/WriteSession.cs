@@ -7,7 +7,8 @@ namespace Safehold.Web.Api;
 /// The write transaction of one request, begun by <see cref="WriteTransaction"/> before the handler runs, or, for an
 /// endpoint marked <see cref="PreparedAhead"/>, by its use case once it has read and decided outside the write lock and is
 /// ready to write (<see cref="BeginAsync"/>). The filter commits it, with the request's Idempotency-Key answer, when the
-/// handler has answered.
+/// handler has answered. On SQLite such a use case does not begin it at all: it stages its write, down to the statements
+/// (<see cref="Stage"/>), and the filter hands it with the answer's record to the group commit.
 /// </summary>
 public sealed class WriteSession(SafeholdDb db, WriteGate gate)
 {
@@ -16,8 +17,30 @@ public sealed class WriteSession(SafeholdDb db, WriteGate gate)
     /// <summary>The request's transaction, once begun.</summary>
     public IDbContextTransaction? Transaction { get; private set; }
 
-    /// <summary>Whether the use case may read and decide before the transaction (and the write lock) is begun.</summary>
-    public bool Deferred => _whenBegun is not null;
+    /// <summary>Whether the use case may read and decide before the transaction (and the write lock) is begun: until it is, or a write is staged.</summary>
+    public bool Deferred => _whenBegun is not null && Transaction is null && Staged is null;
+
+    /// <summary>The write the use case staged instead of beginning the transaction, for the filter to commit with its answer.</summary>
+    public StagedWrite? Staged { get; private set; }
+
+    /// <summary>
+    /// Instead of beginning the transaction: the use case's write, worked out with everything it answers. What the context
+    /// tracks is now the staged write's and counts as saved; if the write is refused, the filter clears the context and
+    /// the request is done again under the lock.
+    /// </summary>
+    public void Stage(StagedWrite write)
+    {
+        if (!Deferred) throw new InvalidOperationException("Only a deferred request, with nothing begun or staged, stages its write.");
+        Staged = write;
+        db.ChangeTracker.AcceptAllChanges();
+    }
+
+    /// <summary>Drops the staged write (refused by the group commit): the request is done again, its transaction begun first.</summary>
+    public void Unstage()
+    {
+        Staged = null;
+        db.ChangeTracker.Clear();
+    }
 
     /// <summary>Lets the use case begin the transaction itself; <paramref name="whenBegun"/> runs first thing inside it.</summary>
     public void Defer(Func<CancellationToken, Task> whenBegun) => _whenBegun = whenBegun;

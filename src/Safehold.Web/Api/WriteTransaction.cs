@@ -24,7 +24,8 @@ namespace Safehold.Web.Api;
 /// IMMEDIATE (queued in <see cref="WriteGate"/>), so a concurrent retry waits and then sees the stored response; on
 /// PostgreSQL a transaction-scoped advisory lock on (caller, key) does the same across hosts.
 /// </remarks>
-public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, WriteSession session, TimeProvider clock, IOptions<JsonOptions> json, IOptions<IdempotencyOptions> keys)
+public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, WriteSession session, GroupCommit commits, TimeProvider clock, IOptions<JsonOptions> json,
+    IOptions<IdempotencyOptions> keys)
     : IEndpointFilter
 {
     public const string Header = "Idempotency-Key";
@@ -71,6 +72,15 @@ public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, WriteSessi
             try
             {
                 result = await next(context);
+                if (session.Staged is { } staged)
+                {
+                    if (IsSuccess(result) && await CommitStagedAsync(staged, result, http, userId, key, requestHash) is { } written) return written;
+                    // Refused by the group commit (what it was worked out from changed, or its key or an externalId was
+                    // taken meanwhile): nothing of it was written. All again, with the write lock held from the start.
+                    session.Unstage();
+                    await session.BeginAsync(ct); // a stored answer under the key by now is replayed
+                    result = await next(context);
+                }
                 if (IsSuccess(result)) await session.BeginAsync(ct); // a use case that answered without writing
             }
             catch (ReplayInsteadException replay)
@@ -179,6 +189,21 @@ public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, WriteSessi
         if (previous is null || previous.CreatedAt > clock.GetUtcNow() - keys.Value.Keep) return previous;
         await db.IdempotencyRecords.Where(r => r.UserId == userId && r.Key == key).ExecuteDeleteAsync(ct);
         return null;
+    }
+
+    /// <summary>
+    /// Writes the use case's staged write with the request's Idempotency-Key answer (serialised here, before the lock) in
+    /// the next group commit: the answer once committed, or null when the group commit refused it and wrote nothing.
+    /// </summary>
+    private async Task<object?> CommitStagedAsync(StagedWrite staged, object? result, HttpContext http, Guid userId, string? key, string? requestHash)
+    {
+        if (requestHash is null) return await commits.WriteAsync(staged) ? result : null;
+        var status = (result as IStatusCodeHttpResult)?.StatusCode ?? StatusCodes.Status200OK;
+        var (body, stored) = Serialized(result, http);
+        var location = LocationOf(result);
+        staged.Then(PreparedSaver.Plan(db, inserts: [new IdempotencyRecord(userId, key!, requestHash, status, stored, location, clock.GetUtcNow())]));
+        if (!await commits.WriteAsync(staged)) return null;
+        return body is not null ? AnswerOf(status, body, location, http) : result;
     }
 
     private async Task<object?> CompleteAsync(object? result, HttpContext http, Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction? tx,

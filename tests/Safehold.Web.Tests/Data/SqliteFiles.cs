@@ -1,5 +1,8 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Prometheus;
 using Safehold.Web.Data;
 
 namespace Safehold.Web.Tests.Data;
@@ -19,8 +22,24 @@ public sealed class SqliteFiles : IDisposable
     public SqliteSafeholdDb Open(string name) =>
         new(new DbContextOptionsBuilder<SqliteSafeholdDb>().UseSqlite($"Data Source={PathOf(name)}").Options);
 
+    private readonly List<(GroupCommit, ServiceProvider)> _commits = [];
+
+    /// <summary>A group commit writing to the database file <paramref name="name"/>, queued for the lock in <paramref name="gate"/>.</summary>
+    public GroupCommit GroupCommit(string name, WriteGate gate, CollectorRegistry? metrics = null)
+    {
+        var services = new ServiceCollection().AddScoped<SafeholdDb>(_ => Open(name)).BuildServiceProvider();
+        var commits = new GroupCommit(services.GetRequiredService<IServiceScopeFactory>(), gate, NullLogger<GroupCommit>.Instance, metrics);
+        _commits.Add((commits, services));
+        return commits;
+    }
+
     public void Dispose()
     {
+        foreach (var (commits, services) in _commits)
+        {
+            commits.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            services.Dispose();
+        }
         SqliteConnection.ClearAllPools();
         try
         {

@@ -25,10 +25,10 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
     public delegate Task<JournalEntry?> Step(Order order, Actor actor, DateTimeOffset now, CancellationToken ct);
 
     /// <summary>
-    /// Under the write lock, whether what a prepared step read besides the order (whose version is checked for it) is as
-    /// it was when the step ran.
+    /// Under the write lock, on <paramref name="db"/> (the request's context, or the group commit's), whether what a prepared
+    /// step read besides the order (whose version is checked for it) is as it was when the step ran.
     /// </summary>
-    public delegate Task<bool> StillTrue(Order order, CancellationToken ct);
+    public delegate Task<bool> StillTrue(SafeholdDb db, Order order, CancellationToken ct);
 
     /// <summary>Runs <paramref name="step"/> on the order and answers with the order as the caller now sees it.</summary>
     public Task<OrderResponse> RunAsync(Caller caller, Guid id, Step step, CancellationToken ct, StillTrue? stillTrue = null) =>
@@ -37,10 +37,11 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
     /// <summary>
     /// Runs <paramref name="step"/> on the order and answers with what <paramref name="answer"/> makes of it. In a request
     /// whose transaction is deferred (<see cref="PreparedAhead"/>), the order is loaded, its due timers fired, the step
-    /// taken and the answer made before the write lock is taken; under it, the order's version (and
-    /// <paramref name="stillTrue"/>, for what else the step read) is checked and the prepared change written, or, if
-    /// anything changed meanwhile, it is all done again under the lock. A step whose row calls the payment provider, a
-    /// due timer that would, and an order with a dispute open are done under the lock.
+    /// taken and the answer made before the write lock is taken. On SQLite the change is then staged for the group commit
+    /// (<see cref="GroupCommit"/>); on PostgreSQL the request begins its transaction. Under the lock, the order's version
+    /// (and <paramref name="stillTrue"/>, for what else the step read) is checked and the prepared change written, or, if
+    /// anything changed meanwhile, it is all done again under the lock. A step whose row calls the payment provider, a due
+    /// timer that would, and an order with a dispute open are done under the lock.
     /// </summary>
     public async Task<T> RunAsync<T>(Caller caller, Guid id, Step step, Func<Order, DateTimeOffset, Task<T>> answer, CancellationToken ct,
         StillTrue? stillTrue = null)
@@ -48,13 +49,18 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
         if (session.Deferred && db.Database.CurrentTransaction is null)
         {
             var prepared = await PrepareAsync(caller, id, step, answer, ct);
-            // On SQLite the prepared change is also turned into its statements ahead of the lock: under it, they are only run.
-            var statements = prepared is { } ready ? PreparedWrite.Plan(db, ready.ToPost) : null;
-            await session.BeginAsync(ct);
-            if (prepared is { } p && await UnchangedAsync(p.Order, stillTrue, ct))
+            var unchanged = prepared is { } ready ? Unchanged(ready.Order, stillTrue) : null;
+            if (prepared is { } p && PreparedWrite.Stage(db, p.ToPost, unchanged) is { } staged)
             {
-                await PreparedWrite.SaveAsync(db, statements, p.ToPost);
+                session.Stage(staged); // the filter writes it with its answer, or does the request again under the lock
                 return p.Answer;
+            }
+            await session.BeginAsync(ct);
+            if (prepared is { } q && await unchanged!(db, ct))
+            {
+                await db.PostAllAsync(q.ToPost, CancellationToken.None);
+                await db.SaveChangesAsync(CancellationToken.None);
+                return q.Answer;
             }
             db.ChangeTracker.Clear(); // changed meanwhile, or not to be prepared: all again, under the lock
         }
@@ -85,15 +91,16 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
     }
 
     /// <summary>
-    /// Under the write lock: whether the order is at the version the change was prepared on. One statement that writes
-    /// nothing new, and on PostgreSQL also takes the order's row lock until the commit.
+    /// Under the write lock: whether the order is at the version the change was prepared on (read now, before the change
+    /// is staged or saved). One statement that writes nothing new, and on PostgreSQL also takes the order's row lock until
+    /// the commit.
     /// </summary>
-    private async Task<bool> UnchangedAsync(Order order, StillTrue? stillTrue, CancellationToken ct)
+    private StagedWrite.Check Unchanged(Order order, StillTrue? stillTrue)
     {
-        var prepared = db.Entry(order).Property(o => o.Version).OriginalValue;
-        var unchanged = await db.Database.ExecuteSqlAsync(
-            $"""UPDATE "Orders" SET "Version" = "Version" WHERE "Id" = {order.Id} AND "Version" = {prepared}""", ct) == 1;
-        return unchanged && (stillTrue is null || await stillTrue(order, ct));
+        var (id, prepared) = (order.Id, db.Entry(order).Property(o => o.Version).OriginalValue);
+        return async (on, ct) =>
+            await on.Database.ExecuteSqlAsync($"""UPDATE "Orders" SET "Version" = "Version" WHERE "Id" = {id} AND "Version" = {prepared}""", ct) == 1
+            && (stillTrue is null || await stillTrue(on, order, ct));
     }
 
     private Task<T> InTransactionAsync<T>(Caller caller, Guid id, Step step, Func<Order, DateTimeOffset, Task<T>> answer, CancellationToken ct) =>

@@ -49,10 +49,18 @@ public sealed class PlaceOrder(SafeholdDb db, WriteSession session, TimeProvider
         var now = clock.GetUtcNow();
         var order = await AddOrderAsync(caller, request.Items!, products, address!, now, ct);
         order.SetExternalReference(externalId, metadata);
-        // Read and built ahead of the write lock (on SQLite, down to the statements): under it, only the writes.
-        var statements = session.Deferred ? PreparedWrite.Plan(db, []) : null;
-        if (session.Deferred) await session.BeginAsync(ct);
-        await ExternalIds.SaveNewAsync(db, "Orders", "order", ct, statements);
+        if (session.Deferred)
+        {
+            // Read and built ahead of the write lock. On SQLite, down to the statements, staged for the group commit (an
+            // externalId taken meanwhile refuses it, and the request is done again under the lock, which answers 409).
+            if (PreparedWrite.Stage(db, [], check: null) is { } staged)
+            {
+                session.Stage(staged);
+                return OrderResponse.From(order, caller, now);
+            }
+            await session.BeginAsync(ct);
+        }
+        await ExternalIds.SaveNewAsync(db, "Orders", "order", ct);
         return OrderResponse.From(order, caller, now);
     }
 

@@ -33,7 +33,7 @@ public sealed class Ship(OrderChange change, SafeholdDb db)
             return (JournalEntry?)null;
         }, ct,
         // Prepared ahead of the write lock: a delivered scan reported meanwhile would be missed, so it is looked for again.
-        stillTrue: async (order, ct) => deliveredScan || await TrackingScans.DeliveredAsync(db, carrier!, tracking!, order.CreatedAt, ct) is null);
+        stillTrue: async (on, order, ct) => deliveredScan || await TrackingScans.DeliveredAsync(on, carrier!, tracking!, order.CreatedAt, ct) is null);
     }
 
     public static void Map(RouteGroupBuilder orders) =>

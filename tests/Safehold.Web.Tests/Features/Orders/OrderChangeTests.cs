@@ -12,13 +12,31 @@ namespace Safehold.Web.Tests.Features.Orders;
 
 /// <summary>
 /// A change prepared ahead of the write lock (<see cref="PreparedAhead"/>): read and decided with no transaction open, then
-/// written under the lock only if the order is as it was read; otherwise done again under the lock, where the winner of
-/// the race is seen.
+/// written under the lock only if the order is as it was read (on SQLite staged for the group commit, on PostgreSQL in the
+/// request's transaction); otherwise done again under the lock, where the winner of the race is seen.
 /// </summary>
 public sealed class OrderChangeTests(SafeholdApp app) : IClassFixture<SafeholdApp>
 {
     private sealed record Prepared(IServiceScope Scope, WriteSession Session, OrderChange Change, SafeholdDb Db) : IDisposable
     {
+        /// <summary>
+        /// Runs a use case as the write filter (<see cref="WriteTransaction"/>) does: a staged write goes to the group commit,
+        /// and if it is refused there, the use case runs again with the transaction begun first; that transaction commits.
+        /// </summary>
+        public async Task<T> WriteAsync<T>(Func<Task<T>> run)
+        {
+            var answer = await run();
+            if (Session.Staged is { } staged)
+            {
+                if (await Scope.ServiceProvider.GetRequiredService<GroupCommit>().WriteAsync(staged)) return answer;
+                Session.Unstage();
+                await Session.BeginAsync(CancellationToken.None);
+                answer = await run();
+            }
+            await Session.Transaction!.CommitAsync();
+            return answer;
+        }
+
         public void Dispose() => Scope.Dispose();
     }
 
@@ -43,12 +61,11 @@ public sealed class OrderChangeTests(SafeholdApp app) : IClassFixture<SafeholdAp
         using var prepared = Deferred();
         var runs = new List<bool>(); // each run of the step: whether a transaction was open
 
-        var answer = await prepared.Change.RunAsync(new Caller(buyer.Id, UserRole.Buyer), id, (order, actor, now, _) =>
+        var answer = await prepared.WriteAsync(() => prepared.Change.RunAsync(new Caller(buyer.Id, UserRole.Buyer), id, (order, actor, now, _) =>
         {
             runs.Add(prepared.Db.Database.CurrentTransaction is not null);
             return Task.FromResult<JournalEntry?>(order.ConfirmReceipt(actor, now));
-        }, CancellationToken.None);
-        await prepared.Session.Transaction!.CommitAsync();
+        }, CancellationToken.None));
         await prepared.Session.EndAsync();
 
         Assert.Equal([false], runs);
@@ -65,7 +82,7 @@ public sealed class OrderChangeTests(SafeholdApp app) : IClassFixture<SafeholdAp
         using var prepared = Deferred();
         var runs = new List<bool>();
 
-        var refused = await Assert.ThrowsAsync<DomainException>(() => prepared.Change.RunAsync(new Caller(buyer.Id, UserRole.Buyer), id,
+        var refused = await Assert.ThrowsAsync<DomainException>(() => prepared.WriteAsync(() => prepared.Change.RunAsync(new Caller(buyer.Id, UserRole.Buyer), id,
             async (order, actor, now, _) =>
             {
                 runs.Add(prepared.Db.Database.CurrentTransaction is not null);
@@ -73,7 +90,7 @@ public sealed class OrderChangeTests(SafeholdApp app) : IClassFixture<SafeholdAp
                 if (runs.Count == 1)
                     await Api.ExpectStatus(await buyer.Http.PostAsync($"/api/v1/orders/{id}/confirm-receipt", null), HttpStatusCode.OK);
                 return order.ConfirmReceipt(actor, now);
-            }, CancellationToken.None));
+            }, CancellationToken.None)));
         await prepared.Session.EndAsync();
 
         Assert.Equal([false, true], runs); // prepared without the lock, then done again under it
@@ -89,12 +106,11 @@ public sealed class OrderChangeTests(SafeholdApp app) : IClassFixture<SafeholdAp
         using var prepared = Deferred();
         var runs = new List<bool>();
 
-        await prepared.Change.RunAsync(new Caller(buyer.Id, UserRole.Buyer), id, (order, actor, now, _) =>
+        await prepared.WriteAsync(() => prepared.Change.RunAsync(new Caller(buyer.Id, UserRole.Buyer), id, (order, actor, now, _) =>
         {
             runs.Add(prepared.Db.Database.CurrentTransaction is not null);
             return Task.FromResult<JournalEntry?>(order.ConfirmReceipt(actor, now));
-        }, CancellationToken.None, stillTrue: (_, _) => Task.FromResult(false));
-        await prepared.Session.Transaction!.CommitAsync();
+        }, CancellationToken.None, stillTrue: (_, _, _) => Task.FromResult(false)));
         await prepared.Session.EndAsync();
 
         Assert.Equal([false, true], runs);
@@ -130,6 +146,33 @@ public sealed class OrderChangeTests(SafeholdApp app) : IClassFixture<SafeholdAp
         var answers = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => buyer.Http.SendAsync(Confirm())));
 
         Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.StatusCode));
+        Assert.Equal(1, await Releases(id));
+        await app.AssertLedgerOk();
+    }
+
+    // Only SQLite stages its writes for the group commit; on PostgreSQL each request writes in its own transaction, and
+    // the confirmations race on the order's row lock (the test above).
+    [Fact]
+    [Trait("Database", "SQLite")]
+    public async Task Two_confirmations_of_one_order_in_one_group_commit_leave_one_winner_and_the_loser_is_refused_after_doing_it_again()
+    {
+        var (buyer, _, id) = await app.OrderIn("awaiting_delivery", amount: 20_000);
+        var commits = app.Services.GetRequiredService<GroupCommit>();
+        Task<HttpResponseMessage[]> answers;
+        var (scope, holder) = app.OpenDb();
+        using (scope)
+        {
+            // Another writer holds the lock while both tabs read the order, decide, and stage their writes.
+            await using var tx = await app.Services.GetRequiredService<WriteGate>().BeginTransactionAsync(holder, CancellationToken.None);
+            answers = Task.WhenAll(Enumerable.Range(0, 2).Select(_ => buyer.Http.PostAsync($"/api/v1/orders/{id}/confirm-receipt", null)));
+            for (var waited = 0; commits.Waiting < 2 && waited < 400; waited++) await Task.Delay(25);
+            Assert.Equal(2, commits.Waiting);
+        }
+
+        var statuses = (await answers).Select(a => a.StatusCode).Order().ToList();
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.Conflict], statuses);
+        Assert.Equal("completed", (await Api.GetOrder(buyer, id)).Status());
         Assert.Equal(1, await Releases(id));
         await app.AssertLedgerOk();
     }

@@ -1,0 +1,175 @@
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Prometheus;
+using SQLitePCL;
+
+namespace Safehold.Web.Data;
+
+/// <summary>
+/// A request's write worked out ahead of the write lock down to its statements (on SQLite): what it must find unchanged,
+/// then what it writes. <see cref="GroupCommit"/> runs it, with other requests' writes, in one transaction.
+/// </summary>
+public sealed class StagedWrite
+{
+    /// <summary>Under the write lock, on the writer's context: whether what the write was worked out from is still so.</summary>
+    public delegate Task<bool> Check(SafeholdDb db, CancellationToken ct);
+
+    private readonly List<Check> _checks = [];
+    private readonly List<PreparedSaver.SavePlan> _plans = [];
+
+    public StagedWrite(Check? check, PreparedSaver.SavePlan plan)
+    {
+        if (check is not null) _checks.Add(check);
+        _plans.Add(plan);
+    }
+
+    /// <summary>Adds what is written after the rest (the request's Idempotency-Key answer).</summary>
+    public void Then(PreparedSaver.SavePlan plan) => _plans.Add(plan);
+
+    /// <summary>Checks, then writes, in the current transaction of <paramref name="db"/>: false, having written nothing, when a check fails.</summary>
+    internal async Task<bool> RunAsync(SafeholdDb db, CancellationToken ct)
+    {
+        foreach (var check in _checks)
+            if (!await check(db, ct)) return false;
+        foreach (var plan in _plans) await plan.ExecuteAsync(db, ct);
+        return true;
+    }
+}
+
+/// <summary>
+/// Group commit on SQLite: one writer writes the requests' staged writes (<see cref="StagedWrite"/>) that are waiting when
+/// it takes the write lock, each in a savepoint of one transaction, and commits them together, so one commit (one WAL
+/// <c>fsync</c>, half of the time a lone write held the lock) serves them all. Each request is answered once the
+/// transaction has committed.
+/// </summary>
+/// <remarks>
+/// A write whose check fails, whose statements find a row changed (its version) or meet a unique index (the request's
+/// Idempotency-Key taken by a retry, an <c>externalId</c> taken), or that fails in any other way, is rolled back to its
+/// savepoint alone, and its request is told to do it all again under the lock on its own
+/// (<see cref="WriteAsync"/> returns false), where the error, if any, is its own. Writes run in the order they came, each
+/// seeing those before it. If the commit itself fails, every request of the batch fails with it, as one request's commit
+/// would. The writer queues for the lock in <see cref="WriteGate"/> like every other writer; its batch holds it once.
+/// </remarks>
+public sealed class GroupCommit : IAsyncDisposable
+{
+    /// <summary>At most this many writes in one transaction: a longer queue waits for the next.</summary>
+    public const int MaxBatch = 64;
+
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly IServiceScopeFactory _scopes;
+    private readonly WriteGate _gate;
+    private readonly ILogger<GroupCommit> _log;
+    private readonly Histogram _batch;
+    private readonly Lock _starting = new();
+    private Task? _writer;
+
+    public GroupCommit(IServiceScopeFactory scopes, WriteGate gate, ILogger<GroupCommit> log, CollectorRegistry? registry = null)
+    {
+        (_scopes, _gate, _log) = (scopes, gate, log);
+        _batch = Prometheus.Metrics.WithCustomRegistry(registry ?? Prometheus.Metrics.NewCustomRegistry()).CreateHistogram(
+            "safehold_group_commit_writes", "How many requests' writes one group commit (one SQLite transaction) wrote.",
+            new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(1, 2, 7) }); // 1 to 64
+    }
+
+    /// <summary>How many writes wait for the next group commit.</summary>
+    public int Waiting => Math.Max(0, Volatile.Read(ref _waiting));
+
+    private int _waiting;
+
+    private sealed record Pending(StagedWrite Write, TaskCompletionSource<bool> Done);
+
+    /// <summary>
+    /// Writes <paramref name="write"/> in the next group commit: true once it has committed; false, having written nothing,
+    /// when it is to be done again under the lock. Not cancellable: a client that hangs up does not stop its write.
+    /// </summary>
+    public Task<bool> WriteAsync(StagedWrite write)
+    {
+        var pending = new Pending(write, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!_queue.Writer.TryWrite(pending)) throw new ObjectDisposedException(nameof(GroupCommit), "The host is stopping.");
+        Interlocked.Increment(ref _waiting); // taken off by the writer, which may run first: the count may dip below 0 for a moment
+        lock (_starting) _writer ??= Task.Run(WriteAllAsync);
+        return pending.Done.Task;
+    }
+
+    private async Task WriteAllAsync()
+    {
+        AsyncServiceScope? scope = null;
+        var batch = new List<Pending>(MaxBatch);
+        try
+        {
+            while (await _queue.Reader.WaitToReadAsync())
+            {
+                try
+                {
+                    if (scope is null)
+                    {
+                        scope = _scopes.CreateAsyncScope();
+                        await scope.Value.ServiceProvider.GetRequiredService<SafeholdDb>().Database.OpenConnectionAsync(); // kept open
+                    }
+                    await CommitAsync(scope.Value.ServiceProvider.GetRequiredService<SafeholdDb>(), batch);
+                }
+                catch (Exception e)
+                {
+                    // The commit (or the transaction around the writes) failed: the batch's requests fail with it (those
+                    // still queued, if none was taken), and the writer starts again with a context of its own.
+                    _log.LogError(e, "A group commit of {Count} writes failed", batch.Count);
+                    if (batch.Count == 0 && _queue.Reader.TryRead(out var first))
+                    {
+                        Interlocked.Decrement(ref _waiting);
+                        batch.Add(first);
+                    }
+                    foreach (var pending in batch) pending.Done.TrySetException(e);
+                    if (scope is { } failed) await failed.DisposeAsync();
+                    scope = null;
+                }
+                batch.Clear();
+            }
+        }
+        finally
+        {
+            if (scope is { } last) await last.DisposeAsync();
+        }
+    }
+
+    /// <summary>Takes the write lock, then every write waiting by then (up to <see cref="MaxBatch"/>), writes them and commits.</summary>
+    private async Task CommitAsync(SafeholdDb db, List<Pending> batch)
+    {
+        await using var tx = await _gate.BeginTransactionAsync(db, CancellationToken.None);
+        var handle = ((SqliteConnection)tx.GetDbTransaction().Connection!).Handle!;
+        while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var next)) batch.Add(next);
+        Interlocked.Add(ref _waiting, -batch.Count);
+        var written = new bool[batch.Count];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            Exec(handle, "SAVEPOINT staged");
+            try
+            {
+                written[i] = await batch[i].Write.RunAsync(db, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                // Done again alone under the lock, where an error that is not a lost race is its request's own.
+                if (e is not (DbUpdateConcurrencyException or SqliteException { SqliteErrorCode: raw.SQLITE_CONSTRAINT }))
+                    _log.LogWarning(e, "A staged write failed in a group commit; its request does it again on its own");
+            }
+            if (!written[i]) Exec(handle, "ROLLBACK TO staged");
+            Exec(handle, "RELEASE staged");
+        }
+        await tx.CommitAsync(CancellationToken.None);
+        db.ChangeTracker.Clear(); // what the checks read
+        _batch.Observe(batch.Count);
+        for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(written[i]);
+    }
+
+    private static void Exec(sqlite3 handle, string sql) => SqliteException.ThrowExceptionForRC(raw.sqlite3_exec(handle, sql), handle);
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        Task? writer;
+        lock (_starting) writer = _writer;
+        if (writer is not null) await writer;
+    }
+}
