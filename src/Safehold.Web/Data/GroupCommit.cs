@@ -57,7 +57,10 @@ public sealed class GroupCommit : IAsyncDisposable
     /// <summary>At most this many writes in one transaction: a longer queue waits for the next.</summary>
     public const int MaxBatch = 64;
 
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    // A request that hands its write to an idle writer runs the writer's batch on its own thread (the writer's wait for
+    // the queue resumes inside TryWrite) rather than waking another and waiting to be woken in turn: at one client, a
+    // tenth more orders a second than with the hand-off (measured).
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
     private readonly IServiceScopeFactory _scopes;
     private readonly WriteGate _gate;
     private readonly ILogger<GroupCommit> _log;
@@ -89,7 +92,12 @@ public sealed class GroupCommit : IAsyncDisposable
         var pending = new Pending(write, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!_queue.Writer.TryWrite(pending)) throw new ObjectDisposedException(nameof(GroupCommit), "The host is stopping.");
         Interlocked.Increment(ref _waiting); // taken off by the writer, which may run first: the count may dip below 0 for a moment
-        lock (_starting) _writer ??= Task.Run(WriteAllAsync);
+        lock (_starting)
+        {
+            // Without the first request's context (its trace, its logging scope): the writer outlives it.
+            if (_writer is null)
+                using (ExecutionContext.SuppressFlow()) _writer = Task.Run(WriteAllAsync);
+        }
         return pending.Done.Task;
     }
 
@@ -106,7 +114,9 @@ public sealed class GroupCommit : IAsyncDisposable
                     if (scope is null)
                     {
                         scope = _scopes.CreateAsyncScope();
-                        await scope.Value.ServiceProvider.GetRequiredService<SafeholdDb>().Database.OpenConnectionAsync(); // kept open
+                        var writer = scope.Value.ServiceProvider.GetRequiredService<SafeholdDb>().Database;
+                        await writer.OpenConnectionAsync(); // kept open
+                        await writer.ExecuteSqlRawAsync(SavepointsInMemory);
                     }
                     await CommitAsync(scope.Value.ServiceProvider.GetRequiredService<SafeholdDb>(), batch);
                 }
@@ -121,7 +131,7 @@ public sealed class GroupCommit : IAsyncDisposable
                         batch.Add(first);
                     }
                     foreach (var pending in batch) pending.Done.TrySetException(e);
-                    if (scope is { } failed) await failed.DisposeAsync();
+                    if (scope is { } failed) await EndAsync(failed);
                     scope = null;
                 }
                 batch.Clear();
@@ -129,8 +139,29 @@ public sealed class GroupCommit : IAsyncDisposable
         }
         finally
         {
-            if (scope is { } last) await last.DisposeAsync();
+            if (scope is { } last) await EndAsync(last);
         }
+    }
+
+    /// <summary>
+    /// The writer's connection keeps what its savepoints need to roll back (the sub-journal: the pages each write changes,
+    /// as they were before it) in memory: by default SQLite spills it to a temporary file past 64 KiB, a batch of a few
+    /// writes.
+    /// </summary>
+    private const string SavepointsInMemory = "PRAGMA temp_store = MEMORY";
+
+    /// <summary>Gives the writer's connection back to the pool as the requests' connections are, and its context with it.</summary>
+    private static async Task EndAsync(AsyncServiceScope scope)
+    {
+        try
+        {
+            await scope.ServiceProvider.GetRequiredService<SafeholdDb>().Database.ExecuteSqlRawAsync("PRAGMA temp_store = DEFAULT");
+        }
+        catch (Exception e) when (e is SqliteException or InvalidOperationException)
+        {
+            // The connection is broken: it is not reused.
+        }
+        await scope.DisposeAsync();
     }
 
     /// <summary>Takes the write lock, then every write waiting by then (up to <see cref="MaxBatch"/>), writes them and commits.</summary>
