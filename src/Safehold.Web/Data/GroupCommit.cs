@@ -153,16 +153,22 @@ public sealed class GroupCommit : IAsyncDisposable
     /// </summary>
     private const string SavepointsInMemory = "PRAGMA temp_store = MEMORY";
 
-    /// <summary>Gives the writer's connection back to the pool as the requests' connections are, and its context with it.</summary>
+    /// <summary>
+    /// Gives the writer's connection back to the pool as the requests' connections are, closed here as it was opened here
+    /// (a pooled context does not close a connection opened for it), and its context with it: when the host stops, no
+    /// connection of the writer's is left open on the database file.
+    /// </summary>
     private static async Task EndAsync(AsyncServiceScope scope)
     {
         try
         {
-            await scope.ServiceProvider.GetRequiredService<SafeholdDb>().Database.ExecuteSqlRawAsync("PRAGMA temp_store = DEFAULT");
+            var writer = scope.ServiceProvider.GetRequiredService<SafeholdDb>().Database;
+            await writer.ExecuteSqlRawAsync("PRAGMA temp_store = DEFAULT");
+            await writer.CloseConnectionAsync();
         }
         catch (Exception e) when (e is SqliteException or InvalidOperationException)
         {
-            // The connection is broken: it is not reused.
+            // The connection is broken, or the host's disposal has closed the context already (ObjectDisposedException).
         }
         await scope.DisposeAsync();
     }
