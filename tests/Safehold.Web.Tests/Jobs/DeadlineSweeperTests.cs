@@ -132,7 +132,19 @@ public sealed class DeadlineSweeperTests
         }
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         var inTransaction = SafeholdApp.NewDirectory();
-        foreach (var file in Directory.GetFiles(ahead)) File.Copy(file, Path.Combine(inTransaction, Path.GetFileName(file)));
+        // Each database copied whole, its WAL moved into it first: the copy needs neither the WAL nor its index, which
+        // the last connection to close deletes, whenever that is.
+        foreach (var file in Directory.GetFiles(ahead, "*.db"))
+        {
+            using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={file};Pooling=False"))
+            {
+                connection.Open();
+                using var checkpoint = connection.CreateCommand();
+                checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+                checkpoint.ExecuteNonQuery();
+            }
+            File.Copy(file, Path.Combine(inTransaction, Path.GetFileName(file)));
+        }
 
         var preparedAhead = new System.Collections.Concurrent.ConcurrentBag<Guid>();
         async Task<int> SweepAsync(string directory, bool prepareAhead)
