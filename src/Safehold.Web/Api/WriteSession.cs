@@ -35,10 +35,14 @@ public sealed class WriteSession(SafeholdDb db, WriteGate gate)
         db.ChangeTracker.AcceptAllChanges();
     }
 
-    /// <summary>Drops the staged write (refused by the group commit): the request is done again, its transaction begun first.</summary>
+    /// <summary>
+    /// Drops what was staged for the group commit, which refused it and wrote nothing of it: the write, what the context
+    /// tracks, and an answer kept with them (<see cref="KeepAnswerAsync"/>). The change is then done again under the lock.
+    /// </summary>
     public void Unstage()
     {
         Staged = null;
+        _kept = null;
         db.ChangeTracker.Clear();
     }
 
@@ -56,21 +60,24 @@ public sealed class WriteSession(SafeholdDb db, WriteGate gate)
         if (_whenBegun is { } whenBegun) await whenBegun(ct);
     }
 
-    private Func<object, Task>? _keepAnswer;
+    private Func<object, Task<bool>>? _keepAnswer;
     private object? _kept;
 
-    /// <summary>How the request's answer is kept under its Idempotency-Key inside a use case's own last transaction.</summary>
-    public void KeepAnswerWith(Func<object, Task> keep) => _keepAnswer = keep;
+    /// <summary>
+    /// How the request's answer is kept under its Idempotency-Key inside a use case's own last write: <c>keep</c> adds its
+    /// record to the context (for the use case to save with its change), or answers false when it leaves it to the filter.
+    /// </summary>
+    public void KeepAnswerWith(Func<object, Task<bool>> keep) => _keepAnswer = keep;
 
     /// <summary>
-    /// For a use case with its own transactions (<see cref="OwnTransactions"/>): keeps <paramref name="answer"/>, its final
-    /// successful answer, in the transaction it is about to commit, rather than in one more transaction afterwards.
+    /// For a use case with its own transactions (<see cref="OwnTransactions"/>): adds the record that keeps
+    /// <paramref name="answer"/>, its final successful answer, to the change it is about to save (or stage), rather than
+    /// keeping it in one more transaction afterwards.
     /// </summary>
     public async Task KeepAnswerAsync(object answer)
     {
         if (_keepAnswer is null || _kept is not null) return;
-        await _keepAnswer(answer);
-        _kept = answer;
+        if (await _keepAnswer(answer)) _kept = answer;
     }
 
     /// <summary>Whether <paramref name="answer"/> is the one kept by <see cref="KeepAnswerAsync"/>.</summary>

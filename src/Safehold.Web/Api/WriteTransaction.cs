@@ -133,12 +133,15 @@ public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, WriteSessi
         var userId = Caller.From(http.User).Id;
         var requestHash = await HashRequest(http.Request, ct);
         if (await StoredAsync(userId, key, ct) is { } previous) return Replay(previous, requestHash, http);
-        // A success is kept by the use case in its last transaction (WriteSession.KeepAnswerAsync), saving a transaction.
+        // A success is kept by the use case with its last write (WriteSession.KeepAnswerAsync), saving a transaction. Under
+        // the lock, a first answer kept meanwhile stands; ahead of it (a write staged for the group commit), one found is
+        // left to KeepAsync below, which also deletes an expired one.
         session.KeepAnswerWith(async value =>
         {
-            if (await PreviousAsync(userId, key, CancellationToken.None) is not null) return; // the first stands
+            var locked = db.Database.CurrentTransaction is not null;
+            if (await (locked ? PreviousAsync(userId, key, CancellationToken.None) : Stored(db, userId, key, CancellationToken.None)) is not null) return false;
             db.IdempotencyRecords.Add(new IdempotencyRecord(userId, key, requestHash, StatusCodes.Status200OK, SerializedValue(value, http).Stored, null, clock.GetUtcNow()));
-            await db.SaveChangesAsync(CancellationToken.None);
+            return true;
         });
         object? result;
         try
@@ -201,7 +204,8 @@ public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, WriteSessi
         var status = (result as IStatusCodeHttpResult)?.StatusCode ?? StatusCodes.Status200OK;
         var (body, stored) = Serialized(result, http);
         var location = LocationOf(result);
-        staged.Then(PreparedSaver.Plan(db, inserts: [new IdempotencyRecord(userId, key!, requestHash, status, stored, location, clock.GetUtcNow())]));
+        // The staged change's entities count as saved (WriteSession.Stage): the record is written alone, not looked for among them.
+        staged.Then(PreparedSaver.Plan(db, inserts: [new IdempotencyRecord(userId, key!, requestHash, status, stored, location, clock.GetUtcNow())], tracked: false));
         if (!await commits.WriteAsync(staged)) return null;
         return body is not null ? AnswerOf(status, body, location, http) : result;
     }

@@ -54,29 +54,36 @@ public static class PreparedSaver
     /// and runs statements. Nothing may change the entities between the two.
     /// </summary>
     /// <param name="aggregates">Aggregates loaded without tracking, and what the domain changed in them.</param>
-    public static SavePlan Plan(SafeholdDb db, IEnumerable<object>? inserts = null, IEnumerable<AggregateChanges>? aggregates = null)
+    /// <param name="tracked">
+    /// False to write only <paramref name="inserts"/> and <paramref name="aggregates"/>, leaving what the context tracks
+    /// unread (a request's Idempotency-Key record, after its change was staged or saved): no change detection over it.
+    /// </param>
+    public static SavePlan Plan(SafeholdDb db, IEnumerable<object>? inserts = null, IEnumerable<AggregateChanges>? aggregates = null, bool tracked = true)
     {
-        Features.PaymentInstructions.ExternalRails.AnnounceNew(db); // as SaveChanges would, on external rails
-        List<Row> entries;
+        if (tracked) Features.PaymentInstructions.ExternalRails.AnnounceNew(db); // as SaveChanges would, on external rails
+        List<Row> entries = [];
         var autoDetect = db.ChangeTracker.AutoDetectChangesEnabled;
         try
         {
-            // Changes are detected once here, not again by every look at the tracked entries.
-            db.ChangeTracker.DetectChanges();
             db.ChangeTracker.AutoDetectChangesEnabled = false;
-            db.RefuseJournalEdits();
-            entries = db.ChangeTracker.Entries()
-                .Where(e => e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted)
-                .Select(e => new Row(e.Metadata, e.State, e, e.Entity, null,
-                    e.State == EntityState.Modified ? e.Properties.Where(p => p.IsModified && !p.Metadata.IsPrimaryKey()).Select(p => p.Metadata).ToList() : []))
-                .ToList();
+            if (tracked)
+            {
+                // Changes are detected once here, not again by every look at the tracked entries.
+                db.ChangeTracker.DetectChanges();
+                db.RefuseJournalEdits();
+                entries = db.ChangeTracker.Entries()
+                    .Where(e => e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted)
+                    .Select(e => new Row(e.Metadata, e.State, e, e.Entity, null,
+                        e.State == EntityState.Modified ? e.Properties.Where(p => p.IsModified && !p.Metadata.IsPrimaryKey()).Select(p => p.Metadata).ToList() : []))
+                    .ToList();
+            }
             if (aggregates is not null)
             {
                 // An entity both tracked and in an aggregate would be written twice (and the second update miss its version).
-                var tracked = entries.Select(e => e.Entity).ToHashSet(ReferenceEqualityComparer.Instance);
+                var written = entries.Select(e => e.Entity).ToHashSet(ReferenceEqualityComparer.Instance);
                 foreach (var row in aggregates.SelectMany(a => a.Rows()))
                 {
-                    if (tracked.Contains(row.Entity))
+                    if (written.Contains(row.Entity))
                         throw new InvalidOperationException($"A {row.Type.ShortName()} of an untracked aggregate is tracked as well.");
                     entries.Add(row);
                 }

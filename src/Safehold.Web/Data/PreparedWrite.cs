@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.Metadata;
 using Safehold.Domain.Ledger;
 using Safehold.Web.Features.Ledger;
 
@@ -32,6 +34,34 @@ public static class PreparedWrite
     }
 
     /// <summary>
+    /// Under the write lock, on the context it is given (the request's, or the group commit's): whether each of
+    /// <paramref name="read"/>, rows a change was worked out from ahead of the lock, is still at the version it was read at
+    /// (read now, before the change is written). One statement per row that writes nothing new, and on PostgreSQL also takes
+    /// the row's lock until the commit. A row the change also updates is checked again by its update.
+    /// </summary>
+    public static StagedWrite.Check Unchanged(IEnumerable<EntityEntry> read)
+    {
+        var rows = read.Select(VersionOf).ToList();
+        return async (db, ct) =>
+        {
+            foreach (var (sql, key, version) in rows)
+                if (await db.Database.ExecuteSqlRawAsync(sql, [key, version], ct) != 1) return false;
+            return true;
+        };
+    }
+
+    private static (string Sql, object Key, object Version) VersionOf(EntityEntry entry)
+    {
+        var type = entry.Metadata;
+        var table = StoreObjectIdentifier.Table(type.GetTableName()!, type.GetSchema());
+        var key = type.FindPrimaryKey()!.Properties.Single();
+        var token = type.GetProperties().Single(p => p.IsConcurrencyToken);
+        var (k, v) = (key.GetColumnName(table)!, token.GetColumnName(table)!);
+        return ($$"""UPDATE "{{table.Name}}" SET "{{v}}" = "{{v}}" WHERE "{{k}}" = {0} AND "{{v}}" = {1}""",
+            entry.Property(key).OriginalValue!, entry.Property(token).OriginalValue!);
+    }
+
+    /// <summary>
     /// Inside the write transaction: inserts one new row (a request's Idempotency-Key record, once its change is written).
     /// On SQLite, when nothing else is left to save, by one prepared statement without tracking it; otherwise EF Core
     /// saves it with whatever else is left.
@@ -40,7 +70,7 @@ public static class PreparedWrite
     {
         if (db.Database.IsSqlite() && !db.ChangeTracker.HasChanges())
         {
-            await PreparedSaver.Plan(db, inserts: [row]).ExecuteAsync(db, CancellationToken.None);
+            await PreparedSaver.Plan(db, inserts: [row], tracked: false).ExecuteAsync(db, CancellationToken.None);
             return;
         }
         db.Add(row);

@@ -18,8 +18,8 @@ namespace Safehold.Web.Features.Orders;
 /// row, carry out what the row asks outside the order (its journal entry, its provider call), save, and answer with
 /// the order as the caller now sees it.
 /// </summary>
-public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvider payments, WriteGate gate, WriteSession session, TimeProvider clock,
-    IOptions<PaymentOptions> paymentOptions, ILogger<OrderChange> log)
+public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvider payments, WriteGate gate, WriteSession session, GroupCommit commits,
+    TimeProvider clock, IOptions<PaymentOptions> paymentOptions, ILogger<OrderChange> log)
 {
     /// <summary>What a use case does to the loaded order: the domain step, returning the journal entry it posts (if any).</summary>
     public delegate Task<JournalEntry?> Step(Order order, Actor actor, DateTimeOffset now, CancellationToken ct);
@@ -49,7 +49,7 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
         if (session.Deferred && db.Database.CurrentTransaction is null)
         {
             var prepared = await PrepareAsync(caller, id, step, answer, ct);
-            var unchanged = prepared is { } ready ? Unchanged(ready.Order, stillTrue) : null;
+            var unchanged = prepared is { } ready ? Unchanged(ready.Order, ready.NextDue, stillTrue) : null;
             if (prepared is { } p && PreparedWrite.Stage(db, p.ToPost, unchanged) is { } staged)
             {
                 session.Stage(staged); // the filter writes it with its answer, or does the request again under the lock
@@ -67,7 +67,7 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
         return await InTransactionAsync(caller, id, step, answer, ct);
     }
 
-    private sealed record Prepared<T>(Order Order, List<JournalEntry> ToPost, T Answer);
+    private sealed record Prepared<T>(Order Order, DateTimeOffset NextDue, List<JournalEntry> ToPost, T Answer);
 
     /// <summary>The change made ahead of the write lock, in memory; null when it must be made under the lock.</summary>
     private async Task<Prepared<T>?> PrepareAsync<T>(Caller caller, Guid id, Step step, Func<Order, DateTimeOffset, Task<T>> answer, CancellationToken ct)
@@ -84,24 +84,37 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
         {
             return null;
         }
+        var nextDue = NextDue([order]);
         var entry = await step(order, OrderAccess.ActorOf(order, caller), now, ct);
         if ((order.LastTransition?.Calls ?? ProviderCall.None) != ProviderCall.None) return null;
         await timers.CarryOutAsync(order, entry, ProviderCall.None, toPost, ct);
-        return new Prepared<T>(order, toPost, await answer(order, now));
+        return new Prepared<T>(order, nextDue, toPost, await answer(order, now));
     }
 
     /// <summary>
-    /// Under the write lock: whether the order is at the version the change was prepared on (read now, before the change
-    /// is staged or saved). One statement that writes nothing new, and on PostgreSQL also takes the order's row lock until
-    /// the commit.
+    /// Under the write lock: whether the order is at the version the change was prepared on (see
+    /// <see cref="PreparedWrite.Unchanged"/>; on PostgreSQL it also takes the order's row lock until the commit), no timer
+    /// of it has fallen due since (<see cref="NoneFallenDue"/>), and what else the step read is as it was.
     /// </summary>
-    private StagedWrite.Check Unchanged(Order order, StillTrue? stillTrue)
+    private StagedWrite.Check Unchanged(Order order, DateTimeOffset nextDue, StillTrue? stillTrue)
     {
-        var (id, prepared) = (order.Id, db.Entry(order).Property(o => o.Version).OriginalValue);
-        return async (on, ct) =>
-            await on.Database.ExecuteSqlAsync($"""UPDATE "Orders" SET "Version" = "Version" WHERE "Id" = {id} AND "Version" = {prepared}""", ct) == 1
-            && (stillTrue is null || await stillTrue(on, order, ct));
+        var version = PreparedWrite.Unchanged([db.Entry(order)]);
+        var due = NoneFallenDue(nextDue);
+        return async (on, ct) => await version(on, ct) && await due(on, ct) && (stillTrue is null || await stillTrue(on, order, ct));
     }
+
+    /// <summary>When the first timer of <paramref name="orders"/> falls due, as loaded and fired up to the prepared change's now.</summary>
+    private static DateTimeOffset NextDue(IEnumerable<Order> orders) =>
+        orders.SelectMany(o => o.Timers).Select(t => t.DueAt).DefaultIfEmpty(DateTimeOffset.MaxValue).Min();
+
+    /// <summary>
+    /// Under the write lock: whether it is still before <paramref name="nextDue"/>. A change prepared ahead of the lock was
+    /// decided at its own now; a request that took the lock meanwhile at a later now fired what fell due (and may have
+    /// called the provider: an expired order's capture returned) and then rolled back, refused, leaving the version as it
+    /// was. Past a due timer, the change is done again under the lock, where what fell due fires first, as it would have
+    /// had the change been made under the lock from the start.
+    /// </summary>
+    private StagedWrite.Check NoneFallenDue(DateTimeOffset nextDue) => (_, _) => Task.FromResult(clock.GetUtcNow() < nextDue);
 
     private Task<T> InTransactionAsync<T>(Caller caller, Guid id, Step step, Func<Order, DateTimeOffset, Task<T>> answer, CancellationToken ct) =>
         gate.InTransactionAsync(db, async () =>
@@ -178,6 +191,7 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
         var returned = false;
         var response = await InPaymentAsync(caller, payment, async (payees, actor, now, ct) =>
         {
+            returned = false; // as this run finds it (a run ahead of the lock may be done again under it)
             var capture = await LoadInstructionAsync(instructionId, ct);
             if (!capture.IsClaimedBy(attempt))
             {
@@ -241,19 +255,24 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
     /// capture's reference paid no other order (one capture pays one order, or one checkout's orders).
     /// </summary>
     public Task<T> RecordExternalPaymentAsync<T>(Caller caller, Payment payment, string reference, MoneyDto amount,
-        Func<Payees, DateTimeOffset, Task<T>> answer, CancellationToken ct) =>
-        InPaymentAsync(caller, payment, async (payees, actor, now, ct) =>
+        Func<Payees, DateTimeOffset, Task<T>> answer, CancellationToken ct)
+    {
+        List<Guid> ids = [];
+        return InPaymentAsync(caller, payment, async (payees, actor, now, ct) =>
         {
             payees.Authorize(actor, now); // the marketplace's capture is recorded only for orders that may be paid
             if (amount.Amount != payees.Total.Amount || amount.Currency != payees.Total.Currency.Code)
                 throw new DomainException(RefusalKind.RuleRefused, "external_payment_amount_mismatch",
                     $"The total to pay is {payees.Total.Amount} {payees.Total.Currency.Code}, not {amount.Amount} {amount.Currency}.");
-            var ids = payees.Orders.Select(o => o.Id).ToList();
-            if (await db.Orders.AnyAsync(o => o.PaymentReference == reference && !ids.Contains(o.Id), ct))
+            ids = payees.Orders.Select(o => o.Id).ToList();
+            if (await ReferenceUsedAsync(db, ct))
                 throw new DomainException(RefusalKind.RuleRefused, "external_payment_reference_used",
                     "This capture's reference paid another order: report each payment's own capture.");
             return payees.Pay(actor, now, reference);
-        }, answer, ct);
+        }, answer, ct, stillTrue: async (on, ct) => !await ReferenceUsedAsync(on, ct)); // no other order paid by it meanwhile
+
+        Task<bool> ReferenceUsedAsync(SafeholdDb on, CancellationToken ct) => on.Orders.AnyAsync(o => o.PaymentReference == reference && !ids.Contains(o.Id), ct);
+    }
 
     /// <summary>
     /// A capture the provider made and whose request never recorded it (its host died, or it timed out), found by the
@@ -316,18 +335,66 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
 
     private delegate Task<IReadOnlyList<JournalEntry>> PaymentStep(Payees payees, Actor actor, DateTimeOffset now, CancellationToken ct);
 
-    /// <summary>Runs <paramref name="step"/> on the payment's orders in one write transaction, posts what it returns, saves, and answers.</summary>
-    private Task<T> InPaymentAsync<T>(Caller caller, Payment payment, PaymentStep step, Func<Payees, DateTimeOffset, Task<T>> answer, CancellationToken ct) =>
-        gate.InTransactionAsync(db, async () =>
+    /// <summary>
+    /// Runs <paramref name="step"/> on the payment's orders in one write transaction, posts what it returns, and saves it with
+    /// what <paramref name="answer"/> adds (the request's Idempotency-Key answer); returns the answer. On SQLite the step
+    /// runs ahead of the write lock, on the orders as last committed, and the change is staged for the group commit
+    /// (<see cref="GroupCommit"/>), which writes it if every versioned row it read (the orders, the checkout, the capture
+    /// instruction) is unchanged; otherwise, or if a due timer needs the provider or an order has a dispute open, it is
+    /// all done again under the lock.
+    /// </summary>
+    private async Task<T> InPaymentAsync<T>(Caller caller, Payment payment, PaymentStep step, Func<Payees, DateTimeOffset, Task<T>> answer,
+        CancellationToken ct, StagedWrite.Check? stillTrue = null)
+    {
+        if (db.Database.IsSqlite())
+        {
+            var prepared = await PreparePaymentAsync(caller, payment, step, answer, stillTrue, ct);
+            if (prepared is { } p && await commits.WriteAsync(p.Write)) return p.Answer;
+            session.Unstage(); // nothing of it was written: all again, under the lock
+        }
+        return await gate.InTransactionAsync(db, async () =>
         {
             var now = clock.GetUtcNow();
             var payees = await LoadPayeesAsync(payment, id => timers.LoadForChangeAsync(id, caller, now, ct), ct, caller);
             var entries = await step(payees, OrderAccess.ActorOf(payees.Orders[0], caller), now, ct);
             // Money may have moved at the provider: from here on a client hanging up must not roll back its record.
             await db.PostAllAsync(entries, CancellationToken.None);
+            var value = await answer(payees, now);
             await db.SaveChangesAsync(CancellationToken.None);
-            return await answer(payees, now);
+            return value;
         }, ct);
+    }
+
+    /// <summary>
+    /// The payment's change made ahead of the write lock, in memory, staged with its check; null when it must be made under
+    /// the lock.
+    /// </summary>
+    private async Task<(StagedWrite Write, T Answer)?> PreparePaymentAsync<T>(Caller caller, Payment payment, PaymentStep step,
+        Func<Payees, DateTimeOffset, Task<T>> answer, StagedWrite.Check? stillTrue, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var payees = await LoadPayeesAsync(payment, id => OrderAccess.LoadVisibleAsync(db, id, caller, tracked: true, ct), ct, caller);
+        if (payees.Orders.Any(o => o.OpenDisputeId is not null)) return null; // the dispute's timers and outcome: under the lock
+        var toPost = new List<JournalEntry>();
+        try
+        {
+            foreach (var order in payees.Orders) await timers.FireAsync(order, now, toPost, withoutProvider: true, ct);
+        }
+        catch (NeedsProviderException)
+        {
+            return null;
+        }
+        var due = NoneFallenDue(NextDue(payees.Orders));
+        toPost.AddRange(await step(payees, OrderAccess.ActorOf(payees.Orders[0], caller), now, ct));
+        var value = await answer(payees, now);
+        // Every versioned row read: what was loaded and not added (the orders, the checkout, the capture instruction).
+        var unchanged = PreparedWrite.Unchanged(db.ChangeTracker.Entries()
+            .Where(e => e.State is not EntityState.Added && e.Metadata.GetProperties().Any(p => p.IsConcurrencyToken)).ToList());
+        var staged = PreparedWrite.Stage(db, toPost,
+            async (on, ct) => await unchanged(on, ct) && await due(on, ct) && (stillTrue is null || await stillTrue(on, ct)))!;
+        db.ChangeTracker.AcceptAllChanges(); // staged: counts as saved, unless the group commit refuses it (then cleared)
+        return (staged, value);
+    }
 
     /// <summary>
     /// The payment's orders, each loaded (and locked, on PostgreSQL) by <paramref name="load"/> in the order of their ids,

@@ -43,6 +43,48 @@ public sealed class CaptureTests
         await app.AssertLedgerOk();
     }
 
+    // On SQLite the answer is worked out ahead of the write lock, at a now before the order's pay-by. Another request that
+    // took the lock at a later now fired the order's expiry, which returned the capture to the card, and then was refused
+    // and rolled back: the order's version is as it was. The answer must not be written as if nothing fell due.
+    [Fact]
+    [Trait("Database", "SQLite")]
+    public async Task A_payments_answer_worked_out_before_its_order_fell_due_to_expire_is_not_recorded_after_a_rolled_back_expiry_returned_the_money()
+    {
+        var provider = new Provider();
+        using var app = new SafeholdApp { TestServices = provider.Install };
+        var (buyer, _, id) = await app.OrderIn("awaiting_payment");
+        var (capturing, proceed) = (new TaskCompletionSource(), new TaskCompletionSource());
+        provider.DuringCapture = async _ =>
+        {
+            capturing.SetResult();
+            await proceed.Task;
+        };
+        var commits = app.Services.GetRequiredService<GroupCommit>();
+
+        var paying = SafeholdApp.Pay(buyer, id);
+        await capturing.Task;
+        var (scope, holder) = app.OpenDb();
+        using (scope)
+        {
+            await using var tx = await app.Services.GetRequiredService<WriteGate>().BeginTransactionAsync(holder, CancellationToken.None);
+            proceed.SetResult(); // the capture is made, and its answer staged: it waits for the lock
+            for (var waited = 0; commits.Waiting < 1 && waited < 400; waited++) await Task.Delay(25);
+            Assert.Equal(1, commits.Waiting);
+            var payBy = (await holder.Orders.AsNoTracking().FirstAsync(o => o.Id == id)).PayBy;
+            app.Clock.Advance(payBy - app.Now + TimeSpan.FromMinutes(1));
+            await scope.ServiceProvider.GetRequiredService<Safehold.Web.Features.DueTimers>()
+                .LoadForChangeAsync(id, new Safehold.Web.Api.Caller(buyer.Id, Safehold.Web.Features.Users.UserRole.Buyer), app.Now, CancellationToken.None);
+            await tx.RollbackAsync(); // refused: the expiry is undone, the money it returned is not
+        }
+
+        await Api.ExpectProblem(await paying, HttpStatusCode.Conflict, "invalid_state");
+        Assert.Equal("closed", (await Api.Json(await buyer.Http.GetAsync($"/api/v1/orders/{id}"))).Status()); // expired unpaid
+        var (check, db) = app.OpenDb();
+        using (check) Assert.Equal(0, await db.JournalEntries.CountAsync(e => e.OrderId == id && e.Kind == "capture"));
+        Assert.Equal(1, provider.Captures);
+        await app.AssertLedgerOk();
+    }
+
     [Fact]
     public async Task A_declined_card_leaves_the_capture_declined_and_the_order_unpaid_and_another_card_pays_it_under_the_same_instruction()
     {

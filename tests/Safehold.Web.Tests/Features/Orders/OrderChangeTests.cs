@@ -176,4 +176,74 @@ public sealed class OrderChangeTests(SafeholdApp app) : IClassFixture<SafeholdAp
         Assert.Equal(1, await Releases(id));
         await app.AssertLedgerOk();
     }
+
+    /// <summary>
+    /// Holds the write lock while <paramref name="send"/>'s requests are sent, until <paramref name="staged"/> of their writes
+    /// wait for the group commit (worked out ahead of the lock); then lets them all be written in one.
+    /// </summary>
+    internal static async Task<HttpResponseMessage[]> InOneGroupCommit(SafeholdApp app, int staged, params Func<Task<HttpResponseMessage>>[] send)
+    {
+        var commits = app.Services.GetRequiredService<GroupCommit>();
+        Task<HttpResponseMessage[]> answers;
+        var (scope, holder) = app.OpenDb();
+        using (scope)
+        {
+            await using var tx = await app.Services.GetRequiredService<WriteGate>().BeginTransactionAsync(holder, CancellationToken.None);
+            answers = Task.WhenAll(send.Select(s => s()));
+            for (var waited = 0; commits.Waiting < staged && waited < 400; waited++) await Task.Delay(25);
+            Assert.Equal(staged, commits.Waiting);
+        }
+        return await answers;
+    }
+
+    [Fact]
+    [Trait("Database", "SQLite")]
+    public async Task Two_payments_of_one_order_whose_intents_meet_in_one_group_commit_take_the_money_once()
+    {
+        var (buyer, _, id) = await app.OrderIn("awaiting_payment", amount: 20_000);
+        var captures = app.Payments.CountSucceeded("capture");
+
+        // Both tabs find no capture instruction and stage one: the second's meets the first's key, is done again under the
+        // lock, and finds the capture claimed by the first.
+        var answers = await InOneGroupCommit(app, 2, () => SafeholdApp.Pay(buyer, id), () => SafeholdApp.Pay(buyer, id));
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.Conflict], answers.Select(a => a.StatusCode).Order().ToList());
+        Assert.Equal(captures + 1, app.Payments.CountSucceeded("capture"));
+        Assert.Equal("awaiting_shipment", (await Api.GetOrder(buyer, id)).Status());
+        var (scope, db) = app.OpenDb();
+        using (scope) Assert.Equal(1, await db.JournalEntries.CountAsync(e => e.OrderId == id && e.Kind == "capture"));
+        await app.AssertLedgerOk();
+    }
+
+    private async Task<double> GroupCommitted()
+    {
+        var metrics = await (await app.Admin.GetAsync("/metrics")).Content.ReadAsStringAsync();
+        var line = metrics.Split('\n').Single(l => l.StartsWith("safehold_group_commit_writes_sum ", StringComparison.Ordinal));
+        return double.Parse(line.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    [Trait("Database", "SQLite")]
+    public async Task A_payments_intent_and_its_answer_with_its_keys_record_are_each_worked_out_ahead_of_the_lock_and_written_by_the_group_commit()
+    {
+        var (buyer, _, id) = await app.OrderIn("awaiting_payment", amount: 20_000);
+        var before = await GroupCommitted();
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/orders/{id}/pay")
+        {
+            Content = System.Net.Http.Json.JsonContent.Create(new { paymentMethod = "pm_sandbox_visa" }),
+        };
+        request.Headers.Add(WriteTransaction.Header, $"pay-{id}");
+
+        await Api.ExpectStatus(await buyer.Http.SendAsync(request), HttpStatusCode.OK);
+
+        Assert.Equal(before + 2, await GroupCommitted()); // the intent, then the answer: no write under the lock of its own
+        Assert.Equal("awaiting_shipment", (await Api.GetOrder(buyer, id)).Status());
+        var (scope, db) = app.OpenDb();
+        using (scope)
+        {
+            Assert.Equal(200, (await db.IdempotencyRecords.SingleAsync(r => r.Key == $"pay-{id}")).StatusCode);
+            Assert.Equal(1, await db.JournalEntries.CountAsync(e => e.OrderId == id && e.Kind == "capture"));
+        }
+        await app.AssertLedgerOk();
+    }
 }

@@ -255,6 +255,28 @@ public sealed class ExternalRailsTests : IAsyncLifetime
         Assert.Equal("awaiting_delivery", (await Api.GetOrder(seller, won)).Status());
     }
 
+    // On SQLite both payments are worked out ahead of the write lock, each finding the reference unused; the group commit
+    // checks it again under the lock, so the second is done again there and refused.
+    [Fact]
+    [Trait("Database", "SQLite")]
+    public async Task Two_orders_reported_paid_by_one_capture_in_one_group_commit_leave_one_paid_and_the_other_refused()
+    {
+        var buyer = _app.ActingFor(_platform, await _app.NewUser("buyer"));
+        var product = await _app.NewProduct(await _app.NewUser("seller"));
+        var first = (await _app.PlaceOrder(buyer, product)).Id();
+        var second = (await _app.PlaceOrder(buyer, product)).Id();
+
+        var answers = await Orders.OrderChangeTests.InOneGroupCommit(_app, 2,
+            () => PayExternally(buyer, first, "ch_mkt_once"), () => PayExternally(buyer, second, "ch_mkt_once"));
+
+        Assert.Single(answers, a => a.StatusCode == HttpStatusCode.OK);
+        await Api.ExpectProblem(Assert.Single(answers, a => a.StatusCode != HttpStatusCode.OK), HttpStatusCode.UnprocessableEntity,
+            "external_payment_reference_used");
+        var statuses = new[] { (await Api.GetOrder(buyer, first)).Status(), (await Api.GetOrder(buyer, second)).Status() };
+        Assert.Equal(["awaiting_payment", "awaiting_shipment"], statuses.Order().ToList());
+        await _app.AssertLedgerOk();
+    }
+
     [Fact]
     public async Task Captures_and_results_that_do_not_fit_are_refused_and_change_nothing()
     {
