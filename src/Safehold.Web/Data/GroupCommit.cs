@@ -65,15 +65,19 @@ public sealed class GroupCommit : IAsyncDisposable
     private readonly WriteGate _gate;
     private readonly ILogger<GroupCommit> _log;
     private readonly Histogram _batch;
+    private readonly Counter _refused;
     private readonly Lock _starting = new();
     private Task? _writer;
 
     public GroupCommit(IServiceScopeFactory scopes, WriteGate gate, ILogger<GroupCommit> log, CollectorRegistry? registry = null)
     {
         (_scopes, _gate, _log) = (scopes, gate, log);
-        _batch = Prometheus.Metrics.WithCustomRegistry(registry ?? Prometheus.Metrics.NewCustomRegistry()).CreateHistogram(
+        var metrics = Prometheus.Metrics.WithCustomRegistry(registry ?? Prometheus.Metrics.NewCustomRegistry());
+        _batch = metrics.CreateHistogram(
             "safehold_group_commit_writes", "How many requests' writes one group commit (one SQLite transaction) wrote.",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(1, 2, 7) }); // 1 to 64
+        _refused = metrics.CreateCounter(
+            "safehold_group_commit_refused_writes_total", "Staged writes a group commit rolled back (what they were worked out from had changed), done again under the write lock by their requests.");
     }
 
     /// <summary>How many writes wait for the next group commit.</summary>
@@ -200,6 +204,7 @@ public sealed class GroupCommit : IAsyncDisposable
         await tx.CommitAsync(CancellationToken.None);
         db.ChangeTracker.Clear(); // what the checks read
         _batch.Observe(batch.Count);
+        _refused.Inc(written.Count(w => !w));
         for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(written[i]);
     }
 

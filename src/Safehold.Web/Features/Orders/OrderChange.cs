@@ -346,7 +346,7 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
     private async Task<T> InPaymentAsync<T>(Caller caller, Payment payment, PaymentStep step, Func<Payees, DateTimeOffset, Task<T>> answer,
         CancellationToken ct, StagedWrite.Check? stillTrue = null)
     {
-        if (db.Database.IsSqlite())
+        if (db.Database.IsSqlite() && db.Database.CurrentTransaction is null) // inside a caller's transaction, in it
         {
             var prepared = await PreparePaymentAsync(caller, payment, step, answer, stillTrue, ct);
             if (prepared is { } p && await commits.WriteAsync(p.Write)) return p.Answer;

@@ -202,12 +202,14 @@ public sealed class OrderChangeTests(SafeholdApp app) : IClassFixture<SafeholdAp
     {
         var (buyer, _, id) = await app.OrderIn("awaiting_payment", amount: 20_000);
         var captures = app.Payments.CountSucceeded("capture");
+        var before = await GroupCommitted();
 
         // Both tabs find no capture instruction and stage one: the second's meets the first's key, is done again under the
         // lock, and finds the capture claimed by the first.
         var answers = await InOneGroupCommit(app, 2, () => SafeholdApp.Pay(buyer, id), () => SafeholdApp.Pay(buyer, id));
 
         Assert.Equal([HttpStatusCode.OK, HttpStatusCode.Conflict], answers.Select(a => a.StatusCode).Order().ToList());
+        Assert.Equal(before.Refused + 1, (await GroupCommitted()).Refused);
         Assert.Equal(captures + 1, app.Payments.CountSucceeded("capture"));
         Assert.Equal("awaiting_shipment", (await Api.GetOrder(buyer, id)).Status());
         var (scope, db) = app.OpenDb();
@@ -215,11 +217,13 @@ public sealed class OrderChangeTests(SafeholdApp app) : IClassFixture<SafeholdAp
         await app.AssertLedgerOk();
     }
 
-    private async Task<double> GroupCommitted()
+    /// <summary>How many staged writes the group commit has written, and how many of them it refused.</summary>
+    private async Task<(double Written, double Refused)> GroupCommitted()
     {
-        var metrics = await (await app.Admin.GetAsync("/metrics")).Content.ReadAsStringAsync();
-        var line = metrics.Split('\n').Single(l => l.StartsWith("safehold_group_commit_writes_sum ", StringComparison.Ordinal));
-        return double.Parse(line.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        var metrics = (await (await app.Admin.GetAsync("/metrics")).Content.ReadAsStringAsync()).Split('\n');
+        double Value(string series) => double.Parse(metrics.Single(l => l.StartsWith(series + " ", StringComparison.Ordinal)).Split(' ')[1],
+            System.Globalization.CultureInfo.InvariantCulture);
+        return (Value("safehold_group_commit_writes_sum"), Value("safehold_group_commit_refused_writes_total"));
     }
 
     [Fact]
@@ -236,7 +240,8 @@ public sealed class OrderChangeTests(SafeholdApp app) : IClassFixture<SafeholdAp
 
         await Api.ExpectStatus(await buyer.Http.SendAsync(request), HttpStatusCode.OK);
 
-        Assert.Equal(before + 2, await GroupCommitted()); // the intent, then the answer: no write under the lock of its own
+        // The intent, then the answer, each written as staged: none refused and done again under the lock.
+        Assert.Equal((before.Written + 2, before.Refused), await GroupCommitted());
         Assert.Equal("awaiting_shipment", (await Api.GetOrder(buyer, id)).Status());
         var (scope, db) = app.OpenDb();
         using (scope)
