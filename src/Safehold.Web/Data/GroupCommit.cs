@@ -25,6 +25,18 @@ public sealed class StagedWrite
         _plans.Add(plan);
     }
 
+    /// <summary>A check that holds when each of <paramref name="checks"/> (those given) holds, tried in turn.</summary>
+    public static Check All(params Check?[] checks)
+    {
+        var given = checks.OfType<Check>().ToArray();
+        return async (db, ct) =>
+        {
+            foreach (var check in given)
+                if (!await check(db, ct)) return false;
+            return true;
+        };
+    }
+
     /// <summary>Adds what is written after the rest (the request's Idempotency-Key answer).</summary>
     public void Then(PreparedSaver.SavePlan plan) => _plans.Add(plan);
 

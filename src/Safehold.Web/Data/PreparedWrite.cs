@@ -35,13 +35,16 @@ public static class PreparedWrite
 
     /// <summary>
     /// Under the write lock, on the context it is given (the request's, or the group commit's): whether each of
-    /// <paramref name="read"/>, rows a change was worked out from ahead of the lock, is still at the version it was read at
-    /// (read now, before the change is written). One statement per row that writes nothing new, and on PostgreSQL also takes
-    /// the row's lock until the commit. A row the change also updates is checked again by its update.
+    /// <paramref name="read"/> with a version (a concurrency token), rows a change was worked out from ahead of the lock,
+    /// is still at the version it was read at (read now, before the change is written). One statement per row that writes
+    /// nothing new, and on PostgreSQL also takes the row's lock until the commit. A row the change also updates is checked
+    /// again by its update.
     /// </summary>
     public static StagedWrite.Check Unchanged(IEnumerable<EntityEntry> read)
     {
-        var rows = read.Select(VersionOf).ToList();
+        var rows = read.Select(e => (Shape: VersionShape.Of(e.Metadata), Entry: e)).Where(r => r.Shape is not null)
+            .Select(r => (r.Shape!.Sql, Key: r.Entry.Property(r.Shape.Key).OriginalValue!, Version: r.Entry.Property(r.Shape.Token).OriginalValue!))
+            .ToList();
         return async (db, ct) =>
         {
             foreach (var (sql, key, version) in rows)
@@ -50,15 +53,19 @@ public static class PreparedWrite
         };
     }
 
-    private static (string Sql, object Key, object Version) VersionOf(EntityEntry entry)
+    /// <summary>An entity type's version check: its statement, key and token, made once per type; null for a type without a version.</summary>
+    private sealed record VersionShape(string Sql, IProperty Key, IProperty Token)
     {
-        var type = entry.Metadata;
-        var table = StoreObjectIdentifier.Table(type.GetTableName()!, type.GetSchema());
-        var key = type.FindPrimaryKey()!.Properties.Single();
-        var token = type.GetProperties().Single(p => p.IsConcurrencyToken);
-        var (k, v) = (key.GetColumnName(table)!, token.GetColumnName(table)!);
-        return ($$"""UPDATE "{{table.Name}}" SET "{{v}}" = "{{v}}" WHERE "{{k}}" = {0} AND "{{v}}" = {1}""",
-            entry.Property(key).OriginalValue!, entry.Property(token).OriginalValue!);
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<IEntityType, VersionShape?> Shapes = new();
+
+        public static VersionShape? Of(IEntityType type) => Shapes.GetOrAdd(type, t =>
+        {
+            if (t.GetProperties().SingleOrDefault(p => p.IsConcurrencyToken) is not { } token || t.GetTableName() is not { } name) return null;
+            var table = StoreObjectIdentifier.Table(name, t.GetSchema());
+            var key = t.FindPrimaryKey()!.Properties.Single();
+            var (k, v) = (key.GetColumnName(table)!, token.GetColumnName(table)!);
+            return new($$"""UPDATE "{{name}}" SET "{{v}}" = "{{v}}" WHERE "{{k}}" = {0} AND "{{v}}" = {1}""", key, token);
+        });
     }
 
     /// <summary>

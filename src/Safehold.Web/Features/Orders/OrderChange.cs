@@ -74,21 +74,32 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
     {
         var now = clock.GetUtcNow();
         var order = await OrderAccess.LoadVisibleAsync(db, id, caller, tracked: true, ct);
-        if (order.OpenDisputeId is not null) return null; // the dispute's timers and outcome are the dispute's: under the lock
         var toPost = new List<JournalEntry>();
+        if (await FireAheadAsync([order], now, toPost, ct) is not { } nextDue) return null;
+        var entry = await step(order, OrderAccess.ActorOf(order, caller), now, ct);
+        if ((order.LastTransition?.Calls ?? ProviderCall.None) != ProviderCall.None) return null;
+        await timers.CarryOutAsync(order, entry, ProviderCall.None, toPost, ct);
+        return new Prepared<T>(order, nextDue, toPost, await answer(order, now));
+    }
+
+    /// <summary>
+    /// Ahead of the write lock: fires what fell due on <paramref name="orders"/> by <paramref name="now"/> (its journal
+    /// entries added to <paramref name="toPost"/>), and returns when the next of their timers falls due; null when the
+    /// change must be made under the lock: an order has a dispute open (the dispute's timers and outcome are the
+    /// dispute's), or a due timer needs the payment provider.
+    /// </summary>
+    private async Task<DateTimeOffset?> FireAheadAsync(IReadOnlyList<Order> orders, DateTimeOffset now, List<JournalEntry> toPost, CancellationToken ct)
+    {
+        if (orders.Any(o => o.OpenDisputeId is not null)) return null;
         try
         {
-            await timers.FireAsync(order, now, toPost, withoutProvider: true, ct);
+            foreach (var order in orders) await timers.FireAsync(order, now, toPost, withoutProvider: true, ct);
         }
         catch (NeedsProviderException)
         {
             return null;
         }
-        var nextDue = NextDue([order]);
-        var entry = await step(order, OrderAccess.ActorOf(order, caller), now, ct);
-        if ((order.LastTransition?.Calls ?? ProviderCall.None) != ProviderCall.None) return null;
-        await timers.CarryOutAsync(order, entry, ProviderCall.None, toPost, ct);
-        return new Prepared<T>(order, nextDue, toPost, await answer(order, now));
+        return orders.SelectMany(o => o.Timers).Select(t => t.DueAt).DefaultIfEmpty(DateTimeOffset.MaxValue).Min();
     }
 
     /// <summary>
@@ -98,14 +109,9 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
     /// </summary>
     private StagedWrite.Check Unchanged(Order order, DateTimeOffset nextDue, StillTrue? stillTrue)
     {
-        var version = PreparedWrite.Unchanged([db.Entry(order)]);
-        var due = NoneFallenDue(nextDue);
-        return async (on, ct) => await version(on, ct) && await due(on, ct) && (stillTrue is null || await stillTrue(on, order, ct));
+        StagedWrite.Check? other = stillTrue is null ? null : (on, ct) => stillTrue(on, order, ct);
+        return StagedWrite.All(PreparedWrite.Unchanged([db.Entry(order)]), NoneFallenDue(nextDue), other);
     }
-
-    /// <summary>When the first timer of <paramref name="orders"/> falls due, as loaded and fired up to the prepared change's now.</summary>
-    private static DateTimeOffset NextDue(IEnumerable<Order> orders) =>
-        orders.SelectMany(o => o.Timers).Select(t => t.DueAt).DefaultIfEmpty(DateTimeOffset.MaxValue).Min();
 
     /// <summary>
     /// Under the write lock: whether it is still before <paramref name="nextDue"/>. A change prepared ahead of the lock was
@@ -374,24 +380,13 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
     {
         var now = clock.GetUtcNow();
         var payees = await LoadPayeesAsync(payment, id => OrderAccess.LoadVisibleAsync(db, id, caller, tracked: true, ct), ct, caller);
-        if (payees.Orders.Any(o => o.OpenDisputeId is not null)) return null; // the dispute's timers and outcome: under the lock
         var toPost = new List<JournalEntry>();
-        try
-        {
-            foreach (var order in payees.Orders) await timers.FireAsync(order, now, toPost, withoutProvider: true, ct);
-        }
-        catch (NeedsProviderException)
-        {
-            return null;
-        }
-        var due = NoneFallenDue(NextDue(payees.Orders));
+        if (await FireAheadAsync(payees.Orders, now, toPost, ct) is not { } nextDue) return null;
         toPost.AddRange(await step(payees, OrderAccess.ActorOf(payees.Orders[0], caller), now, ct));
         var value = await answer(payees, now);
         // Every versioned row read: what was loaded and not added (the orders, the checkout, the capture instruction).
-        var unchanged = PreparedWrite.Unchanged(db.ChangeTracker.Entries()
-            .Where(e => e.State is not EntityState.Added && e.Metadata.GetProperties().Any(p => p.IsConcurrencyToken)).ToList());
-        var staged = PreparedWrite.Stage(db, toPost,
-            async (on, ct) => await unchanged(on, ct) && await due(on, ct) && (stillTrue is null || await stillTrue(on, ct)))!;
+        var unchanged = PreparedWrite.Unchanged(db.ChangeTracker.Entries().Where(e => e.State is not EntityState.Added).ToList());
+        var staged = PreparedWrite.Stage(db, toPost, StagedWrite.All(unchanged, NoneFallenDue(nextDue), stillTrue))!;
         db.ChangeTracker.AcceptAllChanges(); // staged: counts as saved, unless the group commit refuses it (then cleared)
         return (staged, value);
     }
