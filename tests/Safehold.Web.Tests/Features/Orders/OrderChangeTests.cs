@@ -204,12 +204,14 @@ public sealed class OrderChangeTests(SafeholdApp app) : IClassFixture<SafeholdAp
         var captures = app.Payments.CountSucceeded("capture");
         var before = await GroupCommitted();
 
-        // Both tabs find no capture instruction and stage one: the second's meets the first's key, is done again under the
-        // lock, and finds the capture claimed by the first.
+        // Both tabs find no capture instruction and stage one: the second's meets the first's key and is refused (one
+        // refusal, always), is done again under the lock, and takes the claim over; both ask the provider under the one key,
+        // and the first answer recorded wins. Whether the other's answer is refused ahead of the lock or staged and then
+        // refused by the group commit (a second refusal) depends on which of them reaches its answer first.
         var answers = await InOneGroupCommit(app, 2, () => SafeholdApp.Pay(buyer, id), () => SafeholdApp.Pay(buyer, id));
 
         Assert.Equal([HttpStatusCode.OK, HttpStatusCode.Conflict], answers.Select(a => a.StatusCode).Order().ToList());
-        Assert.Equal(before.Refused + 1, (await GroupCommitted()).Refused);
+        Assert.InRange((await GroupCommitted()).Refused, before.Refused + 1, before.Refused + 2);
         Assert.Equal(captures + 1, app.Payments.CountSucceeded("capture"));
         Assert.Equal("awaiting_shipment", (await Api.GetOrder(buyer, id)).Status());
         var (scope, db) = app.OpenDb();
