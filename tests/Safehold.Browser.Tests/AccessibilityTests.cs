@@ -43,7 +43,7 @@ public sealed class AccessibilityTests(Portal portal)
     {
         foreach (var phone in new[] { false, true })
         {
-            var page = email.Length == 0 ? await portal.NewPage(phone) : await portal.SignedIn(email, password, phone);
+            var page = email.Length == 0 ? await portal.NewPage(phone) : await portal.InSession(email, password, phone);
             // A broken route renders the 404 page, which is accessible too: the page must be the one named.
             await Portal.Visit(page, path, path switch { "/no-such-page" => 404, "/denied" => 403, _ => 200 });
             await Portal.AssertAccessible(page);
@@ -56,7 +56,7 @@ public sealed class AccessibilityTests(Portal portal)
     {
         foreach (var (email, password) in new[] { ("buyer@demo.test", "demo-buyer"), ("seller2@demo.test", "demo-seller2") })
         {
-            var page = await portal.SignedIn(email, password);
+            var page = await portal.InSession(email, password);
             foreach (var language in new[] { "English", "ქართული" })
             {
                 await page.GotoAsync("/orders");

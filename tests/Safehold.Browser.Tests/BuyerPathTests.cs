@@ -81,7 +81,7 @@ public sealed partial class BuyerPathTests(Portal portal)
     [Fact]
     public async Task The_seller_ships_the_buyer_sees_the_protection_countdown_in_words_and_confirms_receipt()
     {
-        var buyer = await portal.SignedIn(Buyer, BuyerPassword);
+        var buyer = await portal.InSession(Buyer, BuyerPassword);
         var id = await Checkout(buyer, "Wireless noise-cancelling headphones");
 
         var seller = await portal.SignedIn(Seller, SellerPassword);
@@ -122,7 +122,7 @@ public sealed partial class BuyerPathTests(Portal portal)
     [Fact]
     public async Task A_declined_card_is_explained_beside_the_card_field_and_another_card_pays_the_same_order()
     {
-        var page = await portal.SignedIn(Buyer, BuyerPassword);
+        var page = await portal.InSession(Buyer, BuyerPassword);
         var before = await OrderCount();
         await page.GotoAsync("/");
         await page.GetByRole(AriaRole.Link, new() { Name = "65 W USB-C charger", Exact = true }).ClickAsync();
@@ -150,13 +150,13 @@ public sealed partial class BuyerPathTests(Portal portal)
     [Fact]
     public async Task Someone_elses_order_answers_404()
     {
-        var buyer = await portal.SignedIn(Buyer, BuyerPassword);
+        var buyer = await portal.InSession(Buyer, BuyerPassword);
         var id = await Checkout(buyer, "65 W USB-C charger");
         await buyer.Context.CloseAsync();
 
         foreach (var (email, password) in new[] { ("buyer2@demo.test", "demo-buyer2"), ("seller2@demo.test", "demo-seller2"), ("arbiter@demo.test", "demo-arbiter") })
         {
-            var other = await portal.SignedIn(email, password);
+            var other = await portal.InSession(email, password);
             var response = await other.GotoAsync($"/orders/{id}");
             Assert.Equal(404, response!.Status);
             await Assertions.Expect(other.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Not found");

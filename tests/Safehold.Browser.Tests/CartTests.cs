@@ -17,7 +17,7 @@ public sealed class CartTests(Portal portal)
     [Fact]
     public async Task The_buyer_fills_a_cart_from_two_sellers_and_pays_it_once_for_two_orders_shown_together_in_My_orders()
     {
-        var page = await portal.SignedIn(BuyerPathTests.Buyer, BuyerPathTests.BuyerPassword);
+        var page = await portal.InSession(BuyerPathTests.Buyer, BuyerPathTests.BuyerPassword);
         foreach (var product in new[] { Headphones, Bowl })
         {
             await page.GotoAsync("/");
@@ -62,7 +62,7 @@ public sealed class CartTests(Portal portal)
         foreach (var (width, culture) in new[] { (390, "en"), (390, "ka-GE"), (1366, "en"), (1366, "ka-GE") })
         {
             var shot = await portal.NewPage(width, culture);
-            await Portal.SignIn(shot, BuyerPathTests.Buyer, BuyerPathTests.BuyerPassword);
+            await portal.ResumeSession(shot, BuyerPathTests.Buyer, BuyerPathTests.BuyerPassword);
             await shot.Context.AddCookiesAsync([new Cookie { Name = "safehold_cart", Value = cart, Url = portal.BaseAddress.ToString() }]);
             await Portal.Visit(shot, "/cart");
             Assert.True(await shot.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), $"The cart scrolls sideways at {width} px ({culture}).");

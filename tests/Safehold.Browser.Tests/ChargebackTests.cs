@@ -9,15 +9,6 @@ namespace Safehold.Browser.Tests;
 [Collection(PortalCollection.Name)]
 public sealed class ChargebackTests(Portal portal)
 {
-    private static async Task SignIn(IPage page, string email, string password)
-    {
-        await page.GotoAsync("/signin");
-        await page.Locator("#Email").FillAsync(email);
-        await page.Locator("#Password").FillAsync(password);
-        await page.Locator("main button[type=submit]").ClickAsync();
-        await Portal.WaitForPage(page, url => !url.Contains("/signin", StringComparison.Ordinal));
-    }
-
     [Fact]
     public async Task The_admin_lists_chargebacks_and_downloads_a_cases_evidence_pack_and_the_seller_sees_the_chargeback_on_the_order()
     {
@@ -25,7 +16,7 @@ public sealed class ChargebackTests(Portal portal)
         {
             var suffix = (culture == "en" ? "" : "-ka") + (width < 600 ? "-phone" : "");
             var admin = await portal.NewPage(width, culture);
-            await SignIn(admin, "admin@demo.test", "demo-admin");
+            await portal.ResumeSession(admin, "admin@demo.test", "demo-admin");
             await admin.GotoAsync("/admin/chargebacks");
             var row = admin.Locator("main tbody tr").Filter(new() { HasText = "Mobvoi Ticwatch 2" });
             await Assertions.Expect(row).ToHaveCountAsync(1);
@@ -41,7 +32,7 @@ public sealed class ChargebackTests(Portal portal)
             await admin.Context.CloseAsync();
 
             var seller = await portal.NewPage(width, culture);
-            await SignIn(seller, "seller@demo.test", "demo-seller");
+            await portal.ResumeSession(seller, "seller@demo.test", "demo-seller");
             await seller.GotoAsync("/seller/balance");
             await Assertions.Expect(seller.Locator("main")).ToContainTextAsync(culture == "en" ? "Chargeback: taken back and held" : "ჩარჯბექი: თანხა ჩამოიჭრა და დაკავებულია");
             var order = await seller.Locator("main tr").Filter(new() { HasText = culture == "en" ? "Chargeback: taken back and held" : "ჩარჯბექი" })

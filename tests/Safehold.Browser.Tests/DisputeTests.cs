@@ -28,7 +28,7 @@ public sealed partial class DisputeTests(Portal portal)
     [Fact]
     public async Task The_buyer_opens_a_dispute_with_a_photo_the_seller_rejects_it_an_arbiter_decides_and_an_appeal_goes_to_another_arbiter()
     {
-        var buyer = await portal.SignedIn(BuyerPathTests.Buyer, BuyerPathTests.BuyerPassword);
+        var buyer = await portal.InSession(BuyerPathTests.Buyer, BuyerPathTests.BuyerPassword);
         var orderId = await BuyerPathTests.Checkout(buyer, BuyerPathTests.Ticwatch);
         await ShipThroughTheApi(orderId);
 
@@ -105,7 +105,7 @@ public sealed partial class DisputeTests(Portal portal)
         await arbiter.Locator($"a[href='/disputes/{disputeId}']").ClickAsync();
         await Assertions.Expect(arbiter.GetByRole(AriaRole.Button, new() { Name = "Record the decision" })).ToHaveCountAsync(0);
 
-        var second = await portal.SignedIn("arbiter2@demo.test", "demo-arbiter2");
+        var second = await portal.InSession("arbiter2@demo.test", "demo-arbiter2");
         await second.GotoAsync("/arbiter/appeals");
         await Portal.AssertAccessible(second);
         await second.Locator($"a[href='/disputes/{disputeId}']").ClickAsync();
@@ -123,7 +123,7 @@ public sealed partial class DisputeTests(Portal portal)
     [Fact]
     public async Task A_file_that_is_not_a_photo_is_refused_beside_the_field_and_no_dispute_is_opened()
     {
-        var buyer = await portal.SignedIn(BuyerPathTests.Buyer, BuyerPathTests.BuyerPassword);
+        var buyer = await portal.InSession(BuyerPathTests.Buyer, BuyerPathTests.BuyerPassword);
         var orderId = await BuyerPathTests.Checkout(buyer, "Wireless noise-cancelling headphones");
         await ShipThroughTheApi(orderId);
         await buyer.GotoAsync($"/orders/{orderId}/dispute");

@@ -51,7 +51,7 @@ public sealed class LayoutTests(Portal portal)
         foreach (var (width, culture) in new[] { (390, "en"), (390, "ka-GE"), (1366, "en") })
         {
             var page = await portal.NewPage(width, culture);
-            if (email.Length > 0) await Portal.SignIn(page, email, password);
+            if (email.Length > 0) await portal.ResumeSession(page, email, password);
             foreach (var path in await PagesOf(page))
             {
                 await Portal.Visit(page, path);
@@ -71,7 +71,6 @@ public sealed class LayoutTests(Portal portal)
         Assert.True(wide.Count == 0, "Pages that scroll sideways:\n" + string.Join("\n", wide));
     }
 
-    /// <summary>Signs in through the form in whichever language the page is in (the fields by their ids).</summary>
     /// <summary>
     /// The ledger check's table stacks on a phone: nothing scrolls sideways, not even inside the table's frame, and each
     /// invariant's result and detail take the screen's width under their names instead of columns a few letters wide.
@@ -82,7 +81,7 @@ public sealed class LayoutTests(Portal portal)
     public async Task The_ledger_check_stacks_its_rows_as_cards_on_a_phone(string culture)
     {
         var page = await portal.NewPage(390, culture);
-        await Portal.SignIn(page, "admin@demo.test", "demo-admin");
+        await portal.ResumeSession(page, "admin@demo.test", "demo-admin");
         await Portal.Visit(page, "/admin/ledger");
         var rows = page.Locator("main table tbody tr");
         Assert.True(await rows.CountAsync() >= 5, "the ledger check lists its invariants");
@@ -123,7 +122,7 @@ public sealed class LayoutTests(Portal portal)
             foreach (var (name, email, password, path) in shots)
             {
                 var page = await portal.NewPage(width, culture);
-                if (email.Length > 0) await Portal.SignIn(page, email, password);
+                if (email.Length > 0) await portal.ResumeSession(page, email, password);
                 await Portal.Visit(page, await path(page));
                 await Assertions.Expect(page.Locator("h1")).ToBeVisibleAsync();
                 Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), $"{name} scrolls sideways at {width} px ({culture})");

@@ -15,14 +15,7 @@ public sealed class PaymentAdminTests(Portal portal)
 {
     private static readonly (int Width, string Culture)[] Sizes = [(1366, "en"), (390, "en"), (390, "ka-GE"), (1366, "ka-GE")];
 
-    private static async Task SignIn(IPage page)
-    {
-        await page.GotoAsync("/signin");
-        await page.Locator("#Email").FillAsync("admin@demo.test");
-        await page.Locator("#Password").FillAsync("demo-admin");
-        await page.Locator("main button[type=submit]").ClickAsync();
-        await Portal.WaitForPage(page, url => !url.Contains("/signin", StringComparison.Ordinal));
-    }
+    private Task SignIn(IPage page) => portal.ResumeSession(page, "admin@demo.test", "demo-admin");
 
     private static string Suffix(int width, string culture) => (culture == "en" ? "" : "-ka") + (width < 600 ? "-phone" : "");
 

@@ -126,15 +126,8 @@ public sealed partial class PerItemDisputeTests(Portal portal)
         }
     }
 
-    /// <summary>Signs the demo buyer in by the form's field ids, whatever the page's language.</summary>
-    private static async Task SignIn(IPage page)
-    {
-        await page.GotoAsync("/signin");
-        await page.Locator("#Email").FillAsync(BuyerPathTests.Buyer);
-        await page.Locator("#Password").FillAsync(BuyerPathTests.BuyerPassword);
-        await page.Locator("main button[type=submit]").ClickAsync();
-        await Portal.WaitForPage(page, url => !url.Contains("/signin", StringComparison.Ordinal));
-    }
+    /// <summary>Signs the page in as the demo buyer.</summary>
+    private Task SignIn(IPage page) => portal.ResumeSession(page, BuyerPathTests.Buyer, BuyerPathTests.BuyerPassword);
 
     private static string Money(long minor) => (minor / 100m).ToString("N2", System.Globalization.CultureInfo.GetCultureInfo("en-US")) + " USD";
 }

@@ -11,7 +11,7 @@ public sealed class ProductImageTests(Portal portal)
     [Fact]
     public async Task A_seller_lists_a_product_with_an_image_and_the_catalog_shows_it()
     {
-        var seller = await portal.SignedIn("seller2@demo.test", "demo-seller2");
+        var seller = await portal.InSession("seller2@demo.test", "demo-seller2");
         await seller.GotoAsync("/seller/products");
         await seller.GetByLabel("Title").FillAsync(Title);
         await seller.GetByLabel("Description").FillAsync("Hand-felted sheep's wool, size 38.");

@@ -15,11 +15,7 @@ public sealed class TrackingTests(Portal portal)
         foreach (var (width, culture) in new[] { (1366, "en"), (390, "ka-GE") })
         {
             var page = await portal.NewPage(width, culture);
-            await page.GotoAsync("/signin");
-            await page.Locator("#Email").FillAsync("buyer@demo.test");
-            await page.Locator("#Password").FillAsync("demo-buyer");
-            await page.Locator("main button[type=submit]").ClickAsync();
-            await Portal.WaitForPage(page, url => !url.Contains("/signin", StringComparison.Ordinal));
+            await portal.ResumeSession(page, "buyer@demo.test", "demo-buyer");
             await page.GotoAsync("/orders?tab=shipped");
             var href = await page.Locator("main tr").Filter(new() { HasText = "Minankari enamel pendant" }).Locator("a[href^='/orders/']").First
                 .GetAttributeAsync("href");
