@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Safehold.Domain;
 using Safehold.Domain.Disputes;
+using Safehold.Domain.Ledger;
 using Safehold.Domain.Orders;
 using Safehold.Domain.Payments;
 using Safehold.Domain.Policy;
@@ -166,7 +167,9 @@ public static class DemoSeeder
         var cancelled = await OrderOf(buyer, ticwatch);
         await Pay(cancelled, buyer);
         var refund = cancelled.Cancel(new Actor(Party.Buyer, buyer.Id), clock.GetUtcNow(), "Ordered by mistake")!;
-        await Refunds.OweAsync(db, cancelled, refund, ct);
+        List<JournalEntry> owed = [];
+        Refunds.Owe(db, cancelled, refund, owed);
+        await db.PostAllAsync(owed, ct);
 
         // Another buyer's completed order with the second seller.
         var carpetOrder = await OrderOf(buyer2, carpet);

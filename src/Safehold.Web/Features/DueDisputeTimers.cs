@@ -18,8 +18,8 @@ namespace Safehold.Web.Features;
 public sealed class DueDisputeTimers(SafeholdDb db, DisputeNotices notices, ILogger<DueDisputeTimers> log)
 {
     /// <summary>
-    /// Fires what is due at <paramref name="now"/> on <paramref name="dispute"/>; returns how many timers fired. A refund
-    /// is posted with its payment instruction; other journal entries are added to <paramref name="toPost"/>.
+    /// Fires what is due at <paramref name="now"/> on <paramref name="dispute"/>; returns how many timers fired. Their journal
+    /// entries are added to <paramref name="toPost"/> (a refund's payment instruction is added to the context).
     /// </summary>
     /// <param name="withoutProvider">As for an order (<see cref="DueTimers.FireAsync(Order, DateTimeOffset, ICollection{JournalEntry}, bool, CancellationToken)"/>).</param>
     public async Task<int> FireAsync(Dispute dispute, Order order, DateTimeOffset now, ICollection<JournalEntry> toPost, bool withoutProvider,
@@ -77,7 +77,7 @@ public sealed class DueDisputeTimers(SafeholdDb db, DisputeNotices notices, ILog
         // The order's settling row names its provider call: a refund is owed with its entry, anything else is posted.
         if (order.LastTransition!.Calls != ProviderCall.Refund) toPost.Add(entry);
         else if (withoutProvider) return false;
-        else await Refunds.OweAsync(db, order, entry, ct);
+        else Refunds.Owe(db, order, entry, toPost);
         return true;
     }
 }

@@ -53,8 +53,8 @@ public sealed class DueTimers(SafeholdDb db, IPaymentProvider payments, Notifier
     }
 
     /// <summary>
-    /// Fires what is due at <paramref name="now"/>; returns how many timers fired. Refunds are posted at once with their
-    /// payment instructions; other journal entries are added to <paramref name="toPost"/> for the caller to post together.
+    /// Fires what is due at <paramref name="now"/>; returns how many timers fired. Their journal entries are added to
+    /// <paramref name="toPost"/> for the caller to post together (a refund's payment instruction is added to the context).
     /// </summary>
     public Task<int> FireAsync(Order order, DateTimeOffset now, ICollection<JournalEntry> toPost, CancellationToken ct) =>
         FireAsync(order, now, toPost, withoutProvider: false, ct);
@@ -103,15 +103,20 @@ public sealed class DueTimers(SafeholdDb db, IPaymentProvider payments, Notifier
     }
 
     /// <summary>
-    /// Carries out a transition's effects outside the order: its journal entry (added to <paramref name="toPost"/>, or
-    /// posted with the refund instruction it owes), and the provider call its row names (<see cref="OrderTransition.Calls"/>).
+    /// Carries out a transition's effects outside the order: its journal entry, added to <paramref name="toPost"/> (a
+    /// refund's with the payment instruction it owes, <see cref="Refunds.Owe"/>), and the provider call its row names
+    /// (<see cref="OrderTransition.Calls"/>; a refund's instruction is sent after the commit).
     /// </summary>
     public async Task CarryOutAsync(Order order, JournalEntry? entry, ProviderCall calls, ICollection<JournalEntry> toPost, CancellationToken ct)
     {
         // ProviderCall.Capture needs nothing here: the pay use case made it before the transition (a declined card changes nothing).
-        if (calls == ProviderCall.Refund) await Refunds.OweAsync(db, order, entry!, ct);
-        else if (calls == ProviderCall.VoidLostCapture) await VoidLostCaptureAsync(order, ct);
-        if (entry is not null && calls != ProviderCall.Refund) toPost.Add(entry);
+        if (calls == ProviderCall.Refund)
+        {
+            Refunds.Owe(db, order, entry!, toPost);
+            return;
+        }
+        if (calls == ProviderCall.VoidLostCapture) await VoidLostCaptureAsync(order, ct);
+        if (entry is not null) toPost.Add(entry);
     }
 
     /// <summary>

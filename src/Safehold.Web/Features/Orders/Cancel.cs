@@ -3,7 +3,7 @@ using Safehold.Web.Api;
 
 namespace Safehold.Web.Features.Orders;
 
-/// <summary>The buyer or the seller cancels before shipment; a paid order is refunded in full at once.</summary>
+/// <summary>The buyer or the seller cancels before shipment; a paid order is refunded in full at once (its refund owed with the change, sent right after).</summary>
 public sealed class Cancel(OrderChange change)
 {
     public sealed record Input([property: StringLength(500)] string? Reason = null);
@@ -18,5 +18,7 @@ public sealed class Cancel(OrderChange change)
 
     public static void Map(RouteGroupBuilder orders) =>
         orders.MapPost("/{id:guid}/cancel", async (Guid id, Input? input, HttpContext http, Cancel cancel, CancellationToken ct) =>
-            TypedResults.Ok(await cancel.RunAsync(Caller.From(http.User), id, input, ct)));
+            TypedResults.Ok(await cancel.RunAsync(Caller.From(http.User), id, input, ct)))
+            // The step reads nothing but the order; a paid order's refund is an instruction written with it, sent afterwards.
+            .WithMetadata(new PreparedAhead());
 }

@@ -40,8 +40,9 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
     /// taken and the answer made before the write lock is taken. On SQLite the change is then staged for the group commit
     /// (<see cref="GroupCommit"/>); on PostgreSQL the request begins its transaction. Under the lock, the order's version
     /// (and <paramref name="stillTrue"/>, for what else the step read) is checked and the prepared change written, or, if
-    /// anything changed meanwhile, it is all done again under the lock. A step whose row calls the payment provider, a due
-    /// timer that would, and an order with a dispute open are done under the lock.
+    /// anything changed meanwhile, it is all done again under the lock. A step whose row calls the payment provider (other
+    /// than a refund, which is an instruction written with the change), a due timer that would, and an order with a dispute
+    /// open are done under the lock.
     /// </summary>
     public async Task<T> RunAsync<T>(Caller caller, Guid id, Step step, Func<Order, DateTimeOffset, Task<T>> answer, CancellationToken ct,
         StillTrue? stillTrue = null)
@@ -77,8 +78,11 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
         var toPost = new List<JournalEntry>();
         if (await FireAheadAsync([order], now, toPost, ct) is not { } nextDue) return null;
         var entry = await step(order, OrderAccess.ActorOf(order, caller), now, ct);
-        if ((order.LastTransition?.Calls ?? ProviderCall.None) != ProviderCall.None) return null;
-        await timers.CarryOutAsync(order, entry, ProviderCall.None, toPost, ct);
+        // A refund (a cancel after payment) is an instruction written with the change and sent after it; a call the
+        // provider must answer before the change is written (a lost capture returned) is made under the lock.
+        var calls = order.LastTransition?.Calls ?? ProviderCall.None;
+        if (calls is not (ProviderCall.None or ProviderCall.Refund)) return null;
+        await timers.CarryOutAsync(order, entry, calls, toPost, ct);
         return new Prepared<T>(order, nextDue, toPost, await answer(order, now));
     }
 

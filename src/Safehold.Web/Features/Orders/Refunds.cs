@@ -3,7 +3,6 @@ using Safehold.Domain.Ledger;
 using Safehold.Domain.Orders;
 using Safehold.Domain.Payments;
 using Safehold.Web.Data;
-using Safehold.Web.Features.Ledger;
 
 namespace Safehold.Web.Features.Orders;
 
@@ -11,14 +10,15 @@ namespace Safehold.Web.Features.Orders;
 public static class Refunds
 {
     /// <summary>
-    /// Posts the refund's entry (its money owed to the buyer) and writes its payment instruction, in the caller's
-    /// transaction; the instruction worker sends it to the provider afterwards, under the entry's key.
+    /// Owes the refund: adds its payment instruction to <paramref name="db"/> and its entry (its money owed to the buyer)
+    /// to <paramref name="toPost"/>, for the caller to write together, in one transaction or one staged write. Nothing
+    /// is sent here: the instruction worker sends the instruction to the provider after the commit, under the entry's key.
     /// </summary>
-    public static async Task OweAsync(SafeholdDb db, Order order, JournalEntry entry, CancellationToken ct)
+    public static void Owe(SafeholdDb db, Order order, JournalEntry entry, ICollection<JournalEntry> toPost)
     {
         var owed = entry.Lines.Where(l => l.AccountType == AccountType.RefundsOwed).Sum(l => l.Amount);
         if (owed > 0)
             db.PaymentInstructions.Add(PaymentInstruction.Refund(order.Id, entry.DedupeKey, new Money(owed, order.Total.Currency), order.PaymentReference!, entry.At));
-        await db.PostAsync(entry, ct);
+        toPost.Add(entry);
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Safehold.Domain;
 using Safehold.Domain.Ledger;
+using Safehold.Domain.Payments;
 using Safehold.Web.Api;
 using Safehold.Web.Data;
 using Safehold.Web.Features.Orders;
@@ -252,5 +253,61 @@ public sealed class OrderChangeTests(SafeholdApp app) : IClassFixture<SafeholdAp
             Assert.Equal(1, await db.JournalEntries.CountAsync(e => e.OrderId == id && e.Kind == "capture"));
         }
         await app.AssertLedgerOk();
+    }
+
+    [Fact]
+    [Trait("Database", "SQLite")]
+    public async Task A_cancel_after_payment_is_worked_out_ahead_of_the_lock_and_written_by_the_group_commit_with_its_refund_sent_after_it()
+    {
+        var (buyer, _, id) = await app.OrderIn("awaiting_shipment", amount: 20_000);
+        var refunds = app.Payments.CountSucceeded("refund");
+        var before = await GroupCommitted();
+
+        await Api.ExpectStatus(await buyer.Http.PostAsync($"/api/v1/orders/{id}/cancel", null), HttpStatusCode.OK);
+
+        // The order closed, its refund's entry and its payment instruction: one staged write, not done again under the lock.
+        Assert.Equal((before.Written + 1, before.Refused), await GroupCommitted());
+        Assert.Equal("closed", (await Api.GetOrder(buyer, id)).Status());
+        Assert.Equal(1, await RefundsOwed(id));
+        Assert.Equal(refunds, app.Payments.CountSucceeded("refund")); // not sent by the request
+        Assert.Equal(InstructionStatus.Pending, await RefundStatus(id));
+        await app.SendPayments(); // this class's other refunds too
+        Assert.Equal(InstructionStatus.Succeeded, await RefundStatus(id));
+        await app.AssertLedgerOk();
+    }
+
+    [Fact]
+    [Trait("Database", "SQLite")]
+    public async Task A_cancel_and_a_shipment_of_one_paid_order_in_one_group_commit_leave_one_winner_and_a_refund_only_if_the_cancel_won()
+    {
+        var (buyer, seller, id) = await app.OrderIn("awaiting_shipment", amount: 20_000);
+
+        var answers = await InOneGroupCommit(app, 2,
+            () => buyer.Http.PostAsync($"/api/v1/orders/{id}/cancel", null), () => SafeholdApp.Ship(seller, id));
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.Conflict], answers.Select(a => a.StatusCode).Order().ToList());
+        var status = (await Api.GetOrder(buyer, id)).Status();
+        Assert.Contains(status, new[] { "closed", "awaiting_delivery" });
+        Assert.Equal(status == "closed" ? 1 : 0, await RefundsOwed(id));
+        await app.AssertLedgerOk();
+    }
+
+    private async Task<InstructionStatus> RefundStatus(Guid id)
+    {
+        var (scope, db) = app.OpenDb();
+        using (scope) return await db.PaymentInstructions.Where(i => i.OrderId == id && i.Kind == InstructionKind.Refund).Select(i => i.Status).SingleAsync();
+    }
+
+    /// <summary>The order's refunds owed: each its journal entry and its payment instruction, the two counted alike.</summary>
+    private async Task<int> RefundsOwed(Guid id)
+    {
+        var (scope, db) = app.OpenDb();
+        using (scope)
+        {
+            var entries = await db.JournalEntries.CountAsync(e => e.OrderId == id && e.Kind == "refund");
+            var instructions = await db.PaymentInstructions.CountAsync(i => i.OrderId == id && i.Kind == InstructionKind.Refund);
+            Assert.Equal(entries, instructions);
+            return entries;
+        }
     }
 }
