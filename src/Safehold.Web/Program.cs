@@ -185,7 +185,6 @@ app.UseWhen(http => PortalSetup.IsApi(http.Request), api => api.UseStatusCodePag
 app.UseWhen(http => !PortalSetup.IsApi(http.Request), portal => portal.UseStatusCodePagesWithReExecute("/status/{0}"));
 app.UseRouting(); // after the re-execution above, so that a re-executed request finds its page
 app.UseSafeholdRequestMetrics();
-app.UseRequestConnection(); // SQLite: one open of the connection for the request's statements
 if (options.Sandbox)
 {
     // One sandbox clock for every host on the database: each request reads the stored offset before it reads the time.
