@@ -182,7 +182,10 @@ public enum ProviderCall
     /// <summary>Refund the buyer what the transition's journal entry pays out to refunds.</summary>
     Refund,
 
-    /// <summary>An unpaid order ends: a capture whose commit was lost (its host died) is found by its key and returned.</summary>
+    /// <summary>
+    /// An unpaid order ends: a capture whose commit was lost (its host died) is looked for again by its key, and returned by
+    /// the instruction worker after the close is committed.
+    /// </summary>
     VoidLostCapture,
 }
 

@@ -173,6 +173,28 @@ public sealed class PaymentInstruction
         return Claim(now, lease);
     }
 
+    /// <summary>
+    /// A capture that may have taken money for orders that closed unpaid (its answer never recorded: claimed by a request or
+    /// a worker, or not found when a worker asked): the worker asks the provider under its key again now, and returns to
+    /// the card what it finds (the orders are closed). A claim in force is taken over; a capture settled otherwise is left.
+    /// Returns whether it changed.
+    /// </summary>
+    public bool LookAgain(DateTimeOffset now)
+    {
+        if (Kind != InstructionKind.Capture) throw Wrong("looked for again");
+        if (Status is not (InstructionStatus.Processing or InstructionStatus.Pending) && !(Status == InstructionStatus.Declined && FailureCode == NotFound))
+            return false;
+        Status = InstructionStatus.Pending;
+        NextAttemptAt = now;
+        FailureCode = null;
+        CompletedAt = null;
+        Version++;
+        return true;
+    }
+
+    /// <summary>The failure of a capture the provider had no record of when a worker asked under its key.</summary>
+    public const string NotFound = "capture_not_found";
+
     /// <summary>Whether a worker may claim it at <paramref name="now"/>: pending and due, or processing with its claim run out.</summary>
     public bool IsDue(DateTimeOffset now) => Status is InstructionStatus.Pending or InstructionStatus.Processing && NextAttemptAt <= now;
 

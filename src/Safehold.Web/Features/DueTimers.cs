@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Safehold.Domain;
 using Safehold.Domain.Ledger;
 using Safehold.Domain.Orders;
+using Safehold.Domain.Payments;
 using Safehold.Web.Data;
 using Safehold.Web.Features.Ledger;
 using Safehold.Web.Features.Notifications;
@@ -16,7 +17,7 @@ namespace Safehold.Web.Features;
 /// loads it through here, so a deadline that has passed always wins over a late action, whether or not the sweeper
 /// has run yet; the sweeper (<c>Jobs/TimedAggregates.cs</c>) fires the rest through <see cref="FireAsync(Order, DateTimeOffset, ICollection{JournalEntry}, bool, CancellationToken)"/>.
 /// </summary>
-public sealed class DueTimers(SafeholdDb db, IPaymentProvider payments, Notifier notifier, DueDisputeTimers disputes, ILogger<DueTimers> log)
+public sealed class DueTimers(SafeholdDb db, TimeProvider clock, Notifier notifier, DueDisputeTimers disputes, ILogger<DueTimers> log)
 {
     /// <summary>Loads an order the caller may see, for a change, with whatever fell due already fired.</summary>
     public async Task<Order> LoadForChangeAsync(Guid id, Api.Caller caller, DateTimeOffset now, CancellationToken ct)
@@ -62,7 +63,7 @@ public sealed class DueTimers(SafeholdDb db, IPaymentProvider payments, Notifier
     /// <inheritdoc cref="FireAsync(Order, DateTimeOffset, ICollection{JournalEntry}, CancellationToken)"/>
     /// <param name="withoutProvider">
     /// The caller fires ahead of its transaction and saves later (the sweeper's prepared batches): a timer whose effect
-    /// needs the payment provider (a refund, a lost capture to return) then throws <see cref="NeedsProviderException"/>
+    /// reaches beyond the order (a refund owed, a lost capture looked for) then throws <see cref="NeedsProviderException"/>
     /// before calling it, and the caller fires that batch again inside its transaction. The order is left half-fired
     /// in memory and must be thrown away.
     /// </param>
@@ -115,27 +116,27 @@ public sealed class DueTimers(SafeholdDb db, IPaymentProvider payments, Notifier
             Refunds.Owe(db, order, entry!, toPost);
             return;
         }
-        if (calls == ProviderCall.VoidLostCapture) await VoidLostCaptureAsync(order, ct);
+        if (calls == ProviderCall.VoidLostCapture) await LookForLostCaptureAsync(order, ct);
         if (entry is not null) toPost.Add(entry);
     }
 
     /// <summary>
-    /// A capture the provider made but whose commit was lost (the host died, the client hung up) leaves an unpaid
-    /// order with money taken: when that order expires or is cancelled, the capture is found by its key and returned.
+    /// A capture the provider made but whose commit was lost (the host died, the client hung up) leaves an unpaid order
+    /// with money taken: when that order closes unpaid (it expires, or is cancelled), its capture instruction (its own, and
+    /// its checkout's) is written with the close to be looked for again at once (<see cref="PaymentInstruction.LookAgain"/>),
+    /// and the instruction worker returns what the provider took under its key, after the commit. The provider is never
+    /// called before the close is committed: a close rolled back (its host killed, its transaction refused) has moved no
+    /// money, and a capture found later may still pay the order. No instruction, no capture: every capture is made after
+    /// its instruction is committed.
     /// </summary>
-    public async Task VoidLostCaptureAsync(Order order, CancellationToken ct)
+    public async Task LookForLostCaptureAsync(Order order, CancellationToken ct)
     {
-        // Its own key, and its checkout's: a checkout's capture pays all its orders or none, so one of them closing
-        // unpaid means the whole capture goes back (whichever of its orders finds it first; the return's key is one).
-        foreach (var key in CaptureReturns.KeysPaying(order.Id, order.CheckoutId))
-        {
-            if (await payments.FindCaptureAsync(key, ct) is not { Reference: { } reference }) continue;
-            var amount = order.CheckoutId is { } checkoutId && key == CaptureReturns.CheckoutCaptureKey(checkoutId)
-                ? (await db.Checkouts.AsNoTracking().FirstAsync(c => c.Id == checkoutId, ct)).Total
-                : order.Total;
-            await payments.ReturnCaptureAsync(key, reference, amount, ct);
-            log.LogWarning("Order {OrderId} expired with a capture ({Key}) that was never recorded; it was returned to the card", order.Id, key);
-        }
+        var keys = CaptureReturns.KeysPaying(order.Id, order.CheckoutId).ToList();
+        var now = clock.GetUtcNow();
+        foreach (var capture in await db.PaymentInstructions.Where(i => keys.Contains(i.IdempotencyKey)).ToListAsync(ct))
+            if (capture.LookAgain(now))
+                log.LogInformation("Order {OrderId} closed unpaid with its capture {Key} unsettled; the instruction worker will return what was taken",
+                    order.Id, capture.IdempotencyKey);
     }
 }
 

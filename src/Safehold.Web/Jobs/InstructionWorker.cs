@@ -182,7 +182,7 @@ public sealed class InstructionWorker(IServiceScopeFactory scopes, IPaymentProvi
     private async Task<PaymentResult> FindCaptureAsync(Claimed claimed, CancellationToken ct)
     {
         if (await provider.FindCaptureAsync(claimed.Key, ct) is not { Reference: { } reference } found)
-            return PaymentResult.Declined("capture_not_found", "The provider has no capture under this key.");
+            return PaymentResult.Declined(PaymentInstruction.NotFound, "The provider has no capture under this key.");
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SafeholdDb>();
         var capture = await db.PaymentInstructions.AsNoTracking().FirstAsync(i => i.Id == claimed.Id, ct);

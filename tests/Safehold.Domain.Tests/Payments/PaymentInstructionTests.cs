@@ -154,6 +154,39 @@ public sealed class PaymentInstructionTests
         Assert.Equal(InstructionStatus.Succeeded, capture.Status);
     }
 
+    [Fact]
+    public void A_capture_looked_for_again_is_due_at_once_whether_claimed_or_not_found_and_its_claim_in_force_answers_no_more()
+    {
+        var claimed = PaymentInstruction.Capture(OrderId, $"order:{OrderId}:capture", new Money(4_000, Currency.Usd), Now, Lease);
+        Assert.True(claimed.LookAgain(Now.AddSeconds(5)));
+        Assert.Equal(InstructionStatus.Pending, claimed.Status);
+        Assert.True(claimed.IsDue(Now.AddSeconds(5))); // not when its lease would have run out
+        Assert.False(claimed.IsClaimedBy(1)); // the request that held it records nothing
+
+        var notFound = PaymentInstruction.Capture(OrderId, $"order:{OrderId}:capture", new Money(4_000, Currency.Usd), Now, Lease);
+        notFound.Fail(PaymentInstruction.NotFound, Now);
+        Assert.True(notFound.LookAgain(Now.AddMinutes(1)));
+        Assert.Equal((InstructionStatus.Pending, null), (notFound.Status, notFound.FailureCode));
+        Assert.Equal(2, notFound.Claim(Now.AddMinutes(1), Lease));
+    }
+
+    [Fact]
+    public void A_capture_declined_by_the_card_or_already_returned_or_succeeded_is_not_looked_for_again_and_a_refund_never_is()
+    {
+        foreach (var code in new[] { "card_declined", "capture_returned" })
+        {
+            var declined = PaymentInstruction.Capture(OrderId, $"order:{OrderId}:capture", new Money(4_000, Currency.Usd), Now, Lease);
+            declined.Fail(code, Now);
+            Assert.False(declined.LookAgain(Now));
+            Assert.Equal((InstructionStatus.Declined, code), (declined.Status, declined.FailureCode));
+        }
+        var paid = PaymentInstruction.Capture(OrderId, $"order:{OrderId}:capture", new Money(4_000, Currency.Usd), Now, Lease);
+        paid.Succeed("ch_1", Now);
+        Assert.False(paid.LookAgain(Now));
+        Assert.Equal(InstructionStatus.Succeeded, paid.Status);
+        Assert.Throws<DomainException>(() => NewRefund().LookAgain(Now));
+    }
+
     private static PaymentInstruction Failed(PaymentInstruction instruction)
     {
         var at = Now;

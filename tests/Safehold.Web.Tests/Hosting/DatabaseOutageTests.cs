@@ -97,6 +97,7 @@ public sealed class DatabaseOutageTests : IDisposable
         Assert.Equal(1, _app.Payments.CountSucceeded("capture"));
 
         await Api.ExpectStatus(await buyer.Http.PostAsync($"/api/v1/orders/{id}/cancel", null), HttpStatusCode.OK);
+        await _app.SendPayments(); // the capture, looked for again by the close, is returned after it
 
         Assert.Equal("closed", (await Api.GetOrder(buyer, id)).Status());
         Assert.Equal(1, _app.Payments.CountSucceeded("refund")); // the money taken is given back

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Data.Sqlite;
 using Safehold.Domain;
+using Safehold.Domain.Payments;
 using Safehold.Web.Payments;
 
 namespace Safehold.Web.Tests.Jobs;
@@ -59,11 +60,18 @@ public sealed class TimerFailureTests(SafeholdApp app) : IClassFixture<SafeholdA
     public async Task A_capture_whose_commit_was_lost_is_returned_to_the_card_when_the_order_expires()
     {
         var (buyer, _, id) = await app.OrderIn("awaiting_payment", amount: 3_000);
-        // The provider charged the card, then the request died before its commit.
+        // The pay's intent committed (its capture instruction, claimed), the provider charged the card, then the request
+        // died before it recorded the answer.
+        var (scope, db) = app.OpenDb();
+        using (scope)
+        {
+            db.PaymentInstructions.Add(PaymentInstruction.Capture(id, $"order:{id}:capture", new Money(3_000, Currency.Usd), app.Now, TimeSpan.FromMinutes(1)));
+            await db.SaveChangesAsync();
+        }
         Assert.True((await app.Payments.CaptureAsync($"order:{id}:capture", new Money(3_000, Currency.Usd), SandboxPaymentProvider.Visa, default)).Succeeded);
         var refunds = app.Payments.CountSucceeded("refund");
 
-        await app.AdvanceAndSweep(TimeSpan.FromHours(24));
+        await app.AdvanceAndSweep(TimeSpan.FromHours(24)); // it expires; the instruction worker returns the capture after the close
 
         Assert.Equal("closed", (await Api.GetOrder(buyer, id)).Status());
         Assert.Equal(refunds + 1, app.Payments.CountSucceeded("refund"));

@@ -78,8 +78,8 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
         var toPost = new List<JournalEntry>();
         if (await FireAheadAsync([order], now, toPost, ct) is not { } nextDue) return null;
         var entry = await step(order, OrderAccess.ActorOf(order, caller), now, ct);
-        // A refund (a cancel after payment) is an instruction written with the change and sent after it; a call the
-        // provider must answer before the change is written (a lost capture returned) is made under the lock.
+        // A refund (a cancel after payment) is an instruction written with the change and sent after it. An unpaid order's
+        // close, which has its capture instruction looked for again (a lost capture returned), is made under the lock.
         var calls = order.LastTransition?.Calls ?? ProviderCall.None;
         if (calls is not (ProviderCall.None or ProviderCall.Refund)) return null;
         await timers.CarryOutAsync(order, entry, calls, toPost, ct);
@@ -119,10 +119,9 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
 
     /// <summary>
     /// Under the write lock: whether it is still before <paramref name="nextDue"/>. A change prepared ahead of the lock was
-    /// decided at its own now; a request that took the lock meanwhile at a later now fired what fell due (and may have
-    /// called the provider: an expired order's capture returned) and then rolled back, refused, leaving the version as it
-    /// was. Past a due timer, the change is done again under the lock, where what fell due fires first, as it would have
-    /// had the change been made under the lock from the start.
+    /// decided at its own now; a request that took the lock meanwhile at a later now fired what fell due and then rolled
+    /// back, refused, leaving the version as it was. Past a due timer, the change is done again under the lock, where what
+    /// fell due fires first, as it would have had the change been made under the lock from the start.
     /// </summary>
     private StagedWrite.Check NoneFallenDue(DateTimeOffset nextDue) => (_, _) => Task.FromResult(clock.GetUtcNow() < nextDue);
 

@@ -75,9 +75,9 @@ public sealed class InstructionChanges(SafeholdDb db, Notifier notifier, TimePro
     {
         if (answer.Succeeded && instruction.Kind == InstructionKind.Capture)
         {
-            // A capture found by its key: it pays the order, unless the order closed as this was loaded (its pay-by
-            // passed: closing returned the money under the order's return key, as the closing rows do).
-            if (!await orders.SettleFoundCaptureAsync(instruction, answer.Reference!, now, ct)) instruction.Fail("capture_returned", now);
+            // A capture found by its key: it pays the order, unless the order closed since the worker read it. Then it is
+            // looked for again at once, and the worker's next pass, finding the order closed, returns the money.
+            if (!await orders.SettleFoundCaptureAsync(instruction, answer.Reference!, now, ct)) instruction.LookAgain(now);
         }
         else if (answer.Succeeded)
         {

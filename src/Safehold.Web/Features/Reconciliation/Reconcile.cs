@@ -237,7 +237,7 @@ public sealed class Reconcile(SafeholdDb db, IPaymentProvider provider)
             var found = (await db.JournalEntries.Where(e => unknownKeys.Contains(e.DedupeKey)).Select(e => e.DedupeKey).ToListAsync(ct))
                 .Concat(await db.PaymentInstructions.Where(i => unknownKeys.Contains(i.IdempotencyKey)).Select(i => i.IdempotencyKey).ToListAsync(ct))
                 .ToHashSet(StringComparer.Ordinal);
-            // A lost capture returned when its unpaid order ended (DueTimers.VoidLostCaptureAsync): in and out again, settled.
+            // A lost capture returned when its unpaid order ended (the instruction worker, after DueTimers.LookForLostCaptureAsync): in and out again, settled.
             var voids = (await records!.FindAsync(unknown.Where(r => r.Kind == "capture").Select(r => CaptureReturns.VoidKeyOf(r.IdempotencyKey)).ToList(), ct))
                 .Where(v => v.Succeeded).ToDictionary(v => v.IdempotencyKey, StringComparer.Ordinal);
             bool Voided(ProviderRecord r) => r.Kind == "capture" ? voids.TryGetValue(CaptureReturns.VoidKeyOf(r.IdempotencyKey), out var v) && v.Amount == r.Amount

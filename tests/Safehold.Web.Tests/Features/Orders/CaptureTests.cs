@@ -4,8 +4,10 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Safehold.Domain;
+using Safehold.Domain.Orders;
 using Safehold.Domain.Payments;
 using Safehold.Web.Data;
+using Safehold.Web.Features;
 using Safehold.Web.Features.Orders;
 using Safehold.Web.Payments;
 
@@ -44,11 +46,12 @@ public sealed class CaptureTests
     }
 
     // On SQLite the answer is worked out ahead of the write lock, at a now before the order's pay-by. Another request that
-    // took the lock at a later now fired the order's expiry, which returned the capture to the card, and then was refused
-    // and rolled back: the order's version is as it was. The answer must not be written as if nothing fell due.
+    // took the lock at a later now fired the order's expiry, and then was refused and rolled back: the order's version is
+    // as it was. The answer must not be written as if nothing fell due: the order expired before it, and the capture goes
+    // back to the card (once: the pay request and the instruction worker return it under one key).
     [Fact]
     [Trait("Database", "SQLite")]
-    public async Task A_payments_answer_worked_out_before_its_order_fell_due_to_expire_is_not_recorded_after_a_rolled_back_expiry_returned_the_money()
+    public async Task A_payments_answer_worked_out_before_its_order_fell_due_to_expire_is_not_recorded_after_a_rolled_back_expiry()
     {
         var provider = new Provider();
         using var app = new SafeholdApp { TestServices = provider.Install };
@@ -74,7 +77,7 @@ public sealed class CaptureTests
             app.Clock.Advance(payBy - app.Now + TimeSpan.FromMinutes(1));
             await scope.ServiceProvider.GetRequiredService<Safehold.Web.Features.DueTimers>()
                 .LoadForChangeAsync(id, new Safehold.Web.Api.Caller(buyer.Id, Safehold.Web.Features.Users.UserRole.Buyer), app.Now, CancellationToken.None);
-            await tx.RollbackAsync(); // refused: the expiry is undone, the money it returned is not
+            await tx.RollbackAsync(); // refused: the expiry is undone
         }
 
         await Api.ExpectProblem(await paying, HttpStatusCode.Conflict, "invalid_state");
@@ -82,6 +85,8 @@ public sealed class CaptureTests
         var (check, db) = app.OpenDb();
         using (check) Assert.Equal(0, await db.JournalEntries.CountAsync(e => e.OrderId == id && e.Kind == "capture"));
         Assert.Equal(1, provider.Captures);
+        await app.SendPayments();
+        Assert.Equal(1, app.Payments.CountSucceeded("refund", ":void"));
         await app.AssertLedgerOk();
     }
 
@@ -106,13 +111,9 @@ public sealed class CaptureTests
     [Fact]
     public async Task A_capture_whose_answer_never_reached_its_request_is_found_by_its_key_once_the_claim_runs_out_and_pays_the_order_once()
     {
-        var provider = new Provider();
-        using var app = new SafeholdApp { TestServices = provider.Install };
-        var (buyer, _, id) = await app.OrderIn("awaiting_payment");
-        var capturesBefore = app.Payments.CountSucceeded("capture");
-        provider.LoseNextAnswer = true; // the money is taken, and the request never hears of it (as if its host died)
-
-        await Api.ExpectProblem(await SafeholdApp.Pay(buyer, id), HttpStatusCode.ServiceUnavailable, "payment_pending");
+        var (app, buyer, id, _) = await CaptureLost(); // the money is taken, and the request never hears of it (as if its host died)
+        using var _ = app;
+        var captured = app.Payments.CountSucceeded("capture");
         Assert.Equal(InstructionStatus.Processing, Assert.Single(await CapturesOf(app, id)).Status);
         Assert.Equal("awaiting_payment", (await Api.Json(await buyer.Http.GetAsync($"/api/v1/orders/{id}"))).Status());
         Assert.Equal(0, await app.SendPayments()); // the worker leaves a claim in force alone
@@ -125,7 +126,7 @@ public sealed class CaptureTests
         var (scope, db) = app.OpenDb();
         using (scope)
             Assert.Equal(settled.ProviderReference, await db.Orders.Where(o => o.Id == id).Select(o => o.PaymentReference).SingleAsync());
-        Assert.Equal(capturesBefore + 1, app.Payments.CountSucceeded("capture"));
+        Assert.Equal(captured, app.Payments.CountSucceeded("capture"));
         Assert.Equal(0, await app.SendPayments());
         await app.AssertLedgerOk();
     }
@@ -133,19 +134,15 @@ public sealed class CaptureTests
     [Fact]
     public async Task A_buyer_who_pays_again_after_a_lost_answer_pays_at_once_with_that_same_capture()
     {
-        var provider = new Provider();
-        using var app = new SafeholdApp { TestServices = provider.Install };
-        var (buyer, _, id) = await app.OrderIn("awaiting_payment");
-        var capturesBefore = app.Payments.CountSucceeded("capture");
-        provider.LoseNextAnswer = true;
-
-        await Api.ExpectProblem(await SafeholdApp.Pay(buyer, id), HttpStatusCode.ServiceUnavailable, "payment_pending");
+        var (app, buyer, id, _) = await CaptureLost();
+        using var _ = app;
+        var captured = app.Payments.CountSucceeded("capture");
         await Api.ExpectStatus(await SafeholdApp.Pay(buyer, id), HttpStatusCode.OK); // takes the claim over; the provider replays its capture
 
         var capture = Assert.Single(await CapturesOf(app, id));
         Assert.Equal((InstructionStatus.Succeeded, 2), (capture.Status, capture.Attempts));
         Assert.Equal("awaiting_shipment", (await Api.Json(await buyer.Http.GetAsync($"/api/v1/orders/{id}"))).Status());
-        Assert.Equal(capturesBefore + 1, app.Payments.CountSucceeded("capture"));
+        Assert.Equal(captured, app.Payments.CountSucceeded("capture"));
         await app.AdvanceAndSweep(TimeSpan.FromMinutes(3)); // nothing left for the worker
         Assert.Equal(InstructionStatus.Succeeded, Assert.Single(await CapturesOf(app, id)).Status);
         await app.AssertLedgerOk();
@@ -171,31 +168,75 @@ public sealed class CaptureTests
         await Api.ExpectProblem(await SafeholdApp.Pay(buyer, id), HttpStatusCode.Conflict, "invalid_state");
 
         Assert.Null(provider.DuringCaptureFailed);
-        var capture = Assert.Single(await CapturesOf(app, id));
-        Assert.Equal((InstructionStatus.Declined, "capture_not_found"), (capture.Status, capture.FailureCode));
         Assert.Equal("closed", (await Api.Json(await buyer.Http.GetAsync($"/api/v1/orders/{id}"))).Status());
-        Assert.Equal(returnedBefore + 1, app.Payments.CountSucceeded("refund", ":void")); // the money went back once
+        Assert.Equal(returnedBefore + 1, app.Payments.CountSucceeded("refund", ":void")); // the pay request returned it
+        // The cancel had the capture looked for again (it was not found before the close): the worker finds it and returns
+        // it under the same key, so the money goes back once.
+        await app.SendPayments();
+        var capture = Assert.Single(await CapturesOf(app, id));
+        Assert.Equal((InstructionStatus.Declined, "capture_returned"), (capture.Status, capture.FailureCode));
+        Assert.Equal(returnedBefore + 1, app.Payments.CountSucceeded("refund", ":void"));
         await app.AssertLedgerOk();
     }
 
     [Fact]
-    public async Task A_capture_found_by_its_key_for_an_order_cancelled_meanwhile_is_returned_to_the_card_once()
+    public async Task A_capture_lost_for_an_order_cancelled_meanwhile_is_returned_to_the_card_once_by_the_worker_at_once_not_when_its_claim_runs_out()
     {
-        var provider = new Provider();
-        using var app = new SafeholdApp { TestServices = provider.Install };
-        var (buyer, _, id) = await app.OrderIn("awaiting_payment");
-        var returnedBefore = app.Payments.CountSucceeded("refund", ":void");
-        provider.LoseNextAnswer = true;
-
-        await Api.ExpectProblem(await SafeholdApp.Pay(buyer, id), HttpStatusCode.ServiceUnavailable, "payment_pending");
+        var (app, buyer, id, returnedBefore) = await CaptureLost();
+        using var _ = app;
         await Api.ExpectStatus(await buyer.Http.PostAsJsonAsync($"/api/v1/orders/{id}/cancel", new { reason = "It took too long" }), HttpStatusCode.OK);
-        await app.AdvanceAndSweep(TimeSpan.FromMinutes(3));
+        Assert.Equal(returnedBefore, app.Payments.CountSucceeded("refund", ":void")); // nothing returned before the close was committed
+        await app.SendPayments(); // the clock has not moved: the capture's claim would still run
 
         var capture = Assert.Single(await CapturesOf(app, id));
         Assert.Equal((InstructionStatus.Declined, "capture_returned"), (capture.Status, capture.FailureCode));
         Assert.Equal("closed", (await Api.Json(await buyer.Http.GetAsync($"/api/v1/orders/{id}"))).Status());
         Assert.Equal(returnedBefore + 1, app.Payments.CountSucceeded("refund", ":void"));
         await app.AssertLedgerOk();
+    }
+
+    [Fact]
+    public async Task An_unpaid_order_s_close_that_never_commits_returns_no_money_so_its_lost_capture_found_later_pays_it()
+    {
+        // The fault suite's case (seed 707767 on SQLite, one host killed): a pay's capture was made and its answer lost; the
+        // order's close returned the capture to the card before its commit, and the commit never came; the capture, found
+        // again by its key, then paid the order, whose money had gone back to the card.
+        var (app, buyer, id, returnedBefore) = await CaptureLost();
+        using var _ = app;
+
+        var (scope, db) = app.OpenDb();
+        using (scope)
+        {
+            // The buyer's cancel, carried out as the request does, in a transaction rolled back (its host died before the commit).
+            await using var tx = await scope.ServiceProvider.GetRequiredService<WriteGate>().BeginTransactionAsync(db, CancellationToken.None);
+            var order = (await OrderReader.FindAsync(db, id, tracked: true, CancellationToken.None))!;
+            var entry = order.Cancel(new Actor(Party.Buyer, order.BuyerId), app.Now, "Changed my mind");
+            await scope.ServiceProvider.GetRequiredService<DueTimers>().CarryOutAsync(order, entry, order.LastTransition!.Calls, [], CancellationToken.None);
+            await db.SaveChangesAsync();
+        }
+        Assert.Equal(returnedBefore, app.Payments.CountSucceeded("refund", ":void"));
+
+        await app.AdvanceAndSweep(TimeSpan.FromMinutes(3)); // the claim runs out: the worker finds the capture by its key
+
+        Assert.Equal("awaiting_shipment", (await Api.Json(await buyer.Http.GetAsync($"/api/v1/orders/{id}"))).Status());
+        Assert.Equal(InstructionStatus.Succeeded, Assert.Single(await CapturesOf(app, id)).Status);
+        Assert.Equal(returnedBefore, app.Payments.CountSucceeded("refund", ":void")); // the money the order holds is still taken
+        await app.AssertLedgerOk();
+    }
+
+    /// <summary>
+    /// An order its buyer paid without hearing back: the provider took the money and its answer was lost (503
+    /// <c>payment_pending</c>), the capture left claimed; with the count of capture returns at the provider before.
+    /// </summary>
+    private static async Task<(SafeholdApp App, TestUser Buyer, Guid OrderId, long ReturnedBefore)> CaptureLost()
+    {
+        var provider = new Provider();
+        var app = new SafeholdApp { TestServices = provider.Install };
+        var (buyer, _, id) = await app.OrderIn("awaiting_payment");
+        var returnedBefore = app.Payments.CountSucceeded("refund", ":void");
+        provider.LoseNextAnswer = true;
+        await Api.ExpectProblem(await SafeholdApp.Pay(buyer, id), HttpStatusCode.ServiceUnavailable, "payment_pending");
+        return (app, buyer, id, returnedBefore);
     }
 
     private static async Task<List<PaymentInstruction>> CapturesOf(SafeholdApp app, Guid orderId)
