@@ -61,7 +61,7 @@ public sealed class SafeholdApp : WebApplicationFactory<Program>
         builder.UseSetting("Safehold:Demo", Demo ? "true" : "false");
         builder.UseSetting("Safehold:AdminApiKey", AdminKey);
         builder.UseSetting("Safehold:Database:Provider", TestDatabase.Provider);
-        if (TestDatabase.IsPostgres) TestDatabase.Created(TestDatabase.DatabaseNameFor(Directory)); // migrations create it at start
+        if (TestDatabase.IsPostgres) TestDatabase.CreateMigrated(TestDatabase.DatabaseNameFor(Directory));
         builder.UseSetting("ConnectionStrings:Safehold", ConnectionString);
         builder.UseSetting("Safehold:SandboxProviderStore", Path.Combine(Directory, "sandbox-provider.db"));
         builder.UseSetting("Safehold:EvidenceFolder", Path.Combine(Directory, "evidence"));
