@@ -186,7 +186,9 @@ public sealed class InstructionWorker(IServiceScopeFactory scopes, IPaymentProvi
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SafeholdDb>();
         var capture = await db.PaymentInstructions.AsNoTracking().FirstAsync(i => i.Id == claimed.Id, ct);
-        if (await scope.ServiceProvider.GetRequiredService<OrderChange>().AwaitPaymentAsync(capture, ct)) return found;
+        // Found for an order that may still be paid by it, or that a pay (which took this claim over) has paid by it: the
+        // answer is recorded if this claim is still in force, and pays the orders if they still wait.
+        if (!await scope.ServiceProvider.GetRequiredService<OrderChange>().BelongsToNoOrderAsync(capture, reference, ct)) return found;
         await provider.ReturnCaptureAsync(claimed.Key, reference, claimed.Money, ct);
         return PaymentResult.Declined("capture_returned", "The order had closed: the payment was returned to the card.");
     }

@@ -298,13 +298,18 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
         return true;
     }
 
-    /// <summary>Whether the orders a capture would pay all still wait for payment: read by the worker before it settles or returns it.</summary>
-    public async Task<bool> AwaitPaymentAsync(PaymentInstruction capture, CancellationToken ct)
+    /// <summary>
+    /// Whether the money a capture took (<paramref name="reference"/>) belongs to no order, so that it goes back to the card:
+    /// its orders cannot all be paid by it any more (one of a checkout's orders closing is enough), and none was paid by it.
+    /// Read by the worker before it returns a capture found by its key: a pay that took the worker's claim over may have
+    /// recorded the same capture meanwhile, and orders that all wait for payment are paid by it.
+    /// </summary>
+    public async Task<bool> BelongsToNoOrderAsync(PaymentInstruction capture, string reference, CancellationToken ct)
     {
         var payment = Payment.Of(capture);
-        var statuses = await db.Orders.AsNoTracking().Where(o => payment.CheckoutId == null ? o.Id == payment.OrderId : o.CheckoutId == payment.CheckoutId)
-            .Select(o => o.Status).ToListAsync(ct);
-        return statuses.Count > 0 && statuses.All(s => s == OrderStatus.AwaitingPayment);
+        var orders = await db.Orders.AsNoTracking().Where(o => payment.CheckoutId == null ? o.Id == payment.OrderId : o.CheckoutId == payment.CheckoutId)
+            .Select(o => new { o.Status, o.PaymentReference }).ToListAsync(ct);
+        return orders.Count > 0 && !orders.All(o => o.Status == OrderStatus.AwaitingPayment) && orders.All(o => o.PaymentReference != reference);
     }
 
     /// <summary>What one capture pays: an order alone, or every order of a checkout; <see cref="Key"/> is the capture's key at the provider.</summary>

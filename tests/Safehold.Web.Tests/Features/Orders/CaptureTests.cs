@@ -111,7 +111,7 @@ public sealed class CaptureTests
     [Fact]
     public async Task A_capture_whose_answer_never_reached_its_request_is_found_by_its_key_once_the_claim_runs_out_and_pays_the_order_once()
     {
-        var (app, buyer, id, _) = await CaptureLost(); // the money is taken, and the request never hears of it (as if its host died)
+        var (app, _, buyer, id, _) = await CaptureLost(); // the money is taken, and the request never hears of it (as if its host died)
         using var _ = app;
         var captured = app.Payments.CountSucceeded("capture");
         Assert.Equal(InstructionStatus.Processing, Assert.Single(await CapturesOf(app, id)).Status);
@@ -134,7 +134,7 @@ public sealed class CaptureTests
     [Fact]
     public async Task A_buyer_who_pays_again_after_a_lost_answer_pays_at_once_with_that_same_capture()
     {
-        var (app, buyer, id, _) = await CaptureLost();
+        var (app, _, buyer, id, _) = await CaptureLost();
         using var _ = app;
         var captured = app.Payments.CountSucceeded("capture");
         await Api.ExpectStatus(await SafeholdApp.Pay(buyer, id), HttpStatusCode.OK); // takes the claim over; the provider replays its capture
@@ -182,7 +182,7 @@ public sealed class CaptureTests
     [Fact]
     public async Task A_capture_lost_for_an_order_cancelled_meanwhile_is_returned_to_the_card_once_by_the_worker_at_once_not_when_its_claim_runs_out()
     {
-        var (app, buyer, id, returnedBefore) = await CaptureLost();
+        var (app, _, buyer, id, returnedBefore) = await CaptureLost();
         using var _ = app;
         await Api.ExpectStatus(await buyer.Http.PostAsJsonAsync($"/api/v1/orders/{id}/cancel", new { reason = "It took too long" }), HttpStatusCode.OK);
         Assert.Equal(returnedBefore, app.Payments.CountSucceeded("refund", ":void")); // nothing returned before the close was committed
@@ -196,12 +196,31 @@ public sealed class CaptureTests
     }
 
     [Fact]
+    public async Task A_capture_the_worker_finds_while_the_buyer_s_pay_again_records_it_is_not_returned_to_the_card()
+    {
+        // The fault suite's case (seed 141843 on SQLite): the worker took a lost capture's claim when it ran out and found the
+        // capture; meanwhile the buyer paid again, taking the claim over, and recorded the same capture. The worker then
+        // read an order no longer waiting for payment and returned the money the order held.
+        var (app, provider, buyer, id, returnedBefore) = await CaptureLost();
+        using var _ = app;
+        provider.AfterFind = async _ => await Api.ExpectStatus(await SafeholdApp.Pay(buyer, id), HttpStatusCode.OK);
+
+        await app.AdvanceAndSweep(TimeSpan.FromMinutes(3)); // the claim runs out: the worker asks the provider by the key
+
+        Assert.Null(provider.AfterFind);
+        Assert.Equal("awaiting_shipment", (await Api.Json(await buyer.Http.GetAsync($"/api/v1/orders/{id}"))).Status());
+        Assert.Equal(InstructionStatus.Succeeded, Assert.Single(await CapturesOf(app, id)).Status);
+        Assert.Equal(returnedBefore, app.Payments.CountSucceeded("refund", ":void"));
+        await app.AssertLedgerOk();
+    }
+
+    [Fact]
     public async Task An_unpaid_order_s_close_that_never_commits_returns_no_money_so_its_lost_capture_found_later_pays_it()
     {
         // The fault suite's case (seed 707767 on SQLite, one host killed): a pay's capture was made and its answer lost; the
         // order's close returned the capture to the card before its commit, and the commit never came; the capture, found
         // again by its key, then paid the order, whose money had gone back to the card.
-        var (app, buyer, id, returnedBefore) = await CaptureLost();
+        var (app, _, buyer, id, returnedBefore) = await CaptureLost();
         using var _ = app;
 
         var (scope, db) = app.OpenDb();
@@ -228,7 +247,7 @@ public sealed class CaptureTests
     /// An order its buyer paid without hearing back: the provider took the money and its answer was lost (503
     /// <c>payment_pending</c>), the capture left claimed; with the count of capture returns at the provider before.
     /// </summary>
-    private static async Task<(SafeholdApp App, TestUser Buyer, Guid OrderId, long ReturnedBefore)> CaptureLost()
+    private static async Task<(SafeholdApp App, Provider Provider, TestUser Buyer, Guid OrderId, long ReturnedBefore)> CaptureLost()
     {
         var provider = new Provider();
         var app = new SafeholdApp { TestServices = provider.Install };
@@ -236,7 +255,7 @@ public sealed class CaptureTests
         var returnedBefore = app.Payments.CountSucceeded("refund", ":void");
         provider.LoseNextAnswer = true;
         await Api.ExpectProblem(await SafeholdApp.Pay(buyer, id), HttpStatusCode.ServiceUnavailable, "payment_pending");
-        return (app, buyer, id, returnedBefore);
+        return (app, provider, buyer, id, returnedBefore);
     }
 
     private static async Task<List<PaymentInstruction>> CapturesOf(SafeholdApp app, Guid orderId)
@@ -250,6 +269,8 @@ public sealed class CaptureTests
     internal sealed class Provider
     {
         public Func<IServiceProvider, Task>? DuringCapture;
+        /// <summary>Run once, after the next capture looked for by its key is found (before the finder reads the order).</summary>
+        public Func<IServiceProvider, Task>? AfterFind;
         public volatile bool LoseNextAnswer;
         public Exception? DuringCaptureFailed;
         public int Captures;
@@ -287,7 +308,12 @@ public sealed class CaptureTests
                 throw new TimeoutException("The provider's answer never arrived.");
             }
 
-            public Task<PaymentResult?> FindCaptureAsync(string key, CancellationToken ct) => inner.FindCaptureAsync(key, ct);
+            public async Task<PaymentResult?> FindCaptureAsync(string key, CancellationToken ct)
+            {
+                var found = await inner.FindCaptureAsync(key, ct);
+                if (Interlocked.Exchange(ref test.AfterFind, null) is { } after) await after(test._services!);
+                return found;
+            }
 
             public Task<PaymentResult> RefundAsync(string key, string capture, Money amount, CancellationToken ct) => inner.RefundAsync(key, capture, amount, ct);
 
