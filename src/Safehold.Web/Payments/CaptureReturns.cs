@@ -4,9 +4,9 @@ namespace Safehold.Web.Payments;
 
 /// <summary>
 /// The one way money taken for an order that cannot keep it goes back to the card: a capture the provider made whose order
-/// closed (it expired, or was cancelled) before the capture was recorded. The pay request, the instruction worker and the
-/// order's expiry timer all return it here, under the one key per order, so that however many of them find it, the
-/// provider returns it once. A checkout's one capture (<see cref="CheckoutCaptureKey"/>) pays all its orders or none:
+/// closed (it expired, or was cancelled) before the capture was recorded. The pay request and the instruction worker (to
+/// which the order's close hands it, after its commit) both return it here, under the one key per order, so that however
+/// many of them find it, the provider returns it once. A checkout's one capture (<see cref="CheckoutCaptureKey"/>) pays all its orders or none:
 /// it is returned whole, under the checkout's own key, when one of its orders closed before it was recorded.
 /// </summary>
 public static class CaptureReturns
