@@ -40,12 +40,15 @@ public sealed class StagedWrite
     /// <summary>Adds what is written after the rest (the request's Idempotency-Key answer).</summary>
     public void Then(PreparedSaver.SavePlan plan) => _plans.Add(plan);
 
-    /// <summary>Checks, then writes, in the current transaction of <paramref name="db"/>: false, having written nothing, when a check fails.</summary>
-    internal async Task<bool> RunAsync(SafeholdDb db, CancellationToken ct)
+    /// <summary>
+    /// Checks, then writes, in the current transaction of <paramref name="db"/> (with the writer's prepared
+    /// <paramref name="statements"/>): false, having written nothing, when a check fails.
+    /// </summary>
+    internal async Task<bool> RunAsync(SafeholdDb db, SqliteStatements statements, CancellationToken ct)
     {
         foreach (var check in _checks)
             if (!await check(db, ct)) return false;
-        foreach (var plan in _plans) await plan.ExecuteAsync(db, ct);
+        foreach (var plan in _plans) await plan.ExecuteAsync(db, ct, statements);
         return true;
     }
 }
@@ -63,6 +66,7 @@ public sealed class StagedWrite
 /// (<see cref="WriteAsync"/> returns false), where the error, if any, is its own. Writes run in the order they came, each
 /// seeing those before it. If the commit itself fails, every request of the batch fails with it, as one request's commit
 /// would. The writer queues for the lock in <see cref="WriteGate"/> like every other writer; its batch holds it once.
+/// Its connection stays open, and keeps the statements it runs prepared (<see cref="SqliteStatements"/>).
 /// </remarks>
 public sealed class GroupCommit : IAsyncDisposable
 {
@@ -120,6 +124,7 @@ public sealed class GroupCommit : IAsyncDisposable
     private async Task WriteAllAsync()
     {
         AsyncServiceScope? scope = null;
+        SqliteStatements? statements = null;
         var batch = new List<Pending>(MaxBatch);
         try
         {
@@ -133,8 +138,9 @@ public sealed class GroupCommit : IAsyncDisposable
                         var writer = scope.Value.ServiceProvider.GetRequiredService<SafeholdDb>().Database;
                         await writer.OpenConnectionAsync(); // kept open
                         await writer.ExecuteSqlRawAsync(SavepointsInMemory);
+                        statements = new SqliteStatements(((SqliteConnection)writer.GetDbConnection()).Handle!);
                     }
-                    await CommitAsync(scope.Value.ServiceProvider.GetRequiredService<SafeholdDb>(), batch);
+                    await CommitAsync(scope.Value.ServiceProvider.GetRequiredService<SafeholdDb>(), statements!, batch);
                 }
                 catch (Exception e)
                 {
@@ -147,8 +153,8 @@ public sealed class GroupCommit : IAsyncDisposable
                         batch.Add(first);
                     }
                     foreach (var pending in batch) pending.Done.TrySetException(e);
-                    if (scope is { } failed) await EndAsync(failed);
-                    scope = null;
+                    if (scope is { } failed) await EndAsync(failed, statements);
+                    (scope, statements) = (null, null);
                 }
                 batch.Clear();
                 // More came meanwhile: written from the thread pool, so a request's thread that ran this batch (see _queue)
@@ -158,7 +164,7 @@ public sealed class GroupCommit : IAsyncDisposable
         }
         finally
         {
-            if (scope is { } last) await EndAsync(last);
+            if (scope is { } last) await EndAsync(last, statements);
         }
     }
 
@@ -172,12 +178,13 @@ public sealed class GroupCommit : IAsyncDisposable
     /// <summary>
     /// Gives the writer's connection back to the pool as the requests' connections are, closed here as it was opened here
     /// (a pooled context does not close a connection opened for it), and its context with it: when the host stops, no
-    /// connection of the writer's is left open on the database file.
+    /// connection of the writer's is left open on the database file. Its prepared statements are finalized first.
     /// </summary>
-    private static async Task EndAsync(AsyncServiceScope scope)
+    private static async Task EndAsync(AsyncServiceScope scope, SqliteStatements? statements)
     {
         try
         {
+            statements?.Dispose();
             var writer = scope.ServiceProvider.GetRequiredService<SafeholdDb>().Database;
             await writer.ExecuteSqlRawAsync("PRAGMA temp_store = DEFAULT");
             await writer.CloseConnectionAsync();
@@ -190,19 +197,18 @@ public sealed class GroupCommit : IAsyncDisposable
     }
 
     /// <summary>Takes the write lock, then every write waiting by then (up to <see cref="MaxBatch"/>), writes them and commits.</summary>
-    private async Task CommitAsync(SafeholdDb db, List<Pending> batch)
+    private async Task CommitAsync(SafeholdDb db, SqliteStatements statements, List<Pending> batch)
     {
         await using var tx = await _gate.BeginTransactionAsync(db, CancellationToken.None);
-        var handle = ((SqliteConnection)tx.GetDbTransaction().Connection!).Handle!;
         while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var next)) batch.Add(next);
         Interlocked.Add(ref _waiting, -batch.Count);
         var written = new bool[batch.Count];
         for (var i = 0; i < batch.Count; i++)
         {
-            Exec(handle, "SAVEPOINT staged");
+            statements.Run("SAVEPOINT staged");
             try
             {
-                written[i] = await batch[i].Write.RunAsync(db, CancellationToken.None);
+                written[i] = await batch[i].Write.RunAsync(db, statements, CancellationToken.None);
             }
             catch (Exception e)
             {
@@ -210,8 +216,8 @@ public sealed class GroupCommit : IAsyncDisposable
                 if (e is not (DbUpdateConcurrencyException or SqliteException { SqliteErrorCode: raw.SQLITE_CONSTRAINT }))
                     _log.LogWarning(e, "A staged write failed in a group commit; its request does it again on its own");
             }
-            if (!written[i]) Exec(handle, "ROLLBACK TO staged");
-            Exec(handle, "RELEASE staged");
+            if (!written[i]) statements.Run("ROLLBACK TO staged");
+            statements.Run("RELEASE staged");
         }
         await tx.CommitAsync(CancellationToken.None);
         db.ChangeTracker.Clear(); // what the checks read
@@ -219,8 +225,6 @@ public sealed class GroupCommit : IAsyncDisposable
         _refused.Inc(written.Count(w => !w));
         for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(written[i]);
     }
-
-    private static void Exec(sqlite3 handle, string sql) => SqliteException.ThrowExceptionForRC(raw.sqlite3_exec(handle, sql), handle);
 
     public async ValueTask DisposeAsync()
     {

@@ -167,29 +167,35 @@ public static class PreparedSaver
         /// by name, finding each name in the statement's list of names and converting it to UTF-8 on every run, and
         /// allocates as it goes; bound by position, the values go in as they are.
         /// </summary>
-        public Task ExecuteAsync(SafeholdDb db, CancellationToken ct)
+        /// <param name="statements">
+        /// The statements of the connection (the group commit's writer, which stays open): taken from it and left prepared
+        /// there, rather than prepared here and finalized after this run.
+        /// </param>
+        public Task ExecuteAsync(SafeholdDb db, CancellationToken ct, SqliteStatements? statements = null)
         {
             if (_statements.Count == 0) return Task.CompletedTask;
             var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
                 ?? throw new InvalidOperationException("PreparedSaver runs inside the caller's transaction.");
             var handle = (transaction.Connection as SqliteConnection)?.Handle
                 ?? throw new NotSupportedException("PreparedSaver writes to SQLite only.");
-            var prepared = new Dictionary<(Shape, int), sqlite3_stmt>();
+            if (statements is not null && statements.Connection != handle)
+                throw new InvalidOperationException("The statements were prepared on another connection.");
+            Dictionary<(Shape, int), sqlite3_stmt>? prepared = statements is null ? [] : null;
             try
             {
                 foreach (var (shape, count, values) in _statements)
                 {
                     ct.ThrowIfCancellationRequested();
-                    if (!prepared.TryGetValue((shape, count), out var statement))
+                    sqlite3_stmt? statement;
+                    if (statements is not null) statement = statements.Get(shape.Sql(count));
+                    else if (!prepared!.TryGetValue((shape, count), out statement))
                     {
                         SqliteException.ThrowExceptionForRC(raw.sqlite3_prepare_v2(handle, shape.Sql(count), out statement), handle);
                         prepared[(shape, count)] = statement;
                     }
                     for (var i = 0; i < values.Length; i++)
                         SqliteException.ThrowExceptionForRC(Bind(statement, i + 1, values[i]), handle);
-                    var rc = raw.sqlite3_step(statement);
-                    if (rc != raw.SQLITE_DONE) SqliteException.ThrowExceptionForRC(rc, handle);
-                    raw.sqlite3_reset(statement);
+                    SqliteStatements.Step(handle, statement);
                     var affected = raw.sqlite3_changes(handle);
                     if (shape.Kind != EntityState.Added && affected != count)
                         throw new DbUpdateConcurrencyException(
@@ -198,7 +204,8 @@ public static class PreparedSaver
             }
             finally
             {
-                foreach (var statement in prepared.Values) statement.Dispose();
+                if (prepared is not null)
+                    foreach (var statement in prepared.Values) statement.Dispose();
             }
             return Task.CompletedTask;
         }
