@@ -59,11 +59,20 @@ public static class Keyset
         await query.PageByIdsAsync(at, id, newestFirst, cursor, limit, (ids, ct) => load(ids).ToListAsync(ct), ct);
 
     /// <summary>As the other overload, with the page's rows read by <paramref name="load"/> in whatever order.</summary>
-    public static async Task<KeysetPage<T>> PageByIdsAsync<T>(this IQueryable<T> query, Expression<Func<T, DateTimeOffset>> at, Expression<Func<T, Guid>> id,
-        bool newestFirst, string? cursor, int? limit, Func<List<Guid>, CancellationToken, Task<List<T>>> load, CancellationToken ct)
+    public static Task<KeysetPage<T>> PageByIdsAsync<T>(this IQueryable<T> query, Expression<Func<T, DateTimeOffset>> at, Expression<Func<T, Guid>> id,
+        bool newestFirst, string? cursor, int? limit, Func<List<Guid>, CancellationToken, Task<List<T>>> load, CancellationToken ct) =>
+        PageByIdsAsync((take, cursor, ct) => query.After(at, id, newestFirst, cursor).Take(take).Select(id).ToListAsync(ct), at, id, cursor, limit, load, ct);
+
+    /// <summary>
+    /// As the other overloads, with the page's ids read by <paramref name="pageIds"/>: at most the number it is given of the
+    /// ids after the cursor's key (from the first when the cursor is null), in key order, as <see cref="After{T}"/> reads
+    /// them. For a list read so often that building its query each time shows (a compiled query).
+    /// </summary>
+    public static async Task<KeysetPage<T>> PageByIdsAsync<T>(Func<int, string?, CancellationToken, Task<List<Guid>>> pageIds, Expression<Func<T, DateTimeOffset>> at,
+        Expression<Func<T, Guid>> id, string? cursor, int? limit, Func<List<Guid>, CancellationToken, Task<List<T>>> load, CancellationToken ct)
     {
         var take = Cursor.Limit(limit);
-        var ids = await query.After(at, id, newestFirst, cursor).Take(take + 1).Select(id).ToListAsync(ct);
+        var ids = await pageIds(take + 1, cursor, ct);
         var idOf = Getter(id);
         var loaded = (await load(ids, ct)).ToDictionary(idOf);
         // A row cannot vanish between the two reads, but never trust that.

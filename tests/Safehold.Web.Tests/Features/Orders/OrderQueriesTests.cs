@@ -35,4 +35,32 @@ public sealed class OrderQueriesTests(SafeholdApp app) : IClassFixture<SafeholdA
         Assert.Equal(["placed", "paid", "shipped"], order["timeline"]!.AsArray().Select(e => e!["event"]!.GetValue<string>()));
         Assert.NotNull(order["deadlines"]!["protectionEndsAt"]);
     }
+
+    [Fact]
+    public async Task A_sellers_list_and_an_admins_page_through_the_orders_each_sees_newest_first_by_status()
+    {
+        var (seller, otherSeller) = (await app.NewUser("seller"), await app.NewUser("seller"));
+        var (first, second) = (await app.NewUser("buyer"), await app.NewUser("buyer"));
+        var product = await app.NewProduct(seller);
+        var ids = new List<Guid>();
+        foreach (var buyer in new[] { first, second, first, second }) ids.Add((await app.PlaceOrder(buyer, product)).Id()); // at one instant
+        app.Clock.Advance(TimeSpan.FromMinutes(1));
+        var newest = (await app.PlaceOrder(second, product)).Id();
+        app.Clock.Advance(TimeSpan.FromMinutes(1));
+        var elsewhere = (await app.PlaceOrder(first, await app.NewProduct(otherSeller))).Id();
+        await Api.ExpectStatus(await SafeholdApp.Pay(second, newest), System.Net.HttpStatusCode.OK);
+
+        var sellers = (await Api.AllPages(seller, "/api/v1/orders?limit=1")).SelectMany(p => p).ToList();
+        var unpaid = (await Api.AllPages(seller, "/api/v1/orders?limit=3&status=awaiting_payment")).SelectMany(p => p).ToList();
+        var admin = await app.NewUser("admin");
+        var all = (await Api.AllPages(admin, "/api/v1/orders?limit=2")).SelectMany(p => p).ToList();
+
+        Assert.Equal(newest, sellers[0]);
+        Assert.Equal(ids.Append(newest).Order(), sellers.Order());
+        Assert.Equal(ids.Order(), unpaid.Order());
+        Assert.Equal(sellers.Where(id => id != newest), unpaid); // the same order, the paid one left out
+        Assert.Equal(all.Count, all.Distinct().Count());
+        Assert.Equal(elsewhere, all[0]);
+        Assert.Equal(sellers, all.Where(sellers.Contains));
+    }
 }
