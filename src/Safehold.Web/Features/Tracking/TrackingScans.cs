@@ -41,6 +41,23 @@ public static class TrackingScans
             .OrderBy(s => s.OccurredAt);
     }
 
+    /// <summary>
+    /// <see cref="Of"/>'s scans, read by a compiled query: an order's answer after it ships reads them, and a shipment is
+    /// checked for a delivery, on every ship, confirm and More details (composed per request, EF Core's building of the
+    /// query cost more than running it).
+    /// </summary>
+    private static Task<List<TrackingScan>> ScansAsync(SafeholdDb db, string carrier, string trackingNumber, DateTimeOffset since, CancellationToken ct) =>
+        Scans(db, TrackingScan.Normalise(carrier), TrackingScan.Normalise(trackingNumber), TrackingScan.Instant(since)).ToListAsync(ct).AsTask();
+
+    private static readonly Func<SafeholdDb, string, string, DateTimeOffset, IAsyncEnumerable<TrackingScan>> Scans = EF.CompileAsyncQuery<SafeholdDb, string, string, DateTimeOffset, TrackingScan>(
+        (db, c, n, from) =>
+            db.TrackingScans.AsNoTracking().Where(s => s.Carrier == c && s.TrackingNumber == n && s.OccurredAt >= from).OrderBy(s => s.OccurredAt));
+
+    private static readonly Func<SafeholdDb, string, string, DateTimeOffset, CancellationToken, Task<TrackingScan?>> FirstDelivered = EF.CompileAsyncQuery(
+        (SafeholdDb db, string c, string n, DateTimeOffset from, CancellationToken ct) =>
+            db.TrackingScans.AsNoTracking().Where(s => s.Carrier == c && s.TrackingNumber == n && s.OccurredAt >= from && s.Status == TrackingStatus.Delivered)
+                .OrderBy(s => s.OccurredAt).FirstOrDefault());
+
     /// <summary>Scans as a timeline: by when they happened, and scans of one instant in the parcel's order (in transit before delivered).</summary>
     public static IReadOnlyList<TrackingScanResponse> Timeline(IEnumerable<TrackingScan> scans, string shipment) =>
         scans.OrderBy(s => s.OccurredAt).ThenBy(s => (int)s.Status).Select(s => TrackingScanResponse.Of(s, shipment)).ToList();
@@ -48,18 +65,18 @@ public static class TrackingScans
     /// <summary>The scans of an order's shipment (none before it ships), oldest first.</summary>
     public static async Task<IReadOnlyList<TrackingScanResponse>> ForOrderAsync(SafeholdDb db, Order o, CancellationToken ct) =>
         o.Carrier is { } carrier && o.TrackingNumber is { } number
-            ? Timeline(await Of(db, carrier, number, o.CreatedAt).ToListAsync(ct), OrderShipment)
+            ? Timeline(await ScansAsync(db, carrier, number, o.CreatedAt, ct), OrderShipment)
             : [];
 
     /// <summary>The scans of a dispute's return shipment (none before the buyer reports it), oldest first.</summary>
     public static async Task<IReadOnlyList<TrackingScanResponse>> ForReturnAsync(SafeholdDb db, Dispute d, CancellationToken ct) =>
         d.ReturnCarrier is { } carrier && d.ReturnTrackingNumber is { } number
-            ? Timeline(await Of(db, carrier, number, d.OpenedAt).ToListAsync(ct), ReturnShipment)
+            ? Timeline(await ScansAsync(db, carrier, number, d.OpenedAt, ct), ReturnShipment)
             : [];
 
     /// <summary>The first scan showing a shipment delivered, if the carrier has reported one.</summary>
     public static Task<TrackingScan?> DeliveredAsync(SafeholdDb db, string carrier, string trackingNumber, DateTimeOffset since, CancellationToken ct) =>
-        Of(db, carrier, trackingNumber, since).Where(s => s.Status == TrackingStatus.Delivered).FirstOrDefaultAsync(ct);
+        FirstDelivered(db, TrackingScan.Normalise(carrier), TrackingScan.Normalise(trackingNumber), TrackingScan.Instant(since), ct);
 
     /// <summary>
     /// The first delivered scan with a signature on the order's shipment: the arbiter sees it beside a <c>not_received</c>
