@@ -39,8 +39,9 @@ public static class OrderQueries
     /// <summary>
     /// A page of the ids of the orders <paramref name="caller"/> sees (<see cref="OrderAccess.VisibleTo"/>), newest first,
     /// of a status and an external id when they are given: every list of orders reads one, so the query is compiled once
-    /// (EF Core otherwise builds, hashes and compares its expression tree on every request: 8 to 10 % of the host's time
-    /// under the default load) rather than composed per request. EF Core leaves out of the SQL each condition whose
+    /// rather than composed per request (EF Core then builds, hashes and compares its expression tree every time: its
+    /// composed queries were 5 to 6 % of the host's time under the default load, this one the largest; docs/benchmarks.md).
+    /// The roles are <see cref="OrderAccess.VisibleTo"/>'s, as parameters. EF Core leaves out of the SQL each condition whose
     /// parameter is null (a buyer's list has no seller condition, a first page no cursor's), so each list is found by
     /// its index as the composed query found it.
     /// </summary>
