@@ -216,10 +216,10 @@ public sealed class CaseModel(SafeholdDb db, TimeProvider clock, DisputeEvidence
         var shipment = await db.Orders.AsNoTracking().Where(o => o.Id == Dispute.OrderId).Select(o => new { o.Carrier, o.TrackingNumber, o.CreatedAt })
             .FirstAsync(ct);
         if (shipment is { Carrier: { } carrier, TrackingNumber: { } number })
-            OrderScans = Tracking.TrackingScans.Timeline(await Tracking.TrackingScans.Of(db, carrier, number, shipment.CreatedAt).ToListAsync(ct),
+            OrderScans = Tracking.TrackingScans.Timeline(await Tracking.TrackingScans.OfAsync(db, carrier, number, shipment.CreatedAt, ct),
                 Tracking.TrackingScans.OrderShipment);
         if (Dispute.ReturnShipment is { } rs)
-            ReturnScans = Tracking.TrackingScans.Timeline(await Tracking.TrackingScans.Of(db, rs.Carrier, rs.TrackingNumber, Dispute.OpenedAt).ToListAsync(ct),
+            ReturnScans = Tracking.TrackingScans.Timeline(await Tracking.TrackingScans.OfAsync(db, rs.Carrier, rs.TrackingNumber, Dispute.OpenedAt, ct),
                 Tracking.TrackingScans.ReturnShipment);
         if (Dispute.Reason == "not_received" && Me.Role is Users.UserRole.Arbiter or Users.UserRole.Admin)
             SignedDelivery = OrderScans.FirstOrDefault(s => s.Status == "delivered" && s.SignedBy is not null);

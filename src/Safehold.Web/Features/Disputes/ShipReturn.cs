@@ -25,8 +25,8 @@ public sealed class ShipReturn(DisputeChange change, SafeholdDb db)
 
     private async Task<DisputeResponse> RunAsync(Caller caller, Guid id, string carrier, string tracking, CancellationToken ct)
     {
-        var delivered = await TrackingScans.Of(db, carrier, tracking, ReportTrackingEvents.Earliest)
-            .Where(s => s.Status == TrackingStatus.Delivered).ToListAsync(ct);
+        var delivered = (await TrackingScans.OfAsync(db, carrier, tracking, ReportTrackingEvents.Earliest, ct))
+            .Where(s => s.Status == TrackingStatus.Delivered).ToList();
         return await change.RunAsync(caller, id, (d, actor, now) =>
         {
             var step = d.ShipReturn(actor, now, carrier, tracking);

@@ -31,32 +31,19 @@ public static class TrackingScans
 {
     public const string OrderShipment = "order", ReturnShipment = "return";
 
-    /// <summary>The scans of a shipment, oldest first by when the carrier made them.</summary>
-    public static IQueryable<TrackingScan> Of(SafeholdDb db, string carrier, string trackingNumber, DateTimeOffset since)
-    {
-        var c = TrackingScan.Normalise(carrier);
-        var n = TrackingScan.Normalise(trackingNumber);
-        var from = TrackingScan.Instant(since); // scans are kept to the microsecond: one made the same instant counts
-        return db.TrackingScans.AsNoTracking().Where(s => s.Carrier == c && s.TrackingNumber == n && s.OccurredAt >= from)
-            .OrderBy(s => s.OccurredAt);
-    }
-
     /// <summary>
-    /// <see cref="Of"/>'s scans, read by a compiled query: an order's answer after it ships reads them, and a shipment is
-    /// checked for a delivery, on every ship, confirm and More details (composed per request, EF Core's building of the
-    /// query cost more than running it).
+    /// The scans of a shipment, oldest first by when the carrier made them: the one read of them. A compiled query, since an
+    /// order's answer after it ships reads them, and a shipment is checked for a delivery, on every ship, confirm and More
+    /// details (composed per request, EF Core's building of the query cost more than running it); a shipment has a few
+    /// scans, so a caller looking for one picks it from them.
     /// </summary>
-    private static Task<List<TrackingScan>> ScansAsync(SafeholdDb db, string carrier, string trackingNumber, DateTimeOffset since, CancellationToken ct) =>
+    public static Task<List<TrackingScan>> OfAsync(SafeholdDb db, string carrier, string trackingNumber, DateTimeOffset since, CancellationToken ct) =>
+        // Scans are kept to the microsecond: one made the same instant as since counts.
         Scans(db, TrackingScan.Normalise(carrier), TrackingScan.Normalise(trackingNumber), TrackingScan.Instant(since)).ToListAsync(ct).AsTask();
 
     private static readonly Func<SafeholdDb, string, string, DateTimeOffset, IAsyncEnumerable<TrackingScan>> Scans = EF.CompileAsyncQuery<SafeholdDb, string, string, DateTimeOffset, TrackingScan>(
         (db, c, n, from) =>
             db.TrackingScans.AsNoTracking().Where(s => s.Carrier == c && s.TrackingNumber == n && s.OccurredAt >= from).OrderBy(s => s.OccurredAt));
-
-    private static readonly Func<SafeholdDb, string, string, DateTimeOffset, CancellationToken, Task<TrackingScan?>> FirstDelivered = EF.CompileAsyncQuery(
-        (SafeholdDb db, string c, string n, DateTimeOffset from, CancellationToken ct) =>
-            db.TrackingScans.AsNoTracking().Where(s => s.Carrier == c && s.TrackingNumber == n && s.OccurredAt >= from && s.Status == TrackingStatus.Delivered)
-                .OrderBy(s => s.OccurredAt).FirstOrDefault());
 
     /// <summary>Scans as a timeline: by when they happened, and scans of one instant in the parcel's order (in transit before delivered).</summary>
     public static IReadOnlyList<TrackingScanResponse> Timeline(IEnumerable<TrackingScan> scans, string shipment) =>
@@ -65,18 +52,18 @@ public static class TrackingScans
     /// <summary>The scans of an order's shipment (none before it ships), oldest first.</summary>
     public static async Task<IReadOnlyList<TrackingScanResponse>> ForOrderAsync(SafeholdDb db, Order o, CancellationToken ct) =>
         o.Carrier is { } carrier && o.TrackingNumber is { } number
-            ? Timeline(await ScansAsync(db, carrier, number, o.CreatedAt, ct), OrderShipment)
+            ? Timeline(await OfAsync(db, carrier, number, o.CreatedAt, ct), OrderShipment)
             : [];
 
     /// <summary>The scans of a dispute's return shipment (none before the buyer reports it), oldest first.</summary>
     public static async Task<IReadOnlyList<TrackingScanResponse>> ForReturnAsync(SafeholdDb db, Dispute d, CancellationToken ct) =>
         d.ReturnCarrier is { } carrier && d.ReturnTrackingNumber is { } number
-            ? Timeline(await ScansAsync(db, carrier, number, d.OpenedAt, ct), ReturnShipment)
+            ? Timeline(await OfAsync(db, carrier, number, d.OpenedAt, ct), ReturnShipment)
             : [];
 
     /// <summary>The first scan showing a shipment delivered, if the carrier has reported one.</summary>
-    public static Task<TrackingScan?> DeliveredAsync(SafeholdDb db, string carrier, string trackingNumber, DateTimeOffset since, CancellationToken ct) =>
-        FirstDelivered(db, TrackingScan.Normalise(carrier), TrackingScan.Normalise(trackingNumber), TrackingScan.Instant(since), ct);
+    public static async Task<TrackingScan?> DeliveredAsync(SafeholdDb db, string carrier, string trackingNumber, DateTimeOffset since, CancellationToken ct) =>
+        (await OfAsync(db, carrier, trackingNumber, since, ct)).FirstOrDefault(s => s.Status == TrackingStatus.Delivered);
 
     /// <summary>
     /// The first delivered scan with a signature on the order's shipment: the arbiter sees it beside a <c>not_received</c>
@@ -84,7 +71,7 @@ public static class TrackingScans
     /// </summary>
     public static async Task<TrackingScanResponse?> SignedDeliveryAsync(SafeholdDb db, Order o, CancellationToken ct) =>
         o.Carrier is { } carrier && o.TrackingNumber is { } number
-        && await Of(db, carrier, number, o.CreatedAt).Where(s => s.Status == TrackingStatus.Delivered && s.SignedBy != null).FirstOrDefaultAsync(ct) is { } scan
+        && (await OfAsync(db, carrier, number, o.CreatedAt, ct)).FirstOrDefault(s => s.Status == TrackingStatus.Delivered && s.SignedBy != null) is { } scan
             ? TrackingScanResponse.Of(scan, OrderShipment)
             : null;
 
