@@ -1,5 +1,7 @@
 using Microsoft.EntityFrameworkCore.Storage;
+using Safehold.Domain.Ledger;
 using Safehold.Web.Data;
+using Safehold.Web.Features.Ledger;
 
 namespace Safehold.Web.Api;
 
@@ -58,6 +60,41 @@ public sealed class WriteSession(SafeholdDb db, WriteGate gate)
         // statements per save, two more round trips on PostgreSQL).
         db.Database.AutoSavepointsEnabled = false;
         if (_whenBegun is { } whenBegun) await whenBegun(ct);
+    }
+
+    /// <summary>
+    /// A change worked out ahead of the write lock, in memory: the journal entries it posts (beside what the context
+    /// tracks), the check made under the lock that what it was worked out from still holds, and its answer.
+    /// </summary>
+    public sealed record Ahead<T>(IReadOnlyCollection<JournalEntry> ToPost, StagedWrite.Check Unchanged, T Answer);
+
+    /// <summary>
+    /// Runs a use case's change, prepared ahead of the write lock when the request is <see cref="Deferred"/>
+    /// (<see cref="PreparedAhead"/>): <paramref name="prepare"/> reads, decides and answers with no transaction open (null:
+    /// the change must be made under the lock). On SQLite the prepared change is staged for the group commit
+    /// (<see cref="Stage"/>); on PostgreSQL the transaction is begun, and the change written if its check holds. Otherwise
+    /// (not deferred, not to be prepared, or changed meanwhile) <paramref name="underLock"/> does it all with the lock held.
+    /// </summary>
+    public async Task<T> RunAheadAsync<T>(Func<Task<Ahead<T>?>> prepare, Func<Task<T>> underLock, CancellationToken ct)
+    {
+        if (Deferred && db.Database.CurrentTransaction is null)
+        {
+            var prepared = await prepare();
+            if (prepared is { } p && PreparedWrite.Stage(db, p.ToPost, p.Unchanged) is { } staged)
+            {
+                Stage(staged); // the filter writes it with its answer, or does the request again under the lock
+                return p.Answer;
+            }
+            await BeginAsync(ct);
+            if (prepared is { } q && await q.Unchanged(db, ct))
+            {
+                await db.PostAllAsync(q.ToPost, CancellationToken.None);
+                await db.SaveChangesAsync(CancellationToken.None);
+                return q.Answer;
+            }
+            db.ChangeTracker.Clear(); // changed meanwhile, or not to be prepared: all again, under the lock
+        }
+        return await underLock();
     }
 
     private Func<object, Task<bool>>? _keepAnswer;

@@ -53,6 +53,14 @@ public static class PreparedWrite
         };
     }
 
+    /// <summary>
+    /// <see cref="Unchanged"/> of every row the context read (tracks, and did not add), an order's before the rest: every
+    /// change locks its order's row first (on PostgreSQL), so two changes never wait for each other's rows in a circle.
+    /// Called before anything is staged, while the rows' original versions are as read.
+    /// </summary>
+    public static StagedWrite.Check UnchangedSinceRead(SafeholdDb db) =>
+        Unchanged(db.ChangeTracker.Entries().Where(e => e.State is not EntityState.Added).OrderBy(e => e.Entity is Domain.Orders.Order ? 0 : 1).ToList());
+
     /// <summary>An entity type's version check: its statement, key and token, made once per type; null for a type without a version.</summary>
     private sealed record VersionShape(string Sql, IProperty Key, IProperty Token)
     {

@@ -65,9 +65,13 @@ public sealed class DueDisputeTimers(SafeholdDb db, DisputeNotices notices, ILog
     public static async Task SettleAsync(SafeholdDb db, Order order, DisputeStep step, DateTimeOffset at, CancellationToken ct)
     {
         var toPost = new List<JournalEntry>();
-        await SettleAsync(db, order, step, at, toPost, withoutProvider: false, ct);
+        await SettleAsync(db, order, step, at, toPost, ct);
         await db.PostAllAsync(toPost, ct);
     }
+
+    /// <summary>As <see cref="SettleAsync(SafeholdDb, Order, DisputeStep, DateTimeOffset, CancellationToken)"/>, adding the journal entries to <paramref name="toPost"/> for the caller to post.</summary>
+    public static Task SettleAsync(SafeholdDb db, Order order, DisputeStep step, DateTimeOffset at, ICollection<JournalEntry> toPost, CancellationToken ct) =>
+        SettleAsync(db, order, step, at, toPost, withoutProvider: false, ct);
 
     /// <returns>False when the step needs the provider and <paramref name="withoutProvider"/>: nothing was refunded.</returns>
     private static async Task<bool> SettleAsync(SafeholdDb db, Order order, DisputeStep step, DateTimeOffset at,

@@ -54,6 +54,43 @@ public sealed class DueTimers(SafeholdDb db, TimeProvider clock, Notifier notifi
     }
 
     /// <summary>
+    /// Ahead of the write lock (a change prepared, see <c>WriteSession.RunAheadAsync</c>): fires what fell due by
+    /// <paramref name="now"/> on <paramref name="orders"/> and their open disputes, as <see cref="FireAllDueAsync"/> does
+    /// under it, the dispute first (its journal entries added to <paramref name="toPost"/>, the dispute loaded into the
+    /// context), and returns the check, made under the lock, that none of their timers has fallen due since; null when the
+    /// change must be made under the lock because a due timer needs the payment provider (a refund owed by a timer, a lost
+    /// capture looked for). Then what fired is half done in memory and the context must be cleared.
+    /// </summary>
+    /// <remarks>
+    /// A change prepared ahead was decided at its own now. A request that took the lock meanwhile, at a later now, fired
+    /// what fell due and then rolled back, refused, leaving every version as it was: past a due timer the change is done
+    /// again under the lock, where what fell due fires first, as it would have had the change been made there from the start.
+    /// </remarks>
+    public async Task<StagedWrite.Check?> FireAheadAsync(IReadOnlyList<Order> orders, DateTimeOffset now, List<JournalEntry> toPost, CancellationToken ct)
+    {
+        var nextDue = DateTimeOffset.MaxValue;
+        try
+        {
+            foreach (var order in orders)
+            {
+                if (order.OpenDisputeId is { } disputeId)
+                {
+                    var dispute = await db.Disputes.AsSplitQuery().FirstAsync(d => d.Id == disputeId, ct);
+                    await disputes.FireAsync(dispute, order, now, toPost, withoutProvider: true, ct);
+                    nextDue = dispute.Timers.Select(t => t.DueAt).Append(nextDue).Min();
+                }
+                await FireAsync(order, now, toPost, withoutProvider: true, ct);
+                nextDue = order.Timers.Select(t => t.DueAt).Append(nextDue).Min();
+            }
+        }
+        catch (NeedsProviderException)
+        {
+            return null;
+        }
+        return (_, _) => Task.FromResult(clock.GetUtcNow() < nextDue);
+    }
+
+    /// <summary>
     /// Fires what is due at <paramref name="now"/>; returns how many timers fired. Their journal entries are added to
     /// <paramref name="toPost"/> for the caller to post together (a refund's payment instruction is added to the context).
     /// </summary>

@@ -10,5 +10,6 @@ public sealed class AcceptOffer(DisputeChange change)
 
     public static void Map(RouteGroupBuilder disputes) =>
         disputes.MapPost("/{id:guid}/accept-offer", async (Guid id, HttpContext http, AcceptOffer useCase, CancellationToken ct) =>
-            TypedResults.Ok(await useCase.RunAsync(Caller.From(http.User), id, ct)));
+            TypedResults.Ok(await useCase.RunAsync(Caller.From(http.User), id, ct)))
+            .WithMetadata(new PreparedAhead()); // the step reads the dispute and its order
 }

@@ -10,5 +10,6 @@ public sealed class AcceptRequest(DisputeChange change)
 
     public static void Map(RouteGroupBuilder disputes) =>
         disputes.MapPost("/{id:guid}/accept", async (Guid id, HttpContext http, AcceptRequest useCase, CancellationToken ct) =>
-            TypedResults.Ok(await useCase.RunAsync(Caller.From(http.User), id, ct)));
+            TypedResults.Ok(await useCase.RunAsync(Caller.From(http.User), id, ct)))
+            .WithMetadata(new PreparedAhead()); // the step reads the dispute and its order
 }

@@ -18,5 +18,6 @@ public sealed class Appeal(DisputeChange change)
 
     public static void Map(RouteGroupBuilder disputes) =>
         disputes.MapPost("/{id:guid}/appeal", async (Guid id, Input input, HttpContext http, Appeal useCase, CancellationToken ct) =>
-            TypedResults.Ok(await useCase.RunAsync(Caller.From(http.User), id, input, ct)));
+            TypedResults.Ok(await useCase.RunAsync(Caller.From(http.User), id, input, ct)))
+            .WithMetadata(new PreparedAhead()); // the step reads the dispute and its order
 }

@@ -20,5 +20,6 @@ public sealed class CounterOffer(DisputeChange change)
 
     public static void Map(RouteGroupBuilder disputes) =>
         disputes.MapPost("/{id:guid}/counter-offer", async (Guid id, Input input, HttpContext http, CounterOffer useCase, CancellationToken ct) =>
-            TypedResults.Ok(await useCase.RunAsync(Caller.From(http.User), id, input, ct)));
+            TypedResults.Ok(await useCase.RunAsync(Caller.From(http.User), id, input, ct)))
+            .WithMetadata(new PreparedAhead()); // the step reads the dispute and its order
 }

@@ -20,5 +20,6 @@ public sealed class Decide(DisputeChange change)
 
     public static void Map(RouteGroupBuilder disputes) =>
         disputes.MapPost("/{id:guid}/decision", async (Guid id, Input input, HttpContext http, Decide useCase, CancellationToken ct) =>
-            TypedResults.Ok(await useCase.RunAsync(Caller.From(http.User), id, input, ct)));
+            TypedResults.Ok(await useCase.RunAsync(Caller.From(http.User), id, input, ct)))
+            .WithMetadata(new PreparedAhead()); // the step reads the dispute and its order
 }

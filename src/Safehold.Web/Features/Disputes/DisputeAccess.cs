@@ -49,13 +49,31 @@ public static class DisputeAccess
     public static async Task<(Dispute Dispute, Order Order)> LoadForChangeAsync(SafeholdDb db, DueTimers timers, Guid id, Caller caller,
         DateTimeOffset now, CancellationToken ct)
     {
+        var order = await timers.LoadForDisputeAsync(await OrderIdForChangeAsync(db, id, caller, ct), now, ct);
+        var dispute = await db.Disputes.AsSplitQuery().FirstAsync(d => d.Id == id, ct);
+        return (dispute, order);
+    }
+
+    /// <summary>
+    /// Loads a dispute and its order for a change prepared ahead of the write lock, tracked, as last committed (nothing
+    /// fired: see <see cref="DueTimers.FireAheadAsync"/>); who may reach it as for <see cref="LoadForChangeAsync"/>.
+    /// </summary>
+    public static async Task<(Dispute Dispute, Order Order)> LoadAheadAsync(SafeholdDb db, Guid id, Caller caller, CancellationToken ct)
+    {
+        var orderId = await OrderIdForChangeAsync(db, id, caller, ct);
+        var order = await OrderReader.FindAsync(db, orderId, tracked: true, ct) ?? throw Problems.NotFound("Order");
+        var dispute = await db.Disputes.AsSplitQuery().FirstAsync(d => d.Id == id, ct);
+        return (dispute, order);
+    }
+
+    /// <summary>The order of a dispute the caller may change (a party to it, an arbiter, an admin); anyone else is told it does not exist.</summary>
+    private static async Task<Guid> OrderIdForChangeAsync(SafeholdDb db, Guid id, Caller caller, CancellationToken ct)
+    {
         var key = await db.Disputes.AsNoTracking().IgnoreAutoIncludes().Where(d => d.Id == id)
             .Select(d => new { d.OrderId, d.BuyerId, d.SellerId }).FirstOrDefaultAsync(ct);
         if (key is null || caller.Role is not (UserRole.Arbiter or UserRole.Admin) && caller.Id != key.BuyerId && caller.Id != key.SellerId)
             throw Problems.NotFound("Dispute");
-        var order = await timers.LoadForDisputeAsync(key.OrderId, now, ct);
-        var dispute = await db.Disputes.AsSplitQuery().FirstAsync(d => d.Id == id, ct);
-        return (dispute, order);
+        return key.OrderId;
     }
 
     public static async Task<Dispute> LoadVisibleAsync(SafeholdDb db, Guid id, Caller caller, CancellationToken ct) =>

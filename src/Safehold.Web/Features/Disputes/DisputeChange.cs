@@ -1,5 +1,6 @@
 using Safehold.Domain.Process;
 using Safehold.Domain;
+using Safehold.Domain.Ledger;
 using Safehold.Domain.Disputes;
 using Safehold.Domain.Orders;
 using Safehold.Web.Api;
@@ -11,17 +12,19 @@ using Safehold.Web.Payments;
 namespace Safehold.Web.Features.Disputes;
 
 /// <summary>
-/// How every use case of a dispute (SPEC 3) changes it, called alike by its API endpoint and its portal page: in one
-/// transaction (the request's, or its own for a page), load the dispute and its order for a change (due timers fired
-/// first), let the domain take its row, carry the step out on the order (the money, through the provider where it
-/// leaves), tell whoever the row tells, save, and answer with the dispute as the caller now sees it.
+/// How every use case of a dispute (SPEC 3) changes it, called alike by its API endpoint and its portal page: load the
+/// dispute and its order for a change (due timers fired first), let the domain take its row, carry the step out on the
+/// order (the money: its journal entry, a refund owed as its payment instruction), tell whoever the row tells, save, and
+/// answer with the dispute as the caller now sees it. In a request whose transaction is deferred (<see cref="PreparedAhead"/>)
+/// all of it is worked out ahead of the write lock, and written under it if the dispute and its order are as they were
+/// read and no timer of theirs has fallen due (<see cref="WriteSession.RunAheadAsync"/>, as an order's change is);
+/// otherwise, and from a page, it is done in one transaction (the request's, or its own) with the lock held.
 /// </summary>
-public sealed class DisputeChange(SafeholdDb db, DueTimers timers, DisputeNotices notices, WriteGate gate, TimeProvider clock)
+public sealed class DisputeChange(SafeholdDb db, DueTimers timers, DisputeNotices notices, WriteGate gate, WriteSession session, TimeProvider clock)
 {
-
     /// <summary>Runs <paramref name="act"/>, one step of the dispute, and answers with the dispute as the caller now sees it.</summary>
     public Task<DisputeResponse> RunAsync(Caller caller, Guid id, Func<Dispute, DisputeActor, DateTimeOffset, DisputeStep> act, CancellationToken ct) =>
-        InTransactionAsync(async () =>
+        session.RunAheadAsync(() => PrepareAsync(caller, id, act, ct), () => InTransactionAsync(async () =>
         {
             var now = clock.GetUtcNow();
             var (dispute, order) = await DisputeAccess.LoadForChangeAsync(db, timers, id, caller, now, ct);
@@ -31,7 +34,23 @@ public sealed class DisputeChange(SafeholdDb db, DueTimers timers, DisputeNotice
             await notices.StepAsync(dispute, caller.Id, now, CancellationToken.None);
             await db.SaveChangesAsync(CancellationToken.None);
             return await DisputeResponse.LoadAsync(db, dispute, order, caller, now, CancellationToken.None);
-        }, ct);
+        }, ct), ct);
+
+    /// <summary>The step worked out ahead of the write lock, in memory; null when it must be made under the lock.</summary>
+    private async Task<WriteSession.Ahead<DisputeResponse>?> PrepareAsync(Caller caller, Guid id, Func<Dispute, DisputeActor, DateTimeOffset, DisputeStep> act,
+        CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var (dispute, order) = await DisputeAccess.LoadAheadAsync(db, id, caller, ct);
+        var toPost = new List<JournalEntry>();
+        if (await timers.FireAheadAsync([order], now, toPost, ct) is not { } noneFallenDue) return null;
+        var step = act(dispute, DisputeAccess.ActorOf(dispute, caller), now);
+        // A refund the step settles is owed as its payment instruction, written with the change and sent after the commit.
+        await DueDisputeTimers.SettleAsync(db, order, step, now, toPost, ct);
+        await notices.StepAsync(dispute, caller.Id, now, ct);
+        var answer = await DisputeResponse.LoadAsync(db, dispute, order, caller, now, ct);
+        return new(toPost, StagedWrite.All(PreparedWrite.UnchangedSinceRead(db), noneFallenDue), answer);
+    }
 
     /// <summary>Runs in the request's transaction, or (called from a page) in one of its own.</summary>
     internal Task<T> InTransactionAsync<T>(Func<Task<T>> work, CancellationToken ct) => gate.InTransactionAsync(db, work, ct);

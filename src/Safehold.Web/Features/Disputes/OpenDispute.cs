@@ -10,9 +10,11 @@ using Safehold.Web.Jobs;
 
 namespace Safehold.Web.Features.Disputes;
 
-/// <summary>The buyer opens a dispute on their order, with the policy's dispute terms; the order is frozen until it ends.</summary>
-public sealed class OpenDispute(SafeholdDb db, DueTimers timers, DisputeNotices notices, DisputeChange change, TimeProvider clock,
-    IOptions<ProtectionPolicy> policy)
+/// <summary>
+/// The buyer opens a dispute on their order, with the policy's dispute terms; the order is frozen until it ends. A change
+/// of the order (<see cref="OrderChange"/>): prepared ahead of the write lock on the API.
+/// </summary>
+public sealed class OpenDispute(SafeholdDb db, DisputeNotices notices, OrderChange change, IOptions<ProtectionPolicy> policy)
 {
     /// <summary>One item a dispute claims: an order item's <c>itemId</c> (as <c>GET /api/v1/orders/{id}</c> lists it) and how many of it.</summary>
     /// <param name="ItemId">The order item's <c>itemId</c>; an item of another order is unknown (400 <c>unknown_item</c>).</param>
@@ -42,19 +44,16 @@ public sealed class OpenDispute(SafeholdDb db, DueTimers timers, DisputeNotices 
         var items = Items(errors, input.Items);
         errors.ThrowIfAny();
 
-        return await change.InTransactionAsync(async () =>
+        Dispute? opened = null;
+        return await change.RunAsync(caller, orderId, async (order, actor, now, ct) =>
         {
-            var now = clock.GetUtcNow();
-            var order = await timers.LoadForChangeAsync(orderId, caller, now, ct);
             var amount = DisputeChange.Amount(input.RequestedAmount, "requestedAmount", order.Currency);
-            var (dispute, entry) = order.OpenDisputeWithEntry(OrderAccess.ActorOf(order, caller), now, Guid.CreateVersion7(now), reason!.Value,
-                outcome!.Value, amount, description!, policy.Value.Disputes, items);
-            db.Disputes.Add(dispute);
-            if (entry is not null) await db.PostAsync(entry, ct); // a per-item dispute after completion takes its part back into escrow
+            var (dispute, entry) = order.OpenDisputeWithEntry(actor, now, Guid.CreateVersion7(now), reason!.Value, outcome!.Value, amount,
+                description!, policy.Value.Disputes, items);
+            db.Disputes.Add(opened = dispute);
             await notices.StepAsync(dispute, caller.Id, now, ct);
-            await db.SaveChangesAsync(CancellationToken.None);
-            return await DisputeResponse.LoadAsync(db, dispute, order, caller, now, ct);
-        }, ct);
+            return entry; // a per-item dispute after completion takes its part back into escrow
+        }, (order, now) => DisputeResponse.LoadAsync(db, opened!, order, caller, now, CancellationToken.None), ct);
     }
 
     /// <summary>The items named, each with an id and a quantity; whether they are this order's, once, and not more than bought is the order's rule.</summary>
@@ -85,5 +84,5 @@ public sealed class OpenDispute(SafeholdDb db, DueTimers timers, DisputeNotices 
         {
             var dispute = await open.RunAsync(Caller.From(http.User), id, input, ct);
             return TypedResults.Created($"/api/v1/disputes/{dispute.Id}", dispute);
-        }).WithTags("Disputes");
+        }).WithTags("Disputes").WithMetadata(new PreparedAhead()); // the step reads nothing but the order
 }

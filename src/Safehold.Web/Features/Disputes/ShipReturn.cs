@@ -36,5 +36,6 @@ public sealed class ShipReturn(DisputeChange change, SafeholdDb db)
 
     public static void Map(RouteGroupBuilder disputes) =>
         disputes.MapPost("/{id:guid}/return-shipment", async (Guid id, Input input, HttpContext http, ShipReturn useCase, CancellationToken ct) =>
-            TypedResults.Ok(await useCase.RunAsync(Caller.From(http.User), id, input, ct)));
+            TypedResults.Ok(await useCase.RunAsync(Caller.From(http.User), id, input, ct)))
+            .WithMetadata(new PreparedAhead()); // the step reads the dispute and its order
 }

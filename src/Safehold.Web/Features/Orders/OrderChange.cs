@@ -36,94 +36,34 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
 
     /// <summary>
     /// Runs <paramref name="step"/> on the order and answers with what <paramref name="answer"/> makes of it. In a request
-    /// whose transaction is deferred (<see cref="PreparedAhead"/>), the order is loaded, its due timers fired, the step
-    /// taken and the answer made before the write lock is taken. On SQLite the change is then staged for the group commit
-    /// (<see cref="GroupCommit"/>); on PostgreSQL the request begins its transaction. Under the lock, the order's version
-    /// (and <paramref name="stillTrue"/>, for what else the step read) is checked and the prepared change written, or, if
+    /// whose transaction is deferred (<see cref="PreparedAhead"/>), the order is loaded, what fell due on it and its open
+    /// dispute fired, the step taken and the answer made before the write lock is taken
+    /// (<see cref="WriteSession.RunAheadAsync"/>). Under the lock, the versions of what was read (and
+    /// <paramref name="stillTrue"/>, for what else the step read) are checked and the prepared change written, or, if
     /// anything changed meanwhile, it is all done again under the lock. A step whose row calls the payment provider (other
-    /// than a refund, which is an instruction written with the change), a due timer that would, and an order with a dispute
-    /// open are done under the lock.
+    /// than a refund, which is an instruction written with the change), and a due timer that would, are done under the lock.
     /// </summary>
-    public async Task<T> RunAsync<T>(Caller caller, Guid id, Step step, Func<Order, DateTimeOffset, Task<T>> answer, CancellationToken ct,
-        StillTrue? stillTrue = null)
-    {
-        if (session.Deferred && db.Database.CurrentTransaction is null)
-        {
-            var prepared = await PrepareAsync(caller, id, step, answer, ct);
-            var unchanged = prepared is { } ready ? Unchanged(ready.Order, ready.NextDue, stillTrue) : null;
-            if (prepared is { } p && PreparedWrite.Stage(db, p.ToPost, unchanged) is { } staged)
-            {
-                session.Stage(staged); // the filter writes it with its answer, or does the request again under the lock
-                return p.Answer;
-            }
-            await session.BeginAsync(ct);
-            if (prepared is { } q && await unchanged!(db, ct))
-            {
-                await db.PostAllAsync(q.ToPost, CancellationToken.None);
-                await db.SaveChangesAsync(CancellationToken.None);
-                return q.Answer;
-            }
-            db.ChangeTracker.Clear(); // changed meanwhile, or not to be prepared: all again, under the lock
-        }
-        return await InTransactionAsync(caller, id, step, answer, ct);
-    }
-
-    private sealed record Prepared<T>(Order Order, DateTimeOffset NextDue, List<JournalEntry> ToPost, T Answer);
+    public Task<T> RunAsync<T>(Caller caller, Guid id, Step step, Func<Order, DateTimeOffset, Task<T>> answer, CancellationToken ct,
+        StillTrue? stillTrue = null) =>
+        session.RunAheadAsync(() => PrepareAsync(caller, id, step, answer, stillTrue, ct), () => InTransactionAsync(caller, id, step, answer, ct), ct);
 
     /// <summary>The change made ahead of the write lock, in memory; null when it must be made under the lock.</summary>
-    private async Task<Prepared<T>?> PrepareAsync<T>(Caller caller, Guid id, Step step, Func<Order, DateTimeOffset, Task<T>> answer, CancellationToken ct)
+    private async Task<WriteSession.Ahead<T>?> PrepareAsync<T>(Caller caller, Guid id, Step step, Func<Order, DateTimeOffset, Task<T>> answer,
+        StillTrue? stillTrue, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var order = await OrderAccess.LoadVisibleAsync(db, id, caller, tracked: true, ct);
         var toPost = new List<JournalEntry>();
-        if (await FireAheadAsync([order], now, toPost, ct) is not { } nextDue) return null;
+        if (await timers.FireAheadAsync([order], now, toPost, ct) is not { } noneFallenDue) return null;
         var entry = await step(order, OrderAccess.ActorOf(order, caller), now, ct);
         // A refund (a cancel after payment) is an instruction written with the change and sent after it. An unpaid order's
         // close, which has its capture instruction looked for again (a lost capture returned), is made under the lock.
         var calls = order.LastTransition?.Calls ?? ProviderCall.None;
         if (calls is not (ProviderCall.None or ProviderCall.Refund)) return null;
         await timers.CarryOutAsync(order, entry, calls, toPost, ct);
-        return new Prepared<T>(order, nextDue, toPost, await answer(order, now));
-    }
-
-    /// <summary>
-    /// Ahead of the write lock: fires what fell due on <paramref name="orders"/> by <paramref name="now"/> (its journal
-    /// entries added to <paramref name="toPost"/>), and returns when the next of their timers falls due; null when the
-    /// change must be made under the lock: an order has a dispute open (the dispute's timers and outcome are the
-    /// dispute's), or a due timer needs the payment provider.
-    /// </summary>
-    private async Task<DateTimeOffset?> FireAheadAsync(IReadOnlyList<Order> orders, DateTimeOffset now, List<JournalEntry> toPost, CancellationToken ct)
-    {
-        if (orders.Any(o => o.OpenDisputeId is not null)) return null;
-        try
-        {
-            foreach (var order in orders) await timers.FireAsync(order, now, toPost, withoutProvider: true, ct);
-        }
-        catch (NeedsProviderException)
-        {
-            return null;
-        }
-        return orders.SelectMany(o => o.Timers).Select(t => t.DueAt).DefaultIfEmpty(DateTimeOffset.MaxValue).Min();
-    }
-
-    /// <summary>
-    /// Under the write lock: whether the order is at the version the change was prepared on (see
-    /// <see cref="PreparedWrite.Unchanged"/>; on PostgreSQL it also takes the order's row lock until the commit), no timer
-    /// of it has fallen due since (<see cref="NoneFallenDue"/>), and what else the step read is as it was.
-    /// </summary>
-    private StagedWrite.Check Unchanged(Order order, DateTimeOffset nextDue, StillTrue? stillTrue)
-    {
         StagedWrite.Check? other = stillTrue is null ? null : (on, ct) => stillTrue(on, order, ct);
-        return StagedWrite.All(PreparedWrite.Unchanged([db.Entry(order)]), NoneFallenDue(nextDue), other);
+        return new(toPost, StagedWrite.All(PreparedWrite.UnchangedSinceRead(db), noneFallenDue, other), await answer(order, now));
     }
-
-    /// <summary>
-    /// Under the write lock: whether it is still before <paramref name="nextDue"/>. A change prepared ahead of the lock was
-    /// decided at its own now; a request that took the lock meanwhile at a later now fired what fell due and then rolled
-    /// back, refused, leaving the version as it was. Past a due timer, the change is done again under the lock, where what
-    /// fell due fires first, as it would have had the change been made under the lock from the start.
-    /// </summary>
-    private StagedWrite.Check NoneFallenDue(DateTimeOffset nextDue) => (_, _) => Task.FromResult(clock.GetUtcNow() < nextDue);
 
     private Task<T> InTransactionAsync<T>(Caller caller, Guid id, Step step, Func<Order, DateTimeOffset, Task<T>> answer, CancellationToken ct) =>
         gate.InTransactionAsync(db, async () =>
@@ -354,8 +294,7 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
     /// what <paramref name="answer"/> adds (the request's Idempotency-Key answer); returns the answer. On SQLite the step
     /// runs ahead of the write lock, on the orders as last committed, and the change is staged for the group commit
     /// (<see cref="GroupCommit"/>), which writes it if every versioned row it read (the orders, the checkout, the capture
-    /// instruction) is unchanged; otherwise, or if a due timer needs the provider or an order has a dispute open, it is
-    /// all done again under the lock.
+    /// instruction) is unchanged; otherwise, or if a due timer needs the provider, it is all done again under the lock.
     /// </summary>
     private async Task<T> InPaymentAsync<T>(Caller caller, Payment payment, PaymentStep step, Func<Payees, DateTimeOffset, Task<T>> answer,
         CancellationToken ct, StagedWrite.Check? stillTrue = null)
@@ -389,12 +328,11 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
         var now = clock.GetUtcNow();
         var payees = await LoadPayeesAsync(payment, id => OrderAccess.LoadVisibleAsync(db, id, caller, tracked: true, ct), ct, caller);
         var toPost = new List<JournalEntry>();
-        if (await FireAheadAsync(payees.Orders, now, toPost, ct) is not { } nextDue) return null;
+        if (await timers.FireAheadAsync(payees.Orders, now, toPost, ct) is not { } noneFallenDue) return null;
         toPost.AddRange(await step(payees, OrderAccess.ActorOf(payees.Orders[0], caller), now, ct));
         var value = await answer(payees, now);
         // Every versioned row read: what was loaded and not added (the orders, the checkout, the capture instruction).
-        var unchanged = PreparedWrite.Unchanged(db.ChangeTracker.Entries().Where(e => e.State is not EntityState.Added).ToList());
-        var staged = PreparedWrite.Stage(db, toPost, StagedWrite.All(unchanged, NoneFallenDue(nextDue), stillTrue))!;
+        var staged = PreparedWrite.Stage(db, toPost, StagedWrite.All(PreparedWrite.UnchangedSinceRead(db), noneFallenDue, stillTrue))!;
         db.ChangeTracker.AcceptAllChanges(); // staged: counts as saved, unless the group commit refuses it (then cleared)
         return (staged, value);
     }

@@ -8,6 +8,7 @@ using Safehold.Web.Api;
 using Safehold.Web.Data;
 using Safehold.Web.Features.Orders;
 using Safehold.Web.Features.Users;
+using Safehold.Web.Tests.Http;
 
 namespace Safehold.Web.Tests.Features.Orders;
 
@@ -18,36 +19,7 @@ namespace Safehold.Web.Tests.Features.Orders;
 /// </summary>
 public sealed class OrderChangeTests(SafeholdApp app) : IClassFixture<SafeholdApp>
 {
-    private sealed record Prepared(IServiceScope Scope, WriteSession Session, OrderChange Change, SafeholdDb Db) : IDisposable
-    {
-        /// <summary>
-        /// Runs a use case as the write filter (<see cref="WriteTransaction"/>) does: a staged write goes to the group commit,
-        /// and if it is refused there, the use case runs again with the transaction begun first; that transaction commits.
-        /// </summary>
-        public async Task<T> WriteAsync<T>(Func<Task<T>> run)
-        {
-            var answer = await run();
-            if (Session.Staged is { } staged)
-            {
-                if (await Scope.ServiceProvider.GetRequiredService<GroupCommit>().WriteAsync(staged)) return answer;
-                Session.Unstage();
-                await Session.BeginAsync(CancellationToken.None);
-                answer = await run();
-            }
-            await Session.Transaction!.CommitAsync();
-            return answer;
-        }
-
-        public void Dispose() => Scope.Dispose();
-    }
-
-    private Prepared Deferred()
-    {
-        var scope = app.Services.CreateScope();
-        var session = scope.ServiceProvider.GetRequiredService<WriteSession>();
-        session.Defer(_ => Task.CompletedTask);
-        return new(scope, session, scope.ServiceProvider.GetRequiredService<OrderChange>(), scope.ServiceProvider.GetRequiredService<SafeholdDb>());
-    }
+    private DeferredRequest<OrderChange> Deferred() => DeferredRequest<OrderChange>.In(app);
 
     private async Task<int> Releases(Guid orderId)
     {
@@ -62,9 +34,9 @@ public sealed class OrderChangeTests(SafeholdApp app) : IClassFixture<SafeholdAp
         using var prepared = Deferred();
         var runs = new List<bool>(); // each run of the step: whether a transaction was open
 
-        var answer = await prepared.WriteAsync(() => prepared.Change.RunAsync(new Caller(buyer.Id, UserRole.Buyer), id, (order, actor, now, _) =>
+        var answer = await prepared.WriteAsync(() => prepared.UseCase.RunAsync(new Caller(buyer.Id, UserRole.Buyer), id, (order, actor, now, _) =>
         {
-            runs.Add(prepared.Db.Database.CurrentTransaction is not null);
+            runs.Add(prepared.InTransaction);
             return Task.FromResult<JournalEntry?>(order.ConfirmReceipt(actor, now));
         }, CancellationToken.None));
         await prepared.Session.EndAsync();
@@ -83,10 +55,10 @@ public sealed class OrderChangeTests(SafeholdApp app) : IClassFixture<SafeholdAp
         using var prepared = Deferred();
         var runs = new List<bool>();
 
-        var refused = await Assert.ThrowsAsync<DomainException>(() => prepared.WriteAsync(() => prepared.Change.RunAsync(new Caller(buyer.Id, UserRole.Buyer), id,
+        var refused = await Assert.ThrowsAsync<DomainException>(() => prepared.WriteAsync(() => prepared.UseCase.RunAsync(new Caller(buyer.Id, UserRole.Buyer), id,
             async (order, actor, now, _) =>
             {
-                runs.Add(prepared.Db.Database.CurrentTransaction is not null);
+                runs.Add(prepared.InTransaction);
                 // Between this request's read and its lock, another confirmation (the buyer's second tab) commits.
                 if (runs.Count == 1)
                     await Api.ExpectStatus(await buyer.Http.PostAsync($"/api/v1/orders/{id}/confirm-receipt", null), HttpStatusCode.OK);
@@ -107,9 +79,9 @@ public sealed class OrderChangeTests(SafeholdApp app) : IClassFixture<SafeholdAp
         using var prepared = Deferred();
         var runs = new List<bool>();
 
-        await prepared.WriteAsync(() => prepared.Change.RunAsync(new Caller(buyer.Id, UserRole.Buyer), id, (order, actor, now, _) =>
+        await prepared.WriteAsync(() => prepared.UseCase.RunAsync(new Caller(buyer.Id, UserRole.Buyer), id, (order, actor, now, _) =>
         {
-            runs.Add(prepared.Db.Database.CurrentTransaction is not null);
+            runs.Add(prepared.InTransaction);
             return Task.FromResult<JournalEntry?>(order.ConfirmReceipt(actor, now));
         }, CancellationToken.None, stillTrue: (_, _, _) => Task.FromResult(false)));
         await prepared.Session.EndAsync();
@@ -203,7 +175,7 @@ public sealed class OrderChangeTests(SafeholdApp app) : IClassFixture<SafeholdAp
     {
         var (buyer, _, id) = await app.OrderIn("awaiting_payment", amount: 20_000);
         var captures = app.Payments.CountSucceeded("capture");
-        var before = await GroupCommitted();
+        var before = await GroupCommitted(app);
 
         // Both tabs find no capture instruction and stage one: the second's meets the first's key and is refused (one
         // refusal, always), is done again under the lock, and takes the claim over; both ask the provider under the one key,
@@ -212,7 +184,7 @@ public sealed class OrderChangeTests(SafeholdApp app) : IClassFixture<SafeholdAp
         var answers = await InOneGroupCommit(app, 2, () => SafeholdApp.Pay(buyer, id), () => SafeholdApp.Pay(buyer, id));
 
         Assert.Equal([HttpStatusCode.OK, HttpStatusCode.Conflict], answers.Select(a => a.StatusCode).Order().ToList());
-        Assert.InRange((await GroupCommitted()).Refused, before.Refused + 1, before.Refused + 2);
+        Assert.InRange((await GroupCommitted(app)).Refused, before.Refused + 1, before.Refused + 2);
         Assert.Equal(captures + 1, app.Payments.CountSucceeded("capture"));
         Assert.Equal("awaiting_shipment", (await Api.GetOrder(buyer, id)).Status());
         var (scope, db) = app.OpenDb();
@@ -221,7 +193,7 @@ public sealed class OrderChangeTests(SafeholdApp app) : IClassFixture<SafeholdAp
     }
 
     /// <summary>How many staged writes the group commit has written, and how many of them it refused.</summary>
-    private async Task<(double Written, double Refused)> GroupCommitted()
+    internal static async Task<(double Written, double Refused)> GroupCommitted(SafeholdApp app)
     {
         var metrics = (await (await app.Admin.GetAsync("/metrics")).Content.ReadAsStringAsync()).Split('\n');
         double Value(string series) => double.Parse(metrics.Single(l => l.StartsWith(series + " ", StringComparison.Ordinal)).Split(' ')[1],
@@ -234,7 +206,7 @@ public sealed class OrderChangeTests(SafeholdApp app) : IClassFixture<SafeholdAp
     public async Task A_payments_intent_and_its_answer_with_its_keys_record_are_each_worked_out_ahead_of_the_lock_and_written_by_the_group_commit()
     {
         var (buyer, _, id) = await app.OrderIn("awaiting_payment", amount: 20_000);
-        var before = await GroupCommitted();
+        var before = await GroupCommitted(app);
         using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/orders/{id}/pay")
         {
             Content = System.Net.Http.Json.JsonContent.Create(new { paymentMethod = "pm_sandbox_visa" }),
@@ -244,7 +216,7 @@ public sealed class OrderChangeTests(SafeholdApp app) : IClassFixture<SafeholdAp
         await Api.ExpectStatus(await buyer.Http.SendAsync(request), HttpStatusCode.OK);
 
         // The intent, then the answer, each written as staged: none refused and done again under the lock.
-        Assert.Equal((before.Written + 2, before.Refused), await GroupCommitted());
+        Assert.Equal((before.Written + 2, before.Refused), await GroupCommitted(app));
         Assert.Equal("awaiting_shipment", (await Api.GetOrder(buyer, id)).Status());
         var (scope, db) = app.OpenDb();
         using (scope)
@@ -261,12 +233,12 @@ public sealed class OrderChangeTests(SafeholdApp app) : IClassFixture<SafeholdAp
     {
         var (buyer, _, id) = await app.OrderIn("awaiting_shipment", amount: 20_000);
         var refunds = app.Payments.CountSucceeded("refund");
-        var before = await GroupCommitted();
+        var before = await GroupCommitted(app);
 
         await Api.ExpectStatus(await buyer.Http.PostAsync($"/api/v1/orders/{id}/cancel", null), HttpStatusCode.OK);
 
         // The order closed, its refund's entry and its payment instruction: one staged write, not done again under the lock.
-        Assert.Equal((before.Written + 1, before.Refused), await GroupCommitted());
+        Assert.Equal((before.Written + 1, before.Refused), await GroupCommitted(app));
         Assert.Equal("closed", (await Api.GetOrder(buyer, id)).Status());
         Assert.Equal(1, await RefundsOwed(id));
         Assert.Equal(refunds, app.Payments.CountSucceeded("refund")); // not sent by the request
