@@ -75,7 +75,9 @@ public sealed class DueTimers(SafeholdDb db, TimeProvider clock, Notifier notifi
             {
                 if (order.OpenDisputeId is { } disputeId)
                 {
-                    var dispute = await db.Disputes.AsSplitQuery().FirstAsync(d => d.Id == disputeId, ct);
+                    // The one the change read with its order, or read now in one snapshot of its own (its row and its children).
+                    var dispute = db.Disputes.Local.FindEntry(disputeId)?.Entity
+                        ?? await db.InSnapshotAsync(() => db.Disputes.AsSplitQuery().FirstAsync(d => d.Id == disputeId, ct), ct);
                     await disputes.FireAsync(dispute, order, now, toPost, withoutProvider: true, ct);
                     nextDue = dispute.Timers.Select(t => t.DueAt).Append(nextDue).Min();
                 }

@@ -547,7 +547,7 @@ public sealed class FaultTests(ITestOutputHelper output) : IDisposable
     {
         foreach (var host in _hosts)
         {
-            output.WriteLine($"{host.Name}:\n{host.Tail(10)}");
+            output.WriteLine($"{host.Name}:\n{host.Tail(200)}"); // enough for a failure's whole stack trace, not only its last frames
             host.Dispose();
         }
         foreach (var client in _clients) client.Dispose();
