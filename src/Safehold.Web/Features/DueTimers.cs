@@ -56,10 +56,10 @@ public sealed class DueTimers(SafeholdDb db, TimeProvider clock, Notifier notifi
     /// <summary>
     /// Ahead of the write lock (a change prepared, see <c>WriteSession.RunAheadAsync</c>): fires what fell due by
     /// <paramref name="now"/> on <paramref name="orders"/> and their open disputes, as <see cref="FireAllDueAsync"/> does
-    /// under it, the dispute first (its journal entries added to <paramref name="toPost"/>, the dispute loaded into the
-    /// context), and returns the check, made under the lock, that none of their timers has fallen due since; null when the
-    /// change must be made under the lock because a due timer needs the payment provider (a refund owed by a timer, a lost
-    /// capture looked for). Then what fired is half done in memory and the context must be cleared.
+    /// under it, the dispute first (its journal entries added to <paramref name="toPost"/>), and returns the check, made
+    /// under the lock, that none of their timers has fallen due since; null when the change must be made under the lock: a
+    /// due timer needs the payment provider (a refund owed by a timer, a lost capture looked for), or an order's open
+    /// dispute was not read with it. Then what fired is half done in memory and the context must be cleared.
     /// </summary>
     /// <remarks>
     /// A change prepared ahead was decided at its own now. A request that took the lock meanwhile, at a later now, fired
@@ -75,9 +75,10 @@ public sealed class DueTimers(SafeholdDb db, TimeProvider clock, Notifier notifi
             {
                 if (order.OpenDisputeId is { } disputeId)
                 {
-                    // The one the change read with its order, or read now in one snapshot of its own (its row and its children).
-                    var dispute = db.Disputes.Local.FindEntry(disputeId)?.Entity
-                        ?? await db.InSnapshotAsync(() => db.Disputes.AsSplitQuery().FirstAsync(d => d.Id == disputeId, ct), ct);
+                    // Only the one read with its order, in one snapshot (a dispute's change, DisputeAccess.LoadAheadAsync). One read
+                    // now, apart from its order, could be torn from it (the order from before a step of the dispute, the dispute
+                    // from after): an order's own change while a dispute is open is made under the lock.
+                    if (db.Disputes.Local.FindEntry(disputeId)?.Entity is not { } dispute) return null;
                     await disputes.FireAsync(dispute, order, now, toPost, withoutProvider: true, ct);
                     nextDue = dispute.Timers.Select(t => t.DueAt).Append(nextDue).Min();
                 }
