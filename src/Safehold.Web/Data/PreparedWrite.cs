@@ -58,8 +58,25 @@ public static class PreparedWrite
     /// change locks its order's row first (on PostgreSQL), so two changes never wait for each other's rows in a circle.
     /// Called before anything is staged, while the rows' original versions are as read.
     /// </summary>
-    public static StagedWrite.Check UnchangedSinceRead(SafeholdDb db) =>
-        Unchanged(db.ChangeTracker.Entries().Where(e => e.State is not EntityState.Added).OrderBy(e => e.Entity is Domain.Orders.Order ? 0 : 1).ToList());
+    /// <remarks>
+    /// Looks at the tracked entries without detecting changes: a row read is tracked whether or not it changed, and a row
+    /// added by the step (found only by detection, if added to a collection) is not one read. Changes are detected once,
+    /// by the write's plan (<see cref="PreparedSaver.Plan"/>).
+    /// </remarks>
+    public static StagedWrite.Check UnchangedSinceRead(SafeholdDb db)
+    {
+        var autoDetect = db.ChangeTracker.AutoDetectChangesEnabled;
+        try
+        {
+            db.ChangeTracker.AutoDetectChangesEnabled = false;
+            return Unchanged(db.ChangeTracker.Entries().Where(e => e.State is not EntityState.Added)
+                .OrderBy(e => e.Entity is Domain.Orders.Order ? 0 : 1).ToList());
+        }
+        finally
+        {
+            db.ChangeTracker.AutoDetectChangesEnabled = autoDetect;
+        }
+    }
 
     /// <summary>An entity type's version check: its statement, key and token, made once per type; null for a type without a version.</summary>
     private sealed record VersionShape(string Sql, IProperty Key, IProperty Token)
