@@ -66,6 +66,7 @@ var connectionString = builder.Configuration.GetConnectionString("Safehold");
 switch (options.Database.Provider.ToLowerInvariant())
 {
     case "sqlite":
+        SqliteRuntime.Configure(); // before any connection opens: SQLite refuses it after (logged below)
         connectionString ??= "Data Source=data/safehold.db";
         var sqlite = new SqliteConnectionStringBuilder(connectionString);
         if (Path.GetDirectoryName(Path.GetFullPath(sqlite.DataSource)) is { } dir) Directory.CreateDirectory(dir);
@@ -230,6 +231,8 @@ app.MapSafeholdHealth();
 app.MapSafeholdMetrics();
 app.MapRazorPages();
 
+if (options.Database.Provider.Equals("sqlite", StringComparison.OrdinalIgnoreCase) && !SqliteRuntime.Configure())
+    app.Logger.LogWarning("SQLite had started before Safehold could configure it: it keeps its serialized mode and memory statistics (as correct, slower)");
 await Startup.PrepareDatabaseAsync(app.Services, options, app.Logger);
 
 app.Lifetime.ApplicationStarted.Register(() =>
