@@ -1,0 +1,76 @@
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using Safehold.Web.Data;
+
+namespace Safehold.Web.Tests.Data;
+
+/// <summary>Safehold's defaults for its PostgreSQL connections.</summary>
+public sealed class PostgresConnectionsTests
+{
+    private const string Server = "Host=db.example;Database=safehold;Username=safehold";
+
+    [Fact]
+    public void A_connection_string_that_says_nothing_gets_statements_prepared_and_no_reset_on_close()
+    {
+        var built = new NpgsqlConnectionStringBuilder(PostgresConnections.WithDefaults(Server));
+
+        Assert.Equal(64, built.MaxAutoPrepare);
+        Assert.True(built.NoResetOnClose);
+        Assert.Equal("db.example", built.Host);
+    }
+
+    [Theory]
+    [InlineData("Max Auto Prepare=0;No Reset On Close=false")]
+    [InlineData("MaxAutoPrepare=0;NoResetOnClose=false")]
+    [InlineData("max auto prepare=0;no reset on close=False")]
+    public void What_the_connection_string_says_is_kept(string settings)
+    {
+        var built = new NpgsqlConnectionStringBuilder(PostgresConnections.WithDefaults($"{Server};{settings}"));
+
+        Assert.Equal(0, built.MaxAutoPrepare);
+        Assert.False(built.NoResetOnClose);
+    }
+
+    /// <summary>
+    /// With no reset on close, a session-level advisory lock left on a pooled connection would outlive its holder: the
+    /// startup lock, the one Safehold takes, must be gone once it is released, its connection idle in the pool.
+    /// </summary>
+    [Fact]
+    [Trait("Database", "PostgreSQL")]
+    public async Task The_startup_lock_leaves_no_advisory_lock_on_the_connection_it_gives_back_to_the_pool()
+    {
+        var name = TestDatabase.DatabaseNameFor(SafeholdApp.NewDirectory());
+        TestDatabase.CreateMigrated(name);
+        var connection = PostgresConnections.WithDefaults(TestDatabase.PostgresDatabase(name));
+        try
+        {
+            await using (var db = new PostgresSafeholdDb(new DbContextOptionsBuilder<PostgresSafeholdDb>().UseNpgsql(connection).Options))
+            {
+                await using (await StartupLock.TakeAsync(db))
+                    Assert.Equal(1, await AdvisoryLocksOn(name));
+            }
+
+            Assert.Equal(1, await IdleConnectionsTo(name)); // the lock's connection, kept by the pool as it was
+            Assert.Equal(0, await AdvisoryLocksOn(name));
+        }
+        finally
+        {
+            NpgsqlConnection.ClearPool(new NpgsqlConnection(connection));
+            TestDatabase.Drop(name);
+        }
+    }
+
+    private static Task<long> AdvisoryLocksOn(string database) => Count(
+        $"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = '{database}')");
+
+    private static Task<long> IdleConnectionsTo(string database) => Count(
+        $"SELECT count(*) FROM pg_stat_activity WHERE datname = '{database}' AND state = 'idle'");
+
+    private static async Task<long> Count(string sql)
+    {
+        await using var connection = new NpgsqlConnection(TestDatabase.PostgresDatabase("postgres", pooling: false));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+}
