@@ -25,8 +25,18 @@ public sealed record LoadOptions
     /// </summary>
     public int MinimumLifecycles { get; init; }
 
-    /// <summary>Load run first and not recorded: the host's JIT, pools and caches settle.</summary>
+    /// <summary>
+    /// Load run first and not recorded: the host's JIT, pools and caches settle. 10 s on SQLite; on PostgreSQL
+    /// <see cref="PostgresWarmup"/> unless <c>--warmup</c> or <c>--short</c> says otherwise.
+    /// </summary>
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The warm-up on PostgreSQL: with its processes on the same cores the host's JIT needs about this long to finish
+    /// compiling the hot path, and a run measured sooner reads about three times the host's CPU a request
+    /// (docs/benchmarks.md, 2026-12-06).
+    /// </summary>
+    public static readonly TimeSpan PostgresWarmup = TimeSpan.FromSeconds(90);
 
     /// <summary>How long each measurement of the database's own limit runs.</summary>
     public TimeSpan LimitDuration { get; init; } = TimeSpan.FromSeconds(20);
@@ -98,7 +108,8 @@ public sealed record LoadOptions
                [--provider-delay MS] [--short] [--keep-database] [--host-log] [--host-env NAME=VALUE ...]
                                                   protected orders moved per second over HTTP by N clients,
                                                   against the database's own limit measured in the same run
-                                                  (--short: about a minute in all; --rate: paced at R requests/s
+                                                  (--short: about a minute in all, a smoke run; the warm-up is
+                                                  90 s on PostgreSQL unless --warmup or --short; --rate: paced at R requests/s
                                                   for latency below saturation; --then-rate: a second window paced
                                                   after the first, half: at half its rate; --cancel-share and
                                                   --dispute-share: the lifecycles cancelled after paying, and
@@ -147,6 +158,7 @@ public sealed record LoadOptions
                 var other => throw new ArgumentException($"Unknown option {other}."),
             };
         }
+        if (o.Database == "postgres" && !args.Contains("--warmup") && !args.Contains("--short")) o = o with { Warmup = PostgresWarmup };
         return o.Validate();
     }
 

@@ -60,6 +60,15 @@ public sealed class LoadBenchmarkSmokeTests(ITestOutputHelper output)
         Assert.Equal(0, LoadOptions.Parse(["load", "--dispute-share", "0"]).DisputeShare);
     }
 
+    [Fact]
+    public void On_PostgreSQL_the_host_warms_up_for_ninety_seconds_unless_told_otherwise()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(10), LoadOptions.Parse(["load"]).Warmup);
+        Assert.Equal(TimeSpan.FromSeconds(90), LoadOptions.Parse(["load", "--database", "postgres"]).Warmup);
+        Assert.Equal(TimeSpan.FromSeconds(20), LoadOptions.Parse(["load", "--database", "postgres", "--warmup", "20"]).Warmup);
+        Assert.Equal(TimeSpan.FromSeconds(5), LoadOptions.Parse(["load", "--database", "postgres", "--short"]).Warmup);
+    }
+
     [Theory]
     [InlineData("-0.1", "0.1")]
     [InlineData("1.5", "0")]
