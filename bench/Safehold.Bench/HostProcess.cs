@@ -156,10 +156,12 @@ public sealed class HostProcess : IDisposable
     public long PeakMemoryBytes() => StatusBytes("VmHWM:");
 
     /// <summary>
-    /// The host's resident memory now, apart: its own (heap, stacks: <c>RssAnon</c>) and files mapped into it
-    /// (<c>RssFile</c>: the runtime's libraries and SQLite's shared WAL index, pages of the operating system's file cache).
+    /// The host's resident memory now, apart: its own (the GC's heap, malloc's arenas, stacks: <c>RssAnon</c>), files mapped
+    /// into it (<c>RssFile</c>: the runtime's libraries and SQLite's shared WAL index, pages of the operating system's file
+    /// cache) and shared memory (<c>RssShmem</c>: the runtime's compiled code and type data, which it maps twice, writable
+    /// and executable, so that no page is both).
     /// </summary>
-    public (long Anonymous, long Files) MemoryBytes() => (StatusBytes("RssAnon:"), StatusBytes("RssFile:"));
+    public (long Anonymous, long Files, long Shared) MemoryBytes() => (StatusBytes("RssAnon:"), StatusBytes("RssFile:"), StatusBytes("RssShmem:"));
 
     private long StatusBytes(string field)
     {

@@ -29,7 +29,7 @@ public sealed record LoadResult(
     bool LedgerOk,
     string LedgerReport,
     WriteLockSample? WriteLock = null,
-    (long Anonymous, long Files) HostMemoryAtEnd = default)
+    (long Anonymous, long Files, long Shared) HostMemoryAtEnd = default)
 {
     public long Lifecycles => Ended.Total;
     public double LifecyclesPerSecond => Lifecycles / Seconds;
@@ -67,7 +67,7 @@ public readonly record struct LifecycleCounts(long Confirmed, long Cancelled, lo
 /// <summary>One measured window of load.</summary>
 internal sealed record Window(LoadOptions Options, double Seconds, LifecycleCounts Ended, IReadOnlyList<EndpointStats> Stats,
     IReadOnlyDictionary<string, int> Errors, CpuShares Cpu, long PeakMemory, string LoadAtStart, string LoadAtEnd, WriteLockSample? WriteLock,
-    (long Anonymous, long Files) MemoryAtEnd)
+    (long Anonymous, long Files, long Shared) MemoryAtEnd)
 {
     public LoadResult Result(LoadOptions options, IReadOnlyList<LimitResult> limits, bool ledgerOk, string ledger) =>
         new(options, Seconds, Ended, Stats.Sum(s => (long)s.Count), Stats.Where(s => s.IsWrite).Sum(s => (long)s.Count),
@@ -283,8 +283,9 @@ public static class LoadBenchmark
             + $"bench clients {r.Cpu.Bench:F2}" + (r.Options.Database == "postgres" ? $", PostgreSQL {r.Cpu.Postgres:F2} ({r.Cpu.Postgres * 1000 / r.RequestsPerSecond:F2} ms a request; all its processes, other users' too)" : ""));
         o.WriteLine("the write lock (the host's own histograms: SQLite's one lock from BEGIN IMMEDIATE to the end; PostgreSQL, each transaction's life):");
         o.WriteLine("  " + (r.WriteLock?.Describe(r.Seconds) ?? "not measured (the host has no safehold_write_lock_* metrics)"));
-        o.WriteLine($"host peak memory (VmHWM): {r.HostPeakMemoryBytes / 1024.0 / 1024:F0} MB; at the window's end its own {r.HostMemoryAtEnd.Anonymous / 1024.0 / 1024:F0} MB (RssAnon) "
-            + $"and files mapped {r.HostMemoryAtEnd.Files / 1024.0 / 1024:F0} MB (RssFile: the runtime's libraries, SQLite's shared WAL index)");
+        o.WriteLine($"host peak memory (VmHWM): {r.HostPeakMemoryBytes / 1024.0 / 1024:F0} MB; at the window's end its own {r.HostMemoryAtEnd.Anonymous / 1024.0 / 1024:F0} MB (RssAnon: "
+            + $"the GC's heap, malloc's arenas, stacks), files mapped {r.HostMemoryAtEnd.Files / 1024.0 / 1024:F0} MB (RssFile: the runtime's libraries, SQLite's shared WAL index) "
+            + $"and shared {r.HostMemoryAtEnd.Shared / 1024.0 / 1024:F0} MB (RssShmem: the runtime's compiled code and type data)");
         o.WriteLine($"ledger check: {(r.LedgerOk ? "ok" : "FAILED " + r.LedgerReport)}");
     }
 

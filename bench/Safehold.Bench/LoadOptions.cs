@@ -98,8 +98,12 @@ public sealed record LoadOptions
     /// <summary>How long the sandbox provider takes to answer each call, in milliseconds (a real provider's round trip).</summary>
     public double ProviderDelayMs { get; init; }
 
-    /// <summary>Extra environment variables for the host process, for experiments (<c>--host-env DOTNET_gcServer=0</c>).</summary>
-    public IReadOnlyDictionary<string, string> HostEnvironment { get; init; } = new Dictionary<string, string>();
+    /// <summary>
+    /// The host process's environment beyond the bench's own: by default glibc's malloc limited to two arenas from the
+    /// process's start, as docs/operations.md deploys Safehold; <c>--host-env NAME=VALUE</c> adds or replaces a variable,
+    /// for experiments (<c>--host-env DOTNET_gcServer=0</c>, <c>--host-env MALLOC_ARENA_MAX=16</c>).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> HostEnvironment { get; init; } = new Dictionary<string, string> { ["MALLOC_ARENA_MAX"] = "2" };
 
     public static string Usage => """
           load [--database sqlite|postgres] [--clients 32] [--duration 60] [--warmup 10] [--limit-duration 20]

@@ -28,6 +28,8 @@ using Safehold.Web.Features.Webhooks;
 using Safehold.Web.Operations;
 using Safehold.Web.Payments;
 
+// Before the host's threads allocate: they share glibc's malloc arenas rather than keep one each (MallocArenas).
+var mallocArenas = MallocArenas.Configure();
 var builder = WebApplication.CreateBuilder(args);
 builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false); // no "Server: Kestrel" to tell what to attack
 var options = builder.Configuration.GetSection(SafeholdOptions.Section).Get<SafeholdOptions>() ?? new SafeholdOptions();
@@ -233,6 +235,7 @@ app.MapRazorPages();
 
 if (options.Database.Provider.Equals("sqlite", StringComparison.OrdinalIgnoreCase) && !SqliteRuntime.Configure())
     app.Logger.LogWarning("SQLite had started before Safehold could configure it: it keeps its serialized mode and memory statistics (as correct, slower)");
+app.Logger.LogDebug("glibc's malloc arenas: {Outcome}", mallocArenas);
 await Startup.PrepareDatabaseAsync(app.Services, options, app.Logger);
 
 app.Lifetime.ApplicationStarted.Register(() =>

@@ -46,6 +46,7 @@ public sealed class LoadBenchmarkSmokeTests(ITestOutputHelper output)
         Assert.NotEmpty(result.Limits);
         Assert.All(result.Limits, l => Assert.True(l.TransactionsPerSecond > 0, l.Name + ": " + l.Detail));
         Assert.True(result.HostPeakMemoryBytes > 0);
+        Assert.True(result.HostMemoryAtEnd.Shared > 0, "the runtime's double-mapped code was not counted");
         Assert.Contains("ledger check: ok", report.ToString());
         Assert.Contains("of the database's minimal-transaction rate", report.ToString());
         Assert.Contains("disputed after shipping and settled by agreement 40%", report.ToString());
@@ -58,6 +59,15 @@ public sealed class LoadBenchmarkSmokeTests(ITestOutputHelper output)
         Assert.Equal(0.05, LoadOptions.Parse(["load"]).DisputeShare);
         Assert.Equal(0.2, LoadOptions.Parse(["load", "--dispute-share", "0.2"]).DisputeShare);
         Assert.Equal(0, LoadOptions.Parse(["load", "--dispute-share", "0"]).DisputeShare);
+    }
+
+    [Fact]
+    public void The_host_runs_with_mallocs_arenas_limited_from_its_start_unless_told_otherwise()
+    {
+        Assert.Equal("2", LoadOptions.Parse(["load"]).HostEnvironment["MALLOC_ARENA_MAX"]);
+        var told = LoadOptions.Parse(["load", "--host-env", "MALLOC_ARENA_MAX=16", "--host-env", "DOTNET_gcServer=0"]).HostEnvironment;
+        Assert.Equal("16", told["MALLOC_ARENA_MAX"]);
+        Assert.Equal("0", told["DOTNET_gcServer"]);
     }
 
     [Fact]
