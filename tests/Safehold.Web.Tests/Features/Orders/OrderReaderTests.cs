@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
+using Npgsql;
 using Safehold.Domain.Orders;
 using Safehold.Web.Data;
 using Safehold.Web.Features.Orders;
@@ -141,6 +142,40 @@ public sealed class OrderReaderTests(SafeholdApp app) : IClassFixture<SafeholdAp
         await writer;
         Assert.True(reads > 0);
     }
+
+    /// <summary>
+    /// On PostgreSQL a read outside a transaction holds its snapshot in a REPEATABLE READ transaction of its own. A
+    /// statement that fails midway aborts that transaction: it must be ended, or every later statement of the request on
+    /// that connection would fail ("current transaction is aborted").
+    /// </summary>
+    [Fact]
+    [Trait("Database", "PostgreSQL")]
+    public async Task A_read_that_fails_midway_leaves_the_connection_its_caller_goes_on_using_in_no_transaction()
+    {
+        var (_, _, id) = await app.OrderIn("awaiting_delivery");
+        var (scope, db) = app.OpenDb();
+        using (scope)
+        {
+            await db.Database.OpenConnectionAsync();
+            await db.Database.ExecuteSqlRawAsync("SET lock_timeout = '200ms'");
+            var (other, otherDb) = app.OpenDb();
+            using (other)
+            {
+                // The timers' table held whole by another transaction: the read takes its snapshot, reads the order, its
+                // lines and its events, then waits for the timers and gives up.
+                await using var holder = await otherDb.Database.BeginTransactionAsync();
+                await otherDb.Database.ExecuteSqlRawAsync("""LOCK TABLE "Timers" IN ACCESS EXCLUSIVE MODE""");
+                var failure = await Assert.ThrowsAsync<PostgresException>(() => OrderReader.FindAsync(db, id, tracked: false, CancellationToken.None));
+                Assert.Equal(PostgresErrorCodes.LockNotAvailable, failure.SqlState);
+            }
+
+            Assert.Equal(id, (await OrderReader.FindAsync(db, id, tracked: false, CancellationToken.None))?.Id);
+            Assert.Equal("read committed", await TransactionIsolation(db)); // no snapshot left open, the second read's neither
+        }
+    }
+
+    private static Task<string> TransactionIsolation(SafeholdDb db) =>
+        db.Database.SqlQueryRaw<string>("SELECT current_setting('transaction_isolation') AS \"Value\"").SingleAsync();
 
     [Fact]
     public void The_reader_reads_every_collection_an_order_has()
