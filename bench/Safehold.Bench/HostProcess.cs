@@ -163,6 +163,36 @@ public sealed class HostProcess : IDisposable
     /// </summary>
     public (long Anonymous, long Files, long Shared) MemoryBytes() => (StatusBytes("RssAnon:"), StatusBytes("RssFile:"), StatusBytes("RssShmem:"));
 
+    private readonly Lock _sampled = new();
+    private Timer? _sampler;
+    private (long Anonymous, long Files, long Shared) _highest;
+
+    /// <summary>
+    /// From now on, reads <see cref="MemoryBytes"/> every <paramref name="every"/> and keeps the highest sample's parts
+    /// (<see cref="HighestMemoryBytes"/>): what the memory was made of near its peak, which the peak alone does not say.
+    /// </summary>
+    public void SampleMemory(TimeSpan every) => _sampler ??= new Timer(_ =>
+    {
+        if (!IsRunning) return;
+        (long Anonymous, long Files, long Shared) now;
+        try
+        {
+            now = MemoryBytes();
+        }
+        catch (InvalidOperationException)
+        {
+            return; // killed meanwhile: no process to read
+        }
+        lock (_sampled)
+            if (now.Anonymous + now.Files + now.Shared > _highest.Anonymous + _highest.Files + _highest.Shared) _highest = now;
+    }, null, TimeSpan.Zero, every);
+
+    /// <summary>The parts of the highest of the samples <see cref="SampleMemory"/> took so far.</summary>
+    public (long Anonymous, long Files, long Shared) HighestMemoryBytes()
+    {
+        lock (_sampled) return _highest;
+    }
+
     private long StatusBytes(string field)
     {
         try
@@ -186,6 +216,7 @@ public sealed class HostProcess : IDisposable
 
     public void Dispose()
     {
+        _sampler?.Dispose();
         Kill();
         Http.Dispose();
     }

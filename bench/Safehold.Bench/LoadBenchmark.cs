@@ -29,7 +29,7 @@ public sealed record LoadResult(
     bool LedgerOk,
     string LedgerReport,
     WriteLockSample? WriteLock = null,
-    (long Anonymous, long Files, long Shared) HostMemoryAtEnd = default)
+    (long Anonymous, long Files, long Shared) HostMemoryAtHighest = default)
 {
     public long Lifecycles => Ended.Total;
     public double LifecyclesPerSecond => Lifecycles / Seconds;
@@ -135,6 +135,7 @@ public static class LoadBenchmark
                 ["Safehold:RateLimits:PerAddressPerMinute"] = "100000000",
                 ["Safehold:RateLimits:PerCallerPerMinute"] = "100000000",
             }, adminKey, options.HostLog ? output : null, options.HostEnvironment);
+            host.SampleMemory(TimeSpan.FromSeconds(1));
             if (options.ProviderDelayMs > 0) output.WriteLine($"  the sandbox provider answers {options.ProviderDelayMs:F0} ms after each call");
             if (options.HostEnvironment.Count > 0)
                 output.WriteLine($"  host environment: {string.Join(" ", options.HostEnvironment.Select(e => $"{e.Key}={e.Value}"))}");
@@ -197,7 +198,7 @@ public static class LoadBenchmark
                 var all = LatencyRecorder.Merge(clients.Select(c => c.Recorder));
                 return new Window(o, window.Elapsed.TotalSeconds, clients.Aggregate(default(LifecycleCounts), (sum, c) => sum + c.Ended),
                     all.Stats().OrderBy(s => s.IsWrite ? 0 : 1).ThenBy(s => EndpointOrder(s.Endpoint)).ToList(), all.Errors, cpu,
-                    host.PeakMemoryBytes(), loadAtStart, loadAtEnd, writeLock, host.MemoryBytes());
+                    host.PeakMemoryBytes(), loadAtStart, loadAtEnd, writeLock, host.HighestMemoryBytes());
             }
 
             output.WriteLine($"  load: warm-up {options.Warmup.TotalSeconds:F0} s, then {options.Duration.TotalSeconds:F0} s measured ...");
@@ -283,9 +284,9 @@ public static class LoadBenchmark
             + $"bench clients {r.Cpu.Bench:F2}" + (r.Options.Database == "postgres" ? $", PostgreSQL {r.Cpu.Postgres:F2} ({r.Cpu.Postgres * 1000 / r.RequestsPerSecond:F2} ms a request; all its processes, other users' too)" : ""));
         o.WriteLine("the write lock (the host's own histograms: SQLite's one lock from BEGIN IMMEDIATE to the end; PostgreSQL, each transaction's life):");
         o.WriteLine("  " + (r.WriteLock?.Describe(r.Seconds) ?? "not measured (the host has no safehold_write_lock_* metrics)"));
-        o.WriteLine($"host peak memory (VmHWM): {r.HostPeakMemoryBytes / 1024.0 / 1024:F0} MB; at the window's end its own {r.HostMemoryAtEnd.Anonymous / 1024.0 / 1024:F0} MB (RssAnon: "
-            + $"the GC's heap, malloc's arenas, stacks), files mapped {r.HostMemoryAtEnd.Files / 1024.0 / 1024:F0} MB (RssFile: the runtime's libraries, SQLite's shared WAL index) "
-            + $"and shared {r.HostMemoryAtEnd.Shared / 1024.0 / 1024:F0} MB (RssShmem: the runtime's compiled code and type data)");
+        o.WriteLine($"host peak memory (VmHWM): {r.HostPeakMemoryBytes / 1024.0 / 1024:F0} MB; at its highest sample (one a second, from its start) its own {r.HostMemoryAtHighest.Anonymous / 1024.0 / 1024:F0} MB (RssAnon: "
+            + $"the GC's heap, malloc's arenas, stacks), files mapped {r.HostMemoryAtHighest.Files / 1024.0 / 1024:F0} MB (RssFile: the runtime's libraries, SQLite's shared WAL index) "
+            + $"and shared {r.HostMemoryAtHighest.Shared / 1024.0 / 1024:F0} MB (RssShmem: the runtime's compiled code and type data)");
         o.WriteLine($"ledger check: {(r.LedgerOk ? "ok" : "FAILED " + r.LedgerReport)}");
     }
 
