@@ -153,7 +153,7 @@ public sealed class HostProcess : IDisposable
         _logFile is not null && File.Exists(_logFile) ? string.Join('\n', File.ReadLines(_logFile).TakeLast(lines)) : "(no log file)";
 
     /// <summary>The host's peak resident memory so far, from /proc (Linux).</summary>
-    public long PeakMemoryBytes() => StatusBytes("VmHWM:");
+    public long PeakMemoryBytes() => StatusBytes("VmHWM:")[0];
 
     /// <summary>
     /// The host's resident memory now, apart: its own (the GC's heap, malloc's arenas, stacks: <c>RssAnon</c>), files mapped
@@ -161,7 +161,12 @@ public sealed class HostProcess : IDisposable
     /// cache) and shared memory (<c>RssShmem</c>: the runtime's compiled code and type data, which it maps twice, writable
     /// and executable, so that no page is both).
     /// </summary>
-    public (long Anonymous, long Files, long Shared) MemoryBytes() => (StatusBytes("RssAnon:"), StatusBytes("RssFile:"), StatusBytes("RssShmem:"));
+    public (long Anonymous, long Files, long Shared) MemoryBytes()
+    {
+        // One read of the status file, so that the three parts are of one moment.
+        var status = StatusBytes("RssAnon:", "RssFile:", "RssShmem:");
+        return (status[0], status[1], status[2]);
+    }
 
     private readonly Lock _sampled = new();
     private Timer? _sampler;
@@ -193,18 +198,21 @@ public sealed class HostProcess : IDisposable
         lock (_sampled) return _highest;
     }
 
-    private long StatusBytes(string field)
+    /// <summary>The values of <paramref name="fields"/> in /proc's status of the host, in bytes, read at once; 0 for one not there.</summary>
+    private long[] StatusBytes(params string[] fields)
     {
+        var values = new long[fields.Length];
         try
         {
-            foreach (var line in File.ReadLines($"/proc/{ProcessId}/status"))
-                if (line.StartsWith(field, StringComparison.Ordinal))
-                    return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+            foreach (var line in File.ReadAllLines($"/proc/{ProcessId}/status"))
+                for (var i = 0; i < fields.Length; i++)
+                    if (line.StartsWith(fields[i], StringComparison.Ordinal))
+                        values[i] = long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
         }
         catch (IOException)
         {
         }
-        return 0;
+        return values;
     }
 
     /// <summary>The CPU time (user and system) the host has used so far.</summary>

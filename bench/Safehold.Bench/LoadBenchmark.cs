@@ -196,9 +196,10 @@ public static class LoadBenchmark
                 await Task.WhenAll(running);
 
                 var all = LatencyRecorder.Merge(clients.Select(c => c.Recorder));
+                var highest = host.HighestMemoryBytes(); // before the peak: a sample is never above the peak read after it
                 return new Window(o, window.Elapsed.TotalSeconds, clients.Aggregate(default(LifecycleCounts), (sum, c) => sum + c.Ended),
                     all.Stats().OrderBy(s => s.IsWrite ? 0 : 1).ThenBy(s => EndpointOrder(s.Endpoint)).ToList(), all.Errors, cpu,
-                    host.PeakMemoryBytes(), loadAtStart, loadAtEnd, writeLock, host.HighestMemoryBytes());
+                    host.PeakMemoryBytes(), loadAtStart, loadAtEnd, writeLock, highest);
             }
 
             output.WriteLine($"  load: warm-up {options.Warmup.TotalSeconds:F0} s, then {options.Duration.TotalSeconds:F0} s measured ...");
