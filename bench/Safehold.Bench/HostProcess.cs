@@ -152,44 +152,50 @@ public sealed class HostProcess : IDisposable
     public string Tail(int lines = 40) =>
         _logFile is not null && File.Exists(_logFile) ? string.Join('\n', File.ReadLines(_logFile).TakeLast(lines)) : "(no log file)";
 
-    /// <summary>The host's peak resident memory so far, from /proc (Linux).</summary>
-    public long PeakMemoryBytes() => StatusBytes("VmHWM:")[0];
-
     /// <summary>
-    /// The host's resident memory now, apart: its own (the GC's heap, malloc's arenas, stacks: <c>RssAnon</c>), files mapped
-    /// into it (<c>RssFile</c>: the runtime's libraries and SQLite's shared WAL index, pages of the operating system's file
-    /// cache) and shared memory (<c>RssShmem</c>: the runtime's compiled code and type data, which it maps twice, writable
-    /// and executable, so that no page is both).
+    /// The host's peak resident memory so far, from /proc (Linux): the highest <c>VmHWM</c> of this read and of every sample
+    /// <see cref="SampleMemory"/> took. The kernel keeps its high-water mark lazily: it raises the kept mark only when it
+    /// unmaps pages, and a read reports the higher of the kept mark and the resident memory of that moment. Pages it takes
+    /// back from the file cache lower the resident memory without raising the mark, so a later read can show a peak below
+    /// what an earlier read saw resident.
     /// </summary>
-    public (long Anonymous, long Files, long Shared) MemoryBytes()
+    public long PeakMemoryBytes()
     {
-        // One read of the status file, so that the three parts are of one moment.
-        var status = StatusBytes("RssAnon:", "RssFile:", "RssShmem:");
-        return (status[0], status[1], status[2]);
+        var now = StatusBytes("VmHWM:")[0];
+        lock (_sampled) return Math.Max(now, _highestPeak);
     }
 
     private readonly Lock _sampled = new();
     private Timer? _sampler;
     private (long Anonymous, long Files, long Shared) _highest;
+    private long _highestPeak;
 
     /// <summary>
-    /// From now on, reads <see cref="MemoryBytes"/> every <paramref name="every"/> and keeps the highest sample's parts
+    /// From now on, reads the host's resident memory every <paramref name="every"/>, apart: its own (the GC's heap, malloc's
+    /// arenas, stacks: <c>RssAnon</c>), files mapped into it (<c>RssFile</c>: the runtime's libraries and SQLite's shared WAL
+    /// index, pages of the operating system's file cache) and shared memory (<c>RssShmem</c>: the runtime's compiled code and
+    /// type data, which it maps twice, writable and executable, so that no page is both). It keeps the highest sample's parts
     /// (<see cref="HighestMemoryBytes"/>): what the memory was made of near its peak, which the peak alone does not say.
     /// </summary>
     public void SampleMemory(TimeSpan every) => _sampler ??= new Timer(_ =>
     {
         if (!IsRunning) return;
-        (long Anonymous, long Files, long Shared) now;
+        long[] status;
         try
         {
-            now = MemoryBytes();
+            // The parts and the peak in one read, so that they are of one moment: the peak is then at least the parts' sum.
+            status = StatusBytes("RssAnon:", "RssFile:", "RssShmem:", "VmHWM:");
         }
         catch (InvalidOperationException)
         {
             return; // killed meanwhile: no process to read
         }
+        var now = (Anonymous: status[0], Files: status[1], Shared: status[2]);
         lock (_sampled)
+        {
             if (now.Anonymous + now.Files + now.Shared > _highest.Anonymous + _highest.Files + _highest.Shared) _highest = now;
+            _highestPeak = Math.Max(_highestPeak, status[3]);
+        }
     }, null, TimeSpan.Zero, every);
 
     /// <summary>The parts of the highest of the samples <see cref="SampleMemory"/> took so far.</summary>
