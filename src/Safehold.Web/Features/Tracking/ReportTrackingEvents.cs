@@ -152,13 +152,9 @@ public sealed class ReportTrackingEvents(SafeholdDb db, DueTimers timers, Disput
 
         // The shipments with this number, the order's and the returns'; a key acting for a user sees only that user's.
         var until = scan.OccurredAt.AddTicks(9); // the scan is kept to the microsecond: one made the instant the order was placed counts
-        var orders = await db.Orders.AsNoTracking()
-            .Where(o => o.TrackingNumber != null && o.Carrier != null && o.TrackingNumber.ToUpper() == scan.TrackingNumber && o.Carrier.ToUpper() == scan.Carrier
-                && o.CreatedAt <= until)
+        var orders = await TrackingScans.OrdersShippedAs(db, scan.Carrier, scan.TrackingNumber, until)
             .Select(o => new { o.Id, o.BuyerId, o.SellerId }).ToListAsync(ct);
-        var returns = await db.Disputes.AsNoTracking()
-            .Where(d => d.ReturnTrackingNumber != null && d.ReturnCarrier != null && d.ReturnTrackingNumber.ToUpper() == scan.TrackingNumber
-                && d.ReturnCarrier.ToUpper() == scan.Carrier && d.OpenedAt <= until)
+        var returns = await TrackingScans.ReturnsSentAs(db, scan.Carrier, scan.TrackingNumber, until)
             .Select(d => new { d.Id, d.OrderId, d.BuyerId, d.SellerId }).ToListAsync(ct);
         if (caller.Role is not (UserRole.Admin or UserRole.Platform))
         {

@@ -45,6 +45,24 @@ public static class TrackingScans
         (db, c, n, from) =>
             db.TrackingScans.AsNoTracking().Where(s => s.Carrier == c && s.TrackingNumber == n && s.OccurredAt >= from).OrderBy(s => s.OccurredAt));
 
+    /// <summary>
+    /// The orders a scan is of: shipped under its carrier and tracking number (both <see cref="TrackingScan.Normalise"/>d, as the
+    /// scan's are) and placed by <paramref name="until"/>. The condition is the expression of the index
+    /// <c>IX_Orders_TrackingNumber_Upper</c> (migration <c>TrackingNumberIndexes</c>): keep the two alike, or every scan reads
+    /// every order.
+    /// </summary>
+    public static IQueryable<Order> OrdersShippedAs(SafeholdDb db, string carrier, string trackingNumber, DateTimeOffset until) =>
+        db.Orders.AsNoTracking().Where(o => o.TrackingNumber != null && o.Carrier != null
+            && o.TrackingNumber.ToUpper() == trackingNumber && o.Carrier.ToUpper() == carrier && o.CreatedAt <= until);
+
+    /// <summary>
+    /// The disputes whose return a scan is of, as <see cref="OrdersShippedAs"/> (index <c>IX_Disputes_ReturnTrackingNumber_Upper</c>),
+    /// opened by <paramref name="until"/>.
+    /// </summary>
+    public static IQueryable<Dispute> ReturnsSentAs(SafeholdDb db, string carrier, string trackingNumber, DateTimeOffset until) =>
+        db.Disputes.AsNoTracking().Where(d => d.ReturnTrackingNumber != null && d.ReturnCarrier != null
+            && d.ReturnTrackingNumber.ToUpper() == trackingNumber && d.ReturnCarrier.ToUpper() == carrier && d.OpenedAt <= until);
+
     /// <summary>Scans as a timeline: by when they happened, and scans of one instant in the parcel's order (in transit before delivered).</summary>
     public static IReadOnlyList<TrackingScanResponse> Timeline(IEnumerable<TrackingScan> scans, string shipment) =>
         scans.OrderBy(s => s.OccurredAt).ThenBy(s => (int)s.Status).Select(s => TrackingScanResponse.Of(s, shipment)).ToList();
