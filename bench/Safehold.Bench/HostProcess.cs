@@ -155,9 +155,8 @@ public sealed class HostProcess : IDisposable
     /// <summary>
     /// The host's peak resident memory so far, from /proc (Linux): the highest <c>VmHWM</c> of this read and of every sample
     /// <see cref="SampleMemory"/> took. The kernel keeps its high-water mark lazily: it raises the kept mark only when it
-    /// unmaps pages, and a read reports the higher of the kept mark and the resident memory of that moment. Pages it
-    /// reclaims, and its per-CPU counts' approximation, lower the resident memory without raising the mark, so a later read
-    /// can show a peak below what an earlier read saw resident.
+    /// unmaps pages, and a read reports the higher of the kept mark and the resident memory of that moment, from counts
+    /// it keeps per CPU and sums approximately. So a later read can show a peak below what an earlier read saw resident.
     /// </summary>
     public long PeakMemoryBytes()
     {

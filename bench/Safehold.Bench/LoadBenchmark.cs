@@ -196,7 +196,7 @@ public static class LoadBenchmark
                 await Task.WhenAll(running);
 
                 var all = LatencyRecorder.Merge(clients.Select(c => c.Recorder));
-                var highest = host.HighestMemoryBytes(); // before the peak, which takes in the peak every sample so far read beside its parts
+                var highest = host.HighestMemoryBytes(); // read before the peak: the peak includes every sample's VmHWM
                 return new Window(o, window.Elapsed.TotalSeconds, clients.Aggregate(default(LifecycleCounts), (sum, c) => sum + c.Ended),
                     all.Stats().OrderBy(s => s.IsWrite ? 0 : 1).ThenBy(s => EndpointOrder(s.Endpoint)).ToList(), all.Errors, cpu,
                     host.PeakMemoryBytes(), loadAtStart, loadAtEnd, writeLock, highest);

@@ -117,11 +117,10 @@ public sealed class ReceivePaymentEvent(SafeholdDb db, Chargebacks chargebacks, 
     /// </summary>
     private async Task<PaymentInstruction> FailAsync(Caller caller, string type, Input input, string? reference, string failureCode, CancellationToken ct)
     {
-        var query = db.PaymentInstructions.AsNoTracking();
         var instruction = await (input.InstructionId is { } instructionId
-                ? query.Where(i => i.Id == instructionId)
-                : query.Where(i => i.ProviderReference == reference && i.Kind != InstructionKind.Capture))
-            .FirstOrDefaultAsync(ct) ?? throw Problems.NotFound("Payment instruction");
+                ? db.PaymentInstructions.Where(i => i.Id == instructionId)
+                : InstructionChanges.WithProviderReference(db, reference!).Where(i => i.Kind != InstructionKind.Capture))
+            .AsNoTracking().FirstOrDefaultAsync(ct) ?? throw Problems.NotFound("Payment instruction");
         if (caller.Role is not (UserRole.Admin or UserRole.Platform) && !await ConcernsAsync(caller, instruction, ct))
             throw Problems.NotFound("Payment instruction");
         var kind = type == RefundFailed ? InstructionKind.Refund : InstructionKind.Payout;

@@ -121,6 +121,13 @@ public sealed class InstructionChanges(SafeholdDb db, Notifier notifier, TimePro
     }
 
     /// <summary>
+    /// The instructions the provider knows by <paramref name="reference"/> (its id of the capture, refund or payout), found
+    /// through their index: a provider's report of a failure names the instruction so, inside its write transaction.
+    /// </summary>
+    public static IQueryable<PaymentInstruction> WithProviderReference(SafeholdDb db, string reference) =>
+        db.PaymentInstructions.Where(i => i.ProviderReference == reference);
+
+    /// <summary>
     /// The provider says a refund or payout failed (by Safehold's instruction id or by the provider's reference): it waits
     /// in the admin's queue and its money is owed again. Refused (409 <c>invalid_state</c>) when it is already failed, and
     /// (409 <c>instruction_not_sent</c>) when it has not been sent yet: the report arrived before the result it contradicts,
@@ -128,8 +135,8 @@ public sealed class InstructionChanges(SafeholdDb db, Notifier notifier, TimePro
     /// </summary>
     public async Task<PaymentInstruction> ProviderFailedAsync(Guid? id, string? reference, string failureCode, CancellationToken ct)
     {
-        var found = id ?? await db.PaymentInstructions.Where(i => reference != null && i.ProviderReference == reference)
-            .Select(i => (Guid?)i.Id).FirstOrDefaultAsync(ct) ?? throw Problems.NotFound("Payment instruction");
+        var found = id ?? (reference is null ? null : await WithProviderReference(db, reference).Select(i => (Guid?)i.Id).FirstOrDefaultAsync(ct))
+            ?? throw Problems.NotFound("Payment instruction");
         var instruction = await LoadAsync(found, ct);
         if (instruction.Status is InstructionStatus.Pending or InstructionStatus.Processing)
             throw new DomainException(RefusalKind.WrongState, "instruction_not_sent",

@@ -16,7 +16,17 @@ namespace Safehold.Web.Data.Migrations.Postgres
         /// </summary>
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            // An index of either name that a failed or cancelled CREATE INDEX CONCURRENTLY left invalid is dropped, so it is built here.
             migrationBuilder.Sql("""
+                DO $$
+                BEGIN
+                    IF EXISTS (SELECT FROM pg_index WHERE indexrelid = to_regclass('"IX_Orders_TrackingNumber_Upper"') AND NOT indisvalid) THEN
+                        DROP INDEX "IX_Orders_TrackingNumber_Upper";
+                    END IF;
+                    IF EXISTS (SELECT FROM pg_index WHERE indexrelid = to_regclass('"IX_Disputes_ReturnTrackingNumber_Upper"') AND NOT indisvalid) THEN
+                        DROP INDEX "IX_Disputes_ReturnTrackingNumber_Upper";
+                    END IF;
+                END $$;
                 CREATE INDEX IF NOT EXISTS "IX_Orders_TrackingNumber_Upper" ON "Orders" (upper("TrackingNumber"), upper("Carrier"))
                     WHERE "TrackingNumber" IS NOT NULL;
                 CREATE INDEX IF NOT EXISTS "IX_Disputes_ReturnTrackingNumber_Upper" ON "Disputes" (upper("ReturnTrackingNumber"), upper("ReturnCarrier"))

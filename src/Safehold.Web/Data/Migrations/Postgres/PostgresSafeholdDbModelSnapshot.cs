@@ -825,6 +825,8 @@ namespace Safehold.Web.Data.Migrations.Postgres
 
                     b.HasIndex("PayoutId");
 
+                    b.HasIndex("ProviderReference");
+
                     b.HasIndex("CreatedAt", "Id");
 
                     b.HasIndex("Status", "NextAttemptAt");

@@ -819,6 +819,8 @@ namespace Safehold.Web.Data.Migrations.Sqlite
 
                     b.HasIndex("PayoutId");
 
+                    b.HasIndex("ProviderReference");
+
                     b.HasIndex("CreatedAt", "Id");
 
                     b.HasIndex("Status", "NextAttemptAt");
