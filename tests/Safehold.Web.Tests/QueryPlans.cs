@@ -1,6 +1,10 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using Safehold.Web.Data;
 
 namespace Safehold.Web.Tests;
@@ -14,6 +18,38 @@ public static class QueryPlans
     /// </summary>
     public static async Task<string> Of<T>(SafeholdApp app, Func<SafeholdDb, IQueryable<T>> query)
     {
+        await using DbCommand command = WithDb(app, db => query(db).CreateDbCommand());
+        return await Explain(app, command.CommandText, command.Parameters.Cast<DbParameter>());
+    }
+
+    /// <summary>
+    /// The plan of every statement EF Core sent to <paramref name="app"/>'s database while <paramref name="act"/> ran (a
+    /// request, a page), each with its parameters as sent: what a whole read costs the database, not one query of it.
+    /// Statements of other apps of the test process (other databases) are not counted.
+    /// </summary>
+    /// <summary>
+    /// The plan of every query <paramref name="app"/> sent while <paramref name="act"/> ran (a request, a page), each with
+    /// its parameters as sent: what a whole read costs the database, not one query of it.
+    /// </summary>
+    public static async Task<IReadOnlyList<(string Sql, string Plan)>> OfEverySent(RecordingApp app, Func<Task> act)
+    {
+        var sent = await app.Sent.During(act);
+        var plans = new List<(string, string)>();
+        foreach (var (sql, parameters) in sent)
+            plans.Add((sql, await Explain(app.App, sql, parameters)));
+        return plans;
+    }
+
+    public static DbParameter Copy(DbParameter p) => p is ICloneable c ? (DbParameter)c.Clone() : new SqliteParameter(p.ParameterName, p.Value);
+
+    private static T WithDb<T>(SafeholdApp app, Func<SafeholdDb, T> use)
+    {
+        var (scope, db) = app.OpenDb();
+        using (scope) return use(db);
+    }
+
+    private static async Task<string> Explain(SafeholdApp app, string sql, IEnumerable<DbParameter> parameters)
+    {
         var (scope, db) = app.OpenDb();
         using (scope)
         {
@@ -22,9 +58,10 @@ public static class QueryPlans
             // On PostgreSQL the setting lasts only for a transaction; on SQLite one would take the write lock.
             await using var transaction = postgres ? await db.Database.BeginTransactionAsync() : null;
             if (postgres) await db.Database.ExecuteSqlRawAsync("SET LOCAL enable_seqscan = off");
-            await using DbCommand command = query(db).CreateDbCommand();
+            await using var command = db.Database.GetDbConnection().CreateCommand();
             command.Transaction = transaction?.GetDbTransaction();
-            command.CommandText = (postgres ? "EXPLAIN " : "EXPLAIN QUERY PLAN ") + command.CommandText;
+            command.CommandText = (postgres ? "EXPLAIN " : "EXPLAIN QUERY PLAN ") + sql;
+            foreach (var p in parameters) command.Parameters.Add(Copy(p));
             var lines = new List<string>();
             await using (var reader = await command.ExecuteReaderAsync())
                 while (await reader.ReadAsync())
@@ -32,5 +69,58 @@ public static class QueryPlans
             if (transaction is not null) await transaction.RollbackAsync();
             return string.Join('\n', lines);
         }
+    }
+}
+
+/// <summary>An app whose every query EF Core sends is kept while a step of a test runs (<see cref="SentQueries.During"/>).</summary>
+public sealed class RecordingApp : IDisposable
+{
+    public SentQueries Sent { get; } = new();
+    public SafeholdApp App { get; }
+
+    public RecordingApp() => App = new SafeholdApp
+    {
+        TestServices = services =>
+        {
+            services.ConfigureDbContext<SqliteSafeholdDb>(o => o.AddInterceptors(Sent));
+            services.ConfigureDbContext<PostgresSafeholdDb>(o => o.AddInterceptors(Sent));
+        },
+    };
+
+    public void Dispose() => App.Dispose();
+}
+
+/// <summary>Keeps the text and a copy of the parameters of each query sent while recording.</summary>
+public sealed class SentQueries : DbCommandInterceptor
+{
+    private readonly ConcurrentQueue<(string Sql, List<DbParameter> Parameters)> _sent = new();
+    private volatile bool _recording;
+
+    public async Task<List<(string Sql, List<DbParameter> Parameters)>> During(Func<Task> act)
+    {
+        _sent.Clear();
+        _recording = true;
+        try { await act(); }
+        finally { _recording = false; }
+        return [.. _sent];
+    }
+
+    public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
+    {
+        Keep(command);
+        return result;
+    }
+
+    public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData,
+        InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+    {
+        Keep(command);
+        return ValueTask.FromResult(result);
+    }
+
+    private void Keep(DbCommand command)
+    {
+        if (_recording && command.CommandText.TrimStart().StartsWith("SELECT", StringComparison.OrdinalIgnoreCase))
+            _sent.Enqueue((command.CommandText, command.Parameters.Cast<DbParameter>().Select(QueryPlans.Copy).ToList()));
     }
 }

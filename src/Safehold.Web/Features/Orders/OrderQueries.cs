@@ -61,7 +61,7 @@ public static class OrderQueries
                 .Where(o => seller == null || o.SellerId == seller)
                 .Where(o => status == null || o.Status == status)
                 .Where(o => externalId == null || o.ExternalId == externalId)
-                .Where(o => at == null || o.CreatedAt < at || (o.CreatedAt == at && o.Id.CompareTo(id) < 0))
+                .Where(o => at == null || (o.CreatedAt <= at && (o.CreatedAt < at || (o.CreatedAt == at && o.Id.CompareTo(id) < 0)))) // as Keyset.After
                 .OrderByDescending(o => o.CreatedAt).ThenByDescending(o => o.Id)
                 .Take(take)
                 .Select(o => o.Id));

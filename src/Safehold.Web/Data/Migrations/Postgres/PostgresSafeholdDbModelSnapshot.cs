@@ -215,13 +215,25 @@ namespace Safehold.Web.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
+                    b.HasIndex("AppealArbiterId");
+
+                    b.HasIndex("DecidedBy");
+
                     b.HasIndex("OrderId");
+
+                    b.HasIndex("OpenedAt", "Id");
 
                     b.HasIndex("BuyerId", "OpenedAt", "Id");
 
                     b.HasIndex("SellerId", "OpenedAt", "Id");
 
                     b.HasIndex("Status", "OpenedAt", "Id");
+
+                    b.HasIndex(new[] { "OpenedAt", "Id" }, "IX_Disputes_Chargebacks_OpenedAt_Id")
+                        .HasFilter("\"Reason\" = 'Chargeback'");
+
+                    b.HasIndex(new[] { "Status", "DecisionDueAt" }, "IX_Disputes_Chargebacks_Status_DecisionDueAt")
+                        .HasFilter("\"Reason\" = 'Chargeback'");
 
                     b.ToTable("Disputes");
                 });
@@ -616,6 +628,8 @@ namespace Safehold.Web.Data.Migrations.Postgres
 
                     b.HasIndex("PaymentReference");
 
+                    b.HasIndex("CreatedAt", "Id");
+
                     b.HasIndex("Status", "CreatedAt");
 
                     b.HasIndex("BuyerId", "CreatedAt", "Id");
@@ -878,6 +892,8 @@ namespace Safehold.Web.Data.Migrations.Postgres
                         .HasColumnType("integer");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("CreatedAt", "Id");
 
                     b.HasIndex("Status", "CreatedAt");
 
@@ -1306,6 +1322,8 @@ namespace Safehold.Web.Data.Migrations.Postgres
                         .IsUnique()
                         .HasFilter("\"ExternalId\" IS NOT NULL");
 
+                    b.HasIndex("CreatedAt", "Id");
+
                     b.HasIndex("SellerId", "CreatedAt");
 
                     b.ToTable("Products");
@@ -1466,6 +1484,8 @@ namespace Safehold.Web.Data.Migrations.Postgres
                     b.HasIndex("ExternalId")
                         .IsUnique()
                         .HasFilter("\"ExternalId\" IS NOT NULL");
+
+                    b.HasIndex("CreatedAt", "Id");
 
                     b.ToTable("Users");
                 });

@@ -209,13 +209,25 @@ namespace Safehold.Web.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
+                    b.HasIndex("AppealArbiterId");
+
+                    b.HasIndex("DecidedBy");
+
                     b.HasIndex("OrderId");
+
+                    b.HasIndex("OpenedAt", "Id");
 
                     b.HasIndex("BuyerId", "OpenedAt", "Id");
 
                     b.HasIndex("SellerId", "OpenedAt", "Id");
 
                     b.HasIndex("Status", "OpenedAt", "Id");
+
+                    b.HasIndex(new[] { "OpenedAt", "Id" }, "IX_Disputes_Chargebacks_OpenedAt_Id")
+                        .HasFilter("\"Reason\" = 'Chargeback'");
+
+                    b.HasIndex(new[] { "Status", "DecisionDueAt" }, "IX_Disputes_Chargebacks_Status_DecisionDueAt")
+                        .HasFilter("\"Reason\" = 'Chargeback'");
 
                     b.ToTable("Disputes");
                 });
@@ -610,6 +622,8 @@ namespace Safehold.Web.Data.Migrations.Sqlite
 
                     b.HasIndex("PaymentReference");
 
+                    b.HasIndex("CreatedAt", "Id");
+
                     b.HasIndex("Status", "CreatedAt");
 
                     b.HasIndex("BuyerId", "CreatedAt", "Id");
@@ -872,6 +886,8 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("CreatedAt", "Id");
 
                     b.HasIndex("Status", "CreatedAt");
 
@@ -1300,6 +1316,8 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                         .IsUnique()
                         .HasFilter("\"ExternalId\" IS NOT NULL");
 
+                    b.HasIndex("CreatedAt", "Id");
+
                     b.HasIndex("SellerId", "CreatedAt");
 
                     b.ToTable("Products");
@@ -1460,6 +1478,8 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                     b.HasIndex("ExternalId")
                         .IsUnique()
                         .HasFilter("\"ExternalId\" IS NOT NULL");
+
+                    b.HasIndex("CreatedAt", "Id");
 
                     b.ToTable("Users");
                 });
