@@ -41,4 +41,28 @@ public sealed class ChargebackPagesTests(SafeholdApp app) : IClassFixture<Safeho
         var order = PortalClient.Text(await (await PortalClient.As(app, seller)).Page($"/orders/{orderId}"));
         Assert.Contains("The buyer's bank reversed the payment.", order);
     }
+
+    [Fact]
+    public async Task The_admins_chargebacks_list_puts_those_awaiting_an_answer_first_by_deadline_and_then_the_decided_ones()
+    {
+        async Task<Guid> Open(string reason, int respondInDays)
+        {
+            var (_, _, orderId) = await app.OrderIn("completed");
+            await Api.ExpectStatus(await Event(app.Admin, "chargeback.opened", orderId, reason: reason, respondBy: app.Now.AddDays(respondInDays)), HttpStatusCode.OK);
+            app.Clock.Advance(TimeSpan.FromMinutes(1));
+            return orderId;
+        }
+        await Open("late-deadline", 20);
+        await Open("near-deadline", 5);
+        await EventOk(app, "chargeback.won", await Open("decided-latest", 3));
+        var admin = await PortalClient.As(app, await app.NewUser("admin"));
+
+        var list = PortalClient.Text(await admin.Page("/admin/chargebacks"));
+
+        var near = list.IndexOf("near-deadline", StringComparison.Ordinal);
+        var late = list.IndexOf("late-deadline", StringComparison.Ordinal);
+        var decided = list.IndexOf("decided-latest", StringComparison.Ordinal);
+        Assert.True(near >= 0 && late >= 0 && decided >= 0, list);
+        Assert.True(near < late && late < decided, $"near {near}, late {late}, decided {decided}");
+    }
 }
