@@ -27,7 +27,7 @@ public sealed class JournalEntry
         foreach (var (account, amount) in lines)
         {
             if (amount.IsZero) continue; // a zero line moves nothing and only adds noise
-            _lines.Add(new JournalLine(id, _lines.Count + 1, account, orderId, amount));
+            _lines.Add(new JournalLine(id, _lines.Count + 1, account, orderId, at, amount));
         }
         if (_lines.Count < 2)
             throw new InvalidOperationException($"Journal entry '{dedupeKey}' must move money between at least two accounts.");
@@ -62,13 +62,14 @@ public sealed class JournalLine
         Account = Currency = "";
     }
 
-    internal JournalLine(Guid entryId, int lineNumber, Account account, Guid? orderId, Money amount)
+    internal JournalLine(Guid entryId, int lineNumber, Account account, Guid? orderId, DateTimeOffset at, Money amount)
     {
         EntryId = entryId;
         LineNumber = lineNumber;
         Account = account.Code;
         AccountType = account.Type;
         OrderId = orderId;
+        At = at;
         SellerId = account.SellerId;
         Currency = amount.Currency.Code;
         Amount = amount.Amount;
@@ -86,6 +87,12 @@ public sealed class JournalLine
 
     /// <summary>The order the movement belongs to, kept on every line so an order's money can be read with the order.</summary>
     public Guid? OrderId { get; private set; }
+
+    /// <summary>
+    /// The entry's instant, kept on every line so a seller's lines can be read in the order of their entries from one index
+    /// (a statement's page seeks to its cursor instead of sorting every line the seller has).
+    /// </summary>
+    public DateTimeOffset At { get; private set; }
 
     /// <summary>For seller accounts, the seller.</summary>
     public Guid? SellerId { get; private set; }

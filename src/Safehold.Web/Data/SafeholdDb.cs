@@ -331,6 +331,8 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
             e.HasIndex(j => j.DedupeKey).IsUnique();
             e.Property(j => j.Kind).HasMaxLength(32);
             e.HasIndex(j => j.OrderId);
+            // A period's entries in order: the journal's CSV export and the reconciliation.
+            e.HasIndex(j => new { j.At, j.Id });
             e.HasMany(j => j.Lines).WithOne().HasForeignKey(l => l.EntryId);
             e.Navigation(j => j.Lines).AutoInclude();
         });
@@ -341,7 +343,8 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
             e.Property(l => l.Account).HasMaxLength(100);
             e.Property(l => l.Currency).HasMaxLength(3);
             e.HasIndex(l => l.OrderId);
-            e.HasIndex(l => new { l.SellerId, l.Currency });
+            // A seller's statement, newest first: the lines of the seller in the order of their entries.
+            e.HasIndex(l => new { l.SellerId, l.At, l.EntryId });
             e.HasIndex(l => new { l.AccountType, l.Currency });
         });
         b.Entity<SellerBalance>(e =>

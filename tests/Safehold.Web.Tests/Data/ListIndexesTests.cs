@@ -117,6 +117,32 @@ public sealed partial class ListIndexesTests(RecordingApp recording) : IClassFix
         Assert.Contains(payouts, p => p.Plan.Contains("IX_Payouts_CreatedAt_Id"));
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("&currency=usd")]
+    public async Task A_sellers_statement_is_read_newest_first_from_the_sellers_index_of_lines_and_the_next_page_seeks_to_the_cursor(string filter)
+    {
+        var (_, seller, _) = await app.OrderInCompletedPastWindow(); // the seller's pending money, then available: two entries
+
+        var pages = await TwoPages(seller.Http, $"/api/v1/balance/statement?limit=1{filter}");
+
+        AssertReadFromIndex(pages, "IX_JournalLines_SellerId_At_EntryId", "At");
+    }
+
+    [Fact]
+    public async Task The_journals_export_of_a_period_reads_the_periods_entries_from_the_index_of_their_instant()
+    {
+        await app.OrderIn("completed");
+
+        var export = await QueryPlans.OfEverySent(recording, async () =>
+            await Api.ExpectStatus(await app.Admin.GetAsync("/api/v1/ledger/journal.csv?from=2026-06-01T00:00:00Z&to=2027-06-01T00:00:00Z"), HttpStatusCode.OK));
+
+        AssertNoTableRead([export]);
+        var rows = Assert.Single(export, p => p.Sql.Contains("\"JournalLines\""));
+        Assert.Matches(TestDatabase.IsPostgres ? "(using|Bitmap Index Scan on) \"IX_JournalEntries_At_Id\"[^\n]*\n\\s*Index Cond: [^\n]*\"At\" >= "
+            : @"USING (COVERING )?INDEX IX_JournalEntries_At_Id \(At>\? AND At<\?\)", rows.Plan);
+    }
+
     /// <summary>The queries of the list's first page and of the page after it (by the first's cursor).</summary>
     private async Task<List<IReadOnlyList<(string Sql, string Plan)>>> TwoPages(HttpClient client, string path)
     {
@@ -152,7 +178,8 @@ public sealed partial class ListIndexesTests(RecordingApp recording) : IClassFix
     {
         var list = Assert.Single(page, p => p.Sql.Contains($"\"{column}\" <= @"));
         Assert.Contains(index, list.Plan);
-        Assert.Matches(TestDatabase.IsPostgres ? $"Index Cond: .*\"{column}\" <= " : $@"USING (COVERING )?INDEX {index} \(.*{column}<\?\)", list.Plan);
+        // The condition must be that index's own: another index seeking on an instant of its own does not make the list's seek.
+        Assert.Matches(TestDatabase.IsPostgres ? $"(using|Bitmap Index Scan on) \"{index}\"[^\n]*\n\\s*Index Cond: [^\n]*\"{column}\" <= " : $@"USING (COVERING )?INDEX {index} \(.*{column}<\?\)", list.Plan);
     }
 
     /// <summary>SQLite's "SCAN t" without an index; PostgreSQL's sequential scan (priced out, so chosen only when no index serves).</summary>

@@ -73,9 +73,13 @@ public static class PayoutEndpoints
         var code = currency?.ToUpperInvariant();
         if (code is not null && !Domain.Currency.TryParse(code, out _))
             throw new InvalidInputException(new Dictionary<string, string[]> { ["currency"] = ["Not an ISO 4217 currency code."] });
-        var lines = db.JournalLines.Where(l => l.SellerId == caller.Id && (code == null || l.Currency == code));
-        var query = db.JournalEntries.AsNoTracking().Where(e => lines.Any(l => l.EntryId == e.Id));
-        var page = await query.PageAsync(e => e.At, e => e.Id, newestFirst: true, cursor, limit, ct);
+        // The page's entries are found from the seller's lines, which carry their entry's instant: one seek in the seller's
+        // index of lines, however long the statement (reading the entries with any line of the seller sorted them all).
+        var keys = db.JournalLines.Where(l => l.SellerId == caller.Id && (code == null || l.Currency == code))
+            .GroupBy(l => new { l.At, l.EntryId }).Select(g => g.Key);
+        var page = await Keyset.PageByIdsAsync<JournalEntry>(
+            (take, cursor, ct) => keys.After(k => k.At, k => k.EntryId, newestFirst: true, cursor).Take(take).Select(k => k.EntryId).ToListAsync(ct),
+            e => e.At, e => e.Id, cursor, limit, (ids, ct) => db.JournalEntries.AsNoTracking().Where(e => ids.Contains(e.Id)).ToListAsync(ct), ct);
         var next = page.NextCursor;
         var items = page.Items.SelectMany(e => e.Lines
                 .Where(l => l.SellerId == caller.Id && (code == null || l.Currency == code))

@@ -386,6 +386,8 @@ namespace Safehold.Web.Data.Migrations.Postgres
 
                     b.HasIndex("OrderId");
 
+                    b.HasIndex("At", "Id");
+
                     b.ToTable("JournalEntries");
                 });
 
@@ -410,6 +412,9 @@ namespace Safehold.Web.Data.Migrations.Postgres
                     b.Property<long>("Amount")
                         .HasColumnType("bigint");
 
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("Currency")
                         .IsRequired()
                         .HasMaxLength(3)
@@ -427,7 +432,7 @@ namespace Safehold.Web.Data.Migrations.Postgres
 
                     b.HasIndex("AccountType", "Currency");
 
-                    b.HasIndex("SellerId", "Currency");
+                    b.HasIndex("SellerId", "At", "EntryId");
 
                     b.ToTable("JournalLines");
                 });

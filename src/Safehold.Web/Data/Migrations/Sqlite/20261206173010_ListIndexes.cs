@@ -4,98 +4,41 @@
 
 namespace Safehold.Web.Data.Migrations.Sqlite
 {
-    /// <inheritdoc />
+    /// <summary>
+    /// The lists' indexes (ListIndexesTests): every order, dispute, product, user and payout newest first, an arbiter's queue
+    /// and the chargebacks. Created only if missing, so an operator of a large database may build them beforehand
+    /// (<see cref="PrebuildableIndexes"/>).
+    /// </summary>
     public partial class ListIndexes : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.CreateIndex(
-                name: "IX_Users_CreatedAt_Id",
-                table: "Users",
-                columns: new[] { "CreatedAt", "Id" });
-
-            migrationBuilder.CreateIndex(
-                name: "IX_Products_CreatedAt_Id",
-                table: "Products",
-                columns: new[] { "CreatedAt", "Id" });
-
-            migrationBuilder.CreateIndex(
-                name: "IX_Payouts_CreatedAt_Id",
-                table: "Payouts",
-                columns: new[] { "CreatedAt", "Id" });
-
-            migrationBuilder.CreateIndex(
-                name: "IX_Orders_CreatedAt_Id",
-                table: "Orders",
-                columns: new[] { "CreatedAt", "Id" });
-
-            migrationBuilder.CreateIndex(
-                name: "IX_Disputes_AppealArbiterId",
-                table: "Disputes",
-                column: "AppealArbiterId");
-
-            migrationBuilder.CreateIndex(
-                name: "IX_Disputes_Chargebacks_OpenedAt_Id",
-                table: "Disputes",
-                columns: new[] { "OpenedAt", "Id" },
-                filter: "\"Reason\" = 'Chargeback'");
-
-            migrationBuilder.CreateIndex(
-                name: "IX_Disputes_Chargebacks_Status_DecisionDueAt",
-                table: "Disputes",
-                columns: new[] { "Status", "DecisionDueAt" },
-                filter: "\"Reason\" = 'Chargeback'");
-
-            migrationBuilder.CreateIndex(
-                name: "IX_Disputes_DecidedBy",
-                table: "Disputes",
-                column: "DecidedBy");
-
-            migrationBuilder.CreateIndex(
-                name: "IX_Disputes_OpenedAt_Id",
-                table: "Disputes",
-                columns: new[] { "OpenedAt", "Id" });
+            migrationBuilder.CreateIndexesIfMissing(
+                new PrebuildableIndex("IX_Users_CreatedAt_Id", "Users", "\"CreatedAt\", \"Id\""),
+                new PrebuildableIndex("IX_Products_CreatedAt_Id", "Products", "\"CreatedAt\", \"Id\""),
+                new PrebuildableIndex("IX_Payouts_CreatedAt_Id", "Payouts", "\"CreatedAt\", \"Id\""),
+                new PrebuildableIndex("IX_Orders_CreatedAt_Id", "Orders", "\"CreatedAt\", \"Id\""),
+                new PrebuildableIndex("IX_Disputes_AppealArbiterId", "Disputes", "\"AppealArbiterId\""),
+                new PrebuildableIndex("IX_Disputes_Chargebacks_OpenedAt_Id", "Disputes", "\"OpenedAt\", \"Id\"", "\"Reason\" = 'Chargeback'"),
+                new PrebuildableIndex("IX_Disputes_Chargebacks_Status_DecisionDueAt", "Disputes", "\"Status\", \"DecisionDueAt\"", "\"Reason\" = 'Chargeback'"),
+                new PrebuildableIndex("IX_Disputes_DecidedBy", "Disputes", "\"DecidedBy\""),
+                new PrebuildableIndex("IX_Disputes_OpenedAt_Id", "Disputes", "\"OpenedAt\", \"Id\""));
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.DropIndex(
-                name: "IX_Users_CreatedAt_Id",
-                table: "Users");
-
-            migrationBuilder.DropIndex(
-                name: "IX_Products_CreatedAt_Id",
-                table: "Products");
-
-            migrationBuilder.DropIndex(
-                name: "IX_Payouts_CreatedAt_Id",
-                table: "Payouts");
-
-            migrationBuilder.DropIndex(
-                name: "IX_Orders_CreatedAt_Id",
-                table: "Orders");
-
-            migrationBuilder.DropIndex(
-                name: "IX_Disputes_AppealArbiterId",
-                table: "Disputes");
-
-            migrationBuilder.DropIndex(
-                name: "IX_Disputes_Chargebacks_OpenedAt_Id",
-                table: "Disputes");
-
-            migrationBuilder.DropIndex(
-                name: "IX_Disputes_Chargebacks_Status_DecisionDueAt",
-                table: "Disputes");
-
-            migrationBuilder.DropIndex(
-                name: "IX_Disputes_DecidedBy",
-                table: "Disputes");
-
-            migrationBuilder.DropIndex(
-                name: "IX_Disputes_OpenedAt_Id",
-                table: "Disputes");
+            migrationBuilder.DropIndexesIfPresent(
+                "IX_Users_CreatedAt_Id",
+                "IX_Products_CreatedAt_Id",
+                "IX_Payouts_CreatedAt_Id",
+                "IX_Orders_CreatedAt_Id",
+                "IX_Disputes_AppealArbiterId",
+                "IX_Disputes_Chargebacks_OpenedAt_Id",
+                "IX_Disputes_Chargebacks_Status_DecisionDueAt",
+                "IX_Disputes_DecidedBy",
+                "IX_Disputes_OpenedAt_Id");
         }
     }
 }

@@ -380,6 +380,8 @@ namespace Safehold.Web.Data.Migrations.Sqlite
 
                     b.HasIndex("OrderId");
 
+                    b.HasIndex("At", "Id");
+
                     b.ToTable("JournalEntries");
                 });
 
@@ -404,6 +406,9 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                     b.Property<long>("Amount")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Currency")
                         .IsRequired()
                         .HasMaxLength(3)
@@ -421,7 +426,7 @@ namespace Safehold.Web.Data.Migrations.Sqlite
 
                     b.HasIndex("AccountType", "Currency");
 
-                    b.HasIndex("SellerId", "Currency");
+                    b.HasIndex("SellerId", "At", "EntryId");
 
                     b.ToTable("JournalLines");
                 });
