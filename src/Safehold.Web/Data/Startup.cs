@@ -24,7 +24,7 @@ public static class Startup
             await db.Database.CloseConnectionAsync();
         }
         await using var turn = await StartupLock.TakeAsync(db); // several hosts starting at once take turns
-        await db.Database.MigrateAsync();
+        await MigrateAsync(db);
 
         // A restarted sandbox keeps the time it had been moved to.
         if (scope.ServiceProvider.GetService<Features.Sandbox.SandboxClock>() is { } sandboxClock
@@ -52,5 +52,24 @@ public static class Startup
             }
         }
 
+    }
+
+    /// <summary>
+    /// Applies the migrations with no limit on how long one command may run: an upgrade that builds an index or fills in a
+    /// column over a large table takes as long as it takes. With the default 30 s, <c>LedgerInstants</c> was cut off at 4M
+    /// journal lines on PostgreSQL, rolled back, and would have started over at every restart (docs/benchmarks.md).
+    /// </summary>
+    public static async Task MigrateAsync(SafeholdDb db, CancellationToken ct = default)
+    {
+        var timeout = db.Database.GetCommandTimeout();
+        db.Database.SetCommandTimeout(0); // no limit, for Npgsql and Microsoft.Data.Sqlite alike
+        try
+        {
+            await db.Database.MigrateAsync(ct);
+        }
+        finally
+        {
+            db.Database.SetCommandTimeout(timeout);
+        }
     }
 }

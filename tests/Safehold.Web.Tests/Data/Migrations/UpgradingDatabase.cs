@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Safehold.Web.Data;
@@ -28,9 +29,12 @@ public sealed class UpgradingDatabase : IAsyncDisposable
         }
     }
 
-    public SafeholdDb Context() => _postgresName is { } name
-        ? new PostgresSafeholdDb(new DbContextOptionsBuilder<PostgresSafeholdDb>().UseNpgsql(TestDatabase.PostgresDatabase(name, pooling: false)).Options)
-        : new SqliteSafeholdDb(new DbContextOptionsBuilder<SqliteSafeholdDb>().UseSqlite($"Data Source={_sqlitePath};Pooling=False").Options);
+    /// <summary>A context of the database, with the given command timeout (as the host's would be configured) and interceptors.</summary>
+    public SafeholdDb Context(int commandTimeout = 30, params IInterceptor[] interceptors) => _postgresName is { } name
+        ? new PostgresSafeholdDb(new DbContextOptionsBuilder<PostgresSafeholdDb>()
+            .UseNpgsql(TestDatabase.PostgresDatabase(name, pooling: false), o => o.CommandTimeout(commandTimeout)).AddInterceptors(interceptors).Options)
+        : new SqliteSafeholdDb(new DbContextOptionsBuilder<SqliteSafeholdDb>()
+            .UseSqlite($"Data Source={_sqlitePath};Pooling=False", o => o.CommandTimeout(commandTimeout)).AddInterceptors(interceptors).Options);
 
     /// <summary>Applies the migrations up to and including <paramref name="migration"/> (its name), or all of them.</summary>
     public async Task MigrateAsync(string? migration = null)
