@@ -429,7 +429,8 @@ namespace Safehold.Web.Data.Migrations.Sqlite
 
                     b.HasIndex("AccountType", "Currency");
 
-                    b.HasIndex("SellerId", "At", "EntryId");
+                    b.HasIndex("SellerId", "At", "EntryId")
+                        .HasFilter("\"SellerId\" IS NOT NULL");
 
                     b.ToTable("JournalLines");
                 });

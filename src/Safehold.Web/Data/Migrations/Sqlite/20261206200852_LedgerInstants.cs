@@ -36,7 +36,8 @@ namespace Safehold.Web.Data.Migrations.Sqlite
             migrationBuilder.CreateIndex(
                 name: "IX_JournalLines_SellerId_At_EntryId",
                 table: "JournalLines",
-                columns: new[] { "SellerId", "At", "EntryId" });
+                columns: new[] { "SellerId", "At", "EntryId" },
+                filter: "\"SellerId\" IS NOT NULL");
 
             migrationBuilder.CreateIndexesIfMissing(new PrebuildableIndex("IX_JournalEntries_At_Id", "JournalEntries", "\"At\", \"Id\""));
         }
