@@ -236,6 +236,9 @@ public sealed class SafeholdApp : WebApplicationFactory<Program>
     /// <summary>A value for a Guid column in raw SQL: SQLite's EF provider stores Guids as upper-case text, PostgreSQL as <c>uuid</c>.</summary>
     public static object SqlGuid(Guid id) => TestDatabase.IsPostgres ? id : id.ToString().ToUpperInvariant();
 
+    /// <summary>A value for an instant's column in raw SQL: SQLite's columns hold UTC ticks, PostgreSQL's <c>timestamptz</c>.</summary>
+    public static object SqlInstant(DateTimeOffset at) => TestDatabase.IsPostgres ? at : at.UtcTicks;
+
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);

@@ -23,8 +23,7 @@ public static class Startup
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
             await db.Database.CloseConnectionAsync();
         }
-        await using var turn = await StartupLock.TakeAsync(db); // several hosts starting at once take turns
-        await MigrateAsync(db);
+        await using var turn = await TakeTurnAndMigrateAsync(db); // several hosts starting at once take turns
 
         // A restarted sandbox keeps the time it had been moved to.
         if (scope.ServiceProvider.GetService<Features.Sandbox.SandboxClock>() is { } sandboxClock
@@ -55,17 +54,22 @@ public static class Startup
     }
 
     /// <summary>
-    /// Applies the migrations with no limit on how long one command may run: an upgrade that builds an index or fills in a
-    /// column over a large table takes as long as it takes. With the default 30 s, <c>LedgerInstants</c> was cut off at 4M
-    /// journal lines on PostgreSQL, rolled back, and would have started over at every restart (docs/benchmarks.md).
+    /// Takes this host's turn (<see cref="StartupLock"/>, held until the result is disposed) and applies the migrations,
+    /// with no limit on how long a command may run: an upgrade that builds an index or fills in a column over a large table
+    /// takes as long as it takes, and a host that starts meanwhile waits for it. With the default 30 s, <c>LedgerInstants</c>
+    /// was cut off at 4M journal lines on PostgreSQL, rolled back, and would have started over at every restart
+    /// (docs/benchmarks.md). On PostgreSQL no statement is cut off; on SQLite, where the timeout bounds only the wait for a
+    /// locked database, the wait is unbounded.
     /// </summary>
-    public static async Task MigrateAsync(SafeholdDb db, CancellationToken ct = default)
+    public static async Task<StartupLock> TakeTurnAndMigrateAsync(SafeholdDb db, CancellationToken ct = default)
     {
         var timeout = db.Database.GetCommandTimeout();
-        db.Database.SetCommandTimeout(0); // no limit, for Npgsql and Microsoft.Data.Sqlite alike
+        db.Database.SetCommandTimeout(0);
         try
         {
+            var turn = await StartupLock.TakeAsync(db, ct);
             await db.Database.MigrateAsync(ct);
+            return turn;
         }
         finally
         {

@@ -51,6 +51,26 @@ public sealed class KeysetTests(SafeholdApp app) : IClassFixture<SafeholdApp>
         Assert.Equal(created.OrderDescending(), created);
     }
 
+    [Fact]
+    public async Task A_sellers_statement_paged_one_entry_at_a_time_gives_every_entry_once_in_the_order_of_one_page_of_all()
+    {
+        var (buyer, seller, first) = await app.OrderIn("completed");
+        var second = Guid.Parse((await app.PlaceOrder(buyer, await app.NewProduct(seller)))["id"]!.GetValue<string>());
+        await Api.ExpectStatus(await SafeholdApp.Pay(buyer, second), HttpStatusCode.OK);
+        await Api.ExpectStatus(await SafeholdApp.Ship(seller, second), HttpStatusCode.OK);
+        await Api.ExpectStatus(await buyer.Http.PostAsync($"/api/v1/orders/{second}/confirm-receipt", null), HttpStatusCode.OK);
+        await app.AdvanceAndSweep(TimeSpan.FromDays(16)); // both orders' money made available in one sweep: entries of one instant
+
+        var paged = await EveryPage(seller.Http, "/api/v1/balance/statement", 1);
+        var whole = await EveryPage(seller.Http, "/api/v1/balance/statement", 100);
+
+        Assert.Equal(4, whole.Count); // each order's completion and its money made available
+        Assert.Equal(whole, paged);
+        var at = whole.Select(e => e.At).ToList();
+        Assert.Equal(at.OrderDescending(), at);
+        Assert.True(at.Distinct().Count() < at.Count, "Two entries share an instant.");
+    }
+
     /// <summary>Every item of the list, page after page of <paramref name="limit"/>: each one's id and instant.</summary>
     private static async Task<List<(string Id, DateTimeOffset At)>> EveryPage(HttpClient client, string path, int limit)
     {
@@ -63,7 +83,7 @@ public sealed class KeysetTests(SafeholdApp app) : IClassFixture<SafeholdApp>
             var json = await Api.Json(response);
             var page = json["items"]!.AsArray();
             Assert.InRange(page.Count, 0, limit);
-            items.AddRange(page.Select(i => (i!["id"]!.GetValue<string>(), (i["sentAt"] ?? i["createdAt"])!.GetValue<DateTimeOffset>())));
+            items.AddRange(page.Select(i => ((i!["id"] ?? i["entryId"])!.GetValue<string>(), (i["sentAt"] ?? i["createdAt"] ?? i["at"])!.GetValue<DateTimeOffset>())));
             cursor = json["nextCursor"]?.GetValue<string>();
         }
         while (cursor is not null);

@@ -5,7 +5,7 @@ namespace Safehold.Web.Tests.Data.Migrations;
 public sealed class LedgerInstantsTests
 {
     [Fact]
-    public async Task An_upgrade_gives_every_journal_line_written_before_it_the_instant_of_its_entry_and_the_journal_still_refuses_edits()
+    public async Task An_upgrade_gives_every_journal_line_written_before_it_the_instant_of_its_entry_and_the_journal_refuses_edits_after_it_and_after_a_downgrade()
     {
         await using var database = new UpgradingDatabase();
         await database.MigrateAsync("ListIndexes"); // the schema before the lines had an instant
@@ -17,9 +17,8 @@ public sealed class LedgerInstantsTests
         };
         foreach (var (id, at) in entries)
         {
-            object Instant(DateTimeOffset a) => TestDatabase.IsPostgres ? a : a.UtcTicks;
             await database.ExecuteAsync("""INSERT INTO "JournalEntries" ("Id", "DedupeKey", "Kind", "OrderId", "At") VALUES ({0}, {1}, 'release', NULL, {2})""",
-                SafeholdApp.SqlGuid(id), $"test:{id}", Instant(at));
+                SafeholdApp.SqlGuid(id), $"test:{id}", SafeholdApp.SqlInstant(at));
             await database.ExecuteAsync("""
                 INSERT INTO "JournalLines" ("EntryId", "LineNumber", "Account", "AccountType", "OrderId", "SellerId", "Currency", "Amount")
                 VALUES ({0}, 1, 'escrow', 'Escrow', NULL, NULL, 'USD', -500), ({0}, 2, {1}, 'SellerPending', NULL, {2}, 'USD', 500)
@@ -33,5 +32,10 @@ public sealed class LedgerInstantsTests
         Assert.Equal(4, lines.Count);
         Assert.All(lines, l => Assert.Equal(entries[l.EntryId], l.At));
         await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => database.ExecuteAsync("""UPDATE "JournalLines" SET "At" = "At" """));
+
+        // And back down: the lines stay, without their instant, and the journal still refuses edits.
+        await database.MigrateAsync("ListIndexes");
+        await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => database.ExecuteAsync("""UPDATE "JournalLines" SET "Amount" = "Amount" """));
+        await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => database.ExecuteAsync("""DELETE FROM "JournalLines" """));
     }
 }

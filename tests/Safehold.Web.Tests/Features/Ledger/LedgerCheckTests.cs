@@ -37,7 +37,7 @@ public sealed class LedgerCheckTests
         {
             var entry = await db.JournalEntries.FirstAsync(e => e.OrderId == orderId);
             await db.Database.ExecuteSqlInterpolatedAsync(
-                $"""INSERT INTO "JournalLines" ("EntryId", "LineNumber", "Account", "AccountType", "OrderId", "SellerId", "Currency", "Amount") VALUES ({SafeholdApp.SqlGuid(entry.Id)}, 99, {"escrow:" + orderId}, 'Escrow', {SafeholdApp.SqlGuid(orderId)}, NULL, 'USD', -20000)""");
+                $"""INSERT INTO "JournalLines" ("EntryId", "LineNumber", "Account", "AccountType", "OrderId", "SellerId", "Currency", "Amount", "At") VALUES ({SafeholdApp.SqlGuid(entry.Id)}, 99, {"escrow:" + orderId}, 'Escrow', {SafeholdApp.SqlGuid(orderId)}, NULL, 'USD', -20000, {SafeholdApp.SqlInstant(entry.At)})""");
         }
 
         var json = await Api.Json(await app.Admin.GetAsync("/api/v1/ledger/check"));
@@ -65,7 +65,7 @@ public sealed class LedgerCheckTests
         {
             var entry = await db.JournalEntries.FirstAsync(e => e.OrderId == orderId);
             await db.Database.ExecuteSqlInterpolatedAsync(
-                $"""INSERT INTO "JournalLines" ("EntryId", "LineNumber", "Account", "AccountType", "OrderId", "SellerId", "Currency", "Amount") VALUES ({SafeholdApp.SqlGuid(entry.Id)}, 99, {"escrow:" + orderId}, 'Escrow', {SafeholdApp.SqlGuid(orderId)}, NULL, 'USD', -20000)""");
+                $"""INSERT INTO "JournalLines" ("EntryId", "LineNumber", "Account", "AccountType", "OrderId", "SellerId", "Currency", "Amount", "At") VALUES ({SafeholdApp.SqlGuid(entry.Id)}, 99, {"escrow:" + orderId}, 'Escrow', {SafeholdApp.SqlGuid(orderId)}, NULL, 'USD', -20000, {SafeholdApp.SqlInstant(entry.At)})""");
         }
         var broken = PortalClient.Text(await admin.Page("/admin/ledger")).Replace('\u00A0', ' ');
         Assert.Contains("ჯამი ნულს არ უდრის, სხვაობა: -200,00 USD.", broken, StringComparison.Ordinal);

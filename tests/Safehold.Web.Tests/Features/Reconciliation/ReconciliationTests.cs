@@ -140,9 +140,9 @@ public sealed class ReconciliationTests
             await db.Database.ExecuteSqlInterpolatedAsync(
                 $"""INSERT INTO "JournalEntries" ("Id", "DedupeKey", "Kind", "OrderId", "At") VALUES ({SafeholdApp.SqlGuid(entryId)}, {"order:" + ghost + ":capture"}, 'capture', {SafeholdApp.SqlGuid(ghost)}, {at})""");
             await db.Database.ExecuteSqlInterpolatedAsync(
-                $"""INSERT INTO "JournalLines" ("EntryId", "LineNumber", "Account", "AccountType", "OrderId", "SellerId", "Currency", "Amount") VALUES ({SafeholdApp.SqlGuid(entryId)}, 1, 'payment_clearing', 'PaymentClearing', {SafeholdApp.SqlGuid(ghost)}, NULL, 'USD', -1200)""");
+                $"""INSERT INTO "JournalLines" ("EntryId", "LineNumber", "Account", "AccountType", "OrderId", "SellerId", "Currency", "Amount", "At") VALUES ({SafeholdApp.SqlGuid(entryId)}, 1, 'payment_clearing', 'PaymentClearing', {SafeholdApp.SqlGuid(ghost)}, NULL, 'USD', -1200, {at})""");
             await db.Database.ExecuteSqlInterpolatedAsync(
-                $"""INSERT INTO "JournalLines" ("EntryId", "LineNumber", "Account", "AccountType", "OrderId", "SellerId", "Currency", "Amount") VALUES ({SafeholdApp.SqlGuid(entryId)}, 2, {"escrow:" + ghost}, 'Escrow', {SafeholdApp.SqlGuid(ghost)}, NULL, 'USD', 1200)""");
+                $"""INSERT INTO "JournalLines" ("EntryId", "LineNumber", "Account", "AccountType", "OrderId", "SellerId", "Currency", "Amount", "At") VALUES ({SafeholdApp.SqlGuid(entryId)}, 2, {"escrow:" + ghost}, 'Escrow', {SafeholdApp.SqlGuid(ghost)}, NULL, 'USD', 1200, {at})""");
         }
         // And a capture the provider made whose commit never happened.
         await app.Payments.CaptureAsync($"order:{lost}:capture", new Money(1_500, Currency.Of("USD")), SandboxPaymentProvider.Visa, CancellationToken.None);

@@ -34,6 +34,10 @@ namespace Safehold.Web.Data.Migrations.Postgres
                 ALTER TABLE "JournalLines" ENABLE TRIGGER "JournalLines_append_only";
                 """);
 
+            // No default from here on: a host still on the version before, which does not know the column, fails to write a
+            // journal line rather than writing one with no instant (such a line would sort as the oldest of a statement).
+            migrationBuilder.Sql("""ALTER TABLE "JournalLines" ALTER COLUMN "At" DROP DEFAULT""");
+
             migrationBuilder.CreateIndex(
                 name: "IX_JournalLines_SellerId_At_EntryId",
                 table: "JournalLines",

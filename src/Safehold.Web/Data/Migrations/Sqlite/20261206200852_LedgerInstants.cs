@@ -51,9 +51,9 @@ namespace Safehold.Web.Data.Migrations.Sqlite
 
             migrationBuilder.DropIndexesIfPresent("IX_JournalEntries_At_Id");
 
-            migrationBuilder.DropColumn(
-                name: "At",
-                table: "JournalLines");
+            // SQLite's own DROP COLUMN: EF Core's DropColumn rebuilds the table, and the rebuilt table would have none of the
+            // journal's append-only triggers.
+            migrationBuilder.Sql("""ALTER TABLE "JournalLines" DROP COLUMN "At";""");
 
             migrationBuilder.CreateIndex(
                 name: "IX_JournalLines_SellerId_Currency",
