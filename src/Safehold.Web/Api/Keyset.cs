@@ -78,10 +78,29 @@ public static class Keyset
     {
         var take = Cursor.Limit(limit);
         var ids = await pageIds(take + 1, cursor, ct);
-        var idOf = Getter(id);
+        return Cut(await LoadInOrder(ids, load, Getter(id), ct), take, at, id);
+    }
+
+    /// <summary>
+    /// The page of <paramref name="keys"/> (an instant and an id, read from another table than the rows: a seller's journal
+    /// lines for their entries) after <paramref name="cursor"/>, and its rows loaded by id through <paramref name="load"/>.
+    /// The cursor is the last key's, so the pages follow the keys' order whatever the rows hold.
+    /// </summary>
+    public static async Task<KeysetPage<T>> PageByKeysAsync<TKey, T>(IQueryable<TKey> keys, Expression<Func<TKey, DateTimeOffset>> at,
+        Expression<Func<TKey, Guid>> id, bool newestFirst, string? cursor, int? limit, Func<List<Guid>, CancellationToken, Task<List<T>>> load,
+        Func<T, Guid> idOf, CancellationToken ct)
+    {
+        var take = Cursor.Limit(limit);
+        var page = Cut(await keys.After(at, id, newestFirst, cursor).Take(take + 1).ToListAsync(ct), take, at, id);
+        return new KeysetPage<T>(await LoadInOrder(page.Items.Select(Getter(id)).ToList(), load, idOf, ct), page.NextCursor);
+    }
+
+    /// <summary>The rows of <paramref name="ids"/> in their order; one gone between the two reads is left out (it cannot, but never trust that).</summary>
+    private static async Task<List<T>> LoadInOrder<T>(List<Guid> ids, Func<List<Guid>, CancellationToken, Task<List<T>>> load, Func<T, Guid> idOf,
+        CancellationToken ct)
+    {
         var loaded = (await load(ids, ct)).ToDictionary(idOf);
-        // A row cannot vanish between the two reads, but never trust that.
-        return Cut(ids.Where(loaded.ContainsKey).Select(k => loaded[k]).ToList(), take, at, id);
+        return ids.Where(loaded.ContainsKey).Select(k => loaded[k]).ToList();
     }
 
     /// <summary>Cuts <paramref name="rows"/> (read with one row more than a page) to a page, with the cursor of the next when there is one.</summary>

@@ -75,14 +75,10 @@ public static class PayoutEndpoints
             throw new InvalidInputException(new Dictionary<string, string[]> { ["currency"] = ["Not an ISO 4217 currency code."] });
         // The page's entries are found from the seller's lines, which carry their entry's instant: one seek in the seller's
         // index of lines, however long the statement (reading the entries with any line of the seller sorted them all).
-        // The cursor is the last key read, so the pages follow the lines' order whatever the entries hold.
         var keys = db.JournalLines.Where(l => l.SellerId == caller.Id && (code == null || l.Currency == code))
             .GroupBy(l => new { l.At, l.EntryId }).Select(g => g.Key);
-        var keyPage = Keyset.Cut(await keys.After(k => k.At, k => k.EntryId, newestFirst: true, cursor).Take(Cursor.Limit(limit) + 1).ToListAsync(ct),
-            Cursor.Limit(limit), k => k.At, k => k.EntryId);
-        var ids = keyPage.Items.Select(k => k.EntryId).ToList();
-        var entries = (await db.JournalEntries.AsNoTracking().Where(e => ids.Contains(e.Id)).ToListAsync(ct)).ToDictionary(e => e.Id);
-        var page = new KeysetPage<JournalEntry>(ids.Where(entries.ContainsKey).Select(id => entries[id]).ToList(), keyPage.NextCursor);
+        var page = await Keyset.PageByKeysAsync(keys, k => k.At, k => k.EntryId, newestFirst: true, cursor, limit,
+            (ids, ct) => db.JournalEntries.AsNoTracking().Where(e => ids.Contains(e.Id)).ToListAsync(ct), e => e.Id, ct);
         var next = page.NextCursor;
         var items = page.Items.SelectMany(e => e.Lines
                 .Where(l => l.SellerId == caller.Id && (code == null || l.Currency == code))
