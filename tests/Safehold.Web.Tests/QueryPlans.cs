@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
+using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -10,8 +11,19 @@ using Safehold.Web.Data;
 namespace Safehold.Web.Tests;
 
 /// <summary>What the database the suite runs on plans for a query: the tests that a lookup is served by its index, not by a pass over its table.</summary>
-public static class QueryPlans
+public static partial class QueryPlans
 {
+    /// <summary>Fails, naming the query, if any plan reads a table whole rather than through an index.</summary>
+    public static void AssertNoTableRead(IEnumerable<(string Sql, string Plan)> plans)
+    {
+        foreach (var (sql, plan) in plans)
+            Assert.False(TableRead().IsMatch(plan), $"A query reads a whole table:\n{sql}\n{plan}");
+    }
+
+    /// <summary>SQLite's "SCAN t" without an index; PostgreSQL's sequential scan (priced out, so chosen only when no index serves).</summary>
+    [GeneratedRegex(@"(^|\n)\s*SCAN \S+(\n|$)|Seq Scan")]
+    private static partial Regex TableRead();
+
     /// <summary>
     /// The plan the database makes for the query with its parameters bound. On PostgreSQL sequential scans are priced out
     /// first, since on a nearly empty table a scan is cheaper than any index and the plan would say nothing of the index.

@@ -1,9 +1,11 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using Safehold.Web.Api;
 using Safehold.Web.Data;
 using Safehold.Web.Features.Portal;
+using Safehold.Web.Jobs;
 using Safehold.Web.Payments;
 
 namespace Safehold.Web.Features.Reconciliation;
@@ -13,7 +15,7 @@ namespace Safehold.Web.Features.Reconciliation;
 /// of it per currency, its mismatches in words, and its journal as CSV.
 /// </summary>
 [Authorize(Roles = nameof(Users.UserRole.Admin))]
-public sealed class IndexModel(SafeholdDb db, IPaymentProvider provider, TimeProvider clock) : PortalPage
+public sealed class IndexModel(SafeholdDb db, IPaymentProvider provider, IOptions<PaymentOptions> payments, TimeProvider clock) : PortalPage
 {
     [BindProperty(SupportsGet = true, Name = "from")]
     public string? From { get; set; }
@@ -30,7 +32,7 @@ public sealed class IndexModel(SafeholdDb db, IPaymentProvider provider, TimePro
     public async Task OnGetAsync()
     {
         if (ReadPeriod() is not { } period) return;
-        await Attempt(async ct => Result = (await Reconcile.Get(HttpContext, db, provider, clock, Iso(period.From), Iso(period.To), ct)).Value,
+        await Attempt(async ct => Result = (await Reconcile.Get(HttpContext, db, provider, payments, clock, Iso(period.From), Iso(period.To), ct)).Value,
             ownTransactions: true);
     }
 

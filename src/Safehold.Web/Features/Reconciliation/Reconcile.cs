@@ -1,10 +1,12 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Safehold.Domain.Ledger;
 using Safehold.Domain.Payments;
 using Safehold.Web.Api;
 using Safehold.Web.Data;
 using Safehold.Web.Features.Users;
+using Safehold.Web.Jobs;
 using Safehold.Web.Payments;
 
 namespace Safehold.Web.Features.Reconciliation;
@@ -78,18 +80,23 @@ public sealed record ReconciliationResponse(DateTimeOffset From, DateTimeOffset 
 /// Totals are the period's (entries by their time, instructions by when they completed, provider records by when the
 /// provider answered), so an instruction answered just before the period's end may fall on either side of it; the
 /// mismatches compare each instruction with all its entries, whenever they were written, and do not.
+/// Every read goes through an index of what it looks for, never a pass over a table (ListIndexesTests): the period's
+/// entries by their instant; the instructions by when they were written, by when they completed and by key; their entries
+/// by key, the sending and returning ones by instant, a checkout's captures through its orders; the money owed at the
+/// period's end from the lines of the two owed accounts alone. Each "or" is a read of its own, joined in one statement:
+/// an OR of them would be answered by a pass over the table.
 /// </remarks>
-public sealed class Reconcile(SafeholdDb db, IPaymentProvider provider)
+public sealed class Reconcile(SafeholdDb db, IPaymentProvider provider, bool externalRails)
 {
     public const int MaxListed = 200;
 
     public static void Map(RouteGroupBuilder api) => api.MapGet("/reconciliation", Get).WithTags("Ledger");
 
-    public static async Task<Ok<ReconciliationResponse>> Get(HttpContext http, SafeholdDb db, IPaymentProvider provider, TimeProvider clock,
-        string? from, string? to, CancellationToken ct)
+    public static async Task<Ok<ReconciliationResponse>> Get(HttpContext http, SafeholdDb db, IPaymentProvider provider, IOptions<PaymentOptions> payments,
+        TimeProvider clock, string? from, string? to, CancellationToken ct)
     {
         Caller.From(http.User).Require(UserRole.Admin, "reconcile the ledger");
-        return TypedResults.Ok(await new Reconcile(db, provider).RunAsync(Period.Parse(from, to, clock.GetUtcNow()), ct));
+        return TypedResults.Ok(await new Reconcile(db, provider, payments.Value.External).RunAsync(Period.Parse(from, to, clock.GetUtcNow()), ct));
     }
 
     private sealed record Line(Guid EntryId, int LineNumber, string Key, string Kind, Guid? OrderId, DateTimeOffset At, AccountType Type, string Currency, long Amount);
@@ -101,27 +108,35 @@ public sealed class Reconcile(SafeholdDb db, IPaymentProvider provider)
     {
         var (from, to) = (period.From.ToUniversalTime(), period.To.ToUniversalTime()); // PostgreSQL takes UTC instants only
         var inPeriod = await CheckoutKeyed(await Lines(db.JournalEntries.Where(e => e.At >= from && e.At < to), ct), ct);
+        // The owed accounts' lines up to the period's end (their own index; each line carries its entry's instant).
         var owedAtEnd = await db.JournalLines
-            .Where(l => (l.AccountType == AccountType.RefundsOwed || l.AccountType == AccountType.PayoutsOwed)
-                && db.JournalEntries.Any(e => e.Id == l.EntryId && e.At < to))
+            .Where(l => (l.AccountType == AccountType.RefundsOwed || l.AccountType == AccountType.PayoutsOwed) && l.At < to)
             .GroupBy(l => new { l.AccountType, l.Currency }).Select(g => new { g.Key.AccountType, g.Key.Currency, Sum = g.Sum(l => l.Amount) })
             .ToListAsync(ct);
 
         // The instructions the period touched: written or completed in it, or named by one of its entries.
         var entryKeys = inPeriod.Select(l => InstructionKeyOf(l.Key)).Distinct().ToList();
-        var instructions = await db.PaymentInstructions.AsNoTracking()
-            .Where(i => (i.CreatedAt >= from && i.CreatedAt < to) || (i.CompletedAt >= from && i.CompletedAt < to) || entryKeys.Contains(i.IdempotencyKey))
-            .ToListAsync(ct);
-        var capturesAreInstructions = await db.PaymentInstructions.AnyAsync(i => i.Kind == InstructionKind.Capture, ct);
+        var instructions = (await db.PaymentInstructions.AsNoTracking().Where(i => i.CreatedAt >= from && i.CreatedAt < to)
+            .Concat(db.PaymentInstructions.AsNoTracking().Where(i => i.CompletedAt >= from && i.CompletedAt < to))
+            .Concat(db.PaymentInstructions.AsNoTracking().Where(i => entryKeys.Contains(i.IdempotencyKey)))
+            .ToListAsync(ct)).DistinctBy(i => i.Id).ToList();
+        // On sandbox rails every capture is an instruction; on external rails the marketplace reports its captures with the
+        // pay, and a period's captures are instructions only if it has one (written before the database changed rails).
+        var capturesAreInstructions = !externalRails || instructions.Any(i => i.Kind == InstructionKind.Capture);
 
         // Every entry of those instructions, whenever written: the one that owes (its key), and those that send and return it.
         var keys = instructions.Select(i => i.IdempotencyKey).ToList();
         var since = instructions.Count == 0 ? to : instructions.Min(i => i.CreatedAt);
         // A checkout's capture is entered once per order it paid, each under the order's own key (see CheckoutKeyed).
         var checkoutIds = instructions.Where(i => i.CheckoutId != null).Select(i => i.CheckoutId).ToList();
-        var related = await CheckoutKeyed(await Lines(db.JournalEntries.Where(e => keys.Contains(e.DedupeKey)
-            || (e.At >= since && (e.Kind == "refund_sent" || e.Kind == "payout_sent" || e.Kind == "refund_returned" || e.Kind == "payout_returned"))
-            || (e.Kind == "capture" && db.Orders.Any(o => o.Id == e.OrderId && checkoutIds.Contains(o.CheckoutId)))), ct), ct);
+        var related = await CheckoutKeyed(await Lines(db.JournalEntries.Where(e => keys.Contains(e.DedupeKey))
+            .Concat(db.JournalEntries.Where(e => e.At >= since
+                && (e.Kind == "refund_sent" || e.Kind == "payout_sent" || e.Kind == "refund_returned" || e.Kind == "payout_returned")))
+            .Concat(from o in db.Orders
+                    where checkoutIds.Contains(o.CheckoutId)
+                    from e in db.JournalEntries
+                    where e.OrderId == o.Id && e.Kind == "capture"
+                    select e), ct), ct);
         var byInstruction = related.Concat(inPeriod).DistinctBy(l => (l.EntryId, l.LineNumber)).ToLookup(l => InstructionKeyOf(l.Key));
         var instructionByKey = instructions.ToDictionary(i => i.IdempotencyKey);
 

@@ -16,8 +16,10 @@ public sealed class ReconciliationTests
 {
     private static string Iso(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
-    private static async Task<JsonNode> Reconcile(SafeholdApp app) =>
-        await Api.Json(await app.Admin.GetAsync($"/api/v1/reconciliation?from={Iso(SafeholdApp.Start.AddDays(-1))}&to={Iso(app.Now.AddHours(1))}"));
+    /// <summary>The reconciliation of a period that holds everything the app has done.</summary>
+    internal static string PathOfAll(SafeholdApp app) => $"/api/v1/reconciliation?from={Iso(SafeholdApp.Start.AddDays(-1))}&to={Iso(app.Now.AddHours(1))}";
+
+    private static async Task<JsonNode> Reconcile(SafeholdApp app) => await Api.Json(await app.Admin.GetAsync(PathOfAll(app)));
 
     /// <summary>Every currency's mismatches.</summary>
     private static List<JsonNode> Mismatches(JsonNode result) =>

@@ -430,10 +430,11 @@ namespace Safehold.Web.Data.Migrations.Postgres
 
                     b.HasIndex("OrderId");
 
-                    b.HasIndex("AccountType", "Currency");
-
                     b.HasIndex("SellerId", "At", "EntryId")
                         .HasFilter("\"SellerId\" IS NOT NULL");
+
+                    b.HasIndex(new[] { "AccountType", "Currency", "At", "Amount" }, "IX_JournalLines_Owed")
+                        .HasFilter("\"AccountType\" IN ('RefundsOwed', 'PayoutsOwed')");
 
                     b.ToTable("JournalLines");
                 });
@@ -837,6 +838,9 @@ namespace Safehold.Web.Data.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.HasIndex("CheckoutId");
+
+                    b.HasIndex("CompletedAt")
+                        .HasFilter("\"CompletedAt\" IS NOT NULL");
 
                     b.HasIndex("IdempotencyKey")
                         .IsUnique();

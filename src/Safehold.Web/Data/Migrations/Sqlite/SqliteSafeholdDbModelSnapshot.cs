@@ -424,10 +424,11 @@ namespace Safehold.Web.Data.Migrations.Sqlite
 
                     b.HasIndex("OrderId");
 
-                    b.HasIndex("AccountType", "Currency");
-
                     b.HasIndex("SellerId", "At", "EntryId")
                         .HasFilter("\"SellerId\" IS NOT NULL");
+
+                    b.HasIndex(new[] { "AccountType", "Currency", "At", "Amount" }, "IX_JournalLines_Owed")
+                        .HasFilter("\"AccountType\" IN ('RefundsOwed', 'PayoutsOwed')");
 
                     b.ToTable("JournalLines");
                 });
@@ -831,6 +832,9 @@ namespace Safehold.Web.Data.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("CheckoutId");
+
+                    b.HasIndex("CompletedAt")
+                        .HasFilter("\"CompletedAt\" IS NOT NULL");
 
                     b.HasIndex("IdempotencyKey")
                         .IsUnique();
