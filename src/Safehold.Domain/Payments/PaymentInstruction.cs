@@ -285,7 +285,7 @@ public sealed class PaymentInstruction
         FailureCode = failureCode;
         CompletedAt = now;
         Version++;
-        return wasOut ? new JournalEntry(Guid.CreateVersion7(now), $"{IdempotencyKey}:returned:{Version}", ReturnedKind, OrderId, now,
+        return wasOut ? new JournalEntry(Guid.CreateVersion7(now), ReturnedKey(Version), ReturnedKind, OrderId, now,
             [(Out, -Money), (Owed, Money)]) : null;
     }
 
@@ -296,9 +296,20 @@ public sealed class PaymentInstruction
         CompletedAt = now;
         Version++;
         if (Kind == InstructionKind.Capture) return null;
-        return new JournalEntry(Guid.CreateVersion7(now), $"{IdempotencyKey}:sent:{Version}", SettledKind, OrderId, now,
+        return new JournalEntry(Guid.CreateVersion7(now), SentKey(Version), SettledKind, OrderId, now,
             [(Owed, -Money), (Out, Money)]);
     }
+
+    /// <summary>
+    /// Every key an entry that sent or returned this refund's or payout's money can have: each is the instruction's key with
+    /// the version the change made (<c>{key}:sent:{version}</c>, <c>{key}:returned:{version}</c>), so these are one of each
+    /// per version it has had. How reconciliation finds those entries by key, whenever they were written; a capture has none.
+    /// </summary>
+    public IEnumerable<string> MovementKeys() => Kind == InstructionKind.Capture ? []
+        : Enumerable.Range(1, Version).SelectMany(version => new[] { SentKey(version), ReturnedKey(version) });
+
+    private string SentKey(int version) => $"{IdempotencyKey}:sent:{version}";
+    private string ReturnedKey(int version) => $"{IdempotencyKey}:returned:{version}";
 
     private string SettledKind => Kind == InstructionKind.Refund ? "refund_sent" : "payout_sent";
     private string ReturnedKind => Kind == InstructionKind.Refund ? "refund_returned" : "payout_returned";

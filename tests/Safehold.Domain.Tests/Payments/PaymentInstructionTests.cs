@@ -134,6 +134,31 @@ public sealed class PaymentInstructionTests
     }
 
     [Fact]
+    public void The_movement_keys_name_every_entry_that_sent_or_returned_the_money_whatever_the_attempts_between_and_a_capture_has_none()
+    {
+        var refund = NewRefund();
+        var entries = new List<JournalEntry>();
+        refund.Claim(Now, Lease);
+        refund.Fail("provider_error", Now);
+        refund.Claim(Now.AddMinutes(1), Lease);
+        entries.Add(refund.Succeed("re_1", Now.AddMinutes(1))!);
+        entries.Add(refund.ReportFailed("account_closed", Now.AddDays(1))!);
+        refund.Retry(Now.AddDays(2));
+        refund.Claim(Now.AddDays(2), Lease);
+        refund.Fail("account_closed", Now.AddDays(2), final: true);
+        entries.Add(refund.Resolve("Paid by bank transfer", Guid.NewGuid(), Now.AddDays(3))!);
+
+        var keys = refund.MovementKeys().ToList();
+
+        Assert.All(entries, e => Assert.Contains(e.DedupeKey, keys));
+        Assert.Equal(2 * refund.Version, keys.Count);
+        Assert.All(keys, k => Assert.StartsWith(refund.IdempotencyKey + ":", k));
+        var capture = PaymentInstruction.Capture(OrderId, $"order:{OrderId}:capture", new Money(4_000, Currency.Usd), Now, Lease);
+        capture.Succeed("ch_1", Now);
+        Assert.Empty(capture.MovementKeys());
+    }
+
+    [Fact]
     public void A_capture_moves_no_owed_money_and_a_declined_one_waits_for_no_admin_but_for_the_buyer_to_pay_again_under_the_newest_claim()
     {
         var capture = PaymentInstruction.Capture(OrderId, $"order:{OrderId}:capture", new Money(4_000, Currency.Usd), Now, Lease);

@@ -114,26 +114,30 @@ public sealed class Reconcile(SafeholdDb db, IPaymentProvider provider, bool ext
             .GroupBy(l => new { l.AccountType, l.Currency }).Select(g => new { g.Key.AccountType, g.Key.Currency, Sum = g.Sum(l => l.Amount) })
             .ToListAsync(ct);
 
-        // The instructions the period touched: written or completed in it, or named by one of its entries.
-        var entryKeys = inPeriod.Select(l => InstructionKeyOf(l.Key)).Distinct().ToList();
-        var instructions = (await db.PaymentInstructions.AsNoTracking().Where(i => i.CreatedAt >= from && i.CreatedAt < to)
-            .Concat(db.PaymentInstructions.AsNoTracking().Where(i => i.CompletedAt >= from && i.CompletedAt < to))
-            .Concat(db.PaymentInstructions.AsNoTracking().Where(i => entryKeys.Contains(i.IdempotencyKey)))
-            .ToListAsync(ct)).DistinctBy(i => i.Id).ToList();
+        // The instructions the period touched: written in it, completed in it (written before it), or named by one of its
+        // entries; the last asks only for the keys the first two did not find, usually none. Every list of keys goes as one
+        // parameter (EF.Parameter): as one parameter a key each, a long period's would pass SQLite's limit of 32,766.
+        var instructions = await db.PaymentInstructions.AsNoTracking().Where(i => i.CreatedAt >= from && i.CreatedAt < to)
+            .Concat(db.PaymentInstructions.AsNoTracking().Where(i => i.CompletedAt >= from && i.CompletedAt < to && i.CreatedAt < from))
+            .ToListAsync(ct);
+        var found = instructions.Select(i => i.IdempotencyKey).ToHashSet(StringComparer.Ordinal);
+        var named = inPeriod.Select(l => InstructionKeyOf(l.Key)).Where(k => !found.Contains(k)).Distinct().ToList();
+        if (named.Count > 0)
+            instructions.AddRange(await db.PaymentInstructions.AsNoTracking().Where(i => EF.Parameter(named).Contains(i.IdempotencyKey)).ToListAsync(ct));
         // On sandbox rails every capture is an instruction; on external rails the marketplace reports its captures with the
         // pay, and a period's captures are instructions only if it has one (written before the database changed rails).
         var capturesAreInstructions = !externalRails || instructions.Any(i => i.Kind == InstructionKind.Capture);
 
-        // Every entry of those instructions, whenever written: the one that owes (its key), and those that send and return it.
+        // Every entry of those instructions, whenever written: the one that owes (its key) and those that send and return
+        // it (their keys, one of each per version the instruction has had), read by key unless the period's own; and a
+        // checkout's capture, entered once per order it paid under the order's own key (see CheckoutKeyed).
         var keys = instructions.Select(i => i.IdempotencyKey).ToList();
-        var since = instructions.Count == 0 ? to : instructions.Min(i => i.CreatedAt);
-        // A checkout's capture is entered once per order it paid, each under the order's own key (see CheckoutKeyed).
+        var inPeriodKeys = inPeriod.Select(l => l.Key).ToHashSet(StringComparer.Ordinal);
+        var elsewhere = instructions.SelectMany(i => i.MovementKeys().Prepend(i.IdempotencyKey)).Where(k => !inPeriodKeys.Contains(k)).ToList();
         var checkoutIds = instructions.Where(i => i.CheckoutId != null).Select(i => i.CheckoutId).ToList();
-        var related = await CheckoutKeyed(await Lines(db.JournalEntries.Where(e => keys.Contains(e.DedupeKey))
-            .Concat(db.JournalEntries.Where(e => e.At >= since
-                && (e.Kind == "refund_sent" || e.Kind == "payout_sent" || e.Kind == "refund_returned" || e.Kind == "payout_returned")))
+        var related = await CheckoutKeyed(await Lines(db.JournalEntries.Where(e => EF.Parameter(elsewhere).Contains(e.DedupeKey))
             .Concat(from o in db.Orders
-                    where checkoutIds.Contains(o.CheckoutId)
+                    where EF.Parameter(checkoutIds).Contains(o.CheckoutId)
                     from e in db.JournalEntries
                     where e.OrderId == o.Id && e.Kind == "capture"
                     select e), ct), ct);
@@ -249,15 +253,15 @@ public sealed class Reconcile(SafeholdDb db, IPaymentProvider provider, bool ext
         if (unknown.Count > 0)
         {
             var unknownKeys = unknown.Select(r => r.IdempotencyKey).ToList();
-            var found = (await db.JournalEntries.Where(e => unknownKeys.Contains(e.DedupeKey)).Select(e => e.DedupeKey).ToListAsync(ct))
-                .Concat(await db.PaymentInstructions.Where(i => unknownKeys.Contains(i.IdempotencyKey)).Select(i => i.IdempotencyKey).ToListAsync(ct))
+            var recorded = (await db.JournalEntries.Where(e => EF.Parameter(unknownKeys).Contains(e.DedupeKey)).Select(e => e.DedupeKey).ToListAsync(ct))
+                .Concat(await db.PaymentInstructions.Where(i => EF.Parameter(unknownKeys).Contains(i.IdempotencyKey)).Select(i => i.IdempotencyKey).ToListAsync(ct))
                 .ToHashSet(StringComparer.Ordinal);
             // A lost capture returned when its unpaid order ended (the instruction worker, after DueTimers.LookForLostCaptureAsync): in and out again, settled.
             var voids = (await records!.FindAsync(unknown.Where(r => r.Kind == "capture").Select(r => CaptureReturns.VoidKeyOf(r.IdempotencyKey)).ToList(), ct))
                 .Where(v => v.Succeeded).ToDictionary(v => v.IdempotencyKey, StringComparer.Ordinal);
             bool Voided(ProviderRecord r) => r.Kind == "capture" ? voids.TryGetValue(CaptureReturns.VoidKeyOf(r.IdempotencyKey), out var v) && v.Amount == r.Amount
                 : CaptureReturns.IsVoidKey(r.IdempotencyKey);
-            foreach (var r in unknown.Where(r => !found.Contains(r.IdempotencyKey) && !Voided(r)))
+            foreach (var r in unknown.Where(r => !recorded.Contains(r.IdempotencyKey) && !Voided(r)))
                 Add("provider_record_without_entry", r.Currency, r.IdempotencyKey, null, null, null, null, null, r.Amount,
                     $"The provider recorded a {r.Kind} of {r.Amount} {r.Currency} (minor units) that Safehold has no entry or instruction for.");
         }
@@ -304,7 +308,7 @@ public sealed class Reconcile(SafeholdDb db, IPaymentProvider provider, bool ext
     {
         var captureOrders = lines.Where(l => l.Kind == "capture" && l.OrderId != null).Select(l => l.OrderId!.Value).Distinct().ToList();
         if (captureOrders.Count == 0) return lines;
-        var checkoutOf = await db.Orders.AsNoTracking().Where(o => captureOrders.Contains(o.Id) && o.CheckoutId != null)
+        var checkoutOf = await db.Orders.AsNoTracking().Where(o => EF.Parameter(captureOrders).Contains(o.Id) && o.CheckoutId != null)
             .ToDictionaryAsync(o => o.Id, o => o.CheckoutId!.Value, ct);
         return checkoutOf.Count == 0 ? lines : lines.Select(l => l.Kind == "capture" && l.OrderId is { } id && checkoutOf.TryGetValue(id, out var checkoutId)
             ? l with { Key = CaptureReturns.CheckoutCaptureKey(checkoutId) } : l).ToList();

@@ -157,6 +157,51 @@ public sealed class ReconciliationTests
         Assert.Equal(1_500, Mismatches(result).Single(m => m["code"]!.GetValue<string>() == "provider_record_without_entry")!["provider"]!["amount"]!.GetValue<long>());
     }
 
+    [Fact]
+    public async Task A_period_of_more_entries_than_SQLite_binds_parameters_in_one_statement_is_reconciled()
+    {
+        using var app = new SafeholdApp();
+        await app.OrderIn("closed", 2_500);
+        const int Releases = 40_000; // each entry's key is looked for among the instructions, and SQLite binds at most 32,766 parameters
+        var (scope, db) = app.OpenDb();
+        using (scope)
+        {
+            // Entries that need no instruction (escrow released to no seller's account), written a microsecond apart.
+            if (TestDatabase.IsPostgres)
+            {
+                await db.Database.ExecuteSqlInterpolatedAsync($"""
+                    INSERT INTO "JournalEntries" ("Id", "DedupeKey", "Kind", "OrderId", "At")
+                    SELECT ('00000000-0000-0000-0000-' || lpad(g::text, 12, '0'))::uuid, 'bulk:' || g || ':release', 'release', NULL, {app.Now} + g * interval '1 microsecond'
+                    FROM generate_series(1, {Releases}) g
+                    """);
+                await db.Database.ExecuteSqlRawAsync("""
+                    INSERT INTO "JournalLines" ("EntryId", "LineNumber", "Account", "AccountType", "OrderId", "SellerId", "Currency", "Amount", "At")
+                    SELECT e."Id", n, CASE n WHEN 1 THEN 'escrow:bulk' ELSE 'pending:bulk' END, CASE n WHEN 1 THEN 'Escrow' ELSE 'SellerPending' END, NULL, NULL, 'USD', CASE n WHEN 1 THEN -1 ELSE 1 END, e."At"
+                    FROM "JournalEntries" e CROSS JOIN generate_series(1, 2) n WHERE e."DedupeKey" LIKE 'bulk:%'
+                    """);
+            }
+            else
+            {
+                await db.Database.ExecuteSqlInterpolatedAsync($"""
+                    WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < {Releases})
+                    INSERT INTO "JournalEntries" ("Id", "DedupeKey", "Kind", "OrderId", "At")
+                    SELECT printf('00000000-0000-0000-0000-%012d', n), 'bulk:' || n || ':release', 'release', NULL, {app.Now.UtcTicks} + n * 10 FROM g
+                    """);
+                await db.Database.ExecuteSqlRawAsync("""
+                    INSERT INTO "JournalLines" ("EntryId", "LineNumber", "Account", "AccountType", "OrderId", "SellerId", "Currency", "Amount", "At")
+                    SELECT e."Id", n.n, CASE n.n WHEN 1 THEN 'escrow:bulk' ELSE 'pending:bulk' END, CASE n.n WHEN 1 THEN 'Escrow' ELSE 'SellerPending' END, NULL, NULL, 'USD', CASE n.n WHEN 1 THEN -1 ELSE 1 END, e."At"
+                    FROM "JournalEntries" e CROSS JOIN (SELECT 1 AS n UNION ALL SELECT 2) n WHERE e."DedupeKey" LIKE 'bulk:%'
+                    """);
+            }
+        }
+
+        var result = await Reconcile(app);
+
+        Assert.True(result["ok"]!.GetValue<bool>(), result.ToJsonString());
+        var usd = Assert.Single(result["currencies"]!.AsArray())!;
+        Assert.Equal((2_500L, 2_500L), (Amount(usd, "ledger", "capturedIn"), Amount(usd, "ledger", "refundsOwed")));
+    }
+
     [Theory]
     [InlineData("from=2026-12-02&to=2026-12-01", "to")]
     [InlineData("from=2026-12-01&to=2026-12-01", "to")]
