@@ -24,6 +24,8 @@ INSERT INTO "JournalEntries" ("Id", "DedupeKey", "Kind", "OrderId", "At")
 SELECT gen_random_uuid(), 'order:' || id || ':capture', 'capture', id, t FROM o;
 INSERT INTO "JournalEntries" ("Id", "DedupeKey", "Kind", "OrderId", "At")
 SELECT gen_random_uuid(), 'order:' || id || ':refund', 'refund', id, t + interval '1 hour' FROM o WHERE g % 10 = 0;
+-- The domain would key the sending entry with the version its success made (sent:2 here); sent:1 is as the runs of record
+-- were made, and is as much one of the instruction's movement keys (PaymentInstruction.MovementKeys).
 INSERT INTO "JournalEntries" ("Id", "DedupeKey", "Kind", "OrderId", "At")
 SELECT gen_random_uuid(), 'order:' || id || ':refund:sent:1', 'refund_sent', id, t + interval '61 minutes' FROM o WHERE g % 10 = 0;
 INSERT INTO "JournalLines" ("EntryId", "LineNumber", "Account", "AccountType", "OrderId", "SellerId", "Currency", "Amount", "At")

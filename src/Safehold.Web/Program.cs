@@ -151,7 +151,7 @@ builder.Services.AddSingleton<IdempotencyCleanup>();
 builder.Services.AddHostedService<DeadlineSweeperService>();
 builder.Services.Configure<PayoutOptions>(builder.Configuration.GetSection("Safehold:Payouts"));
 builder.Services.Configure<PaymentOptions>(builder.Configuration.GetSection("Safehold:Payments"));
-builder.Services.PostConfigure<PaymentOptions>(o => o.External = rails == PaymentRails.External);
+builder.Services.PostConfigure<PaymentOptions>(o => o.Rails = rails);
 builder.Services.AddScoped<ReportResult>();
 builder.Services.AddScoped<InstructionChanges>();
 builder.Services.AddSingleton<InstructionWorker>();

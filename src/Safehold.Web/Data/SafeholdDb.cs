@@ -354,8 +354,8 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
             // sellers' accounts are in it, about half of them: the others are no seller's and cost no index write.
             e.HasIndex(l => new { l.SellerId, l.At, l.EntryId }).HasFilter("\"SellerId\" IS NOT NULL");
             // What is owed to buyers and sellers (reconciliation, the ledger's check): the lines of the two owed accounts,
-            // with all that the sums read. No other line is in it: an index of every line by its account served only
-            // these sums and cost every line written an index write.
+            // with all that the sums read. No other line is in it: an index of every line by its account type cost every
+            // line written an index write, for these sums and the ledger check's escrow sums, which read half the lines.
             e.HasIndex(l => new { l.AccountType, l.Currency, l.At, l.Amount }, "IX_JournalLines_Owed").HasFilter(OwedLines);
         });
         b.Entity<SellerBalance>(e =>

@@ -43,8 +43,11 @@ public sealed class PaymentOptions
         _ => throw new InvalidOperationException($"Unknown Safehold:Payments:Provider '{Provider}': use sandbox, external or none."),
     };
 
-    /// <summary>Set at start from <see cref="Provider"/> and the mode: whether the marketplace moves the money.</summary>
-    public bool External { get; set; }
+    /// <summary>Set at start from <see cref="Provider"/> and the mode (<see cref="RailsFor"/>): the rails in force.</summary>
+    public PaymentRails Rails { get; set; }
+
+    /// <summary>Whether the marketplace moves the money (<c>external</c> rails).</summary>
+    public bool External => Rails == PaymentRails.External;
 
     /// <summary>How long one provider call may take before the attempt counts as failed (and is tried again under its key).</summary>
     public double CallTimeoutSeconds { get; set; } = 30;

@@ -80,13 +80,13 @@ public sealed record ReconciliationResponse(DateTimeOffset From, DateTimeOffset 
 /// Totals are the period's (entries by their time, instructions by when they completed, provider records by when the
 /// provider answered), so an instruction answered just before the period's end may fall on either side of it; the
 /// mismatches compare each instruction with all its entries, whenever they were written, and do not.
-/// Every read goes through an index of what it looks for, never a pass over a table (ListIndexesTests): the period's
-/// entries by their instant; the instructions by when they were written, by when they completed and by key; their entries
-/// by key, the sending and returning ones by instant, a checkout's captures through its orders; the money owed at the
-/// period's end from the lines of the two owed accounts alone. Each "or" is a read of its own, joined in one statement:
-/// an OR of them would be answered by a pass over the table.
+/// Every read goes through an index of what it looks for, never a pass over a table (ReconciliationReadsTests): the
+/// period's entries by their instant; the instructions by when they were written, by when they completed and by key;
+/// their entries by exact key (those that send and return the money too: <see cref="PaymentInstruction.MovementKeys"/>),
+/// a checkout's captures through its orders; the money owed at the period's end from the lines of the two owed accounts
+/// alone. What would be one OR is reads of its own (an OR of them is answered by a pass over the table).
 /// </remarks>
-public sealed class Reconcile(SafeholdDb db, IPaymentProvider provider, bool externalRails)
+public sealed class Reconcile(SafeholdDb db, IPaymentProvider provider, PaymentRails rails)
 {
     public const int MaxListed = 200;
 
@@ -96,7 +96,7 @@ public sealed class Reconcile(SafeholdDb db, IPaymentProvider provider, bool ext
         TimeProvider clock, string? from, string? to, CancellationToken ct)
     {
         Caller.From(http.User).Require(UserRole.Admin, "reconcile the ledger");
-        return TypedResults.Ok(await new Reconcile(db, provider, payments.Value.External).RunAsync(Period.Parse(from, to, clock.GetUtcNow()), ct));
+        return TypedResults.Ok(await new Reconcile(db, provider, payments.Value.Rails).RunAsync(Period.Parse(from, to, clock.GetUtcNow()), ct));
     }
 
     private sealed record Line(Guid EntryId, int LineNumber, string Key, string Kind, Guid? OrderId, DateTimeOffset At, AccountType Type, string Currency, long Amount);
@@ -114,19 +114,20 @@ public sealed class Reconcile(SafeholdDb db, IPaymentProvider provider, bool ext
             .GroupBy(l => new { l.AccountType, l.Currency }).Select(g => new { g.Key.AccountType, g.Key.Currency, Sum = g.Sum(l => l.Amount) })
             .ToListAsync(ct);
 
-        // The instructions the period touched: written in it, completed in it (written before it), or named by one of its
+        // The instructions the period touched: written in it, completed in it (written outside it), or named by one of its
         // entries; the last asks only for the keys the first two did not find, usually none. Every list of keys goes as one
         // parameter (EF.Parameter): as one parameter a key each, a long period's would pass SQLite's limit of 32,766.
         var instructions = await db.PaymentInstructions.AsNoTracking().Where(i => i.CreatedAt >= from && i.CreatedAt < to)
-            .Concat(db.PaymentInstructions.AsNoTracking().Where(i => i.CompletedAt >= from && i.CompletedAt < to && i.CreatedAt < from))
+            .Concat(db.PaymentInstructions.AsNoTracking().Where(i => i.CompletedAt >= from && i.CompletedAt < to && (i.CreatedAt < from || i.CreatedAt >= to)))
             .ToListAsync(ct);
         var found = instructions.Select(i => i.IdempotencyKey).ToHashSet(StringComparer.Ordinal);
         var named = inPeriod.Select(l => InstructionKeyOf(l.Key)).Where(k => !found.Contains(k)).Distinct().ToList();
         if (named.Count > 0)
             instructions.AddRange(await db.PaymentInstructions.AsNoTracking().Where(i => EF.Parameter(named).Contains(i.IdempotencyKey)).ToListAsync(ct));
-        // On sandbox rails every capture is an instruction; on external rails the marketplace reports its captures with the
-        // pay, and a period's captures are instructions only if it has one (written before the database changed rails).
-        var capturesAreInstructions = !externalRails || instructions.Any(i => i.Kind == InstructionKind.Capture);
+        // On sandbox rails every capture is an instruction. On external rails the marketplace reports its captures with the
+        // pay, and with no rails none is made: there a period's captures are instructions only if it has one (written
+        // before the database changed rails).
+        var capturesAreInstructions = rails == PaymentRails.Sandbox || instructions.Any(i => i.Kind == InstructionKind.Capture);
 
         // Every entry of those instructions, whenever written: the one that owes (its key) and those that send and return
         // it (their keys, one of each per version the instruction has had), read by key unless the period's own; and a

@@ -21,6 +21,9 @@ public sealed class ReconciliationTests
 
     private static async Task<JsonNode> Reconcile(SafeholdApp app) => await Api.Json(await app.Admin.GetAsync(PathOfAll(app)));
 
+    private static async Task<JsonNode> Reconcile(SafeholdApp app, DateTimeOffset from, DateTimeOffset to) =>
+        await Api.Json(await app.Admin.GetAsync($"/api/v1/reconciliation?from={Iso(from)}&to={Iso(to)}"));
+
     /// <summary>Every currency's mismatches.</summary>
     private static List<JsonNode> Mismatches(JsonNode result) =>
         result["currencies"]!.AsArray().SelectMany(c => c!["mismatches"]!.AsArray()).Select(m => m!).ToList();
@@ -155,6 +158,44 @@ public sealed class ReconciliationTests
         Assert.Equal([("entry_without_instruction", $"order:{ghost}:capture"), ("provider_has_no_record", $"order:{ghost}:capture"),
             ("provider_record_without_entry", $"order:{lost}:capture")], found);
         Assert.Equal(1_500, Mismatches(result).Single(m => m["code"]!.GetValue<string>() == "provider_record_without_entry")!["provider"]!["amount"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task Refunds_decided_in_one_period_and_sent_or_failed_in_the_next_agree_in_each_period_reconciled_alone()
+    {
+        using var app = new SafeholdApp();
+        var from = app.Now.AddSeconds(-1);
+        await app.OrderIn("closed", 4_000);
+        var (_, _, failed) = await app.OrderIn("closed", 2_500);
+        var cut = app.Now.AddSeconds(1);
+        app.Clock.Advance(TimeSpan.FromMinutes(1));
+        // The second refund failed every attempt in the second period (written so behind the API's back, as the worker
+        // would leave it), and the first is sent.
+        var (scope, db) = app.OpenDb();
+        using (scope)
+        {
+            await db.Database.ExecuteSqlInterpolatedAsync($"""
+                UPDATE "PaymentInstructions" SET "Status" = 'Failed', "FailureCode" = 'sandbox_failure', "Attempts" = 5, "CompletedAt" = {SafeholdApp.SqlInstant(app.Now)}
+                WHERE "OrderId" = {SafeholdApp.SqlGuid(failed)} AND "Kind" = 'Refund'
+                """);
+        }
+        await app.SendPayments();
+        var to = app.Now.AddMinutes(1);
+
+        // The first period: both refunds owed at its end; the one sent later agrees with its entry that sent it, outside.
+        var first = await Reconcile(app, from, cut);
+        Assert.True(first["ok"]!.GetValue<bool>(), first.ToJsonString());
+        var usd = Assert.Single(first["currencies"]!.AsArray())!;
+        Assert.Equal((6_500L, 6_500L, 0L), (Amount(usd, "ledger", "capturedIn"), Amount(usd, "ledger", "refundsOwed"), Amount(usd, "ledger", "refundsSent")));
+        Assert.Equal((0L, 0), (Amount(usd, "instructions", "refunded"), usd["instructions"]!["failedCount"]!.GetValue<int>()));
+
+        // The second: one sent (its owing entry is the first period's), one failed with no entry in the period at all.
+        var second = await Reconcile(app, cut, to);
+        Assert.True(second["ok"]!.GetValue<bool>(), second.ToJsonString());
+        usd = Assert.Single(second["currencies"]!.AsArray())!;
+        Assert.Equal((0L, 4_000L, 2_500L), (Amount(usd, "ledger", "capturedIn"), Amount(usd, "ledger", "refundsSent"), Amount(usd, "ledger", "refundsOwed")));
+        Assert.Equal((4_000L, 4_000L), (Amount(usd, "instructions", "refunded"), Amount(usd, "provider", "refunded")));
+        Assert.Equal((2_500L, 1), (Amount(usd, "instructions", "failed"), usd["instructions"]!["failedCount"]!.GetValue<int>()));
     }
 
     [Fact]
