@@ -308,8 +308,24 @@ public sealed class PaymentInstruction
     public IEnumerable<string> MovementKeys() => Kind == InstructionKind.Capture ? []
         : Enumerable.Range(1, Version).SelectMany(version => new[] { SentKey(version), ReturnedKey(version) });
 
-    private string SentKey(int version) => $"{IdempotencyKey}:sent:{version}";
-    private string ReturnedKey(int version) => $"{IdempotencyKey}:returned:{version}";
+    /// <summary>
+    /// The key of the instruction an entry's dedupe key belongs to: the prefix of a sending or returning entry's key
+    /// (<see cref="MovementKeys"/>), or the key itself (the entry that owes the money is keyed as its instruction).
+    /// </summary>
+    public static string InstructionKeyOf(string dedupeKey)
+    {
+        foreach (var marker in MovementMarkers)
+        {
+            var at = dedupeKey.LastIndexOf(marker, StringComparison.Ordinal);
+            if (at > 0) return dedupeKey[..at];
+        }
+        return dedupeKey;
+    }
+
+    private const string SentMarker = ":sent:", ReturnedMarker = ":returned:";
+    private static readonly string[] MovementMarkers = [SentMarker, ReturnedMarker];
+    private string SentKey(int version) => $"{IdempotencyKey}{SentMarker}{version}";
+    private string ReturnedKey(int version) => $"{IdempotencyKey}{ReturnedMarker}{version}";
 
     private string SettledKind => Kind == InstructionKind.Refund ? "refund_sent" : "payout_sent";
     private string ReturnedKind => Kind == InstructionKind.Refund ? "refund_returned" : "payout_returned";

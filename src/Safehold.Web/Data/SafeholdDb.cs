@@ -78,7 +78,8 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
     /// <summary>
     /// The lines of the accounts of money owed (refunds decided and not sent, payouts started and not sent). A query is
     /// served by the index only with this condition as it is written here: SQLite matches a partial index's condition by
-    /// its terms, so the queries say <c>AccountType == RefundsOwed || AccountType == PayoutsOwed</c>, which EF Core sends as this.
+    /// its terms, so the one query of them (<see cref="Features.Ledger.OwedMoney.SumsAsync"/>) says
+    /// <c>AccountType == RefundsOwed || AccountType == PayoutsOwed</c>, which EF Core sends as this.
     /// </summary>
     private const string OwedLines = $"\"AccountType\" IN ('{nameof(AccountType.RefundsOwed)}', '{nameof(AccountType.PayoutsOwed)}')";
 

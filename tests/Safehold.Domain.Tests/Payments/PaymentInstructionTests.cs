@@ -151,6 +151,7 @@ public sealed class PaymentInstructionTests
         var keys = refund.MovementKeys().ToList();
 
         Assert.All(entries, e => Assert.Contains(e.DedupeKey, keys));
+        Assert.All(entries, e => Assert.Equal(refund.IdempotencyKey, PaymentInstruction.InstructionKeyOf(e.DedupeKey)));
         Assert.Equal(2 * refund.Version, keys.Count);
         Assert.All(keys, k => Assert.StartsWith(refund.IdempotencyKey + ":", k));
         var capture = PaymentInstruction.Capture(OrderId, $"order:{OrderId}:capture", new Money(4_000, Currency.Usd), Now, Lease);

@@ -137,8 +137,7 @@ public static class LedgerEndpoints
             : $"Mismatched seller balances: {string.Join(", ", mismatches.Take(5))}.", stored.Count, mismatches.Take(5).ToList(), []));
 
         // Money owed to buyers and sellers is exactly what their open refund and payout instructions will send.
-        var owedInLedger = await db.JournalLines.Where(l => l.AccountType == AccountType.RefundsOwed || l.AccountType == AccountType.PayoutsOwed)
-            .GroupBy(l => new { l.AccountType, l.Currency }).Select(g => new { g.Key.AccountType, g.Key.Currency, Sum = g.Sum(l => l.Amount) }).ToListAsync(ct);
+        var owedInLedger = await OwedMoney.SumsAsync(db, before: null, ct);
         var open = await db.PaymentInstructions.Where(i => i.Kind != InstructionKind.Capture && i.Status != InstructionStatus.Succeeded)
             .GroupBy(i => new { i.Kind, i.Currency }).Select(g => new { g.Key.Kind, g.Key.Currency, Sum = g.Sum(i => i.Amount) }).ToListAsync(ct);
         var owedOff = new List<string>();

@@ -5,6 +5,7 @@ using Safehold.Domain.Ledger;
 using Safehold.Domain.Payments;
 using Safehold.Web.Api;
 using Safehold.Web.Data;
+using Safehold.Web.Features.Ledger;
 using Safehold.Web.Features.Users;
 using Safehold.Web.Jobs;
 using Safehold.Web.Payments;
@@ -108,11 +109,7 @@ public sealed class Reconcile(SafeholdDb db, IPaymentProvider provider, PaymentR
     {
         var (from, to) = (period.From.ToUniversalTime(), period.To.ToUniversalTime()); // PostgreSQL takes UTC instants only
         var inPeriod = await CheckoutKeyed(await Lines(db.JournalEntries.Where(e => e.At >= from && e.At < to), ct), ct);
-        // The owed accounts' lines up to the period's end (their own index; each line carries its entry's instant).
-        var owedAtEnd = await db.JournalLines
-            .Where(l => (l.AccountType == AccountType.RefundsOwed || l.AccountType == AccountType.PayoutsOwed) && l.At < to)
-            .GroupBy(l => new { l.AccountType, l.Currency }).Select(g => new { g.Key.AccountType, g.Key.Currency, Sum = g.Sum(l => l.Amount) })
-            .ToListAsync(ct);
+        var owedAtEnd = await OwedMoney.SumsAsync(db, before: to, ct);
 
         // The instructions the period touched: written in it, completed in it (written outside it), or named by one of its
         // entries; the last asks only for the keys the first two did not find, usually none. Every list of keys goes as one
@@ -121,7 +118,7 @@ public sealed class Reconcile(SafeholdDb db, IPaymentProvider provider, PaymentR
             .Concat(db.PaymentInstructions.AsNoTracking().Where(i => i.CompletedAt >= from && i.CompletedAt < to && (i.CreatedAt < from || i.CreatedAt >= to)))
             .ToListAsync(ct);
         var found = instructions.Select(i => i.IdempotencyKey).ToHashSet(StringComparer.Ordinal);
-        var named = inPeriod.Select(l => InstructionKeyOf(l.Key)).Where(k => !found.Contains(k)).Distinct().ToList();
+        var named = inPeriod.Select(l => PaymentInstruction.InstructionKeyOf(l.Key)).Where(k => !found.Contains(k)).Distinct().ToList();
         if (named.Count > 0)
             instructions.AddRange(await db.PaymentInstructions.AsNoTracking().Where(i => EF.Parameter(named).Contains(i.IdempotencyKey)).ToListAsync(ct));
         // On sandbox rails every capture is an instruction. On external rails the marketplace reports its captures with the
@@ -142,7 +139,7 @@ public sealed class Reconcile(SafeholdDb db, IPaymentProvider provider, PaymentR
                     from e in db.JournalEntries
                     where e.OrderId == o.Id && e.Kind == "capture"
                     select e), ct), ct);
-        var byInstruction = related.Concat(inPeriod).DistinctBy(l => (l.EntryId, l.LineNumber)).ToLookup(l => InstructionKeyOf(l.Key));
+        var byInstruction = related.Concat(inPeriod).DistinctBy(l => (l.EntryId, l.LineNumber)).ToLookup(l => PaymentInstruction.InstructionKeyOf(l.Key));
         var instructionByKey = instructions.ToDictionary(i => i.IdempotencyKey);
 
         var records = provider as IPaymentRecords;
@@ -221,7 +218,7 @@ public sealed class Reconcile(SafeholdDb db, IPaymentProvider provider, PaymentR
         foreach (var entry in inPeriod.GroupBy(l => l.EntryId))
         {
             var first = entry.First();
-            var instructionKey = InstructionKeyOf(first.Key);
+            var instructionKey = PaymentInstruction.InstructionKeyOf(first.Key);
             var needs = instructionKey != first.Key // sends or returns an instruction's money
                 || entry.Any(l => l.Type is AccountType.RefundsOwed or AccountType.PayoutsOwed && l.Amount > 0)
                 || (first.Kind == "capture" && capturesAreInstructions);
@@ -313,17 +310,6 @@ public sealed class Reconcile(SafeholdDb db, IPaymentProvider provider, PaymentR
             .ToDictionaryAsync(o => o.Id, o => o.CheckoutId!.Value, ct);
         return checkoutOf.Count == 0 ? lines : lines.Select(l => l.Kind == "capture" && l.OrderId is { } id && checkoutOf.TryGetValue(id, out var checkoutId)
             ? l with { Key = CaptureReturns.CheckoutCaptureKey(checkoutId) } : l).ToList();
-    }
-
-    /// <summary>The instruction key an entry's dedupe key belongs to: its own, or the prefix of one that sends or returns it (<c>{key}:sent:{n}</c>).</summary>
-    public static string InstructionKeyOf(string dedupeKey)
-    {
-        foreach (var marker in new[] { ":sent:", ":returned:" })
-        {
-            var at = dedupeKey.LastIndexOf(marker, StringComparison.Ordinal);
-            if (at > 0) return dedupeKey[..at];
-        }
-        return dedupeKey;
     }
 
     private static string InstructionName(InstructionKind kind) => kind.ToString().ToLowerInvariant();
