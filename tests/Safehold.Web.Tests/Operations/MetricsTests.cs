@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Safehold.Bench;
 
@@ -12,7 +13,8 @@ public sealed class MetricsTests(MetricsTests.App app) : IClassFixture<MetricsTe
 
     public sealed class App : IDisposable
     {
-        public SafeholdApp Host { get; } = new() { Settings = { ["Safehold:Metrics:ScrapeToken"] = ScrapeToken } };
+        // Counted at every scrape: these tests watch the counts move from one request to the next.
+        public SafeholdApp Host { get; } = new() { Settings = { ["Safehold:Metrics:ScrapeToken"] = ScrapeToken, ["Safehold:Metrics:CountsEverySeconds"] = "0" } };
         public void Dispose() => Host.Dispose();
     }
 
@@ -24,7 +26,7 @@ public sealed class MetricsTests(MetricsTests.App app) : IClassFixture<MetricsTe
         return await response.Content.ReadAsStringAsync();
     }
 
-    private static double Value(string text, string series)
+    public static double Value(string text, string series)
     {
         var line = text.Split('\n').SingleOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal))
             ?? throw new Xunit.Sdk.XunitException($"No series {series} in:\n{text}");
@@ -108,4 +110,108 @@ public sealed class SweeperLagMetricsTests : IDisposable
         Assert.Contains("safehold_due_timers{aggregate=\"order\"} 0\n", text, StringComparison.Ordinal);
         Assert.Contains("safehold_sweeper_lag_seconds 0\n", text, StringComparison.Ordinal);
     }
+}
+
+/// <summary>The counts by status read at most once a minute, and what a scrape reads, on apps of their own.</summary>
+public sealed class MetricsCostTests
+{
+    private static async Task<string> Scrape(SafeholdApp app)
+    {
+        var response = await app.Admin.GetAsync("/metrics");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadAsStringAsync();
+    }
+
+    private const string Unpaid = "safehold_orders{status=\"awaiting_payment\"}";
+
+    [Fact]
+    public async Task The_counts_by_status_are_read_again_only_once_a_minute_has_passed_while_what_is_due_is_read_at_every_scrape()
+    {
+        using var app = new SafeholdApp();
+        var first = await Scrape(app);
+        await app.OrderIn("awaiting_payment"); // its payment deadline is a day away
+
+        app.Clock.Advance(TimeSpan.FromSeconds(59));
+        Assert.Equal(MetricsTests.Value(first, Unpaid), MetricsTests.Value(await Scrape(app), Unpaid));
+        app.Clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(MetricsTests.Value(first, Unpaid) + 1, MetricsTests.Value(await Scrape(app), Unpaid));
+
+        await app.OrderIn("awaiting_payment");
+        app.Clock.Advance(TimeSpan.FromHours(24)); // both deadlines have passed since the counts were read
+        var text = await Scrape(app);
+        Assert.Equal(MetricsTests.Value(first, Unpaid) + 2, MetricsTests.Value(text, Unpaid));
+        Assert.Equal(2, MetricsTests.Value(text, "safehold_due_timers{aggregate=\"order\"}"));
+    }
+
+    [Fact]
+    public void A_counting_interval_below_zero_is_refused_at_start()
+    {
+        using var app = new SafeholdApp { Settings = { ["Safehold:Metrics:CountsEverySeconds"] = "-1" } };
+        var refused = Assert.ThrowsAny<Exception>(() => app.Services);
+        Assert.Contains("Safehold:Metrics:CountsEverySeconds", refused.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_scrape_reads_orders_disputes_instructions_and_timers_only_through_their_indexes()
+    {
+        using var recording = new RecordingApp();
+        var app = recording.App;
+        await app.OrderIn("closed");
+        await app.OrderIn("awaiting_delivery");
+
+        var plans = await QueryPlans.OfEverySent(recording, () => Scrape(app));
+
+        // The webhook endpoints are read whole: a marketplace has a handful, not one a sale.
+        var counted = plans.Where(p => !p.Sql.Contains("\"WebhookEndpoints\"", StringComparison.Ordinal)).ToList();
+        Assert.Contains(counted, p => p.Sql.Contains("\"Orders\"", StringComparison.Ordinal));
+        Assert.Contains(counted, p => p.Sql.Contains("\"PaymentInstructions\"", StringComparison.Ordinal));
+        QueryPlans.AssertNoTableRead(counted);
+        // The counts of every row by status read the status index alone, never the rows it points to. On SQLite only: on
+        // PostgreSQL whether an index-only scan wins depends on the table's statistics (at a million orders it does:
+        // docs/benchmarks.md), and a nearly empty table has none.
+        var wholeCounts = counted.Where(p => p.Sql.Contains("GROUP BY", StringComparison.Ordinal) && !p.Sql.Contains("WHERE", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, wholeCounts.Count);
+        if (!TestDatabase.IsPostgres) Assert.All(wholeCounts, p => Assert.Contains("USING COVERING INDEX", p.Plan, StringComparison.Ordinal));
+    }
+}
+
+/// <summary>Payment instructions by status, those not settled by kind, and the worker's backlog, as a refund fails and waits.</summary>
+public sealed class PaymentInstructionMetricsTests
+{
+    [Fact]
+    public async Task A_refund_that_keeps_failing_shows_as_due_then_waiting_out_its_backoff_then_failed_and_waiting_for_an_admin()
+    {
+        using var app = new SafeholdApp { Settings = { ["Safehold:Metrics:CountsEverySeconds"] = "0" } };
+        await Api.ExpectStatus(await app.Admin.PostAsJsonAsync("/api/v1/sandbox/failures",
+            new { kind = "refund", count = Safehold.Domain.Payments.PaymentInstruction.MaxAttempts }), HttpStatusCode.OK);
+        await app.OrderIn("closed"); // paid, then cancelled: its capture succeeded, its refund is written and waits for the worker
+
+        var text = await Scrape(app);
+        Assert.Equal(1, MetricsTests.Value(text, "safehold_payment_instructions_unsettled{kind=\"refund\",status=\"pending\"}"));
+        Assert.Equal(0, MetricsTests.Value(text, "safehold_payment_instructions_unsettled{kind=\"payout\",status=\"failed\"}"));
+        Assert.Equal(1, MetricsTests.Value(text, "safehold_payment_instructions{status=\"succeeded\"}"));
+        Assert.Equal(1, MetricsTests.Value(text, "safehold_payment_instructions{status=\"pending\"}"));
+        Assert.Equal(1, MetricsTests.Value(text, "safehold_payment_instructions_due"));
+        app.Clock.Advance(TimeSpan.FromSeconds(30)); // no worker has run
+        Assert.Equal(30, MetricsTests.Value(await Scrape(app), "safehold_payment_instructions_backlog_seconds"));
+
+        await app.SendPayments(); // the first attempt fails: it waits out its back-off, not due
+        text = await Scrape(app);
+        Assert.Equal(0, MetricsTests.Value(text, "safehold_payment_instructions_due"));
+        Assert.Equal(0, MetricsTests.Value(text, "safehold_payment_instructions_backlog_seconds"));
+        Assert.Equal(1, MetricsTests.Value(text, "safehold_payment_instructions_unsettled{kind=\"refund\",status=\"pending\"}"));
+
+        for (var attempt = 2; attempt <= Safehold.Domain.Payments.PaymentInstruction.MaxAttempts; attempt++)
+        {
+            app.Clock.Advance(TimeSpan.FromDays(1));
+            await app.SendPayments();
+        }
+        text = await Scrape(app);
+        Assert.Equal(1, MetricsTests.Value(text, "safehold_payment_instructions_unsettled{kind=\"refund\",status=\"failed\"}"));
+        Assert.Equal(0, MetricsTests.Value(text, "safehold_payment_instructions_unsettled{kind=\"refund\",status=\"pending\"}"));
+        Assert.Equal(1, MetricsTests.Value(text, "safehold_payment_instructions{status=\"failed\"}"));
+        Assert.Equal(0, MetricsTests.Value(text, "safehold_payment_instructions_due"));
+    }
+
+    private static async Task<string> Scrape(SafeholdApp app) => await (await app.Admin.GetAsync("/metrics")).Content.ReadAsStringAsync();
 }
