@@ -14,6 +14,7 @@ using Safehold.Domain.Payments;
 using Safehold.Domain.Policy;
 using Safehold.Web.Data;
 using Safehold.Web.Features.Ledger;
+using Safehold.Web.Payments;
 
 namespace Safehold.Bench;
 
@@ -23,7 +24,8 @@ public sealed record SeedParty(Guid BuyerId, Guid SellerId, ListingSnapshot List
 /// <summary>
 /// Seeds many settled orders fast, for read measurements on a large database. Each order is made by the domain
 /// (placed, paid, shipped, receipt confirmed and its dispute window passed, or paid and cancelled), so its
-/// timeline, journal entries and balances are exactly what real traffic leaves; only the writing is different:
+/// timeline, journal entries, payment instructions (its capture; a cancelled order's refund, sent) and balances are
+/// exactly what real traffic leaves; only the writing is different:
 /// the rows go in as prepared INSERTs (SQLite) or binary COPY (PostgreSQL) in large transactions, with the
 /// tables and columns read from Safehold's own EF Core model, so the seeder cannot drift from the schema.
 /// </summary>
@@ -41,7 +43,7 @@ public static class FastSeeder
             ? new PostgresSafeholdDb(new DbContextOptionsBuilder<PostgresSafeholdDb>().UseNpgsql(connectionString).Options)
             : new SqliteSafeholdDb(new DbContextOptionsBuilder<SqliteSafeholdDb>().UseSqlite(connectionString).Options);
         var model = context.GetService<IDesignTimeModel>().Model;
-        var tables = new[] { typeof(Order), typeof(OrderLine), typeof(OrderEvent), typeof(OrderTimer), typeof(JournalEntry), typeof(JournalLine) }
+        var tables = new[] { typeof(Order), typeof(OrderLine), typeof(OrderEvent), typeof(OrderTimer), typeof(JournalEntry), typeof(JournalLine), typeof(PaymentInstruction) }
             .Select(t => TableMap.Of(model, t)).ToArray();
         var balances = TableMap.Of(model, typeof(SellerBalance));
 
@@ -114,7 +116,7 @@ public static class FastSeeder
         return samples;
     }
 
-    private sealed record Batch(List<Order> Orders, List<JournalEntry> Entries);
+    private sealed record Batch(List<Order> Orders, List<JournalEntry> Entries, List<PaymentInstruction> Instructions);
 
     private static Batch Generate(IReadOnlyList<SeedParty> parties, int start, int size, int count, DateTimeOffset now,
         Dictionary<Guid, List<Guid>> samples, Dictionary<(Guid, string), (long, long, long)> totals)
@@ -122,6 +124,7 @@ public static class FastSeeder
         var policy = new ProtectionPolicy();
         var orders = new List<Order>(size);
         var entries = new List<JournalEntry>(size * 3);
+        var instructions = new List<PaymentInstruction>(size + size / 10);
         var first = now.AddDays(-400);
         var span = TimeSpan.FromDays(370);
         for (var i = start; i < start + size; i++)
@@ -130,6 +133,10 @@ public static class FastSeeder
             var at = first + span * ((double)i / count);
             var buyer = new Actor(Party.Buyer, party.BuyerId);
             var order = Order.Place(Guid.CreateVersion7(at), party.BuyerId, [(party.Listing, 1 + i % 3)], "{\"line1\":\"1 Seed Street\",\"city\":\"Tbilisi\",\"country\":\"GE\"}", policy, at);
+            // Paid as the pay request pays: its capture instruction claimed and succeeded, under the order's capture key.
+            var capture = PaymentInstruction.Capture(order.Id, CaptureReturns.CaptureKey(order.Id), order.Total, at.AddMinutes(5), TimeSpan.FromMinutes(1));
+            capture.Succeed($"ch_seed_{order.Id:N}", at.AddMinutes(5));
+            instructions.Add(capture);
             entries.Add(order.Pay(buyer, at.AddMinutes(5), $"ch_seed_{order.Id:N}"));
             if (i % 10 == 9)
             {
@@ -139,6 +146,7 @@ public static class FastSeeder
                 var sent = PaymentInstruction.Refund(order.Id, refund.DedupeKey, order.Total, $"ch_seed_{order.Id:N}", refund.At);
                 sent.Claim(refund.At, TimeSpan.FromMinutes(1));
                 entries.Add(sent.Succeed($"re_seed_{order.Id:N}", refund.At.AddMinutes(1))!);
+                instructions.Add(sent);
             }
             else
             {
@@ -163,7 +171,7 @@ public static class FastSeeder
                 _ => (p, a, o),
             };
         }
-        return new Batch(orders, entries);
+        return new Batch(orders, entries, instructions);
     }
 
     private static IEnumerable<object> RowsOf(Type type, Batch batch) => type.Name switch
@@ -174,6 +182,7 @@ public static class FastSeeder
         nameof(OrderTimer) => batch.Orders.SelectMany(o => o.Timers),
         nameof(JournalEntry) => batch.Entries,
         nameof(JournalLine) => batch.Entries.SelectMany(e => e.Lines),
+        nameof(PaymentInstruction) => batch.Instructions,
         _ => throw new ArgumentOutOfRangeException(nameof(type)),
     };
 
