@@ -25,7 +25,8 @@ public sealed record SeedParty(Guid BuyerId, Guid SellerId, ListingSnapshot List
 /// Seeds many settled orders fast, for read measurements on a large database. Each order is made by the domain
 /// (placed, paid, shipped, receipt confirmed and its dispute window passed, or paid and cancelled), so its
 /// timeline, journal entries, payment instructions (its capture; a cancelled order's refund, sent) and balances are
-/// exactly what real traffic leaves; only the writing is different:
+/// what real traffic leaves (not written: the refund's <c>payment_instruction.succeeded</c> event, and the sandbox
+/// provider's own records, a file of its own); only the writing is different:
 /// the rows go in as prepared INSERTs (SQLite) or binary COPY (PostgreSQL) in large transactions, with the
 /// tables and columns read from Safehold's own EF Core model, so the seeder cannot drift from the schema.
 /// </summary>

@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using Safehold.Domain.Ledger;
 
 namespace Safehold.Domain.Payments;
@@ -197,6 +198,13 @@ public sealed class PaymentInstruction
 
     /// <summary>Whether a worker may claim it at <paramref name="now"/>: pending and due, or processing with its claim run out.</summary>
     public bool IsDue(DateTimeOffset now) => Status is InstructionStatus.Pending or InstructionStatus.Processing && NextAttemptAt <= now;
+
+    /// <summary>
+    /// Which instructions a worker may claim at <paramref name="now"/>: pending ones whose back-off is over, and processing
+    /// ones whose claim has run out: <see cref="IsDue"/> as a query, for the worker's claim and the backlog the metrics report.
+    /// </summary>
+    public static Expression<Func<PaymentInstruction, bool>> DueBy(DateTimeOffset now) =>
+        i => (i.Status == InstructionStatus.Pending || i.Status == InstructionStatus.Processing) && i.NextAttemptAt <= now;
 
     /// <summary>A worker takes it for one attempt until <paramref name="now"/> + <paramref name="lease"/>; returns the attempt's number.</summary>
     public int Claim(DateTimeOffset now, TimeSpan lease)

@@ -22,7 +22,8 @@ public static class BulkOrders
     /// </summary>
     /// <remarks>
     /// Order ids are time-ordered (UUIDv7), so orders placed at one instant have ids in random order while orders placed
-    /// apart, as real ones are, fall due and are stored in the same order.
+    /// apart, as real ones are, fall due and are stored in the same order. No payment instructions are written (a real
+    /// payment's capture): these orders are swept, not reconciled; the load benchmark's seeder writes them.
     /// </remarks>
     public static async Task<IReadOnlyList<Guid>> SeedDeliveredAsync(SafeholdDb db, int count, DateTimeOffset at, CancellationToken ct = default,
         TimeSpan apart = default, int sellers = 1)

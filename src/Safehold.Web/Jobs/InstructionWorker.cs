@@ -108,11 +108,10 @@ public sealed class InstructionWorker(IServiceScopeFactory scopes, IPaymentProvi
         var db = scope.ServiceProvider.GetRequiredService<SafeholdDb>();
         await using var tx = await scope.ServiceProvider.GetRequiredService<WriteGate>().BeginTransactionAsync(db, ct);
         var now = clock.GetUtcNow();
-        var processing = InstructionStatus.Processing;
-        var pending = InstructionStatus.Pending;
         IQueryable<PaymentInstruction> due;
         if (db.Database.IsNpgsql())
         {
+            // PaymentInstruction.DueBy, locking the rows it finds and skipping those another host has locked.
             var ids = await db.Database.SqlQuery<Guid>($"""
                 SELECT "Id" AS "Value" FROM "PaymentInstructions"
                 WHERE "Status" IN ('Pending', 'Processing') AND "NextAttemptAt" <= {now}
@@ -124,8 +123,7 @@ public sealed class InstructionWorker(IServiceScopeFactory scopes, IPaymentProvi
         else
         {
             // SQLite: the write transaction is the database's only writer, so nobody claims between this read and the write.
-            due = db.PaymentInstructions.Where(i => (i.Status == pending || i.Status == processing) && i.NextAttemptAt <= now)
-                .OrderBy(i => i.NextAttemptAt).Take(BatchSize);
+            due = db.PaymentInstructions.Where(PaymentInstruction.DueBy(now)).OrderBy(i => i.NextAttemptAt).Take(BatchSize);
         }
         var rows = await due.ToListAsync(ct);
         var claims = rows.Where(i => i.IsDue(now)).Select(i =>

@@ -25,7 +25,7 @@ public sealed class MetricsOptions
 
     /// <summary>
     /// How often a scrape counts every order, dispute and payment instruction by status (0: at every scrape). Those counts
-    /// read each table's status index whole, about 0.1 s a million rows; between them a scrape answers the last counts.
+    /// read each table's status index whole (0.07 to 0.2 s a million rows); between them a scrape answers the last counts.
     /// </summary>
     public double CountsEverySeconds { get; set; } = 60;
 }
@@ -128,8 +128,7 @@ public sealed class SafeholdMetrics
         foreach (var kind in Enum.GetValues<InstructionKind>())
             foreach (var status in Unsettled)
                 _unsettled.WithLabels(Wire(kind), Wire(status)).Set(unsettled.FirstOrDefault(u => u.Kind == kind && u.Status == status)?.Count ?? 0);
-        var instructions = await Backlog.OfAsync(db.PaymentInstructions.Where(i => i.Status == InstructionStatus.Pending && i.NextAttemptAt <= now), i => i.NextAttemptAt, ct)
-            + await Backlog.OfAsync(db.PaymentInstructions.Where(i => i.Status == InstructionStatus.Processing && i.NextAttemptAt <= now), i => i.NextAttemptAt, ct);
+        var instructions = await Backlog.OfAsync(db.PaymentInstructions.Where(PaymentInstruction.DueBy(now)), i => i.NextAttemptAt, ct);
         _instructionsDue.Set(instructions.Count);
         _instructionLag.Set(instructions.WaitedSeconds(now));
 

@@ -160,6 +160,32 @@ public sealed class PaymentInstructionTests
     }
 
     [Fact]
+    public void The_query_of_what_is_due_finds_exactly_the_instructions_that_are_due()
+    {
+        var pending = PaymentInstruction.Refund(OrderId, $"order:{OrderId}:refund", new Money(4_000, Currency.Usd), "ch_1", Now);
+        var claimed = PaymentInstruction.Refund(OrderId, $"order:{OrderId}:refund:2", new Money(4_000, Currency.Usd), "ch_1", Now);
+        claimed.Claim(Now, Lease);
+        var backingOff = PaymentInstruction.Refund(OrderId, $"order:{OrderId}:refund:3", new Money(4_000, Currency.Usd), "ch_1", Now);
+        backingOff.Claim(Now, Lease);
+        backingOff.Fail("timeout", Now);
+        var succeeded = PaymentInstruction.Refund(OrderId, $"order:{OrderId}:refund:4", new Money(4_000, Currency.Usd), "ch_1", Now);
+        succeeded.Claim(Now, Lease);
+        succeeded.Succeed("re_1", Now);
+        var failed = PaymentInstruction.Refund(OrderId, $"order:{OrderId}:refund:5", new Money(4_000, Currency.Usd), "ch_1", Now);
+        failed.Claim(Now, Lease);
+        failed.Fail("account_closed", Now, final: true);
+        var all = new[] { pending, claimed, backingOff, succeeded, failed };
+
+        foreach (var at in new[] { Now, Now + PaymentInstruction.FirstBackoff, Now + Lease, Now.AddDays(1) })
+        {
+            var due = PaymentInstruction.DueBy(at).Compile();
+            Assert.All(all, i => Assert.Equal(i.IsDue(at), due(i)));
+        }
+        Assert.Equal([pending], all.Where(PaymentInstruction.DueBy(Now).Compile()));
+        Assert.Equal([pending, claimed, backingOff], all.Where(PaymentInstruction.DueBy(Now.AddDays(1)).Compile()));
+    }
+
+    [Fact]
     public void A_capture_moves_no_owed_money_and_a_declined_one_waits_for_no_admin_but_for_the_buyer_to_pay_again_under_the_newest_claim()
     {
         var capture = PaymentInstruction.Capture(OrderId, $"order:{OrderId}:capture", new Money(4_000, Currency.Usd), Now, Lease);

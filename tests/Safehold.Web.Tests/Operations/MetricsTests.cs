@@ -175,31 +175,46 @@ public sealed class MetricsCostTests
     }
 }
 
-/// <summary>Payment instructions by status, those not settled by kind, and the worker's backlog, as a refund fails and waits.</summary>
+/// <summary>
+/// Payment instructions by status, those not settled by kind, and the worker's backlog, as a refund fails and waits; the
+/// counts by status a minute apart, as by default, and what waits at every scrape.
+/// </summary>
 public sealed class PaymentInstructionMetricsTests
 {
+    private const string Pending = "safehold_payment_instructions{status=\"pending\"}";
+    private const string RefundPending = "safehold_payment_instructions_unsettled{kind=\"refund\",status=\"pending\"}";
+
     [Fact]
     public async Task A_refund_that_keeps_failing_shows_as_due_then_waiting_out_its_backoff_then_failed_and_waiting_for_an_admin()
     {
-        using var app = new SafeholdApp { Settings = { ["Safehold:Metrics:CountsEverySeconds"] = "0" } };
+        using var app = new SafeholdApp();
         await Api.ExpectStatus(await app.Admin.PostAsJsonAsync("/api/v1/sandbox/failures",
             new { kind = "refund", count = Safehold.Domain.Payments.PaymentInstruction.MaxAttempts }), HttpStatusCode.OK);
-        await app.OrderIn("closed"); // paid, then cancelled: its capture succeeded, its refund is written and waits for the worker
-
-        var text = await Scrape(app);
-        Assert.Equal(1, MetricsTests.Value(text, "safehold_payment_instructions_unsettled{kind=\"refund\",status=\"pending\"}"));
-        Assert.Equal(0, MetricsTests.Value(text, "safehold_payment_instructions_unsettled{kind=\"payout\",status=\"failed\"}"));
+        var (buyer, _, orderId) = await app.OrderIn("awaiting_shipment"); // paid: its capture succeeded
+        var text = await Scrape(app); // counts
         Assert.Equal(1, MetricsTests.Value(text, "safehold_payment_instructions{status=\"succeeded\"}"));
-        Assert.Equal(1, MetricsTests.Value(text, "safehold_payment_instructions{status=\"pending\"}"));
+        Assert.Equal(0, MetricsTests.Value(text, Pending));
+        Assert.Equal(0, MetricsTests.Value(text, "safehold_payment_instructions_due"));
+
+        // Cancelled: its refund is written and waits for the worker, which has not run.
+        await Api.ExpectStatus(await buyer.Http.PostAsync($"/api/v1/orders/{orderId}/cancel", null), HttpStatusCode.OK);
+        app.Clock.Advance(TimeSpan.FromSeconds(30));
+        text = await Scrape(app);
+        Assert.Equal(1, MetricsTests.Value(text, RefundPending));
+        Assert.Equal(0, MetricsTests.Value(text, "safehold_payment_instructions_unsettled{kind=\"payout\",status=\"failed\"}"));
         Assert.Equal(1, MetricsTests.Value(text, "safehold_payment_instructions_due"));
-        app.Clock.Advance(TimeSpan.FromSeconds(30)); // no worker has run
-        Assert.Equal(30, MetricsTests.Value(await Scrape(app), "safehold_payment_instructions_backlog_seconds"));
+        Assert.Equal(30, MetricsTests.Value(text, "safehold_payment_instructions_backlog_seconds"));
+        Assert.Equal(0, MetricsTests.Value(text, Pending)); // counted 30 s ago, before the refund
+        app.Clock.Advance(TimeSpan.FromSeconds(30));
+        text = await Scrape(app);
+        Assert.Equal(1, MetricsTests.Value(text, Pending)); // a minute since: counted again
+        Assert.Equal(60, MetricsTests.Value(text, "safehold_payment_instructions_backlog_seconds"));
 
         await app.SendPayments(); // the first attempt fails: it waits out its back-off, not due
         text = await Scrape(app);
         Assert.Equal(0, MetricsTests.Value(text, "safehold_payment_instructions_due"));
         Assert.Equal(0, MetricsTests.Value(text, "safehold_payment_instructions_backlog_seconds"));
-        Assert.Equal(1, MetricsTests.Value(text, "safehold_payment_instructions_unsettled{kind=\"refund\",status=\"pending\"}"));
+        Assert.Equal(1, MetricsTests.Value(text, RefundPending));
 
         for (var attempt = 2; attempt <= Safehold.Domain.Payments.PaymentInstruction.MaxAttempts; attempt++)
         {
@@ -208,7 +223,7 @@ public sealed class PaymentInstructionMetricsTests
         }
         text = await Scrape(app);
         Assert.Equal(1, MetricsTests.Value(text, "safehold_payment_instructions_unsettled{kind=\"refund\",status=\"failed\"}"));
-        Assert.Equal(0, MetricsTests.Value(text, "safehold_payment_instructions_unsettled{kind=\"refund\",status=\"pending\"}"));
+        Assert.Equal(0, MetricsTests.Value(text, RefundPending));
         Assert.Equal(1, MetricsTests.Value(text, "safehold_payment_instructions{status=\"failed\"}"));
         Assert.Equal(0, MetricsTests.Value(text, "safehold_payment_instructions_due"));
     }
