@@ -82,6 +82,31 @@ public static class Keyset
     }
 
     /// <summary>
+    /// The page ids of a list that is the union of <paramref name="parts"/> (an arbiter's disputes: those under review, those
+    /// they decided, those whose appeal they hear), for the overload of <c>PageByIdsAsync</c> that is given its page's ids.
+    /// Each part is read after the cursor and cut to the page in the database, so each can seek in an index of its own where
+    /// one query of their OR would read every match and sort them; the parts' keys are then merged in the same key order,
+    /// a row in two parts counted once.
+    /// </summary>
+    public static Func<int, string?, CancellationToken, Task<List<Guid>>> UnionOf<T>(IReadOnlyList<IQueryable<T>> parts,
+        Expression<Func<T, DateTimeOffset>> at, Expression<Func<T, Guid>> id, bool newestFirst)
+    {
+        if (parts.Count == 1) return (take, cursor, ct) => parts[0].After(at, id, newestFirst, cursor).Take(take).Select(id).ToListAsync(ct);
+        var row = at.Parameters[0];
+        var keyOf = Expression.Lambda<Func<T, Key>>(
+            Expression.New(typeof(Key).GetConstructor([typeof(DateTimeOffset), typeof(Guid)])!, at.Body, new Rebind(id.Parameters[0], row).Visit(id.Body)), row);
+        return async (take, cursor, ct) =>
+        {
+            var keys = new HashSet<Key>();
+            foreach (var part in parts) keys.UnionWith(await part.After(at, id, newestFirst, cursor).Take(take).Select(keyOf).ToListAsync(ct));
+            // The databases' order of ids is the order of their hexadecimal text (PostgreSQL compares a uuid's bytes, SQLite the
+            // uppercase text EF Core stores), and so is Guid's comparison.
+            var ordered = newestFirst ? keys.OrderByDescending(k => k.At).ThenByDescending(k => k.Id) : keys.OrderBy(k => k.At).ThenBy(k => k.Id);
+            return ordered.Take(take).Select(k => k.Id).ToList();
+        };
+    }
+
+    /// <summary>
     /// The page of <paramref name="keys"/> (an instant and an id, read from another table than the rows: a seller's journal
     /// lines for their entries) after <paramref name="cursor"/>, and its rows loaded by id through <paramref name="load"/>.
     /// The cursor is the last key's, so the pages follow the keys' order whatever the rows hold.

@@ -242,12 +242,13 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
             e.HasIndex(d => new { d.BuyerId, d.OpenedAt, d.Id });
             e.HasIndex(d => new { d.SellerId, d.OpenedAt, d.Id });
             e.HasIndex(d => new { d.Status, d.OpenedAt, d.Id });
-            // An admin's list of every dispute; an arbiter's, those under review or decided by them (an OR of three indexes);
-            // the admin's chargebacks, those awaiting an answer by deadline and then the rest newest first (two small
+            // An admin's list of every dispute; the admin's chargebacks, those awaiting an answer by deadline and then the rest newest first (two small
             // indexes of the chargebacks only). Without them each page read the whole table (ListIndexesTests).
             e.HasIndex(d => new { d.OpenedAt, d.Id });
-            e.HasIndex(d => d.DecidedBy);
-            e.HasIndex(d => d.AppealArbiterId);
+            // An arbiter's disputes, newest first: those under review (the status index above), those they decided, and those
+            // whose appeal they hear, each part read from its index and merged (DisputeAccess.VisibleToByIndex).
+            e.HasIndex(d => new { d.DecidedBy, d.OpenedAt, d.Id });
+            e.HasIndex(d => new { d.AppealArbiterId, d.OpenedAt, d.Id });
             e.HasIndex(d => new { d.Status, d.DecisionDueAt }, "IX_Disputes_Chargebacks_Status_DecisionDueAt").HasFilter(Chargebacks);
             e.HasIndex(d => new { d.OpenedAt, d.Id }, "IX_Disputes_Chargebacks_OpenedAt_Id").HasFilter(Chargebacks);
             e.HasMany(d => d.Offers).WithOne().HasForeignKey(o => o.DisputeId);

@@ -24,6 +24,14 @@ public static class DisputeAccess
         _ => disputes.Where(d => false),
     };
 
+    /// <summary>
+    /// <see cref="VisibleTo"/> as parts each found through one index, for a list that pages through each part by seeking
+    /// (<see cref="Api.Keyset.UnionOf"/>): an arbiter's three (under review, decided by them, their appeal), or the one query.
+    /// </summary>
+    public static IReadOnlyList<IQueryable<Dispute>> VisibleToByIndex(this IQueryable<Dispute> disputes, Caller caller) => caller.Role == UserRole.Arbiter
+        ? [disputes.Where(d => d.Status == DisputeStatus.UnderReview), disputes.Where(d => d.DecidedBy == caller.Id), disputes.Where(d => d.AppealArbiterId == caller.Id)]
+        : [disputes.VisibleTo(caller)];
+
     public static bool IsVisibleTo(Dispute d, Caller caller) => caller.Role switch
     {
         UserRole.Buyer => d.BuyerId == caller.Id,

@@ -14,7 +14,7 @@ public static class DisputeQueries
     public static async Task<DisputeListResponse> ListAsync(SafeholdDb db, Caller caller, string? status, string? cursor, int? limit, DateTimeOffset now,
         CancellationToken ct)
     {
-        var query = db.Disputes.AsNoTracking().VisibleTo(caller);
+        var query = db.Disputes.AsNoTracking().IgnoreAutoIncludes();
         if (status is not null)
         {
             if (!DisputeProcess.TryParse<DisputeStatus>(status, out var s))
@@ -24,9 +24,11 @@ public static class DisputeQueries
                 });
             query = query.Where(d => d.Status == s);
         }
-        // The page loaded by key with its offers, timeline and timers.
-        var (page, next) = await query.IgnoreAutoIncludes().PageByIdsAsync(d => d.OpenedAt, d => d.Id, newestFirst: true, cursor, limit,
-            ids => db.Disputes.AsNoTracking().Where(d => ids.Contains(d.Id)).AsSplitQuery(), ct);
+        // The page's ids through the index of each part of what the caller sees, then the page loaded by key with its
+        // offers, timeline and timers.
+        var (page, next) = await Keyset.PageByIdsAsync(Keyset.UnionOf(query.VisibleToByIndex(caller), d => d.OpenedAt, d => d.Id, newestFirst: true),
+            d => d.OpenedAt, d => d.Id, cursor, limit,
+            (ids, ct) => db.Disputes.AsNoTracking().Where(d => ids.Contains(d.Id)).AsSplitQuery().ToListAsync(ct), ct);
 
         var pageIds = page.Select(d => d.Id).ToList();
         var orderIds = page.Select(d => d.OrderId).Distinct().ToList();

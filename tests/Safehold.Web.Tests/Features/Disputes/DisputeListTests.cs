@@ -32,6 +32,33 @@ public sealed class DisputeListTests(SafeholdApp app) : IClassFixture<SafeholdAp
     }
 
     [Fact]
+    public async Task An_arbiters_disputes_under_review_and_decided_come_a_page_at_a_time_each_once_in_the_order_of_the_whole_list()
+    {
+        using var own = new SafeholdApp(); // only this test's disputes, so the arbiter's list is known whole
+        var arbiter = await own.NewUser("arbiter");
+        var theirs = new List<Guid>();
+        for (var i = 0; i < 7; i++)
+        {
+            if (i == 4) own.Clock.Advance(TimeSpan.FromMinutes(1)); // two instants, several disputes opened at each
+            var (_, seller, _, dispute) = await own.Disputed();
+            if (i % 3 == 2) continue; // not escalated: no arbiter's
+            await PostOk(seller, dispute.Id(), "reject", new { reason = "No." });
+            await PostOk(seller, dispute.Id(), "escalate");
+            if (i % 3 == 1) await PostOk(arbiter, dispute.Id(), "decision", new { outcome = "released_to_seller", rationale = "Not shown." });
+            theirs.Add(dispute.Id());
+        }
+
+        var pages = await Api.AllPages(arbiter, "/api/v1/disputes?limit=2");
+
+        Assert.Equal([2, 2, 1], pages.Select(p => p.Count));
+        // In the order of every dispute's list, which one query reads from one index: the parts' merge keeps it, ties included.
+        var admin = new TestUser(Guid.Empty, "admin", SafeholdApp.AdminKey, own.Admin);
+        var inOrder = (await Api.ItemsOf(admin, "/api/v1/disputes?limit=100")).Select(d => d!.Id()).Where(theirs.Contains).ToList();
+        Assert.Equal(theirs.Count, inOrder.Count);
+        Assert.Equal(inOrder, pages.SelectMany(p => p).ToList());
+    }
+
+    [Fact]
     public async Task A_buyers_disputes_come_a_page_at_a_time_each_once()
     {
         var seller = await app.NewUser("seller");

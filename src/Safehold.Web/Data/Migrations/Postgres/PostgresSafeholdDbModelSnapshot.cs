@@ -215,15 +215,15 @@ namespace Safehold.Web.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("AppealArbiterId");
-
-                    b.HasIndex("DecidedBy");
-
                     b.HasIndex("OrderId");
 
                     b.HasIndex("OpenedAt", "Id");
 
+                    b.HasIndex("AppealArbiterId", "OpenedAt", "Id");
+
                     b.HasIndex("BuyerId", "OpenedAt", "Id");
+
+                    b.HasIndex("DecidedBy", "OpenedAt", "Id");
 
                     b.HasIndex("SellerId", "OpenedAt", "Id");
 

@@ -209,15 +209,15 @@ namespace Safehold.Web.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("AppealArbiterId");
-
-                    b.HasIndex("DecidedBy");
-
                     b.HasIndex("OrderId");
 
                     b.HasIndex("OpenedAt", "Id");
 
+                    b.HasIndex("AppealArbiterId", "OpenedAt", "Id");
+
                     b.HasIndex("BuyerId", "OpenedAt", "Id");
+
+                    b.HasIndex("DecidedBy", "OpenedAt", "Id");
 
                     b.HasIndex("SellerId", "OpenedAt", "Id");
 
