@@ -78,9 +78,20 @@ public sealed class ListIndexesTests(RecordingApp recording) : IClassFixture<Rec
         {
             var list = Assert.Single(pages[0], p => p.Sql.Contains(part) && p.Sql.Contains("ORDER BY"));
             Assert.Contains(index, list.Plan);
-            Assert.DoesNotContain("TEMP B-TREE", list.Plan); // read in the index's order, not sorted
+            Assert.DoesNotContain("TEMP B-TREE", list.Plan); // SQLite's sort: read in the index's order (PostgreSQL may sort a near-empty table's bitmap)
             AssertSeeks(pages[1], index, "OpenedAt", part);
         }
+
+        // Their queue (under review) is that one part, and a decided status only the parts of their own decisions.
+        var queue = await TwoPages(arbiter.Http, "/api/v1/disputes?status=under_review&limit=1");
+        var lists = queue[0].Where(p => p.Sql.Contains("\"OpenedAt\" DESC")).ToList();
+        Assert.Contains("IX_Disputes_Status_OpenedAt_Id", Assert.Single(lists).Plan);
+        Assert.DoesNotContain("\"DecidedBy\"", lists[0].Sql);
+        AssertSeeks(queue[1], "IX_Disputes_Status_OpenedAt_Id", "OpenedAt");
+        var decided = await TwoPages(arbiter.Http, "/api/v1/disputes?status=resolved&limit=1");
+        AssertNoTableRead(decided);
+        Assert.Contains("IX_Disputes_DecidedBy_OpenedAt_Id", Assert.Single(decided[0], p => p.Sql.Contains("\"DecidedBy\" = @") && p.Sql.Contains("\"OpenedAt\" DESC")).Plan);
+        Assert.DoesNotContain(decided[0], p => p.Sql.Contains("'UnderReview'") && p.Sql.Contains("\"OpenedAt\" DESC"));
     }
 
     [Fact]

@@ -25,12 +25,29 @@ public static class DisputeAccess
     };
 
     /// <summary>
-    /// <see cref="VisibleTo"/> as parts each found through one index, for a list that pages through each part by seeking
-    /// (<see cref="Api.Keyset.UnionOf"/>): an arbiter's three (under review, decided by them, their appeal), or the one query.
+    /// <see cref="VisibleTo"/>, of one status if given, as parts each found through one index, for a list that pages through
+    /// each part by seeking (<see cref="Api.Keyset.UnionOf"/>). An arbiter's are those under review, those they decided and
+    /// those whose appeal they hear; of one status, only the parts that can hold it. Anyone else's is the one query.
     /// </summary>
-    public static IReadOnlyList<IQueryable<Dispute>> VisibleToByIndex(this IQueryable<Dispute> disputes, Caller caller) => caller.Role == UserRole.Arbiter
-        ? [disputes.Where(d => d.Status == DisputeStatus.UnderReview), disputes.Where(d => d.DecidedBy == caller.Id), disputes.Where(d => d.AppealArbiterId == caller.Id)]
-        : [disputes.VisibleTo(caller)];
+    /// <remarks>
+    /// The parts are read one after another, not in one snapshot, in the order a dispute moves between them: one that
+    /// leaves review by this arbiter's decision is in the next part, and a decision or an appeal's arbiter is never taken
+    /// back. So a dispute this arbiter still sees when a page is read is not missed for moving meanwhile.
+    /// </remarks>
+    public static IReadOnlyList<IQueryable<Dispute>> VisibleToByIndex(this IQueryable<Dispute> disputes, Caller caller, DisputeStatus? status)
+    {
+        if (caller.Role != UserRole.Arbiter)
+            return [status is { } only ? disputes.VisibleTo(caller).Where(d => d.Status == only) : disputes.VisibleTo(caller)];
+        var underReview = disputes.Where(d => d.Status == DisputeStatus.UnderReview);
+        var decided = disputes.Where(d => d.DecidedBy == caller.Id);
+        var appeals = disputes.Where(d => d.AppealArbiterId == caller.Id);
+        return status switch
+        {
+            null => [underReview, decided, appeals],
+            DisputeStatus.UnderReview => [underReview], // every one under review: the other parts' are among them
+            { } other => [decided.Where(d => d.Status == other), appeals.Where(d => d.Status == other)],
+        };
+    }
 
     public static bool IsVisibleTo(Dispute d, Caller caller) => caller.Role switch
     {

@@ -14,7 +14,7 @@ public static class DisputeQueries
     public static async Task<DisputeListResponse> ListAsync(SafeholdDb db, Caller caller, string? status, string? cursor, int? limit, DateTimeOffset now,
         CancellationToken ct)
     {
-        var query = db.Disputes.AsNoTracking().IgnoreAutoIncludes();
+        DisputeStatus? only = null;
         if (status is not null)
         {
             if (!DisputeProcess.TryParse<DisputeStatus>(status, out var s))
@@ -22,11 +22,12 @@ public static class DisputeQueries
                 {
                     ["status"] = [$"One of: {string.Join(", ", Enum.GetValues<DisputeStatus>().Select(DisputeProcess.StatusName))}."],
                 });
-            query = query.Where(d => d.Status == s);
+            only = s;
         }
         // The page's ids through the index of each part of what the caller sees, then the page loaded by key with its
         // offers, timeline and timers.
-        var (page, next) = await Keyset.PageByIdsAsync(Keyset.UnionOf(query.VisibleToByIndex(caller), d => d.OpenedAt, d => d.Id, newestFirst: true),
+        var parts = db.Disputes.AsNoTracking().IgnoreAutoIncludes().VisibleToByIndex(caller, only);
+        var (page, next) = await Keyset.PageByIdsAsync(Keyset.UnionOf(parts, d => d.OpenedAt, d => d.Id, newestFirst: true),
             d => d.OpenedAt, d => d.Id, cursor, limit,
             (ids, ct) => db.Disputes.AsNoTracking().Where(d => ids.Contains(d.Id)).AsSplitQuery().ToListAsync(ct), ct);
 
