@@ -66,7 +66,7 @@ public static class Keyset
     /// <summary>As the other overload, with the page's rows read by <paramref name="load"/> in whatever order.</summary>
     public static Task<KeysetPage<T>> PageByIdsAsync<T>(this IQueryable<T> query, Expression<Func<T, DateTimeOffset>> at, Expression<Func<T, Guid>> id,
         bool newestFirst, string? cursor, int? limit, Func<List<Guid>, CancellationToken, Task<List<T>>> load, CancellationToken ct) =>
-        PageByIdsAsync((take, cursor, ct) => query.After(at, id, newestFirst, cursor).Take(take).Select(id).ToListAsync(ct), at, id, cursor, limit, load, ct);
+        PageByIdsAsync(UnionOf([query], at, id, newestFirst), at, id, cursor, limit, load, ct);
 
     /// <summary>
     /// As the other overloads, with the page's ids read by <paramref name="pageIds"/>: at most the number it is given of the
@@ -86,7 +86,7 @@ public static class Keyset
     /// they decided, those whose appeal they hear), for the overload of <c>PageByIdsAsync</c> that is given its page's ids.
     /// Each part is read after the cursor and cut to the page in the database, so each can seek in an index of its own where
     /// one query of their OR would read every match and sort them; the parts' keys are then merged in the same key order,
-    /// a row in two parts counted once.
+    /// a row in two parts counted once. One part is read as it is.
     /// </summary>
     public static Func<int, string?, CancellationToken, Task<List<Guid>>> UnionOf<T>(IReadOnlyList<IQueryable<T>> parts,
         Expression<Func<T, DateTimeOffset>> at, Expression<Func<T, Guid>> id, bool newestFirst)
