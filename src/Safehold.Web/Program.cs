@@ -73,7 +73,10 @@ switch (options.Database.Provider.ToLowerInvariant())
         var sqlite = new SqliteConnectionStringBuilder(connectionString);
         if (Path.GetDirectoryName(Path.GetFullPath(sqlite.DataSource)) is { } dir) Directory.CreateDirectory(dir);
         if (sqlite.DefaultTimeout < 30) sqlite.DefaultTimeout = 30; // writers queue behind SQLite's one write lock
-        builder.Services.AddDbContextPool<SqliteSafeholdDb>(o => ExternalRails.Configure(o.UseSqlite(sqlite.ToString()), rails));
+        var sqliteConnection = sqlite.ToString();
+        builder.Services.AddSingleton(_ => new PreparedReads(sqliteConnection)); // closed with the host
+        builder.Services.AddDbContextPool<SqliteSafeholdDb>((sp, o) =>
+            ExternalRails.Configure(o.UseSqlite(sqliteConnection), rails).UsePreparedReads(sp.GetRequiredService<PreparedReads>()));
         builder.Services.AddScoped<SafeholdDb>(sp => sp.GetRequiredService<SqliteSafeholdDb>());
         options.SandboxProviderStore ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(sqlite.DataSource))!, "sandbox-provider.db");
         options.EvidenceFolder ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(sqlite.DataSource))!, "evidence");

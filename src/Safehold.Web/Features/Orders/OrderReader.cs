@@ -30,12 +30,19 @@ public static class OrderReader
     public static async Task<List<Order>> ReadAsync(SafeholdDb db, IReadOnlyCollection<Guid> ids, CancellationToken ct)
     {
         if (ids.Count == 0) return [];
-        var orders = RowReader<Order>.For(db);
-        var lines = RowReader<OrderLine>.For(db);
-        var events = RowReader<OrderEvent>.For(db);
-        var timers = RowReader<OrderTimer>.For(db);
-        var extensions = RowReader<ProtectionExtension>.For(db);
-        var model = db.Model.FindEntityType(typeof(Order))!;
+        var rows = new Rows(RowReader<Order>.For(db), RowReader<OrderLine>.For(db), RowReader<OrderEvent>.For(db), RowReader<OrderTimer>.For(db),
+            RowReader<ProtectionExtension>.For(db), db.Model.FindEntityType(typeof(Order))!);
+        var sql = Sql.GetOrAdd((db.Model, ids.Count), static (key, r) => StatementsFor(key.Item2, r), rows);
+        var idMapping = rows.Orders.MappingOf[nameof(Order.Id)];
+        void Bind(DbCommand command)
+        {
+            var i = 0;
+            foreach (var id in ids) command.Parameters.Add(idMapping.CreateParameter(command, "@p" + i++, id, nullable: false));
+        }
+
+        // With no transaction of the caller's, on SQLite, through a connection that keeps the five statements compiled.
+        if (db.Database.CurrentTransaction is null && db.PreparedReads() is { } prepared)
+            return await prepared.ReadAsync(sql, Bind, (reader, ct) => ReadOrdersAsync(reader, rows, ids.Count, ct), ct);
 
         var connection = db.Database.GetDbConnection();
         var opened = connection.State != ConnectionState.Open;
@@ -54,28 +61,35 @@ public static class OrderReader
                 : await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
             await using var command = connection.CreateCommand();
             command.Transaction = snapshot ?? db.Database.CurrentTransaction!.GetDbTransaction();
-            command.CommandText = Sql.GetOrAdd((db.Model, ids.Count), static (key, r) => StatementsFor(key.Item2, r), (orders, lines, events, timers, extensions));
-            var idMapping = orders.MappingOf[nameof(Order.Id)];
-            var i = 0;
-            foreach (var id in ids) command.Parameters.Add(idMapping.CreateParameter(command, "@p" + i++, id, nullable: false));
-
-            var byId = new Dictionary<Guid, Order>(ids.Count);
+            command.CommandText = sql;
+            Bind(command);
             await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                var order = orders.Read(reader);
-                byId[order.Id] = order;
-            }
-            await ReadChildrenAsync(reader, lines, l => l.OrderId, model.FindNavigation(nameof(Order.Lines))!, byId, ct);
-            await ReadChildrenAsync(reader, events, e => e.OrderId, model.FindNavigation(nameof(Order.Timeline))!, byId, ct);
-            await ReadChildrenAsync(reader, timers, t => t.OrderId, model.FindNavigation(nameof(Order.Timers))!, byId, ct);
-            await ReadChildrenAsync(reader, extensions, e => e.OrderId, model.FindNavigation(nameof(Order.Extensions))!, byId, ct);
-            return [.. byId.Values];
+            return await ReadOrdersAsync(reader, rows, ids.Count, ct);
         }
         finally
         {
             if (opened) await db.Database.CloseConnectionAsync();
         }
+    }
+
+    /// <summary>What an order is read by: a row reader for it and each of its collections, and its entity type.</summary>
+    private sealed record Rows(RowReader<Order> Orders, RowReader<OrderLine> Lines, RowReader<OrderEvent> Events, RowReader<OrderTimer> Timers,
+        RowReader<ProtectionExtension> Extensions, IEntityType Model);
+
+    /// <summary>The orders of the five statements' results (<see cref="StatementsFor"/>), each with its collections.</summary>
+    private static async Task<List<Order>> ReadOrdersAsync(DbDataReader reader, Rows rows, int count, CancellationToken ct)
+    {
+        var byId = new Dictionary<Guid, Order>(count);
+        while (await reader.ReadAsync(ct))
+        {
+            var order = rows.Orders.Read(reader);
+            byId[order.Id] = order;
+        }
+        await ReadChildrenAsync(reader, rows.Lines, l => l.OrderId, rows.Model.FindNavigation(nameof(Order.Lines))!, byId, ct);
+        await ReadChildrenAsync(reader, rows.Events, e => e.OrderId, rows.Model.FindNavigation(nameof(Order.Timeline))!, byId, ct);
+        await ReadChildrenAsync(reader, rows.Timers, t => t.OrderId, rows.Model.FindNavigation(nameof(Order.Timers))!, byId, ct);
+        await ReadChildrenAsync(reader, rows.Extensions, e => e.OrderId, rows.Model.FindNavigation(nameof(Order.Extensions))!, byId, ct);
+        return [.. byId.Values];
     }
 
     /// <summary>The order with this id, or null; tracked (attached unchanged, for a change) or not.</summary>
@@ -102,8 +116,7 @@ public static class OrderReader
     }
 
     /// <summary>The five statements for <paramref name="count"/> ids, each table's rows in its key's order.</summary>
-    private static string StatementsFor(int count,
-        (RowReader<Order> Orders, RowReader<OrderLine> Lines, RowReader<OrderEvent> Events, RowReader<OrderTimer> Timers, RowReader<ProtectionExtension> Extensions) r)
+    private static string StatementsFor(int count, Rows r)
     {
         var ids = count == 1 ? "= @p0" : "IN (" + string.Join(", ", Enumerable.Range(0, count).Select(i => "@p" + i)) + ")";
         var sql = new StringBuilder();

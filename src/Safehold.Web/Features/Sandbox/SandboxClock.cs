@@ -43,8 +43,25 @@ public sealed class SandboxClock(TimeProvider inner) : TimeProvider
     /// <summary>Reads the stored offset, every host's, and moves to it. Throws when the database cannot be read.</summary>
     public async Task RefreshAsync(SafeholdDb db, CancellationToken ct)
     {
-        if (await StoredOffset(db, ct) is { } ticks) MoveForwardTo(ticks);
+        // On SQLite, with no transaction open (a request's first read), by a statement kept compiled (Data.PreparedReads).
+        var stored = db.Database.CurrentTransaction is null && db.PreparedReads() is { } prepared
+            ? await prepared.ReadAsync(OffsetSql(db), command => command.Parameters.Add(OffsetMapping(db).CreateParameter(command, "@id",
+                SandboxClockState.SingletonId, nullable: false)), async (reader, ct) => await reader.ReadAsync(ct) ? reader.GetInt64(0) : (long?)null,
+                ct, oneStatement: true)
+            : await StoredOffset(db, ct);
+        if (stored is { } ticks) MoveForwardTo(ticks);
     }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Microsoft.EntityFrameworkCore.Metadata.IModel, string> OffsetSqls = new();
+
+    private static string OffsetSql(SafeholdDb db) => OffsetSqls.GetOrAdd(db.Model, static (_, db) =>
+    {
+        var state = RowReader<SandboxClockState>.For(db);
+        return $"SELECT {state.ColumnOf[nameof(SandboxClockState.OffsetTicks)]} FROM {state.Table} WHERE {state.ColumnOf[nameof(SandboxClockState.Id)]} = @id";
+    }, db);
+
+    private static Microsoft.EntityFrameworkCore.Storage.RelationalTypeMapping OffsetMapping(SafeholdDb db) =>
+        RowReader<SandboxClockState>.For(db).MappingOf[nameof(SandboxClockState.Id)];
 
     // Read before every request: compiled once, so a read is the statement alone, not the query's translation looked up again.
     private static readonly Func<SafeholdDb, CancellationToken, Task<long?>> StoredOffset = EF.CompileAsyncQuery((SafeholdDb db, CancellationToken ct) =>

@@ -1,0 +1,207 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Safehold.Web.Data;
+
+/// <summary>
+/// SQLite connections held open with the statements of the hottest reads kept compiled on them (an order read whole,
+/// <c>OrderReader</c>'s five statements; the sandbox clock, read before every request), so that such a read binds and steps statements compiled once per connection.
+/// A command of EF Core's, or any new command, compiles its statements again on every run: Microsoft.Data.Sqlite keeps a
+/// command's statements only while that command and its connection stay open, and a pooled connection disposes its
+/// commands when it is closed (dotnet/efcore#14044). Compiling the order's five statements cost 100 µs a read of one order
+/// and 150 to 220 µs of twenty, where binding and stepping them compiled cost 20 to 100 µs (docs/benchmarks.md, 2026-12-07).
+/// </summary>
+/// <remarks>
+/// <para>A read rents a connection (the most recently returned, whose statements are the likeliest to be there), runs in
+/// a deferred transaction of its own, so that its statements see one snapshot and it never waits for the write lock, and
+/// gives it back; a read that fails in any way closes its connection instead. Only reads with no transaction of the
+/// caller's come here: a request's transaction reads on its own connection, as the writer it is.</para>
+/// <para>Bounded: at most <see cref="MaxIdleConnections"/> connections wait between reads (one returned beyond that is
+/// closed), and each keeps at most <see cref="MaxStatementsPerConnection"/> commands, the least recently used closed
+/// first. The connections are SQLite's multi-thread mode's kind of use: one thread at a time, the renting read's.</para>
+/// </remarks>
+public sealed class PreparedReads(string connectionString) : IDisposable
+{
+    /// <summary>Connections kept open between reads, at most.</summary>
+    public const int MaxIdleConnections = 16;
+
+    /// <summary>Commands (each one text, with its statements) kept on a connection, at most.</summary>
+    public const int MaxStatementsPerConnection = 8;
+
+    private readonly ConcurrentStack<Lease> _idle = new();
+    private volatile bool _disposed;
+    private long _compiled;
+    private long _reused;
+
+    /// <summary>Commands compiled so far (a text new to the connection that ran it).</summary>
+    public long Compiled => Interlocked.Read(ref _compiled);
+
+    /// <summary>Reads that ran statements already compiled on their connection.</summary>
+    public long Reused => Interlocked.Read(ref _reused);
+
+    /// <summary>Connections open and waiting for a read.</summary>
+    public int Idle => _idle.Count;
+
+    /// <summary>
+    /// Runs <paramref name="sql"/> with the parameters <paramref name="bind"/> adds (to a command whose parameters were
+    /// cleared) and answers what <paramref name="read"/> makes of its reader. Several statements run in a read-only
+    /// snapshot of their own (<paramref name="oneStatement"/> false), so that none sees a commit the others do not; one
+    /// statement is a snapshot by itself and needs none.
+    /// </summary>
+    public async Task<T> ReadAsync<T>(string sql, Action<DbCommand> bind, Func<DbDataReader, CancellationToken, Task<T>> read, CancellationToken ct,
+        bool oneStatement = false)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var lease = Rent();
+        try
+        {
+            var command = lease.CommandFor(sql, out var compiled);
+            Interlocked.Increment(ref compiled ? ref _compiled : ref _reused);
+            command.Parameters.Clear();
+            bind(command);
+            T result;
+            if (oneStatement)
+            {
+                await using var reader = await command.ExecuteReaderAsync(ct);
+                result = await read(reader, ct);
+            }
+            else
+            {
+                await using var snapshot = lease.Connection.BeginTransaction(deferred: true);
+                command.Transaction = snapshot;
+                await using (var reader = await command.ExecuteReaderAsync(ct))
+                    result = await read(reader, ct);
+                command.Transaction = null;
+            } // read only: rolled back, nothing to commit
+            Return(lease);
+            return result;
+        }
+        catch
+        {
+            lease.Dispose(); // whatever failed, the next read gets a connection in a known state
+            throw;
+        }
+    }
+
+    private Lease Rent()
+    {
+        if (_idle.TryPop(out var lease)) return lease;
+        var connection = new SqliteConnection(connectionString);
+        try
+        {
+            connection.Open();
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+        return new Lease(connection);
+    }
+
+    private void Return(Lease lease)
+    {
+        if (_disposed || _idle.Count >= MaxIdleConnections)
+        {
+            lease.Dispose();
+            return;
+        }
+        _idle.Push(lease);
+        if (_disposed && _idle.TryPop(out var late)) late.Dispose(); // disposed meanwhile: do not leave it open
+    }
+
+    /// <summary>Closes every waiting connection; a read still running closes its own when it ends.</summary>
+    public void Dispose()
+    {
+        _disposed = true;
+        while (_idle.TryPop(out var lease)) lease.Dispose();
+    }
+
+    /// <summary>An open connection and the commands compiled on it, most recently used first.</summary>
+    private sealed class Lease(SqliteConnection connection) : IDisposable
+    {
+        private readonly List<SqliteCommand> _commands = [];
+
+        public SqliteConnection Connection { get; } = connection;
+
+        public SqliteCommand CommandFor(string sql, out bool compiled)
+        {
+            for (var i = 0; i < _commands.Count; i++)
+            {
+                var kept = _commands[i];
+                if (!ReferenceEquals(kept.CommandText, sql) && kept.CommandText != sql) continue;
+                if (i > 0)
+                {
+                    _commands.RemoveAt(i);
+                    _commands.Insert(0, kept);
+                }
+                compiled = false;
+                return kept;
+            }
+            if (_commands.Count >= MaxStatementsPerConnection)
+            {
+                _commands[^1].Dispose();
+                _commands.RemoveAt(_commands.Count - 1);
+            }
+            var command = Connection.CreateCommand();
+            command.CommandText = sql;
+            _commands.Insert(0, command);
+            compiled = true;
+            return command;
+        }
+
+        public void Dispose()
+        {
+            foreach (var command in _commands) command.Dispose();
+            _commands.Clear();
+            Connection.Dispose();
+        }
+    }
+}
+
+/// <summary>Carries a host's <see cref="PreparedReads"/> in its contexts' options, for <c>OrderReader</c> to find.</summary>
+public sealed class PreparedReadsExtension(PreparedReads reads) : IDbContextOptionsExtension
+{
+    public PreparedReads Reads { get; } = reads;
+
+    public DbContextOptionsExtensionInfo Info => new ExtensionInfo(this);
+
+    public void ApplyServices(IServiceCollection services)
+    {
+    }
+
+    public void Validate(IDbContextOptions options)
+    {
+    }
+
+    private sealed class ExtensionInfo(IDbContextOptionsExtension extension) : DbContextOptionsExtensionInfo(extension)
+    {
+        public override bool IsDatabaseProvider => false;
+
+        public override string LogFragment => "PreparedReads ";
+
+        public override int GetServiceProviderHashCode() => 0;
+
+        public override bool ShouldUseSameServiceProvider(DbContextOptionsExtensionInfo other) => other is ExtensionInfo;
+
+        public override void PopulateDebugInfo(IDictionary<string, string> debugInfo) => debugInfo["Safehold:PreparedReads"] = "1";
+    }
+}
+
+public static class PreparedReadsOptions
+{
+    /// <summary>Lets the contexts made with these options read through <paramref name="reads"/>.</summary>
+    public static TBuilder UsePreparedReads<TBuilder>(this TBuilder options, PreparedReads reads) where TBuilder : DbContextOptionsBuilder
+    {
+        ((IDbContextOptionsBuilderInfrastructure)options).AddOrUpdateExtension(new PreparedReadsExtension(reads));
+        return options;
+    }
+
+    /// <summary>The reads of the host whose options made <paramref name="db"/>; null for a context made without them.</summary>
+    public static PreparedReads? PreparedReads(this DbContext db) =>
+        db.GetService<IDbContextOptions>().FindExtension<PreparedReadsExtension>()?.Reads;
+}

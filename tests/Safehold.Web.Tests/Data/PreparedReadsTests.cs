@@ -1,0 +1,165 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Safehold.Domain.Orders;
+using Safehold.Web.Data;
+using Safehold.Web.Demo;
+using Safehold.Web.Features.Orders;
+
+namespace Safehold.Web.Tests.Data;
+
+/// <summary>
+/// SQLite's reads through connections that keep their statements compiled (<see cref="PreparedReads"/>): an order read
+/// whole by <see cref="OrderReader"/>, with no transaction of the caller's.
+/// </summary>
+[Trait("Database", "SQLite")]
+public sealed class PreparedReadsTests : IDisposable
+{
+    private readonly SqliteFiles _files = new();
+    private readonly PreparedReads _reads;
+    private readonly DateTimeOffset _placed = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+
+    public PreparedReadsTests() => _reads = new PreparedReads($"Data Source={_files.PathOf("reads.db")}");
+
+    public void Dispose()
+    {
+        _reads.Dispose();
+        _files.Dispose();
+    }
+
+    /// <summary>A context whose reads go through <see cref="_reads"/>, as the host's do.</summary>
+    private SqliteSafeholdDb Open() => new(new DbContextOptionsBuilder<SqliteSafeholdDb>()
+        .UseSqlite($"Data Source={_files.PathOf("reads.db")}").UsePreparedReads(_reads).Options);
+
+    private async Task<IReadOnlyList<Guid>> SeedAsync(int delivered)
+    {
+        await using var seed = Open();
+        await seed.Database.MigrateAsync();
+        return await BulkOrders.SeedDeliveredAsync(seed, delivered, _placed, apart: TimeSpan.FromSeconds(1));
+    }
+
+    private async Task<List<Order>> ReadAsync(params Guid[] ids)
+    {
+        await using var db = Open();
+        return await OrderReader.ReadAsync(db, ids, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task An_order_read_again_runs_the_statements_its_connection_compiled_for_the_first_read()
+    {
+        var ids = await SeedAsync(2);
+
+        var first = Assert.Single(await ReadAsync(ids[0]));
+        var again = Assert.Single(await ReadAsync(ids[0]));
+        var other = Assert.Single(await ReadAsync(ids[1])); // the same statements, other values bound
+
+        Assert.Equal((1, 2), (_reads.Compiled, _reads.Reused));
+        Assert.Equal(1, _reads.Idle);
+        Assert.Equal((ids[0], ids[0], ids[1]), (first.Id, again.Id, other.Id));
+        Assert.Equal(first.Timeline.Select(e => e.Kind), again.Timeline.Select(e => e.Kind));
+        Assert.NotEmpty(other.Lines);
+    }
+
+    [Fact]
+    public async Task A_read_sees_what_was_committed_after_the_last_read_on_its_connection()
+    {
+        var id = (await SeedAsync(1))[0];
+        var before = Assert.Single(await ReadAsync(id));
+
+        await using (var writer = Open())
+            await writer.Database.ExecuteSqlAsync($"""UPDATE "Orders" SET "Version" = "Version" + 1 WHERE "Id" = {id}""");
+        var after = Assert.Single(await ReadAsync(id));
+
+        Assert.Equal(before.Version + 1, after.Version); // its snapshot ended with the read before: none is held between reads
+        Assert.Equal(1, _reads.Reused);
+    }
+
+    [Fact]
+    public async Task Inside_the_callers_transaction_an_order_is_read_on_the_callers_connection_as_the_writer_sees_it()
+    {
+        var id = (await SeedAsync(1))[0];
+        await using var db = Open();
+        var version = await db.Orders.AsNoTracking().Where(o => o.Id == id).Select(o => o.Version).SingleAsync();
+        await using var tx = await db.Database.BeginTransactionAsync();
+        await db.Database.ExecuteSqlAsync($"""UPDATE "Orders" SET "Version" = "Version" + 1 WHERE "Id" = {id}""");
+
+        var read = Assert.Single(await OrderReader.ReadAsync(db, [id], CancellationToken.None));
+
+        Assert.Equal(version + 1, read.Version); // its own uncommitted write: another connection would not see it (nor wait for the lock)
+        Assert.Equal((0, 0), (_reads.Compiled, _reads.Reused));
+    }
+
+    [Fact]
+    public async Task Reads_at_once_each_have_a_connection_of_their_own_and_find_their_own_orders()
+    {
+        var ids = await SeedAsync(40);
+
+        var read = await Task.WhenAll(ids.Select(id => Task.Run(async () => (Asked: id, Got: Assert.Single(await ReadAsync(id)).Id))));
+
+        Assert.All(read, r => Assert.Equal(r.Asked, r.Got));
+        Assert.Equal(40, _reads.Compiled + _reads.Reused);
+        Assert.InRange(_reads.Idle, 1, PreparedReads.MaxIdleConnections);
+    }
+
+    [Fact]
+    public async Task A_read_that_fails_closes_its_connection_and_the_next_read_opens_another()
+    {
+        var id = (await SeedAsync(1))[0];
+        await ReadAsync(id);
+        const string sql = """SELECT "Id" FROM "Orders" """;
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            _reads.ReadAsync<int>(sql, _ => { }, (_, _) => throw new InvalidOperationException("the caller's failure"), CancellationToken.None));
+        Assert.Equal(0, _reads.Idle); // the one connection there was, closed rather than given back
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            _reads.ReadAsync(sql, _ => { }, (reader, ct) => reader.ReadAsync(ct), new CancellationToken(canceled: true)));
+        Assert.Equal(0, _reads.Idle);
+
+        Assert.Equal(id, Assert.Single(await ReadAsync(id)).Id);
+        Assert.Equal(1, _reads.Idle);
+    }
+
+    [Fact]
+    public async Task A_connection_keeps_the_statements_of_its_eight_latest_texts_and_compiles_an_older_one_again()
+    {
+        var ids = await SeedAsync(10);
+        var texts = Enumerable.Range(1, PreparedReads.MaxStatementsPerConnection + 2).Select(n => $"SELECT {n} AS n, COUNT(*) FROM \"Orders\"").ToList();
+        async Task<long> One(string sql) => await _reads.ReadAsync(sql, _ => { },
+            async (reader, ct) => await reader.ReadAsync(ct) ? reader.GetInt64(1) : -1, CancellationToken.None, oneStatement: true);
+
+        foreach (var sql in texts) Assert.Equal(ids.Count, await One(sql));
+        await One(texts[^1]); // the latest: kept
+        await One(texts[0]); // the first, pushed out by the two after the eighth: compiled again
+
+        Assert.Equal((texts.Count + 1, 1), (_reads.Compiled, _reads.Reused));
+    }
+
+    [Fact]
+    public async Task Disposed_it_closes_the_connections_waiting_and_reads_no_more()
+    {
+        var id = (await SeedAsync(1))[0];
+        await ReadAsync(id);
+
+        _reads.Dispose();
+
+        Assert.Equal(0, _reads.Idle);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => _reads.ReadAsync(
+            """SELECT 1""", _ => { }, (reader, ct) => reader.ReadAsync(ct), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task The_host_reads_its_orders_and_its_sandbox_clock_through_statements_compiled_once()
+    {
+        using var app = new SafeholdApp();
+        var (buyer, _, orderId) = await app.OrderIn("awaiting_shipment");
+        var reads = app.Services.GetRequiredService<PreparedReads>();
+        var reused = reads.Reused;
+
+        await Api.ExpectStatus(await buyer.Http.GetAsync($"/api/v1/orders/{orderId}"), System.Net.HttpStatusCode.OK);
+        await Api.ExpectStatus(await buyer.Http.GetAsync($"/api/v1/orders/{orderId}"), System.Net.HttpStatusCode.OK);
+
+        Assert.InRange(reads.Reused - reused, 4, int.MaxValue); // each request: the clock, then the order
+        using var scope = app.Services.CreateScope();
+        Assert.Same(reads, scope.ServiceProvider.GetRequiredService<SafeholdDb>().PreparedReads());
+    }
+}
