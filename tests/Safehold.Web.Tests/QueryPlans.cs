@@ -37,9 +37,9 @@ public static partial class QueryPlans
     /// <summary>
     /// The plan of every query EF Core sent for <paramref name="app"/> while <paramref name="act"/> ran (a request, a page),
     /// each with its parameters as sent: what a whole read costs the database, not one query of it. Statements run on the
-    /// raw connection (OrderReader's reads by key, the event log) do not pass EF Core's interceptors and are not here, and
-    /// neither is anything the host's background work would send meanwhile distinguished from the step's own (the test
-    /// host runs no timed work).
+    /// raw connection (OrderReader's reads by key, the sandbox clock's read, the event log) do not pass EF Core's interceptors
+    /// and are not here, and neither is anything the host's background work would send meanwhile distinguished from the
+    /// step's own (the test host runs no timed work).
     /// </summary>
     public static async Task<IReadOnlyList<(string Sql, string Plan)>> OfEverySent(RecordingApp app, Func<Task> act)
     {

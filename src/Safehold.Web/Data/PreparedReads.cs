@@ -4,6 +4,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using SQLitePCL;
 
 namespace Safehold.Web.Data;
 
@@ -22,7 +23,7 @@ namespace Safehold.Web.Data;
 /// lock), and gives it back; a read that fails in any way closes its connection instead. Only reads with no transaction
 /// of the caller's come here: a request's transaction reads on its own connection, as the writer it is.</para>
 /// <para>Bounded: at most <see cref="MaxIdleConnections"/> connections wait between reads (one returned beyond that is
-/// closed), and each keeps at most <see cref="MaxStatementsPerConnection"/> commands, the least recently used closed
+/// closed), and each keeps at most <see cref="MaxCommandsPerConnection"/> commands, the least recently used closed
 /// first. The connections are used as SQLite's multi-thread mode asks: by one thread at a time, the renting read's.</para>
 /// </remarks>
 public sealed class PreparedReads(string connectionString) : IDisposable
@@ -34,11 +35,11 @@ public sealed class PreparedReads(string connectionString) : IDisposable
     /// <summary>Connections kept open between reads, at most.</summary>
     public const int MaxIdleConnections = 16;
 
-    /// <summary>Commands (each one text, with its statements) kept on a connection, at most.</summary>
-    public const int MaxStatementsPerConnection = 8;
+    /// <summary>Commands kept on a connection, at most: each one text, with its statements (an order's read is five).</summary>
+    public const int MaxCommandsPerConnection = 8;
 
     private readonly ConcurrentStack<Lease> _idle = new();
-    private volatile bool _disposed;
+    private bool _disposed;
     private long _compiled;
     private long _reused;
 
@@ -60,15 +61,16 @@ public sealed class PreparedReads(string connectionString) : IDisposable
     public async Task<T> ReadAsync<T>(string sql, Action<DbCommand> bind, Func<DbDataReader, CancellationToken, Task<T>> read, CancellationToken ct,
         bool oneStatement = false)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
+        ct.ThrowIfCancellationRequested(); // a request already gone costs no connection
         var lease = Rent();
+        T result;
         try
         {
             var command = lease.CommandFor(sql, out var compiled);
             Interlocked.Increment(ref compiled ? ref _compiled : ref _reused);
             command.Parameters.Clear();
             bind(command);
-            T result;
             if (oneStatement)
             {
                 await using var reader = await command.ExecuteReaderAsync(ct);
@@ -84,14 +86,14 @@ public sealed class PreparedReads(string connectionString) : IDisposable
                     result = await read(reader, ct);
                 lease.Rollback.ExecuteNonQuery(); // read only: nothing to commit
             }
-            Return(lease);
-            return result;
         }
         catch
         {
             lease.Dispose(); // whatever failed, the next read gets a connection in a known state
             throw;
         }
+        Return(lease);
+        return result;
     }
 
     private Lease Rent()
@@ -101,6 +103,10 @@ public sealed class PreparedReads(string connectionString) : IDisposable
         try
         {
             connection.Open();
+            // Reads only: a statement that would write through here (beside the write lock and the group commit) is refused.
+            using var readOnly = connection.CreateCommand();
+            readOnly.CommandText = "PRAGMA query_only = 1";
+            readOnly.ExecuteNonQuery();
         }
         catch
         {
@@ -112,19 +118,22 @@ public sealed class PreparedReads(string connectionString) : IDisposable
 
     private void Return(Lease lease)
     {
-        if (_disposed || _idle.Count >= MaxIdleConnections)
-        {
-            lease.Dispose();
-            return;
-        }
-        _idle.Push(lease);
-        if (_disposed && _idle.TryPop(out var late)) late.Dispose(); // disposed meanwhile: do not leave it open
+        // Given back only as a read must find it: no transaction open (a read's ended with it). The lock orders a return
+        // against Dispose, so that no connection is left waiting, open, after the host has stopped.
+        if (raw.sqlite3_get_autocommit(lease.Connection.Handle) != 0)
+            lock (_idle)
+                if (!_disposed && _idle.Count < MaxIdleConnections)
+                {
+                    _idle.Push(lease);
+                    return;
+                }
+        lease.Dispose();
     }
 
     /// <summary>Closes every waiting connection; a read still running closes its own when it ends.</summary>
     public void Dispose()
     {
-        _disposed = true;
+        lock (_idle) _disposed = true;
         while (_idle.TryPop(out var lease)) lease.Dispose();
     }
 
@@ -162,7 +171,7 @@ public sealed class PreparedReads(string connectionString) : IDisposable
                 compiled = false;
                 return kept;
             }
-            if (_commands.Count >= MaxStatementsPerConnection)
+            if (_commands.Count >= MaxCommandsPerConnection)
             {
                 _commands[^1].Dispose();
                 _commands.RemoveAt(_commands.Count - 1);

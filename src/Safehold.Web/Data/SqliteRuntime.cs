@@ -11,7 +11,8 @@ namespace Safehold.Web.Data;
 /// <item><b>Multi-thread mode</b> instead of serialized: no mutex around each call on a connection. Multi-thread mode
 /// asks that a connection and its statements be used by one thread at a time, which is how this app uses them: an EF
 /// Core context (one per request or job, never shared while in use), the connection pool, the group commit's writer
-/// (its own connection and statements, behind the write lock), the sandbox provider's connections (one per call).</item>
+/// (its own connection and statements, behind the write lock), the prepared reads' connections (one read at a time,
+/// <see cref="PreparedReads"/>), the sandbox provider's connections (one per call).</item>
 /// <item><b>No memory statistics</b>: SQLite then takes no process-wide mutex on every allocation and free to count
 /// them, which every request's connection contended for. Nothing here reads the statistics or sets a heap limit.</item>
 /// </list>

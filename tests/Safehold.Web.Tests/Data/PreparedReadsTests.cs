@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Safehold.Domain.Orders;
@@ -37,6 +38,11 @@ public sealed class PreparedReadsTests : IDisposable
         await seed.Database.MigrateAsync();
         return await BulkOrders.SeedDeliveredAsync(seed, delivered, _placed, apart: TimeSpan.FromSeconds(1));
     }
+
+    private const string OneVersion = """SELECT "Version" FROM "Orders" WHERE "Id" = @id""";
+
+    /// <summary>An order's key as SQLite stores it.</summary>
+    private static string Key(Guid id) => id.ToString().ToUpperInvariant();
 
     private async Task<List<Order>> ReadAsync(params Guid[] ids)
     {
@@ -90,15 +96,71 @@ public sealed class PreparedReadsTests : IDisposable
     }
 
     [Fact]
-    public async Task Reads_at_once_each_have_a_connection_of_their_own_and_find_their_own_orders()
+    public async Task A_read_while_another_is_running_has_a_connection_of_its_own()
+    {
+        var ids = await SeedAsync(2);
+        var inFirst = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        var first = Task.Run(() => _reads.ReadAsync(OneVersion, c => c.Parameters.Add(new SqliteParameter("@id", Key(ids[0]))), async (reader, ct) =>
+        {
+            inFirst.SetResult();
+            await release.Task; // holds its connection, mid-read
+            return await reader.ReadAsync(ct) ? reader.GetInt64(0) : -1;
+        }, CancellationToken.None, oneStatement: true));
+        await inFirst.Task;
+
+        var second = Assert.Single(await ReadAsync(ids[1]));
+        release.SetResult();
+
+        Assert.InRange(await first, 1, long.MaxValue);
+        Assert.Equal(ids[1], second.Id);
+        Assert.Equal((2, 0), (_reads.Compiled, _reads.Reused)); // nothing of the first's connection: a second, which compiled its own
+        Assert.Equal(2, _reads.Idle);
+    }
+
+    [Fact]
+    public async Task Reads_at_once_find_their_own_orders_and_keep_no_more_connections_than_the_bound()
     {
         var ids = await SeedAsync(40);
 
         var read = await Task.WhenAll(ids.Select(id => Task.Run(async () => (Asked: id, Got: Assert.Single(await ReadAsync(id)).Id))));
 
         Assert.All(read, r => Assert.Equal(r.Asked, r.Got));
-        Assert.Equal(40, _reads.Compiled + _reads.Reused);
         Assert.InRange(_reads.Idle, 1, PreparedReads.MaxIdleConnections);
+    }
+
+    [Fact]
+    public async Task The_statements_of_a_read_see_one_snapshot_though_a_commit_comes_between_them()
+    {
+        var id = (await SeedAsync(1))[0];
+
+        var (first, second) = await _reads.ReadAsync(OneVersion + ";\n" + OneVersion, c => c.Parameters.Add(new SqliteParameter("@id", Key(id))),
+            async (reader, ct) =>
+            {
+                await reader.ReadAsync(ct);
+                var before = reader.GetInt64(0);
+                await using (var writer = Open())
+                    await writer.Database.ExecuteSqlAsync($"""UPDATE "Orders" SET "Version" = "Version" + 1 WHERE "Id" = {id}""");
+                await reader.NextResultAsync(ct);
+                await reader.ReadAsync(ct);
+                return (before, reader.GetInt64(0));
+            }, CancellationToken.None);
+
+        Assert.Equal(first, second);
+        Assert.Equal(first + 1, Assert.Single(await ReadAsync(id)).Version); // the next read sees the commit
+    }
+
+    [Fact]
+    public async Task A_statement_that_would_write_is_refused_and_writes_nothing()
+    {
+        var id = (await SeedAsync(1))[0];
+        var version = Assert.Single(await ReadAsync(id)).Version;
+
+        await Assert.ThrowsAsync<SqliteException>(() => _reads.ReadAsync(
+            """UPDATE "Orders" SET "Version" = "Version" + 1 WHERE "Id" = @id""", c => c.Parameters.Add(new SqliteParameter("@id", Key(id))),
+            (reader, ct) => reader.ReadAsync(ct), CancellationToken.None, oneStatement: true));
+
+        Assert.Equal(version, Assert.Single(await ReadAsync(id)).Version);
     }
 
     [Fact]
@@ -120,29 +182,36 @@ public sealed class PreparedReadsTests : IDisposable
     }
 
     [Fact]
-    public async Task A_connection_keeps_the_statements_of_its_eight_latest_texts_and_compiles_an_older_one_again()
+    public async Task A_connection_keeps_its_eight_latest_used_texts_and_compiles_an_older_one_again()
     {
         var ids = await SeedAsync(10);
-        var texts = Enumerable.Range(1, PreparedReads.MaxStatementsPerConnection + 2).Select(n => $"SELECT {n} AS n, COUNT(*) FROM \"Orders\"").ToList();
+        var texts = Enumerable.Range(1, PreparedReads.MaxCommandsPerConnection + 2).Select(n => $"SELECT {n} AS n, COUNT(*) FROM \"Orders\"").ToList();
         async Task<long> One(string sql) => await _reads.ReadAsync(sql, _ => { },
             async (reader, ct) => await reader.ReadAsync(ct) ? reader.GetInt64(1) : -1, CancellationToken.None, oneStatement: true);
 
-        foreach (var sql in texts) Assert.Equal(ids.Count, await One(sql));
-        await One(texts[^1]); // the latest: kept
-        await One(texts[0]); // the first, pushed out by the two after the eighth: compiled again
+        foreach (var sql in texts.Take(PreparedReads.MaxCommandsPerConnection)) Assert.Equal(ids.Count, await One(sql));
+        await One(texts[0]); // used again: now the latest
+        foreach (var sql in texts.Skip(PreparedReads.MaxCommandsPerConnection)) await One(sql); // two more push out the two least used
+        await One(texts[0]); // kept
+        await One(texts[1]); // pushed out: compiled again
 
-        Assert.Equal((texts.Count + 1, 1), (_reads.Compiled, _reads.Reused));
+        Assert.Equal((texts.Count + 1, 2), (_reads.Compiled, _reads.Reused));
     }
 
     [Fact]
     public async Task Disposed_it_closes_the_connections_waiting_and_reads_no_more()
     {
         var id = (await SeedAsync(1))[0];
+        await using (var db = Open()) await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode = WAL");
         await ReadAsync(id);
+        SqliteConnection.ClearAllPools(); // the contexts' connections closed: only the reads' is open
+        var wal = _files.PathOf("reads.db") + "-wal";
+        Assert.True(File.Exists(wal));
 
         _reads.Dispose();
 
         Assert.Equal(0, _reads.Idle);
+        Assert.False(File.Exists(wal)); // the last connection to close removes the WAL: none is left open
         await Assert.ThrowsAsync<ObjectDisposedException>(() => _reads.ReadAsync(
             """SELECT 1""", _ => { }, (reader, ct) => reader.ReadAsync(ct), CancellationToken.None));
     }

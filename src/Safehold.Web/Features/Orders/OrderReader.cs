@@ -49,6 +49,7 @@ public static class OrderReader
         if (opened) await db.Database.OpenConnectionAsync(ct);
         try
         {
+            // Here: PostgreSQL, or SQLite inside the caller's transaction (or a context made without PreparedReads).
             // The five statements must see one state of the database: each statement outside a transaction reads its own
             // snapshot, and a change committed between them would tear the order (its row from before, its events from
             // after). With no transaction open, a read-only one holds one snapshot for the five: SQLite's deferred

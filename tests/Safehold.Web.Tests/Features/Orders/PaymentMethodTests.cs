@@ -45,7 +45,7 @@ public sealed class PaymentMethodTests(SafeholdApp app) : IClassFixture<Safehold
         Assert.DoesNotContain(SandboxPaymentProvider.SuccessCard, await paid.Content.ReadAsStringAsync());
 
         if (TestDatabase.IsPostgres) return; // the files below are SQLite's; the answers above hold on both
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools(); // let WAL contents reach the files
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools(); // let WAL contents reach the files (or stay in the WAL, read below too)
         foreach (var file in Directory.GetFiles(app.Directory, "*.db*"))
         {
             var bytes = Encoding.Latin1.GetString(await File.ReadAllBytesAsync(file));
