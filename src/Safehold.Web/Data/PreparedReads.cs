@@ -162,7 +162,7 @@ public sealed class PreparedReads(string connectionString) : IDisposable
             for (var i = 0; i < _commands.Count; i++)
             {
                 var kept = _commands[i];
-                if (!ReferenceEquals(kept.CommandText, sql) && kept.CommandText != sql) continue;
+                if (kept.CommandText != sql) continue; // string equality: the same instance first (each reader caches its text)
                 if (i > 0)
                 {
                     _commands.RemoveAt(i);

@@ -242,8 +242,9 @@ public abstract class SafeholdDb(DbContextOptions options) : DbContext(options)
             e.HasIndex(d => new { d.BuyerId, d.OpenedAt, d.Id });
             e.HasIndex(d => new { d.SellerId, d.OpenedAt, d.Id });
             e.HasIndex(d => new { d.Status, d.OpenedAt, d.Id });
-            // An admin's list of every dispute; the admin's chargebacks, those awaiting an answer by deadline and then the rest newest first (two small
-            // indexes of the chargebacks only). Without them each page read the whole table (ListIndexesTests).
+            // An admin's list of every dispute; the admin's chargebacks, those awaiting an answer by deadline and then the rest
+            // newest first (two small indexes of the chargebacks only). Without them each page read the whole table
+            // (ListIndexesTests).
             e.HasIndex(d => new { d.OpenedAt, d.Id });
             // An arbiter's disputes, newest first: those under review (the status index above), those they decided, and those
             // whose appeal they hear, each part read from its index and merged (DisputeAccess.VisibleToByIndex).
