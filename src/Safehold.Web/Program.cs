@@ -74,7 +74,7 @@ switch (options.Database.Provider.ToLowerInvariant())
         if (Path.GetDirectoryName(Path.GetFullPath(sqlite.DataSource)) is { } dir) Directory.CreateDirectory(dir);
         if (sqlite.DefaultTimeout < 30) sqlite.DefaultTimeout = 30; // writers queue behind SQLite's one write lock
         var sqliteConnection = sqlite.ToString();
-        builder.Services.AddSingleton(_ => new PreparedReads(sqliteConnection)); // closed with the host
+        builder.Services.AddSingleton(sp => new PreparedReads(sqliteConnection, sp.GetRequiredService<Prometheus.CollectorRegistry>())); // closed with the host
         builder.Services.AddDbContextPool<SqliteSafeholdDb>((sp, o) =>
             ExternalRails.Configure(o.UseSqlite(sqliteConnection), rails).UsePreparedReads(sp.GetRequiredService<PreparedReads>()));
         builder.Services.AddScoped<SafeholdDb>(sp => sp.GetRequiredService<SqliteSafeholdDb>());

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using SQLitePCL;
@@ -9,9 +10,10 @@ using SQLitePCL;
 namespace Safehold.Web.Data;
 
 /// <summary>
-/// SQLite connections held open with the statements of the hottest reads kept compiled on them (an order read whole,
-/// <c>OrderReader</c>'s five statements; the sandbox clock, read before every request), so that such a read binds and
-/// steps statements compiled once per connection. A command of EF Core's, or any new command, compiles its statements
+/// SQLite connections held open with the statements of the reads kept compiled on them (an order read whole,
+/// <c>OrderReader</c>'s five statements; the sandbox clock, read before every request; every query of EF Core's outside
+/// a transaction, through <see cref="KeptQueries"/>), so that a read binds and steps statements compiled once per
+/// connection. A command of EF Core's, or any new command, compiles its statements
 /// again on every run: Microsoft.Data.Sqlite keeps a command's statements only while that command and its connection
 /// stay open, and a pooled connection disposes its commands when it is closed (dotnet/efcore#14044). Compiling the
 /// order's five statements cost 100 µs a read of one order and 150 to 220 µs of twenty, where binding and stepping them
@@ -26,17 +28,45 @@ namespace Safehold.Web.Data;
 /// closed), and each keeps at most <see cref="MaxCommandsPerConnection"/> commands, the least recently used closed
 /// first. The connections are used as SQLite's multi-thread mode asks: by one thread at a time, the renting read's.</para>
 /// </remarks>
-public sealed class PreparedReads(string connectionString) : IDisposable
+public sealed partial class PreparedReads : IDisposable
 {
+    /// <param name="connectionString">The host's database, as its contexts open it: EF Core's queries on a connection opened
+    /// by another string are left to EF Core.</param>
+    /// <param name="registry">Where the counts of statements compiled and reused are reported (the host's <c>/metrics</c>), if anywhere.</param>
+    public PreparedReads(string connectionString, Prometheus.CollectorRegistry? registry = null)
+    {
+        _database = connectionString;
+        _connectionString = new SqliteConnectionStringBuilder(connectionString) { Pooling = false }.ToString();
+        Queries = new KeptQueries(this);
+        if (registry is null) return;
+        var metrics = Prometheus.Metrics.WithCustomRegistry(registry);
+        var compiled = metrics.CreateCounter("safehold_sqlite_reads_compiled_total",
+            "Reads (EF Core's queries outside a transaction, an order read whole, the sandbox clock) whose statements their kept connection compiled for them.");
+        var reused = metrics.CreateCounter("safehold_sqlite_reads_reused_total",
+            "Reads that ran statements their kept connection had compiled already.");
+        registry.AddBeforeCollectCallback(() =>
+        {
+            compiled.IncTo(Compiled);
+            reused.IncTo(Reused);
+        });
+    }
+
     // Its own connections, not Microsoft.Data.Sqlite's pool: closing one really closes it, which rolls back whatever a
     // failed read left open (the pool would hand the next opener a connection still in the transaction begun here).
-    private readonly string _connectionString = new SqliteConnectionStringBuilder(connectionString) { Pooling = false }.ToString();
+    private readonly string _connectionString;
+    private readonly string _database;
+
+    /// <summary>
+    /// Runs EF Core's queries outside a transaction here (<see cref="KeptQueries"/>); added to the contexts' interceptors by
+    /// <see cref="PreparedReadsOptions.UsePreparedReads"/>.
+    /// </summary>
+    public IInterceptor Queries { get; }
 
     /// <summary>Connections kept open between reads, at most.</summary>
     public const int MaxIdleConnections = 16;
 
     /// <summary>Commands kept on a connection, at most: each one text, with its statements (an order's read is five).</summary>
-    public const int MaxCommandsPerConnection = 8;
+    public const int MaxCommandsPerConnection = 64;
 
     private readonly ConcurrentStack<Lease> _idle = new();
     private bool _disposed;
@@ -94,6 +124,41 @@ public sealed class PreparedReads(string connectionString) : IDisposable
         }
         Return(lease);
         return result;
+    }
+
+    /// <summary>
+    /// EF Core's <paramref name="command"/> run here instead, if it is a query (a <c>SELECT</c>) on the host's database and
+    /// its connection is in no transaction (neither EF Core's nor one begun by SQL): its text on a kept command, bound to
+    /// its own parameters. Null, having run nothing, for any other command: EF Core runs it as it would have.
+    /// </summary>
+    /// <remarks>
+    /// One statement outside a transaction reads a snapshot of its own on any connection: what EF Core's connection
+    /// would have read (it has nothing uncommitted of its own to see). The reader answered holds the connection until it
+    /// is disposed, as EF Core does with every reader, then gives it back.
+    /// </remarks>
+    internal DbDataReader? TryExecute(DbCommand command)
+    {
+        if (command is not SqliteCommand { Transaction: null, Connection: { Handle: { } handle } connection } sqlite
+            || !command.CommandText.StartsWith("SELECT ", StringComparison.Ordinal)
+            || !string.Equals(connection.ConnectionString, _database, StringComparison.Ordinal)
+            || raw.sqlite3_get_autocommit(handle) == 0
+            || Volatile.Read(ref _disposed))
+            return null;
+        var lease = Rent();
+        try
+        {
+            var kept = lease.CommandFor(sqlite.CommandText, out var compiled);
+            Interlocked.Increment(ref compiled ? ref _compiled : ref _reused);
+            kept.Parameters.Clear();
+            foreach (SqliteParameter parameter in sqlite.Parameters) kept.Parameters.Add(parameter); // bound as the reader reaches each statement
+            kept.CommandTimeout = sqlite.CommandTimeout;
+            return new LeasedReader(kept.ExecuteReader(), kept, lease, this);
+        }
+        catch
+        {
+            lease.Dispose();
+            throw;
+        }
     }
 
     private Lease Rent()
@@ -194,6 +259,25 @@ public sealed class PreparedReads(string connectionString) : IDisposable
     }
 }
 
+/// <summary>
+/// EF Core's queries outside a transaction, on SQLite, run on <see cref="PreparedReads"/>' connections with their statements
+/// kept compiled (<see cref="PreparedReads.TryExecute"/>): EF Core logs, traces and shapes them as its own, and every
+/// interceptor after this one sees them as sent. Any other command runs as EF Core would run it.
+/// </summary>
+internal sealed class KeptQueries(PreparedReads reads) : DbCommandInterceptor
+{
+    public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result) =>
+        !result.HasResult && reads.TryExecute(command) is { } reader ? InterceptionResult<DbDataReader>.SuppressWithResult(reader) : result;
+
+    // Microsoft.Data.Sqlite runs a command's statements synchronously in any case.
+    public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData,
+        InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(ReaderExecuting(command, eventData, result));
+    }
+}
+
 /// <summary>Carries a host's <see cref="PreparedReads"/> in its contexts' options, for <c>OrderReader</c> to find.</summary>
 public sealed class PreparedReadsExtension(PreparedReads reads) : IDbContextOptionsExtension
 {
@@ -229,6 +313,7 @@ public static class PreparedReadsOptions
     public static TBuilder UsePreparedReads<TBuilder>(this TBuilder options, PreparedReads reads) where TBuilder : DbContextOptionsBuilder
     {
         ((IDbContextOptionsBuilderInfrastructure)options).AddOrUpdateExtension(new PreparedReadsExtension(reads));
+        options.AddInterceptors(reads.Queries);
         return options;
     }
 

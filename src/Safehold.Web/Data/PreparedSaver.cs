@@ -194,7 +194,7 @@ public static class PreparedSaver
                         prepared[(shape, count)] = statement;
                     }
                     for (var i = 0; i < values.Length; i++)
-                        SqliteException.ThrowExceptionForRC(Bind(statement, i + 1, values[i]), handle);
+                        SqliteException.ThrowExceptionForRC(SqliteStatements.Bind(statement, i + 1, values[i]), handle);
                     SqliteStatements.Step(handle, statement);
                     var affected = raw.sqlite3_changes(handle);
                     if (shape.Kind != EntityState.Added && affected != count)
@@ -208,48 +208,6 @@ public static class PreparedSaver
                     foreach (var statement in prepared.Values) statement.Dispose();
             }
             return Task.CompletedTask;
-        }
-
-        /// <summary>
-        /// Binds a value already converted by EF Core's type mapping, as Microsoft.Data.Sqlite would bind it for EF Core:
-        /// integers (and booleans) as INTEGER, a <see cref="Guid"/> as upper-case TEXT, as EF Core stores keys on SQLite, a
-        /// <see cref="TimeSpan"/> as TEXT (tests compare each with what EF Core itself writes).
-        /// </summary>
-        private static int Bind(sqlite3_stmt statement, int index, object value)
-        {
-            switch (value)
-            {
-                case DBNull:
-                    return raw.sqlite3_bind_null(statement, index);
-                case long l:
-                    return raw.sqlite3_bind_int64(statement, index, l);
-                case int i:
-                    return raw.sqlite3_bind_int64(statement, index, i);
-                case short h:
-                    return raw.sqlite3_bind_int64(statement, index, h);
-                case byte b:
-                    return raw.sqlite3_bind_int64(statement, index, b);
-                case bool f:
-                    return raw.sqlite3_bind_int64(statement, index, f ? 1 : 0);
-                case double d:
-                    return raw.sqlite3_bind_double(statement, index, d);
-                case string text:
-                    return raw.sqlite3_bind_text16(statement, index, text.AsSpan());
-                case byte[] blob:
-                    return raw.sqlite3_bind_blob(statement, index, blob);
-                case TimeSpan span: // a paused timer's time left: TEXT in the invariant "c" format, as Microsoft.Data.Sqlite writes it
-                    return raw.sqlite3_bind_text16(statement, index, span.ToString("c", System.Globalization.CultureInfo.InvariantCulture).AsSpan());
-                case Guid guid:
-                    {
-                        Span<char> text = stackalloc char[36];
-                        guid.TryFormat(text, out _, "D");
-                        for (var c = 0; c < text.Length; c++)
-                            if (text[c] is >= 'a' and <= 'f') text[c] = (char)(text[c] - 32);
-                        return raw.sqlite3_bind_text16(statement, index, text);
-                    }
-                default:
-                    throw new NotSupportedException($"PreparedSaver cannot bind a {value.GetType().Name}; add it to the binder with a test.");
-            }
         }
     }
 

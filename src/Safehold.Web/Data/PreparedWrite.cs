@@ -38,17 +38,23 @@ public static class PreparedWrite
     /// <paramref name="read"/> with a version (a concurrency token), rows a change was worked out from ahead of the lock,
     /// is still at the version it was read at (read now, before the change is written). One statement per row that writes
     /// nothing new, and on PostgreSQL also takes the row's lock until the commit. A row the change also updates is checked
-    /// again by its update.
+    /// again by its update. On the group commit's writer, by its kept statements (<see cref="SqliteStatements.On"/>).
     /// </summary>
     public static StagedWrite.Check Unchanged(IEnumerable<EntityEntry> read)
     {
         var rows = read.Select(e => (Shape: VersionShape.Of(e.Metadata), Entry: e)).Where(r => r.Shape is not null)
-            .Select(r => (r.Shape!.Sql, Key: r.Entry.Property(r.Shape.Key).OriginalValue!, Version: r.Entry.Property(r.Shape.Token).OriginalValue!))
+            .Select(r => (r.Shape!, Key: r.Entry.Property(r.Shape!.Key).OriginalValue!, Version: r.Entry.Property(r.Shape.Token).OriginalValue!))
             .ToList();
         return async (db, ct) =>
         {
-            foreach (var (sql, key, version) in rows)
-                if (await db.Database.ExecuteSqlRawAsync(sql, [key, version], ct) != 1) return false;
+            if (SqliteStatements.On(db.Database.GetDbConnection()) is { } kept)
+            {
+                foreach (var (shape, key, version) in rows)
+                    if (kept.Changes(shape.Kept, shape.Stored(shape.Key, key), shape.Stored(shape.Token, version)) != 1) return false;
+                return true;
+            }
+            foreach (var (shape, key, version) in rows)
+                if (await db.Database.ExecuteSqlRawAsync(shape.Sql, [key, version], ct) != 1) return false;
             return true;
         };
     }
@@ -78,9 +84,18 @@ public static class PreparedWrite
         }
     }
 
-    /// <summary>An entity type's version check: its statement, key and token, made once per type; null for a type without a version.</summary>
+    /// <summary>
+    /// An entity type's version check: its statement (for EF Core's raw SQL, and with parameters for a kept statement), key
+    /// and token, made once per type; null for a type without a version.
+    /// </summary>
     private sealed record VersionShape(string Sql, IProperty Key, IProperty Token)
     {
+        public string Kept { get; } = string.Format(System.Globalization.CultureInfo.InvariantCulture, Sql, "@p0", "@p1");
+
+        /// <summary>A value as the database stores it (through the property's value converter, if it has one).</summary>
+        public object Stored(IProperty property, object value) =>
+            property.GetTypeMapping().Converter is { } converter ? converter.ConvertToProvider(value) ?? DBNull.Value : value;
+
         private static readonly System.Collections.Concurrent.ConcurrentDictionary<IEntityType, VersionShape?> Shapes = new();
 
         public static VersionShape? Of(IEntityType type) => Shapes.GetOrAdd(type, t =>

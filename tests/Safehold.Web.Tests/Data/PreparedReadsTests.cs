@@ -86,13 +86,158 @@ public sealed class PreparedReadsTests : IDisposable
         var id = (await SeedAsync(1))[0];
         await using var db = Open();
         var version = await db.Orders.AsNoTracking().Where(o => o.Id == id).Select(o => o.Version).SingleAsync();
+        var (compiled, reused) = (_reads.Compiled, _reads.Reused);
         await using var tx = await db.Database.BeginTransactionAsync();
         await db.Database.ExecuteSqlAsync($"""UPDATE "Orders" SET "Version" = "Version" + 1 WHERE "Id" = {id}""");
 
         var read = Assert.Single(await OrderReader.ReadAsync(db, [id], CancellationToken.None));
 
         Assert.Equal(version + 1, read.Version); // its own uncommitted write: another connection would not see it (nor wait for the lock)
-        Assert.Equal((0, 0), (_reads.Compiled, _reads.Reused));
+        Assert.Equal((compiled, reused), (_reads.Compiled, _reads.Reused));
+    }
+
+    [Fact]
+    public async Task An_EF_Core_query_outside_a_transaction_runs_again_on_the_statement_its_connection_compiled()
+    {
+        var ids = await SeedAsync(2);
+        await using var db = Open();
+        var (compiled, reused) = (_reads.Compiled, _reads.Reused);
+        Task<int> VersionOf(Guid id) => db.Orders.AsNoTracking().Where(o => o.Id == id).Select(o => o.Version).SingleAsync();
+
+        var first = await VersionOf(ids[0]);
+        var second = await VersionOf(ids[1]); // the same text, other values bound
+        await db.Database.ExecuteSqlAsync($"""UPDATE "Orders" SET "Version" = "Version" + 5 WHERE "Id" = {ids[0]}""");
+        var after = await VersionOf(ids[0]);
+
+        Assert.Equal((compiled + 1, reused + 2), (_reads.Compiled, _reads.Reused));
+        Assert.Equal(first + 5, after); // what was committed since: no snapshot is held between queries
+        Assert.InRange(second, 1, long.MaxValue);
+        Assert.Equal(1, _reads.Idle);
+    }
+
+    [Fact]
+    public async Task Its_metrics_count_the_reads_that_compiled_their_statements_and_those_that_found_them_kept()
+    {
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        using var reads = new PreparedReads($"Data Source={_files.PathOf("reads.db")}", registry);
+        var id = (await SeedAsync(1))[0];
+        await using var db = new SqliteSafeholdDb(new DbContextOptionsBuilder<SqliteSafeholdDb>()
+            .UseSqlite($"Data Source={_files.PathOf("reads.db")}").UsePreparedReads(reads).Options);
+
+        for (var i = 0; i < 3; i++) await db.Orders.AsNoTracking().Where(o => o.Id == id).Select(o => o.Version).SingleAsync();
+        await OrderReader.ReadAsync(db, [id], CancellationToken.None);
+
+        using var text = new MemoryStream();
+        await registry.CollectAndExportAsTextAsync(text);
+        var metrics = System.Text.Encoding.UTF8.GetString(text.ToArray());
+        Assert.Contains("safehold_sqlite_reads_compiled_total 2\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("safehold_sqlite_reads_reused_total 2\n", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_EF_Core_query_in_a_transaction_runs_on_the_contexts_connection_and_sees_its_uncommitted_write()
+    {
+        var id = (await SeedAsync(1))[0];
+        await using var db = Open();
+        var before = await db.Orders.AsNoTracking().Where(o => o.Id == id).Select(o => o.Version).SingleAsync();
+        var (compiled, reused) = (_reads.Compiled, _reads.Reused);
+
+        // EF Core's own transaction, and one begun by SQL that EF Core does not know of
+        await using (var tx = await db.Database.BeginTransactionAsync())
+        {
+            await db.Database.ExecuteSqlAsync($"""UPDATE "Orders" SET "Version" = "Version" + 1 WHERE "Id" = {id}""");
+            Assert.Equal(before + 1, await db.Orders.AsNoTracking().Where(o => o.Id == id).Select(o => o.Version).SingleAsync());
+        }
+        await db.Database.OpenConnectionAsync();
+        await db.Database.ExecuteSqlRawAsync("BEGIN");
+        await db.Database.ExecuteSqlAsync($"""UPDATE "Orders" SET "Version" = "Version" + 2 WHERE "Id" = {id}""");
+        Assert.Equal(before + 2, await db.Orders.AsNoTracking().Where(o => o.Id == id).Select(o => o.Version).SingleAsync());
+        await db.Database.ExecuteSqlRawAsync("ROLLBACK");
+
+        Assert.Equal((compiled, reused), (_reads.Compiled, _reads.Reused));
+    }
+
+    [Fact]
+    public async Task A_write_EF_Core_sends_as_one_statement_without_a_transaction_is_left_to_EF_Core()
+    {
+        var id = (await SeedAsync(1))[0];
+        var sent = new ReadersSent();
+        await using var db = new SqliteSafeholdDb(new DbContextOptionsBuilder<SqliteSafeholdDb>()
+            .UseSqlite($"Data Source={_files.PathOf("reads.db")}").UsePreparedReads(_reads).AddInterceptors(sent).Options);
+        var order = await db.Orders.SingleAsync(o => o.Id == id);
+        var (compiled, reused) = (_reads.Compiled, _reads.Reused);
+
+        db.Entry(order).Property(o => o.Version).CurrentValue = order.Version + 1;
+        await db.SaveChangesAsync(); // one UPDATE ... RETURNING 1 (its version checked), run as a reader with no transaction
+
+        Assert.Contains(sent.Texts, t => t.Sql.StartsWith("UPDATE", StringComparison.Ordinal) && !t.InTransaction);
+        Assert.Equal((compiled, reused), (_reads.Compiled, _reads.Reused));
+        await using var other = Open();
+        Assert.Equal(order.Version, (await other.Orders.AsNoTracking().SingleAsync(o => o.Id == id)).Version);
+    }
+
+    /// <summary>The text of each reader EF Core sends, and whether it went in a transaction.</summary>
+    private sealed class ReadersSent : Microsoft.EntityFrameworkCore.Diagnostics.DbCommandInterceptor
+    {
+        public List<(string Sql, bool InTransaction)> Texts { get; } = [];
+
+        public override ValueTask<Microsoft.EntityFrameworkCore.Diagnostics.InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command,
+            Microsoft.EntityFrameworkCore.Diagnostics.CommandEventData eventData, Microsoft.EntityFrameworkCore.Diagnostics.InterceptionResult<DbDataReader> result,
+            CancellationToken cancellationToken = default)
+        {
+            Texts.Add((command.CommandText.TrimStart(), command.Transaction is not null));
+            return ValueTask.FromResult(result);
+        }
+    }
+
+    [Fact]
+    public async Task A_query_on_another_database_is_left_to_EF_Core()
+    {
+        await SeedAsync(0);
+        await using (var migrate = new SqliteSafeholdDb(new DbContextOptionsBuilder<SqliteSafeholdDb>()
+            .UseSqlite($"Data Source={_files.PathOf("other.db")}").Options))
+            await migrate.Database.MigrateAsync();
+        await using var db = new SqliteSafeholdDb(new DbContextOptionsBuilder<SqliteSafeholdDb>()
+            .UseSqlite($"Data Source={_files.PathOf("other.db")}").UsePreparedReads(_reads).Options);
+        var (compiled, reused) = (_reads.Compiled, _reads.Reused);
+
+        Assert.Equal(0, await db.Orders.AsNoTracking().CountAsync(o => o.Version > 0) + (await db.Orders.AsNoTracking().ToListAsync()).Count);
+
+        Assert.Equal((compiled, reused), (_reads.Compiled, _reads.Reused));
+    }
+
+    [Fact]
+    public async Task An_EF_Core_query_read_only_in_part_gives_its_connection_back_with_no_snapshot_held()
+    {
+        var ids = await SeedAsync(3);
+        await using var db = Open();
+
+        var first = await db.Orders.AsNoTracking().OrderBy(o => o.CreatedAt).FirstAsync(); // EF Core stops at the first row of three
+        Assert.Equal(1, _reads.Idle);
+        await using (var writer = Open())
+            await writer.Database.ExecuteSqlAsync($"""UPDATE "Orders" SET "Version" = "Version" + 1 WHERE "Id" = {first.Id}""");
+        var again = await db.Orders.AsNoTracking().OrderBy(o => o.CreatedAt).FirstAsync();
+
+        Assert.Equal(first.Version + 1, again.Version);
+        Assert.Contains(first.Id, ids);
+        Assert.Equal(1, _reads.Idle);
+    }
+
+    [Fact]
+    public async Task An_EF_Core_query_that_fails_closes_its_connection_and_the_context_reads_on()
+    {
+        var id = (await SeedAsync(1))[0];
+        await using var db = Open();
+        await db.Orders.AsNoTracking().CountAsync(); // a scalar: EF Core's own
+        await db.Orders.AsNoTracking().Select(o => o.Id).ToListAsync();
+        Assert.Equal(1, _reads.Idle);
+
+        // A text that SQLite refuses when it compiles it: raw SQL is composed by EF Core into its own SELECT
+        await Assert.ThrowsAsync<SqliteException>(() => db.Orders.FromSqlRaw("""SELECT * FROM "NoSuchTable" """).AsNoTracking().ToListAsync());
+
+        Assert.Equal(0, _reads.Idle);
+        Assert.Equal(id, (await db.Orders.AsNoTracking().SingleAsync()).Id);
+        Assert.Equal(1, _reads.Idle);
     }
 
     [Fact]
@@ -182,7 +327,7 @@ public sealed class PreparedReadsTests : IDisposable
     }
 
     [Fact]
-    public async Task A_connection_keeps_its_eight_latest_used_texts_and_compiles_an_older_one_again()
+    public async Task A_connection_keeps_its_latest_used_texts_up_to_the_bound_and_compiles_an_older_one_again()
     {
         var ids = await SeedAsync(10);
         var texts = Enumerable.Range(1, PreparedReads.MaxCommandsPerConnection + 2).Select(n => $"SELECT {n} AS n, COUNT(*) FROM \"Orders\"").ToList();

@@ -76,6 +76,36 @@ public sealed class PreparedWriteTests : IDisposable
         Assert.All(ledger.Checks, c => Assert.True(c.Ok, $"{c.Name}: {c.Detail}"));
     }
 
+    [Fact]
+    public async Task A_version_check_on_the_writers_connection_runs_on_its_kept_statements_and_finds_a_row_changed_since_it_was_read()
+    {
+        Guid id;
+        await using (var seed = Open())
+        {
+            await seed.Database.MigrateAsync();
+            id = (await BulkOrders.SeedDeliveredAsync(seed, 1, _placed, apart: TimeSpan.FromSeconds(1)))[0];
+        }
+        await using var reader = Open();
+        await OrderReader.FindAsync(reader, id, tracked: true, CancellationToken.None);
+        var check = PreparedWrite.UnchangedSinceRead(reader);
+        await using var writer = Open();
+        await using var tx = await writer.Database.BeginTransactionAsync();
+        var connection = writer.Database.GetDbConnection();
+
+        using (var kept = new SqliteStatements(((Microsoft.Data.Sqlite.SqliteConnection)connection).Handle!))
+        {
+            Assert.Same(kept, SqliteStatements.On(connection));
+            Assert.True(await check(writer, CancellationToken.None));
+            Assert.Equal(1, kept.Count); // the order's check, prepared on the writer's connection
+            await writer.Database.ExecuteSqlAsync($"""UPDATE "Orders" SET "Version" = "Version" + 1 WHERE "Id" = {id}""");
+            Assert.False(await check(writer, CancellationToken.None));
+            Assert.Equal(1, kept.Count);
+        }
+
+        Assert.Null(SqliteStatements.On(connection));
+        Assert.False(await check(writer, CancellationToken.None)); // by EF Core's raw SQL, as on any other connection
+    }
+
     private static List<string> Kinds(IEnumerable<string> kinds) => kinds.Order(StringComparer.Ordinal).ToList();
 
     public void Dispose() => _files.Dispose();
