@@ -7,10 +7,11 @@ namespace Safehold.Web.Data;
 public sealed partial class PreparedReads
 {
     /// <summary>
-    /// The reader of a kept command run for EF Core (<see cref="TryExecute"/>): SQLite's reader as it is, which gives its
-    /// connection back when EF Core disposes it (or closes the connection, if a read failed).
+    /// The reader of a kept command run for EF Core (<see cref="TryExecute"/>): SQLite's reader as it is, which frees its
+    /// command when EF Core disposes it, and with the last reader of its use gives the connection back (or closes it, if a
+    /// read failed). What it answers is copied out of SQLite's reader: nothing it hands out reads the connection after it.
     /// </summary>
-    private sealed class LeasedReader(SqliteDataReader reader, SqliteCommand command, Lease lease, PreparedReads owner) : DbDataReader
+    private sealed class LeasedReader(SqliteDataReader reader, SqliteCommand command, bool oneOff, Use use) : DbDataReader
     {
         private bool _failed;
         private bool _ended;
@@ -55,7 +56,7 @@ public sealed partial class PreparedReads
             return ValueTask.CompletedTask;
         }
 
-        /// <summary>Resets the statements (SQLite's reader does) and gives the connection back, once.</summary>
+        /// <summary>Resets the statements (SQLite's reader does), frees the command and ends its part of the use, once.</summary>
         private void End()
         {
             if (_ended) return;
@@ -63,7 +64,6 @@ public sealed partial class PreparedReads
             try
             {
                 reader.Dispose();
-                command.Parameters.Clear(); // EF Core's: not held past its query
             }
             catch
             {
@@ -72,8 +72,9 @@ public sealed partial class PreparedReads
             }
             finally
             {
-                if (_failed) lease.Dispose();
-                else owner.Return(lease);
+                use.Lease.Done(command, oneOff); // EF Core's parameters: not held past its query
+                if (_failed) use.Failed = true;
+                use.Ended(this);
             }
         }
 
@@ -98,8 +99,9 @@ public sealed partial class PreparedReads
         public override double GetDouble(int ordinal) => reader.GetDouble(ordinal);
         public override IEnumerator GetEnumerator() => new DbEnumerator(this, closeReader: false);
         public override Type GetFieldType(int ordinal) => reader.GetFieldType(ordinal);
-        public override T GetFieldValue<T>(int ordinal) => reader.GetFieldValue<T>(ordinal);
-        public override Task<T> GetFieldValueAsync<T>(int ordinal, CancellationToken cancellationToken) => Task.FromResult(reader.GetFieldValue<T>(ordinal));
+        public override T GetFieldValue<T>(int ordinal) =>
+            typeof(T) == typeof(Stream) ? (T)(object)GetStream(ordinal) : typeof(T) == typeof(TextReader) ? (T)(object)GetTextReader(ordinal) : reader.GetFieldValue<T>(ordinal);
+        public override Task<T> GetFieldValueAsync<T>(int ordinal, CancellationToken cancellationToken) => Task.FromResult(GetFieldValue<T>(ordinal));
         public override float GetFloat(int ordinal) => reader.GetFloat(ordinal);
         public override Guid GetGuid(int ordinal) => reader.GetGuid(ordinal);
         public override short GetInt16(int ordinal) => reader.GetInt16(ordinal);
@@ -107,9 +109,9 @@ public sealed partial class PreparedReads
         public override long GetInt64(int ordinal) => reader.GetInt64(ordinal);
         public override string GetName(int ordinal) => reader.GetName(ordinal);
         public override int GetOrdinal(string name) => reader.GetOrdinal(name);
-        public override Stream GetStream(int ordinal) => reader.GetStream(ordinal);
+        public override Stream GetStream(int ordinal) => new MemoryStream(reader.GetFieldValue<byte[]>(ordinal), writable: false);
         public override string GetString(int ordinal) => reader.GetString(ordinal);
-        public override TextReader GetTextReader(int ordinal) => reader.GetTextReader(ordinal);
+        public override TextReader GetTextReader(int ordinal) => new StringReader(reader.GetString(ordinal));
         public override object GetValue(int ordinal) => reader.GetValue(ordinal);
         public override int GetValues(object[] values) => reader.GetValues(values);
         public override bool IsDBNull(int ordinal) => reader.IsDBNull(ordinal);

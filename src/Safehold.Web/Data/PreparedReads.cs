@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -36,7 +37,10 @@ public sealed partial class PreparedReads : IDisposable
     public PreparedReads(string connectionString, Prometheus.CollectorRegistry? registry = null)
     {
         _database = connectionString;
-        _connectionString = new SqliteConnectionStringBuilder(connectionString) { Pooling = false }.ToString();
+        var builder = new SqliteConnectionStringBuilder(connectionString) { Pooling = false };
+        _connectionString = builder.ToString();
+        // A database in memory is one per connection (or per shared name): a kept connection would not read the contexts'.
+        _routable = builder.Mode != SqliteOpenMode.Memory && builder.DataSource is not ("" or ":memory:");
         Queries = new KeptQueries(this);
         if (registry is null) return;
         var metrics = Prometheus.Metrics.WithCustomRegistry(registry);
@@ -55,6 +59,7 @@ public sealed partial class PreparedReads : IDisposable
     // failed read left open (the pool would hand the next opener a connection still in the transaction begun here).
     private readonly string _connectionString;
     private readonly string _database;
+    private readonly bool _routable;
 
     /// <summary>
     /// Runs EF Core's queries outside a transaction here (<see cref="KeptQueries"/>); added to the contexts' interceptors by
@@ -97,7 +102,7 @@ public sealed partial class PreparedReads : IDisposable
         T result;
         try
         {
-            var command = lease.CommandFor(sql, out var compiled);
+            var command = lease.CommandFor(sql, out var compiled, out var oneOff); // the lease is this read's alone: never one of its own
             Interlocked.Increment(ref compiled ? ref _compiled : ref _reused);
             command.Parameters.Clear();
             bind(command);
@@ -116,6 +121,7 @@ public sealed partial class PreparedReads : IDisposable
                     result = await read(reader, ct);
                 lease.Rollback.ExecuteNonQuery(); // read only: nothing to commit
             }
+            lease.Done(command, oneOff);
         }
         catch
         {
@@ -127,37 +133,100 @@ public sealed partial class PreparedReads : IDisposable
     }
 
     /// <summary>
-    /// EF Core's <paramref name="command"/> run here instead, if it is a query (a <c>SELECT</c>) on the host's database and
-    /// its connection is in no transaction (neither EF Core's nor one begun by SQL): its text on a kept command, bound to
-    /// its own parameters. Null, having run nothing, for any other command: EF Core runs it as it would have.
+    /// EF Core's <paramref name="command"/> run here instead, if it is a query (one <c>SELECT</c>) on the host's database
+    /// and its connection is in no transaction (neither EF Core's nor one begun by SQL): its text on a kept command, bound
+    /// to its own parameters. Null, having run nothing, for any other command: EF Core runs it as it would have.
     /// </summary>
     /// <remarks>
-    /// One statement outside a transaction reads a snapshot of its own on any connection: what EF Core's connection
-    /// would have read (it has nothing uncommitted of its own to see). The reader answered holds the connection until it
-    /// is disposed, as EF Core does with every reader, then gives it back.
+    /// <para>One statement outside a transaction reads a snapshot of its own on any connection: what EF Core's connection
+    /// would have read (it has nothing uncommitted of its own to see). A query EF Core sends while another of the same
+    /// connection is still being read (a split query's collections, read beside its main rows) runs on the same kept
+    /// connection, so that it reads the snapshot the first one holds, as it would on EF Core's own connection.</para>
+    /// <para>The readers answered hold the kept connection until EF Core disposes the last of them, or closes its own
+    /// connection, then give it back. A text that needs what EF Core adds to its own connections (its SQL functions and
+    /// collations, none of which Safehold's queries use today) is left to EF Core when SQLite refuses it here.</para>
     /// </remarks>
     internal DbDataReader? TryExecute(DbCommand command)
     {
         if (command is not SqliteCommand { Transaction: null, Connection: { Handle: { } handle } connection } sqlite
+            || !_routable
             || !command.CommandText.StartsWith("SELECT ", StringComparison.Ordinal)
+            || command.CommandText.Contains(';', StringComparison.Ordinal) // one statement (a literal with a semicolon: EF Core's)
             || !string.Equals(connection.ConnectionString, _database, StringComparison.Ordinal)
             || raw.sqlite3_get_autocommit(handle) == 0
             || Volatile.Read(ref _disposed))
             return null;
-        var lease = Rent();
+        var first = !_uses.TryGetValue(connection, out var use);
+        use ??= new Use(Rent(), connection, this);
+        SqliteCommand? kept = null;
+        var oneOff = false;
         try
         {
-            var kept = lease.CommandFor(sqlite.CommandText, out var compiled);
+            kept = use.Lease.CommandFor(sqlite.CommandText, out var compiled, out oneOff);
             Interlocked.Increment(ref compiled ? ref _compiled : ref _reused);
             kept.Parameters.Clear();
             foreach (SqliteParameter parameter in sqlite.Parameters) kept.Parameters.Add(parameter); // bound as the reader reaches each statement
             kept.CommandTimeout = sqlite.CommandTimeout;
-            return new LeasedReader(kept.ExecuteReader(), kept, lease, this);
+            var reader = new LeasedReader(kept.ExecuteReader(), kept, oneOff, use);
+            if (first) use.Begin();
+            use.Open.Add(reader);
+            return reader;
         }
-        catch
+        catch (Exception e)
         {
-            lease.Dispose();
+            if (kept is not null) use.Lease.Done(kept, oneOff);
+            var notHere = e is SqliteException { SqliteErrorCode: raw.SQLITE_ERROR } s
+                && (s.Message.Contains("no such function", StringComparison.Ordinal) || s.Message.Contains("no such collation", StringComparison.Ordinal));
+            if (notHere)
+            {
+                // Refused as it was compiled: nothing ran, the connection is as it was.
+                if (first) Return(use.Lease);
+                return null;
+            }
+            if (first) use.Lease.Dispose(); // whatever failed, the next read gets a connection in a known state
+            else use.Failed = true; // closed when the readers it serves are done
             throw;
+        }
+    }
+
+    // EF Core's connections with readers open on a kept connection, and that connection (see TryExecute). A context is
+    // used by one thread at a time, so each entry is too.
+    private readonly ConditionalWeakTable<SqliteConnection, Use> _uses = new();
+
+    /// <summary>A kept connection serving the readers of one EF Core connection, until the last is disposed or EF Core closes its connection.</summary>
+    private sealed class Use(Lease lease, SqliteConnection of, PreparedReads owner)
+    {
+        public Lease Lease { get; } = lease;
+        public List<LeasedReader> Open { get; } = [];
+        public bool Failed { get; set; }
+
+        public void Begin()
+        {
+            owner._uses.Add(of, this);
+            of.StateChange += Closed;
+        }
+
+        /// <summary>One of its readers is done: the last gives the connection back (or closes it, if a read failed).</summary>
+        public void Ended(LeasedReader reader)
+        {
+            Open.Remove(reader);
+            if (Open.Count > 0) return;
+            of.StateChange -= Closed;
+            owner._uses.Remove(of);
+            if (Failed) Lease.Dispose();
+            else owner.Return(Lease);
+        }
+
+        // EF Core closes its connection when its context is done with it (returned to the pool, disposed): a reader it did
+        // not dispose is ended with it, as closing the connection would have ended it there.
+        private void Closed(object sender, System.Data.StateChangeEventArgs e)
+        {
+            if (e.CurrentState != System.Data.ConnectionState.Closed) return;
+            foreach (var reader in Open.ToList())
+            {
+                try { reader.Close(); }
+                catch (SqliteException) { Failed = true; }
+            }
         }
     }
 
@@ -222,30 +291,59 @@ public sealed partial class PreparedReads : IDisposable
             return command;
         }
 
-        public SqliteCommand CommandFor(string sql, out bool compiled)
+        // Commands with a reader open: a text run again before its reader is done gets a command of its own.
+        private readonly HashSet<SqliteCommand> _busy = [];
+
+        /// <summary>
+        /// The kept command of <paramref name="sql"/> (compiled the first time), marked busy until <see cref="Done"/>; a
+        /// command of its own (<paramref name="oneOff"/>, not kept) if the kept one is busy still.
+        /// </summary>
+        public SqliteCommand CommandFor(string sql, out bool compiled, out bool oneOff)
         {
+            oneOff = false;
             for (var i = 0; i < _commands.Count; i++)
             {
                 var kept = _commands[i];
                 if (kept.CommandText != sql) continue; // string equality: the same instance first (each reader caches its text)
+                if (_busy.Contains(kept))
+                {
+                    oneOff = compiled = true;
+                    var own = Connection.CreateCommand();
+                    own.CommandText = sql;
+                    return own;
+                }
                 if (i > 0)
                 {
                     _commands.RemoveAt(i);
                     _commands.Insert(0, kept);
                 }
                 compiled = false;
+                _busy.Add(kept);
                 return kept;
             }
-            if (_commands.Count >= MaxCommandsPerConnection)
+            if (_commands.Count >= MaxCommandsPerConnection && _commands.FindLastIndex(c => !_busy.Contains(c)) is var last and >= 0)
             {
-                _commands[^1].Dispose();
-                _commands.RemoveAt(_commands.Count - 1);
+                _commands[last].Dispose();
+                _commands.RemoveAt(last);
             }
             var command = Connection.CreateCommand();
             command.CommandText = sql;
             _commands.Insert(0, command);
+            _busy.Add(command);
             compiled = true;
             return command;
+        }
+
+        /// <summary>Its reader is done: a kept command is free again (its parameters, the caller's, let go), one of its own disposed.</summary>
+        public void Done(SqliteCommand command, bool oneOff)
+        {
+            if (oneOff)
+            {
+                command.Dispose();
+                return;
+            }
+            command.Parameters.Clear();
+            _busy.Remove(command);
         }
 
         public void Dispose()
@@ -261,8 +359,9 @@ public sealed partial class PreparedReads : IDisposable
 
 /// <summary>
 /// EF Core's queries outside a transaction, on SQLite, run on <see cref="PreparedReads"/>' connections with their statements
-/// kept compiled (<see cref="PreparedReads.TryExecute"/>): EF Core logs, traces and shapes them as its own, and every
-/// interceptor after this one sees them as sent. Any other command runs as EF Core would run it.
+/// kept compiled (<see cref="PreparedReads.TryExecute"/>): EF Core logs, traces and shapes them as its own, and an
+/// interceptor after this one sees each as sent (to observe: what it changes in the command is not run). Any other
+/// command runs as EF Core would run it.
 /// </summary>
 internal sealed class KeptQueries(PreparedReads reads) : DbCommandInterceptor
 {

@@ -90,7 +90,7 @@ public static class PreparedWrite
     /// </summary>
     private sealed record VersionShape(string Sql, IProperty Key, IProperty Token)
     {
-        public string Kept { get; } = string.Format(System.Globalization.CultureInfo.InvariantCulture, Sql, "@p0", "@p1");
+        public string Kept { get; } = string.Format(System.Globalization.CultureInfo.InvariantCulture, Sql, "?1", "?2"); // bound by number: key, version
 
         /// <summary>A value as the database stores it (through the property's value converter, if it has one).</summary>
         public object Stored(IProperty property, object value) =>

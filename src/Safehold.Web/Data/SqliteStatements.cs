@@ -8,7 +8,8 @@ namespace Safehold.Web.Data;
 /// Statements prepared once on one connection that stays open (the group commit's writer) and run again and again:
 /// SQLite compiles a statement's text (parses it, looks up every table and column, plans it) on each
 /// <c>sqlite3_prepare</c>, and a staged write runs the same few statements as every other (its savepoints, its rows'
-/// inserts and updates). A statement is reset after each run, so none holds a read or its bound values past it.
+/// inserts and updates). A statement is reset after each run, so none holds a read past it (its last values stay bound,
+/// SQLite's copies, until the next run binds its own).
 /// Used by one thread at a time; disposed before its connection is closed.
 /// </summary>
 public sealed class SqliteStatements : IDisposable

@@ -135,6 +135,99 @@ public sealed class PreparedReadsTests : IDisposable
     }
 
     [Fact]
+    public async Task A_split_querys_collections_read_the_snapshot_of_its_main_rows_though_a_commit_comes_between_them()
+    {
+        var id = (await SeedAsync(1))[0];
+        int before;
+        await using (var read = Open()) before = (await read.Orders.AsNoTracking().Include(o => o.Lines).SingleAsync(o => o.Id == id)).Lines[0].Quantity;
+        var between = new AfterTheFirstReader(async () =>
+        {
+            await using var writer = Open();
+            await writer.Database.ExecuteSqlAsync($"""UPDATE "OrderLines" SET "Quantity" = "Quantity" + 1 WHERE "OrderId" = {id}""");
+        });
+        await using var db = new SqliteSafeholdDb(new DbContextOptionsBuilder<SqliteSafeholdDb>()
+            .UseSqlite($"Data Source={_files.PathOf("reads.db")}").UsePreparedReads(_reads).AddInterceptors(between).Options);
+        var idle = _reads.Idle;
+
+        var order = await db.Orders.AsNoTracking().Include(o => o.Lines).AsSplitQuery().SingleAsync(o => o.Id == id);
+
+        Assert.True(between.Ran);
+        Assert.Equal(before, order.Lines[0].Quantity); // the order's snapshot, as on EF Core's own connection: not the commit made since
+        Assert.Equal(idle, _reads.Idle); // both readers on one kept connection, given back once
+        await using var after = Open();
+        Assert.Equal(before + 1, (await after.Orders.AsNoTracking().Include(o => o.Lines).SingleAsync(o => o.Id == id)).Lines[0].Quantity);
+    }
+
+    /// <summary>Runs <paramref name="between"/> once, right after the first reader EF Core sends has begun.</summary>
+    private sealed class AfterTheFirstReader(Func<Task> between) : Microsoft.EntityFrameworkCore.Diagnostics.DbCommandInterceptor
+    {
+        public bool Ran { get; private set; }
+
+        public override async ValueTask<DbDataReader> ReaderExecutedAsync(DbCommand command, Microsoft.EntityFrameworkCore.Diagnostics.CommandExecutedEventData eventData,
+            DbDataReader result, CancellationToken cancellationToken = default)
+        {
+            if (!Ran)
+            {
+                Ran = true;
+                await between();
+            }
+            return result;
+        }
+    }
+
+    [Fact]
+    public async Task A_query_sent_again_while_its_first_reader_is_open_runs_on_a_command_of_its_own()
+    {
+        var ids = await SeedAsync(3);
+        await using var db = Open();
+        var query = db.Orders.AsNoTracking().OrderBy(o => o.CreatedAt).Select(o => o.Id);
+        await query.ToListAsync(); // compiled and kept
+
+        await using (var open = query.AsAsyncEnumerable().GetAsyncEnumerator())
+        {
+            Assert.True(await open.MoveNextAsync());
+            Assert.Equal(ids.Order(), (await query.ToListAsync()).Order()); // the kept command is busy with the open reader
+            var rest = new List<Guid> { open.Current };
+            while (await open.MoveNextAsync()) rest.Add(open.Current);
+            Assert.Equal(ids.Order(), rest.Order());
+        }
+
+        Assert.Equal(1, _reads.Idle);
+        var reused = _reads.Reused;
+        await query.ToListAsync();
+        Assert.Equal(reused + 1, _reads.Reused); // the kept command, free again
+    }
+
+    [Fact]
+    public async Task A_reader_left_open_is_ended_when_EF_Cores_connection_closes_and_its_kept_connection_given_back()
+    {
+        await SeedAsync(2);
+        await using var db = Open();
+        var open = db.Orders.AsNoTracking().Select(o => o.Id).AsAsyncEnumerable().GetAsyncEnumerator();
+        Assert.True(await open.MoveNextAsync());
+        Assert.Equal(0, _reads.Idle);
+
+        db.Database.GetDbConnection().Close(); // as disposing (or returning) the context does
+
+        Assert.Equal(1, _reads.Idle);
+        Assert.Equal(2, await db.Orders.AsNoTracking().CountAsync());
+    }
+
+    [Fact]
+    public async Task A_query_that_needs_EF_Cores_own_SQL_functions_is_left_to_EF_Core()
+    {
+        await SeedAsync(2);
+        await using var db = Open();
+        var lines = await db.Set<OrderLine>().AsNoTracking().CountAsync();
+
+        // regexp: a function EF Core adds to each connection it opens, which the kept connections do not have
+        var matching = await db.Set<OrderLine>().AsNoTracking().CountAsync(l => System.Text.RegularExpressions.Regex.IsMatch(l.Title, "."));
+
+        Assert.Equal(lines, matching);
+        Assert.InRange(_reads.Idle, 1, PreparedReads.MaxIdleConnections);
+    }
+
+    [Fact]
     public async Task An_EF_Core_query_in_a_transaction_runs_on_the_contexts_connection_and_sees_its_uncommitted_write()
     {
         var id = (await SeedAsync(1))[0];
@@ -228,7 +321,7 @@ public sealed class PreparedReadsTests : IDisposable
     {
         var id = (await SeedAsync(1))[0];
         await using var db = Open();
-        await db.Orders.AsNoTracking().CountAsync(); // a scalar: EF Core's own
+        await db.Orders.AsNoTracking().CountAsync();
         await db.Orders.AsNoTracking().Select(o => o.Id).ToListAsync();
         Assert.Equal(1, _reads.Idle);
 
