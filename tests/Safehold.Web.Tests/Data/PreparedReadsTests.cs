@@ -44,6 +44,9 @@ public sealed class PreparedReadsTests : IDisposable
     /// <summary>An order's key as SQLite stores it.</summary>
     private static string Key(Guid id) => id.ToString().ToUpperInvariant();
 
+    /// <summary>An order's version, by an EF Core query of <paramref name="db"/>'s.</summary>
+    private static Task<int> VersionOf(SqliteSafeholdDb db, Guid id) => db.Orders.AsNoTracking().Where(o => o.Id == id).Select(o => o.Version).SingleAsync();
+
     private async Task<List<Order>> ReadAsync(params Guid[] ids)
     {
         await using var db = Open();
@@ -85,7 +88,7 @@ public sealed class PreparedReadsTests : IDisposable
     {
         var id = (await SeedAsync(1))[0];
         await using var db = Open();
-        var version = await db.Orders.AsNoTracking().Where(o => o.Id == id).Select(o => o.Version).SingleAsync();
+        var version = await VersionOf(db, id);
         var (compiled, reused) = (_reads.Compiled, _reads.Reused);
         await using var tx = await db.Database.BeginTransactionAsync();
         await db.Database.ExecuteSqlAsync($"""UPDATE "Orders" SET "Version" = "Version" + 1 WHERE "Id" = {id}""");
@@ -102,12 +105,11 @@ public sealed class PreparedReadsTests : IDisposable
         var ids = await SeedAsync(2);
         await using var db = Open();
         var (compiled, reused) = (_reads.Compiled, _reads.Reused);
-        Task<int> VersionOf(Guid id) => db.Orders.AsNoTracking().Where(o => o.Id == id).Select(o => o.Version).SingleAsync();
 
-        var first = await VersionOf(ids[0]);
-        var second = await VersionOf(ids[1]); // the same text, other values bound
+        var first = await VersionOf(db, ids[0]);
+        var second = await VersionOf(db, ids[1]); // the same text, other values bound
         await db.Database.ExecuteSqlAsync($"""UPDATE "Orders" SET "Version" = "Version" + 5 WHERE "Id" = {ids[0]}""");
-        var after = await VersionOf(ids[0]);
+        var after = await VersionOf(db, ids[0]);
 
         Assert.Equal((compiled + 1, reused + 2), (_reads.Compiled, _reads.Reused));
         Assert.Equal(first + 5, after); // what was committed since: no snapshot is held between queries
@@ -124,7 +126,7 @@ public sealed class PreparedReadsTests : IDisposable
         await using var db = new SqliteSafeholdDb(new DbContextOptionsBuilder<SqliteSafeholdDb>()
             .UseSqlite($"Data Source={_files.PathOf("reads.db")}").UsePreparedReads(reads).Options);
 
-        for (var i = 0; i < 3; i++) await db.Orders.AsNoTracking().Where(o => o.Id == id).Select(o => o.Version).SingleAsync();
+        for (var i = 0; i < 3; i++) await VersionOf(db, id);
         await OrderReader.ReadAsync(db, [id], CancellationToken.None);
 
         using var text = new MemoryStream();
@@ -232,19 +234,19 @@ public sealed class PreparedReadsTests : IDisposable
     {
         var id = (await SeedAsync(1))[0];
         await using var db = Open();
-        var before = await db.Orders.AsNoTracking().Where(o => o.Id == id).Select(o => o.Version).SingleAsync();
+        var before = await VersionOf(db, id);
         var (compiled, reused) = (_reads.Compiled, _reads.Reused);
 
         // EF Core's own transaction, and one begun by SQL that EF Core does not know of
         await using (var tx = await db.Database.BeginTransactionAsync())
         {
             await db.Database.ExecuteSqlAsync($"""UPDATE "Orders" SET "Version" = "Version" + 1 WHERE "Id" = {id}""");
-            Assert.Equal(before + 1, await db.Orders.AsNoTracking().Where(o => o.Id == id).Select(o => o.Version).SingleAsync());
+            Assert.Equal(before + 1, await VersionOf(db, id));
         }
         await db.Database.OpenConnectionAsync();
         await db.Database.ExecuteSqlRawAsync("BEGIN");
         await db.Database.ExecuteSqlAsync($"""UPDATE "Orders" SET "Version" = "Version" + 2 WHERE "Id" = {id}""");
-        Assert.Equal(before + 2, await db.Orders.AsNoTracking().Where(o => o.Id == id).Select(o => o.Version).SingleAsync());
+        Assert.Equal(before + 2, await VersionOf(db, id));
         await db.Database.ExecuteSqlRawAsync("ROLLBACK");
 
         Assert.Equal((compiled, reused), (_reads.Compiled, _reads.Reused));
