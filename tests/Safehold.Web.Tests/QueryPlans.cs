@@ -64,7 +64,7 @@ public static partial class QueryPlans
         using (scope)
         {
             await db.Database.OpenConnectionAsync();
-            var postgres = db.Database.IsNpgsql();
+            var postgres = db.OnPostgres;
             // On PostgreSQL the setting lasts only for a transaction; on SQLite one would take the write lock.
             await using var transaction = postgres ? await db.Database.BeginTransactionAsync() : null;
             if (postgres) await db.Database.ExecuteSqlRawAsync("SET LOCAL enable_seqscan = off");

@@ -64,9 +64,11 @@ public sealed class WriteSession(SafeholdDb db, WriteGate gate)
 
     /// <summary>
     /// A change worked out ahead of the write lock, in memory: the journal entries it posts (beside what the context
-    /// tracks), the check made under the lock that what it was worked out from still holds, and its answer.
+    /// tracks), the check made under the lock that what it was worked out from still holds, its answer, and the aggregates
+    /// it changed that the context does not track (<see cref="PreparedWrite.LoadsUntracked"/>).
     /// </summary>
-    public sealed record Ahead<T>(IReadOnlyCollection<JournalEntry> ToPost, StagedWrite.Check Unchanged, T Answer);
+    public sealed record Ahead<T>(IReadOnlyCollection<JournalEntry> ToPost, StagedWrite.Check Unchanged, T Answer,
+        IReadOnlyCollection<AggregateChanges>? Aggregates = null);
 
     /// <summary>
     /// Runs a use case's change, prepared ahead of the write lock when the request is <see cref="Deferred"/>
@@ -80,7 +82,7 @@ public sealed class WriteSession(SafeholdDb db, WriteGate gate)
         if (Deferred && db.Database.CurrentTransaction is null)
         {
             var prepared = await prepare();
-            if (prepared is { } p && PreparedWrite.Stage(db, p.ToPost, p.Unchanged) is { } staged)
+            if (prepared is { } p && PreparedWrite.Stage(db, p.ToPost, p.Unchanged, p.Aggregates) is { } staged)
             {
                 Stage(staged); // the filter writes it with its answer, or does the request again under the lock
                 return p.Answer;

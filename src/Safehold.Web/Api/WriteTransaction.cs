@@ -182,7 +182,7 @@ public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, WriteSessi
     /// </summary>
     private async Task<IdempotencyRecord?> PreviousAsync(Guid userId, string key, CancellationToken ct)
     {
-        if (db.Database.IsNpgsql())
+        if (db.OnPostgres)
         {
             // Retries with one key may reach several hosts at once: the first holds this lock until it commits,
             // and the others then find its stored response instead of racing it.

@@ -26,10 +26,10 @@ public sealed class AggregateChanges
 {
     private readonly IEntityType _type;
     private readonly object _root;
-    private readonly object?[] _values;
+    private readonly object?[]? _values; // null: a new aggregate, all inserted
     private readonly List<(INavigation Navigation, List<(object Entity, object?[] Values)> Children)> _collections;
 
-    private AggregateChanges(IEntityType type, object root, object?[] values,
+    private AggregateChanges(IEntityType type, object root, object?[]? values,
         List<(INavigation, List<(object, object?[])>)> collections)
     {
         _type = type;
@@ -37,6 +37,22 @@ public sealed class AggregateChanges
         _values = values;
         _collections = collections;
     }
+
+    /// <summary>The root's entity type.</summary>
+    public IEntityType Type => _type;
+
+    /// <summary>The root's value of <paramref name="property"/> as it was read (<see cref="Take"/>).</summary>
+    public object? Original(IProperty property) =>
+        (_values ?? throw new InvalidOperationException($"A new {_type.ShortName()} was not read: it has no values as read."))[TypeReader.Of(_type).IndexOf(property)];
+
+    /// <summary>
+    /// A new aggregate, not tracked: <paramref name="root"/> and the children in its collections are all inserted (each
+    /// child's foreign key must name its root). A request's new order is written so (<c>PlaceOrder</c>): adding it to the
+    /// change tracker and detecting its changes cost more than writing it.
+    /// </summary>
+    public static AggregateChanges New(IModel model, object root) =>
+        new(model.FindEntityType(root.GetType()) ?? throw new InvalidOperationException($"{root.GetType().Name} is not an entity type."),
+            root, null, []);
 
     /// <summary>Reads the values of <paramref name="root"/> and its children, as loaded.</summary>
     public static AggregateChanges Take(IModel model, object root)
@@ -56,6 +72,17 @@ public sealed class AggregateChanges
     /// <summary>The rows to write: what changed since <see cref="Take"/>.</summary>
     internal IEnumerable<PreparedSaver.Row> Rows()
     {
+        if (_values is null)
+        {
+            yield return new PreparedSaver.Row(_type, EntityState.Added, null, _root, null, []);
+            foreach (var navigation in TypeReader.Of(_type).Collections)
+                foreach (var child in Children(navigation, _root))
+                {
+                    CheckOwnedByRoot(navigation, child);
+                    yield return new PreparedSaver.Row(navigation.TargetEntityType, EntityState.Added, null, child, null, []);
+                }
+            yield break;
+        }
         if (Changed(_type, _values, _root) is { Count: > 0 } changed)
             yield return new PreparedSaver.Row(_type, EntityState.Modified, null, _root, _values, changed);
         foreach (var (navigation, before) in _collections)
@@ -127,7 +154,10 @@ public sealed class AggregateChanges
         public ValueComparer[] Comparers { get; }
         public INavigation[] Collections { get; }
 
-        public IClrPropertyGetter Getter(IProperty property) => Getters[Array.IndexOf(Properties, property)];
+        public IClrPropertyGetter Getter(IProperty property) => Getters[IndexOf(property)];
+
+        public int IndexOf(IProperty property) => Array.IndexOf(Properties, property) is >= 0 and var i ? i
+            : throw new ArgumentException($"{property.Name} is not a property of {property.DeclaringType.ShortName()}.", nameof(property));
 
         private TypeReader(IEntityType type)
         {

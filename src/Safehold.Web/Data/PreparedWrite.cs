@@ -21,14 +21,30 @@ namespace Safehold.Web.Data;
 public static class PreparedWrite
 {
     /// <summary>
-    /// On SQLite, the write of what the context tracks and of the journal entries <paramref name="toPost"/> (with the
-    /// sellers' balances they move), once <paramref name="check"/> finds what it was worked out from unchanged; null on
-    /// PostgreSQL. Called before the write transaction begins.
+    /// Whether a change worked out ahead of the lock loads the aggregates it changes (orders) without tracking them, what
+    /// it changed in them found by <see cref="AggregateChanges"/> and written with the rest of the staged write: on SQLite,
+    /// where <see cref="PreparedSaver"/> writes it. Attaching a whole order to the change tracker and detecting its changes
+    /// cost 7 % of the host's CPU under load (docs/benchmarks.md, 2026-12-07). On PostgreSQL EF Core's <c>SaveChanges</c>
+    /// writes the change, from what the context tracks.
     /// </summary>
-    public static StagedWrite? Stage(SafeholdDb db, IReadOnlyCollection<JournalEntry> toPost, StagedWrite.Check? check)
+    public static bool LoadsUntracked(SafeholdDb db) => db.OnSqlite;
+
+    /// <summary>
+    /// On SQLite, the write of what the context tracks, of what changed in <paramref name="aggregates"/> (loaded without
+    /// tracking, <see cref="LoadsUntracked"/>) and of the journal entries <paramref name="toPost"/> (with the sellers'
+    /// balances they move), once <paramref name="check"/> finds what it was worked out from unchanged; null on PostgreSQL.
+    /// Called before the write transaction begins.
+    /// </summary>
+    public static StagedWrite? Stage(SafeholdDb db, IReadOnlyCollection<JournalEntry> toPost, StagedWrite.Check? check,
+        IReadOnlyCollection<AggregateChanges>? aggregates = null)
     {
-        if (!db.Database.IsSqlite()) return null;
-        var plan = PreparedSaver.Plan(db, inserts: toPost.Concat<object>(toPost.SelectMany(e => e.Lines)));
+        if (!db.OnSqlite)
+        {
+            if (aggregates is { Count: > 0 })
+                throw new InvalidOperationException("Aggregates loaded without tracking are written only by a staged write, on SQLite.");
+            return null;
+        }
+        var plan = PreparedSaver.Plan(db, inserts: toPost.Concat<object>(toPost.SelectMany(e => e.Lines)), aggregates);
         plan.AddBalanceMoves(toPost);
         return new StagedWrite(check, plan);
     }
@@ -40,10 +56,14 @@ public static class PreparedWrite
     /// nothing new, and on PostgreSQL also takes the row's lock until the commit. A row the change also updates is checked
     /// again by its update. On the group commit's writer, by its kept statements (<see cref="SqliteStatements.On"/>).
     /// </summary>
-    public static StagedWrite.Check Unchanged(IEnumerable<EntityEntry> read)
+    public static StagedWrite.Check Unchanged(IEnumerable<EntityEntry> read) =>
+        Unchanged(read.Select(e => (e.Metadata, (Func<IProperty, object?>)(p => e.Property(p).OriginalValue))));
+
+    /// <summary><see cref="Unchanged(IEnumerable{EntityEntry})"/> of rows each given by its type and its values as read.</summary>
+    private static StagedWrite.Check Unchanged(IEnumerable<(IEntityType Type, Func<IProperty, object?> Original)> read)
     {
-        var rows = read.Select(e => (Shape: VersionShape.Of(e.Metadata), Entry: e)).Where(r => r.Shape is not null)
-            .Select(r => (r.Shape!, Key: r.Entry.Property(r.Shape!.Key).OriginalValue!, Version: r.Entry.Property(r.Shape.Token).OriginalValue!))
+        var rows = read.Select(r => (Shape: VersionShape.Of(r.Type), r.Original)).Where(r => r.Shape is not null)
+            .Select(r => (r.Shape!, Key: r.Original(r.Shape!.Key)!, Version: r.Original(r.Shape.Token)!))
             .ToList();
         return async (db, ct) =>
         {
@@ -60,23 +80,26 @@ public static class PreparedWrite
     }
 
     /// <summary>
-    /// <see cref="Unchanged"/> of every row the context read (tracks, and did not add), an order's before the rest: every
-    /// change locks its order's row first (on PostgreSQL), so two changes never wait for each other's rows in a circle.
-    /// Called before anything is staged, while the rows' original versions are as read.
+    /// <see cref="Unchanged(IEnumerable{EntityEntry})"/> of every row the change read: the roots of
+    /// <paramref name="aggregates"/> (loaded without tracking, in the order given), then what the context tracks and did
+    /// not add, an order's before the rest: every change locks its order's row first (on PostgreSQL), so two changes never
+    /// wait for each other's rows in a circle. Called before anything is staged, while the rows' original versions are as read.
     /// </summary>
     /// <remarks>
     /// Looks at the tracked entries without detecting changes: a row read is tracked whether or not it changed, and a row
     /// added by the step (found only by detection, if added to a collection) is not one read. Changes are detected once,
     /// by the write's plan (<see cref="PreparedSaver.Plan"/>).
     /// </remarks>
-    public static StagedWrite.Check UnchangedSinceRead(SafeholdDb db)
+    public static StagedWrite.Check UnchangedSinceRead(SafeholdDb db, IEnumerable<AggregateChanges>? aggregates = null)
     {
         var autoDetect = db.ChangeTracker.AutoDetectChangesEnabled;
         try
         {
             db.ChangeTracker.AutoDetectChangesEnabled = false;
-            return Unchanged(db.ChangeTracker.Entries().Where(e => e.State is not EntityState.Added)
-                .OrderBy(e => e.Entity is Domain.Orders.Order ? 0 : 1).ToList());
+            var tracked = db.ChangeTracker.Entries().Where(e => e.State is not EntityState.Added)
+                .OrderBy(e => e.Entity is Domain.Orders.Order ? 0 : 1)
+                .Select(e => (e.Metadata, (Func<IProperty, object?>)(p => e.Property(p).OriginalValue)));
+            return Unchanged((aggregates ?? []).Select(a => (a.Type, (Func<IProperty, object?>)a.Original)).Concat(tracked).ToList());
         }
         finally
         {
@@ -115,7 +138,7 @@ public static class PreparedWrite
     /// </summary>
     public static async Task InsertAsync(SafeholdDb db, object row)
     {
-        if (db.Database.IsSqlite() && !db.ChangeTracker.HasChanges())
+        if (db.OnSqlite && !db.ChangeTracker.HasChanges())
         {
             await PreparedSaver.Plan(db, inserts: [row], tracked: false).ExecuteAsync(db, CancellationToken.None);
             return;

@@ -16,7 +16,7 @@ public static class ReadSnapshot
     public static async Task<T> InSnapshotAsync<T>(this SafeholdDb db, Func<Task<T>> reads, CancellationToken ct)
     {
         if (db.Database.CurrentTransaction is not null) return await reads();
-        if (db.Database.IsNpgsql())
+        if (db.OnPostgres)
         {
             await using var snapshot = await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
             return await reads(); // read only: nothing to commit

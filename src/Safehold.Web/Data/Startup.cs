@@ -16,7 +16,7 @@ public static class Startup
         var clock = scope.ServiceProvider.GetRequiredService<TimeProvider>();
         var hasher = scope.ServiceProvider.GetRequiredService<IPasswordHasher<User>>();
 
-        if (db.Database.IsSqlite())
+        if (db.OnSqlite)
         {
             // WAL lets readers run beside the one writer; it is a property of the file and persists.
             await db.Database.OpenConnectionAsync();

@@ -22,7 +22,7 @@ public sealed class StartupLock : IAsyncDisposable
 
     public static async Task<StartupLock> TakeAsync(SafeholdDb db, CancellationToken ct = default)
     {
-        if (!db.Database.IsNpgsql()) return new StartupLock(null);
+        if (!db.OnPostgres) return new StartupLock(null);
         var creator = db.GetService<IRelationalDatabaseCreator>();
         if (!await creator.ExistsAsync(ct))
         {

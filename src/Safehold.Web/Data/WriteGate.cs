@@ -47,7 +47,7 @@ public sealed class WriteGate
 
     public async Task<IDbContextTransaction> BeginTransactionAsync(SafeholdDb db, CancellationToken ct)
     {
-        if (!db.Database.IsSqlite()) return new Timed(await db.Database.BeginTransactionAsync(ct), null, _held, Stopwatch.GetTimestamp());
+        if (!db.OnSqlite) return new Timed(await db.Database.BeginTransactionAsync(ct), null, _held, Stopwatch.GetTimestamp());
         // A writer that waits longer than SQLite itself would (its busy timeout) goes on to SQLite's lock unqueued, so
         // a transaction begun inside another one of this process fails as it would without the queue, never hangs.
         var queued = Stopwatch.GetTimestamp();

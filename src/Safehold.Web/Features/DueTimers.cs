@@ -33,7 +33,7 @@ public sealed class DueTimers(SafeholdDb db, TimeProvider clock, Notifier notifi
     /// </summary>
     public async Task<Order> LoadForDisputeAsync(Guid orderId, DateTimeOffset now, CancellationToken ct)
     {
-        if (db.Database.IsNpgsql() && db.Database.CurrentTransaction is not null)
+        if (db.OnPostgres && db.Database.CurrentTransaction is not null)
             await db.Database.ExecuteSqlAsync($"""SELECT 1 FROM "Orders" WHERE "Id" = {orderId} FOR UPDATE""", ct);
         var order = await Orders.OrderReader.FindAsync(db, orderId, tracked: true, ct) ?? throw Api.Problems.NotFound("Order");
         await FireAllDueAsync(order, now, ct);

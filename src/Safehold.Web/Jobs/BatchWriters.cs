@@ -35,7 +35,7 @@ public sealed class EfBatchWriter(IServiceScopeFactory scopes, IOptions<SweeperO
         var size = options.Value.BatchSize;
         await using var tx = await scope.ServiceProvider.GetRequiredService<WriteGate>().BeginTransactionAsync(db, ct);
         Guid[]? claimed = null;
-        if (db.Database.IsNpgsql())
+        if (db.OnPostgres)
         {
             claimed = await kind.ClaimAsync(db, now, size, ct);
             if (claimed.Length == 0) return (null, false);

@@ -154,7 +154,7 @@ public sealed class DeadlineSweeper(IServiceScopeFactory scopes, TimeProvider cl
     private bool IsSqlite()
     {
         using var scope = scopes.CreateScope();
-        return scope.ServiceProvider.GetRequiredService<SafeholdDb>().Database.IsSqlite();
+        return scope.ServiceProvider.GetRequiredService<SafeholdDb>().OnSqlite;
     }
 }
 

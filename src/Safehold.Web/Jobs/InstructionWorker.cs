@@ -109,7 +109,7 @@ public sealed class InstructionWorker(IServiceScopeFactory scopes, IPaymentProvi
         await using var tx = await scope.ServiceProvider.GetRequiredService<WriteGate>().BeginTransactionAsync(db, ct);
         var now = clock.GetUtcNow();
         IQueryable<PaymentInstruction> due;
-        if (db.Database.IsNpgsql())
+        if (db.OnPostgres)
         {
             // PaymentInstruction.DueBy, locking the rows it finds and skipping those another host has locked.
             var ids = await db.Database.SqlQuery<Guid>($"""

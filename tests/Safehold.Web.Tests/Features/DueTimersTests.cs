@@ -21,7 +21,7 @@ public sealed class DueTimersTests(SafeholdApp app) : IClassFixture<SafeholdApp>
         var caller = new Caller(seller.Id, UserRole.Seller);
         using var scope = app.Services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<SafeholdDb>();
-        var (dispute, order) = await DisputeAccess.LoadAheadAsync(db, id, caller, CancellationToken.None);
+        var (dispute, order) = await DisputeAccess.LoadAheadAsync(db, id, caller, orderTracked: false, CancellationToken.None);
         await PostOk(buyer, id, "withdraw"); // committed after the seller's read
 
         var noneFallenDue = await scope.ServiceProvider.GetRequiredService<DueTimers>()

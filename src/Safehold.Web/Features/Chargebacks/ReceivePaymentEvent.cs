@@ -77,7 +77,7 @@ public sealed class ReceivePaymentEvent(SafeholdDb db, Chargebacks chargebacks, 
         var hash = Hash(input);
         return await gate.InTransactionAsync(db, async () =>
         {
-            if (db.Database.IsNpgsql())
+            if (db.OnPostgres)
             {
                 // The provider may deliver one event to several hosts at once: the first applies it, the others find it.
                 await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({"payment-event/" + id}, 0))", ct);

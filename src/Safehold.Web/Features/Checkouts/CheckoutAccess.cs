@@ -22,7 +22,7 @@ public static class CheckoutAccess
     /// </summary>
     public static async Task<Checkout> LoadAsync(SafeholdDb db, Guid id, Caller? caller, bool tracked, CancellationToken ct)
     {
-        if (tracked && db.Database.IsNpgsql() && db.Database.CurrentTransaction is not null)
+        if (tracked && db.OnPostgres && db.Database.CurrentTransaction is not null)
             await db.Database.ExecuteSqlAsync($"""SELECT 1 FROM "Checkouts" WHERE "Id" = {id} FOR UPDATE""", ct);
         var query = tracked ? db.Checkouts : db.Checkouts.AsNoTracking();
         if (caller is { } c) query = query.VisibleTo(c);

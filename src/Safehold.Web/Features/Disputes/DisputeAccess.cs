@@ -80,16 +80,17 @@ public static class DisputeAccess
     }
 
     /// <summary>
-    /// Loads a dispute and its order for a change prepared ahead of the write lock, tracked, as last committed (nothing
-    /// fired: see <see cref="DueTimers.FireAheadAsync"/>); who may reach it as for <see cref="LoadForChangeAsync"/>. With no
+    /// Loads a dispute (tracked) and its order (tracked, or not: <paramref name="orderTracked"/>) for a change prepared
+    /// ahead of the write lock, as last committed (nothing fired: see <see cref="DueTimers.FireAheadAsync"/>); who may
+    /// reach it as for <see cref="LoadForChangeAsync"/>. With no
     /// lock held, the statements are read in one snapshot (<see cref="ReadSnapshot"/>): a change committed meanwhile is
     /// seen in all of them or in none, never the dispute's row from before it and its timers or offers from after.
     /// </summary>
-    public static Task<(Dispute Dispute, Order Order)> LoadAheadAsync(SafeholdDb db, Guid id, Caller caller, CancellationToken ct) =>
+    public static Task<(Dispute Dispute, Order Order)> LoadAheadAsync(SafeholdDb db, Guid id, Caller caller, bool orderTracked, CancellationToken ct) =>
         db.InSnapshotAsync(async () =>
         {
             var orderId = await OrderIdForChangeAsync(db, id, caller, ct);
-            var order = await OrderReader.FindAsync(db, orderId, tracked: true, ct) ?? throw Problems.NotFound("Order");
+            var order = await OrderReader.FindAsync(db, orderId, orderTracked, ct) ?? throw Problems.NotFound("Order");
             var dispute = await db.Disputes.AsSplitQuery().FirstAsync(d => d.Id == id, ct);
             return (dispute, order);
         }, ct);

@@ -41,7 +41,9 @@ public sealed class DisputeChange(SafeholdDb db, DueTimers timers, DisputeNotice
         CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        var (dispute, order) = await DisputeAccess.LoadAheadAsync(db, id, caller, ct);
+        var untracked = PreparedWrite.LoadsUntracked(db); // the order; the dispute is tracked, as the due timers find it
+        var (dispute, order) = await DisputeAccess.LoadAheadAsync(db, id, caller, orderTracked: !untracked, ct);
+        AggregateChanges[] aggregates = untracked ? [AggregateChanges.Take(db.Model, order)] : [];
         var toPost = new List<JournalEntry>();
         if (await timers.FireAheadAsync([order], now, toPost, ct) is not { } noneFallenDue) return null;
         var step = act(dispute, DisputeAccess.ActorOf(dispute, caller), now);
@@ -49,7 +51,7 @@ public sealed class DisputeChange(SafeholdDb db, DueTimers timers, DisputeNotice
         await DueDisputeTimers.SettleAsync(db, order, step, now, toPost, ct);
         await notices.StepAsync(dispute, caller.Id, now, ct);
         var answer = await DisputeResponse.LoadAsync(db, dispute, order, caller, now, ct);
-        return new(toPost, StagedWrite.All(PreparedWrite.UnchangedSinceRead(db), noneFallenDue), answer);
+        return new(toPost, StagedWrite.All(PreparedWrite.UnchangedSinceRead(db, aggregates), noneFallenDue), answer, aggregates);
     }
 
     /// <summary>Runs in the request's transaction, or (called from a page) in one of its own.</summary>

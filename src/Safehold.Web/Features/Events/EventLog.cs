@@ -89,7 +89,7 @@ public static class EventLog
     /// <summary>Up to <paramref name="limit"/> events after <paramref name="after"/>, in log order.</summary>
     public static async Task<IReadOnlyList<EventItem>> ReadAsync(SafeholdDb db, EventCursor after, int limit, CancellationToken ct)
     {
-        var postgres = db.Database.IsNpgsql();
+        var postgres = db.OnPostgres;
         // PostgreSQL: only transactions older than every one still running, so a slow writer's events cannot land
         // behind a reader's cursor; ordered by transaction, then position.
         var sql = postgres
@@ -130,7 +130,7 @@ public static class EventLog
     /// <summary>The place after the last event a reader can see now: where a new reader starts to get only what comes next.</summary>
     public static async Task<EventCursor> EndAsync(SafeholdDb db, CancellationToken ct)
     {
-        var sql = db.Database.IsNpgsql()
+        var sql = db.OnPostgres
             ? """
               SELECT "TxId", "Position" FROM "EventLog"
               WHERE "TxId" < pg_snapshot_xmin(pg_current_snapshot())::text::bigint

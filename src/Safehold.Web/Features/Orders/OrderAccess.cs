@@ -20,7 +20,7 @@ public static class OrderAccess
 
     public static async Task<Order> LoadVisibleAsync(SafeholdDb db, Guid id, Caller caller, bool tracked, CancellationToken ct)
     {
-        if (tracked && db.Database.IsNpgsql() && db.Database.CurrentTransaction is not null)
+        if (tracked && db.OnPostgres && db.Database.CurrentTransaction is not null)
         {
             // A change to an order holds the order's row until it commits, so a racing change on any host waits and
             // then reads the winner's state (409 invalid_state) before it calls the payment provider; on SQLite the

@@ -52,7 +52,9 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
         StillTrue? stillTrue, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        var order = await OrderAccess.LoadVisibleAsync(db, id, caller, tracked: true, ct);
+        var untracked = PreparedWrite.LoadsUntracked(db);
+        var order = await OrderAccess.LoadVisibleAsync(db, id, caller, tracked: !untracked, ct);
+        AggregateChanges[] aggregates = untracked ? [AggregateChanges.Take(db.Model, order)] : [];
         var toPost = new List<JournalEntry>();
         if (await timers.FireAheadAsync([order], now, toPost, ct) is not { } noneFallenDue) return null;
         var entry = await step(order, OrderAccess.ActorOf(order, caller), now, ct);
@@ -62,7 +64,7 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
         if (calls is not (ProviderCall.None or ProviderCall.Refund)) return null;
         await timers.CarryOutAsync(order, entry, calls, toPost, ct);
         StagedWrite.Check? other = stillTrue is null ? null : (on, ct) => stillTrue(on, order, ct);
-        return new(toPost, StagedWrite.All(PreparedWrite.UnchangedSinceRead(db), noneFallenDue, other), await answer(order, now));
+        return new(toPost, StagedWrite.All(PreparedWrite.UnchangedSinceRead(db, aggregates), noneFallenDue, other), await answer(order, now), aggregates);
     }
 
     private Task<T> InTransactionAsync<T>(Caller caller, Guid id, Step step, Func<Order, DateTimeOffset, Task<T>> answer, CancellationToken ct) =>
@@ -299,7 +301,7 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
     private async Task<T> InPaymentAsync<T>(Caller caller, Payment payment, PaymentStep step, Func<Payees, DateTimeOffset, Task<T>> answer,
         CancellationToken ct, StagedWrite.Check? stillTrue = null)
     {
-        if (db.Database.IsSqlite() && db.Database.CurrentTransaction is null) // inside a caller's transaction, in it
+        if (db.OnSqlite && db.Database.CurrentTransaction is null) // inside a caller's transaction, in it
         {
             var prepared = await PreparePaymentAsync(caller, payment, step, answer, stillTrue, ct);
             if (prepared is { } p && await commits.WriteAsync(p.Write)) return p.Answer;
@@ -326,13 +328,16 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
         Func<Payees, DateTimeOffset, Task<T>> answer, StagedWrite.Check? stillTrue, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        var payees = await LoadPayeesAsync(payment, id => OrderAccess.LoadVisibleAsync(db, id, caller, tracked: true, ct), ct, caller);
+        var untracked = PreparedWrite.LoadsUntracked(db);
+        var payees = await LoadPayeesAsync(payment, id => OrderAccess.LoadVisibleAsync(db, id, caller, tracked: !untracked, ct), ct, caller);
+        var aggregates = untracked ? payees.Orders.Select(o => AggregateChanges.Take(db.Model, o)).ToList() : [];
         var toPost = new List<JournalEntry>();
         if (await timers.FireAheadAsync(payees.Orders, now, toPost, ct) is not { } noneFallenDue) return null;
         toPost.AddRange(await step(payees, OrderAccess.ActorOf(payees.Orders[0], caller), now, ct));
         var value = await answer(payees, now);
-        // Every versioned row read: what was loaded and not added (the orders, the checkout, the capture instruction).
-        var staged = PreparedWrite.Stage(db, toPost, StagedWrite.All(PreparedWrite.UnchangedSinceRead(db), noneFallenDue, stillTrue))!;
+        // Every versioned row read: the orders, and what the context tracks and did not add (the checkout, the capture instruction).
+        var staged = PreparedWrite.Stage(db, toPost, StagedWrite.All(PreparedWrite.UnchangedSinceRead(db, aggregates), noneFallenDue, stillTrue),
+            aggregates)!;
         db.ChangeTracker.AcceptAllChanges(); // staged: counts as saved, unless the group commit refuses it (then cleared)
         return (staged, value);
     }
@@ -353,7 +358,7 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
 
     private async Task<PaymentInstruction> LoadInstructionAsync(Guid id, CancellationToken ct)
     {
-        if (db.Database.IsNpgsql())
+        if (db.OnPostgres)
             await db.Database.ExecuteSqlAsync($"""SELECT 1 FROM "PaymentInstructions" WHERE "Id" = {id} FOR UPDATE""", ct);
         return await db.PaymentInstructions.FirstAsync(i => i.Id == id, ct);
     }

@@ -47,19 +47,19 @@ public sealed class PlaceOrder(SafeholdDb db, WriteSession session, TimeProvider
 
         var products = await ProductsOfAsync(request.Items!, ct);
         var now = clock.GetUtcNow();
-        var order = await AddOrderAsync(caller, request.Items!, products, address!, now, ct);
+        var (order, images) = await NewOrderAsync(caller, request.Items!, products, address!, now, ct);
         order.SetExternalReference(externalId, metadata);
-        if (session.Deferred)
+        images.AddTo(db, order.Id);
+        if (session.Deferred && PreparedWrite.LoadsUntracked(db))
         {
-            // Read and built ahead of the write lock. On SQLite, down to the statements, staged for the group commit (an
-            // externalId taken meanwhile refuses it, and the request is done again under the lock, which answers 409).
-            if (PreparedWrite.Stage(db, [], check: null) is { } staged)
-            {
-                session.Stage(staged);
-                return OrderResponse.From(order, caller, now);
-            }
-            await session.BeginAsync(ct);
+            // Read and built ahead of the write lock, on SQLite down to the statements, the order not tracked, staged for
+            // the group commit (an externalId taken meanwhile refuses it, and the request is done again under the lock,
+            // which answers 409).
+            session.Stage(PreparedWrite.Stage(db, [], check: null, [AggregateChanges.New(db.Model, order)])!);
+            return OrderResponse.From(order, caller, now);
         }
+        db.Orders.Add(order);
+        if (session.Deferred) await session.BeginAsync(ct); // read and built ahead of the write lock
         await ExternalIds.SaveNewAsync(db, "Orders", "order", ct);
         return OrderResponse.From(order, caller, now);
     }
@@ -102,14 +102,22 @@ public sealed class PlaceOrder(SafeholdDb db, WriteSession session, TimeProvider
     public async Task<Order> AddOrderAsync(Caller caller, IReadOnlyList<Item> items, IReadOnlyDictionary<Guid, Products.Product> products,
         string address, DateTimeOffset now, CancellationToken ct)
     {
+        var (order, images) = await NewOrderAsync(caller, items, products, address, now, ct);
+        db.Orders.Add(order);
+        images.AddTo(db, order.Id);
+        return order;
+    }
+
+    /// <summary>The order <see cref="AddOrderAsync"/> places, and the copies of its images, not yet added to the database.</summary>
+    private async Task<(Order Order, Products.ProductImages.SnapshotCopies Images)> NewOrderAsync(Caller caller, IReadOnlyList<Item> items,
+        IReadOnlyDictionary<Guid, Products.Product> products, string address, DateTimeOffset now, CancellationToken ct)
+    {
         var ids = items.Select(i => i.ProductId!.Value).ToList();
         var images = await Products.ProductImages.PrepareCopiesAsync(db, ids, now, ct); // the snapshot keeps its own copies
         var order = Order.Place(Guid.CreateVersion7(now), caller.Id,
             items.Select(i => (products[i.ProductId!.Value].Snapshot() with { UploadedImageIds = images.IdsOf(i.ProductId!.Value) }, i.Quantity!.Value)).ToList(),
             address, policy.Value, now, OrderAccess.ViaOf(caller));
-        db.Orders.Add(order);
-        images.AddTo(db, order.Id);
-        return order;
+        return (order, images);
     }
 
     /// <summary>Stored as written: Georgian or any other script is kept as characters, not six-character escapes.</summary>

@@ -150,7 +150,7 @@ public sealed class InstructionChanges(SafeholdDb db, Notifier notifier, TimePro
 
     private async Task<PaymentInstruction> LoadAsync(Guid id, CancellationToken ct)
     {
-        if (db.Database.IsNpgsql() && db.Database.CurrentTransaction is not null)
+        if (db.OnPostgres && db.Database.CurrentTransaction is not null)
             await db.Database.ExecuteSqlAsync($"""SELECT 1 FROM "PaymentInstructions" WHERE "Id" = {id} FOR UPDATE""", ct);
         return await db.PaymentInstructions.FirstOrDefaultAsync(i => i.Id == id, ct) ?? throw Problems.NotFound("Payment instruction");
     }

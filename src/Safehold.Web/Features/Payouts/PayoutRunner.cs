@@ -172,7 +172,7 @@ public sealed class PayoutRunner(IServiceScopeFactory scopes, InstructionWorker 
         try
         {
             await using var tx = await scope.ServiceProvider.GetRequiredService<WriteGate>().BeginTransactionAsync(db, ct);
-            if (db.Database.IsNpgsql())
+            if (db.OnPostgres)
             {
                 // Credits and other runs wait for this seller's row; on SQLite the write transaction is already exclusive.
                 await db.Database.ExecuteSqlAsync($"""SELECT 1 FROM "SellerBalances" WHERE "SellerId" = {sellerId} AND "Currency" = {currency} FOR UPDATE""", ct);

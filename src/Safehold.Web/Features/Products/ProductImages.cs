@@ -108,7 +108,7 @@ public sealed class ProductImages(SafeholdDb db, WriteGate gate, TimeProvider cl
     /// </summary>
     public async Task<ImageResponse> StoreAsync(Guid productId, PhotoInspection.Photo photo, CancellationToken ct)
     {
-        if (db.Database.IsNpgsql())
+        if (db.OnPostgres)
             await db.Database.ExecuteSqlAsync($"""SELECT 1 FROM "Products" WHERE "Id" = {productId} FOR UPDATE""", ct);
         var positions = await db.ListingImages.Where(i => i.ProductId == productId).Select(i => i.Position).ToListAsync(ct);
         if (positions.Count >= MaxPerProduct)

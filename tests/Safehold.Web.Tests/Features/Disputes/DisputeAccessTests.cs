@@ -58,7 +58,7 @@ public sealed class DisputeAccessTests(SafeholdApp app) : IClassFixture<Safehold
             var between = new AfterTheDisputesRow(() => PostOk(buyer, id, "withdraw"));
             await using var db = With(pooled, between);
 
-            var (dispute, order) = await DisputeAccess.LoadAheadAsync(db, id, new Caller(seller.Id, UserRole.Seller), CancellationToken.None);
+            var (dispute, order) = await DisputeAccess.LoadAheadAsync(db, id, new Caller(seller.Id, UserRole.Seller), orderTracked: true, CancellationToken.None);
 
             Assert.True(between.Done);
             Assert.Equal(DisputeStatus.AwaitingSellerResponse, dispute.Status);

@@ -41,6 +41,29 @@ public sealed class DisputeChangeTests(SafeholdApp app) : IClassFixture<Safehold
     }
 
     [Fact]
+    [Trait("Database", "SQLite")]
+    public async Task A_prepared_acceptance_on_sqlite_settles_an_order_the_context_does_not_track_and_writes_it_as_settled()
+    {
+        var (buyer, seller, orderId, dispute) = await app.Disputed(amount: 8_000);
+        using var prepared = Deferred();
+        var tracked = new List<int>(); // each run of the step: how many orders the context tracked
+
+        var answer = await prepared.WriteAsync(() => prepared.UseCase.RunAsync(new Caller(seller.Id, UserRole.Seller), dispute.Id(), (d, actor, now) =>
+        {
+            tracked.Add(prepared.Db.ChangeTracker.Entries<Domain.Orders.Order>().Count());
+            return d.Accept(actor, now);
+        }, CancellationToken.None));
+        await prepared.Session.EndAsync();
+
+        Assert.Equal([0], tracked); // one run, ahead of the lock, the dispute tracked and its order not
+        Assert.Equal("resolved", answer.Status);
+        var order = await Api.GetOrder(buyer, orderId);
+        Assert.Equal("closed", order.Status()); // refunded in full: the order's settling row, written from the untracked order
+        Assert.Single(await app.Entries(orderId, "dispute_refund"));
+        await app.AssertLedgerOk();
+    }
+
+    [Fact]
     public async Task A_prepared_acceptance_whose_dispute_was_withdrawn_meanwhile_is_done_again_under_the_lock_and_refused()
     {
         var (buyer, seller, orderId, dispute) = await app.Disputed(amount: 8_000);

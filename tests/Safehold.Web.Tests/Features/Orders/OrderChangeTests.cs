@@ -73,6 +73,39 @@ public sealed class OrderChangeTests(SafeholdApp app) : IClassFixture<SafeholdAp
     }
 
     [Fact]
+    [Trait("Database", "SQLite")]
+    public async Task A_change_prepared_on_sqlite_works_on_an_order_the_context_does_not_track_and_writes_what_the_domain_changed_in_it()
+    {
+        var (buyer, _, id) = await app.OrderIn("awaiting_delivery", amount: 20_000);
+        using var prepared = Deferred();
+        Domain.Orders.Order? changed = null;
+        var states = new List<EntityState>();
+
+        await prepared.WriteAsync(() => prepared.UseCase.RunAsync(new Caller(buyer.Id, UserRole.Buyer), id, (order, actor, now, _) =>
+        {
+            states.Add(prepared.Db.Entry(order).State);
+            changed = order;
+            return Task.FromResult<JournalEntry?>(order.ConfirmReceipt(actor, now));
+        }, CancellationToken.None));
+        await prepared.Session.EndAsync();
+
+        Assert.Equal([EntityState.Detached], states); // one run, ahead of the lock, on an order read without tracking
+        Assert.Empty(prepared.Db.ChangeTracker.Entries<Domain.Orders.Order>());
+        var (scope, db) = app.OpenDb();
+        using (scope)
+        {
+            var stored = await db.Orders.AsNoTracking().AsSplitQuery().SingleAsync(o => o.Id == id);
+            // The row, its new events, and its timers (the protection's gone, the dispute window's added) as the domain left them.
+            Assert.Equal((changed!.Status, changed.Version, changed.CompletedAt), (stored.Status, stored.Version, stored.CompletedAt));
+            Assert.Equal(changed.Timeline.Select(e => (e.Sequence, e.Kind, e.At)), stored.Timeline.OrderBy(e => e.Sequence).Select(e => (e.Sequence, e.Kind, e.At)));
+            Assert.Equal(changed.Timers.Select(t => (t.Kind, t.DueAt)).Order(), stored.Timers.Select(t => (t.Kind, t.DueAt)).Order());
+            Assert.Contains(stored.Timeline, e => e.Kind == "receipt_confirmed");
+        }
+        Assert.Equal(1, await Releases(id));
+        await app.AssertLedgerOk();
+    }
+
+    [Fact]
     public async Task A_prepared_change_whose_other_reads_no_longer_hold_is_done_again_under_the_lock()
     {
         var (buyer, _, id) = await app.OrderIn("awaiting_delivery");
