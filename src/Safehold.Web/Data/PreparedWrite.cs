@@ -56,10 +56,7 @@ public static class PreparedWrite
     /// nothing new, and on PostgreSQL also takes the row's lock until the commit. A row the change also updates is checked
     /// again by its update. On the group commit's writer, by its kept statements (<see cref="SqliteStatements.On"/>).
     /// </summary>
-    public static StagedWrite.Check Unchanged(IEnumerable<EntityEntry> read) =>
-        Unchanged(read.Select(e => (e.Metadata, (Func<IProperty, object?>)(p => e.Property(p).OriginalValue))));
-
-    /// <summary><see cref="Unchanged(IEnumerable{EntityEntry})"/> of rows each given by its type and its values as read.</summary>
+    /// <param name="read">Each row by its entity type and its values as read.</param>
     private static StagedWrite.Check Unchanged(IEnumerable<(IEntityType Type, Func<IProperty, object?> Original)> read)
     {
         var rows = read.Select(r => (Shape: VersionShape.Of(r.Type), r.Original)).Where(r => r.Shape is not null)
@@ -80,7 +77,7 @@ public static class PreparedWrite
     }
 
     /// <summary>
-    /// <see cref="Unchanged(IEnumerable{EntityEntry})"/> of every row the change read: the roots of
+    /// <see cref="Unchanged"/> of every row the change read: the roots of
     /// <paramref name="aggregates"/> (loaded without tracking, in the order given), then what the context tracks and did
     /// not add, an order's before the rest: every change locks its order's row first (on PostgreSQL), so two changes never
     /// wait for each other's rows in a circle. Called before anything is staged, while the rows' original versions are as read.

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Safehold.Domain;
@@ -77,6 +78,9 @@ public sealed class OrderChangeTests(SafeholdApp app) : IClassFixture<SafeholdAp
     public async Task A_change_prepared_on_sqlite_works_on_an_order_the_context_does_not_track_and_writes_what_the_domain_changed_in_it()
     {
         var (buyer, _, id) = await app.OrderIn("awaiting_delivery", amount: 20_000);
+        // A waiting extension (an owned child of the order), which the completion lapses: a child updated as well.
+        await Api.ExpectStatus(await buyer.Http.PostAsJsonAsync($"/api/v1/orders/{id}/protection-extensions", new { days = 5, reason = "Still in transit" }),
+            HttpStatusCode.Created);
         using var prepared = Deferred();
         Domain.Orders.Order? changed = null;
         var states = new List<EntityState>();
@@ -100,6 +104,8 @@ public sealed class OrderChangeTests(SafeholdApp app) : IClassFixture<SafeholdAp
             Assert.Equal(changed.Timeline.Select(e => (e.Sequence, e.Kind, e.At)), stored.Timeline.OrderBy(e => e.Sequence).Select(e => (e.Sequence, e.Kind, e.At)));
             Assert.Equal(changed.Timers.Select(t => (t.Kind, t.DueAt)).Order(), stored.Timers.Select(t => (t.Kind, t.DueAt)).Order());
             Assert.Contains(stored.Timeline, e => e.Kind == "receipt_confirmed");
+            Assert.Equal(changed.Extensions.Select(e => (e.Id, e.Status, e.DecidedAt)), stored.Extensions.Select(e => (e.Id, e.Status, e.DecidedAt)));
+            Assert.Equal(Domain.Orders.ExtensionStatus.Lapsed, stored.Extensions.Single().Status);
         }
         Assert.Equal(1, await Releases(id));
         await app.AssertLedgerOk();
