@@ -23,9 +23,9 @@ public static class PreparedWrite
     /// <summary>
     /// Whether a change worked out ahead of the lock loads the aggregates it changes (orders) without tracking them, what
     /// it changed in them found by <see cref="AggregateChanges"/> and written with the rest of the staged write: on SQLite,
-    /// where <see cref="PreparedSaver"/> writes it. Attaching a whole order to the change tracker and detecting its changes
-    /// cost 7 % of the host's CPU under load (docs/benchmarks.md, 2026-12-07). On PostgreSQL EF Core's <c>SaveChanges</c>
-    /// writes the change, from what the context tracks.
+    /// where <see cref="PreparedSaver"/> writes it. Attaching a whole order to the change tracker, detecting its changes and
+    /// accepting them cost 9 % of the host's CPU under load, comparing it 2 % (docs/benchmarks.md, 2026-12-07). On
+    /// PostgreSQL EF Core's <c>SaveChanges</c> writes the change, from what the context tracks.
     /// </summary>
     public static bool LoadsUntracked(SafeholdDb db) => db.OnSqlite;
 
