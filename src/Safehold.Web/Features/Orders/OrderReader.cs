@@ -26,16 +26,34 @@ public static class OrderReader
 {
     private static readonly ConcurrentDictionary<(IModel, int), string> Sql = new();
 
+    /// <summary>
+    /// On PostgreSQL the ids are one array parameter (<c>= ANY(@ids)</c>), so each of the five statements has one text
+    /// whatever the number of ids. As one <c>IN</c> list a count, a page of up to 21 orders made 105 texts; Npgsql
+    /// prepares at most <see cref="PostgresConnections"/>' 64 a connection, so they pushed each other and the writes'
+    /// statements out, and PostgreSQL parsed and planned them again (docs/benchmarks.md). SQLite has no array
+    /// parameter; its texts are one a count, kept compiled by <see cref="PreparedReads"/>.
+    /// </summary>
+    private const int ManyIds = 0;
+
     /// <summary>The orders with these ids that exist, not tracked, in no particular order.</summary>
     public static async Task<List<Order>> ReadAsync(SafeholdDb db, IReadOnlyCollection<Guid> ids, CancellationToken ct)
     {
         if (ids.Count == 0) return [];
         var rows = new Rows(RowReader<Order>.For(db), RowReader<OrderLine>.For(db), RowReader<OrderEvent>.For(db), RowReader<OrderTimer>.For(db),
             RowReader<ProtectionExtension>.For(db), db.Model.FindEntityType(typeof(Order))!);
-        var sql = Sql.GetOrAdd((db.Model, ids.Count), static (key, r) => StatementsFor(key.Item2, r), rows);
+        var shape = ids.Count > 1 && db.OnPostgres ? ManyIds : ids.Count;
+        var sql = Sql.GetOrAdd((db.Model, shape), static (key, r) => StatementsFor(key.Item2, r), rows);
         var idMapping = rows.Orders.MappingOf[nameof(Order.Id)];
         void Bind(DbCommand command)
         {
+            if (shape == ManyIds)
+            {
+                var array = command.CreateParameter();
+                array.ParameterName = "@ids";
+                array.Value = ids as Guid[] ?? [.. ids];
+                command.Parameters.Add(array);
+                return;
+            }
             var i = 0;
             foreach (var id in ids) command.Parameters.Add(idMapping.CreateParameter(command, "@p" + i++, id, nullable: false));
         }
@@ -116,10 +134,18 @@ public static class OrderReader
         }
     }
 
-    /// <summary>The five statements for <paramref name="count"/> ids, each table's rows in its key's order.</summary>
+    /// <summary>
+    /// The five statements for <paramref name="count"/> ids (<see cref="ManyIds"/>: any number, as one array), each
+    /// table's rows in its key's order.
+    /// </summary>
     private static string StatementsFor(int count, Rows r)
     {
-        var ids = count == 1 ? "= @p0" : "IN (" + string.Join(", ", Enumerable.Range(0, count).Select(i => "@p" + i)) + ")";
+        var ids = count switch
+        {
+            ManyIds => "= ANY(@ids)",
+            1 => "= @p0",
+            _ => "IN (" + string.Join(", ", Enumerable.Range(0, count).Select(i => "@p" + i)) + ")",
+        };
         var sql = new StringBuilder();
         sql.Append($"SELECT {r.Orders.Columns} FROM {r.Orders.Table} WHERE {r.Orders.ColumnOf[nameof(Order.Id)]} {ids};\n");
         Children(r.Lines, nameof(OrderLine.OrderId), nameof(OrderLine.LineNumber));

@@ -174,6 +174,39 @@ public sealed class OrderReaderTests(SafeholdApp app) : IClassFixture<SafeholdAp
         }
     }
 
+    /// <summary>
+    /// Npgsql prepares a statement a connection has run five times, up to 64 a connection. One text a number of ids
+    /// would fill that with the reader's pages (a page of 21 orders: five tables, 21 counts) and push the writes' out.
+    /// </summary>
+    [Fact]
+    [Trait("Database", "PostgreSQL")]
+    public async Task On_postgres_pages_of_any_number_of_orders_are_read_by_one_statement_a_table_that_the_connection_keeps_prepared()
+    {
+        var (_, _, id) = await app.OrderIn("awaiting_delivery");
+        var (scope, db) = app.OpenDb();
+        using (scope)
+        {
+            await db.Database.OpenConnectionAsync(); // one connection for every read, as its prepared statements are its own
+            for (var count = 2; count <= 12; count++)
+            {
+                for (var time = 0; time < 6; time++)
+                {
+                    var read = await OrderReader.ReadAsync(db, [id, .. Enumerable.Range(1, count - 1).Select(_ => Guid.NewGuid())], CancellationToken.None);
+                    Assert.Equal(id, Assert.Single(read).Id);
+                }
+            }
+
+            foreach (var table in new[] { "Orders", "OrderLines", "OrderEvents", "Timers", "ProtectionExtensions" })
+            {
+                var prepared = await db.Database.SqlQuery<string>($"""
+                    SELECT statement AS "Value" FROM pg_prepared_statements WHERE statement LIKE {"%FROM \"" + table + "\" WHERE %"}
+                    """).ToListAsync();
+                Assert.Single(prepared, s => s.Contains("= ANY(", StringComparison.Ordinal));
+                Assert.DoesNotContain(prepared, s => s.Contains(" IN (", StringComparison.Ordinal));
+            }
+        }
+    }
+
     private static Task<string> TransactionIsolation(SafeholdDb db) =>
         db.Database.SqlQueryRaw<string>("SELECT current_setting('transaction_isolation') AS \"Value\"").SingleAsync();
 
