@@ -24,14 +24,15 @@ namespace Safehold.Web.Features.Orders;
 /// </remarks>
 public static class OrderReader
 {
-    private static readonly ConcurrentDictionary<(IModel, int), string> Sql = new();
+    private static readonly ConcurrentDictionary<(IModel Model, int Shape), string> Sql = new();
 
     /// <summary>
     /// On PostgreSQL the ids are one array parameter (<c>= ANY(@ids)</c>), so each of the five statements has one text
-    /// whatever the number of ids. As one <c>IN</c> list a count, a page of up to 21 orders made 105 texts; Npgsql
-    /// prepares at most <see cref="PostgresConnections"/>' 64 a connection, so they pushed each other and the writes'
-    /// statements out, and PostgreSQL parsed and planned them again (docs/benchmarks.md). SQLite has no array
-    /// parameter; its texts are one a count, kept compiled by <see cref="PreparedReads"/>.
+    /// whatever the number of ids. As one <c>IN</c> list a count, a page of up to 21 orders made 105 texts: PostgreSQL
+    /// kept custom plans for the long lists and planned them on most runs, and the texts crowded Npgsql's 64 prepared
+    /// statements a connection (<see cref="PostgresConnections"/>), pushing the writes' out (docs/benchmarks.md,
+    /// 2026-12-07 14:36). SQLite has no array parameter; its texts are one a count, kept compiled by
+    /// <see cref="PreparedReads"/>.
     /// </summary>
     private const int ManyIds = 0;
 
@@ -42,7 +43,7 @@ public static class OrderReader
         var rows = new Rows(RowReader<Order>.For(db), RowReader<OrderLine>.For(db), RowReader<OrderEvent>.For(db), RowReader<OrderTimer>.For(db),
             RowReader<ProtectionExtension>.For(db), db.Model.FindEntityType(typeof(Order))!);
         var shape = ids.Count > 1 && db.OnPostgres ? ManyIds : ids.Count;
-        var sql = Sql.GetOrAdd((db.Model, shape), static (key, r) => StatementsFor(key.Item2, r), rows);
+        var sql = Sql.GetOrAdd((db.Model, shape), static (key, r) => StatementsFor(key.Shape, r), rows);
         var idMapping = rows.Orders.MappingOf[nameof(Order.Id)];
         void Bind(DbCommand command)
         {
