@@ -1,7 +1,8 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
 using Safehold.Domain.Ledger;
 using Safehold.Web.Data;
-using Safehold.Web.Features.Ledger;
 
 namespace Safehold.Web.Api;
 
@@ -9,10 +10,10 @@ namespace Safehold.Web.Api;
 /// The write transaction of one request, begun by <see cref="WriteTransaction"/> before the handler runs, or, for an
 /// endpoint marked <see cref="PreparedAhead"/>, by its use case once it has read and decided outside the write lock and is
 /// ready to write (<see cref="BeginAsync"/>). The filter commits it, with the request's Idempotency-Key answer, when the
-/// handler has answered. On SQLite such a use case does not begin it at all: it stages its write, down to the statements
-/// (<see cref="Stage"/>), and the filter hands it with the answer's record to the group commit.
+/// handler has answered. A use case that read and decided ahead does not begin it at all: it stages its write, down to
+/// the statements (<see cref="Stage"/>), and the filter writes it with the answer's record (<see cref="WriteStagedAsync"/>).
 /// </summary>
-public sealed class WriteSession(SafeholdDb db, WriteGate gate)
+public sealed class WriteSession(SafeholdDb db, WriteGate gate, GroupCommit commits, ILogger<WriteSession> log)
 {
     private Func<CancellationToken, Task>? _whenBegun;
 
@@ -65,7 +66,7 @@ public sealed class WriteSession(SafeholdDb db, WriteGate gate)
     /// <summary>
     /// A change worked out ahead of the write lock, in memory: the journal entries it posts (beside what the context
     /// tracks), the check made under the lock that what it was worked out from still holds, its answer, and the aggregates
-    /// it changed that the context does not track (<see cref="PreparedWrite.LoadsUntracked"/>).
+    /// it changed that the context does not track (orders, loaded without tracking: <see cref="AggregateChanges"/>).
     /// </summary>
     public sealed record Ahead<T>(IReadOnlyCollection<JournalEntry> ToPost, StagedWrite.Check Unchanged, T Answer,
         IReadOnlyCollection<AggregateChanges>? Aggregates = null);
@@ -73,30 +74,52 @@ public sealed class WriteSession(SafeholdDb db, WriteGate gate)
     /// <summary>
     /// Runs a use case's change, prepared ahead of the write lock when the request is <see cref="Deferred"/>
     /// (<see cref="PreparedAhead"/>): <paramref name="prepare"/> reads, decides and answers with no transaction open (null:
-    /// the change must be made under the lock). On SQLite the prepared change is staged for the group commit
-    /// (<see cref="Stage"/>); on PostgreSQL the transaction is begun, and the change written if its check holds. Otherwise
-    /// (not deferred, not to be prepared, or changed meanwhile) <paramref name="underLock"/> does it all with the lock held.
+    /// the change must be made under the lock), and the prepared change is staged (<see cref="Stage"/>) for the filter to
+    /// write (<see cref="WriteStagedAsync"/>). Otherwise (not deferred, not to be prepared, or changed meanwhile)
+    /// <paramref name="underLock"/> does it all with the lock held.
     /// </summary>
     public async Task<T> RunAheadAsync<T>(Func<Task<Ahead<T>?>> prepare, Func<Task<T>> underLock, CancellationToken ct)
     {
         if (Deferred && db.Database.CurrentTransaction is null)
         {
-            var prepared = await prepare();
-            if (prepared is { } p && PreparedWrite.Stage(db, p.ToPost, p.Unchanged, p.Aggregates) is { } staged)
+            if (await prepare() is { } p)
             {
-                Stage(staged); // the filter writes it with its answer, or does the request again under the lock
+                Stage(PreparedWrite.Stage(db, p.ToPost, p.Unchanged, p.Aggregates)); // the filter writes it with its answer, or does the request again under the lock
                 return p.Answer;
             }
             await BeginAsync(ct);
-            if (prepared is { } q && await q.Unchanged(db, ct))
-            {
-                await db.PostAllAsync(q.ToPost, CancellationToken.None);
-                await db.SaveChangesAsync(CancellationToken.None);
-                return q.Answer;
-            }
-            db.ChangeTracker.Clear(); // changed meanwhile, or not to be prepared: all again, under the lock
+            db.ChangeTracker.Clear(); // not to be prepared: all again, under the lock
         }
         return await underLock();
+    }
+
+    /// <summary>
+    /// Writes a staged write (<see cref="PreparedWrite.Stage"/>): true once it has committed; false, having written nothing,
+    /// when it is to be done again under the lock (what it was worked out from changed, a key it inserts was taken, or it
+    /// failed in any other way, which the request then meets on its own). On SQLite in the next group commit
+    /// (<see cref="GroupCommit"/>). On PostgreSQL, where many writers run at once and each holds only its rows' locks, in a
+    /// transaction of its own on the request's connection: the checks lock the rows it read, its statements go in one
+    /// batch, and it commits. Not cancellable: a client that hangs up does not stop its write.
+    /// </summary>
+    public async Task<bool> WriteStagedAsync(StagedWrite write)
+    {
+        if (db.OnSqlite) return await commits.WriteAsync(write);
+        if (Transaction is not null || db.Database.CurrentTransaction is not null)
+            throw new InvalidOperationException("A staged write is written in a transaction of its own.");
+        await using var tx = await gate.BeginTransactionAsync(db, CancellationToken.None);
+        try
+        {
+            if (!await write.RunAsync(db, null, CancellationToken.None)) return false;
+        }
+        catch (Exception e)
+        {
+            // Done again under the lock, where an error that is not a lost race is the request's own.
+            if (e is not (DbUpdateConcurrencyException or PostgresException { SqlState: PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DeadlockDetected }))
+                log.LogWarning(e, "A staged write failed; its request does it again under the lock");
+            return false;
+        }
+        await tx.CommitAsync(CancellationToken.None);
+        return true;
     }
 
     private Func<object, Task<bool>>? _keepAnswer;

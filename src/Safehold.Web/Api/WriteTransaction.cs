@@ -24,7 +24,7 @@ namespace Safehold.Web.Api;
 /// IMMEDIATE (queued in <see cref="WriteGate"/>), so a concurrent retry waits and then sees the stored response; on
 /// PostgreSQL a transaction-scoped advisory lock on (caller, key) does the same across hosts.
 /// </remarks>
-public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, WriteSession session, GroupCommit commits, TimeProvider clock, IOptions<JsonOptions> json,
+public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, WriteSession session, TimeProvider clock, IOptions<JsonOptions> json,
     IOptions<IdempotencyOptions> keys)
     : IEndpointFilter
 {
@@ -200,13 +200,13 @@ public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, WriteSessi
     /// </summary>
     private async Task<object?> CommitStagedAsync(StagedWrite staged, object? result, HttpContext http, Guid userId, string? key, string? requestHash)
     {
-        if (requestHash is null) return await commits.WriteAsync(staged) ? result : null;
+        if (requestHash is null) return await session.WriteStagedAsync(staged) ? result : null;
         var status = (result as IStatusCodeHttpResult)?.StatusCode ?? StatusCodes.Status200OK;
         var (body, stored) = Serialized(result, http);
         var location = LocationOf(result);
         // The staged change's entities count as saved (WriteSession.Stage): the record is written alone, not looked for among them.
         staged.Then(PreparedSaver.Plan(db, inserts: [new IdempotencyRecord(userId, key!, requestHash, status, stored, location, clock.GetUtcNow())], tracked: false));
-        if (!await commits.WriteAsync(staged)) return null;
+        if (!await session.WriteStagedAsync(staged)) return null;
         return body is not null ? AnswerOf(status, body, location, http) : result;
     }
 

@@ -8,8 +8,9 @@ using SQLitePCL;
 namespace Safehold.Web.Data;
 
 /// <summary>
-/// A request's write worked out ahead of the write lock down to its statements (on SQLite): what it must find unchanged,
-/// then what it writes. <see cref="GroupCommit"/> runs it, with other requests' writes, in one transaction.
+/// A request's write worked out ahead of the write lock down to its statements: what it must find unchanged, then what it
+/// writes. On SQLite <see cref="GroupCommit"/> runs it, with other requests' writes, in one transaction; on PostgreSQL the
+/// request runs it in a transaction of its own (<c>WriteSession.WriteStagedAsync</c>).
 /// </summary>
 public sealed class StagedWrite
 {
@@ -41,14 +42,14 @@ public sealed class StagedWrite
     public void Then(PreparedSaver.SavePlan plan) => _plans.Add(plan);
 
     /// <summary>
-    /// Checks, then writes, in the current transaction of <paramref name="db"/> (with the writer's prepared
+    /// Checks, then writes, in the current transaction of <paramref name="db"/> (on SQLite with the writer's prepared
     /// <paramref name="statements"/>): false, having written nothing, when a check fails.
     /// </summary>
-    internal async Task<bool> RunAsync(SafeholdDb db, SqliteStatements statements, CancellationToken ct)
+    internal async Task<bool> RunAsync(SafeholdDb db, SqliteStatements? statements, CancellationToken ct)
     {
         foreach (var check in _checks)
             if (!await check(db, ct)) return false;
-        foreach (var plan in _plans) await plan.ExecuteAsync(db, ct, statements);
+        await PreparedSaver.SavePlan.ExecuteAllAsync(db, _plans, ct, statements);
         return true;
     }
 }

@@ -5,16 +5,19 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
 using SQLitePCL;
 
 namespace Safehold.Web.Data;
 
 /// <summary>
-/// Saves a large unit of work on SQLite with few statements: the rows of one table and kind of change go in
-/// multi-row statements (up to <see cref="RowsPerStatement"/> rows each), each prepared once and bound per chunk,
-/// instead of one statement generated, prepared and run per row. The sweeper uses it for its batches, where
-/// thousands of rows of a few shapes change in one transaction. It works in two halves: <see cref="Plan"/> reads
-/// what to write without a transaction, and <see cref="SavePlan.ExecuteAsync"/> writes it inside one.
+/// Saves a unit of work without EF Core's change tracking and update pipeline. On SQLite the rows of one table and kind
+/// of change go in multi-row statements (up to <see cref="RowsPerStatement"/> rows each), each prepared once and bound per
+/// chunk, instead of one statement generated, prepared and run per row: the sweeper's batches change thousands of rows of
+/// a few shapes in one transaction. On PostgreSQL every row is a statement of its own, one text per table and kind of
+/// change (which Npgsql keeps prepared), and they all go in one batch, one round trip. It works in two halves:
+/// <see cref="Plan"/> reads what to write without a transaction, and <see cref="SavePlan.ExecuteAsync"/> writes it inside
+/// one.
 /// </summary>
 /// <remarks>
 /// It writes exactly what <see cref="DbContext.SaveChangesAsync(CancellationToken)"/> would: values go through
@@ -102,7 +105,7 @@ public static class PreparedSaver
             db.ChangeTracker.AutoDetectChangesEnabled = autoDetect;
         }
 
-        var plan = new SavePlan();
+        var plan = new SavePlan(db.OnPostgres);
         // A shape is a table and kind of change (and for an update, which columns changed): one statement each.
         foreach (var group in entries.Where(e => e.State == EntityState.Deleted).GroupBy(e => e.Type)
                      .OrderByDescending(g => Depth(g.Key)))
@@ -124,12 +127,21 @@ public static class PreparedSaver
     {
         private readonly List<(Shape Shape, int Rows, object[] Values)> _statements = [];
 
+        // On PostgreSQL a row an entity statement: a multi-row statement's text changes with its count of rows, and the
+        // texts of a request's few rows would crowd the statements each connection keeps prepared.
+        private readonly bool _rowByRow;
+
+        internal SavePlan(bool postgres) => _rowByRow = postgres;
+
         /// <summary>How many statements the save runs.</summary>
         public int Statements => _statements.Count;
 
+        /// <summary>The text of each statement the save runs, in order, as sent to the database of the plan.</summary>
+        internal IEnumerable<string> Texts => _statements.Select(st => _rowByRow ? st.Shape.PostgresSql(st.Rows) : st.Shape.Sql(st.Rows));
+
         internal void Add(Shape shape, List<Row> rows)
         {
-            var perStatement = Math.Max(1, Math.Min(RowsPerStatement, MaxParameters / shape.Columns));
+            var perStatement = _rowByRow ? 1 : Math.Max(1, Math.Min(RowsPerStatement, MaxParameters / shape.Columns));
             for (var start = 0; start < rows.Count; start += perStatement)
             {
                 var count = Math.Min(perStatement, rows.Count - start);
@@ -147,7 +159,8 @@ public static class PreparedSaver
         /// <summary>
         /// Adds rows for a statement that is not an entity's insert, update or delete (the sellers' balance upserts):
         /// <paramref name="sql"/> writes it for n rows of <paramref name="columns"/> values, naming them @p0, @p1 ... in
-        /// order. The values must be what SQLite stores (the binder's types); how many rows it changed is not checked.
+        /// order. The values must be what SQLite stores (the binder's types; on PostgreSQL, Npgsql's for their CLR types); how
+        /// many rows it changed is not checked.
         /// </summary>
         /// <param name="name">Names the statement: its SQL is built once per name and row count, so one name, one statement.</param>
         public void AddRows(string name, int columns, Func<int, string> sql, IReadOnlyList<object[]> rows)
@@ -176,6 +189,7 @@ public static class PreparedSaver
             if (_statements.Count == 0) return Task.CompletedTask;
             var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
                 ?? throw new InvalidOperationException("PreparedSaver runs inside the caller's transaction.");
+            if (transaction is NpgsqlTransaction postgres) return ExecuteOnPostgresAsync(postgres, [this], ct);
             var handle = (transaction.Connection as SqliteConnection)?.Handle
                 ?? throw new NotSupportedException("PreparedSaver writes to SQLite only.");
             if (statements is not null && statements.Connection != handle)
@@ -209,6 +223,52 @@ public static class PreparedSaver
             }
             return Task.CompletedTask;
         }
+
+        /// <summary>
+        /// Runs <paramref name="plans"/> in turn in the context's current transaction: on PostgreSQL all in one batch, one
+        /// round trip (a request's change and its Idempotency-Key answer).
+        /// </summary>
+        public static Task ExecuteAllAsync(SafeholdDb db, IReadOnlyList<SavePlan> plans, CancellationToken ct, SqliteStatements? statements = null)
+        {
+            if (db.Database.CurrentTransaction?.GetDbTransaction() is NpgsqlTransaction postgres) return ExecuteOnPostgresAsync(postgres, plans, ct);
+            return RunInTurnAsync();
+
+            async Task RunInTurnAsync()
+            {
+                foreach (var plan in plans) await plan.ExecuteAsync(db, ct, statements);
+            }
+        }
+
+        /// <summary>
+        /// On PostgreSQL: every statement of <paramref name="plans"/> in one batch (one round trip), each value bound with its
+        /// property's own parameter type, as EF Core binds it (a null as well: the column's type is sent with it). The counts
+        /// of rows changed are checked once the batch has run; a short one throws, as on SQLite, and the caller's
+        /// transaction rolls back.
+        /// </summary>
+        private static async Task ExecuteOnPostgresAsync(NpgsqlTransaction transaction, IReadOnlyList<SavePlan> plans, CancellationToken ct)
+        {
+            await using var batch = new NpgsqlBatch(transaction.Connection, transaction);
+            foreach (var plan in plans)
+            {
+                if (!plan._rowByRow) throw new InvalidOperationException("The plan was made for SQLite.");
+                foreach (var (shape, count, values) in plan._statements)
+                {
+                    var command = new NpgsqlBatchCommand(shape.PostgresSql(count));
+                    for (var i = 0; i < values.Length; i++) command.Parameters.Add(shape.Parameter(i, values[i]));
+                    batch.BatchCommands.Add(command);
+                }
+            }
+            if (batch.BatchCommands.Count == 0) return;
+            await batch.ExecuteNonQueryAsync(ct);
+            var s = 0;
+            foreach (var (shape, count, _) in plans.SelectMany(p => p._statements))
+            {
+                var affected = batch.BatchCommands[s++].RecordsAffected;
+                if (shape.Kind != EntityState.Added && affected != count)
+                    throw new DbUpdateConcurrencyException(
+                        $"Expected to change {count} {shape.Table} rows but changed {affected}: one was changed or removed concurrently.");
+            }
+        }
     }
 
     /// <summary>
@@ -236,16 +296,31 @@ public static class PreparedSaver
             Read = r => read(r) is { } v ? converter is null ? v : converter.ConvertToProvider(v) ?? DBNull.Value : DBNull.Value;
         }
 
+        /// <summary>
+        /// On PostgreSQL, the parameter of this value as EF Core's type mapping makes it (its <c>NpgsqlDbType</c> or
+        /// <c>DbType</c>), without a value; cloned and given the value read for each row.
+        /// </summary>
+        public NpgsqlParameter Typed(string name) => (NpgsqlParameter)Mapping.CreateParameter(ParameterMaker, name, null);
+
         public IProperty Property { get; }
         public RelationalTypeMapping Mapping { get; }
         public Func<Row, object> Read { get; }
     }
 
+    // Only makes parameters: EF Core's type mappings make theirs from a command.
+    private static readonly NpgsqlCommand ParameterMaker = new();
+
     /// <summary>One statement shape: its table, the values bound per row, and its SQL for n rows.</summary>
+    /// <param name="oneRow">
+    /// The statement of one row on PostgreSQL where it is not <paramref name="sql"/>'s of 1: an update or delete by the
+    /// row's key and tokens (SQLite's, from a list of values, would need every value's type written out there). Not for
+    /// SQLite, which binds by position and numbers named parameters in the order they first appear.
+    /// </param>
     internal sealed class Shape(IEntityType? type, EntityState kind, string table, List<(IProperty Property, bool Original)> values, Func<int, string> sql,
-        int columns = 0)
+        int columns = 0, string? oneRow = null)
     {
         private readonly ConcurrentDictionary<int, string> _sql = new();
+        private NpgsqlParameter[]? _typed;
 
         public EntityState Kind { get; } = kind;
         public string Table { get; } = table;
@@ -256,6 +331,22 @@ public static class PreparedSaver
 
         /// <summary>The statement for <paramref name="rows"/> rows, built once.</summary>
         public string Sql(int rows) => _sql.GetOrAdd(rows, sql);
+
+        /// <summary>The statement for <paramref name="rows"/> rows on PostgreSQL (one row, but for a statement added as rows).</summary>
+        public string PostgresSql(int rows) => rows == 1 && oneRow is not null ? oneRow : Sql(rows);
+
+        /// <summary>
+        /// On PostgreSQL, the parameter @p<paramref name="index"/> holding <paramref name="value"/> (as the database stores
+        /// it): typed by its property's mapping (a statement of one row), or, in a statement added as rows, by the value.
+        /// </summary>
+        public NpgsqlParameter Parameter(int index, object value)
+        {
+            if (Values.Count == 0) return new NpgsqlParameter("p" + index.ToString(System.Globalization.CultureInfo.InvariantCulture), value);
+            _typed ??= Values.Select((v, i) => v.Typed("p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToArray();
+            var parameter = _typed[index].Clone();
+            parameter.Value = value;
+            return parameter;
+        }
 
         /// <summary>
         /// The statement shape of a type and kind of change (and for an update, the properties that changed, named in
@@ -290,8 +381,9 @@ public static class PreparedSaver
             var values = where.Select(p => (p, true)).Concat(changed.Select(p => (p, false))).ToList();
             var set = string.Join(", ", changed.Select((p, i) => $"{Quote(p, store)} = v.column{where.Count + i + 1}"));
             var match = string.Join(" AND ", where.Select((p, i) => $"\"{table}\".{Quote(p, store)} = v.column{i + 1}"));
+            var oneRow = $"""UPDATE "{table}" SET {string.Join(", ", changed.Select((p, i) => $"{Quote(p, store)} = @p{where.Count + i}"))} WHERE {ByKeyAndTokens(where, store)}""";
             return new(type, EntityState.Modified, table, values,
-                rows => $"""UPDATE "{table}" SET {set} FROM (VALUES {Tuples(rows, values.Count)}) AS v WHERE {match}""");
+                rows => $"""UPDATE "{table}" SET {set} FROM (VALUES {Tuples(rows, values.Count)}) AS v WHERE {match}""", oneRow: oneRow);
         }
 
         private static Shape Delete(IEntityType type)
@@ -300,8 +392,13 @@ public static class PreparedSaver
             var where = WhereKeyAndTokens(type);
             var columns = string.Join(", ", where.Select(p => Quote(p, store)));
             return new(type, EntityState.Deleted, table, where.Select(p => (p, true)).ToList(),
-                rows => $"""DELETE FROM "{table}" WHERE ({columns}) IN (VALUES {Tuples(rows, where.Count)})""");
+                rows => $"""DELETE FROM "{table}" WHERE ({columns}) IN (VALUES {Tuples(rows, where.Count)})""",
+                oneRow: $"""DELETE FROM "{table}" WHERE {ByKeyAndTokens(where, store)}""");
         }
+
+        /// <summary>The key's and tokens' columns equal to @p0, @p1 ... in turn.</summary>
+        private static string ByKeyAndTokens(List<IProperty> where, StoreObjectIdentifier store) =>
+            string.Join(" AND ", where.Select((p, i) => $"{Quote(p, store)} = @p{i}"));
 
         private static string Tuples(int rows, int columns)
         {

@@ -1,49 +1,37 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
 using Safehold.Domain.Ledger;
 using Safehold.Web.Features.Ledger;
 
 namespace Safehold.Web.Data;
 
 /// <summary>
-/// How a request that worked its change out ahead of the write lock (<c>PreparedAhead</c>) writes it. On SQLite, whose
-/// one write lock is what bounds the rate of writes, the statements are worked out ahead of it as well
-/// (<see cref="PreparedSaver.Plan"/>: changes detected, values read) and staged for the group commit
-/// (<see cref="GroupCommit"/>), which only binds and runs them under the lock, with other requests' writes, and commits
-/// them together; on PostgreSQL, where many writers run at once and each holds only its rows' locks, the request begins
-/// its transaction and EF Core's <c>SaveChanges</c> writes it.
+/// How a request that worked its change out ahead of the write lock (<c>PreparedAhead</c>) writes it: the statements are
+/// worked out ahead of the lock as well (<see cref="PreparedSaver.Plan"/>: changes found, values read) and staged
+/// (<see cref="StagedWrite"/>), so that under the lock only the checks and the statements run. On SQLite, whose one write
+/// lock bounds the rate of writes, the group commit (<see cref="GroupCommit"/>) runs them with other requests' writes and
+/// commits them together; on PostgreSQL, where many writers run at once and each holds only its rows' locks, the request
+/// runs them in a transaction of its own, its statements in one round trip (<c>WriteSession.WriteStagedAsync</c>).
 /// </summary>
 /// <remarks>
-/// Both write the same rows (the prepared saver's tests compare it with EF Core's own save). Nothing may change the
-/// tracked entities once they are staged.
+/// They write the same rows as EF Core's <c>SaveChanges</c> (the prepared saver's tests compare them). Nothing may change
+/// the tracked entities once they are staged.
 /// </remarks>
 public static class PreparedWrite
 {
     /// <summary>
-    /// Whether a change worked out ahead of the lock loads the aggregates it changes (orders) without tracking them, what
-    /// it changed in them found by <see cref="AggregateChanges"/> and written with the rest of the staged write: on SQLite,
-    /// where <see cref="PreparedSaver"/> writes it. Attaching a whole order to the change tracker, detecting its changes and
-    /// accepting them cost 9 % of the host's CPU under load, comparing it 2 % (docs/benchmarks.md, 2026-12-07). On
-    /// PostgreSQL EF Core's <c>SaveChanges</c> writes the change, from what the context tracks.
+    /// The write of what the context tracks, of what changed in <paramref name="aggregates"/> (orders loaded without
+    /// tracking: attaching a whole order to the change tracker, detecting its changes and accepting them cost 9 % of the
+    /// host's CPU under load, comparing it 2 %, docs/benchmarks.md, 2026-12-07) and of the journal entries
+    /// <paramref name="toPost"/> (with the sellers' balances they move), once <paramref name="check"/> finds what it was
+    /// worked out from unchanged. Called before the write transaction begins.
     /// </summary>
-    public static bool LoadsUntracked(SafeholdDb db) => db.OnSqlite;
-
-    /// <summary>
-    /// On SQLite, the write of what the context tracks, of what changed in <paramref name="aggregates"/> (loaded without
-    /// tracking, <see cref="LoadsUntracked"/>) and of the journal entries <paramref name="toPost"/> (with the sellers'
-    /// balances they move), once <paramref name="check"/> finds what it was worked out from unchanged; null on PostgreSQL.
-    /// Called before the write transaction begins.
-    /// </summary>
-    public static StagedWrite? Stage(SafeholdDb db, IReadOnlyCollection<JournalEntry> toPost, StagedWrite.Check? check,
+    public static StagedWrite Stage(SafeholdDb db, IReadOnlyCollection<JournalEntry> toPost, StagedWrite.Check? check,
         IReadOnlyCollection<AggregateChanges>? aggregates = null)
     {
-        if (!db.OnSqlite)
-        {
-            if (aggregates is { Count: > 0 })
-                throw new InvalidOperationException("Aggregates loaded without tracking are written only by a staged write, on SQLite.");
-            return null;
-        }
         var plan = PreparedSaver.Plan(db, inserts: toPost.Concat<object>(toPost.SelectMany(e => e.Lines)), aggregates);
         plan.AddBalanceMoves(toPost);
         return new StagedWrite(check, plan);
@@ -53,7 +41,7 @@ public static class PreparedWrite
     /// Under the write lock, on the context it is given (the request's, or the group commit's): whether each of
     /// <paramref name="read"/> with a version (a concurrency token), rows a change was worked out from ahead of the lock,
     /// is still at the version it was read at (read now, before the change is written). One statement per row that writes
-    /// nothing new, and on PostgreSQL also takes the row's lock until the commit. A row the change also updates is checked
+    /// nothing new, and on PostgreSQL also takes the row's lock until the commit (there all in one batch, one round trip). A row the change also updates is checked
     /// again by its update. On the group commit's writer, by its kept statements (<see cref="SqliteStatements.On"/>).
     /// </summary>
     /// <param name="read">Each row by its entity type and its values as read.</param>
@@ -69,6 +57,16 @@ public static class PreparedWrite
                 foreach (var (shape, key, version) in rows)
                     if (kept.Changes(shape.Kept, shape.Stored(shape.Key, key), shape.Stored(shape.Token, version)) != 1) return false;
                 return true;
+            }
+            if (db.Database.CurrentTransaction?.GetDbTransaction() is NpgsqlTransaction postgres)
+            {
+                // All in one batch, one round trip, each row locked in turn.
+                if (rows.Count == 0) return true;
+                await using var batch = new NpgsqlBatch(postgres.Connection, postgres);
+                foreach (var (shape, key, version) in rows)
+                    batch.BatchCommands.Add(new NpgsqlBatchCommand(shape.Positional) { Parameters = { new() { Value = key }, new() { Value = version } } });
+                await batch.ExecuteNonQueryAsync(ct);
+                return batch.BatchCommands.All<NpgsqlBatchCommand>(c => c.RecordsAffected == 1);
             }
             foreach (var (shape, key, version) in rows)
                 if (await db.Database.ExecuteSqlRawAsync(shape.Sql, [key, version], ct) != 1) return false;
@@ -112,6 +110,9 @@ public static class PreparedWrite
     {
         public string Kept { get; } = string.Format(System.Globalization.CultureInfo.InvariantCulture, Sql, "?1", "?2"); // bound by number: key, version
 
+        /// <summary>The statement with Npgsql's positional parameters: key, version.</summary>
+        public string Positional { get; } = string.Format(System.Globalization.CultureInfo.InvariantCulture, Sql, "$1", "$2");
+
         /// <summary>A value as the database stores it (through the property's value converter, if it has one).</summary>
         public object Stored(IProperty property, object value) =>
             property.GetTypeMapping().Converter is { } converter ? converter.ConvertToProvider(value) ?? DBNull.Value : value;
@@ -130,12 +131,12 @@ public static class PreparedWrite
 
     /// <summary>
     /// Inside the write transaction: inserts one new row (a request's Idempotency-Key record, once its change is written).
-    /// On SQLite, when nothing else is left to save, by one prepared statement without tracking it; otherwise EF Core
-    /// saves it with whatever else is left.
+    /// When nothing else is left to save, by one statement without tracking it; otherwise EF Core saves it with whatever
+    /// else is left.
     /// </summary>
     public static async Task InsertAsync(SafeholdDb db, object row)
     {
-        if (db.OnSqlite && !db.ChangeTracker.HasChanges())
+        if (!db.ChangeTracker.HasChanges())
         {
             await PreparedSaver.Plan(db, inserts: [row], tracked: false).ExecuteAsync(db, CancellationToken.None);
             return;

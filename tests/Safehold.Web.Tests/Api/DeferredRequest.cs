@@ -21,15 +21,15 @@ internal sealed record DeferredRequest<TUseCase>(IServiceScope Scope, WriteSessi
     }
 
     /// <summary>
-    /// Runs a use case as the write filter does: a staged write goes to the group commit, and if it is refused there, the
-    /// use case runs again with the transaction begun first; that transaction commits.
+    /// Runs a use case as the write filter does: a staged write is written (on SQLite by the group commit), and if it is
+    /// refused, the use case runs again with the transaction begun first; that transaction commits.
     /// </summary>
     public async Task<T> WriteAsync<T>(Func<Task<T>> run)
     {
         var answer = await run();
         if (Session.Staged is { } staged)
         {
-            if (await Scope.ServiceProvider.GetRequiredService<GroupCommit>().WriteAsync(staged)) return answer;
+            if (await Session.WriteStagedAsync(staged)) return answer;
             Session.Unstage();
             await Session.BeginAsync(CancellationToken.None);
             answer = await run();

@@ -41,9 +41,9 @@ public sealed class DisputeChange(SafeholdDb db, DueTimers timers, DisputeNotice
         CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        var untracked = PreparedWrite.LoadsUntracked(db); // the order; the dispute is tracked, as the due timers find it
-        var (dispute, order) = await DisputeAccess.LoadAheadAsync(db, id, caller, orderTracked: !untracked, ct);
-        AggregateChanges[] aggregates = untracked ? [AggregateChanges.Take(db.Model, order)] : [];
+        // The order is read without tracking; the dispute is tracked, as the due timers find it.
+        var (dispute, order) = await DisputeAccess.LoadAheadAsync(db, id, caller, orderTracked: false, ct);
+        AggregateChanges[] aggregates = [AggregateChanges.Take(db.Model, order)];
         var toPost = new List<JournalEntry>();
         if (await timers.FireAheadAsync([order], now, toPost, ct) is not { } noneFallenDue) return null;
         var step = act(dispute, DisputeAccess.ActorOf(dispute, caller), now);

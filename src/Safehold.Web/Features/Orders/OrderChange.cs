@@ -18,7 +18,7 @@ namespace Safehold.Web.Features.Orders;
 /// row, carry out what the row asks outside the order (its journal entry, its provider call), save, and answer with
 /// the order as the caller now sees it.
 /// </summary>
-public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvider payments, WriteGate gate, WriteSession session, GroupCommit commits,
+public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvider payments, WriteGate gate, WriteSession session,
     TimeProvider clock, IOptions<PaymentOptions> paymentOptions, ILogger<OrderChange> log)
 {
     /// <summary>What a use case does to the loaded order: the domain step, returning the journal entry it posts (if any).</summary>
@@ -52,9 +52,8 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
         StillTrue? stillTrue, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        var untracked = PreparedWrite.LoadsUntracked(db);
-        var order = await OrderAccess.LoadVisibleAsync(db, id, caller, tracked: !untracked, ct);
-        AggregateChanges[] aggregates = untracked ? [AggregateChanges.Take(db.Model, order)] : [];
+        var order = await OrderAccess.LoadVisibleAsync(db, id, caller, tracked: false, ct);
+        AggregateChanges[] aggregates = [AggregateChanges.Take(db.Model, order)];
         var toPost = new List<JournalEntry>();
         if (await timers.FireAheadAsync([order], now, toPost, ct) is not { } noneFallenDue) return null;
         var entry = await step(order, OrderAccess.ActorOf(order, caller), now, ct);
@@ -301,10 +300,10 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
     private async Task<T> InPaymentAsync<T>(Caller caller, Payment payment, PaymentStep step, Func<Payees, DateTimeOffset, Task<T>> answer,
         CancellationToken ct, StagedWrite.Check? stillTrue = null)
     {
-        if (db.OnSqlite && db.Database.CurrentTransaction is null) // inside a caller's transaction, in it
+        if (db.Database.CurrentTransaction is null) // inside a caller's transaction, in it
         {
             var prepared = await PreparePaymentAsync(caller, payment, step, answer, stillTrue, ct);
-            if (prepared is { } p && await commits.WriteAsync(p.Write)) return p.Answer;
+            if (prepared is { } p && await session.WriteStagedAsync(p.Write)) return p.Answer;
             session.Unstage(); // nothing of it was written: all again, under the lock
         }
         return await gate.InTransactionAsync(db, async () =>
@@ -328,16 +327,15 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
         Func<Payees, DateTimeOffset, Task<T>> answer, StagedWrite.Check? stillTrue, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        var untracked = PreparedWrite.LoadsUntracked(db);
-        var payees = await LoadPayeesAsync(payment, id => OrderAccess.LoadVisibleAsync(db, id, caller, tracked: !untracked, ct), ct, caller);
-        var aggregates = untracked ? payees.Orders.Select(o => AggregateChanges.Take(db.Model, o)).ToList() : [];
+        var payees = await LoadPayeesAsync(payment, id => OrderAccess.LoadVisibleAsync(db, id, caller, tracked: false, ct), ct, caller);
+        var aggregates = payees.Orders.Select(o => AggregateChanges.Take(db.Model, o)).ToList();
         var toPost = new List<JournalEntry>();
         if (await timers.FireAheadAsync(payees.Orders, now, toPost, ct) is not { } noneFallenDue) return null;
         toPost.AddRange(await step(payees, OrderAccess.ActorOf(payees.Orders[0], caller), now, ct));
         var value = await answer(payees, now);
         // Every versioned row read: the orders, and what the context tracks and did not add (the checkout, the capture instruction).
         var staged = PreparedWrite.Stage(db, toPost, StagedWrite.All(PreparedWrite.UnchangedSinceRead(db, aggregates), noneFallenDue, stillTrue),
-            aggregates)!;
+            aggregates);
         db.ChangeTracker.AcceptAllChanges(); // staged: counts as saved, unless the group commit refuses it (then cleared)
         return (staged, value);
     }

@@ -50,16 +50,14 @@ public sealed class PlaceOrder(SafeholdDb db, WriteSession session, TimeProvider
         var (order, images) = await NewOrderAsync(caller, request.Items!, products, address!, now, ct);
         order.SetExternalReference(externalId, metadata);
         images.AddTo(db, order.Id);
-        if (session.Deferred && PreparedWrite.LoadsUntracked(db))
+        if (session.Deferred)
         {
-            // Read and built ahead of the write lock, on SQLite down to the statements, the order not tracked, staged for
-            // the group commit (an externalId taken meanwhile refuses it, and the request is done again under the lock,
-            // which answers 409).
-            session.Stage(PreparedWrite.Stage(db, [], check: null, [AggregateChanges.New(db.Model, order)])!);
+            // Read and built ahead of the write lock down to the statements, the order not tracked, and staged (an
+            // externalId taken meanwhile refuses it, and the request is done again under the lock, which answers 409).
+            session.Stage(PreparedWrite.Stage(db, [], check: null, [AggregateChanges.New(db.Model, order)]));
             return OrderResponse.From(order, caller, now);
         }
         db.Orders.Add(order);
-        if (session.Deferred) await session.BeginAsync(ct); // read and built ahead of the write lock
         await ExternalIds.SaveNewAsync(db, "Orders", "order", ct);
         return OrderResponse.From(order, caller, now);
     }

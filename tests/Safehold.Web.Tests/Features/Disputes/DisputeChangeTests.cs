@@ -41,8 +41,7 @@ public sealed class DisputeChangeTests(SafeholdApp app) : IClassFixture<Safehold
     }
 
     [Fact]
-    [Trait("Database", "SQLite")]
-    public async Task A_prepared_acceptance_on_sqlite_settles_an_order_the_context_does_not_track_and_writes_it_as_settled()
+    public async Task A_prepared_acceptance_settles_an_order_the_context_does_not_track_and_writes_it_as_settled()
     {
         var (buyer, seller, orderId, dispute) = await app.Disputed(amount: 8_000);
         using var prepared = Deferred();

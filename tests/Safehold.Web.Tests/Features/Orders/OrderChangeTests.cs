@@ -74,8 +74,7 @@ public sealed class OrderChangeTests(SafeholdApp app) : IClassFixture<SafeholdAp
     }
 
     [Fact]
-    [Trait("Database", "SQLite")]
-    public async Task A_change_prepared_on_sqlite_works_on_an_order_the_context_does_not_track_and_writes_what_the_domain_changed_in_it()
+    public async Task A_prepared_change_works_on_an_order_the_context_does_not_track_and_writes_what_the_domain_changed_in_it()
     {
         var (buyer, _, id) = await app.OrderIn("awaiting_delivery", amount: 20_000);
         // A waiting extension (an owned child of the order), which the completion lapses: a child updated as well.

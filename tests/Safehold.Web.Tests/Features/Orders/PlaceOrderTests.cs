@@ -13,8 +13,7 @@ namespace Safehold.Web.Tests.Features.Orders;
 public sealed class PlaceOrderTests(SafeholdApp app) : IClassFixture<SafeholdApp>
 {
     [Fact]
-    [Trait("Database", "SQLite")]
-    public async Task An_order_placed_on_sqlite_is_staged_without_being_tracked_and_the_group_commit_writes_it_whole()
+    public async Task An_order_placed_is_staged_without_being_tracked_and_written_whole()
     {
         var seller = await app.NewUser("seller");
         var buyer = await app.NewUser("buyer");
@@ -25,11 +24,11 @@ public sealed class PlaceOrderTests(SafeholdApp app) : IClassFixture<SafeholdApp
 
         var answer = await prepared.UseCase.RunAsync(new Caller(buyer.Id, UserRole.Buyer), request, CancellationToken.None);
 
-        Assert.NotNull(prepared.Session.Staged); // staged for the group commit, no transaction begun
+        Assert.NotNull(prepared.Session.Staged); // staged, no transaction begun
         Assert.False(prepared.InTransaction);
         Assert.Empty(prepared.Db.ChangeTracker.Entries<Order>());
         Assert.Empty(prepared.Db.ChangeTracker.Entries<OrderLine>());
-        Assert.True(await app.Services.GetRequiredService<Safehold.Web.Data.GroupCommit>().WriteAsync(prepared.Session.Staged!));
+        Assert.True(await prepared.Session.WriteStagedAsync(prepared.Session.Staged!)); // on SQLite by the group commit
 
         var (scope, db) = app.OpenDb();
         using (scope)
