@@ -182,17 +182,20 @@ public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, WriteSessi
     /// </summary>
     private async Task<IdempotencyRecord?> PreviousAsync(Guid userId, string key, CancellationToken ct)
     {
-        if (db.OnPostgres)
-        {
-            // Retries with one key may reach several hosts at once: the first holds this lock until it commits,
-            // and the others then find its stored response instead of racing it.
-            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({userId + "/" + key}, 0))", ct);
-        }
+        if (db.OnPostgres) await LockKeyAsync(db, userId, key, ct);
         var previous = await Stored(db, userId, key, ct);
         if (previous is null || previous.CreatedAt > clock.GetUtcNow() - keys.Value.Keep) return previous;
         await db.IdempotencyRecords.Where(r => r.UserId == userId && r.Key == key).ExecuteDeleteAsync(ct);
         return null;
     }
+
+    /// <summary>
+    /// On PostgreSQL, the lock of (caller, key) until the transaction ends. Retries with one key may reach several hosts
+    /// at once: the first holds this lock until it commits, and the others then find its stored response instead of
+    /// racing it. Taken before any row's lock, by every write with a key.
+    /// </summary>
+    private static Task LockKeyAsync(SafeholdDb on, Guid userId, string key, CancellationToken ct) =>
+        on.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({userId + "/" + key}, 0))", ct);
 
     /// <summary>
     /// Writes the use case's staged write with the request's Idempotency-Key answer (serialised here, before the lock) in
@@ -205,6 +208,13 @@ public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, WriteSessi
         var (body, stored) = Serialized(result, http);
         var location = LocationOf(result);
         // The staged change's entities count as saved (WriteSession.Stage): the record is written alone, not looked for among them.
+        // On PostgreSQL the key's lock is taken first, as by a write under the lock with this key (which then finds this
+        // one's record, or whose record this one's meets, refused and done again under the lock to replay it).
+        if (db.OnPostgres) staged.Before(async (on, ct) =>
+        {
+            await LockKeyAsync(on, userId, key!, ct);
+            return true;
+        });
         staged.Then(PreparedSaver.Plan(db, inserts: [new IdempotencyRecord(userId, key!, requestHash, status, stored, location, clock.GetUtcNow())], tracked: false));
         if (!await session.WriteStagedAsync(staged)) return null;
         return body is not null ? AnswerOf(status, body, location, http) : result;

@@ -38,6 +38,9 @@ public sealed class StagedWrite
         };
     }
 
+    /// <summary>Adds a check made before the others (on PostgreSQL, the lock of the request's Idempotency-Key).</summary>
+    public void Before(Check check) => _checks.Insert(0, check);
+
     /// <summary>Adds what is written after the rest (the request's Idempotency-Key answer).</summary>
     public void Then(PreparedSaver.SavePlan plan) => _plans.Add(plan);
 

@@ -64,7 +64,10 @@ public static class PreparedWrite
                 if (rows.Count == 0) return true;
                 await using var batch = new NpgsqlBatch(postgres.Connection, postgres);
                 foreach (var (shape, key, version) in rows)
-                    batch.BatchCommands.Add(new NpgsqlBatchCommand(shape.Positional) { Parameters = { new() { Value = key }, new() { Value = version } } });
+                    batch.BatchCommands.Add(new NpgsqlBatchCommand(shape.Positional)
+                    {
+                        Parameters = { new() { Value = shape.Stored(shape.Key, key) }, new() { Value = shape.Stored(shape.Token, version) } },
+                    });
                 await batch.ExecuteNonQueryAsync(ct);
                 return batch.BatchCommands.All<NpgsqlBatchCommand>(c => c.RecordsAffected == 1);
             }
@@ -75,10 +78,11 @@ public static class PreparedWrite
     }
 
     /// <summary>
-    /// <see cref="Unchanged"/> of every row the change read: the roots of
-    /// <paramref name="aggregates"/> (loaded without tracking, in the order given), then what the context tracks and did
-    /// not add, an order's before the rest: every change locks its order's row first (on PostgreSQL), so two changes never
-    /// wait for each other's rows in a circle. Called before anything is staged, while the rows' original versions are as read.
+    /// <see cref="Unchanged"/> of every row the change read, in the order every change locks its rows on PostgreSQL, so
+    /// that two changes never wait for each other's rows in a circle: a checkout's row first (as a checkout's payment under
+    /// the lock takes it, <c>CheckoutAccess.LoadAsync</c>), then the orders (the roots of <paramref name="aggregates"/>,
+    /// loaded without tracking, in the order given, then tracked ones), then the rest of what the context tracks and did
+    /// not add. Called before anything is staged, while the rows' original versions are as read.
     /// </summary>
     /// <remarks>
     /// Looks at the tracked entries without detecting changes: a row read is tracked whether or not it changed, and a row
@@ -92,9 +96,11 @@ public static class PreparedWrite
         {
             db.ChangeTracker.AutoDetectChangesEnabled = false;
             var tracked = db.ChangeTracker.Entries().Where(e => e.State is not EntityState.Added)
-                .OrderBy(e => e.Entity is Domain.Orders.Order ? 0 : 1)
-                .Select(e => (e.Metadata, (Func<IProperty, object?>)(p => e.Property(p).OriginalValue)));
-            return Unchanged((aggregates ?? []).Select(a => (a.Type, (Func<IProperty, object?>)a.Original)).Concat(tracked).ToList());
+                .Select(e => (Rank: e.Entity switch { Domain.Orders.Checkout => 0, Domain.Orders.Order => 1, _ => 2 },
+                    Row: (e.Metadata, (Func<IProperty, object?>)(p => e.Property(p).OriginalValue))))
+                .OrderBy(e => e.Rank).ToList();
+            var orders = (aggregates ?? []).Select(a => (Rank: 1, Row: (a.Type, (Func<IProperty, object?>)a.Original)));
+            return Unchanged(tracked.Where(t => t.Rank == 0).Concat(orders).Concat(tracked.Where(t => t.Rank > 0)).Select(t => t.Row).ToList());
         }
         finally
         {

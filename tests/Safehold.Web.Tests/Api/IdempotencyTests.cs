@@ -110,6 +110,42 @@ public sealed class IdempotencyTests(SafeholdApp app) : IClassFixture<SafeholdAp
         Assert.Equal(1, await OrderCount(buyer.Id));
     }
 
+    /// <summary>
+    /// A write made ahead of the lock takes its key's lock before it writes, as a write under the lock with that key does
+    /// (which holds it from its lookup of the stored answer to its commit): without it, the two could both write, and
+    /// the second's record meet the first's as a 409 instead of a replay.
+    /// </summary>
+    [Fact]
+    [Trait("Database", "PostgreSQL")]
+    public async Task On_postgres_an_order_placed_ahead_of_the_lock_waits_for_its_keys_lock_and_once_it_is_free_is_written()
+    {
+        var seller = await app.NewUser("seller");
+        var buyer = await app.NewUser("buyer");
+        var product = await app.NewProduct(seller);
+        var (scope, holder) = app.OpenDb();
+        using (scope)
+        {
+            await using var tx = await holder.Database.BeginTransactionAsync();
+            await holder.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({buyer.Id + "/held-key"}, 0))");
+
+            var placing = buyer.Http.SendAsync(Post("/api/v1/orders", OrderBody(product), "held-key"));
+            // The request's write waits for the lock: seen in pg_locks, looked for up to 30 s.
+            var waited = false;
+            for (var i = 0; i < 300 && !waited && !placing.IsCompleted; i++)
+            {
+                waited = await holder.Database.SqlQueryRaw<int>(
+                    "SELECT count(*)::int AS \"Value\" FROM pg_locks WHERE locktype = 'advisory' AND NOT granted").SingleAsync() > 0;
+                if (!waited) await Task.Delay(100);
+            }
+            Assert.True(waited, "The staged write did not wait for its key's lock.");
+            Assert.False(placing.IsCompleted);
+            await tx.CommitAsync();
+
+            await Api.ExpectStatus(await placing, HttpStatusCode.Created);
+        }
+        Assert.Equal(1, await OrderCount(buyer.Id));
+    }
+
     [Fact]
     public async Task A_replayed_user_creation_does_not_show_the_api_key_a_second_time()
     {

@@ -79,15 +79,17 @@ public sealed class PreparedSaverOnPostgresTests(SafeholdApp app) : IClassFixtur
         await app.AssertLedgerOk(); // the seller's running balance moved with both entries
     }
 
-    [Fact]
-    public async Task A_staged_write_whose_order_changed_after_its_check_is_refused_whole_and_writes_nothing()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_staged_write_whose_order_changed_after_it_was_read_is_refused_whole_and_writes_nothing(bool checkedFirst)
     {
         var (_, _, id) = await app.OrderIn("awaiting_delivery", amount: 20_000);
         using var scope = app.Services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<SafeholdDb>();
         var (read, entry) = await ConfirmUntrackedAsync(db, id);
-        // No check: the statements' own versions are what finds the order changed.
-        var write = PreparedWrite.Stage(db, [entry], check: null, [read]);
+        // Found by the version check's batch, or, with no check, by the order's own update naming the version read.
+        var write = PreparedWrite.Stage(db, [entry], checkedFirst ? PreparedWrite.UnchangedSinceRead(db, [read]) : null, [read]);
         var (other, changer) = app.OpenDb();
         using (other) await changer.Database.ExecuteSqlAsync($"""UPDATE "Orders" SET "Version" = "Version" + 1 WHERE "Id" = {id}""");
 

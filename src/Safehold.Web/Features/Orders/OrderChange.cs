@@ -356,7 +356,7 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
 
     private async Task<PaymentInstruction> LoadInstructionAsync(Guid id, CancellationToken ct)
     {
-        if (db.OnPostgres)
+        if (db.OnPostgres && db.Database.CurrentTransaction is not null) // ahead of the lock, its version is checked instead
             await db.Database.ExecuteSqlAsync($"""SELECT 1 FROM "PaymentInstructions" WHERE "Id" = {id} FOR UPDATE""", ct);
         return await db.PaymentInstructions.FirstAsync(i => i.Id == id, ct);
     }
