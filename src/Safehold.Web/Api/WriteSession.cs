@@ -109,13 +109,18 @@ public sealed class WriteSession(SafeholdDb db, WriteGate gate, GroupCommit comm
         await using var tx = await gate.BeginTransactionAsync(db, CancellationToken.None);
         try
         {
-            if (!await write.RunAsync(db, null, CancellationToken.None)) return false;
+            if (!await write.RunOnPostgresAsync(db, (NpgsqlTransaction)tx.GetDbTransaction(), CancellationToken.None))
+            {
+                gate.Refused();
+                return false;
+            }
         }
         catch (Exception e)
         {
             // Done again under the lock, where an error that is not a lost race is the request's own.
             if (e is not (DbUpdateConcurrencyException or PostgresException { SqlState: PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DeadlockDetected }))
                 log.LogWarning(e, "A staged write failed; its request does it again under the lock");
+            gate.Refused();
             return false;
         }
         await tx.CommitAsync(CancellationToken.None);

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 using Safehold.Web.Data;
 
@@ -194,8 +195,17 @@ public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, WriteSessi
     /// at once: the first holds this lock until it commits, and the others then find its stored response instead of
     /// racing it. Taken before any row's lock, by every write with a key.
     /// </summary>
-    private static Task LockKeyAsync(SafeholdDb on, Guid userId, string key, CancellationToken ct) =>
-        on.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({userId + "/" + key}, 0))", ct);
+    private static async Task LockKeyAsync(SafeholdDb on, Guid userId, string key, CancellationToken ct)
+    {
+        var transaction = (Npgsql.NpgsqlTransaction)on.Database.CurrentTransaction!.GetDbTransaction();
+        await using var command = new Npgsql.NpgsqlCommand(KeyLock, transaction.Connection, transaction) { Parameters = { new() { Value = KeyOf(userId, key) } } };
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>The lock of a key (<see cref="LockKeyAsync"/>): one statement, its one value (<see cref="KeyOf"/>) bound by position.</summary>
+    internal const string KeyLock = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))";
+
+    internal static string KeyOf(Guid userId, string key) => userId + "/" + key;
 
     /// <summary>
     /// Writes the use case's staged write with the request's Idempotency-Key answer (serialised here, before the lock) in
@@ -210,11 +220,7 @@ public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, WriteSessi
         // The staged change's entities count as saved (WriteSession.Stage): the record is written alone, not looked for among them.
         // On PostgreSQL the key's lock is taken first, as by a write under the lock with this key (which then finds this
         // one's record, or whose record this one's meets, refused and done again under the lock to replay it).
-        if (db.OnPostgres) staged.Before(async (on, ct) =>
-        {
-            await LockKeyAsync(on, userId, key!, ct);
-            return true;
-        });
+        if (db.OnPostgres) staged.Before(KeyLock, KeyOf(userId, key!));
         staged.Then(PreparedSaver.Plan(db, inserts: [new IdempotencyRecord(userId, key!, requestHash, status, stored, location, clock.GetUtcNow())], tracked: false));
         if (!await session.WriteStagedAsync(staged)) return null;
         return body is not null ? AnswerOf(status, body, location, http) : result;

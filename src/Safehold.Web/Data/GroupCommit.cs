@@ -8,56 +8,6 @@ using SQLitePCL;
 namespace Safehold.Web.Data;
 
 /// <summary>
-/// A request's write worked out ahead of the write lock down to its statements: what it must find unchanged, then what it
-/// writes. On SQLite <see cref="GroupCommit"/> runs it, with other requests' writes, in one transaction; on PostgreSQL the
-/// request runs it in a transaction of its own (<c>WriteSession.WriteStagedAsync</c>).
-/// </summary>
-public sealed class StagedWrite
-{
-    /// <summary>Under the write lock, on the writer's context: whether what the write was worked out from is still so.</summary>
-    public delegate Task<bool> Check(SafeholdDb db, CancellationToken ct);
-
-    private readonly List<Check> _checks = [];
-    private readonly List<PreparedSaver.SavePlan> _plans = [];
-
-    public StagedWrite(Check? check, PreparedSaver.SavePlan plan)
-    {
-        if (check is not null) _checks.Add(check);
-        _plans.Add(plan);
-    }
-
-    /// <summary>A check that holds when each of <paramref name="checks"/> (those given) holds, tried in turn.</summary>
-    public static Check All(params Check?[] checks)
-    {
-        var given = checks.OfType<Check>().ToArray();
-        return async (db, ct) =>
-        {
-            foreach (var check in given)
-                if (!await check(db, ct)) return false;
-            return true;
-        };
-    }
-
-    /// <summary>Adds a check made before the others (on PostgreSQL, the lock of the request's Idempotency-Key).</summary>
-    public void Before(Check check) => _checks.Insert(0, check);
-
-    /// <summary>Adds what is written after the rest (the request's Idempotency-Key answer).</summary>
-    public void Then(PreparedSaver.SavePlan plan) => _plans.Add(plan);
-
-    /// <summary>
-    /// Checks, then writes, in the current transaction of <paramref name="db"/> (on SQLite with the writer's prepared
-    /// <paramref name="statements"/>): false, having written nothing, when a check fails.
-    /// </summary>
-    internal async Task<bool> RunAsync(SafeholdDb db, SqliteStatements? statements, CancellationToken ct)
-    {
-        foreach (var check in _checks)
-            if (!await check(db, ct)) return false;
-        await PreparedSaver.SavePlan.ExecuteAllAsync(db, _plans, ct, statements);
-        return true;
-    }
-}
-
-/// <summary>
 /// Group commit on SQLite: one writer writes the requests' staged writes (<see cref="StagedWrite"/>) that are waiting when
 /// it takes the write lock, each in a savepoint of one transaction, and commits them together, so one commit (one WAL
 /// <c>fsync</c>, half of the time a lone write held the lock) serves them all. Each request is answered once the
@@ -85,7 +35,6 @@ public sealed class GroupCommit : IAsyncDisposable
     private readonly WriteGate _gate;
     private readonly ILogger<GroupCommit> _log;
     private readonly Histogram _batch;
-    private readonly Counter _refused;
     private readonly Lock _starting = new();
     private Task? _writer;
 
@@ -96,8 +45,6 @@ public sealed class GroupCommit : IAsyncDisposable
         _batch = metrics.CreateHistogram(
             "safehold_group_commit_writes", "How many requests' writes one group commit (one SQLite transaction) wrote.",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(1, 2, 7) }); // 1 to 64
-        _refused = metrics.CreateCounter(
-            "safehold_group_commit_refused_writes_total", "Staged writes a group commit rolled back (what they were worked out from had changed), done again under the write lock by their requests.");
     }
 
     /// <summary>How many writes wait for the next group commit.</summary>
@@ -226,7 +173,7 @@ public sealed class GroupCommit : IAsyncDisposable
         await tx.CommitAsync(CancellationToken.None);
         db.ChangeTracker.Clear(); // what the checks read
         _batch.Observe(batch.Count);
-        _refused.Inc(written.Count(w => !w));
+        _gate.Refused(written.Count(w => !w));
         for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(written[i]);
     }
 

@@ -248,6 +248,19 @@ public static class PreparedSaver
         private static async Task ExecuteOnPostgresAsync(NpgsqlTransaction transaction, IReadOnlyList<SavePlan> plans, CancellationToken ct)
         {
             await using var batch = new NpgsqlBatch(transaction.Connection, transaction);
+            AddTo(batch, plans);
+            if (batch.BatchCommands.Count == 0) return;
+            await batch.ExecuteNonQueryAsync(ct);
+            CheckCounts(batch, 0, plans);
+        }
+
+        /// <summary>
+        /// On PostgreSQL: adds every statement of <paramref name="plans"/> to <paramref name="batch"/>, a row a statement,
+        /// each value bound with its property's own parameter type, as EF Core binds it (a null as well: the column's type
+        /// is sent with it).
+        /// </summary>
+        internal static void AddTo(NpgsqlBatch batch, IReadOnlyList<SavePlan> plans)
+        {
             foreach (var plan in plans)
             {
                 if (!plan._rowByRow) throw new InvalidOperationException("The plan was made for SQLite.");
@@ -258,16 +271,24 @@ public static class PreparedSaver
                     batch.BatchCommands.Add(command);
                 }
             }
-            if (batch.BatchCommands.Count == 0) return;
-            await batch.ExecuteNonQueryAsync(ct);
-            var s = 0;
-            foreach (var (shape, count, _) in plans.SelectMany(p => p._statements))
-            {
-                var affected = batch.BatchCommands[s++].RecordsAffected;
-                if (shape.Kind != EntityState.Added && affected != count)
-                    throw new DbUpdateConcurrencyException(
-                        $"Expected to change {count} {shape.Table} rows but changed {affected}: one was changed or removed concurrently.");
-            }
+        }
+
+        /// <summary>
+        /// Once <paramref name="batch"/> has run: throws <see cref="DbUpdateConcurrencyException"/>, as on SQLite, if a
+        /// statement of <paramref name="plans"/> (added from its command <paramref name="first"/> on,
+        /// <see cref="AddTo"/>) changed fewer rows than it names; the caller's transaction then rolls back.
+        /// </summary>
+        internal static void CheckCounts(NpgsqlBatch batch, int first, IReadOnlyList<SavePlan> plans)
+        {
+            var s = first;
+            foreach (var plan in plans)
+                foreach (var (shape, count, _) in plan._statements)
+                {
+                    var affected = batch.BatchCommands[s++].RecordsAffected;
+                    if (shape.Kind != EntityState.Added && affected != count)
+                        throw new DbUpdateConcurrencyException(
+                            $"Expected to change {count} {shape.Table} rows but changed {affected}: one was changed or removed concurrently.");
+                }
         }
     }
 

@@ -37,45 +37,51 @@ public static class PreparedWrite
         return new StagedWrite(check, plan);
     }
 
-    /// <summary>
-    /// Under the write lock, on the context it is given (the request's, or the group commit's): whether each of
-    /// <paramref name="read"/> with a version (a concurrency token), rows a change was worked out from ahead of the lock,
-    /// is still at the version it was read at (read now, before the change is written). One statement per row that writes
-    /// nothing new, and on PostgreSQL also takes the row's lock until the commit (there all in one batch, one round trip). A row the change also updates is checked
-    /// again by its update. On the group commit's writer, by its kept statements (<see cref="SqliteStatements.On"/>).
-    /// </summary>
-    /// <param name="read">Each row by its entity type and its values as read.</param>
-    private static StagedWrite.Check Unchanged(IEnumerable<(IEntityType Type, Func<IProperty, object?> Original)> read)
+    /// <summary>A row a change was worked out from ahead of the lock, by its key, and the version (concurrency token) it was read at.</summary>
+    internal sealed record VersionRow(VersionShape Shape, object Key, object Version)
     {
-        var rows = read.Select(r => (Shape: VersionShape.Of(r.Type), r.Original)).Where(r => r.Shape is not null)
-            .Select(r => (r.Shape!, Key: r.Original(r.Shape!.Key)!, Version: r.Original(r.Shape.Token)!))
-            .ToList();
-        return async (db, ct) =>
+        /// <summary>On PostgreSQL, its check as a statement of a batch: it changes one row if the row is unchanged, and locks it.</summary>
+        public NpgsqlBatchCommand Command() => new(Shape.Positional)
         {
-            if (SqliteStatements.On(db.Database.GetDbConnection()) is { } kept)
-            {
-                foreach (var (shape, key, version) in rows)
-                    if (kept.Changes(shape.Kept, shape.Stored(shape.Key, key), shape.Stored(shape.Token, version)) != 1) return false;
-                return true;
-            }
-            if (db.Database.CurrentTransaction?.GetDbTransaction() is NpgsqlTransaction postgres)
-            {
-                // All in one batch, one round trip, each row locked in turn.
-                if (rows.Count == 0) return true;
-                await using var batch = new NpgsqlBatch(postgres.Connection, postgres);
-                foreach (var (shape, key, version) in rows)
-                    batch.BatchCommands.Add(new NpgsqlBatchCommand(shape.Positional)
-                    {
-                        Parameters = { new() { Value = shape.Stored(shape.Key, key) }, new() { Value = shape.Stored(shape.Token, version) } },
-                    });
-                await batch.ExecuteNonQueryAsync(ct);
-                return batch.BatchCommands.All<NpgsqlBatchCommand>(c => c.RecordsAffected == 1);
-            }
-            foreach (var (shape, key, version) in rows)
-                if (await db.Database.ExecuteSqlRawAsync(shape.Sql, [key, version], ct) != 1) return false;
-            return true;
+            Parameters = { new() { Value = Shape.Stored(Shape.Key, Key) }, new() { Value = Shape.Stored(Shape.Token, Version) } },
         };
     }
+
+    /// <summary>
+    /// Under the write lock, on the context it is given (the request's, or the group commit's): whether each of
+    /// <paramref name="rows"/> is still at the version it was read at (read now, before the change is written). One statement
+    /// per row that writes nothing new, and on PostgreSQL also takes the row's lock until the commit (there all in one
+    /// batch, one round trip; a staged write sends them in its own batch, <see cref="StagedWrite.RunOnPostgresAsync"/>). A
+    /// row the change also updates is checked again by its update. On the group commit's writer, by its kept statements
+    /// (<see cref="SqliteStatements.On"/>).
+    /// </summary>
+    internal static async Task<bool> UnchangedAsync(SafeholdDb db, IReadOnlyList<VersionRow> rows, CancellationToken ct)
+    {
+        if (rows.Count == 0) return true;
+        if (SqliteStatements.On(db.Database.GetDbConnection()) is { } kept)
+        {
+            foreach (var (shape, key, version) in rows)
+                if (kept.Changes(shape.Kept, shape.Stored(shape.Key, key), shape.Stored(shape.Token, version)) != 1) return false;
+            return true;
+        }
+        if (db.Database.CurrentTransaction?.GetDbTransaction() is NpgsqlTransaction postgres)
+        {
+            // All in one batch, one round trip, each row locked in turn.
+            await using var batch = new NpgsqlBatch(postgres.Connection, postgres);
+            foreach (var row in rows) batch.BatchCommands.Add(row.Command());
+            await batch.ExecuteNonQueryAsync(ct);
+            return batch.BatchCommands.All<NpgsqlBatchCommand>(c => c.RecordsAffected == 1);
+        }
+        foreach (var (shape, key, version) in rows)
+            if (await db.Database.ExecuteSqlRawAsync(shape.Sql, [key, version], ct) != 1) return false;
+        return true;
+    }
+
+    /// <summary>The version check of each of <paramref name="read"/> (by its entity type and its values as read) that has a version.</summary>
+    private static StagedWrite.Check Unchanged(IEnumerable<(IEntityType Type, Func<IProperty, object?> Original)> read) =>
+        StagedWrite.Check.Unchanged(read.Select(r => (Shape: VersionShape.Of(r.Type), r.Original)).Where(r => r.Shape is not null)
+            .Select(r => new VersionRow(r.Shape!, r.Original(r.Shape!.Key)!, r.Original(r.Shape.Token)!))
+            .ToList());
 
     /// <summary>
     /// <see cref="Unchanged"/> of every row the change read, in the order every change locks its rows on PostgreSQL, so
@@ -112,7 +118,7 @@ public static class PreparedWrite
     /// An entity type's version check: its statement (for EF Core's raw SQL, and with parameters for a kept statement), key
     /// and token, made once per type; null for a type without a version.
     /// </summary>
-    private sealed record VersionShape(string Sql, IProperty Key, IProperty Token)
+    internal sealed record VersionShape(string Sql, IProperty Key, IProperty Token)
     {
         public string Kept { get; } = string.Format(System.Globalization.CultureInfo.InvariantCulture, Sql, "?1", "?2"); // bound by number: key, version
 

@@ -28,6 +28,7 @@ public sealed class WriteGate
 {
     private readonly SemaphoreSlim _sqlite = new(1, 1);
     private readonly Histogram _held, _waited;
+    private readonly Counter _refused;
 
     /// <param name="registry">The host's metrics registry; none (tools, tests that make a gate of their own): not measured.</param>
     public WriteGate(CollectorRegistry? registry = null)
@@ -40,7 +41,15 @@ public sealed class WriteGate
         _waited = factory.CreateHistogram("safehold_write_lock_wait_seconds",
             "How long a SQLite writer of this host queued for the write lock (0 on PostgreSQL, where nothing queues here).",
             new HistogramConfiguration { Buckets = buckets });
+        _refused = factory.CreateCounter("safehold_staged_writes_refused_total",
+            "Writes worked out ahead of the write lock and refused when written, having written nothing (what they were worked out from had changed, a key taken, or another failure), each then done again under the lock by its request.");
     }
+
+    /// <summary>
+    /// Counts <paramref name="writes"/> staged writes refused, having written nothing (by a group commit on SQLite, by the
+    /// request's own transaction on PostgreSQL), whose requests then do them again under the lock.
+    /// </summary>
+    public void Refused(int writes = 1) => _refused.Inc(writes);
 
     /// <summary>Microsoft.Data.Sqlite's default command timeout, which the host's SQLite connections use.</summary>
     private static readonly TimeSpan QueueTimeout = TimeSpan.FromSeconds(30);

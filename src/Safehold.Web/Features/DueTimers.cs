@@ -90,7 +90,7 @@ public sealed class DueTimers(SafeholdDb db, TimeProvider clock, Notifier notifi
         {
             return null;
         }
-        return (_, _) => Task.FromResult(clock.GetUtcNow() < nextDue);
+        return StagedWrite.Check.Holds(() => clock.GetUtcNow() < nextDue);
     }
 
     /// <summary>

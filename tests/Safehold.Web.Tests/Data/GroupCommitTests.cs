@@ -151,11 +151,11 @@ public sealed class GroupCommitTests : IDisposable
     {
         var ids = await SeedAsync(1);
         var checkedOn = new List<bool>();
-        var write = await ConfirmationAsync(ids[0], check: (db, _) =>
+        var write = await ConfirmationAsync(ids[0], check: StagedWrite.Check.Reads((db, _) =>
         {
             checkedOn.Add(db.Database.CurrentTransaction is not null); // under the lock, in the commit's transaction
             return Task.FromResult(false);
-        });
+        }));
 
         Assert.False(await _commits.WriteAsync(write));
 

@@ -13,7 +13,8 @@ namespace Safehold.Web.Tests.Data;
 
 /// <summary>
 /// The staged write's statements on PostgreSQL (<see cref="PreparedSaver"/>): a row a statement, typed as EF Core types
-/// it, all in one batch, written in a transaction of the request's own (<see cref="WriteSession.WriteStagedAsync"/>).
+/// it, in one batch with the key's lock and the checks (<see cref="StagedWrite.RunOnPostgresAsync"/>), written in a
+/// transaction of the request's own (<see cref="WriteSession.WriteStagedAsync"/>).
 /// </summary>
 [Trait("Database", "PostgreSQL")]
 public sealed class PreparedSaverOnPostgresTests(SafeholdApp app) : IClassFixture<SafeholdApp>
@@ -39,12 +40,23 @@ public sealed class PreparedSaverOnPostgresTests(SafeholdApp app) : IClassFixtur
         await tx.CommitAsync();
     }
 
-    /// <summary>The buyer confirms receipt of the order, read untracked: what it was read as, and the entry to post.</summary>
-    private async Task<(AggregateChanges Read, JournalEntry Entry)> ConfirmUntrackedAsync(SafeholdDb db, Guid id)
+    /// <summary>
+    /// The buyer confirms receipt of a new order, read untracked in a scope of its own: what it was read as, and the entry to
+    /// post. Disposing it disposes the scope.
+    /// </summary>
+    private async Task<Untracked> ConfirmUntrackedAsync()
     {
+        var (_, _, id) = await app.OrderIn("awaiting_delivery", amount: 20_000);
+        var scope = app.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<SafeholdDb>();
         var order = (await OrderReader.FindAsync(db, id, tracked: false, CancellationToken.None))!;
         var read = AggregateChanges.Take(db.Model, order);
-        return (read, order.ConfirmReceipt(new Actor(Party.Buyer, order.BuyerId), app.Clock.GetUtcNow())!);
+        return new(scope, db, id, read, order.ConfirmReceipt(new Actor(Party.Buyer, order.BuyerId), app.Clock.GetUtcNow())!);
+    }
+
+    private sealed record Untracked(IServiceScope Scope, SafeholdDb Db, Guid Id, AggregateChanges Read, JournalEntry Entry) : IDisposable
+    {
+        public void Dispose() => Scope.Dispose();
     }
 
     [Fact]
@@ -84,16 +96,17 @@ public sealed class PreparedSaverOnPostgresTests(SafeholdApp app) : IClassFixtur
     [InlineData(false)]
     public async Task A_staged_write_whose_order_changed_after_it_was_read_is_refused_whole_and_writes_nothing(bool checkedFirst)
     {
-        var (_, _, id) = await app.OrderIn("awaiting_delivery", amount: 20_000);
-        using var scope = app.Services.CreateScope();
-        var db = scope.ServiceProvider.GetRequiredService<SafeholdDb>();
-        var (read, entry) = await ConfirmUntrackedAsync(db, id);
+        using var confirmation = await ConfirmUntrackedAsync();
+        var (scope, db, id, read, entry) = confirmation;
         // Found by the version check's batch, or, with no check, by the order's own update naming the version read.
         var write = PreparedWrite.Stage(db, [entry], checkedFirst ? PreparedWrite.UnchangedSinceRead(db, [read]) : null, [read]);
         var (other, changer) = app.OpenDb();
         using (other) await changer.Database.ExecuteSqlAsync($"""UPDATE "Orders" SET "Version" = "Version" + 1 WHERE "Id" = {id}""");
+        var refused = (await Features.Orders.OrderChangeTests.GroupCommitted(app)).Refused;
 
         Assert.False(await scope.ServiceProvider.GetRequiredService<WriteSession>().WriteStagedAsync(write));
+
+        Assert.Equal(refused + 1, (await Features.Orders.OrderChangeTests.GroupCommitted(app)).Refused); // counted for the operator
 
         var (checkScope, check) = app.OpenDb();
         using (checkScope)
@@ -107,10 +120,8 @@ public sealed class PreparedSaverOnPostgresTests(SafeholdApp app) : IClassFixtur
     [Fact]
     public async Task A_staged_writes_statements_are_each_one_text_for_any_count_of_rows_and_go_in_one_batch()
     {
-        var (_, _, id) = await app.OrderIn("awaiting_delivery", amount: 20_000);
-        using var scope = app.Services.CreateScope();
-        var db = scope.ServiceProvider.GetRequiredService<SafeholdDb>();
-        var (read, entry) = await ConfirmUntrackedAsync(db, id);
+        using var confirmation = await ConfirmUntrackedAsync();
+        var (_, db, id, read, entry) = confirmation;
         var plan = PreparedSaver.Plan(db, inserts: [entry, .. entry.Lines], aggregates: [read], tracked: false);
         plan.AddBalanceMoves([entry]);
 
@@ -123,6 +134,69 @@ public sealed class PreparedSaverOnPostgresTests(SafeholdApp app) : IClassFixtur
         await plan.ExecuteAsync(db, CancellationToken.None);
         await tx.CommitAsync();
         Assert.Equal(OrderStatus.Completed, (await db.Orders.AsNoTracking().SingleAsync(o => o.Id == id)).Status);
+        await app.AssertLedgerOk();
+    }
+
+    [Fact]
+    public async Task A_staged_write_with_a_key_sends_its_keys_lock_its_checks_and_its_statements_in_one_batch()
+    {
+        using var confirmation = await ConfirmUntrackedAsync();
+        var (scope, db, id, read, entry) = confirmation;
+        var write = PreparedWrite.Stage(db, [entry], PreparedWrite.UnchangedSinceRead(db, [read]), [read]);
+        write.Before(WriteTransaction.KeyLock, WriteTransaction.KeyOf(Guid.NewGuid(), "a-key"));
+        var sent = new List<System.Diagnostics.Activity>();
+        using var test = new System.Diagnostics.Activity("test").Start();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "Npgsql",
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = a => { if (a.TraceId == test.TraceId) lock (sent) sent.Add(a); },
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+
+        Assert.True(await scope.ServiceProvider.GetRequiredService<WriteSession>().WriteStagedAsync(write));
+
+        // One batch (Npgsql traces one a round trip; the commit after it is not a command): the key's lock first, then the
+        // order's check, which locks its row, then the change's statements.
+        var batch = Assert.Single(sent).GetTagItem("db.query.text") as string ?? "";
+        var check = batch.IndexOf("UPDATE \"Orders\" SET \"Version\" = \"Version\" WHERE", StringComparison.Ordinal);
+        var (update, insert) = (batch.IndexOf("UPDATE \"Orders\" SET ", check + 1, StringComparison.Ordinal),
+            batch.IndexOf("INSERT INTO \"JournalEntries\"", StringComparison.Ordinal));
+        Assert.True(batch.StartsWith("SELECT pg_advisory_xact_lock", StringComparison.Ordinal) && check > 0 && update > check && insert > check, batch);
+        await using var verify = app.Services.CreateAsyncScope();
+        Assert.Equal(OrderStatus.Completed, (await verify.ServiceProvider.GetRequiredService<SafeholdDb>().Orders.AsNoTracking().SingleAsync(o => o.Id == id)).Status);
+        await app.AssertLedgerOk();
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_staged_write_with_a_query_to_make_makes_it_once_its_rows_are_locked_and_before_its_statements(bool holds)
+    {
+        using var confirmation = await ConfirmUntrackedAsync();
+        var (scope, db, id, read, entry) = confirmation;
+        var seen = new List<(OrderStatus Status, bool Locked)>();
+        var query = StagedWrite.Check.Reads(async (on, ct) =>
+        {
+            // In the write's transaction: the order as not yet written, its row locked by the check (no other may take it now).
+            var status = (await on.Orders.AsNoTracking().SingleAsync(o => o.Id == id, ct)).Status;
+            var (other, probe) = app.OpenDb();
+            using (other)
+            {
+                await using var tx = await probe.Database.BeginTransactionAsync(ct);
+                var free = await probe.Database.SqlQuery<Guid>($"""SELECT "Id" AS "Value" FROM "Orders" WHERE "Id" = {id} FOR UPDATE SKIP LOCKED""").ToListAsync(ct);
+                seen.Add((status, free.Count == 0));
+            }
+            return holds;
+        });
+        var write = PreparedWrite.Stage(db, [entry], StagedWrite.Check.All(PreparedWrite.UnchangedSinceRead(db, [read]), query), [read]);
+
+        Assert.Equal(holds, await scope.ServiceProvider.GetRequiredService<WriteSession>().WriteStagedAsync(write));
+
+        Assert.Equal([(OrderStatus.AwaitingDelivery, true)], seen);
+        await using var verify = app.Services.CreateAsyncScope();
+        var status = (await verify.ServiceProvider.GetRequiredService<SafeholdDb>().Orders.AsNoTracking().SingleAsync(o => o.Id == id)).Status;
+        Assert.Equal(holds ? OrderStatus.Completed : OrderStatus.AwaitingDelivery, status);
         await app.AssertLedgerOk();
     }
 }

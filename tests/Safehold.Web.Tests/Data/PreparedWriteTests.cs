@@ -95,15 +95,15 @@ public sealed class PreparedWriteTests : IDisposable
         using (var kept = new SqliteStatements(((Microsoft.Data.Sqlite.SqliteConnection)connection).Handle!))
         {
             Assert.Same(kept, SqliteStatements.On(connection));
-            Assert.True(await check(writer, CancellationToken.None));
+            Assert.True(await check.HoldsAsync(writer, CancellationToken.None));
             Assert.Equal(1, kept.Count); // the order's check, prepared on the writer's connection
             await writer.Database.ExecuteSqlAsync($"""UPDATE "Orders" SET "Version" = "Version" + 1 WHERE "Id" = {id}""");
-            Assert.False(await check(writer, CancellationToken.None));
+            Assert.False(await check.HoldsAsync(writer, CancellationToken.None));
             Assert.Equal(1, kept.Count);
         }
 
         Assert.Null(SqliteStatements.On(connection));
-        Assert.False(await check(writer, CancellationToken.None)); // by EF Core's raw SQL, as on any other connection
+        Assert.False(await check.HoldsAsync(writer, CancellationToken.None)); // by EF Core's raw SQL, as on any other connection
     }
 
     private static List<string> Kinds(IEnumerable<string> kinds) => kinds.Order(StringComparer.Ordinal).ToList();

@@ -51,7 +51,7 @@ public sealed class DisputeChange(SafeholdDb db, DueTimers timers, DisputeNotice
         await DueDisputeTimers.SettleAsync(db, order, step, now, toPost, ct);
         await notices.StepAsync(dispute, caller.Id, now, ct);
         var answer = await DisputeResponse.LoadAsync(db, dispute, order, caller, now, ct);
-        return new(toPost, StagedWrite.All(PreparedWrite.UnchangedSinceRead(db, aggregates), noneFallenDue), answer, aggregates);
+        return new(toPost, StagedWrite.Check.All(PreparedWrite.UnchangedSinceRead(db, aggregates), noneFallenDue), answer, aggregates);
     }
 
     /// <summary>Runs in the request's transaction, or (called from a page) in one of its own.</summary>

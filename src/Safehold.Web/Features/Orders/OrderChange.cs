@@ -62,8 +62,8 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
         var calls = order.LastTransition?.Calls ?? ProviderCall.None;
         if (calls is not (ProviderCall.None or ProviderCall.Refund)) return null;
         await timers.CarryOutAsync(order, entry, calls, toPost, ct);
-        StagedWrite.Check? other = stillTrue is null ? null : (on, ct) => stillTrue(on, order, ct);
-        return new(toPost, StagedWrite.All(PreparedWrite.UnchangedSinceRead(db, aggregates), noneFallenDue, other), await answer(order, now), aggregates);
+        var other = stillTrue is null ? null : StagedWrite.Check.Reads((on, ct) => stillTrue(on, order, ct));
+        return new(toPost, StagedWrite.Check.All(PreparedWrite.UnchangedSinceRead(db, aggregates), noneFallenDue, other), await answer(order, now), aggregates);
     }
 
     private Task<T> InTransactionAsync<T>(Caller caller, Guid id, Step step, Func<Order, DateTimeOffset, Task<T>> answer, CancellationToken ct) =>
@@ -219,7 +219,7 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
                 throw new DomainException(RefusalKind.RuleRefused, "external_payment_reference_used",
                     "This capture's reference paid another order: report each payment's own capture.");
             return payees.Pay(actor, now, reference);
-        }, answer, ct, stillTrue: async (on, ct) => !await ReferenceUsedAsync(on, ct)); // no other order paid by it meanwhile
+        }, answer, ct, stillTrue: StagedWrite.Check.Reads(async (on, ct) => !await ReferenceUsedAsync(on, ct))); // no other order paid by it meanwhile
 
         Task<bool> ReferenceUsedAsync(SafeholdDb on, CancellationToken ct) => on.Orders.AnyAsync(o => o.PaymentReference == reference && !ids.Contains(o.Id), ct);
     }
@@ -334,7 +334,7 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
         toPost.AddRange(await step(payees, OrderAccess.ActorOf(payees.Orders[0], caller), now, ct));
         var value = await answer(payees, now);
         // Every versioned row read: the orders, and what the context tracks and did not add (the checkout, the capture instruction).
-        var staged = PreparedWrite.Stage(db, toPost, StagedWrite.All(PreparedWrite.UnchangedSinceRead(db, aggregates), noneFallenDue, stillTrue),
+        var staged = PreparedWrite.Stage(db, toPost, StagedWrite.Check.All(PreparedWrite.UnchangedSinceRead(db, aggregates), noneFallenDue, stillTrue),
             aggregates);
         db.ChangeTracker.AcceptAllChanges(); // staged: counts as saved, unless the group commit refuses it (then cleared)
         return (staged, value);

@@ -230,13 +230,13 @@ public sealed class OrderChangeTests(SafeholdApp app) : IClassFixture<SafeholdAp
         await app.AssertLedgerOk();
     }
 
-    /// <summary>How many staged writes the group commit has written, and how many of them it refused.</summary>
+    /// <summary>How many staged writes the group commit has written (SQLite), and how many staged writes were refused (either database).</summary>
     internal static async Task<(double Written, double Refused)> GroupCommitted(SafeholdApp app)
     {
         var metrics = (await (await app.Admin.GetAsync("/metrics")).Content.ReadAsStringAsync()).Split('\n');
         double Value(string series) => double.Parse(metrics.Single(l => l.StartsWith(series + " ", StringComparison.Ordinal)).Split(' ')[1],
             System.Globalization.CultureInfo.InvariantCulture);
-        return (Value("safehold_group_commit_writes_sum"), Value("safehold_group_commit_refused_writes_total"));
+        return (Value("safehold_group_commit_writes_sum"), Value("safehold_staged_writes_refused_total"));
     }
 
     [Fact]
