@@ -40,20 +40,22 @@ public static class PreparedWrite
     /// <summary>A row a change was worked out from ahead of the lock, by its key, and the version (concurrency token) it was read at.</summary>
     internal sealed record VersionRow(VersionShape Shape, object Key, object Version)
     {
-        /// <summary>On PostgreSQL, its check as a statement of a batch: it changes one row if the row is unchanged, and locks it.</summary>
-        public NpgsqlBatchCommand Command() => new(Shape.Positional)
+        /// <summary>
+        /// On PostgreSQL, its check as a statement of a batch: it locks the row if it is unchanged, and otherwise fails
+        /// (<see cref="VersionShape.Failing"/>), so that nothing after it in the batch runs.
+        /// </summary>
+        public NpgsqlBatchCommand Command() => new(Shape.Failing)
         {
             Parameters = { new() { Value = Shape.Stored(Shape.Key, Key) }, new() { Value = Shape.Stored(Shape.Token, Version) } },
         };
     }
 
     /// <summary>
-    /// Under the write lock, on the context it is given (the request's, or the group commit's): whether each of
+    /// Under the write lock, on the context it is given (the group commit's, or a test's): whether each of
     /// <paramref name="rows"/> is still at the version it was read at (read now, before the change is written). One statement
-    /// per row that writes nothing new, and on PostgreSQL also takes the row's lock until the commit (there all in one
-    /// batch, one round trip; a staged write sends them in its own batch, <see cref="StagedWrite.RunOnPostgresAsync"/>). A
-    /// row the change also updates is checked again by its update. On the group commit's writer, by its kept statements
-    /// (<see cref="SqliteStatements.On"/>).
+    /// per row that writes nothing new (and on PostgreSQL takes the row's lock until the commit; a staged write there sends
+    /// its checks in its own batch, <see cref="StagedWrite.RunOnPostgresAsync"/>). A row the change also updates is checked
+    /// again by its update. On the group commit's writer, by its kept statements (<see cref="SqliteStatements.On"/>).
     /// </summary>
     internal static async Task<bool> UnchangedAsync(SafeholdDb db, IReadOnlyList<VersionRow> rows, CancellationToken ct)
     {
@@ -63,14 +65,6 @@ public static class PreparedWrite
             foreach (var (shape, key, version) in rows)
                 if (kept.Changes(shape.Kept, shape.Stored(shape.Key, key), shape.Stored(shape.Token, version)) != 1) return false;
             return true;
-        }
-        if (db.Database.CurrentTransaction?.GetDbTransaction() is NpgsqlTransaction postgres)
-        {
-            // All in one batch, one round trip, each row locked in turn.
-            await using var batch = new NpgsqlBatch(postgres.Connection, postgres);
-            foreach (var row in rows) batch.BatchCommands.Add(row.Command());
-            await batch.ExecuteNonQueryAsync(ct);
-            return batch.BatchCommands.All<NpgsqlBatchCommand>(c => c.RecordsAffected == 1);
         }
         foreach (var (shape, key, version) in rows)
             if (await db.Database.ExecuteSqlRawAsync(shape.Sql, [key, version], ct) != 1) return false;
@@ -122,8 +116,16 @@ public static class PreparedWrite
     {
         public string Kept { get; } = string.Format(System.Globalization.CultureInfo.InvariantCulture, Sql, "?1", "?2"); // bound by number: key, version
 
-        /// <summary>The statement with Npgsql's positional parameters: key, version.</summary>
-        public string Positional { get; } = string.Format(System.Globalization.CultureInfo.InvariantCulture, Sql, "$1", "$2");
+        /// <summary>
+        /// On PostgreSQL, with Npgsql's positional parameters (key, version): the check that fails when the row is not at
+        /// the version, by dividing by the count of rows it locked (<c>division_by_zero</c>, <see cref="FailedSqlState"/>),
+        /// so that in a batch nothing after it runs (Npgsql sends a batch with one Sync: PostgreSQL skips the rest of it
+        /// after an error). The key names one row, so the count is 1 or 0.
+        /// </summary>
+        public string Failing { get; } = $"WITH c AS ({string.Format(System.Globalization.CultureInfo.InvariantCulture, Sql, "$1", "$2")} RETURNING 1) SELECT 1 / count(*) FROM c";
+
+        /// <summary>The error of a <see cref="Failing"/> check that found its row changed.</summary>
+        public const string FailedSqlState = PostgresErrorCodes.DivisionByZero;
 
         /// <summary>A value as the database stores it (through the property's value converter, if it has one).</summary>
         public object Stored(IProperty property, object value) =>

@@ -94,11 +94,11 @@ public sealed class StagedWrite
 
     /// <summary>
     /// On PostgreSQL, in <paramref name="transaction"/> (the request's own, which the caller commits on true and rolls back
-    /// otherwise): the statements run first (<see cref="Before"/>), the rows' checks (each locks its row) and the write's
-    /// statements, all in one batch, one round trip; then what must still be so. With a query to make
-    /// (<see cref="Check.Reads"/>), it runs once the rows are locked and checked, and the statements go in a second batch
-    /// after it. False when a check fails (the statements that ran with it are rolled back with the transaction); a
-    /// statement that changed fewer rows than it names throws, as does any other failure.
+    /// otherwise): the statements run first (<see cref="Before"/>), the rows' checks (each locks its row, or fails, and
+    /// nothing after it in the batch runs) and the write's statements, all in one batch, one round trip; then what must
+    /// still be so. With a query to make (<see cref="Check.Reads"/>), it runs once the rows are locked and checked, and the
+    /// statements go in a second batch after it. False when a check fails; a statement that changed fewer rows than it
+    /// names throws, as does any other failure.
     /// </summary>
     internal async Task<bool> RunOnPostgresAsync(SafeholdDb db, NpgsqlTransaction transaction, CancellationToken ct)
     {
@@ -106,18 +106,25 @@ public sealed class StagedWrite
         var queries = _check?.Queries ?? [];
         await using var batch = new NpgsqlBatch(transaction.Connection, transaction);
         foreach (var (sql, value) in _first) batch.BatchCommands.Add(new NpgsqlBatchCommand(sql) { Parameters = { new() { Value = value } } });
-        var firstRow = batch.BatchCommands.Count;
         foreach (var row in rows) batch.BatchCommands.Add(row.Command());
         var together = queries.Count == 0;
         var firstStatement = batch.BatchCommands.Count;
         if (together) PreparedSaver.SavePlan.AddTo(batch, _plans);
-        if (batch.BatchCommands.Count > 0) await batch.ExecuteNonQueryAsync(ct);
-        for (var i = firstRow; i < firstStatement; i++)
-            if (batch.BatchCommands[i].RecordsAffected != 1) return false;
+        try
+        {
+            if (batch.BatchCommands.Count > 0) await batch.ExecuteNonQueryAsync(ct);
+        }
+        catch (PostgresException e) when (e.SqlState == PreparedWrite.VersionShape.FailedSqlState && rows.Count > 0)
+        {
+            // Only a check raises it: the statements bind values, and nothing they set off divides. (Npgsql does not say
+            // which command of the batch failed: the exception's BatchCommand is null here.)
+            return false; // a row was changed: its check failed, and nothing after it ran
+        }
+        if (!(_check?.Now.All(condition => condition()) ?? true)) return false;
         foreach (var query in queries)
             if (!await query(db, ct)) return false;
         if (together) PreparedSaver.SavePlan.CheckCounts(batch, firstStatement, _plans);
         else await PreparedSaver.SavePlan.ExecuteAllAsync(db, _plans, ct);
-        return _check?.Now.All(condition => condition()) ?? true;
+        return true;
     }
 }

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Safehold.Domain;
 using Safehold.Domain.Ledger;
@@ -115,6 +116,28 @@ public sealed class PreparedSaverOnPostgresTests(SafeholdApp app) : IClassFixtur
             Assert.False(await check.JournalEntries.AnyAsync(e => e.OrderId == id && e.Kind == "release")); // the entry went with the rest
         }
         await app.AssertLedgerOk();
+    }
+
+    [Fact]
+    public async Task A_staged_write_whose_check_finds_its_row_changed_runs_none_of_the_statements_behind_it()
+    {
+        using var confirmation = await ConfirmUntrackedAsync();
+        var (_, db, id, read, _) = confirmation;
+        // Its one statement fails if it runs: an answer is stored under its key already. Its check's row is not one it writes.
+        var buyer = (await db.Orders.AsNoTracking().SingleAsync(o => o.Id == id)).BuyerId;
+        IdempotencyRecord Answer() => new(buyer, "taken-" + id, "hash", 200, "{}", null, app.Clock.GetUtcNow());
+        var (storing, store) = app.OpenDb();
+        using (storing)
+        {
+            store.IdempotencyRecords.Add(Answer());
+            await store.SaveChangesAsync();
+            await store.Database.ExecuteSqlAsync($"""UPDATE "Orders" SET "Version" = "Version" + 1 WHERE "Id" = {id}""");
+        }
+        var write = new StagedWrite(PreparedWrite.UnchangedSinceRead(db, [read]), PreparedSaver.Plan(db, inserts: [Answer()], tracked: false));
+
+        await using var tx = await db.Database.BeginTransactionAsync();
+        // Refused by its check alone, which stops the batch: had the insert behind it run, it would have thrown (a key taken).
+        Assert.False(await write.RunOnPostgresAsync(db, (Npgsql.NpgsqlTransaction)tx.GetDbTransaction(), CancellationToken.None));
     }
 
     [Fact]
