@@ -107,19 +107,20 @@ public sealed class WriteSession(SafeholdDb db, WriteGate gate, GroupCommit comm
         if (Transaction is not null || db.Database.CurrentTransaction is not null)
             throw new InvalidOperationException("A staged write is written in a transaction of its own.");
         await using var tx = await gate.BeginTransactionAsync(db, CancellationToken.None);
+        bool written;
         try
         {
-            if (!await write.RunOnPostgresAsync(db, (NpgsqlTransaction)tx.GetDbTransaction(), CancellationToken.None))
-            {
-                gate.Refused();
-                return false;
-            }
+            written = await write.RunOnPostgresAsync(db, (NpgsqlTransaction)tx.GetDbTransaction(), CancellationToken.None);
         }
         catch (Exception e)
         {
             // Done again under the lock, where an error that is not a lost race is the request's own.
             if (e is not (DbUpdateConcurrencyException or PostgresException { SqlState: PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DeadlockDetected }))
                 log.LogWarning(e, "A staged write failed; its request does it again under the lock");
+            written = false;
+        }
+        if (!written)
+        {
             gate.Refused();
             return false;
         }
