@@ -138,6 +138,23 @@ public sealed class HostProcess : IDisposable
         }
     }
 
+    /// <summary>
+    /// Kills the process (<see cref="Kill"/>) as soon as <paramref name="condition"/> holds, watched every 2 ms on a thread of
+    /// its own: a thread pool kept busy by other work (a test suite's other tests) cannot make the kill late. Returns
+    /// whether it killed; false when <paramref name="patience"/> ran out first, the process left running.
+    /// </summary>
+    public Task<bool> KillWhenAsync(Func<bool> condition, TimeSpan patience) => Task.Factory.StartNew(() =>
+    {
+        var watch = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (watch.Elapsed > patience) return false;
+            Thread.Sleep(2);
+        }
+        Kill();
+        return true;
+    }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
     /// <summary>Kills the process at once, whatever it is doing (SIGKILL: no graceful shutdown, transactions cut off).</summary>
     public void Kill()
     {

@@ -47,18 +47,19 @@ public sealed record LoadResult(
 /// How the lifecycles that ended in a window ended: each is exactly one of these. <see cref="Confirmed"/>: the buyer
 /// confirmed receipt; <see cref="Cancelled"/>: the buyer cancelled after paying; <see cref="RequestAccepted"/> and
 /// <see cref="OfferAccepted"/>: disputed after shipping and settled by agreement, the seller accepting the buyer's
-/// request or the buyer accepting the seller's counter-offer.
+/// request or the buyer accepting the seller's counter-offer; <see cref="Paid"/>: checkouts placed and paid, with
+/// <see cref="LoadOptions.CheckoutsOnly"/> (a cart's checkout is one).
 /// </summary>
-public readonly record struct LifecycleCounts(long Confirmed, long Cancelled, long RequestAccepted, long OfferAccepted)
+public readonly record struct LifecycleCounts(long Confirmed, long Cancelled, long RequestAccepted, long OfferAccepted, long Paid = 0)
 {
     public long Disputed => RequestAccepted + OfferAccepted;
-    public long Total => Confirmed + Cancelled + Disputed;
+    public long Total => Confirmed + Cancelled + Disputed + Paid;
 
     public static LifecycleCounts operator +(LifecycleCounts a, LifecycleCounts b) =>
-        new(a.Confirmed + b.Confirmed, a.Cancelled + b.Cancelled, a.RequestAccepted + b.RequestAccepted, a.OfferAccepted + b.OfferAccepted);
+        new(a.Confirmed + b.Confirmed, a.Cancelled + b.Cancelled, a.RequestAccepted + b.RequestAccepted, a.OfferAccepted + b.OfferAccepted, a.Paid + b.Paid);
 
     /// <summary>Whether there are at least <paramref name="minimum"/> of every kind that <paramref name="mix"/> can produce.</summary>
-    public bool EachKindAtLeast(long minimum, LoadOptions mix) =>
+    public bool EachKindAtLeast(long minimum, LoadOptions mix) => mix.CheckoutsOnly ? Paid >= minimum :
         (mix.CancelShare + mix.DisputeShare >= 1 || Confirmed >= minimum)
         && (mix.CancelShare == 0 || Cancelled >= minimum)
         && (mix.DisputeShare == 0 || (RequestAccepted >= minimum && OfferAccepted >= minimum));
@@ -122,20 +123,32 @@ public static class LoadBenchmark
         HostProcess? host = null;
         try
         {
-            host = await HostProcess.StartAsync(new Dictionary<string, string>
+            var settings = new Dictionary<string, string>
             {
-                ["Safehold:Sandbox"] = "true",
                 ["Safehold:Demo"] = "false",
                 ["Safehold:Database:Provider"] = options.Database,
                 ["ConnectionStrings:Safehold"] = connectionString,
-                ["Safehold:SandboxProviderStore"] = Path.Combine(dir, "sandbox-provider.db"),
-                ["Safehold:SandboxProviderDelayMs"] = options.ProviderDelayMs.ToString(CultureInfo.InvariantCulture),
                 // Every client is on this machine, one address, each as fast as it is answered: a budget per address and per
                 // caller that the unpaced mix never reaches, so a run measures the host and never a 429.
                 ["Safehold:RateLimits:PerAddressPerMinute"] = "100000000",
                 ["Safehold:RateLimits:PerCallerPerMinute"] = "100000000",
-            }, adminKey, options.HostLog ? output : null, options.HostEnvironment);
+            };
+            if (options.ExternalRails)
+            {
+                settings["Safehold:Sandbox"] = "false";
+                settings["Safehold:Payments:Provider"] = "external";
+            }
+            else
+            {
+                settings["Safehold:Sandbox"] = "true";
+                settings["Safehold:SandboxProviderStore"] = Path.Combine(dir, "sandbox-provider.db");
+                settings["Safehold:SandboxProviderDelayMs"] = options.ProviderDelayMs.ToString(CultureInfo.InvariantCulture);
+            }
+            host = await HostProcess.StartAsync(settings, adminKey, options.HostLog ? output : null, options.HostEnvironment);
             host.SampleMemory(TimeSpan.FromSeconds(1));
+            output.WriteLine(options.ExternalRails
+                ? "  production mode on external rails: no provider is called; the platform's key reports each capture, acting for the buyer"
+                : "  sandbox mode: the sandbox provider captures each payment, and every request reads the sandbox clock first");
             if (options.ProviderDelayMs > 0) output.WriteLine($"  the sandbox provider answers {options.ProviderDelayMs:F0} ms after each call");
             if (options.HostEnvironment.Count > 0)
                 output.WriteLine($"  host environment: {string.Join(" ", options.HostEnvironment.Select(e => $"{e.Key}={e.Value}"))}");
@@ -148,6 +161,14 @@ public static class LoadBenchmark
             };
             var parties = await CreatePartiesAsync(host.Http, http, options.Clients);
             output.WriteLine($"  created {parties.Count} buyers and {parties.Count} sellers with a product each, over the API");
+            AuthenticationHeaderValue? platform = null;
+            if (options.ExternalRails)
+            {
+                var response = await host.Http.PostAsJsonAsync("/api/v1/users", new { email = $"platform-{Guid.NewGuid():N}@bench.test", displayName = "Bench marketplace", role = "platform" });
+                response.EnsureSuccessStatusCode();
+                platform = new AuthenticationHeaderValue("Bearer", (await response.Content.ReadFromJsonAsync<JsonObject>())!["apiKey"]!.GetValue<string>());
+                output.WriteLine("  created the marketplace's platform user, whose key reports the captures");
+            }
 
             IReadOnlyDictionary<Guid, List<Guid>> seeded = new Dictionary<Guid, List<Guid>>();
             if (options.SeedOrders > 0)
@@ -173,7 +194,7 @@ public static class LoadBenchmark
 
             async Task<Window> WindowAsync(LoadOptions o, TimeSpan warmup, TimeSpan duration)
             {
-                var clients = parties.Select((p, i) => new LoadClient(http, p, parties, o, seeded.GetValueOrDefault(p.BuyerId) ?? [], i)).ToList();
+                var clients = parties.Select((p, i) => new LoadClient(http, p, parties, o, seeded.GetValueOrDefault(p.BuyerId) ?? [], i, platform)).ToList();
                 using var stop = new CancellationTokenSource();
                 var running = clients.Select(c => Task.Run(() => c.RunAsync(stop.Token))).ToList();
                 await Task.Delay(warmup);
@@ -255,16 +276,23 @@ public static class LoadBenchmark
     {
         var inv = CultureInfo.InvariantCulture;
         o.WriteLine();
-        o.WriteLine($"== {r.Options.Database}, {r.Options.Clients} clients, {r.Seconds:F1} s measured{(r.Options.SeedOrders > 0 ? $", {r.Options.SeedOrders:N0} orders seeded" : "")}"
+        o.WriteLine($"== {r.Options.Database}{(r.Options.ExternalRails ? ", production mode on external rails" : ", sandbox mode")}, {r.Options.Clients} clients, {r.Seconds:F1} s measured{(r.Options.SeedOrders > 0 ? $", {r.Options.SeedOrders:N0} orders seeded" : "")}"
             + $"{(r.Options.Rate is { } rate ? $", paced at {rate:N0} requests/s" : "")} ==");
         o.WriteLine($"load average: {r.LoadAverageBefore} at the start of the window, {r.LoadAverageAfter} at its end");
         var mix = r.Options;
-        o.WriteLine(string.Format(inv, "mix: each lifecycle one of: cancelled after paying {0:0%}, disputed after shipping and settled by agreement {1:0%} "
+        if (mix.CheckoutsOnly)
+            o.WriteLine(string.Format(inv, "mix: checkouts only: each lifecycle places an order and pays it, and ends with the money held; about {0:0.##} reads per write{1}",
+                mix.ReadsPerWrite, mix.CartShare > 0 ? string.Format(inv, "; {0:0%} of them a cart of three sellers (one checkout, paid once)", mix.CartShare) : ""));
+        else
+            o.WriteLine(string.Format(inv, "mix: each lifecycle one of: cancelled after paying {0:0%}, disputed after shipping and settled by agreement {1:0%} "
             + "(the seller accepts the partial refund asked for, or counter-offers a smaller one that the buyer accepts, in turn), "
             + "confirmed {2:0%}; about {3:0.##} reads per write{4}", mix.CancelShare, mix.DisputeShare, 1 - mix.CancelShare - mix.DisputeShare, mix.ReadsPerWrite,
             mix.CartShare > 0 ? string.Format(inv, "; before that, {0:0%} of lifecycles buy a cart of three sellers (one checkout, paid once; its three orders shipped and confirmed)", mix.CartShare) : ""));
         var ended = r.Ended;
-        o.WriteLine($"lifecycles: {r.LifecyclesPerSecond:N1}/s ({ended.Total:N0}: {ended.Confirmed:N0} confirmed, {ended.Cancelled:N0} cancelled after paying, "
+        if (mix.CheckoutsOnly)
+            o.WriteLine($"checkouts (placed and paid): {r.LifecyclesPerSecond:N1}/s ({ended.Paid:N0})");
+        else
+            o.WriteLine($"lifecycles: {r.LifecyclesPerSecond:N1}/s ({ended.Total:N0}: {ended.Confirmed:N0} confirmed, {ended.Cancelled:N0} cancelled after paying, "
             + $"{ended.Disputed:N0} disputed and settled: {ended.RequestAccepted:N0} request accepted, {ended.OfferAccepted:N0} counter-offer accepted)");
         o.WriteLine($"requests: {r.RequestsPerSecond:N0}/s, of which writes {r.WritesPerSecond:N0}/s ({r.Requests:N0} requests, {r.Writes:N0} writes)");
         o.WriteLine();
@@ -279,7 +307,12 @@ public static class LoadBenchmark
         foreach (var l in r.Limits) o.WriteLine($"  {l.Name}: {l.TransactionsPerSecond:N0}/s  ({l.Detail})");
         o.WriteLine($"Safehold's write requests: {r.WritesPerSecond:N0}/s = {r.WriteFractionOfLimit:P0} of the database's minimal-transaction rate ({r.LimitPerSecond:N0}/s)");
         if (r.Limits.FirstOrDefault(l => l.Name.StartsWith("pgbench", StringComparison.Ordinal)) is { TransactionsPerSecond: > 0 } pg)
+        {
             o.WriteLine($"                           = {r.WritesPerSecond / pg.TransactionsPerSecond:P0} of pgbench's TPC-B-like rate ({pg.TransactionsPerSecond:N0}/s)");
+            if (mix.CheckoutsOnly)
+                o.WriteLine(string.Format(inv, "checkouts: {0:N1}/s = {1:0.000} of pgbench's TPC-B-like rate (issue 19's goal: at least 0.25)",
+                    r.LifecyclesPerSecond, r.LifecyclesPerSecond / pg.TransactionsPerSecond));
+        }
         o.WriteLine();
         o.WriteLine($"CPU during the window, in cores of {Environment.ProcessorCount}: host {r.Cpu.Host:F2} ({r.Cpu.Host * 1000 / r.RequestsPerSecond:F2} ms a request), "
             + $"bench clients {r.Cpu.Bench:F2}" + (r.Options.Database == "postgres" ? $", PostgreSQL {r.Cpu.Postgres:F2} ({r.Cpu.Postgres * 1000 / r.RequestsPerSecond:F2} ms a request; all its processes, other users' too)" : ""));
@@ -352,7 +385,8 @@ public static class LoadBenchmark
     public sealed record Party(Guid BuyerId, string BuyerKey, Guid SellerId, string SellerKey, Guid ProductId, ListingSnapshot Listing);
 
     /// <summary>One marketplace client: runs lifecycles of its buyer's orders with its seller, one request at a time.</summary>
-    private sealed class LoadClient(HttpClient http, Party party, IReadOnlyList<Party> parties, LoadOptions options, List<Guid> seeded, int seed)
+    private sealed class LoadClient(HttpClient http, Party party, IReadOnlyList<Party> parties, LoadOptions options, List<Guid> seeded, int seed,
+        AuthenticationHeaderValue? platform)
     {
         private readonly Random _random = new(seed);
         private readonly AuthenticationHeaderValue _buyer = new("Bearer", party.BuyerKey);
@@ -368,6 +402,25 @@ public static class LoadBenchmark
         private static readonly byte[] EmptyBody = Encoding.UTF8.GetBytes("{}");
 
         private long _nextSend;
+
+        /// <summary>
+        /// Pays <paramref name="path"/> (an order's or a checkout's pay) for <paramref name="total"/>: in the sandbox with the
+        /// test card, as the buyer; on external rails the marketplace reports its capture of the total under a reference of
+        /// its own, with its platform key acting for the buyer.
+        /// </summary>
+        private async Task PayAsync(string endpoint, string path, long total, string currency)
+        {
+            if (platform is null)
+            {
+                await SendAsync(endpoint, HttpMethod.Post, path, _buyer, PayBody);
+                return;
+            }
+            var body = JsonSerializer.SerializeToUtf8Bytes(new
+            {
+                externalPayment = new { reference = "ch_bench_" + Guid.NewGuid().ToString("N"), amount = new { amount = total, currency } },
+            });
+            await SendAsync(endpoint, HttpMethod.Post, path, platform, body, actingFor: party.BuyerId);
+        }
 
         public LatencyRecorder Recorder { get; } = new();
 
@@ -428,12 +481,16 @@ public static class LoadBenchmark
             }
             var path = $"/api/v1/orders/{id}";
             await ReadsAsync(id);
-            await SendAsync("POST /orders/{id}/pay", HttpMethod.Post, path + "/pay", _buyer, PayBody);
+            await PayAsync("POST /orders/{id}/pay", path + "/pay", total, currency);
             await ReadsAsync(id);
             // One draw decides how the lifecycle ends, so cancels and disputes never meet in one lifecycle.
             var draw = _random.NextDouble();
             LifecycleCounts ended;
-            if (draw < options.CancelShare)
+            if (options.CheckoutsOnly)
+            {
+                ended = new LifecycleCounts(0, 0, 0, 0, Paid: 1);
+            }
+            else if (draw < options.CancelShare)
             {
                 await SendAsync("POST /orders/{id}/cancel", HttpMethod.Post, path + "/cancel", _buyer, CancelBody);
                 await ReadsAsync(id);
@@ -454,9 +511,7 @@ public static class LoadBenchmark
                     ended = new LifecycleCounts(1, 0, 0, 0);
                 }
             }
-            if (!Recorder.Recording) return;
-            Ended += ended;
-            if (begunInWindow) WholeInWindow += ended;
+            End(ended, begunInWindow);
         }
 
         /// <summary>
@@ -474,16 +529,26 @@ public static class LoadBenchmark
             });
             Guid checkoutId;
             List<(Guid Order, Party Seller)> orders;
+            long total;
+            string currency;
             using (var created = await SendAsync("POST /checkouts", HttpMethod.Post, "/api/v1/checkouts", _buyer, body, wantBody: true))
             {
                 checkoutId = created!.RootElement.GetProperty("id").GetGuid();
+                var money = created.RootElement.GetProperty("total");
+                total = money.GetProperty("amount").GetInt64();
+                currency = money.GetProperty("currency").GetString()!;
                 orders = created.RootElement.GetProperty("orders").EnumerateArray()
                     .Select(o => (o.GetProperty("id").GetGuid(), parties.First(p => p.SellerId == o.GetProperty("sellerId").GetGuid()))).ToList();
             }
             var sellers = orders.ToDictionary(o => o.Order, o => new AuthenticationHeaderValue("Bearer", o.Seller.SellerKey));
             await ReadsAsync(orders[0].Order, seller: sellers[orders[0].Order]);
-            await SendAsync("POST /checkouts/{id}/pay", HttpMethod.Post, $"/api/v1/checkouts/{checkoutId}/pay", _buyer, PayBody);
+            await PayAsync("POST /checkouts/{id}/pay", $"/api/v1/checkouts/{checkoutId}/pay", total, currency);
             await ReadsAsync(orders[0].Order, seller: sellers[orders[0].Order]);
+            if (options.CheckoutsOnly)
+            {
+                End(new LifecycleCounts(0, 0, 0, 0, Paid: 1), begunInWindow);
+                return;
+            }
             foreach (var (order, _) in orders)
             {
                 var path = $"/api/v1/orders/{order}";
@@ -492,8 +557,13 @@ public static class LoadBenchmark
                 await SendAsync("POST /orders/{id}/confirm-receipt", HttpMethod.Post, path + "/confirm-receipt", _buyer, EmptyBody);
                 await ReadsAsync(order, seller: sellers[order]);
             }
+            End(new LifecycleCounts(orders.Count, 0, 0, 0), begunInWindow);
+        }
+
+        /// <summary>Counts a lifecycle that just ended, if it ended inside the measured window.</summary>
+        private void End(LifecycleCounts ended, bool begunInWindow)
+        {
             if (!Recorder.Recording) return;
-            var ended = new LifecycleCounts(orders.Count, 0, 0, 0);
             Ended += ended;
             if (begunInWindow) WholeInWindow += ended;
         }
@@ -578,10 +648,12 @@ public static class LoadBenchmark
             }
         }
 
-        private async Task<JsonDocument?> SendAsync(string endpoint, HttpMethod method, string path, AuthenticationHeaderValue key, byte[]? body, bool wantBody = false)
+        private async Task<JsonDocument?> SendAsync(string endpoint, HttpMethod method, string path, AuthenticationHeaderValue key, byte[]? body, bool wantBody = false,
+            Guid? actingFor = null)
         {
             using var request = new HttpRequestMessage(method, path);
             request.Headers.Authorization = key;
+            if (actingFor is { } user) request.Headers.Add("Safehold-Acting-For", user.ToString());
             if (body is not null)
             {
                 request.Content = new ByteArrayContent(body);

@@ -60,6 +60,23 @@ public sealed record LoadOptions
     /// </summary>
     public double CartShare { get; init; }
 
+    /// <summary>
+    /// Checkouts only: each lifecycle places an order (a cart, with <see cref="CartShare"/>) and pays it, and ends there,
+    /// with the money held; no reads unless <c>--reads-per-write</c> says otherwise, no cancels, no disputes. The load of a
+    /// sale (Black Friday): what issue 19 compares with pgbench's TPC-B (a checkout is two durable transactions).
+    /// </summary>
+    public bool CheckoutsOnly { get; init; }
+
+    /// <summary>
+    /// The payment rails: <c>sandbox</c> (the default: a host in sandbox mode, whose sandbox provider captures each pay and
+    /// whose sandbox clock every request reads first) or <c>external</c> (a host in production mode on external rails, as a
+    /// marketplace with its own payment provider runs it: no provider is called, the marketplace's platform key reports
+    /// each capture, acting for the buyer, and refunds and payouts become payment instructions for it to send).
+    /// </summary>
+    public string Rails { get; init; } = "sandbox";
+
+    public bool ExternalRails => Rails == "external";
+
     /// <summary>Reads (My orders, More details) per write, on average.</summary>
     public double ReadsPerWrite { get; init; } = 2;
 
@@ -109,7 +126,7 @@ public sealed record LoadOptions
           load [--database sqlite|postgres] [--clients 32] [--duration 60] [--warmup 10] [--limit-duration 20]
                [--cancel-share 0.1] [--dispute-share 0.05] [--cart-share 0] [--reads-per-write 2] [--tab-share 0.25] [--no-idempotency-keys] [--rate R] [--then-rate R|half]
                [--seed-orders 0] [--no-pgbench] [--pgbench-scale N] [--postgres "<npgsql connection string>"]
-               [--provider-delay MS] [--short] [--keep-database] [--host-log] [--host-env NAME=VALUE ...]
+               [--provider-delay MS] [--rails sandbox|external] [--checkouts] [--short] [--keep-database] [--host-log] [--host-env NAME=VALUE ...]
                                                   protected orders moved per second over HTTP by N clients,
                                                   against the database's own limit measured in the same run
                                                   (--short: about a minute in all, a smoke run; the warm-up is
@@ -120,6 +137,11 @@ public sealed record LoadOptions
                                                   disputed after shipping and settled by agreement, exclusive;
                                                   --cart-share: the lifecycles that pay one checkout of three
                                                   sellers' products, then ship and confirm its three orders;
+                                                  --rails external: a production host (not sandbox) on external
+                                                  rails, the platform's key reporting each capture;
+                                                  --checkouts: each lifecycle places and pays, no more, and
+                                                  no reads unless --reads-per-write (a sale's load, against
+                                                  pgbench's TPC-B: issue 19's checkout goal);
                                                   --provider-delay: the sandbox provider answers each capture,
                                                   refund and payout that many ms after its record, as a real one)
         """;
@@ -156,6 +178,8 @@ public sealed record LoadOptions
                 "--keep-database" => o with { KeepDatabase = true },
                 "--provider-delay" => o with { ProviderDelayMs = Number() },
                 "--host-log" => o with { HostLog = true },
+                "--checkouts" => o with { CheckoutsOnly = true },
+                "--rails" => o with { Rails = Value().ToLowerInvariant() },
                 "--host-env" => Value().Split('=', 2) is [var name, var value]
                     ? o with { HostEnvironment = new Dictionary<string, string>(o.HostEnvironment) { [name] = value } }
                     : throw new ArgumentException("--host-env takes NAME=VALUE."),
@@ -163,6 +187,12 @@ public sealed record LoadOptions
             };
         }
         if (o.Database == "postgres" && !args.Contains("--warmup") && !args.Contains("--short")) o = o with { Warmup = PostgresWarmup };
+        if (o.CheckoutsOnly)
+        {
+            if (args.Contains("--cancel-share") || args.Contains("--dispute-share"))
+                throw new ArgumentException("--checkouts ends each lifecycle once paid: it has no cancels or disputes to share.");
+            o = o with { CancelShare = 0, DisputeShare = 0, ReadsPerWrite = args.Contains("--reads-per-write") ? o.ReadsPerWrite : 0 };
+        }
         return o.Validate();
     }
 
@@ -174,7 +204,10 @@ public sealed record LoadOptions
         if (CancelShare + DisputeShare > 1)
             throw new ArgumentException("--cancel-share and --dispute-share together are at most 1: a lifecycle is cancelled or disputed, never both.");
         if (ReadsPerWrite < 0) throw new ArgumentException("--reads-per-write must be at least 0.");
+        if (CheckoutsOnly && CancelShare + DisputeShare > 0) throw new ArgumentException("--checkouts has no cancels or disputes.");
         if (ProviderDelayMs < 0) throw new ArgumentException("--provider-delay must be at least 0.");
+        if (Rails is not ("sandbox" or "external")) throw new ArgumentException("--rails is sandbox or external.");
+        if (ExternalRails && ProviderDelayMs > 0) throw new ArgumentException("--provider-delay is the sandbox provider's: external rails call no provider.");
         if (SeedOrders < 0) throw new ArgumentException("--seed-orders must be at least 0.");
         if (Rate is <= 0) throw new ArgumentException("--rate must be above 0.");
         if (ThenRate is < 0) throw new ArgumentException("--then-rate must be above 0, or half.");

@@ -51,15 +51,9 @@ public sealed class SweeperCrashTests
         using (var host = await HostProcess.StartAsync(Settings(batchSize: 10), "crash-admin-key"))
         {
             var advance = host.Http.PostAsJsonAsync("/api/v1/sandbox/clock/advance", new { days = 16 });
-            // The watch and the kill run on a thread of their own: a thread pool busy with other tests must not let the
-            // sweep run to its end before the watch sees it begin.
-            releasedAtCrash = await Task.Factory.StartNew(() =>
-            {
-                var deadline = DateTime.UtcNow.AddMinutes(2);
-                while (Scalar(dbPath, released) < 100 && DateTime.UtcNow < deadline) Thread.Sleep(2);
-                host.Kill();
-                return Scalar(dbPath, released);
-            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            await host.KillWhenAsync(() => Scalar(dbPath, released) >= 100, TimeSpan.FromMinutes(2));
+            host.Kill(); // if the watch ran out of patience (the range check below then fails)
+            releasedAtCrash = Scalar(dbPath, released);
             if (await Record.ExceptionAsync(() => advance) is null) // the call must have died with its host
             {
                 using var answer = await advance;
