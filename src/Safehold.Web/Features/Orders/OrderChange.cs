@@ -219,7 +219,13 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
                 throw new DomainException(RefusalKind.RuleRefused, "external_payment_reference_used",
                     "This capture's reference paid another order: report each payment's own capture.");
             return payees.Pay(actor, now, reference);
-        }, answer, ct, stillTrue: StagedWrite.Check.Reads(async (on, ct) => !await ReferenceUsedAsync(on, ct))); // no other order paid by it meanwhile
+        }, async (payees, now) =>
+        {
+            var value = await answer(payees, now);
+            // Paid: the request's Idempotency-Key answer commits with the payment, as the card's does.
+            if (value is not null) await session.KeepAnswerAsync(value);
+            return value;
+        }, ct, stillTrue: StagedWrite.Check.Reads(async (on, ct) => !await ReferenceUsedAsync(on, ct))); // no other order paid by it meanwhile
 
         Task<bool> ReferenceUsedAsync(SafeholdDb on, CancellationToken ct) => on.Orders.AnyAsync(o => o.PaymentReference == reference && !ids.Contains(o.Id), ct);
     }

@@ -107,6 +107,39 @@ public sealed class ExternalRailsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_reported_capture_sent_with_an_Idempotency_Key_is_written_with_its_keys_answer_in_one_transaction()
+    {
+        var buyer = _app.ActingFor(_platform, await _app.NewUser("buyer"));
+        var orderId = (await _app.PlaceOrder(buyer, await _app.NewProduct(await _app.NewUser("seller")))).Id();
+        HttpRequestMessage Pay()
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/orders/{orderId}/pay")
+            {
+                Content = JsonContent.Create(new { externalPayment = new { reference = "ch_mkt_keyed", amount = new { amount = 10_000, currency = "USD" } } }),
+            };
+            request.Headers.Add(Safehold.Web.Api.WriteTransaction.Header, $"pay-{orderId}");
+            return request;
+        }
+        await EventLogSettling.Settled(_app);
+        var before = await WriteTransactions();
+
+        var paid = await buyer.Http.SendAsync(Pay());
+
+        await Api.ExpectStatus(paid, HttpStatusCode.OK);
+        Assert.Equal(before + 1, await WriteTransactions()); // the payment and its key's answer: one commit, where there were two
+        var again = await buyer.Http.SendAsync(Pay()); // the marketplace's retry: the first answer, replayed
+        await Api.ExpectStatus(again, HttpStatusCode.OK);
+        Assert.Equal(await paid.Content.ReadAsStringAsync(), await again.Content.ReadAsStringAsync());
+        Assert.Single(await _app.Entries(orderId, "capture"));
+        await _app.AssertLedgerOk();
+    }
+
+    /// <summary>How many write transactions the host has run (the write gate's histogram of their lives).</summary>
+    private async Task<double> WriteTransactions() =>
+        double.Parse((await (await _app.Admin.GetAsync("/metrics")).Content.ReadAsStringAsync()).Split('\n')
+            .Single(l => l.StartsWith("safehold_write_lock_held_seconds_count ", StringComparison.Ordinal)).Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+
+    [Fact]
     public async Task A_marketplace_takes_an_order_from_its_own_capture_to_the_sellers_payout()
     {
         var (buyer, seller, orderId) = await PaidOrder("ch_mkt_payout_1");
