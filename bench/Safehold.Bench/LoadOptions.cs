@@ -63,7 +63,8 @@ public sealed record LoadOptions
     /// <summary>
     /// Checkouts only: each lifecycle places an order (a cart, with <see cref="CartShare"/>) and pays it, and ends there,
     /// with the money held; no reads unless <c>--reads-per-write</c> says otherwise, no cancels, no disputes. The load of a
-    /// sale (Black Friday): what issue 19 compares with pgbench's TPC-B (a checkout is two durable transactions).
+    /// sale (Black Friday): what issue 19 compares with pgbench's TPC-B (a checkout is two durable transactions on external rails; on sandbox rails
+    /// the pay is three, and the sandbox provider's own).
     /// </summary>
     public bool CheckoutsOnly { get; init; }
 

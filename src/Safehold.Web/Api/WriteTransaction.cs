@@ -123,7 +123,8 @@ public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, WriteSessi
     /// <summary>
     /// A POST whose use case begins its own transactions (<see cref="OwnTransactions"/>): the pay, which commits its intent
     /// before it calls the payment provider. The key works as for every POST (the replay of the first answer, a success or
-    /// a refusal), but the answer is kept in a transaction of its own once the use case is done. Two requests racing with
+    /// a refusal); a success is kept by the use case with its last write (the card's pay and the reported capture alike),
+    /// anything else in a transaction of its own once the use case is done. Two requests racing with
     /// one key may both run: such a use case is idempotent on its own (the pay's capture instruction and provider key), and
     /// the first answer kept is the one replayed.
     /// </summary>
