@@ -106,6 +106,7 @@ public sealed class WriteSession(SafeholdDb db, WriteGate gate, GroupCommit comm
         if (db.OnSqlite) return await commits.WriteAsync(write);
         if (Transaction is not null || db.Database.CurrentTransaction is not null)
             throw new InvalidOperationException("A staged write is written in a transaction of its own.");
+        if (_kept is not null) write.Before(_keyLock.Sql, _keyLock.Value); // its answer's record goes with it: the key's lock first
         await using var tx = await gate.BeginTransactionAsync(db, CancellationToken.None);
         bool written;
         try
@@ -129,13 +130,20 @@ public sealed class WriteSession(SafeholdDb db, WriteGate gate, GroupCommit comm
     }
 
     private Func<object, Task<bool>>? _keepAnswer;
+    private (string Sql, object Value) _keyLock;
     private object? _kept;
 
     /// <summary>
     /// How the request's answer is kept under its Idempotency-Key inside a use case's own last write: <c>keep</c> adds its
     /// record to the context (for the use case to save with its change), or answers false when it leaves it to the filter.
+    /// On PostgreSQL a write staged with a kept answer first takes the key's lock (<paramref name="keyLock"/>: a statement
+    /// and its one value), as every write with a key does before any row's lock.
     /// </summary>
-    public void KeepAnswerWith(Func<object, Task<bool>> keep) => _keepAnswer = keep;
+    public void KeepAnswerWith(Func<object, Task<bool>> keep, (string Sql, object Value) keyLock)
+    {
+        _keepAnswer = keep;
+        _keyLock = keyLock;
+    }
 
     /// <summary>
     /// For a use case with its own transactions (<see cref="OwnTransactions"/>): adds the record that keeps

@@ -144,7 +144,7 @@ public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, WriteSessi
             if (await (locked ? PreviousAsync(userId, key, CancellationToken.None) : Stored(db, userId, key, CancellationToken.None)) is not null) return false;
             db.IdempotencyRecords.Add(new IdempotencyRecord(userId, key, requestHash, StatusCodes.Status200OK, SerializedValue(value, http).Stored, null, clock.GetUtcNow()));
             return true;
-        });
+        }, (KeyLock, KeyOf(userId, key)));
         object? result;
         try
         {
@@ -153,7 +153,9 @@ public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, WriteSessi
         catch (Exception refused) when (Problems.Stored(refused) is { } answer)
         {
             db.ChangeTracker.Clear();
-            await KeepAsync(userId, key, requestHash, answer.Status, Problems.Body(answer, http), null);
+            // A twin with this key that ran at the same time may have answered first (it captured, and this one found the
+            // order paid): the key's answer is that first one.
+            if (await KeepAsync(userId, key, requestHash, answer.Status, Problems.Body(answer, http), null) is { } first) return Replay(first, requestHash, http);
             throw;
         }
         var status = (result as IStatusCodeHttpResult)?.StatusCode ?? StatusCodes.Status200OK;

@@ -90,6 +90,40 @@ public sealed class IdempotencyTests(SafeholdApp app) : IClassFixture<SafeholdAp
         Assert.Single(ledger["entries"]!.AsArray());
     }
 
+    /// <summary>
+    /// Racing pays with one key may all run (the pay begins its own transactions): one captures, and the others find its
+    /// capture in flight (409 <c>payment_in_progress</c>, not kept: retried under the key, it replays the success) or the
+    /// order paid. Those are answered with the first answer kept under the key, the success, never with a refusal of a
+    /// payment that succeeded.
+    /// </summary>
+    [Fact]
+    public async Task Concurrent_payments_with_one_key_answer_the_one_success_or_in_progress_and_charge_the_card_once()
+    {
+        var (buyer, _, id) = await app.OrderIn("awaiting_payment");
+        var captures = app.Payments.CountSucceeded("capture");
+        var body = new { card = new { number = "4242424242424242" } };
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 4)
+            .Select(_ => buyer.Http.SendAsync(Post($"/api/v1/orders/{id}/pay", body, "pay-racing"))));
+        var retried = await buyer.Http.SendAsync(Post($"/api/v1/orders/{id}/pay", body, "pay-racing"));
+
+        var bodies = new List<string>();
+        foreach (var r in responses.Append(retried))
+        {
+            if (r.StatusCode == HttpStatusCode.Conflict && r != retried) await Api.ExpectProblem(r, HttpStatusCode.Conflict, "payment_in_progress");
+            else
+            {
+                await Api.ExpectStatus(r, HttpStatusCode.OK);
+                bodies.Add(await r.Content.ReadAsStringAsync());
+            }
+        }
+        Assert.True(bodies.Count >= 2, "No request answered the success before the retry.");
+        Assert.Single(bodies.Distinct());
+        Assert.Equal(captures + 1, app.Payments.CountSucceeded("capture"));
+        var ledger = await Api.Json(await buyer.Http.GetAsync($"/api/v1/orders/{id}/ledger"));
+        Assert.Single(ledger["entries"]!.AsArray());
+    }
+
     [Fact]
     public async Task Two_concurrent_requests_with_one_key_create_one_order_and_answer_alike()
     {
@@ -129,21 +163,49 @@ public sealed class IdempotencyTests(SafeholdApp app) : IClassFixture<SafeholdAp
             await holder.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({buyer.Id + "/held-key"}, 0))");
 
             var placing = buyer.Http.SendAsync(Post("/api/v1/orders", OrderBody(product), "held-key"));
-            // The request's write waits for the lock: seen in pg_locks, looked for up to 30 s.
-            var waited = false;
-            for (var i = 0; i < 300 && !waited && !placing.IsCompleted; i++)
-            {
-                waited = await holder.Database.SqlQueryRaw<int>(
-                    "SELECT count(*)::int AS \"Value\" FROM pg_locks WHERE locktype = 'advisory' AND NOT granted").SingleAsync() > 0;
-                if (!waited) await Task.Delay(100);
-            }
-            Assert.True(waited, "The staged write did not wait for its key's lock.");
+            Assert.True(await WaitsForAdvisoryLockAsync(holder, placing), "The staged write did not wait for its key's lock.");
             Assert.False(placing.IsCompleted);
             await tx.CommitAsync();
 
             await Api.ExpectStatus(await placing, HttpStatusCode.Created);
         }
         Assert.Equal(1, await OrderCount(buyer.Id));
+    }
+
+    /// <summary>The pay, whose success's answer is kept with its payment, staged ahead of the lock, takes its key's lock likewise.</summary>
+    [Fact]
+    [Trait("Database", "PostgreSQL")]
+    public async Task On_postgres_a_payment_written_ahead_of_the_lock_waits_for_its_keys_lock_and_once_it_is_free_is_written()
+    {
+        var (buyer, _, id) = await app.OrderIn("awaiting_payment");
+        var (scope, holder) = app.OpenDb();
+        using (scope)
+        {
+            await using var tx = await holder.Database.BeginTransactionAsync();
+            await holder.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({buyer.Id + "/held-pay-key"}, 0))");
+
+            var paying = buyer.Http.SendAsync(Post($"/api/v1/orders/{id}/pay", new { card = new { number = "4242424242424242" } }, "held-pay-key"));
+            Assert.True(await WaitsForAdvisoryLockAsync(holder, paying), "The staged payment did not wait for its key's lock.");
+            Assert.False(paying.IsCompleted);
+            await tx.CommitAsync();
+
+            await Api.ExpectStatus(await paying, HttpStatusCode.OK);
+        }
+        var replayed = await buyer.Http.SendAsync(Post($"/api/v1/orders/{id}/pay", new { card = new { number = "4242424242424242" } }, "held-pay-key"));
+        await Api.ExpectStatus(replayed, HttpStatusCode.OK);
+        Assert.True(replayed.Headers.Contains("Idempotent-Replayed"));
+    }
+
+    /// <summary>Whether a request's write waits for an advisory lock: seen in pg_locks, looked for up to 30 s.</summary>
+    private static async Task<bool> WaitsForAdvisoryLockAsync(Safehold.Web.Data.SafeholdDb holder, Task request)
+    {
+        for (var i = 0; i < 300 && !request.IsCompleted; i++)
+        {
+            if (await holder.Database.SqlQueryRaw<int>(
+                "SELECT count(*)::int AS \"Value\" FROM pg_locks WHERE locktype = 'advisory' AND NOT granted").SingleAsync() > 0) return true;
+            await Task.Delay(100);
+        }
+        return false;
     }
 
     [Fact]
