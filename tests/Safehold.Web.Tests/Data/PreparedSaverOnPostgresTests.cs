@@ -167,27 +167,63 @@ public sealed class PreparedSaverOnPostgresTests(SafeholdApp app) : IClassFixtur
         var (scope, db, id, read, entry) = confirmation;
         var write = PreparedWrite.Stage(db, [entry], PreparedWrite.UnchangedSinceRead(db, [read]), [read]);
         write.Before(WriteTransaction.KeyLock, WriteTransaction.KeyOf(Guid.NewGuid(), "a-key"));
-        var sent = new List<System.Diagnostics.Activity>();
-        using var test = new System.Diagnostics.Activity("test").Start();
-        using var listener = new System.Diagnostics.ActivityListener
-        {
-            ShouldListenTo = source => source.Name == "Npgsql",
-            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = a => { if (a.TraceId == test.TraceId) lock (sent) sent.Add(a); },
-        };
-        System.Diagnostics.ActivitySource.AddActivityListener(listener);
 
-        Assert.True(await scope.ServiceProvider.GetRequiredService<WriteSession>().WriteStagedAsync(write));
+        var (written, sent) = await SentAsync(() => scope.ServiceProvider.GetRequiredService<WriteSession>().WriteStagedAsync(write));
 
+        Assert.True(written);
         // One batch (Npgsql traces one a round trip; the commit after it is not a command): the key's lock first, then the
         // order's check, which locks its row, then the change's statements.
-        var batch = Assert.Single(sent).GetTagItem("db.query.text") as string ?? "";
+        var batch = Assert.Single(sent);
         var check = batch.IndexOf("UPDATE \"Orders\" SET \"Version\" = \"Version\" WHERE", StringComparison.Ordinal);
         var (update, insert) = (batch.IndexOf("UPDATE \"Orders\" SET ", check + 1, StringComparison.Ordinal),
             batch.IndexOf("INSERT INTO \"JournalEntries\"", StringComparison.Ordinal));
         Assert.True(batch.StartsWith("SELECT pg_advisory_xact_lock", StringComparison.Ordinal) && check > 0 && update > check && insert > check, batch);
         await using var verify = app.Services.CreateAsyncScope();
         Assert.Equal(OrderStatus.Completed, (await verify.ServiceProvider.GetRequiredService<SafeholdDb>().Orders.AsNoTracking().SingleAsync(o => o.Id == id)).Status);
+        await app.AssertLedgerOk();
+    }
+
+    /// <summary>What <paramref name="run"/> answers, and the text of each command or batch it sent to PostgreSQL (one a round trip), as Npgsql traces them.</summary>
+    private static async Task<(T Result, List<string> Sent)> SentAsync<T>(Func<Task<T>> run)
+    {
+        var sent = new List<string>();
+        using var test = new System.Diagnostics.Activity("test").Start();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "Npgsql",
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = a => { if (a.TraceId == test.TraceId) lock (sent) sent.Add(a.GetTagItem("db.query.text") as string ?? ""); },
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        return (await run(), sent);
+    }
+
+    /// <summary>
+    /// A query's check with a statement of its own (<see cref="StagedWrite.Check.Reads(Func{SafeholdDb, CancellationToken, Task{bool}}, Func{Npgsql.NpgsqlBatchCommand})"/>,
+    /// as the reported capture's "no other order paid by this reference") is that statement in the one batch, after the
+    /// rows' checks and before the statements; when it fails, nothing is written.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_staged_write_whose_check_is_a_statement_sends_it_in_its_one_batch_and_when_it_fails_writes_nothing(bool holds)
+    {
+        using var confirmation = await ConfirmUntrackedAsync();
+        var (scope, db, id, read, entry) = confirmation;
+        var check = StagedWrite.Check.Reads((_, _) => throw new InvalidOperationException("On PostgreSQL the statement makes the check, not the query."),
+            () => new Npgsql.NpgsqlBatchCommand("SELECT 1 / $1 AS statement_check") { Parameters = { new() { Value = holds ? 1 : 0 } } });
+        var write = PreparedWrite.Stage(db, [entry], StagedWrite.Check.All(PreparedWrite.UnchangedSinceRead(db, [read]), check), [read]);
+
+        var (written, sent) = await SentAsync(() => scope.ServiceProvider.GetRequiredService<WriteSession>().WriteStagedAsync(write));
+
+        Assert.Equal(holds, written);
+        var batch = Assert.Single(sent);
+        var (rowCheck, statementCheck, insert) = (batch.IndexOf("UPDATE \"Orders\" SET \"Version\" = \"Version\" WHERE", StringComparison.Ordinal),
+            batch.IndexOf("statement_check", StringComparison.Ordinal), batch.IndexOf("INSERT INTO \"JournalEntries\"", StringComparison.Ordinal));
+        Assert.True(rowCheck >= 0 && statementCheck > rowCheck && insert > statementCheck, batch);
+        await using var verify = app.Services.CreateAsyncScope();
+        var status = (await verify.ServiceProvider.GetRequiredService<SafeholdDb>().Orders.AsNoTracking().SingleAsync(o => o.Id == id)).Status;
+        Assert.Equal(holds ? OrderStatus.Completed : OrderStatus.AwaitingDelivery, status);
         await app.AssertLedgerOk();
     }
 

@@ -42,11 +42,11 @@ public sealed class Checkouts(SafeholdDb db, PlaceOrder place, Pay pay, TimeProv
         var address = PlaceOrder.ValidateAddress(request.ShippingAddress, errors);
         errors.ThrowIfAny();
 
-        var products = await place.ProductsOfAsync(request.Items!, ct);
+        var listings = await place.ListingsOfAsync(request.Items!, ct);
         var now = clock.GetUtcNow();
         var orders = new List<Order>();
-        foreach (var seller in request.Items!.GroupBy(i => products[i.ProductId!.Value].SellerId))
-            orders.Add(await place.AddOrderAsync(caller, seller.ToList(), products, address!, now, ct));
+        foreach (var seller in request.Items!.GroupBy(i => listings.Products[i.ProductId!.Value].SellerId))
+            orders.Add(place.AddOrder(caller, seller.ToList(), listings, address!, now));
         var checkout = Checkout.Place(Guid.CreateVersion7(now), caller.Id, orders, now);
         db.Checkouts.Add(checkout);
         await db.SaveChangesAsync(ct);

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using Safehold.Domain;
 using Safehold.Domain.Ledger;
 using Safehold.Domain.Orders;
@@ -215,7 +216,9 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
                 throw new DomainException(RefusalKind.RuleRefused, "external_payment_amount_mismatch",
                     $"The total to pay is {payees.Total.Amount} {payees.Total.Currency.Code}, not {amount.Amount} {amount.Currency}.");
             ids = payees.Orders.Select(o => o.Id).ToList();
-            if (await ReferenceUsedAsync(db, ct))
+            // Ahead of the write lock the staged write's check looks for it (a used reference fails the check, and the
+            // request is done again under the lock, where it is refused here): one query fewer on the way that succeeds.
+            if (db.Database.CurrentTransaction is not null && await ReferenceUsedAsync(db, ct))
                 throw new DomainException(RefusalKind.RuleRefused, "external_payment_reference_used",
                     "This capture's reference paid another order: report each payment's own capture.");
             return payees.Pay(actor, now, reference);
@@ -225,10 +228,18 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
             // Paid: the request's Idempotency-Key answer commits with the payment, as the card's does.
             if (value is not null) await session.KeepAnswerAsync(value);
             return value;
-        }, ct, stillTrue: StagedWrite.Check.Reads(async (on, ct) => !await ReferenceUsedAsync(on, ct))); // no other order paid by it meanwhile
+        }, ct, stillTrue: StagedWrite.Check.Reads(async (on, ct) => !await ReferenceUsedAsync(on, ct), // no other order paid by it (meanwhile)
+            () => new NpgsqlBatchCommand(ReferenceUnusedOnPostgres) { Parameters = { new() { Value = reference }, new() { Value = ids.ToArray() } } }));
 
         Task<bool> ReferenceUsedAsync(SafeholdDb on, CancellationToken ct) => on.Orders.AnyAsync(o => o.PaymentReference == reference && !ids.Contains(o.Id), ct);
     }
+
+    /// <summary>
+    /// <c>ReferenceUsedAsync</c>'s check as a statement of a staged write's batch on PostgreSQL (reference, the payment's
+    /// order ids): it divides by zero when another order was paid by the reference.
+    /// </summary>
+    internal const string ReferenceUnusedOnPostgres =
+        """SELECT 1 / (NOT EXISTS (SELECT 1 FROM "Orders" WHERE "PaymentReference" = $1 AND NOT ("Id" = ANY ($2))))::int""";
 
     /// <summary>
     /// A capture the provider made and whose request never recorded it (its host died, or it timed out), found by the

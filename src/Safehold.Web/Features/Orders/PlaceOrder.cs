@@ -45,9 +45,9 @@ public sealed class PlaceOrder(SafeholdDb db, WriteSession session, TimeProvider
         var metadata = errors.Metadata(request.Metadata);
         errors.ThrowIfAny();
 
-        var products = await ProductsOfAsync(request.Items!, ct);
+        var listings = await ListingsOfAsync(request.Items!, ct);
         var now = clock.GetUtcNow();
-        var (order, images) = await NewOrderAsync(caller, request.Items!, products, address!, now, ct);
+        var (order, images) = NewOrder(caller, request.Items!, listings, address!, now);
         order.SetExternalReference(externalId, metadata);
         images.AddTo(db, order.Id);
         if (session.Deferred)
@@ -81,39 +81,46 @@ public sealed class PlaceOrder(SafeholdDb db, WriteSession session, TimeProvider
         }
     }
 
-    /// <summary>The products of checked <paramref name="items"/>, by id; 400 naming each line whose product does not exist.</summary>
-    public async Task<IReadOnlyDictionary<Guid, Products.Product>> ProductsOfAsync(IReadOnlyList<Item> items, CancellationToken ct)
+    /// <summary>The products of an order's or a checkout's items, by id, and the images of each, first to last.</summary>
+    public sealed record Listings(IReadOnlyDictionary<Guid, Products.Product> Products, ILookup<Guid, Products.ListingImage> Images);
+
+    /// <summary>
+    /// The listings of checked <paramref name="items"/>, products and images read in one statement (one round trip, the two
+    /// as of one moment); 400 naming each line whose product does not exist.
+    /// </summary>
+    public async Task<Listings> ListingsOfAsync(IReadOnlyList<Item> items, CancellationToken ct)
     {
         var ids = items.Select(i => i.ProductId!.Value).ToList();
-        var products = await db.Products.AsNoTracking().Where(p => ids.Contains(p.Id)).ToDictionaryAsync(p => p.Id, ct);
+        var rows = await db.Products.AsNoTracking().Where(p => ids.Contains(p.Id))
+            .Select(p => new { Product = p, Images = db.ListingImages.Where(i => i.ProductId == p.Id).OrderBy(i => i.Position).ToList() })
+            .ToListAsync(ct);
+        var products = rows.ToDictionary(r => r.Product.Id, r => r.Product);
         var errors = new InputErrors();
         foreach (var (id, i) in ids.Select((id, i) => (id, i)))
             if (!products.ContainsKey(id)) errors.Add($"items[{i}].productId", "No such product.");
         errors.ThrowIfAny();
-        return products;
+        return new(products, rows.SelectMany(r => r.Images).ToLookup(i => i.ProductId!.Value));
     }
 
     /// <summary>
     /// Places one order for <paramref name="items"/> (all of one seller) and adds it to the database with the copies of its
     /// products' images: the listing of each product as it is now, under the policy in force.
     /// </summary>
-    public async Task<Order> AddOrderAsync(Caller caller, IReadOnlyList<Item> items, IReadOnlyDictionary<Guid, Products.Product> products,
-        string address, DateTimeOffset now, CancellationToken ct)
+    public Order AddOrder(Caller caller, IReadOnlyList<Item> items, Listings listings, string address, DateTimeOffset now)
     {
-        var (order, images) = await NewOrderAsync(caller, items, products, address, now, ct);
+        var (order, images) = NewOrder(caller, items, listings, address, now);
         db.Orders.Add(order);
         images.AddTo(db, order.Id);
         return order;
     }
 
-    /// <summary>The order <see cref="AddOrderAsync"/> places, and the copies of its images, not yet added to the database.</summary>
-    private async Task<(Order Order, Products.ProductImages.SnapshotCopies Images)> NewOrderAsync(Caller caller, IReadOnlyList<Item> items,
-        IReadOnlyDictionary<Guid, Products.Product> products, string address, DateTimeOffset now, CancellationToken ct)
+    /// <summary>The order <see cref="AddOrder"/> places, and the copies of its images, not yet added to the database.</summary>
+    private (Order Order, Products.ProductImages.SnapshotCopies Images) NewOrder(Caller caller, IReadOnlyList<Item> items, Listings listings,
+        string address, DateTimeOffset now)
     {
-        var ids = items.Select(i => i.ProductId!.Value).ToList();
-        var images = await Products.ProductImages.PrepareCopiesAsync(db, ids, now, ct); // the snapshot keeps its own copies
+        var images = Products.ProductImages.CopiesOf(items.SelectMany(i => listings.Images[i.ProductId!.Value]), now); // the snapshot keeps its own copies
         var order = Order.Place(Guid.CreateVersion7(now), caller.Id,
-            items.Select(i => (products[i.ProductId!.Value].Snapshot() with { UploadedImageIds = images.IdsOf(i.ProductId!.Value) }, i.Quantity!.Value)).ToList(),
+            items.Select(i => (listings.Products[i.ProductId!.Value].Snapshot() with { UploadedImageIds = images.IdsOf(i.ProductId!.Value) }, i.Quantity!.Value)).ToList(),
             address, policy.Value, now, OrderAccess.ViaOf(caller));
         return (order, images);
     }

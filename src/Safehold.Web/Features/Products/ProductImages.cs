@@ -161,8 +161,12 @@ public sealed class ProductImages(SafeholdDb db, WriteGate gate, TimeProvider cl
             ? []
             : await db.ListingImages.AsNoTracking().Where(i => i.ProductId != null && productIds.Contains(i.ProductId.Value))
                 .OrderBy(i => i.Position).ToListAsync(ct);
-        return new SnapshotCopies(images.Select(i => (Guid.CreateVersion7(now), i)).ToList(), now);
+        return CopiesOf(images, now);
     }
+
+    /// <summary>The copies an order will keep of product images already read (each product's first to last).</summary>
+    public static SnapshotCopies CopiesOf(IEnumerable<ListingImage> images, DateTimeOffset now) =>
+        new(images.Select(i => (Guid.CreateVersion7(now), i)).ToList(), now);
 
     /// <summary>The copies of product images an order is about to keep (see <see cref="PrepareCopiesAsync"/>).</summary>
     public sealed class SnapshotCopies(IReadOnlyList<(Guid CopyId, ListingImage Image)> copies, DateTimeOffset now)
