@@ -106,7 +106,7 @@ public sealed class WriteSession(SafeholdDb db, WriteGate gate, GroupCommit comm
         if (db.OnSqlite) return await commits.WriteAsync(write);
         if (Transaction is not null || db.Database.CurrentTransaction is not null)
             throw new InvalidOperationException("A staged write is written in a transaction of its own.");
-        if (_kept is not null) write.Before(_keyLock.Sql, _keyLock.Value); // its answer's record goes with it: the key's lock first
+        if (_kept is not null) write.Before(WriteTransaction.KeyLock, _answerKey!); // its answer's record goes with it: the key's lock first
         await using var tx = await gate.BeginTransactionAsync(db, CancellationToken.None);
         bool written;
         try
@@ -130,19 +130,30 @@ public sealed class WriteSession(SafeholdDb db, WriteGate gate, GroupCommit comm
     }
 
     private Func<object, Task<bool>>? _keepAnswer;
-    private (string Sql, object Value) _keyLock;
+    private string? _answerKey;
     private object? _kept;
 
     /// <summary>
     /// How the request's answer is kept under its Idempotency-Key inside a use case's own last write: <c>keep</c> adds its
     /// record to the context (for the use case to save with its change), or answers false when it leaves it to the filter.
-    /// On PostgreSQL a write staged with a kept answer first takes the key's lock (<paramref name="keyLock"/>: a statement
-    /// and its one value), as every write with a key does before any row's lock.
+    /// On PostgreSQL such a write takes the key's lock (of <paramref name="key"/>, <see cref="WriteTransaction.KeyOf"/>)
+    /// before any row's lock, as every write with a key does: first in a staged write's batch, and first thing in the use
+    /// case's own transaction (<see cref="LockAnswerKeyAsync"/>).
     /// </summary>
-    public void KeepAnswerWith(Func<object, Task<bool>> keep, (string Sql, object Value) keyLock)
+    public void KeepAnswerWith(Func<object, Task<bool>> keep, string key)
     {
         _keepAnswer = keep;
-        _keyLock = keyLock;
+        _answerKey = key;
+    }
+
+    /// <summary>
+    /// On PostgreSQL, first thing in a use case's own transaction when its answer may be kept with its write
+    /// (<see cref="KeepAnswerWith"/>): the key's lock, before any row's. Taken later (by the keeping, after the rows), it
+    /// would let a staged write of the same key, which holds the key and waits for a row, deadlock with this one.
+    /// </summary>
+    public async Task LockAnswerKeyAsync(CancellationToken ct)
+    {
+        if (_answerKey is { } key && db.OnPostgres && db.Database.CurrentTransaction is not null) await WriteTransaction.LockKeyAsync(db, key, ct);
     }
 
     /// <summary>

@@ -144,7 +144,7 @@ public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, WriteSessi
             if (await (locked ? PreviousAsync(userId, key, CancellationToken.None) : Stored(db, userId, key, CancellationToken.None)) is not null) return false;
             db.IdempotencyRecords.Add(new IdempotencyRecord(userId, key, requestHash, StatusCodes.Status200OK, SerializedValue(value, http).Stored, null, clock.GetUtcNow()));
             return true;
-        }, (KeyLock, KeyOf(userId, key)));
+        }, KeyOf(userId, key));
         object? result;
         try
         {
@@ -186,7 +186,7 @@ public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, WriteSessi
     /// </summary>
     private async Task<IdempotencyRecord?> PreviousAsync(Guid userId, string key, CancellationToken ct)
     {
-        if (db.OnPostgres) await LockKeyAsync(db, userId, key, ct);
+        if (db.OnPostgres) await LockKeyAsync(db, KeyOf(userId, key), ct);
         var previous = await Stored(db, userId, key, ct);
         if (previous is null || previous.CreatedAt > clock.GetUtcNow() - keys.Value.Keep) return previous;
         await db.IdempotencyRecords.Where(r => r.UserId == userId && r.Key == key).ExecuteDeleteAsync(ct);
@@ -198,10 +198,10 @@ public sealed class WriteTransaction(SafeholdDb db, WriteGate writes, WriteSessi
     /// at once: the first holds this lock until it commits, and the others then find its stored response instead of
     /// racing it. Taken before any row's lock, by every write with a key.
     /// </summary>
-    private static async Task LockKeyAsync(SafeholdDb on, Guid userId, string key, CancellationToken ct)
+    internal static async Task LockKeyAsync(SafeholdDb on, string key, CancellationToken ct)
     {
         var transaction = (Npgsql.NpgsqlTransaction)on.Database.CurrentTransaction!.GetDbTransaction();
-        await using var command = new Npgsql.NpgsqlCommand(KeyLock, transaction.Connection, transaction) { Parameters = { new() { Value = KeyOf(userId, key) } } };
+        await using var command = new Npgsql.NpgsqlCommand(KeyLock, transaction.Connection, transaction) { Parameters = { new() { Value = key } } };
         await command.ExecuteNonQueryAsync(ct);
     }
 

@@ -168,7 +168,7 @@ public sealed class PreparedSaverOnPostgresTests(SafeholdApp app) : IClassFixtur
         var write = PreparedWrite.Stage(db, [entry], PreparedWrite.UnchangedSinceRead(db, [read]), [read]);
         write.Before(WriteTransaction.KeyLock, WriteTransaction.KeyOf(Guid.NewGuid(), "a-key"));
 
-        var (written, sent) = await SentAsync(() => scope.ServiceProvider.GetRequiredService<WriteSession>().WriteStagedAsync(write));
+        var (written, sent) = await NpgsqlTrace.SentAsync(() => scope.ServiceProvider.GetRequiredService<WriteSession>().WriteStagedAsync(write));
 
         Assert.True(written);
         // One batch (Npgsql traces one a round trip; the commit after it is not a command): the key's lock first, then the
@@ -181,21 +181,6 @@ public sealed class PreparedSaverOnPostgresTests(SafeholdApp app) : IClassFixtur
         await using var verify = app.Services.CreateAsyncScope();
         Assert.Equal(OrderStatus.Completed, (await verify.ServiceProvider.GetRequiredService<SafeholdDb>().Orders.AsNoTracking().SingleAsync(o => o.Id == id)).Status);
         await app.AssertLedgerOk();
-    }
-
-    /// <summary>What <paramref name="run"/> answers, and the text of each command or batch it sent to PostgreSQL (one a round trip), as Npgsql traces them.</summary>
-    private static async Task<(T Result, List<string> Sent)> SentAsync<T>(Func<Task<T>> run)
-    {
-        var sent = new List<string>();
-        using var test = new System.Diagnostics.Activity("test").Start();
-        using var listener = new System.Diagnostics.ActivityListener
-        {
-            ShouldListenTo = source => source.Name == "Npgsql",
-            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = a => { if (a.TraceId == test.TraceId) lock (sent) sent.Add(a.GetTagItem("db.query.text") as string ?? ""); },
-        };
-        System.Diagnostics.ActivitySource.AddActivityListener(listener);
-        return (await run(), sent);
     }
 
     /// <summary>
@@ -214,7 +199,7 @@ public sealed class PreparedSaverOnPostgresTests(SafeholdApp app) : IClassFixtur
             () => new Npgsql.NpgsqlBatchCommand("SELECT 1 / $1 AS statement_check") { Parameters = { new() { Value = holds ? 1 : 0 } } });
         var write = PreparedWrite.Stage(db, [entry], StagedWrite.Check.All(PreparedWrite.UnchangedSinceRead(db, [read]), check), [read]);
 
-        var (written, sent) = await SentAsync(() => scope.ServiceProvider.GetRequiredService<WriteSession>().WriteStagedAsync(write));
+        var (written, sent) = await NpgsqlTrace.SentAsync(() => scope.ServiceProvider.GetRequiredService<WriteSession>().WriteStagedAsync(write));
 
         Assert.Equal(holds, written);
         var batch = Assert.Single(sent);

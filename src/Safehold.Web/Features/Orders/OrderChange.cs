@@ -325,6 +325,7 @@ public sealed class OrderChange(SafeholdDb db, DueTimers timers, IPaymentProvide
         }
         return await gate.InTransactionAsync(db, async () =>
         {
+            await session.LockAnswerKeyAsync(ct); // before the orders' rows, as a staged write of the same key takes it
             var now = clock.GetUtcNow();
             var payees = await LoadPayeesAsync(payment, id => timers.LoadForChangeAsync(id, caller, now, ct), ct, caller);
             var entries = await step(payees, OrderAccess.ActorOf(payees.Orders[0], caller), now, ct);

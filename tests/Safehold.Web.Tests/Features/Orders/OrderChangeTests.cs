@@ -28,6 +28,35 @@ public sealed class OrderChangeTests(SafeholdApp app) : IClassFixture<SafeholdAp
         using (scope) return await db.JournalEntries.CountAsync(e => e.OrderId == orderId && e.Kind == "release");
     }
 
+    /// <summary>
+    /// A pay done under the lock whose answer may be kept with its write takes its Idempotency-Key's lock first, before the
+    /// orders' rows, as a staged pay of the same key takes it (first in its batch): taken after the rows, the two could
+    /// deadlock. Here a reported capture whose reference paid another order fails its staged check and is done again
+    /// under the lock, where it is refused.
+    /// </summary>
+    [Fact]
+    [Trait("Database", "PostgreSQL")]
+    public async Task On_postgres_a_pay_done_under_the_lock_takes_its_keys_lock_before_its_orders_rows()
+    {
+        var (buyer, _, id) = await app.OrderIn("awaiting_payment");
+        var (_, _, paid) = await app.OrderIn("awaiting_shipment");
+        string usedReference;
+        var (scope, db) = app.OpenDb();
+        using (scope) usedReference = (await db.Orders.Where(o => o.Id == paid).Select(o => o.PaymentReference).SingleAsync())!;
+        await using var request = app.Services.CreateAsyncScope();
+        request.ServiceProvider.GetRequiredService<WriteSession>().KeepAnswerWith(_ => Task.FromResult(false), WriteTransaction.KeyOf(buyer.Id, "pay-key"));
+        var change = request.ServiceProvider.GetRequiredService<OrderChange>();
+
+        var (refused, sent) = await Safehold.Web.Tests.Data.NpgsqlTrace.SentAsync(async () =>
+            await Assert.ThrowsAsync<DomainException>(() => change.RecordExternalPaymentAsync(new Caller(buyer.Id, UserRole.Buyer), OrderChange.Payment.OfOrder(id),
+                usedReference, new MoneyDto(10_000, "USD"), (_, _) => Task.FromResult<object?>(null), CancellationToken.None)));
+
+        Assert.Equal("external_payment_reference_used", refused.Code);
+        var keyLock = sent.FindIndex(t => t.StartsWith("SELECT pg_advisory_xact_lock", StringComparison.Ordinal));
+        var rowLock = sent.FindIndex(t => t.Contains("FOR UPDATE", StringComparison.Ordinal));
+        Assert.True(keyLock >= 0 && rowLock > keyLock, string.Join("\n---\n", sent));
+    }
+
     [Fact]
     public async Task A_prepared_confirmation_is_decided_with_no_transaction_open_and_written_under_the_lock()
     {
